@@ -1,0 +1,3 @@
+bin_PROGRAMS += oddity
+oddity_SOURCES = app/main.c
+oddity_LDADD = $(ENGINE_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS)

@@ -1,0 +1,210 @@
+#include "config.h"
+#include "ctx.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <gsl/gsl_errno.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define OD_MAXWARN 32
+
+struct od_ctx {
+    char errmsg[1024];
+    char *warn[OD_MAXWARN];
+    size_t nwarn;
+    unsigned long seed;
+    gsl_rng *rng;
+    uint64_t nstreams;
+    int threads;
+    od_progress_fn progress;
+    void *progress_user;
+    volatile sig_atomic_t cancel;
+};
+
+const char *od_strerror(int code)
+{
+    switch (code) {
+    case OD_OK: return "success";
+    case OD_CONTINUE: return "not finished";
+    case OD_ENOMEM: return "out of memory";
+    case OD_EINVAL: return "invalid argument";
+    case OD_EDATA: return "bad data";
+    case OD_EIO: return "input/output error";
+    case OD_EFORMAT: return "bad file format";
+    case OD_ENOCONV: return "did not converge";
+    case OD_ECANCEL: return "interrupted";
+    case OD_ERANGE: return "out of range";
+    case OD_ESTATE: return "not possible now";
+    case OD_ENOTFOUND: return "not found";
+    default: return "unknown error";
+    }
+}
+
+/* GSL's default handler aborts; the engine must never abort on user input.
+ * GSL errors are reported through return codes that every caller checks, so
+ * the handler only has to stay quiet. */
+static void od_gsl_handler(const char *reason, const char *file, int line, int gsl_errno)
+{
+    (void)reason; (void)file; (void)line; (void)gsl_errno;
+}
+
+od_ctx *od_ctx_new(unsigned long seed)
+{
+    od_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return NULL;
+    gsl_set_error_handler(od_gsl_handler);
+    ctx->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!ctx->rng) { free(ctx); return NULL; }
+    od_ctx_set_seed(ctx, seed);
+    ctx->threads = 0;
+    od_ctx_set_threads(ctx, 0);
+    return ctx;
+}
+
+void od_ctx_free(od_ctx *ctx)
+{
+    if (!ctx) return;
+    od_ctx_clear_warnings(ctx);
+    gsl_rng_free(ctx->rng);
+    free(ctx);
+}
+
+int od_error(od_ctx *ctx, int code, const char *fmt, ...)
+{
+    if (ctx) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+const char *od_ctx_errmsg(const od_ctx *ctx) { return ctx->errmsg; }
+void od_ctx_clear_error(od_ctx *ctx) { ctx->errmsg[0] = 0; }
+
+void od_warn(od_ctx *ctx, const char *fmt, ...)
+{
+    if (!ctx || ctx->nwarn >= OD_MAXWARN) return;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    /* collapse repeats of the same warning */
+    for (size_t i = 0; i < ctx->nwarn; i++)
+        if (strcmp(ctx->warn[i], buf) == 0) return;
+    char *s = strdup(buf);
+    if (s) ctx->warn[ctx->nwarn++] = s;
+}
+
+size_t od_ctx_nwarnings(const od_ctx *ctx) { return ctx->nwarn; }
+const char *od_ctx_warning(const od_ctx *ctx, size_t i) { return i < ctx->nwarn ? ctx->warn[i] : NULL; }
+void od_ctx_clear_warnings(od_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->nwarn; i++) free(ctx->warn[i]);
+    ctx->nwarn = 0;
+}
+
+uint64_t od_hash64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+void od_ctx_set_seed(od_ctx *ctx, unsigned long seed)
+{
+    ctx->seed = seed;
+    ctx->nstreams = 0;
+    gsl_rng_set(ctx->rng, seed);
+}
+
+unsigned long od_ctx_seed(const od_ctx *ctx) { return ctx->seed; }
+gsl_rng *od_ctx_rng(od_ctx *ctx) { return ctx->rng; }
+
+uint64_t od_ctx_next_stream(od_ctx *ctx)
+{
+    return od_hash64((uint64_t)ctx->seed * 0x100000001b3ULL + ++ctx->nstreams);
+}
+
+gsl_rng *od_rng_stream(uint64_t key, uint64_t task)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!r) return NULL;
+    uint64_t s = od_hash64(key ^ od_hash64(task + 1));
+    gsl_rng_set(r, (unsigned long)(s ? s : 1));
+    return r;
+}
+
+void od_ctx_set_threads(od_ctx *ctx, int n)
+{
+#ifdef _OPENMP
+    if (n <= 0) n = omp_get_num_procs();
+    omp_set_num_threads(n);
+#else
+    n = 1;
+#endif
+    ctx->threads = n;
+}
+
+int od_ctx_threads(const od_ctx *ctx) { return ctx->threads; }
+
+void od_ctx_set_progress(od_ctx *ctx, od_progress_fn fn, void *user)
+{
+    ctx->progress = fn;
+    ctx->progress_user = user;
+}
+
+void od_progress(od_ctx *ctx, const char *what, double frac, const char *detail)
+{
+    if (ctx && ctx->progress) ctx->progress(ctx->progress_user, what, frac, detail);
+}
+
+volatile sig_atomic_t *od_ctx_cancel_flag(od_ctx *ctx) { return &ctx->cancel; }
+int od_cancelled(const od_ctx *ctx) { return ctx && ctx->cancel != 0; }
+void od_ctx_clear_cancel(od_ctx *ctx) { ctx->cancel = 0; }
+
+void *od_malloc(od_ctx *ctx, size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) od_error(ctx, OD_ENOMEM, "out of memory (wanted %zu bytes)", n);
+    return p;
+}
+
+void *od_calloc(od_ctx *ctx, size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) od_error(ctx, OD_ENOMEM, "out of memory (wanted %zu x %zu bytes)", n, size);
+    return p;
+}
+
+void *od_mallocn(od_ctx *ctx, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) {
+        od_error(ctx, OD_ENOMEM, "allocation size overflow (%zu x %zu)", n, size);
+        return NULL;
+    }
+    return od_malloc(ctx, n * size);
+}
+
+char *od_strdup(od_ctx *ctx, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = od_malloc(ctx, n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+double od_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}

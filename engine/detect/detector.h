@@ -1,0 +1,100 @@
+/* detector.h - the detector interface.
+ *
+ * A detector is one file in engine/detect/ that ends in one
+ *     const od_detector_type od_detector_<name> = { ... };
+ * and one line in registry.c.  Its parameter table drives validation,
+ * `help detect NAME`, tab completion and the TUI's forms.
+ *
+ * Data handed to a detector is a row-major n x d matrix of doubles with no NaN
+ * (the front end refuses data with missing values before calling fit/score and
+ * tells the user to `clean`).  For sequence models (seq = 1) the rows are time
+ * points in time order and the columns are channels.
+ *
+ * Scores: one double per row, higher = more anomalous; rows a detector cannot
+ * score (warm-up of a sequence model) are NaN.
+ */
+#ifndef OD_DETECTOR_H
+#define OD_DETECTOR_H
+
+#include <stdio.h>
+#include <stddef.h>
+#include "../core/ctx.h"
+#include "../core/out.h"
+
+typedef enum { OD_P_INT, OD_P_REAL, OD_P_CHOICE, OD_P_BOOL, OD_P_STR } od_ptype;
+
+typedef struct {
+    const char *name;
+    od_ptype type;
+    const char *def;       /* default as text ("8", "k-means++", "auto", "yes") */
+    double lo, hi;         /* inclusive range for INT/REAL (lo > hi: unbounded) */
+    const char *choices;   /* CHOICE: "a|b|c"; REAL/INT: extra words allowed, e.g. "auto" */
+    const char *help;      /* one line */
+} od_param_spec;
+
+/* A validated set of parameter values (defaults filled in). */
+typedef struct od_params od_params;
+
+/* Parse key=value pairs against a spec table.  Unknown keys, bad numbers,
+ * out-of-range values and unknown choices get a one-line error naming the
+ * option and what is allowed.  keys/vals may be NULL when n == 0. */
+od_params *od_params_parse(od_ctx *ctx, const od_param_spec *spec, size_t nspec,
+                           const char *const *keys, const char *const *vals, size_t n);
+void od_params_free(od_params *p);
+od_params *od_params_copy(od_ctx *ctx, const od_params *p);
+
+long od_params_int(const od_params *p, const char *name);
+double od_params_real(const od_params *p, const char *name);   /* NaN if the value is a word like "auto" */
+int od_params_choice(const od_params *p, const char *name);    /* index into choices */
+int od_params_bool(const od_params *p, const char *name);
+const char *od_params_str(const od_params *p, const char *name); /* the value as text */
+int od_params_is(const od_params *p, const char *name, const char *word); /* value == word */
+int od_params_given(const od_params *p, const char *name);     /* set explicitly, not default */
+/* "k=8 init=k-means++ ..." in spec order (caller frees). */
+char *od_params_format(const od_params *p);
+size_t od_params_count(const od_params *p);
+const od_param_spec *od_params_spec(const od_params *p, size_t i);
+
+/* Per-epoch training log of neural detectors (for `plot loss`). */
+typedef struct {
+    size_t n, cap;
+    double *train, *val, *secs;   /* val is NaN when there is no validation part */
+} od_fitlog;
+int od_fitlog_add(od_fitlog *log, double train, double val, double secs);
+void od_fitlog_done(od_fitlog *log);
+
+typedef struct {
+    const double *X;   /* row-major n x d */
+    size_t n, d;
+} od_data;
+
+typedef struct od_detector_type {
+    const char *name;
+    const char *family;    /* "cluster", "density", "neural", ... */
+    const char *summary;   /* one line */
+    const char *help;      /* paragraph(s): what the score means, an example */
+    const od_param_spec *params;
+    size_t nparams;
+    int seq;               /* 1: rows are a time series (sequence model) */
+
+    /* Fit on `train`; on success *state is the fitted model.  May append to
+     * `log` (neural models), report progress and poll the cancel flag through
+     * ctx; a cancelled training may still succeed with the best state so far
+     * (return OD_OK and od_warn) so the run is usable. */
+    int (*fit)(od_ctx *ctx, const od_params *p, const od_data *train, od_fitlog *log, void **state);
+    /* Score every row of `data` into scores[n]; cluster[n] (may be NULL) gets the
+     * cluster of each row (-1 = noise) for clustering detectors. */
+    int (*score)(od_ctx *ctx, const void *state, const od_data *data, double *scores, long *cluster);
+    /* Human-readable facts about a fitted model (BIC, clusters, eps chosen...). */
+    void (*describe)(const void *state, od_out *out);
+    int (*save)(od_ctx *ctx, const void *state, FILE *fp);
+    int (*load)(od_ctx *ctx, const od_params *p, FILE *fp, void **state);
+    void (*free)(void *state);
+} od_detector_type;
+
+/* Registry */
+size_t od_detector_count(void);
+const od_detector_type *od_detector_at(size_t i);
+const od_detector_type *od_detector_find(const char *name);
+
+#endif

@@ -1,0 +1,1 @@
+# engine/eval: sources, tests and benches of this module

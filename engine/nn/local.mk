@@ -1,0 +1,1 @@
+# engine/nn: sources, tests and benches of this module

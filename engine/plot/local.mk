@@ -1,0 +1,1 @@
+# engine/plot: sources, tests and benches of this module

@@ -1,0 +1,1 @@
+# engine/prep: sources, tests and benches of this module
