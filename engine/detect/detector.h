@@ -63,9 +63,15 @@ typedef struct {
 int od_fitlog_add(od_fitlog *log, double train, double val, double secs);
 void od_fitlog_done(od_fitlog *log);
 
+/* A row-major n x d matrix view: row i starts at X + i*ld (ld >= d for
+ * ordinary matrices; ld < d for a sliding-window view, whose rows overlap in
+ * memory: windows of W points of a c-channel series with stride s are the view
+ * {series, n_windows, W*c, s*c}, so windowing copies nothing).  Always index
+ * as X[i*ld + j]; ld == d means contiguous. */
 typedef struct {
-    const double *X;   /* row-major n x d */
+    const double *X;
     size_t n, d;
+    size_t ld;
 } od_data;
 
 typedef struct od_detector_type {
