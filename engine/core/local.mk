@@ -1,1 +1,1 @@
-libodengine_a_SOURCES += engine/core/ctx.c engine/core/ctx.h engine/core/out.c engine/core/out.h engine/oddity.h
+libodengine_a_SOURCES += engine/workspace.c engine/workspace.h engine/core/ctx.c engine/core/ctx.h engine/core/out.c engine/core/out.h engine/oddity.h

@@ -1,0 +1,256 @@
+/* cmd_core.c - help, quit, set, history, source, save session. */
+#include "config.h"
+#include "cmd.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void session_record(od_session *s, const char *line)
+{
+    if (s->nhist == s->caphist) {
+        size_t cap = s->caphist ? 2 * s->caphist : 64;
+        char **h = realloc(s->hist, cap * sizeof *h);
+        if (!h) return;
+        s->hist = h;
+        s->caphist = cap;
+    }
+    s->hist[s->nhist++] = strdup(line);
+    if (s->journal) {
+        fprintf(s->journal, "%s\n", line);
+        fflush(s->journal);
+    }
+}
+
+static void print_wrapped(FILE *fp, const char *text, const char *indent)
+{
+    /* help texts are pre-formatted; indent every line */
+    const char *p = text;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l) fprintf(fp, "%s%.*s\n", indent, (int)l, p);
+        else fputc('\n', fp);
+        if (!e) break;
+        p = e + 1;
+    }
+}
+
+static void help_detector(od_session *s, const od_detector_type *t)
+{
+    FILE *fp = s->outfp;
+    fprintf(fp, "detect %s — %s (%s%s)\n\n", t->name, t->summary, t->family, t->seq ? ", sequence model" : "");
+    if (t->help) { print_wrapped(fp, t->help, "  "); fputc('\n', fp); }
+    fprintf(fp, "parameters:\n");
+    od_table *tb = tbl_new(4, "  name", "default", "allowed", "meaning");
+    tbl_align(tb, 1, 0);
+    tbl_align(tb, 2, 0);
+    for (size_t i = 0; i < t->nparams; i++) {
+        const od_param_spec *p = &t->params[i];
+        char allowed[160] = "";
+        switch (p->type) {
+        case OD_P_INT:
+        case OD_P_REAL:
+            if (p->lo <= p->hi) {
+                char a[32], b[32];
+                od_fmt_num(a, sizeof a, p->lo, 6);
+                od_fmt_num(b, sizeof b, p->hi, 6);
+                snprintf(allowed, sizeof allowed, "%s %s..%s%s%s", p->type == OD_P_INT ? "int" : "real", a,
+                         p->hi >= 1e300 ? "" : b, p->choices ? " or " : "", p->choices ? p->choices : "");
+            } else
+                snprintf(allowed, sizeof allowed, "%s%s%s", p->type == OD_P_INT ? "int" : "real",
+                         p->choices ? " or " : "", p->choices ? p->choices : "");
+            break;
+        case OD_P_CHOICE: snprintf(allowed, sizeof allowed, "%s", p->choices); break;
+        case OD_P_BOOL: snprintf(allowed, sizeof allowed, "yes|no"); break;
+        case OD_P_STR: snprintf(allowed, sizeof allowed, "text"); break;
+        }
+        char nm[64];
+        snprintf(nm, sizeof nm, "  %s", p->name);
+        tbl_row(tb, nm, p->def ? p->def : "", allowed, p->help ? p->help : "");
+    }
+    tbl_print(tb, fp);
+    tbl_free(tb);
+    fprintf(fp, "\ncommon options: as=NAME fit=train|normal|all on=COLS (see: help detect)\n");
+}
+
+static int cmd_help(od_session *s, const cmd_line *c)
+{
+    FILE *fp = s->outfp;
+    if (c->nwords == 1) {
+        fprintf(fp, "oddity %s — commands (help CMD for details, help detect ALGO for a detector):\n", PACKAGE_VERSION);
+        const char *topics[32];
+        size_t nt = 0;
+        for (size_t i = 0; i < od_ncommands; i++) {
+            size_t k;
+            for (k = 0; k < nt; k++)
+                if (!strcmp(topics[k], od_commands[i]->topic)) break;
+            if (k == nt && nt < 32) topics[nt++] = od_commands[i]->topic;
+        }
+        for (size_t k = 0; k < nt; k++) {
+            fprintf(fp, "\n%s\n", topics[k]);
+            for (size_t i = 0; i < od_ncommands; i++)
+                if (!strcmp(od_commands[i]->topic, topics[k]))
+                    fprintf(fp, "  %-12s %s\n", od_commands[i]->name, od_commands[i]->summary);
+        }
+        if (od_detector_count()) {
+            fprintf(fp, "\ndetectors (help detect ALGO)\n");
+            for (size_t i = 0; i < od_detector_count(); i++)
+                fprintf(fp, "  %-12s %s\n", od_detector_at(i)->name, od_detector_at(i)->summary);
+        }
+        fprintf(fp, "\nSyntax: command word key=value key=\"quoted value\" key=a,b,c ; next command  # comment\n");
+        return 0;
+    }
+    const char *topic = c->words[1].text;
+    const od_command *cmd = cmd_find(topic);
+    if (!cmd) {
+        const od_detector_type *t = od_detector_find(topic);
+        if (t) { help_detector(s, t); return 0; }
+        return cmd_error_at(s, c->words[1].col, "help: no command or detector named '%s' (type help for the list)", topic);
+    }
+    if (!strcmp(cmd->name, "detect") && c->nwords > 2) {
+        const od_detector_type *t = od_detector_find(c->words[2].text);
+        if (!t)
+            return cmd_error_at(s, c->words[2].col, "help detect: no detector named '%s' (type help for the list)",
+                                c->words[2].text);
+        help_detector(s, t);
+        return 0;
+    }
+    fprintf(fp, "usage: %s\n\n%s\n", cmd->usage, cmd->summary);
+    if (cmd->help && *cmd->help) { fputc('\n', fp); print_wrapped(fp, cmd->help, "  "); }
+    if (cmd->opts && cmd->opts->name) {
+        fprintf(fp, "\noptions:\n");
+        for (const cmd_optspec *o = cmd->opts; o->name; o++)
+            fprintf(fp, "  %-10s %s%s%s%s\n", o->name, o->help ? o->help : "", o->values && !strchr(o->values, '*') ? " (" : "",
+                    o->values && !strchr(o->values, '*') ? o->values : "", o->values && !strchr(o->values, '*') ? ")" : "");
+    }
+    if (!strcmp(cmd->name, "detect") && od_detector_count()) {
+        fprintf(fp, "\ndetectors:\n");
+        for (size_t i = 0; i < od_detector_count(); i++)
+            fprintf(fp, "  %-10s %-8s %s\n", od_detector_at(i)->name, od_detector_at(i)->family, od_detector_at(i)->summary);
+    }
+    return 0;
+}
+
+static int cmd_quit(od_session *s, const cmd_line *c)
+{
+    s->quit = 1;
+    return 0;
+}
+
+static int cmd_set(od_session *s, const cmd_line *c)
+{
+    long v;
+    int r, b;
+    if (c->nopts == 0) {
+        fprintf(s->outfp, "seed=%lu threads=%d terminal=%s times=%s\n", od_ctx_seed(s->ctx), od_ctx_threads(s->ctx),
+                s->terminal, s->show_times ? "on" : "off");
+        return 0;
+    }
+    if ((r = cmd_opt_long(s, c, "seed", &v)) < 0) return r;
+    if (r) {
+        if (v < 0) return cmd_error_at(s, cmd_opt_entry(c, "seed")->vcol, "set: seed must be >= 0");
+        od_ctx_set_seed(s->ctx, (unsigned long)v);
+    }
+    if ((r = cmd_opt_long(s, c, "threads", &v)) < 0) return r;
+    if (r) {
+        if (v < 0 || v > 1024) return cmd_error_at(s, cmd_opt_entry(c, "threads")->vcol, "set: threads must be 0 (all cores) to 1024");
+        od_ctx_set_threads(s->ctx, (int)v);
+    }
+    if ((r = cmd_opt_bool(s, c, "times", &b)) < 0) return r;
+    if (r) s->show_times = b;
+    const char *t = cmd_optval(c, "terminal");
+    if (t) snprintf(s->terminal, sizeof s->terminal, "%s", t);
+    return 0;
+}
+
+static int cmd_history(od_session *s, const cmd_line *c)
+{
+    for (size_t i = 0; i < s->nhist; i++) fprintf(s->outfp, "%5zu  %s\n", i + 1, s->hist[i]);
+    return 0;
+}
+
+int session_run_file(od_session *s, const char *path, int from_source);
+
+static int cmd_source(od_session *s, const cmd_line *c)
+{
+    if (s->depth > 16) return cmd_error_at(s, c->words[1].col, "source: scripts nested too deeply (more than 16)");
+    return session_run_file(s, c->words[1].text, 1);
+}
+
+void session_write_header(od_session *s, FILE *fp)
+{
+    time_t now = time(NULL);
+    char date[64];
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", localtime(&now));
+    fprintf(fp, "# oddity %s session, %s\n", PACKAGE_VERSION, date);
+}
+
+static int cmd_save(od_session *s, const cmd_line *c)
+{
+    const char *what = c->words[1].text;
+    if (strcmp(what, "session") != 0)
+        return cmd_error_at(s, c->words[1].col, "save: expected 'session' or 'model' (usage: save session FILE | save model RUN to=FILE)");
+    if (c->nwords < 3) return cmd_error_at(s, 0, "save session: expected a file name");
+    const char *path = c->words[2].text;
+    FILE *fp = fopen(path, "w");
+    if (!fp) return cmd_error_at(s, c->words[2].col, "save session: cannot write %s: %s", path, strerror(errno));
+    session_write_header(s, fp);
+    for (size_t i = 0; i < s->nhist; i++) fprintf(fp, "%s\n", s->hist[i]);
+    if (fclose(fp)) return cmd_error_at(s, c->words[2].col, "save session: cannot write %s: %s", path, strerror(errno));
+    fprintf(s->outfp, "saved %zu lines to %s\n", s->nhist, path);
+    return 0;
+}
+
+static const cmd_optspec set_opts[] = {
+    { "seed", NULL, COMPL_NONE, "seed of every random choice (default 42)" },
+    { "threads", NULL, COMPL_NONE, "worker threads, 0 = all cores" },
+    { "terminal", "dumb|png|svg|pdf|qt|wxt|x11", COMPL_NONE, "default plot terminal" },
+    { "times", "on|off", COMPL_NONE, "show timings (off makes output byte-identical across replays)" },
+    { NULL, NULL, COMPL_NONE, NULL }
+};
+static const cmd_optspec no_opts[] = { { NULL, NULL, COMPL_NONE, NULL } };
+
+const od_command cmd_help_entry = {
+    .name = "help", .usage = "help [COMMAND | detect ALGO | ALGO]", .topic = "session",
+    .summary = "list the commands, or explain one command or detector",
+    .help = "Without a word: every command with its summary.  With a command: its usage,\n"
+            "description, options and an example.  `help detect kmeans` (or `help kmeans`)\n"
+            "shows a detector's parameters with their defaults and ranges.\n\n"
+            "example:\n  help load\n  help detect gmm",
+    .min_words = 0, .max_words = 2, .opts = no_opts, .fn = cmd_help, .words = COMPL_COMMAND,
+};
+const od_command cmd_quit_entry = {
+    .name = "quit", .usage = "quit", .topic = "session", .summary = "leave oddity (Ctrl-D does the same)",
+    .help = "", .min_words = 0, .max_words = 0, .opts = no_opts, .fn = cmd_quit,
+};
+const od_command cmd_set_entry = {
+    .name = "set", .usage = "set [seed=N] [threads=N] [terminal=T] [times=on|off]", .topic = "session",
+    .summary = "show or change session settings",
+    .help = "One seed drives every random choice: the same script with the same seed gives\n"
+            "bit-identical scores.  Without options, prints the current settings.\n\n"
+            "example:\n  set seed=7 threads=2",
+    .min_words = 0, .max_words = 0, .opts = set_opts, .fn = cmd_set,
+};
+const od_command cmd_history_entry = {
+    .name = "history", .usage = "history", .topic = "session", .summary = "list the lines that ran in this session",
+    .help = "Every line that ran is also appended to the session journal (see the manual),\n"
+            "so `save session FILE` and `oddity -f FILE` replay it exactly.",
+    .min_words = 0, .max_words = 0, .opts = no_opts, .fn = cmd_history,
+};
+const od_command cmd_source_entry = {
+    .name = "source", .usage = "source FILE.odd", .topic = "session", .summary = "run the lines of a script file",
+    .help = "Runs each line of FILE as if typed.  The first error stops the script (unless\n"
+            "oddity was started with --keep-going) and names FILE, line and column.\n\n"
+            "example:\n  source scripts/demo.odd",
+    .min_words = 1, .max_words = 1, .opts = no_opts, .fn = cmd_source, .words = COMPL_FILE,
+};
+const od_command cmd_save_entry = {
+    .name = "save", .usage = "save session FILE | save model RUN to=FILE", .topic = "session",
+    .summary = "save this session as a replayable script (or a fitted model)",
+    .help = "`save session FILE` writes every line that ran so far, after a header, as a\n"
+            "script that `oddity -f FILE` replays to the same numbers.\n\n"
+            "example:\n  save session lesson1.odd",
+    .min_words = 1, .max_words = 2, .opts = NULL, .fn = cmd_save, .words = COMPL_WORDS, .word_values = "session|model",
+};

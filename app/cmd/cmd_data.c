@@ -1,0 +1,355 @@
+/* cmd_data.c - load, datasets, use, describe, head, drop. */
+#include "config.h"
+#include "cmd.h"
+#include "data/load.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+/* `as NAME` given either as two words or as as=NAME; returns NULL if absent. */
+const char *cmd_as_name(od_session *s, const cmd_line *c, size_t first, int *bad)
+{
+    *bad = 0;
+    const char *nm = cmd_optval(c, "as");
+    for (size_t i = first; i < c->nwords; i++) {
+        if (!strcmp(c->words[i].text, "as") && !c->words[i].quoted) {
+            if (i + 1 >= c->nwords) {
+                *bad = cmd_error_at(s, c->words[i].col, "%s: expected a name after 'as'", c->words[0].text);
+                return NULL;
+            }
+            nm = c->words[i + 1].text;
+            if (!cmd_is_name(nm)) {
+                *bad = cmd_error_at(s, c->words[i + 1].col, "%s: '%s' is not a valid name (letters, digits, _ . -; starting with a letter)",
+                                    c->words[0].text, nm);
+                return NULL;
+            }
+            return nm;
+        } else if (i >= first) {
+            *bad = cmd_error_at(s, c->words[i].col, "%s: unexpected word '%s' (usage: %s)", c->words[0].text,
+                                c->words[i].text, cmd_find(c->words[0].text)->usage);
+            return NULL;
+        }
+    }
+    if (nm && !cmd_is_name(nm)) {
+        *bad = cmd_error_at(s, cmd_opt_entry(c, "as")->vcol, "%s: '%s' is not a valid name", c->words[0].text, nm);
+        return NULL;
+    }
+    return nm;
+}
+
+static void default_name(const char *path, char *buf, size_t n)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t k = 0;
+    for (; *b && *b != '.' && k + 1 < n; b++)
+        buf[k++] = isalnum((unsigned char)*b) || *b == '_' || *b == '-' ? *b : '_';
+    buf[k] = 0;
+    if (!k || !(isalpha((unsigned char)buf[0]) || buf[0] == '_')) {
+        memmove(buf + 1, buf, k + 1 < n ? k + 1 : n - 1);
+        buf[0] = 'd';
+    }
+}
+
+static void summary_line(od_session *s, const char *name, const od_frame *f)
+{
+    size_t nf = 0, nt = 0;
+    for (size_t j = 0; j < f->ncol; j++) {
+        if (f->cols[j].role == OD_ROLE_FEATURE && f->cols[j].type == OD_COL_NUM) nf++;
+        if (f->cols[j].role == OD_ROLE_IGNORED) nt++;
+    }
+    fprintf(s->outfp, "%s: %zu rows x %zu columns (%zu features", name, f->nrow, f->ncol, nf);
+    if (nt) fprintf(s->outfp, ", %zu ignored", nt);
+    fprintf(s->outfp, ")");
+    long l = od_frame_role(f, OD_ROLE_LABEL);
+    if (l >= 0) {
+        size_t a = 0, m = 0;
+        for (size_t i = 0; i < f->nrow; i++) {
+            double v = f->cols[l].num[i];
+            if (isnan(v)) m++;
+            else a += v != 0;
+        }
+        fprintf(s->outfp, "; label '%s': %zu anomalies (%s%%)", f->cols[l].name, a,
+                fmtg(f->nrow ? 100.0 * a / f->nrow : 0, 3));
+        if (m) fprintf(s->outfp, ", %zu unlabelled", m);
+    } else
+        fprintf(s->outfp, "; no label column");
+    long t = od_frame_role(f, OD_ROLE_TIME);
+    if (t >= 0) fprintf(s->outfp, "; time '%s'", f->cols[t].name);
+    fputc('\n', s->outfp);
+}
+
+static int cmd_load(od_session *s, const cmd_line *c)
+{
+    const char *path = c->words[1].text;
+    int bad;
+    const char *nm = cmd_as_name(s, c, 2, &bad);
+    if (bad) return bad;
+    char name[128];
+    if (nm) snprintf(name, sizeof name, "%s", nm);
+    else default_name(path, name, sizeof name);
+
+    od_csv_opts o = {0};
+    char **ign = NULL, **cols = NULL, **na = NULL;
+    const cmd_opt *e;
+    if ((e = cmd_opt_entry(c, "sep"))) {
+        const char *v = e->val;
+        if (!strcmp(v, "tab") || !strcmp(v, "\\t") || !strcmp(v, "\t")) o.sep = '\t';
+        else if (strlen(v) == 1 && strchr(",;|", v[0])) o.sep = v[0];
+        else return cmd_error_at(s, e->vcol, "load: sep=%s: expected , ; | or tab", v);
+    }
+    if ((e = cmd_opt_entry(c, "header"))) {
+        if (!strcmp(e->val, "yes")) o.header = 1;
+        else if (!strcmp(e->val, "no")) o.header = 0;
+        else o.header = -1;
+    } else
+        o.header = -1;
+    o.label = cmd_optval(c, "label");
+    o.time = cmd_optval(c, "time");
+    if ((e = cmd_opt_entry(c, "ignore"))) { ign = cmd_list_split(e->val, &o.nignore); o.ignore = (const char *const *)ign; }
+    if ((e = cmd_opt_entry(c, "columns"))) { cols = cmd_list_split(e->val, &o.ncolumns); o.columns = (const char *const *)cols; }
+    if ((e = cmd_opt_entry(c, "missing"))) { na = cmd_list_split(e->val, &o.nna); o.na = (const char *const *)na; }
+
+    int err = 0;
+    double t0 = od_now();
+    od_frame *f = od_data_load(s->ctx, path, &o, &err);
+    double dt = od_now() - t0;
+    free(ign);
+    free(cols);
+    free(na);
+    if (!f) return cmd_fail(s, err ? err : OD_EDATA);
+    char step[1024];
+    snprintf(step, sizeof step, "%s", c->src);
+    int rc = od_ws_add_dataset_donate(s->ctx, s->ws, name, path, f, step);
+    if (rc) return cmd_fail(s, rc);
+    fprintf(s->outfp, "loaded ");
+    summary_line(s, name, f);
+    if (s->show_times) fprintf(s->outfp, "  read %s in %s s\n", path, fmtg(dt, 3));
+    return 0;
+}
+
+static int cmd_datasets(od_session *s, const cmd_line *c)
+{
+    if (!s->ws->nds) { fprintf(s->outfp, "no datasets (try: load sample-data/blobs.csv)\n"); return 0; }
+    od_table *t = tbl_new(6, "", "name", "rows", "cols", "version", "source");
+    tbl_align(t, 1, 0);
+    tbl_align(t, 5, 0);
+    for (size_t i = 0; i < s->ws->nds; i++) {
+        od_dataset *d = s->ws->ds[i];
+        od_version *v = od_ds_top(d);
+        char r[32], k[32], ver[32];
+        snprintf(r, sizeof r, "%zu", v->frame->nrow);
+        snprintf(k, sizeof k, "%zu", v->frame->ncol);
+        snprintf(ver, sizeof ver, "%zu", d->nv);
+        tbl_row(t, (long)i == s->ws->current ? "*" : "", d->name, r, k, ver, d->path);
+    }
+    tbl_print(t, s->outfp);
+    tbl_free(t);
+    return 0;
+}
+
+static int cmd_use(od_session *s, const cmd_line *c)
+{
+    const char *nm = c->words[1].text;
+    for (size_t i = 0; i < s->ws->nds; i++)
+        if (!strcmp(s->ws->ds[i]->name, nm)) {
+            s->ws->current = (long)i;
+            fprintf(s->outfp, "using ");
+            summary_line(s, nm, od_ds_top(s->ws->ds[i])->frame);
+            return 0;
+        }
+    return cmd_error_at(s, c->words[1].col, "use: no dataset named '%s' (see: datasets)", nm);
+}
+
+static const char *role_name(const od_column *col)
+{
+    switch (col->role) {
+    case OD_ROLE_FEATURE: return col->type == OD_COL_TEXT ? "text" : "feature";
+    case OD_ROLE_LABEL: return "label";
+    case OD_ROLE_TIME: return "time";
+    default: return "ignored";
+    }
+}
+
+void cmd_print_lineage(od_session *s, od_dataset *d)
+{
+    fprintf(s->outfp, "lineage of %s:\n", d->name);
+    for (size_t k = 0; k < d->nv; k++) {
+        od_version *v = &d->v[k];
+        fprintf(s->outfp, "  %zu. %s", k + 1, v->step);
+        if (v->frame) fprintf(s->outfp, "  [%zu x %zu]", v->frame->nrow, v->frame->ncol);
+        else fprintf(s->outfp, "  [data released]");
+        fputc('\n', s->outfp);
+    }
+    od_version *v = od_ds_top(d);
+    if (v->split_desc) fprintf(s->outfp, "  split: %s\n", v->split_desc);
+    if (v->win) fprintf(s->outfp, "  window: size=%zu stride=%zu\n", v->win, v->stride);
+}
+
+static int cmd_describe(od_session *s, const cmd_line *c)
+{
+    od_dataset *d;
+    od_version *v = cmd_version(s, &d);
+    if (!v) return OD_ESTATE;
+    const od_frame *f = v->frame;
+    summary_line(s, d->name, f);
+    od_table *t = tbl_new(12, "column", "role", "n", "missing", "mean", "sd", "min", "q25", "median", "q75", "max", "distinct");
+    tbl_align(t, 1, 0);
+    double *buf = malloc((f->nrow ? f->nrow : 1) * sizeof *buf);
+    if (!buf) { tbl_free(t); return cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory")); }
+    for (size_t j = 0; j < f->ncol; j++) {
+        const od_column *col = &f->cols[j];
+        int sel = c->nwords <= 1;
+        for (size_t w = 1; w < c->nwords; w++)
+            if (!strcmp(c->words[w].text, col->name)) sel = 1;
+        if (!sel) continue;
+        size_t m = 0, miss = 0;
+        if (col->num) {
+            for (size_t i = 0; i < f->nrow; i++)
+                if (isnan(col->num[i])) miss++;
+                else buf[m++] = col->num[i];
+        } else {
+            for (size_t i = 0; i < f->nrow; i++) miss += col->text[i] == NULL;
+            m = f->nrow - miss;
+        }
+        char n1[32], n2[32];
+        snprintf(n1, sizeof n1, "%zu", m);
+        snprintf(n2, sizeof n2, "%zu", miss);
+        if (col->num && m > 0) {
+            gsl_sort(buf, 1, m);
+            size_t distinct = 1;
+            for (size_t i = 1; i < m; i++) distinct += buf[i] != buf[i - 1];
+            char ds[32];
+            snprintf(ds, sizeof ds, "%zu", distinct);
+            double mean = gsl_stats_mean(buf, 1, m);
+            double sd = m > 1 ? gsl_stats_sd_m(buf, 1, m, mean) : NAN;
+            tbl_row(t, col->name, role_name(col), n1, n2, fmtn(mean), fmtn(sd), fmtn(buf[0]),
+                    fmtn(gsl_stats_quantile_from_sorted_data(buf, 1, m, 0.25)),
+                    fmtn(gsl_stats_median_from_sorted_data(buf, 1, m)),
+                    fmtn(gsl_stats_quantile_from_sorted_data(buf, 1, m, 0.75)), fmtn(buf[m - 1]), ds);
+        } else {
+            tbl_row(t, col->name, role_name(col), n1, n2, "", "", "", "", "", "", "", "");
+        }
+    }
+    free(buf);
+    tbl_print(t, s->outfp);
+    tbl_free(t);
+    if (d->nv > 1 || v->split_desc || v->win) cmd_print_lineage(s, d);
+    return 0;
+}
+
+static int cmd_head(od_session *s, const cmd_line *c)
+{
+    od_version *v = cmd_version(s, NULL);
+    if (!v) return OD_ESTATE;
+    long n = 10;
+    if (c->nwords > 1) {
+        char *end;
+        n = strtol(c->words[1].text, &end, 10);
+        if (*end || n < 0) return cmd_error_at(s, c->words[1].col, "head: expected a row count, got '%s'", c->words[1].text);
+    }
+    const od_frame *f = v->frame;
+    if ((size_t)n > f->nrow) n = (long)f->nrow;
+    /* build table with dynamic column count */
+    size_t nc = f->ncol + 1;
+    char ***cells = malloc((size_t)(n + 1) * sizeof *cells);
+    size_t *w = calloc(nc, sizeof *w);
+    for (long i = -1; i < n; i++) {
+        char **row = cells[i + 1] = malloc(nc * sizeof *row);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%ld", i + 1);
+        row[0] = strdup(i < 0 ? "row" : buf);
+        for (size_t j = 0; j < f->ncol; j++) {
+            const od_column *col = &f->cols[j];
+            if (i < 0) row[j + 1] = strdup(col->name);
+            else if (col->type == OD_COL_TEXT) row[j + 1] = strdup(col->text[i] ? col->text[i] : "NA");
+            else if (col->type == OD_COL_TIME && !isnan(col->num[i])) {
+                time_t tt = (time_t)col->num[i];
+                struct tm tm;
+                gmtime_r(&tt, &tm);
+                strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+                row[j + 1] = strdup(buf);
+            } else if (isnan(col->num[i])) row[j + 1] = strdup("NA");
+            else row[j + 1] = strdup(fmtg(col->num[i], 7));
+        }
+        for (size_t j = 0; j < nc; j++) if (strlen(row[j]) > w[j]) w[j] = strlen(row[j]);
+    }
+    for (long i = 0; i <= n; i++) {
+        for (size_t j = 0; j < nc; j++) {
+            fprintf(s->outfp, j ? "  %*s" : "%*s", (int)w[j], cells[i][j]);
+            free(cells[i][j]);
+        }
+        fputc('\n', s->outfp);
+        free(cells[i]);
+    }
+    free(cells);
+    free(w);
+    return 0;
+}
+
+static int cmd_drop(od_session *s, const cmd_line *c)
+{
+    for (size_t i = 1; i < c->nwords; i++) {
+        const char *nm = c->words[i].text;
+        if (od_ws_drop_run(s->ws, nm) == OD_OK) { fprintf(s->outfp, "dropped run %s\n", nm); continue; }
+        if (od_ws_drop_dataset(s->ws, nm) == OD_OK) { fprintf(s->outfp, "dropped dataset %s\n", nm); continue; }
+        return cmd_error_at(s, c->words[i].col, "drop: no run or dataset named '%s'", nm);
+    }
+    return 0;
+}
+
+static const cmd_optspec load_opts[] = {
+    { "as", NULL, COMPL_NONE, "name of the dataset (default: file name)" },
+    { "label", NULL, COMPL_NONE, "label column (default: label, is_anomaly, anomaly, outlier or class)" },
+    { "time", NULL, COMPL_NONE, "time column (default: the first timestamp column)" },
+    { "ignore", NULL, COMPL_NONE, "columns to keep but not use, e.g. ignore=label_point,id" },
+    { "columns", NULL, COMPL_NONE, "load only these columns (plus label and time)" },
+    { "sep", ",|;|tab||", COMPL_NONE, "field separator (default: detected)" },
+    { "header", "yes|no|auto", COMPL_NONE, "first line is a header (default: detected)" },
+    { "missing", NULL, COMPL_NONE, "tokens meaning missing (default: empty,NA,NaN,nan,null,NULL,?)" },
+    { NULL, NULL, COMPL_NONE, NULL }
+};
+static const cmd_optspec no_opts[] = { { NULL, NULL, COMPL_NONE, NULL } };
+
+const od_command cmd_load_entry = {
+    .name = "load", .usage = "load PATH [as NAME] [label=COL] [time=COL] [ignore=a,b] [columns=a,b] [sep=,] [header=yes|no] [missing=NA,?]",
+    .topic = "data", .summary = "read a CSV/TSV or ARFF file into a named dataset",
+    .help = "Reads CSV (RFC 4180; separator , ; tab or | detected), TSV or ARFF.  Column\n"
+            "types are inferred: numbers, text, timestamps (ISO 8601 or YYYY-MM-DD HH:MM:SS).\n"
+            "The label column (0/1 or two values) is found by name unless label= is given;\n"
+            "the time column is the first timestamp column unless time= is given.  Text\n"
+            "columns are kept but ignored.  A malformed file gets one error naming the file,\n"
+            "line and column, and nothing is loaded.\n\n"
+            "examples:\n  load sample-data/blobs.csv\n  load sample-data/series.csv as s label=label\n"
+            "  load data.csv ignore=label_point missing=NA,-999",
+    .min_words = 1, .max_words = 3, .opts = load_opts, .fn = cmd_load, .words = COMPL_FILE,
+};
+const od_command cmd_datasets_entry = {
+    .name = "datasets", .usage = "datasets", .topic = "data", .summary = "list the loaded datasets (* = current)",
+    .help = "", .min_words = 0, .max_words = 0, .opts = no_opts, .fn = cmd_datasets,
+};
+const od_command cmd_use_entry = {
+    .name = "use", .usage = "use NAME", .topic = "data", .summary = "make a loaded dataset the current one",
+    .help = "example:\n  use blobs", .min_words = 1, .max_words = 1, .opts = no_opts, .fn = cmd_use, .words = COMPL_DATASET,
+};
+const od_command cmd_describe_entry = {
+    .name = "describe", .usage = "describe [COLUMN..]", .topic = "data",
+    .summary = "per-column statistics, label balance and the lineage of the current dataset",
+    .help = "For each column: count, missing values, mean, standard deviation (n-1), min,\n"
+            "quartiles (linear interpolation), max and the number of distinct values.\n\n"
+            "example:\n  describe\n  describe x1 x2",
+    .min_words = 0, .max_words = -1, .opts = no_opts, .fn = cmd_describe, .words = COMPL_COLUMN,
+};
+const od_command cmd_head_entry = {
+    .name = "head", .usage = "head [N]", .topic = "data", .summary = "show the first N rows (default 10)",
+    .help = "example:\n  head 5", .min_words = 0, .max_words = 1, .opts = no_opts, .fn = cmd_head,
+};
+const od_command cmd_drop_entry = {
+    .name = "drop", .usage = "drop NAME..", .topic = "data", .summary = "forget runs or datasets by name",
+    .help = "example:\n  drop km1 km2", .min_words = 1, .max_words = -1, .opts = no_opts, .fn = cmd_drop, .words = COMPL_RUN,
+};

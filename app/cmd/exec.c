@@ -1,0 +1,258 @@
+/* exec.c - parse a line, check it against the command table, dispatch. */
+#include "config.h"
+#include "cmd.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const od_command *cmd_find(const char *name)
+{
+    for (size_t i = 0; i < od_ncommands; i++)
+        if (!strcmp(od_commands[i]->name, name)) return od_commands[i];
+    return NULL;
+}
+
+/* "where: " prefix: script:line:col for scripts, nothing interactively */
+static void err_prefix(od_session *s, int col)
+{
+    if (s->src_name) {
+        if (col > 0) fprintf(s->errfp, "%s:%ld:%d: ", s->src_name, s->src_lineno, col);
+        else fprintf(s->errfp, "%s:%ld: ", s->src_name, s->src_lineno);
+    }
+    fputs("error: ", s->errfp);
+}
+
+static void caret(od_session *s, int col)
+{
+    if (col <= 0 || !s->cur_line) return;
+    fprintf(s->errfp, "  %s\n  ", s->cur_line);
+    for (int i = 1; i < col; i++) fputc(s->cur_line[i - 1] == '\t' ? '\t' : ' ', s->errfp);
+    fputs("^\n", s->errfp);
+}
+
+int cmd_error_at(od_session *s, int col, const char *fmt, ...)
+{
+    err_prefix(s, col);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(s->errfp, fmt, ap);
+    va_end(ap);
+    fputc('\n', s->errfp);
+    caret(s, col);
+    fflush(s->errfp);
+    return OD_EINVAL;
+}
+
+int cmd_fail(od_session *s, int code)
+{
+    const char *m = od_ctx_errmsg(s->ctx);
+    err_prefix(s, 0);
+    fprintf(s->errfp, "%s\n", *m ? m : od_strerror(code));
+    fflush(s->errfp);
+    od_ctx_clear_error(s->ctx);
+    return code ? code : OD_EINVAL;
+}
+
+void cmd_note(od_session *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(s->outfp, fmt, ap);
+    va_end(ap);
+    fputc('\n', s->outfp);
+}
+
+const cmd_opt *cmd_opt_entry(const cmd_line *c, const char *key)
+{
+    for (size_t i = 0; i < c->nopts; i++)
+        if (!strcmp(c->opts[i].key, key)) return &c->opts[i];
+    return NULL;
+}
+
+const char *cmd_optval(const cmd_line *c, const char *key)
+{
+    const cmd_opt *o = cmd_opt_entry(c, key);
+    return o ? o->val : NULL;
+}
+
+int cmd_opt_double(od_session *s, const cmd_line *c, const char *key, double *v)
+{
+    const cmd_opt *o = cmd_opt_entry(c, key);
+    if (!o) return 0;
+    char *end;
+    errno = 0;
+    double x = strtod(o->val, &end);
+    if (end == o->val || *end || errno == ERANGE || !isfinite(x))
+        return cmd_error_at(s, o->vcol, "option %s=%s: expected a number", key, o->val);
+    *v = x;
+    return 1;
+}
+
+int cmd_opt_long(od_session *s, const cmd_line *c, const char *key, long *v)
+{
+    const cmd_opt *o = cmd_opt_entry(c, key);
+    if (!o) return 0;
+    char *end;
+    errno = 0;
+    long x = strtol(o->val, &end, 10);
+    if (end == o->val || *end || errno == ERANGE)
+        return cmd_error_at(s, o->vcol, "option %s=%s: expected an integer", key, o->val);
+    *v = x;
+    return 1;
+}
+
+int cmd_opt_bool(od_session *s, const cmd_line *c, const char *key, int *v)
+{
+    const cmd_opt *o = cmd_opt_entry(c, key);
+    if (!o) return 0;
+    const char *x = o->val;
+    if (!strcmp(x, "yes") || !strcmp(x, "true") || !strcmp(x, "on") || !strcmp(x, "1")) { *v = 1; return 1; }
+    if (!strcmp(x, "no") || !strcmp(x, "false") || !strcmp(x, "off") || !strcmp(x, "0")) { *v = 0; return 1; }
+    return cmd_error_at(s, o->vcol, "option %s=%s: expected yes or no", key, x);
+}
+
+od_dataset *cmd_dataset(od_session *s)
+{
+    od_dataset *d = od_ws_current(s->ws);
+    if (!d) {
+        err_prefix(s, 0);
+        fprintf(s->errfp, "no dataset loaded (try: load sample-data/blobs.csv)\n");
+    }
+    return d;
+}
+
+od_version *cmd_version(od_session *s, od_dataset **dp)
+{
+    od_dataset *d = cmd_dataset(s);
+    if (dp) *dp = d;
+    return d ? od_ds_top(d) : NULL;
+}
+
+od_run *cmd_run(od_session *s, const cmd_line *c, size_t word)
+{
+    if (word >= c->nwords) {
+        cmd_error_at(s, 0, "%s: expected a run name", c->words[0].text);
+        return NULL;
+    }
+    od_run *r = od_ws_run(s->ws, c->words[word].text);
+    if (!r) {
+        if (s->ws->nruns == 0)
+            cmd_error_at(s, c->words[word].col + s->cur_col0 - 1, "no run named '%s' (no runs yet: try detect kmeans)",
+                         c->words[word].text);
+        else
+            cmd_error_at(s, c->words[word].col + s->cur_col0 - 1, "no run named '%s' (see: runs)", c->words[word].text);
+    }
+    return r;
+}
+
+static int check_options(od_session *s, const od_command *cmd, const cmd_line *c)
+{
+    size_t nw = c->nwords - 1;
+    if ((int)nw < cmd->min_words) {
+        cmd_error_at(s, 0, "%s: missing argument (usage: %s)", cmd->name, cmd->usage);
+        return -1;
+    }
+    if (cmd->max_words >= 0 && (int)nw > cmd->max_words) {
+        cmd_error_at(s, c->words[cmd->max_words + 1].col, "%s: unexpected word '%s' (usage: %s)", cmd->name,
+                     c->words[cmd->max_words + 1].text, cmd->usage);
+        return -1;
+    }
+    if (!cmd->opts) return 0;
+    for (size_t i = 0; i < c->nopts; i++) {
+        const cmd_optspec *o;
+        for (o = cmd->opts; o->name; o++)
+            if (!strcmp(o->name, c->opts[i].key)) break;
+        if (!o->name) {
+            char list[512] = "";
+            size_t len = 0;
+            for (const cmd_optspec *q = cmd->opts; q->name && len + 40 < sizeof list; q++)
+                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", q == cmd->opts ? "" : ", ", q->name);
+            cmd_error_at(s, c->opts[i].col, "%s: unknown option '%s' (options: %s)", cmd->name, c->opts[i].key,
+                         *list ? list : "none");
+            return -1;
+        }
+        if (o->values && !strchr(o->values, '*')) {
+            /* closed list of values */
+            size_t vl = strlen(c->opts[i].val);
+            int ok = 0;
+            for (const char *p = o->values;;) {
+                const char *e = strchr(p, '|');
+                size_t l = e ? (size_t)(e - p) : strlen(p);
+                if (l == vl && !strncmp(p, c->opts[i].val, l)) { ok = 1; break; }
+                if (!e) break;
+                p = e + 1;
+            }
+            if (!ok) {
+                cmd_error_at(s, c->opts[i].vcol, "%s: option %s=%s: expected one of %s", cmd->name, o->name,
+                             c->opts[i].val, o->values);
+                return -1;
+            }
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(c->opts[j].key, c->opts[i].key)) {
+                cmd_error_at(s, c->opts[i].col, "%s: option '%s' given twice", cmd->name, c->opts[i].key);
+                return -1;
+            }
+    }
+    return 0;
+}
+
+static void show_warnings(od_session *s)
+{
+    size_t n = od_ctx_nwarnings(s->ctx);
+    for (size_t i = 0; i < n; i++) fprintf(s->errfp, "warning: %s\n", od_ctx_warning(s->ctx, i));
+    od_ctx_clear_warnings(s->ctx);
+}
+
+/* Shift columns of a sub-command's tokens so errors point into the full line. */
+static void shift_cols(cmd_line *c)
+{
+    /* tokens are already relative to the whole line: nothing to do */
+    (void)c;
+}
+
+int od_exec_line(od_session *s, const char *line)
+{
+    cmd_line *cmds;
+    cmd_err e;
+    s->cur_line = line;
+    s->cur_col0 = 1;
+    int n = cmd_parse_line(line, &cmds, &e);
+    if (n < 0) {
+        cmd_error_at(s, e.col, "%s", e.msg);
+        s->cur_line = NULL;
+        return OD_EINVAL;
+    }
+    int rc = 0;
+    for (int i = 0; i < n && !s->quit; i++) {
+        cmd_line *c = &cmds[i];
+        shift_cols(c);
+        const od_command *cmd = cmd_find(c->words[0].text);
+        if (!cmd) {
+            /* suggest commands sharing a prefix */
+            char sugg[256] = "";
+            size_t len = 0;
+            for (size_t k = 0; k < od_ncommands && len + 40 < sizeof sugg; k++)
+                if (!strncmp(od_commands[k]->name, c->words[0].text, 2))
+                    len += (size_t)snprintf(sugg + len, sizeof sugg - len, "%s%s", len ? ", " : "", od_commands[k]->name);
+            if (*sugg)
+                rc = cmd_error_at(s, c->words[0].col, "unknown command '%s' (did you mean: %s?)", c->words[0].text, sugg);
+            else
+                rc = cmd_error_at(s, c->words[0].col, "unknown command '%s' (type help for the list)", c->words[0].text);
+            break;
+        }
+        if (check_options(s, cmd, c)) { rc = OD_EINVAL; break; }
+        od_ctx_clear_error(s->ctx);
+        od_ctx_clear_cancel(s->ctx);
+        rc = cmd->fn(s, c);
+        show_warnings(s);
+        fflush(s->outfp);
+        if (rc) break;
+    }
+    cmd_lines_free(cmds, n);
+    s->cur_line = NULL;
+    return rc;
+}

@@ -1,0 +1,101 @@
+#include "config.h"
+#include "cmd/cmd.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct od_table {
+    size_t ncol, nrow, cap;
+    char **cells;      /* (nrow+1) x ncol, row 0 = header */
+    unsigned char *right;
+};
+
+od_table *tbl_new(size_t ncol, ...)
+{
+    od_table *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->ncol = ncol;
+    t->cap = 16;
+    t->cells = calloc(t->cap * ncol, sizeof(char *));
+    t->right = calloc(ncol, 1);
+    va_list ap;
+    va_start(ap, ncol);
+    for (size_t j = 0; j < ncol; j++) {
+        const char *h = va_arg(ap, const char *);
+        t->cells[j] = strdup(h ? h : "");
+        t->right[j] = j > 0;
+    }
+    va_end(ap);
+    t->nrow = 1;
+    return t;
+}
+
+void tbl_align(od_table *t, size_t col, int right) { if (col < t->ncol) t->right[col] = (unsigned char)right; }
+
+void tbl_row(od_table *t, ...)
+{
+    if (t->nrow == t->cap) {
+        t->cap *= 2;
+        t->cells = realloc(t->cells, t->cap * t->ncol * sizeof(char *));
+    }
+    va_list ap;
+    va_start(ap, t);
+    for (size_t j = 0; j < t->ncol; j++) {
+        const char *c = va_arg(ap, const char *);
+        t->cells[t->nrow * t->ncol + j] = strdup(c ? c : "");
+    }
+    va_end(ap);
+    t->nrow++;
+}
+
+/* display width of UTF-8 text (counts code points) */
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+void tbl_print(od_table *t, FILE *fp)
+{
+    size_t *w = calloc(t->ncol, sizeof *w);
+    for (size_t i = 0; i < t->nrow; i++)
+        for (size_t j = 0; j < t->ncol; j++) {
+            size_t l = width(t->cells[i * t->ncol + j]);
+            if (l > w[j]) w[j] = l;
+        }
+    for (size_t i = 0; i < t->nrow; i++) {
+        for (size_t j = 0; j < t->ncol; j++) {
+            const char *c = t->cells[i * t->ncol + j];
+            size_t pad = w[j] - width(c);
+            if (j) fputs("  ", fp);
+            if (t->right[j]) for (size_t k = 0; k < pad; k++) fputc(' ', fp);
+            fputs(c, fp);
+            if (!t->right[j] && j + 1 < t->ncol) for (size_t k = 0; k < pad; k++) fputc(' ', fp);
+        }
+        fputc('\n', fp);
+    }
+    free(w);
+}
+
+void tbl_free(od_table *t)
+{
+    if (!t) return;
+    for (size_t i = 0; i < t->nrow * t->ncol; i++) free(t->cells[i]);
+    free(t->cells);
+    free(t->right);
+    free(t);
+}
+
+const char *fmtg(double x, int sig)
+{
+    static char buf[16][48];
+    static int k;
+    char *b = buf[k++ & 15];
+    return od_fmt_num(b, sizeof buf[0], x, sig);
+}
+
+const char *fmtn(double x) { return fmtg(x, 6); }
+
+void tbl_cell_num(char *buf, size_t n, double x) { od_fmt_num(buf, n, x, 6); }

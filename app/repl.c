@@ -1,0 +1,287 @@
+/* repl.c - the readline front end: prompt, history, completion, Ctrl-C. */
+#include "config.h"
+#include "repl.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <readline/readline.h>
+#include <readline/history.h>
+
+static od_session *S;
+static volatile sig_atomic_t at_prompt;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (S) *od_ctx_cancel_flag(S->ctx) = 1;
+    if (at_prompt) {
+        /* abandon the line being typed and show a fresh prompt */
+        (void)!write(STDOUT_FILENO, "\n", 1);
+        rl_on_new_line();
+        rl_replace_line("", 0);
+        rl_redisplay();
+    }
+}
+
+void repl_install_sigint(od_session *s)
+{
+    S = s;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* ---- completion ------------------------------------------------------ */
+
+static char **cands;
+static size_t ncands, capcands;
+
+static void cand_clear(void)
+{
+    for (size_t i = 0; i < ncands; i++) free(cands[i]);
+    ncands = 0;
+}
+
+static void cand_add(const char *prefix, const char *s, size_t slen)
+{
+    size_t pl = strlen(prefix);
+    if (slen < pl || strncmp(s, prefix, pl)) return;
+    if (ncands == capcands) {
+        capcands = capcands ? 2 * capcands : 64;
+        cands = realloc(cands, capcands * sizeof *cands);
+    }
+    cands[ncands++] = strndup(s, slen);
+}
+
+static void cand_words(const char *prefix, const char *list, const char *pre)
+{
+    if (!list) return;
+    for (const char *p = list;;) {
+        const char *e = strchr(p, '|');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s%.*s", pre, (int)l, p);
+        cand_add(prefix, buf, strlen(buf));
+        if (!e) break;
+        p = e + 1;
+    }
+}
+
+static void cand_source(const char *prefix, compl_kind k, const char *words, const char *pre)
+{
+    char buf[512];
+    od_dataset *d;
+    switch (k) {
+    case COMPL_DATASET:
+        for (size_t i = 0; i < S->ws->nds; i++) {
+            snprintf(buf, sizeof buf, "%s%s", pre, S->ws->ds[i]->name);
+            cand_add(prefix, buf, strlen(buf));
+        }
+        break;
+    case COMPL_RUN:
+        for (size_t i = 0; i < S->ws->nruns; i++) {
+            snprintf(buf, sizeof buf, "%s%s", pre, S->ws->runs[i]->name);
+            cand_add(prefix, buf, strlen(buf));
+        }
+        break;
+    case COMPL_COLUMN:
+        if ((d = od_ws_current(S->ws)) && od_ds_top(d)->frame) {
+            od_frame *f = od_ds_top(d)->frame;
+            for (size_t j = 0; j < f->ncol; j++) {
+                snprintf(buf, sizeof buf, "%s%s", pre, f->cols[j].name);
+                cand_add(prefix, buf, strlen(buf));
+            }
+        }
+        break;
+    case COMPL_DETECTOR:
+        for (size_t i = 0; i < od_detector_count(); i++) {
+            snprintf(buf, sizeof buf, "%s%s", pre, od_detector_at(i)->name);
+            cand_add(prefix, buf, strlen(buf));
+        }
+        break;
+    case COMPL_COMMAND:
+        for (size_t i = 0; i < od_ncommands; i++) {
+            snprintf(buf, sizeof buf, "%s%s", pre, od_commands[i]->name);
+            cand_add(prefix, buf, strlen(buf));
+        }
+        break;
+    case COMPL_WORDS:
+        cand_words(prefix, words, pre);
+        break;
+    default:
+        break;
+    }
+}
+
+static char *gen(const char *text, int state)
+{
+    static size_t i;
+    if (!state) i = 0;
+    return i < ncands ? strdup(cands[i++]) : NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)end;
+    cand_clear();
+    /* find the command of this segment: text after the last ';' before start */
+    const char *line = rl_line_buffer;
+    int seg = 0;
+    for (int i = 0; i < start; i++) if (line[i] == ';') seg = i + 1;
+    char verb[64] = "";
+    int nwords = 0;
+    {
+        const char *p = line + seg;
+        while (p < line + start) {
+            while (p < line + start && (*p == ' ' || *p == '\t')) p++;
+            if (p >= line + start) break;
+            const char *q = p;
+            while (q < line + start && *q != ' ' && *q != '\t') q++;
+            if (nwords == 0) snprintf(verb, sizeof verb, "%.*s", (int)(q - p), p);
+            nwords++;
+            p = q;
+        }
+    }
+    rl_attempted_completion_over = 1;
+    if (nwords == 0) {
+        cand_source(text, COMPL_COMMAND, NULL, "");
+    } else {
+        const od_command *cmd = cmd_find(verb);
+        if (!cmd) return NULL;
+        const char *eq = strchr(text, '=');
+        if (eq) {
+            /* value of an option */
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(eq - text), text);
+            char pre[80];
+            snprintf(pre, sizeof pre, "%s=", key);
+            if (cmd->opts)
+                for (const cmd_optspec *o = cmd->opts; o->name; o++)
+                    if (!strcmp(o->name, key)) {
+                        if (o->values) cand_words(text, o->values, pre);
+                        else if (o->compl == COMPL_FILE) {
+                            rl_attempted_completion_over = 0;
+                            return NULL;
+                        } else cand_source(text, o->compl, NULL, pre);
+                    }
+            if (!strcmp(cmd->name, "detect") && nwords >= 2) {
+                /* detector parameter values */
+                char algo[64];
+                sscanf(line + seg, "%*s %63s", algo);
+                const od_detector_type *t = od_detector_find(algo);
+                if (t)
+                    for (size_t k = 0; k < t->nparams; k++)
+                        if (!strcmp(t->params[k].name, key)) {
+                            if (t->params[k].type == OD_P_CHOICE) cand_words(text, t->params[k].choices, pre);
+                            else if (t->params[k].type == OD_P_BOOL) cand_words(text, "yes|no", pre);
+                        }
+            }
+            if (!strcmp(key, "on") || !strcmp(key, "columns") || !strcmp(key, "label") || !strcmp(key, "time") ||
+                !strcmp(key, "ignore") || !strcmp(key, "x") || !strcmp(key, "y") || !strcmp(key, "col"))
+                cand_source(text, COMPL_COLUMN, NULL, pre);
+            if (!strcmp(key, "to")) { rl_attempted_completion_over = 0; return NULL; }
+        } else {
+            /* positional words and option names */
+            if (cmd->words == COMPL_FILE && nwords == 1) { rl_attempted_completion_over = 0; return NULL; }
+            if (!strcmp(cmd->name, "detect") && nwords == 1) cand_source(text, COMPL_DETECTOR, NULL, "");
+            else if (!strcmp(cmd->name, "help") && nwords == 1) {
+                cand_source(text, COMPL_COMMAND, NULL, "");
+                cand_source(text, COMPL_DETECTOR, NULL, "");
+            } else if (!strcmp(cmd->name, "help") && nwords == 2) cand_source(text, COMPL_DETECTOR, NULL, "");
+            else cand_source(text, cmd->words, cmd->word_values, "");
+            if (cmd->opts)
+                for (const cmd_optspec *o = cmd->opts; o->name; o++) {
+                    char buf[80];
+                    snprintf(buf, sizeof buf, "%s=", o->name);
+                    cand_add(text, buf, strlen(buf));
+                }
+            if (!strcmp(cmd->name, "detect") && nwords >= 2) {
+                char algo[64] = "";
+                sscanf(line + seg, "%*s %63s", algo);
+                const od_detector_type *t = od_detector_find(algo);
+                if (t)
+                    for (size_t k = 0; k < t->nparams; k++) {
+                        char buf[80];
+                        snprintf(buf, sizeof buf, "%s=", t->params[k].name);
+                        cand_add(text, buf, strlen(buf));
+                    }
+            }
+        }
+    }
+    if (ncands == 1 && cands[0][strlen(cands[0]) - 1] == '=') rl_completion_suppress_append = 1;
+    return rl_completion_matches(text, gen);
+}
+
+/* ---- the loop -------------------------------------------------------- */
+
+static char *state_dir(void)
+{
+    const char *x = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    char buf[4096];
+    if (x && *x) snprintf(buf, sizeof buf, "%s/oddity", x);
+    else if (home && *home) snprintf(buf, sizeof buf, "%s/.local/state/oddity", home);
+    else return NULL;
+    /* mkdir -p */
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') { *p = 0; mkdir(buf, 0700); *p = '/'; }
+    mkdir(buf, 0700);
+    return strdup(buf);
+}
+
+char *repl_state_dir(void) { return state_dir(); }
+
+int repl_run(od_session *s)
+{
+    S = s;
+    rl_readline_name = "oddity";
+    rl_attempted_completion_function = complete;
+    rl_completer_word_break_characters = " \t;";
+    rl_catch_signals = 0;
+    char *dir = state_dir();
+    char hist[4200] = "";
+    if (dir) {
+        snprintf(hist, sizeof hist, "%s/history", dir);
+        read_history(hist);
+    }
+    free(dir);
+    repl_install_sigint(s);
+    int rc = 0;
+    while (!s->quit) {
+        at_prompt = 1;
+        char *line = readline("oddity> ");
+        /* continuation lines for an open quote */
+        while (line && cmd_line_incomplete(line)) {
+            char *more = readline("   ...> ");
+            if (!more) break;
+            size_t l = strlen(line) + strlen(more) + 2;
+            char *j = malloc(l);
+            snprintf(j, l, "%s\n%s", line, more);
+            free(line);
+            free(more);
+            line = j;
+        }
+        at_prompt = 0;
+        if (!line) { fputc('\n', stdout); break; }
+        const char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p) {
+            add_history(line);
+            if (*hist) append_history(1, hist);
+            od_ctx_clear_cancel(s->ctx);
+            rc = od_exec_line(s, line);
+            if (rc == 0 && *p != '#') session_record(s, line);
+            if (od_cancelled(s->ctx)) fprintf(s->errfp, "interrupted\n");
+        }
+        free(line);
+    }
+    if (*hist) history_truncate_file(hist, 2000);
+    return 0;
+}
