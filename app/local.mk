@@ -1,9 +1,15 @@
 bin_PROGRAMS += oddity
-oddity_SOURCES = app/main.c app/repl.c app/repl.h app/out.c \
+oddity_SOURCES = app/main.c app/repl.c app/repl.h app/out.c app/man.c \
 	app/cmd/cmd.h app/cmd/lex.c app/cmd/lex.h app/cmd/exec.c app/cmd/table.c \
-	app/cmd/cmd_core.c app/cmd/cmd_data.c
+	app/cmd/cmd_core.c app/cmd/cmd_data.c app/cmd/cmd_detect.c app/cmd/cmd_eval.c
 oddity_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/app/cmd $(READLINE_CFLAGS)
 oddity_LDADD = $(ENGINE_LIBS) $(READLINE_LIBS)
+
+# The man page is generated from the command table, so it cannot drift from `help`.
+nodist_man_MANS = oddity.1
+oddity.1: oddity$(EXEEXT)
+	$(AM_V_GEN)ASAN_OPTIONS=detect_leaks=0 ./oddity$(EXEEXT) --man > $@
+CLEANFILES += oddity.1
 
 check_PROGRAMS += tests/unit/test_lex
 tests_unit_test_lex_SOURCES = tests/unit/test_lex.c app/cmd/lex.c

@@ -124,6 +124,7 @@ int main(int argc, char **argv)
         { "no-times", no_argument, NULL, 1 },
         { "no-journal", no_argument, NULL, 2 },
         { "plain", no_argument, NULL, 3 },
+        { "man", no_argument, NULL, 4 },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
@@ -153,6 +154,11 @@ int main(int argc, char **argv)
         case 1: no_times = 1; break;
         case 2: no_journal = 1; break;
         case 3: break;
+        case 4: {
+            void od_write_man(FILE *fp);
+            od_write_man(stdout);
+            return 0;
+        }
         case 'h': usage(stdout); return 0;
         case 'V':
             printf("oddity %s\nCopyright (C) 2026 the oddity developers.\n"

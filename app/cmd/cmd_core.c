@@ -190,6 +190,10 @@ void session_write_header(od_session *s, FILE *fp)
 static int cmd_save(od_session *s, const cmd_line *c)
 {
     const char *what = c->words[1].text;
+    if (!strcmp(what, "model")) {
+        int cmd_save_model(od_session *s, const cmd_line *c);
+        return cmd_save_model(s, c);
+    }
     if (strcmp(what, "session") != 0)
         return cmd_error_at(s, c->words[1].col, "save: expected 'session' or 'model' (usage: save session FILE | save model RUN to=FILE)");
     if (c->nwords < 3) return cmd_error_at(s, 0, "save session: expected a file name");

@@ -87,6 +87,10 @@ static void summary_line(od_session *s, const char *name, const od_frame *f)
 static int cmd_load(od_session *s, const cmd_line *c)
 {
     const char *path = c->words[1].text;
+    if (!strcmp(path, "model") && !c->words[1].quoted && c->nwords > 2) {
+        int cmd_load_model_words(od_session *s, const cmd_line *c);
+        return cmd_load_model_words(s, c);
+    }
     int bad;
     const char *nm = cmd_as_name(s, c, 2, &bad);
     if (bad) return bad;
@@ -317,7 +321,7 @@ static const cmd_optspec load_opts[] = {
 static const cmd_optspec no_opts[] = { { NULL, NULL, COMPL_NONE, NULL } };
 
 const od_command cmd_load_entry = {
-    .name = "load", .usage = "load PATH [as NAME] [label=COL] [time=COL] [ignore=a,b] [columns=a,b] [sep=,] [header=yes|no] [missing=NA,?]",
+    .name = "load", .usage = "load PATH [as NAME] [label=COL] [time=COL] [ignore=a,b] [columns=a,b] [sep=,] [header=yes|no] [missing=NA,?] | load model FILE as NAME",
     .topic = "data", .summary = "read a CSV/TSV or ARFF file into a named dataset",
     .help = "Reads CSV (RFC 4180; separator , ; tab or | detected), TSV or ARFF.  Column\n"
             "types are inferred: numbers, text, timestamps (ISO 8601 or YYYY-MM-DD HH:MM:SS).\n"
@@ -326,8 +330,10 @@ const od_command cmd_load_entry = {
             "columns are kept but ignored.  A malformed file gets one error naming the file,\n"
             "line and column, and nothing is loaded.\n\n"
             "examples:\n  load sample-data/blobs.csv\n  load sample-data/series.csv as s label=label\n"
-            "  load data.csv ignore=label_point missing=NA,-999",
-    .min_words = 1, .max_words = 3, .opts = load_opts, .fn = cmd_load, .words = COMPL_FILE,
+            "  load data.csv ignore=label_point missing=NA,-999\n\n"
+            "`load model FILE as NAME` reads a model saved with `save model` and scores the\n"
+            "current dataset with it (a truncated or foreign file gets a clear error).",
+    .min_words = 1, .max_words = 4, .opts = load_opts, .fn = cmd_load, .words = COMPL_FILE,
 };
 const od_command cmd_datasets_entry = {
     .name = "datasets", .usage = "datasets", .topic = "data", .summary = "list the loaded datasets (* = current)",

@@ -6,6 +6,7 @@
 
 #define OD_COMMAND_LIST(X) \
     X(load) X(datasets) X(use) X(describe) X(head) X(drop) \
+    X(detect) X(runs) \
     X(set) X(history) X(source) X(save) X(help) X(quit)
 
 #define X_DECL(n) extern const od_command cmd_##n##_entry;

@@ -1,0 +1,120 @@
+/* man.c - the manual page, generated from the command table (oddity --man),
+ * so that the man page, `help` and completion can never disagree. */
+#include "config.h"
+#include "cmd/cmd.h"
+
+#include <string.h>
+
+/* Write s with roff special characters escaped. */
+static void roff(FILE *fp, const char *s)
+{
+    int bol = 1;
+    for (; *s; s++) {
+        if (bol && (*s == '.' || *s == '\'')) fputs("\\&", fp);
+        if (*s == '\\') fputs("\\e", fp);
+        else if (*s == '-') fputs("\\-", fp);
+        else fputc(*s, fp);
+        bol = *s == '\n';
+    }
+}
+
+static void block(FILE *fp, const char *text)
+{
+    /* help texts: paragraphs; indented lines are examples */
+    const char *p = text;
+    int in_ex = 0;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", (int)(l < 1000 ? l : 1000), p);
+        if (!*line) { if (in_ex) { fputs(".fi\n", fp); in_ex = 0; } fputs(".PP\n", fp); }
+        else if (line[0] == ' ') {
+            if (!in_ex) { fputs(".nf\n", fp); in_ex = 1; }
+            roff(fp, line);
+            fputc('\n', fp);
+        } else {
+            if (in_ex) { fputs(".fi\n", fp); in_ex = 0; }
+            roff(fp, line);
+            fputc('\n', fp);
+        }
+        if (!e) break;
+        p = e + 1;
+    }
+    if (in_ex) fputs(".fi\n", fp);
+}
+
+void od_write_man(FILE *fp)
+{
+    fprintf(fp, ".TH ODDITY 1 \"2026\" \"oddity %s\" \"User Commands\"\n", PACKAGE_VERSION);
+    fputs(".SH NAME\noddity \\- interactive workbench for unsupervised anomaly detection\n"
+          ".SH SYNOPSIS\n.B oddity\n[\\fIOPTION\\fR]... [\\fIDATA-FILE\\fR]...\n"
+          ".SH DESCRIPTION\nAnalysts load a dataset, clean, scale, reduce and window it, split it, run\n"
+          "clustering, density and neural detectors side by side, tune thresholds while\n"
+          "precision, recall and F1 update, compare detectors and plot the results.  Every\n"
+          "action is one line of one command language, so every session is a script that\n"
+          "replays to the same numbers.\n"
+          ".SH OPTIONS\n"
+          ".TP\n\\fB\\-f\\fR, \\fB\\-\\-file\\fR=\\fIFILE\\fR\nrun the commands in FILE and exit\n"
+          ".TP\n\\fB\\-e\\fR, \\fB\\-\\-execute\\fR=\\fILINES\\fR\nrun LINES (commands separated by ;) and exit\n"
+          ".TP\n\\fB\\-i\\fR, \\fB\\-\\-interactive\\fR\nopen the prompt after \\-f/\\-e\n"
+          ".TP\n\\fB\\-k\\fR, \\fB\\-\\-keep\\-going\\fR\nin scripts, continue after an error (the exit status still reports it)\n"
+          ".TP\n\\fB\\-s\\fR, \\fB\\-\\-seed\\fR=\\fIN\\fR\nseed of every random choice (default 42, or $OD_SEED)\n"
+          ".TP\n\\fB\\-j\\fR, \\fB\\-\\-threads\\fR=\\fIN\\fR\nworker threads (default: all cores)\n"
+          ".TP\n\\fB\\-\\-no\\-times\\fR\ndo not print timings, so replays are byte\\-identical\n"
+          ".TP\n\\fB\\-\\-no\\-journal\\fR\ndo not write the session journal\n"
+          ".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\ndisplay help and exit\n"
+          ".TP\n\\fB\\-V\\fR, \\fB\\-\\-version\\fR\noutput version information and exit\n"
+          ".SH THE COMMAND LANGUAGE\n"
+          "A line holds commands separated by \\fB;\\fR; \\fB#\\fR starts a comment.  A command is a\n"
+          "verb followed by words and \\fIkey\\fR=\\fIvalue\\fR options; values may be quoted with\n"
+          "double quotes (escapes \\e\" \\e\\e \\en \\et) or be lists \\fIa,b,c\\fR.  An error points at the\n"
+          "offending word with a caret and says what was expected; in scripts it names the\n"
+          "file, line and column.\n"
+          ".SH COMMANDS\n", fp);
+    for (size_t i = 0; i < od_ncommands; i++) {
+        const od_command *c = od_commands[i];
+        fputs(".SS ", fp);
+        roff(fp, c->usage);
+        fputs("\n", fp);
+        roff(fp, c->summary);
+        fputs(".\n", fp);
+        if (c->help && *c->help) { fputs(".PP\n", fp); block(fp, c->help); }
+        if (c->opts && c->opts->name) {
+            for (const cmd_optspec *o = c->opts; o->name; o++) {
+                fputs(".TP\n.B ", fp);
+                roff(fp, o->name);
+                fputs("\n", fp);
+                roff(fp, o->help ? o->help : "");
+                if (o->values) { fputs(" (", fp); roff(fp, o->values); fputs(")", fp); }
+                fputs("\n", fp);
+            }
+        }
+    }
+    if (od_detector_count()) {
+        fputs(".SH DETECTORS\n", fp);
+        for (size_t i = 0; i < od_detector_count(); i++) {
+            const od_detector_type *t = od_detector_at(i);
+            fputs(".SS ", fp);
+            roff(fp, t->name);
+            fputs("\n", fp);
+            roff(fp, t->summary);
+            fputs(".\n", fp);
+            if (t->help) { fputs(".PP\n", fp); block(fp, t->help); }
+            for (size_t k = 0; k < t->nparams; k++) {
+                fputs(".TP\n.BR ", fp);
+                roff(fp, t->params[k].name);
+                fputs(" \"=", fp);
+                roff(fp, t->params[k].def ? t->params[k].def : "");
+                fputs("\"\n", fp);
+                roff(fp, t->params[k].help ? t->params[k].help : "");
+                fputs("\n", fp);
+            }
+        }
+    }
+    fputs(".SH FILES\n.TP\n$XDG_STATE_HOME/oddity/sessions/\njournals of interactive sessions (one .odd script each)\n"
+          ".TP\n$XDG_STATE_HOME/oddity/history\nreadline history\n"
+          ".SH ENVIRONMENT\n.TP\nOD_SEED\ndefault seed\n.TP\nNO_COLOR\nno ANSI colour in terminal plots\n"
+          ".SH EXAMPLES\n.nf\noddity sample\\-data/blobs.csv\noddity \\-e 'load sample\\-data/blobs.csv; detect kmeans k=4; metrics kmeans1'\n"
+          "oddity \\-f scripts/demo.odd\n.fi\n", fp);
+}
