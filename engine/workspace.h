@@ -13,10 +13,9 @@
 #include "core/ctx.h"
 #include "data/frame.h"
 #include "detect/detector.h"
+#include "prep/prep.h"   /* OD_PART_* */
 
 #define OD_WS_MAX_VERSIONS 16
-
-enum { OD_PART_TRAIN = 0, OD_PART_VAL = 1, OD_PART_TEST = 2 };
 
 typedef struct {
     od_frame *frame;       /* NULL once released to bound memory */
