@@ -5,7 +5,7 @@
 
 /* One line per detector.  Adding a detector = its file + one line here. */
 #define OD_DETECTORS(X) \
-    /* detectors are listed here, e.g. X(kmeans) */
+    X(kmeans)
 
 #define X_DECL(n) extern const od_detector_type od_detector_##n;
 OD_DETECTORS(X_DECL)

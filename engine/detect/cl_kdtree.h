@@ -1,0 +1,69 @@
+/* cl_kdtree.h - a static kd-tree over n points in d dimensions for range,
+ * k-nearest-neighbour and kernel-sum queries (DBSCAN, KDE).
+ *
+ * The points are copied in tree order (pts, row p is original row idx[p]);
+ * every node covers the contiguous range [start, end) and carries its tight
+ * bounding box.  Splits are on the dimension of largest spread at the median,
+ * leaves hold at most `leaf` points.  Building is deterministic; queries are
+ * read-only and may run concurrently. */
+#ifndef OD_CL_KDTREE_H
+#define OD_CL_KDTREE_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cl_cluster.h"
+
+typedef struct {
+    size_t start, end;
+    int32_t left, right;   /* children, -1 for a leaf */
+} od_kdnode;
+
+struct od_kdtree {
+    size_t n, d, leaf;
+    double *pts;      /* n x d in tree order */
+    size_t *idx;      /* original row of each tree position */
+    od_kdnode *nodes; /* nodes[0] is the root */
+    size_t nnodes;
+    double *lo, *hi;  /* nnodes x d bounding boxes */
+};
+
+/* Builds a tree over the rows of X (n x d, leading dimension ld); n >= 1. */
+od_kdtree *od_kdtree_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, size_t leaf);
+void od_kdtree_free(od_kdtree *t);
+
+/* Squared distance from q to the box of node i: smallest and largest. */
+static inline double od_kdtree_mind2(const od_kdtree *t, size_t i, const double *q)
+{
+    const double *lo = t->lo + i * t->d, *hi = t->hi + i * t->d;
+    double s = 0;
+    for (size_t j = 0; j < t->d; j++) {
+        double v = 0;
+        if (q[j] < lo[j]) v = lo[j] - q[j];
+        else if (q[j] > hi[j]) v = q[j] - hi[j];
+        s += v * v;
+    }
+    return s;
+}
+
+static inline double od_kdtree_maxd2(const od_kdtree *t, size_t i, const double *q)
+{
+    const double *lo = t->lo + i * t->d, *hi = t->hi + i * t->d;
+    double s = 0;
+    for (size_t j = 0; j < t->d; j++) {
+        double a = fabs(q[j] - lo[j]), b = fabs(q[j] - hi[j]);
+        double v = a > b ? a : b;
+        s += v * v;
+    }
+    return s;
+}
+
+/* The k nearest points to q: squared distances ascending in d2[k] and tree
+ * positions in pos[k] (pos may be NULL when k <= 64).  k <= n. */
+void od_kdtree_knn(const od_kdtree *t, const double *q, size_t k, double *d2, size_t *pos);
+
+/* Number of points with squared distance <= r2 from q, counting stops once it
+ * reaches `limit` (pass SIZE_MAX for a full count). */
+size_t od_kdtree_count(const od_kdtree *t, const double *q, double r2, size_t limit);
+
+#endif

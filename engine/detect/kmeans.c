@@ -1,0 +1,674 @@
+/* kmeans.c - k-means (Lloyd) clustering; score = distance to the nearest
+ * centroid, or CBLOF (He et al. 2003, as PyOD computes it). */
+#include "config.h"
+#include "cl_cluster.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_rng.h>
+
+#define KM_NAME "kmeans"
+#define KM_VERSION 1u
+#define KM_PAD 1e150   /* coordinate of padding centroids: distance ~1e300, never nearest */
+
+typedef double km_v8 __attribute__((vector_size(64)));
+
+/* Assign rows [r0, r1) to the nearest of k centroids given transposed and
+ * padded as CT (d x kp, kp a multiple of 8).  Writes lab (int32, counting
+ * changes against the old value), optionally the squared distance mind2 and
+ * the per-cluster sums (k x d) and counts.  Returns the number of labels
+ * changed.  Compiled for several instruction sets; picked at run time. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static size_t km_kernel(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
+                        const double *CT, size_t kp, int32_t *lab, double *mind2,
+                        double *sums, double *cnt)
+{
+    size_t changed = 0;
+    size_t ng = kp / 8;
+    for (size_t i = r0; i < r1; i++) {
+        const double *x = X + i * ld;
+        double best = INFINITY;
+        int32_t bl = 0;
+        for (size_t g = 0; g < ng; g++) {
+            km_v8 acc = { 0, 0, 0, 0, 0, 0, 0, 0 };
+            const double *c = CT + g * 8;
+            for (size_t j = 0; j < d; j++) {
+                km_v8 cv;
+                memcpy(&cv, c + j * kp, sizeof cv);
+                km_v8 t = x[j] - cv;
+                acc += t * t;
+            }
+            for (int l = 0; l < 8; l++)
+                if (acc[l] < best) {
+                    best = acc[l];
+                    bl = (int32_t)(g * 8 + (size_t)l);
+                }
+        }
+        if (lab[i] != bl) {
+            changed++;
+            lab[i] = bl;
+        }
+        if (mind2) mind2[i] = best;
+        if (sums) {
+            double *s = sums + (size_t)bl * d;
+            for (size_t j = 0; j < d; j++) s[j] += x[j];
+            cnt[bl] += 1;
+        }
+    }
+    return changed;
+}
+
+/* Transposed, padded copy of the centroids. */
+static void km_transpose(const double *C, size_t k, size_t d, double *CT, size_t kp)
+{
+    for (size_t j = 0; j < d; j++) {
+        for (size_t c = 0; c < k; c++) CT[j * kp + c] = C[c * d + j];
+        for (size_t c = k; c < kp; c++) CT[j * kp + c] = KM_PAD;
+    }
+}
+
+static size_t km_kp(size_t k) { return (k + 7) / 8 * 8; }
+
+void od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const double *C,
+                      size_t k, long *label, double *dist)
+{
+    size_t kp = km_kp(k);
+    size_t nb = (n + OD_CL_BLOCK - 1) / OD_CL_BLOCK;
+    #pragma omp parallel
+    {
+        double *CT = malloc(d * kp * sizeof *CT);
+        int32_t lab[OD_CL_BLOCK];
+        double m2[OD_CL_BLOCK];
+        if (CT) km_transpose(C, k, d, CT, kp);
+        #pragma omp for schedule(static)
+        for (size_t b = 0; b < nb; b++) {
+            size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
+            if (CT) {
+                for (size_t i = 0; i < r1 - r0; i++) lab[i] = -1;
+                km_kernel(X + r0 * ld, 0, r1 - r0, d, ld, CT, kp, lab, m2, NULL, NULL);
+            } else {   /* out of memory for the scratch copy: plain loop */
+                for (size_t i = r0; i < r1; i++) {
+                    double best = INFINITY;
+                    int32_t bl = 0;
+                    for (size_t c = 0; c < k; c++) {
+                        double s = od_cl_sqdist(X + i * ld, C + c * d, d);
+                        if (s < best) {
+                            best = s;
+                            bl = (int32_t)c;
+                        }
+                    }
+                    lab[i - r0] = bl;
+                    m2[i - r0] = best;
+                }
+            }
+            for (size_t i = r0; i < r1; i++) {
+                if (label) label[i] = lab[i - r0];
+                if (dist) dist[i] = sqrt(m2[i - r0]);
+            }
+        }
+        free(CT);
+    }
+}
+
+/* Sum of v[0..n-1] in fixed blocks (deterministic for any thread count). */
+static double km_sum(const double *v, size_t n)
+{
+    size_t nb = (n + OD_CL_BLOCK - 1) / OD_CL_BLOCK;
+    double tot = 0;
+    for (size_t b = 0; b < nb; b++) {
+        size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
+        double s = 0;
+        for (size_t i = r0; i < r1; i++) s += v[i];
+        tot += s;
+    }
+    return tot;
+}
+
+/* --------------------------------------------------------------- k-means++ */
+
+int od_kmeans_plusplus(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
+                       size_t k, double *centers)
+{
+    if (k == 0 || k > n) return od_error(ctx, OD_EINVAL, "kmeans: k=%zu must be between 1 and the %zu rows", k, n);
+    gsl_rng *rng = od_ctx_rng(ctx);
+    size_t L = 2 + (size_t)floor(log((double)k));
+    double *closest = od_mallocn(ctx, n, sizeof *closest);
+    double *cand = od_mallocn(ctx, L * n, sizeof *cand);
+    double *cum = od_mallocn(ctx, n, sizeof *cum);
+    size_t *cid = od_mallocn(ctx, L, sizeof *cid);
+    double *pot = od_mallocn(ctx, L, sizeof *pot);
+    if (!closest || !cand || !cum || !cid || !pot) {
+        free(closest), free(cand), free(cum), free(cid), free(pot);
+        return OD_ENOMEM;
+    }
+    size_t first = (size_t)gsl_rng_uniform_int(rng, n);
+    memcpy(centers, X + first * ld, d * sizeof *centers);
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) closest[i] = od_cl_sqdist(X + i * ld, centers, d);
+    double cur = km_sum(closest, n);
+    int rc = OD_OK;
+    for (size_t c = 1; c < k; c++) {
+        if (od_cancelled(ctx)) {
+            rc = od_error(ctx, OD_ECANCEL, "kmeans: seeding interrupted");
+            break;
+        }
+        double acc = 0;
+        for (size_t i = 0; i < n; i++) {
+            acc += closest[i];
+            cum[i] = acc;
+        }
+        for (size_t t = 0; t < L; t++) {
+            double r = gsl_rng_uniform(rng) * cur;
+            size_t lo = 0, hi = n;       /* first i with cum[i] >= r */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (cum[mid] < r) lo = mid + 1;
+                else hi = mid;
+            }
+            cid[t] = lo < n ? lo : n - 1;
+        }
+        #pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < n; i++)
+            for (size_t t = 0; t < L; t++) {
+                double s = od_cl_sqdist(X + i * ld, X + cid[t] * ld, d);
+                cand[t * n + i] = s < closest[i] ? s : closest[i];
+            }
+        size_t bt = 0;
+        for (size_t t = 0; t < L; t++) {
+            pot[t] = km_sum(cand + t * n, n);
+            if (pot[t] < pot[bt]) bt = t;
+        }
+        cur = pot[bt];
+        memcpy(closest, cand + bt * n, n * sizeof *closest);
+        memcpy(centers + c * d, X + cid[bt] * ld, d * sizeof *centers);
+    }
+    free(closest), free(cand), free(cum), free(cid), free(pot);
+    return rc;
+}
+
+/* ------------------------------------------------------------------- Lloyd */
+
+typedef struct {
+    size_t i;
+    double d2;
+} km_far;
+
+static int km_far_cmp(const void *a, const void *b)
+{
+    const km_far *x = a, *y = b;
+    if (x->d2 != y->d2) return x->d2 < y->d2 ? 1 : -1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* sklearn's _relocate_empty_clusters_dense: each empty cluster takes one of
+ * the rows farthest from their (old) centre. */
+static int km_relocate(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
+                       const double *Cold, size_t k, const int32_t *lab, double *sums,
+                       double *cnt, int32_t *newlab)
+{
+    size_t nempty = 0;
+    for (size_t c = 0; c < k; c++) nempty += cnt[c] == 0;
+    if (nempty == 0) return OD_OK;
+    if (nempty > n) nempty = n;
+    km_far *f = od_mallocn(ctx, n, sizeof *f);
+    if (!f) return OD_ENOMEM;
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        f[i].i = i;
+        f[i].d2 = od_cl_sqdist(X + i * ld, Cold + (size_t)lab[i] * d, d);
+    }
+    qsort(f, n, sizeof *f, km_far_cmp);
+    size_t e = 0;
+    for (size_t c = 0; c < k && e < nempty; c++) {
+        if (cnt[c] != 0) continue;
+        size_t i = f[e++].i;
+        size_t old = (size_t)lab[i];
+        for (size_t j = 0; j < d; j++) {
+            sums[old * d + j] -= X[i * ld + j];
+            sums[c * d + j] = X[i * ld + j];
+        }
+        cnt[c] = 1;
+        cnt[old] -= 1;
+        if (newlab) newlab[i] = (int32_t)c;
+    }
+    free(f);
+    return OD_OK;
+}
+
+int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, size_t k,
+                  const double *init, int max_iter, double tol,
+                  double *centroids, long *labels, double *inertia, int *n_iter,
+                  int *converged)
+{
+    if (n == 0 || d == 0) return od_error(ctx, OD_EDATA, "kmeans: no data");
+    if (k == 0 || k > n) return od_error(ctx, OD_EINVAL, "kmeans: k=%zu exceeds the %zu training rows", k, n);
+    if (max_iter < 1) return od_error(ctx, OD_EINVAL, "kmeans: max_iter=%d must be at least 1", max_iter);
+    size_t kp = km_kp(k);
+    size_t nb = (n + OD_CL_BLOCK - 1) / OD_CL_BLOCK;
+    size_t stride = k * d + k;           /* per-block partial sums + counts */
+    double *C = od_mallocn(ctx, k * d, sizeof *C);
+    double *Cn = od_mallocn(ctx, k * d, sizeof *Cn);
+    double *CT = od_mallocn(ctx, d * kp, sizeof *CT);
+    double *part = od_mallocn(ctx, nb * stride, sizeof *part);
+    double *sums = od_mallocn(ctx, stride, sizeof *sums);
+    size_t *chg = od_mallocn(ctx, nb, sizeof *chg);
+    int32_t *lab = od_mallocn(ctx, n, sizeof *lab);
+    double *m2 = od_mallocn(ctx, n, sizeof *m2);
+    int rc = OD_OK;
+    if (!C || !Cn || !CT || !part || !sums || !chg || !lab || !m2) {
+        rc = OD_ENOMEM;
+        goto done;
+    }
+    memcpy(C, init, k * d * sizeof *C);
+    /* sklearn's tolerance: tol times the mean of the per-feature variances */
+    double tol_s = 0;
+    if (tol > 0) {
+        double vs = 0;
+        for (size_t j = 0; j < d; j++) {
+            double mu = 0, v = 0;
+            for (size_t i = 0; i < n; i++) mu += X[i * ld + j];
+            mu /= (double)n;
+            for (size_t i = 0; i < n; i++) {
+                double t = X[i * ld + j] - mu;
+                v += t * t;
+            }
+            vs += v / (double)n;
+        }
+        tol_s = vs / (double)d * tol;
+    }
+    for (size_t i = 0; i < n; i++) lab[i] = -1;
+    int strict = 0, it, conv = 0;
+    for (it = 0; it < max_iter; it++) {
+        if (od_cancelled(ctx)) {
+            rc = od_error(ctx, OD_ECANCEL, "kmeans: interrupted after %d iterations", it);
+            goto done;
+        }
+        km_transpose(C, k, d, CT, kp);
+        #pragma omp parallel for schedule(static)
+        for (size_t b = 0; b < nb; b++) {
+            size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
+            double *p = part + b * stride;
+            memset(p, 0, stride * sizeof *p);
+            chg[b] = km_kernel(X, r0, r1, d, ld, CT, kp, lab, NULL, p, p + k * d);
+        }
+        size_t changed = 0;
+        memset(sums, 0, stride * sizeof *sums);
+        for (size_t b = 0; b < nb; b++) {
+            changed += chg[b];
+            const double *p = part + b * stride;
+            for (size_t q = 0; q < stride; q++) sums[q] += p[q];
+        }
+        double *cnt = sums + k * d;
+        if ((rc = km_relocate(ctx, X, n, d, ld, C, k, lab, sums, cnt, NULL))) goto done;
+        double shift = 0;
+        for (size_t c = 0; c < k; c++) {
+            if (cnt[c] > 0) {
+                double a = 1.0 / cnt[c];
+                for (size_t j = 0; j < d; j++) Cn[c * d + j] = sums[c * d + j] * a;
+            } else {
+                for (size_t j = 0; j < d; j++) Cn[c * d + j] = sums[c * d + j];
+            }
+            double s = 0;
+            for (size_t j = 0; j < d; j++) {
+                double t = C[c * d + j] - Cn[c * d + j];
+                s += t * t;
+            }
+            double cs = sqrt(s);
+            shift += cs * cs;
+        }
+        double *tmp = C;
+        C = Cn;
+        Cn = tmp;
+        od_progress(ctx, "kmeans", (double)(it + 1) / max_iter, NULL);
+        if (changed == 0) {
+            strict = 1;
+            conv = 1;
+            break;
+        }
+        if (shift <= tol_s) {
+            conv = 1;
+            break;
+        }
+    }
+    if (it == max_iter) it = max_iter - 1;
+    /* labels and distances against the final centres */
+    km_transpose(C, k, d, CT, kp);
+    #pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < nb; b++) {
+        size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
+        km_kernel(X, r0, r1, d, ld, CT, kp, lab, m2, NULL, NULL);
+    }
+    (void)strict;
+    double in = 0;
+    for (size_t b = 0; b < nb; b++) {
+        size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
+        double s = 0;
+        for (size_t i = r0; i < r1; i++) s += od_cl_sqdist(X + i * ld, C + (size_t)lab[i] * d, d);
+        in += s;
+    }
+    memcpy(centroids, C, k * d * sizeof *C);
+    if (labels)
+        for (size_t i = 0; i < n; i++) labels[i] = lab[i];
+    if (inertia) *inertia = in;
+    if (n_iter) *n_iter = it + 1;
+    if (converged) *converged = conv;
+done:
+    free(C), free(Cn), free(CT), free(part), free(sums), free(chg), free(lab), free(m2);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- detector */
+
+enum { KM_SCORE_DISTANCE, KM_SCORE_CBLOF };
+
+typedef struct {
+    size_t k, d, n_train;
+    double *C;          /* k x d */
+    double *size;       /* k: training rows per cluster */
+    unsigned char *large;
+    int scoring;
+    double alpha, beta, inertia;
+    int n_iter, converged, n_init;
+    size_t nlarge;
+} km_state;
+
+static void km_free(void *state)
+{
+    km_state *s = state;
+    if (!s) return;
+    free(s->C);
+    free(s->size);
+    free(s->large);
+    free(s);
+}
+
+static const od_param_spec km_params[] = {
+    { "k", OD_P_INT, "8", 1, 1e6, NULL, "number of clusters" },
+    { "init", OD_P_CHOICE, "k-means++", 0, -1, "k-means++|random|first",
+      "seeding: k-means++, k random rows, or the first k rows" },
+    { "n_init", OD_P_INT, "auto", 1, 1000, "auto",
+      "runs from different seeds, the lowest inertia wins (auto: 1 for k-means++, 10 for random)" },
+    { "max_iter", OD_P_INT, "300", 1, 1e7, NULL, "maximum Lloyd iterations per run" },
+    { "tol", OD_P_REAL, "1e-4", 0, HUGE_VAL, NULL,
+      "stop when the summed squared centre shift <= tol x mean feature variance" },
+    { "score", OD_P_CHOICE, "distance", 0, -1, "distance|cblof",
+      "distance to the nearest centroid, or CBLOF (small clusters scored against large ones)" },
+    { "alpha", OD_P_REAL, "0.9", 0.5, 1, NULL, "CBLOF: large clusters hold at least this share of the rows" },
+    { "beta", OD_P_REAL, "5", 1, HUGE_VAL, NULL, "CBLOF: size ratio that separates large from small clusters" },
+};
+
+/* PyOD CBLOF's split into large and small clusters. */
+static void km_cblof_split(od_ctx *ctx, km_state *s)
+{
+    size_t k = s->k;
+    size_t *ord = malloc(k * sizeof *ord);
+    memset(s->large, 0, k);
+    if (!ord) {
+        memset(s->large, 1, k);
+        s->nlarge = k;
+        return;
+    }
+    for (size_t i = 0; i < k; i++) ord[i] = i;
+    /* stable sort by size, descending (np.argsort(-size) is a quicksort; ties by index here) */
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i; j > 0 && s->size[ord[j - 1]] < s->size[ord[j]]; j--) {
+            size_t t = ord[j];
+            ord[j] = ord[j - 1];
+            ord[j - 1] = t;
+        }
+    size_t thr = 0, first_a = 0, first_b = 0, both = 0;
+    double cum = 0;
+    for (size_t i = 1; i < k; i++) {
+        cum += s->size[ord[i - 1]];
+        int a = cum >= (double)s->n_train * s->alpha;
+        int b = s->size[ord[i]] > 0 ? s->size[ord[i - 1]] / s->size[ord[i]] >= s->beta : 1;
+        if (a && !first_a) first_a = i;
+        if (b && !first_b) first_b = i;
+        if (a && b && !both) both = i;
+    }
+    thr = both ? both : first_a ? first_a : first_b;
+    if (!thr) {
+        od_warn(ctx, "kmeans: score=cblof found no split into large and small clusters "
+                "(alpha=%g, beta=%g); every cluster is treated as large", s->alpha, s->beta);
+        thr = k;
+    }
+    for (size_t i = 0; i < thr; i++) s->large[ord[i]] = 1;
+    s->nlarge = thr;
+    free(ord);
+}
+
+static int km_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitlog *log, void **state)
+{
+    (void)log;
+    int rc = od_cl_check_train(ctx, KM_NAME, train);
+    if (rc) return rc;
+    size_t n = train->n, d = train->d, ld = train->ld;
+    long kl = od_params_int(p, "k");
+    if (kl < 1 || (size_t)kl > n)
+        return od_error(ctx, OD_EINVAL, "kmeans: k=%ld exceeds the %zu training rows", kl, n);
+    size_t k = (size_t)kl;
+    int init_random = od_params_choice(p, "init") == 1, init_first = od_params_choice(p, "init") == 2;
+    long n_init = od_params_is(p, "n_init", "auto") ? (init_random ? 10 : 1) : od_params_int(p, "n_init");
+    if (init_first) n_init = 1;
+    int max_iter = (int)od_params_int(p, "max_iter");
+    double tol = od_params_real(p, "tol");
+    km_state *s = od_calloc(ctx, 1, sizeof *s);
+    double *init = od_mallocn(ctx, k * d, sizeof *init);
+    double *C = od_mallocn(ctx, k * d, sizeof *C);
+    long *lab = od_mallocn(ctx, n, sizeof *lab);
+    long *blab = od_mallocn(ctx, n, sizeof *blab);
+    size_t *perm = init_random ? od_mallocn(ctx, n, sizeof *perm) : NULL;
+    if (!s || !init || !C || !lab || !blab || (init_random && !perm)) {
+        rc = OD_ENOMEM;
+        goto fail;
+    }
+    s->k = k;
+    s->d = d;
+    s->n_train = n;
+    s->scoring = od_params_choice(p, "score");
+    s->alpha = od_params_real(p, "alpha");
+    s->beta = od_params_real(p, "beta");
+    s->n_init = (int)n_init;
+    s->C = od_mallocn(ctx, k * d, sizeof *s->C);
+    s->size = od_calloc(ctx, k, sizeof *s->size);
+    s->large = od_calloc(ctx, k, 1);
+    if (!s->C || !s->size || !s->large) {
+        rc = OD_ENOMEM;
+        goto fail;
+    }
+    double best = INFINITY;
+    for (long r = 0; r < n_init; r++) {
+        if (init_first) {
+            for (size_t i = 0; i < k; i++) memcpy(init + i * d, train->X + i * ld, d * sizeof *init);
+        } else if (init_random) {
+            gsl_rng *rng = od_ctx_rng(ctx);
+            for (size_t i = 0; i < n; i++) perm[i] = i;
+            for (size_t i = 0; i < k; i++) {   /* partial Fisher-Yates */
+                size_t j = i + (size_t)gsl_rng_uniform_int(rng, n - i);
+                size_t t = perm[i];
+                perm[i] = perm[j];
+                perm[j] = t;
+                memcpy(init + i * d, train->X + perm[i] * ld, d * sizeof *init);
+            }
+        } else if ((rc = od_kmeans_plusplus(ctx, train->X, n, d, ld, k, init))) {
+            goto fail;
+        }
+        double in;
+        int it, conv;
+        rc = od_kmeans_run(ctx, train->X, n, d, ld, k, init, max_iter, tol, C, lab, &in, &it, &conv);
+        if (rc == OD_ECANCEL && r > 0) {
+            od_warn(ctx, "kmeans: interrupted; keeping the best of %ld runs", r);
+            rc = OD_OK;
+            break;
+        }
+        if (rc) goto fail;
+        if (in < best) {
+            best = in;
+            memcpy(s->C, C, k * d * sizeof *C);
+            memcpy(blab, lab, n * sizeof *lab);
+            s->inertia = in;
+            s->n_iter = it;
+            s->converged = conv;
+        }
+    }
+    for (size_t i = 0; i < n; i++) s->size[blab[i]] += 1;
+    size_t nonempty = 0;
+    for (size_t c = 0; c < k; c++) nonempty += s->size[c] > 0;
+    if (nonempty < k)
+        od_warn(ctx, "kmeans: only %zu distinct clusters for k=%zu (duplicate rows?)", nonempty, k);
+    if (!s->converged)
+        od_warn(ctx, "kmeans: no convergence in max_iter=%d iterations", max_iter);
+    if (s->scoring == KM_SCORE_CBLOF) km_cblof_split(ctx, s);
+    else {
+        memset(s->large, 1, k);
+        s->nlarge = k;
+    }
+    free(init), free(C), free(lab), free(blab), free(perm);
+    *state = s;
+    return OD_OK;
+fail:
+    free(init), free(C), free(lab), free(blab), free(perm);
+    km_free(s);
+    return rc;
+}
+
+static int km_score(od_ctx *ctx, const void *state, const od_data *data, double *scores, long *cluster)
+{
+    const km_state *s = state;
+    int rc = od_cl_check_score(ctx, KM_NAME, data, s->d);
+    if (rc || data->n == 0) return rc;
+    size_t n = data->n, d = s->d;
+    long *lab = cluster ? cluster : od_mallocn(ctx, n, sizeof *lab);
+    if (!lab) return OD_ENOMEM;
+    od_kmeans_assign(data->X, n, d, data->ld, s->C, s->k, lab, scores);
+    if (s->scoring == KM_SCORE_CBLOF && s->nlarge < s->k) {
+        #pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < n; i++) {
+            if (s->large[lab[i]]) continue;
+            double b = INFINITY;
+            for (size_t c = 0; c < s->k; c++)
+                if (s->large[c]) {
+                    double v = od_cl_sqdist(data->X + i * data->ld, s->C + c * d, d);
+                    if (v < b) b = v;
+                }
+            scores[i] = sqrt(b);
+        }
+    }
+    if (lab != cluster) free(lab);
+    return OD_OK;
+}
+
+static void km_describe(const void *state, od_out *out)
+{
+    const km_state *s = state;
+    char b1[32];
+    od_printf(out, "k-means: k=%zu on %zu rows x %zu columns, %d run(s)\n", s->k, s->n_train, s->d, s->n_init);
+    od_printf(out, "inertia (sum of squared distances): %s\n", od_fmt_num(b1, sizeof b1, s->inertia, 8));
+    od_printf(out, "iterations: %d (%s)\n", s->n_iter, s->converged ? "converged" : "not converged");
+    od_printf(out, "score: %s\n", s->scoring == KM_SCORE_CBLOF ? "CBLOF" : "distance to nearest centroid");
+    for (size_t c = 0; c < s->k; c++) {
+        od_printf(out, "cluster %zu: %.0f rows%s  centre (", c, s->size[c],
+                  s->scoring == KM_SCORE_CBLOF ? (s->large[c] ? " large" : " small") : "");
+        for (size_t j = 0; j < s->d && j < 8; j++)
+            od_printf(out, "%s%s", j ? ", " : "", od_fmt_num(b1, sizeof b1, s->C[c * s->d + j], 4));
+        od_printf(out, "%s)\n", s->d > 8 ? ", ..." : "");
+    }
+}
+
+static int km_save(od_ctx *ctx, const void *state, FILE *fp)
+{
+    const km_state *s = state;
+    int rc;
+    int32_t iv[4] = { s->scoring, s->n_iter, s->converged, s->n_init };
+    double dv[3] = { s->alpha, s->beta, s->inertia };
+    if ((rc = od_cl_write_header(ctx, fp, KM_NAME, KM_VERSION))) return rc;
+    if ((rc = od_cl_write_u64(ctx, fp, KM_NAME, s->k))) return rc;
+    if ((rc = od_cl_write_u64(ctx, fp, KM_NAME, s->d))) return rc;
+    if ((rc = od_cl_write_u64(ctx, fp, KM_NAME, s->n_train))) return rc;
+    if ((rc = od_cl_write_u64(ctx, fp, KM_NAME, s->nlarge))) return rc;
+    if ((rc = od_cl_write(ctx, fp, KM_NAME, iv, sizeof iv[0], 4))) return rc;
+    if ((rc = od_cl_write(ctx, fp, KM_NAME, dv, sizeof dv[0], 3))) return rc;
+    if ((rc = od_cl_write(ctx, fp, KM_NAME, s->C, sizeof *s->C, s->k * s->d))) return rc;
+    if ((rc = od_cl_write(ctx, fp, KM_NAME, s->size, sizeof *s->size, s->k))) return rc;
+    return od_cl_write(ctx, fp, KM_NAME, s->large, 1, s->k);
+}
+
+static int km_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
+{
+    (void)p;
+    int rc;
+    uint64_t k, d, nt, nl;
+    if ((rc = od_cl_read_header(ctx, fp, KM_NAME, KM_VERSION, NULL))) return rc;
+    if ((rc = od_cl_read_u64(ctx, fp, KM_NAME, &k, 1u << 24))) return rc;
+    if ((rc = od_cl_read_u64(ctx, fp, KM_NAME, &d, 1u << 24))) return rc;
+    if ((rc = od_cl_read_u64(ctx, fp, KM_NAME, &nt, UINT64_MAX))) return rc;
+    if ((rc = od_cl_read_u64(ctx, fp, KM_NAME, &nl, k))) return rc;
+    if (k == 0 || d == 0 || k * d > (1u << 28))
+        return od_error(ctx, OD_EFORMAT, "kmeans model file is corrupt (k=%llu, d=%llu)",
+                        (unsigned long long)k, (unsigned long long)d);
+    km_state *s = od_calloc(ctx, 1, sizeof *s);
+    if (!s) return OD_ENOMEM;
+    int32_t iv[4];
+    double dv[3];
+    s->k = k;
+    s->d = d;
+    s->n_train = nt;
+    s->nlarge = nl;
+    if ((rc = od_cl_read(ctx, fp, KM_NAME, iv, sizeof iv[0], 4))) goto fail;
+    if ((rc = od_cl_read(ctx, fp, KM_NAME, dv, sizeof dv[0], 3))) goto fail;
+    s->scoring = iv[0] == KM_SCORE_CBLOF ? KM_SCORE_CBLOF : KM_SCORE_DISTANCE;
+    s->n_iter = iv[1];
+    s->converged = iv[2];
+    s->n_init = iv[3];
+    s->alpha = dv[0];
+    s->beta = dv[1];
+    s->inertia = dv[2];
+    if ((rc = od_cl_read_doubles(ctx, fp, KM_NAME, &s->C, k * d))) goto fail;
+    if ((rc = od_cl_read_doubles(ctx, fp, KM_NAME, &s->size, k))) goto fail;
+    if (!(s->large = od_malloc(ctx, k))) {
+        rc = OD_ENOMEM;
+        goto fail;
+    }
+    if ((rc = od_cl_read(ctx, fp, KM_NAME, s->large, 1, k))) goto fail;
+    *state = s;
+    return OD_OK;
+fail:
+    km_free(s);
+    return rc;
+}
+
+const od_detector_type od_detector_kmeans = {
+    .name = KM_NAME,
+    .family = "cluster",
+    .summary = "k-means clustering: distance to the nearest centroid (or CBLOF)",
+    .help =
+        "Lloyd's k-means with k-means++ seeding (scikit-learn's greedy variant with\n"
+        "2+ln(k) local trials).  Given the same initial centroids it follows scikit-learn's\n"
+        "KMeans(algorithm='lloyd') step for step: stop when no label changes or when the\n"
+        "summed squared centre shift <= tol x mean feature variance; empty clusters take\n"
+        "the rows farthest from their centres.\n"
+        "\n"
+        "score=distance: Euclidean distance from the row to the nearest centroid.\n"
+        "score=cblof: as PyOD's CBLOF (unweighted): clusters are sorted by size; the first\n"
+        "  split where the large ones hold >= alpha of the rows and/or the size ratio across\n"
+        "  the split is >= beta separates large from small clusters.  A row whose nearest\n"
+        "  centroid is large scores its distance to it; a row nearest to a small cluster\n"
+        "  scores its distance to the nearest large centroid.\n"
+        "init=first starts from the first k rows (reproducible without a seed).\n"
+        "n_init=auto runs once for k-means++ and 10 times for random seeding (scikit-learn\n"
+        "1.2's default is 10 runs; 1.4 made 'auto' the default).  Features on different\n"
+        "scales dominate the distance: `scale zscore` first.\n"
+        "\n"
+        "Example:  detect kmeans k=8 as km\n"
+        "          detect kmeans k=12 score=cblof alpha=0.9 beta=5 as cb",
+    .params = km_params,
+    .nparams = sizeof km_params / sizeof km_params[0],
+    .seq = 0,
+    .fit = km_fit,
+    .score = km_score,
+    .describe = km_describe,
+    .save = km_save,
+    .load = km_load,
+    .free = km_free,
+};

@@ -1,0 +1,282 @@
+/* test_cluster.c - k-means, GMM and Gaussian/MCD detectors against
+ * scikit-learn fixtures (tests/fixtures/cluster/gen_cluster.py), plus
+ * properties: thread-count determinism, row order, scaling, duplicates,
+ * errors, save/load. */
+#include "config.h"
+#include "../od_test.h"
+#include "test_cluster_fx.h"
+#include "detect/cl_cluster.h"
+
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
+
+/* ------------------------------------------------------------ shared checks */
+
+static double *rand_blobs(unsigned long seed, size_t n, size_t d, size_t k, double spread)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    double *X = malloc(n * d * sizeof *X), *C = malloc(k * d * sizeof *C);
+    for (size_t i = 0; i < k * d; i++) C[i] = gsl_ran_flat(r, -spread, spread);
+    for (size_t i = 0; i < n; i++) {
+        size_t c = gsl_rng_uniform_int(r, k);
+        for (size_t j = 0; j < d; j++) X[i * d + j] = C[c * d + j] + gsl_ran_gaussian(r, 1.0);
+        if (i % 97 == 0)
+            for (size_t j = 0; j < d; j++) X[i * d + j] = gsl_ran_flat(r, -2 * spread, 2 * spread);
+    }
+    free(C);
+    gsl_rng_free(r);
+    return X;
+}
+
+/* fit+score with the given thread count and seed; returns scores (malloc'd) */
+static double *fit_score(const char *det, const char *opts, const double *X, size_t n, size_t d,
+                         int threads, unsigned long seed, long *cl)
+{
+    od_ctx *ctx = od_ctx_new(seed);
+    od_ctx_set_threads(ctx, threads);
+    void *st = NULL;
+    double *s = NULL;
+    int rc = fx_fit(ctx, det, opts, X, n, d, &st, NULL);
+    if (rc == OD_OK) {
+        const od_detector_type *t = od_detector_find(det);
+        s = malloc(n * sizeof *s);
+        od_data data = { X, n, d, d };
+        if (t->score(ctx, st, &data, s, cl) != OD_OK) {
+            free(s);
+            s = NULL;
+        }
+        t->free(st);
+    } else {
+        printf("# %s %s: %s\n", det, opts, od_ctx_errmsg(ctx));
+    }
+    od_ctx_free(ctx);
+    return s;
+}
+
+static void check_threads(const char *det, const char *opts, const double *X, size_t n, size_t d)
+{
+    long *c1 = malloc(n * sizeof *c1), *c2 = malloc(n * sizeof *c2);
+    double *a = fit_score(det, opts, X, n, d, 1, 42, c1);
+    double *b = fit_score(det, opts, X, n, d, 2, 42, c2);
+    od_test_true(a && b && !memcmp(a, b, n * sizeof *a) && !memcmp(c1, c2, n * sizeof *c1),
+                 "%s %s: 1 and 2 threads give bit-identical scores and clusters", det, opts);
+    free(a), free(b), free(c1), free(c2);
+}
+
+/* save -> load -> same scores; truncated file -> OD_EFORMAT */
+static void check_save_load(const char *det, const char *opts, const double *X, size_t n, size_t d)
+{
+    od_ctx *ctx = od_ctx_new(7);
+    const od_detector_type *t = od_detector_find(det);
+    void *st = NULL, *st2 = NULL;
+    od_params *p = NULL;
+    int rc = fx_fit(ctx, det, opts, X, n, d, &st, &p);
+    if (rc) {
+        od_test_true(0, "%s save/load: fit failed: %s", det, od_ctx_errmsg(ctx));
+        od_params_free(p);
+        od_ctx_free(ctx);
+        return;
+    }
+    FILE *fp = tmpfile();
+    rc = t->save(ctx, st, fp);
+    long len = ftell(fp);
+    rewind(fp);
+    int rc2 = t->load(ctx, p, fp, &st2);
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    od_data data = { X, n, d, d };
+    int ok = rc == 0 && rc2 == 0 && t->score(ctx, st, &data, a, NULL) == 0 &&
+             t->score(ctx, st2, &data, b, NULL) == 0 && !memcmp(a, b, n * sizeof *a);
+    od_test_true(ok, "%s: save/load round trip gives identical scores (%ld bytes)", det, len);
+    if (st2) t->free(st2);
+    /* truncated copies */
+    int all_fmt = 1;
+    char *buf = malloc((size_t)len);
+    rewind(fp);
+    if (fread(buf, 1, (size_t)len, fp) != (size_t)len) all_fmt = 0;
+    long cuts[4] = { 3, 20, len / 2, len - 1 };
+    for (int c = 0; c < 4 && all_fmt; c++) {
+        FILE *tf = tmpfile();
+        fwrite(buf, 1, (size_t)cuts[c], tf);
+        rewind(tf);
+        void *s3 = NULL;
+        int r3 = t->load(ctx, p, tf, &s3);
+        if (r3 != OD_EFORMAT || s3 || !strstr(od_ctx_errmsg(ctx), "truncated")) {
+            printf("# cut %ld: rc %d msg %s\n", cuts[c], r3, od_ctx_errmsg(ctx));
+            all_fmt = 0;
+        }
+        if (s3) t->free(s3);
+        fclose(tf);
+    }
+    od_test_true(all_fmt, "%s: truncated model files give OD_EFORMAT 'truncated'", det);
+    /* wrong magic */
+    buf[0] ^= 0x55;
+    FILE *tf = tmpfile();
+    fwrite(buf, 1, (size_t)len, tf);
+    rewind(tf);
+    void *s4 = NULL;
+    od_test_int(t->load(ctx, p, tf, &s4), OD_EFORMAT, "%s: foreign file gives OD_EFORMAT", det);
+    fclose(tf);
+    free(buf);
+    fclose(fp);
+    free(a), free(b);
+    t->free(st);
+    od_params_free(p);
+    od_ctx_free(ctx);
+}
+
+static void check_describe(const char *det, const char *opts, const double *X, size_t n, size_t d,
+                           const char *want)
+{
+    od_ctx *ctx = od_ctx_new(3);
+    void *st = NULL;
+    int rc = fx_fit(ctx, det, opts, X, n, d, &st, NULL);
+    od_out *o = od_out_buffer();
+    if (!rc) od_detector_find(det)->describe(st, o);
+    od_test_true(!rc && strstr(od_out_str(o), want), "%s describe mentions '%s'", det, want);
+    if (rc == 0 && !strstr(od_out_str(o), want)) printf("# %s\n", od_out_str(o));
+    od_out_free(o);
+    if (st) od_detector_find(det)->free(st);
+    od_ctx_free(ctx);
+}
+
+static void check_error(const char *det, const char *opts, const double *X, size_t n, size_t d,
+                        int want, const char *msg)
+{
+    od_ctx *ctx = od_ctx_new(3);
+    void *st = NULL;
+    int rc = fx_fit(ctx, det, opts, X, n, d, &st, NULL);
+    od_test_true(rc == want && strstr(od_ctx_errmsg(ctx), msg), "%s %s (n=%zu, d=%zu) fails: %s", det,
+                 opts, n, d, od_ctx_errmsg(ctx));
+    if (rc == 0 && st) od_detector_find(det)->free(st);
+    od_ctx_free(ctx);
+}
+
+/* ----------------------------------------------------------------- k-means */
+
+static void test_kmeans(void)
+{
+    fx_file f;
+    if (fx_load(&f, "tests/fixtures/cluster/kmeans.txt")) {
+        od_test_skip("kmeans fixture missing");
+        return;
+    }
+    const fx_array *X = fx_get(&f, "X");
+    size_t n = X->rows, d = X->cols, k = 4;
+    od_ctx *ctx = od_ctx_new(1);
+    double C[64], in;
+    long *lab = malloc(n * sizeof *lab);
+    int it, conv;
+    const char *cases[3][6] = { { "init1", "labels1", "centers1", "inertia1", "niter1", "300" },
+                                { "init2", "labels2", "centers2", "inertia2", "niter2", "300" },
+                                { "init1", "labels3", "centers3", "inertia3", "niter3", "2" } };
+    for (int c = 0; c < 3; c++) {
+        int rc = od_kmeans_run(ctx, X->v, n, d, d, k, fx_get(&f, cases[c][0])->v, atoi(cases[c][5]), 1e-4,
+                               C, lab, &in, &it, &conv);
+        const fx_array *wl = fx_get(&f, cases[c][1]);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++) bad += lab[i] != (long)wl->v[i];
+        double ea, er;
+        fx_err(C, fx_get(&f, cases[c][2])->v, k * d, &ea, &er);
+        od_test_true(rc == 0 && bad == 0, "kmeans case %d: labels equal sklearn's (%zu differ)", c + 1, bad);
+        od_test_true(er < 1e-12, "kmeans case %d: centroids max rel err %.3g", c + 1, er);
+        od_test_rel(in, fx_num(&f, cases[c][3]), 1e-12, "kmeans case %d: inertia", c + 1);
+        od_test_int(it, (long long)fx_num(&f, cases[c][4]), "kmeans case %d: n_iter", c + 1);
+    }
+    /* row order: permuting the rows permutes the labels and keeps the centroids */
+    {
+        double *P = malloc(n * d * sizeof *P);
+        long *lp = malloc(n * sizeof *lp);
+        for (size_t i = 0; i < n; i++) memcpy(P + i * d, X->v + ((i * 7919) % n) * d, d * sizeof *P);
+        double C2[64], in2;
+        od_kmeans_run(ctx, X->v, n, d, d, k, fx_get(&f, "init1")->v, 300, 1e-4, C, lab, &in, &it, &conv);
+        od_kmeans_run(ctx, P, n, d, d, k, fx_get(&f, "init1")->v, 300, 1e-4, C2, lp, &in2, &it, &conv);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++) bad += lp[i] != lab[(i * 7919) % n];
+        double ea, er;
+        fx_err(C2, C, k * d, &ea, &er);
+        od_test_true(bad == 0 && er < 1e-12 && fabs(in2 - in) < 1e-9 * in,
+                     "kmeans: row order invariance (labels %zu differ, centroid rel err %.2g)", bad, er);
+        free(P), free(lp);
+    }
+    /* k-means++ with 10 runs reaches the best of 20 sklearn k-means++ runs */
+    {
+        double *s = fit_score("kmeans", "k=4 n_init=10", X->v, n, d, 2, 5, NULL);
+        double inert = 0;
+        for (size_t i = 0; i < n; i++) inert += s[i] * s[i];
+        od_test_true(inert <= fx_num(&f, "best_inertia") * (1 + 1e-9),
+                     "kmeans k-means++ x10: inertia %.10g <= sklearn best-of-20 %.10g", inert,
+                     fx_num(&f, "best_inertia"));
+        free(s);
+    }
+    /* CBLOF against a PyOD-style computation */
+    {
+        const fx_array *Q = fx_get(&f, "Q6"), *want = fx_get(&f, "cblof6");
+        od_ctx *c2 = od_ctx_new(1);
+        void *st = NULL;
+        int rc = fx_fit(c2, "kmeans", "k=6 init=first score=cblof", X->v, n, d, &st, NULL);
+        double *sc = malloc(Q->rows * sizeof *sc);
+        od_data q = { Q->v, Q->rows, d, d };
+        if (!rc) rc = od_detector_find("kmeans")->score(c2, st, &q, sc, NULL);
+        double ea = 1, er = 1;
+        if (!rc) fx_err(sc, want->v, Q->rows, &ea, &er);
+        od_test_true(!rc && er < 1e-10, "kmeans cblof: scores match PyOD's rule, max rel err %.3g", er);
+        od_out *o = od_out_buffer();
+        if (!rc) od_detector_find("kmeans")->describe(st, o);
+        size_t nl = 0;
+        for (const char *s = od_out_str(o); (s = strstr(s, " large")); s++) nl++;
+        od_test_int((long long)nl, (long long)fx_num(&f, "nlarge6"), "kmeans cblof: number of large clusters");
+        od_out_free(o);
+        if (st) od_detector_find("kmeans")->free(st);
+        free(sc);
+        od_ctx_free(c2);
+    }
+    /* scaling: x10 data -> x10 scores (same seed) */
+    {
+        double *S = malloc(n * d * sizeof *S);
+        for (size_t i = 0; i < n * d; i++) S[i] = 10 * X->v[i];
+        double *a = fit_score("kmeans", "k=4", X->v, n, d, 2, 9, NULL), *b = fit_score("kmeans", "k=4", S, n, d, 2, 9, NULL);
+        double e = 0;
+        for (size_t i = 0; i < n; i++) e = fmax(e, fabs(b[i] - 10 * a[i]) / (10 * a[i] + 1e-12));
+        od_test_true(e < 1e-9, "kmeans: scaling the data by 10 scales the scores (rel err %.2g)", e);
+        free(S), free(a), free(b);
+    }
+    /* k=1: the score is the distance to the mean */
+    {
+        double *s = fit_score("kmeans", "k=1", X->v, n, d, 2, 1, NULL);
+        double mu[3] = { 0 }, e = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++) mu[j] += X->v[i * d + j] / (double)n;
+        for (size_t i = 0; i < n; i++) e = fmax(e, fabs(s[i] - sqrt(od_cl_sqdist(X->v + i * d, mu, d))));
+        od_test_true(e < 1e-9, "kmeans k=1: score = distance to the mean (max err %.2g)", e);
+        free(s);
+    }
+    /* duplicates: 10 identical rows, k=3 */
+    {
+        double D[30];
+        for (int i = 0; i < 30; i++) D[i] = (i % 3) + 0.5;
+        double *s = fit_score("kmeans", "k=3", D, 10, 3, 1, 1, NULL);
+        int ok = s != NULL;
+        for (int i = 0; ok && i < 10; i++) ok = s[i] == 0;
+        od_test_true(ok, "kmeans: identical rows with k=3 fit and score 0");
+        free(s);
+    }
+    check_error("kmeans", "k=400", X->v, n, d, OD_EINVAL, "k=400 exceeds the 312 training rows");
+    check_error("kmeans", "k=2", X->v, 0, d, OD_EDATA, "empty");
+    check_error("kmeans", "k=2", X->v, n, 0, OD_EDATA, "no feature columns");
+    check_describe("kmeans", "k=4", X->v, n, d, "inertia");
+    check_save_load("kmeans", "k=4 score=cblof", X->v, n, d);
+    double *B = rand_blobs(3, 30000, 5, 6, 8);
+    check_threads("kmeans", "k=6", B, 30000, 5);
+    check_threads("kmeans", "k=5 init=random", B, 30000, 5);
+    free(B);
+    free(lab);
+    od_ctx_free(ctx);
+    fx_free(&f);
+}
+
+int main(void)
+{
+    test_kmeans();
+    return od_test_done();
+}
