@@ -5,7 +5,8 @@
 
 /* One line per detector.  Adding a detector = its file + one line here. */
 #define OD_DETECTORS(X) \
-    X(kmeans)
+    X(kmeans) \
+    X(gmm)
 
 #define X_DECL(n) extern const od_detector_type od_detector_##n;
 OD_DETECTORS(X_DECL)

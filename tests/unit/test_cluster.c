@@ -275,8 +275,127 @@ static void test_kmeans(void)
     fx_free(&f);
 }
 
+/* --------------------------------------------------------------------- GMM */
+
+static void test_gmm(void)
+{
+    fx_file f;
+    if (fx_load(&f, "tests/fixtures/cluster/gmm.txt")) {
+        od_test_skip("gmm fixture missing");
+        return;
+    }
+    const fx_array *X = fx_get(&f, "X"), *Q = fx_get(&f, "Q");
+    size_t n = X->rows, d = X->cols, k = 3;
+    od_ctx *ctx = od_ctx_new(1);
+    const char *cts[4] = { "full", "tied", "diag", "spherical" };
+    const int ctv[4] = { OD_GMM_FULL, OD_GMM_TIED, OD_GMM_DIAG, OD_GMM_SPHERICAL };
+    double worst_lb = 0, worst_par = 0, worst_ss = 0;
+    for (int c = 0; c < 4; c++)
+        for (int in = 0; in < 2; in++) {
+            char tag[64], key[96];
+            snprintf(tag, sizeof tag, "%s_%s", cts[c], in ? "random" : "kmeans");
+#define K(pfx) (snprintf(key, sizeof key, "%s_%s", pfx, tag), key)
+            od_gmm_model m;
+            int rc = od_gmm_run(ctx, X->v, n, d, d, k, ctv[c], fx_get(&f, K("resp"))->v, 100, 1e-3, 1e-6, &m);
+            if (rc) {
+                od_test_true(0, "gmm %s: %s", tag, od_ctx_errmsg(ctx));
+                continue;
+            }
+            double lb = fx_num(&f, K("lb"));
+            od_test_abs(m.lower_bound, lb, 1e-8, "gmm %s: lower bound equals sklearn's (err %.2g)", tag,
+                        fabs(m.lower_bound - lb));
+            worst_lb = fmax(worst_lb, fabs(m.lower_bound - lb));
+            od_test_int(m.n_iter, (long long)fx_num(&f, K("niter")), "gmm %s: n_iter", tag);
+            od_test_int(m.converged, (long long)fx_num(&f, K("conv")), "gmm %s: converged", tag);
+            double ea, er, e = 0;
+            fx_err(m.weights, fx_get(&f, K("w"))->v, k, &ea, &er);
+            e = fmax(e, er);
+            fx_err(m.means, fx_get(&f, K("mu"))->v, k * d, &ea, &er);
+            e = fmax(e, ea);
+            const fx_array *cv = fx_get(&f, K("cov"));
+            fx_err(m.covs, cv->v, cv->rows, &ea, &er);
+            e = fmax(e, ea);
+            worst_par = fmax(worst_par, e);
+            od_test_true(e < 1e-9, "gmm %s: weights, means, covariances match (max err %.2g)", tag, e);
+            double *lp = malloc(Q->rows * sizeof *lp);
+            od_gmm_logpdf(ctx, &m, Q->v, Q->rows, d, lp, NULL);
+            fx_err(lp, fx_get(&f, K("ss"))->v, Q->rows, &ea, &er);
+            worst_ss = fmax(worst_ss, er);
+            od_test_true(er < 1e-9, "gmm %s: score_samples match (max rel err %.2g)", tag, er);
+            double *lx = malloc(n * sizeof *lx), tot = 0;
+            od_gmm_logpdf(ctx, &m, X->v, n, d, lx, NULL);
+            for (size_t i = 0; i < n; i++) tot += lx[i];
+            double np = (double)od_gmm_nparams(&m);
+            od_test_rel(-2 * tot + np * log((double)n), fx_num(&f, K("bic")), 1e-10, "gmm %s: BIC", tag);
+            od_test_rel(-2 * tot + 2 * np, fx_num(&f, K("aic")), 1e-10, "gmm %s: AIC", tag);
+            free(lp), free(lx);
+            od_gmm_model_done(&m);
+#undef K
+        }
+    printf("# gmm vs sklearn: max |lower bound err| %.3g, max param err %.3g, max score_samples rel err %.3g\n",
+           worst_lb, worst_par, worst_ss);
+    /* a singular covariance (duplicated column, reg=0) is regularised with a warning, never NaN */
+    {
+        double *S = malloc(n * 4 * sizeof *S);
+        for (size_t i = 0; i < n; i++) {
+            memcpy(S + i * 4, X->v + i * d, 3 * sizeof *S);
+            S[i * 4 + 3] = X->v[i * d];
+        }
+        od_ctx *c2 = od_ctx_new(1);
+        void *st = NULL;
+        int rc = fx_fit(c2, "gmm", "k=3 reg=0", S, n, 4, &st, NULL);
+        double *sc = malloc(n * sizeof *sc);
+        od_data dd = { S, n, 4, 4 };
+        int ok = rc == 0 && od_detector_find("gmm")->score(c2, st, &dd, sc, NULL) == 0;
+        for (size_t i = 0; ok && i < n; i++) ok = isfinite(sc[i]);
+        od_test_true(ok, "gmm: singular covariance (collinear column, reg=0) gives finite scores");
+        od_test_true(od_ctx_nwarnings(c2) > 0 && strstr(od_ctx_warning(c2, 0), "singular"),
+                     "gmm: ... with a warning: %s", od_ctx_nwarnings(c2) ? od_ctx_warning(c2, 0) : "(none)");
+        if (st) od_detector_find("gmm")->free(st);
+        free(S), free(sc);
+        od_ctx_free(c2);
+    }
+    /* k=1 full: score = -log N(x | mean, cov + reg) */
+    {
+        double *s = fit_score("gmm", "k=1", X->v, n, d, 2, 1, NULL);
+        od_gmm_model m;
+        double *r = malloc(n * sizeof *r);
+        for (size_t i = 0; i < n; i++) r[i] = 1;
+        od_gmm_run(ctx, X->v, n, d, d, 1, OD_GMM_FULL, r, 100, 1e-3, 1e-6, &m);
+        double *lp = malloc(n * sizeof *lp), e = 0;
+        od_gmm_logpdf(ctx, &m, X->v, n, d, lp, NULL);
+        for (size_t i = 0; i < n; i++) e = fmax(e, fabs(s[i] + lp[i]));
+        od_test_true(e < 1e-12, "gmm k=1: detector score = -log pdf (err %.2g)", e);
+        od_gmm_model_done(&m);
+        free(s), free(r), free(lp);
+    }
+    /* scaling x10 shifts -log p by d*log(10) (k-means init is scale-equivariant) */
+    {
+        double *S = malloc(n * d * sizeof *S);
+        for (size_t i = 0; i < n * d; i++) S[i] = 10 * X->v[i];
+        double *a = fit_score("gmm", "k=3 reg=0", X->v, n, d, 1, 4, NULL);
+        double *b = fit_score("gmm", "k=3 reg=0", S, n, d, 1, 4, NULL);
+        double e = 0;
+        for (size_t i = 0; i < n; i++) e = fmax(e, fabs(b[i] - a[i] - 3 * log(10.0)));
+        od_test_true(e < 1e-6, "gmm: x10 data adds d*log(10) to every score (err %.2g)", e);
+        free(S), free(a), free(b);
+    }
+    check_error("gmm", "k=400", X->v, n, d, OD_EINVAL, "k=400 exceeds the 306 training rows");
+    check_error("gmm", "k=2", X->v, 0, d, OD_EDATA, "empty");
+    check_describe("gmm", "k=3", X->v, n, d, "BIC");
+    check_save_load("gmm", "k=3 covariance=diag", X->v, n, d);
+    check_save_load("gmm", "k=2 covariance=full", X->v, n, d);
+    double *B = rand_blobs(5, 20000, 4, 4, 6);
+    check_threads("gmm", "k=4", B, 20000, 4);
+    check_threads("gmm", "k=3 covariance=tied init=random", B, 20000, 4);
+    free(B);
+    od_ctx_free(ctx);
+    fx_free(&f);
+}
+
 int main(void)
 {
     test_kmeans();
+    test_gmm();
     return od_test_done();
 }
