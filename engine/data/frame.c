@@ -164,7 +164,7 @@ double *od_frame_features(od_ctx *ctx, const od_frame *f, const size_t *rows, si
         od_error(ctx, OD_EDATA, "the dataset has no numeric feature columns");
         return NULL;
     }
-    double *X = od_mallocn(ctx, n * d ? n * d : 1, sizeof *X);
+    double *X = od_mallocn(ctx, n * d != 0 ? n * d : 1, sizeof *X);
     if (!X) { free(idx); return NULL; }
     for (size_t k = 0; k < d; k++) {
         const double *c = f->cols[idx[k]].num;
