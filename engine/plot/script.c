@@ -1,0 +1,756 @@
+/* script.c - gnuplot script generation: quoting, the common preamble and the
+ * roc, pr, series, scatter, metrics and loss plots (pdf is in density.c).
+ *
+ * Safety rules every generator follows:
+ *  - text that may come from data or a user (names, titles, file names) is
+ *    only ever written through od_plot_quote(): a string expression made of
+ *    single-quoted pieces, which gnuplot 5.4 does not scan for backquote
+ *    command substitution or @macros, with ' and " spelled sprintf('%c',N)
+ *    (a doubled '' inside a single-quoted string is misread by gnuplot's
+ *    scanner when it starts the string, and a lone " flips its macro
+ *    scanner's quote state), and control characters turned into spaces;
+ *  - such text is marked `noenhanced` (and the terminal is noenhanced), so
+ *    {}, ^, _, @, & and \ are printed, not interpreted;
+ *  - datablocks hold numbers only (%.10g or NaN), never text, so no line can
+ *    end a block early.
+ */
+#include "config.h"
+#include "plot_int.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ writer */
+
+void od_plotw_printf(od_plotw *w, const char *fmt, ...)
+{
+    if (w->err) return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (od_vprintf(w->out, fmt, ap) < 0) w->err = 1;
+    va_end(ap);
+}
+
+int od_plot_quote(od_out *out, const char *s)
+{
+    if (!s || !*s) return od_puts(out, "''");
+    int open = 0, first = 1, rc = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && rc == 0) {
+        if (*p == '\'' || *p == '"') {
+            if (open) rc |= od_puts(out, "'");
+            open = 0;
+            if (!first) rc |= od_puts(out, ".");
+            rc |= od_printf(out, "sprintf('%%c',%d)", *p);
+            first = 0;
+            p++;
+            continue;
+        }
+        if (!open) {
+            if (!first) rc |= od_puts(out, ".");
+            rc |= od_puts(out, "'");
+            open = 1;
+            first = 0;
+        }
+        /* a run of ordinary bytes; control characters become spaces */
+        const unsigned char *q = p;
+        while (*q && *q != '\'' && *q != '"' && *q >= 0x20 && *q != 0x7f) q++;
+        if (q > p) {
+            rc |= od_write(out, (const char *)p, (size_t)(q - p));
+            p = q;
+        } else if (*p && *p != '\'' && *p != '"') {
+            rc |= od_puts(out, " ");
+            p++;
+        }
+    }
+    if (open) rc |= od_puts(out, "'");
+    return rc ? -1 : 0;
+}
+
+void od_plotw_quote(od_plotw *w, const char *s)
+{
+    if (w->err) return;
+    if (od_plot_quote(w->out, s) < 0) w->err = 1;
+}
+
+void od_plotw_quotef(od_plotw *w, const char *fmt, ...)
+{
+    if (w->err) return;
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!buf) {
+        va_end(ap2);
+        w->err = 1;
+        return;
+    }
+    vsnprintf(buf, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    od_plotw_quote(w, buf);
+    free(buf);
+}
+
+void od_plotw_num(od_plotw *w, double x)
+{
+    if (isfinite(x)) od_plotw_printf(w, "%.10g", x);
+    else od_plotw_printf(w, "NaN");
+}
+
+void od_plotw_num15(od_plotw *w, double x)
+{
+    if (isfinite(x)) od_plotw_printf(w, "%.15g", x);
+    else od_plotw_printf(w, "NaN");
+}
+
+const char *od_plotw_colour(size_t i)
+{
+    static const char *const pal[] = {
+        "'#1f77b4'", "'#d62728'", "'#2ca02c'", "'#ff7f0e'", "'#9467bd'",
+        "'#8c564b'", "'#e377c2'", "'#17becf'", "'#bcbd22'", "'#7f7f7f'",
+    };
+    return pal[i % (sizeof pal / sizeof pal[0])];
+}
+
+/* ------------------------------------------------------------------ options */
+
+void od_plot_opts_init(od_plot_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->term = OD_PLOT_TERM_DUMB;
+    o->color = OD_PLOT_COLOR_NONE;
+}
+
+od_plot_color od_plot_color_auto(int isatty, const char *term, const char *colorterm,
+                                 const char *no_color)
+{
+    if (!isatty) return OD_PLOT_COLOR_NONE;
+    if (no_color && *no_color) return OD_PLOT_COLOR_NONE;
+    if (!term || !*term || strcmp(term, "dumb") == 0) return OD_PLOT_COLOR_NONE;
+    if (colorterm && (strcmp(colorterm, "truecolor") == 0 || strcmp(colorterm, "24bit") == 0))
+        return OD_PLOT_COLOR_ANSIRGB;
+    if (strstr(term, "256color")) return OD_PLOT_COLOR_ANSI256;
+    return OD_PLOT_COLOR_ANSI;
+}
+
+static int is_file_term(od_plot_term t)
+{
+    return t == OD_PLOT_TERM_PNG || t == OD_PLOT_TERM_SVG || t == OD_PLOT_TERM_PDF;
+}
+
+int od_plotw_begin(od_ctx *ctx, od_plotw *w, const od_plot_opts *o, const char *kind,
+                   const char *title, const char *xlabel, const char *ylabel)
+{
+    if (!o) return od_error(ctx, OD_EINVAL, "plot %s: no options given", kind);
+    int wd = o->width, ht = o->height, lo, hi, lo_h, hi_h;
+    const char *unit;
+    switch (o->term) {
+    case OD_PLOT_TERM_DUMB:
+        if (!wd) wd = 80;
+        if (!ht) ht = 25;
+        lo = 20; hi = 1000; lo_h = 8; hi_h = 500; unit = "characters";
+        break;
+    case OD_PLOT_TERM_PNG: case OD_PLOT_TERM_SVG: case OD_PLOT_TERM_WINDOW:
+        if (!wd) wd = 800;
+        if (!ht) ht = 600;
+        lo = lo_h = 64; hi = hi_h = 16384; unit = "pixels";
+        break;
+    case OD_PLOT_TERM_PDF:
+        if (!wd) wd = 504;
+        if (!ht) ht = 360;
+        lo = lo_h = 72; hi = hi_h = 14400; unit = "points";
+        break;
+    default:
+        return od_error(ctx, OD_EINVAL, "plot %s: unknown terminal %d", kind, (int)o->term);
+    }
+    if (wd < lo || wd > hi)
+        return od_error(ctx, OD_EINVAL, "plot %s: width=%d is outside %d..%d %s", kind, wd, lo, hi, unit);
+    if (ht < lo_h || ht > hi_h)
+        return od_error(ctx, OD_EINVAL, "plot %s: height=%d is outside %d..%d %s", kind, ht, lo_h, hi_h, unit);
+    if (is_file_term(o->term) && (!o->output || !*o->output))
+        return od_error(ctx, OD_EINVAL, "plot %s: this terminal needs an output file (to=FILE)", kind);
+    const char *win = o->window ? o->window : "qt";
+    if (o->term == OD_PLOT_TERM_WINDOW && strcmp(win, "qt") && strcmp(win, "wxt") && strcmp(win, "x11"))
+        return od_error(ctx, OD_EINVAL, "plot %s: window terminal '%s' is not one of qt, wxt, x11", kind, win);
+    if (o->term == OD_PLOT_TERM_DUMB && (o->color < OD_PLOT_COLOR_NONE || o->color > OD_PLOT_COLOR_ANSIRGB))
+        return od_error(ctx, OD_EINVAL, "plot %s: unknown colour mode %d", kind, (int)o->color);
+
+    od_plotw_printf(w, "# oddity plot: %s (gnuplot 5.2 or newer)\n", kind);
+    od_plotw_printf(w, "reset session\nset encoding utf8\n");
+    switch (o->term) {
+    case OD_PLOT_TERM_DUMB: {
+        static const char *const col[] = { "mono", "ansi", "ansi256", "ansirgb" };
+        od_plotw_printf(w, "set terminal dumb size %d,%d noenhanced %s\nset output\n", wd, ht, col[o->color]);
+        break;
+    }
+    case OD_PLOT_TERM_PNG:
+        od_plotw_printf(w, "set terminal pngcairo size %d,%d noenhanced\n", wd, ht);
+        break;
+    case OD_PLOT_TERM_SVG:
+        od_plotw_printf(w, "set terminal svg size %d,%d noenhanced\n", wd, ht);
+        break;
+    case OD_PLOT_TERM_PDF:
+        od_plotw_printf(w, "set terminal pdfcairo size %.4gin,%.4gin noenhanced\n", wd / 72.0, ht / 72.0);
+        break;
+    case OD_PLOT_TERM_WINDOW:
+        od_plotw_printf(w, "set terminal %s size %d,%d noenhanced persist title 'oddity'\nset output\n", win, wd, ht);
+        break;
+    }
+    if (is_file_term(o->term)) {
+        od_plotw_printf(w, "set output ");
+        od_plotw_quote(w, o->output);
+        od_plotw_printf(w, "\n");
+    }
+    od_plotw_printf(w, "set key noenhanced\n");
+    const char *t = o->title ? o->title : title;
+    const char *xl = o->xlabel ? o->xlabel : xlabel;
+    const char *yl = o->ylabel ? o->ylabel : ylabel;
+    if (t && *t) {
+        od_plotw_printf(w, "set title ");
+        od_plotw_quote(w, t);
+        od_plotw_printf(w, " noenhanced\n");
+    }
+    if (xl && *xl) {
+        od_plotw_printf(w, "set xlabel ");
+        od_plotw_quote(w, xl);
+        od_plotw_printf(w, " noenhanced\n");
+    }
+    if (yl && *yl) {
+        od_plotw_printf(w, "set ylabel ");
+        od_plotw_quote(w, yl);
+        od_plotw_printf(w, " noenhanced\n");
+    }
+    /* the dumb terminal draws a grid as dots all over the plot: none there */
+    if (o->term != OD_PLOT_TERM_DUMB) od_plotw_printf(w, "set grid\n");
+    return w->err ? od_error(ctx, OD_ENOMEM, "plot %s: out of memory writing the script", kind) : 0;
+}
+
+int od_plotw_end(od_ctx *ctx, od_plotw *w, const od_plot_opts *o)
+{
+    if (is_file_term(o->term)) od_plotw_printf(w, "unset output\n");
+    if (w->err) return od_error(ctx, OD_ENOMEM, "plot: out of memory writing the script");
+    return 0;
+}
+
+/* ------------------------------------------------------------------ roc / pr */
+
+static int check_curves(od_ctx *ctx, const char *kind, const od_plot_curve *c, size_t nc)
+{
+    if (!c || nc == 0) return od_error(ctx, OD_EINVAL, "plot %s: no curve given", kind);
+    for (size_t k = 0; k < nc; k++) {
+        if (c[k].n == 0) return od_error(ctx, OD_EINVAL, "plot %s: curve %zu has no points", kind, k + 1);
+        if (!c[k].x || !c[k].y)
+            return od_error(ctx, OD_EINVAL, "plot %s: curve %zu has no x or y array", kind, k + 1);
+    }
+    return 0;
+}
+
+static int plot_curves(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_curve *c,
+                       size_t nc, int pr, double prevalence)
+{
+    const char *kind = pr ? "pr" : "roc";
+    int rc = check_curves(ctx, kind, c, nc);
+    if (rc) return rc;
+    od_plotw w = { out, 0 };
+    rc = pr ? od_plotw_begin(ctx, &w, o, kind, "Precision-recall curve", "recall", "precision")
+            : od_plotw_begin(ctx, &w, o, kind, "ROC curve", "false positive rate", "true positive rate");
+    if (rc) return rc;
+    od_plotw_printf(&w, "set xrange [0:1]\nset yrange [0:%s]\n", pr ? "1.05" : "1");
+    od_plotw_printf(&w, "set key %s\n", pr ? "bottom left" : "bottom right");
+    for (size_t k = 0; k < nc; k++) {
+        od_plotw_printf(&w, "$curve%zu << EOD\n", k + 1);
+        for (size_t i = 0; i < c[k].n; i++) {
+            od_plotw_num(&w, c[k].x[i]);
+            od_plotw_printf(&w, " ");
+            od_plotw_num(&w, c[k].y[i]);
+            od_plotw_printf(&w, "\n");
+        }
+        od_plotw_printf(&w, "EOD\n");
+        if (isfinite(c[k].op_x) && isfinite(c[k].op_y)) {
+            od_plotw_printf(&w, "$point%zu << EOD\n", k + 1);
+            od_plotw_num(&w, c[k].op_x);
+            od_plotw_printf(&w, " ");
+            od_plotw_num(&w, c[k].op_y);
+            od_plotw_printf(&w, "\nEOD\n");
+        }
+    }
+    od_plotw_printf(&w, "plot ");
+    for (size_t k = 0; k < nc; k++) {
+        char fallback[32];
+        const char *name = c[k].name;
+        if (!name || !*name) {
+            snprintf(fallback, sizeof fallback, "curve %zu", k + 1);
+            name = fallback;
+        }
+        od_plotw_printf(&w, "$curve%zu using 1:2 with lines lw 2 lc rgb %s title ", k + 1, od_plotw_colour(k));
+        if (isfinite(c[k].area)) od_plotw_quotef(&w, "%s (%s=%.3f)", name, pr ? "AP" : "AUC", c[k].area);
+        else od_plotw_quote(&w, name);
+        od_plotw_printf(&w, " noenhanced%s", k + 1 < nc || !pr || isfinite(prevalence) ? ", \\\n     " : "");
+    }
+    if (!pr)
+        od_plotw_printf(&w, "x with lines dt 2 lc rgb " OD_PLOTW_GREY " title 'chance'");
+    else if (isfinite(prevalence)) {
+        od_plotw_printf(&w, "%.10g with lines dt 2 lc rgb " OD_PLOTW_GREY " title ", prevalence);
+        od_plotw_quotef(&w, "baseline (prevalence=%.3f)", prevalence);
+    }
+    int first = 1;
+    for (size_t k = 0; k < nc; k++) {
+        if (!(isfinite(c[k].op_x) && isfinite(c[k].op_y))) continue;
+        od_plotw_printf(&w, ", \\\n     $point%zu using 1:2 with points pt 7 ps 1.5 lc rgb %s %s",
+                        k + 1, od_plotw_colour(k), first ? "title 'current threshold'" : "notitle");
+        first = 0;
+    }
+    od_plotw_printf(&w, "\n");
+    return od_plotw_end(ctx, &w, o);
+}
+
+int od_plot_roc(od_ctx *ctx, od_out *out, const od_plot_opts *opts, const od_plot_curve *curves,
+                size_t ncurves)
+{
+    return plot_curves(ctx, out, opts, curves, ncurves, 0, NAN);
+}
+
+int od_plot_pr(od_ctx *ctx, od_out *out, const od_plot_opts *opts, const od_plot_curve *curves,
+               size_t ncurves, double prevalence)
+{
+    if (isfinite(prevalence) && (prevalence < 0 || prevalence > 1))
+        return od_error(ctx, OD_EINVAL, "plot pr: prevalence=%g is outside [0, 1]", prevalence);
+    return plot_curves(ctx, out, opts, curves, ncurves, 1, prevalence);
+}
+
+/* ------------------------------------------------------------------ series */
+
+static const char *time_format(double span)
+{
+    if (span >= 30 * 86400.0) return "%Y-%m-%d";
+    if (span >= 86400.0) return "%m-%d %H:%M";
+    if (span >= 120.0) return "%H:%M";
+    return "%H:%M:%S";
+}
+
+int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_series_data *d)
+{
+    if (!d || d->n == 0) return od_error(ctx, OD_EINVAL, "plot series: no rows");
+    if (d->nch == 0 && !d->score) return od_error(ctx, OD_EINVAL, "plot series: no channel and no score to draw");
+    if (d->nch > 0 && !d->y) return od_error(ctx, OD_EINVAL, "plot series: channel arrays missing");
+    for (size_t c = 0; c < d->nch; c++)
+        if (!d->y[c]) return od_error(ctx, OD_EINVAL, "plot series: channel %zu has no values", c + 1);
+    size_t n = d->n, nch = d->nch;
+    int epoch = d->t && d->t_epoch;
+    int flags = d->score && isfinite(d->threshold);
+    const char *sname = d->score_name && *d->score_name ? d->score_name : "score";
+
+    /* x positions */
+    double xmin = INFINITY, xmax = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double x = d->t ? d->t[i] : (double)i;
+        if (isfinite(x)) {
+            if (x < xmin) xmin = x;
+            if (x > xmax) xmax = x;
+        }
+    }
+    if (!(xmin <= xmax)) return od_error(ctx, OD_EDATA, "plot series: no finite time stamp");
+
+    od_plotw w = { out, 0 };
+    const char *ylab = nch ? "value" : sname;
+    int rc = od_plotw_begin(ctx, &w, o, "series", "Series", epoch ? "time (UTC)" : (d->t ? "t" : "row"), ylab);
+    if (rc) return rc;
+    if (epoch)
+        od_plotw_printf(&w, "set xdata time\nset timefmt '%%s'\nset format x '%s'\n", time_format(xmax - xmin));
+    int y2 = d->score && nch > 0;
+    if (y2) {
+        od_plotw_printf(&w, "set ytics nomirror\nset y2tics\nset y2label ");
+        od_plotw_quote(&w, sname);
+        od_plotw_printf(&w, " noenhanced\n");
+    }
+    od_plotw_printf(&w, "set key below\n");
+
+    /* labelled anomaly runs as rectangles spanning the graph's height */
+    size_t nruns = 0;
+    if (d->label) {
+        for (size_t i = 0; i < n;) {
+            if (d->label[i] != 1) { i++; continue; }
+            size_t j = i;
+            while (j + 1 < n && d->label[j + 1] == 1) j++;
+            double xi = d->t ? d->t[i] : (double)i, xj = d->t ? d->t[j] : (double)j;
+            if (isfinite(xi) && isfinite(xj)) {
+                double x0 = xi, x1 = xj;
+                if (i > 0) {
+                    double xp = d->t ? d->t[i - 1] : (double)(i - 1);
+                    if (isfinite(xp)) x0 = 0.5 * (xp + xi);
+                }
+                if (j + 1 < n) {
+                    double xn = d->t ? d->t[j + 1] : (double)(j + 1);
+                    if (isfinite(xn)) x1 = 0.5 * (xj + xn);
+                }
+                if (x1 <= x0) { x0 -= 0.5; x1 += 0.5; }
+                nruns++;
+                od_plotw_printf(&w, "set object %zu rect from ", nruns);
+                od_plotw_num15(&w, x0);
+                od_plotw_printf(&w, ", graph 0 to ");
+                od_plotw_num15(&w, x1);
+                od_plotw_printf(&w, ", graph 1 behind fc rgb " OD_PLOTW_ANOMAL " fs transparent solid 0.15 noborder\n");
+            }
+            i = j + 1;
+        }
+    }
+
+    /* columns: x, channels, [score], [flag] */
+    size_t col_score = nch + 2, col_flag = nch + 2 + (d->score ? 1 : 0);
+    od_plotw_printf(&w, "$series << EOD\n");
+    for (size_t i = 0; i < n && !w.err; i++) {
+        od_plotw_num15(&w, d->t ? d->t[i] : (double)i);
+        for (size_t c = 0; c < nch; c++) {
+            od_plotw_printf(&w, " ");
+            od_plotw_num(&w, d->y[c][i]);
+        }
+        if (d->score) {
+            od_plotw_printf(&w, " ");
+            od_plotw_num(&w, d->score[i]);
+        }
+        if (flags) od_plotw_printf(&w, " %d", isfinite(d->score[i]) && d->score[i] >= d->threshold);
+        od_plotw_printf(&w, "\n");
+    }
+    od_plotw_printf(&w, "EOD\n");
+
+    od_plotw_printf(&w, "plot ");
+    const char *sep = "";
+    for (size_t c = 0; c < nch; c++) {
+        char fallback[40];
+        const char *name = d->names && d->names[c] && *d->names[c] ? d->names[c] : NULL;
+        if (!name) {
+            snprintf(fallback, sizeof fallback, "channel %zu", c + 1);
+            name = fallback;
+        }
+        od_plotw_printf(&w, "%s$series using 1:%zu with lines lc rgb %s title ", sep, c + 2,
+                        od_plotw_colour(c == 0 ? 0 : c + 1));
+        od_plotw_quote(&w, name);
+        od_plotw_printf(&w, " noenhanced");
+        sep = ", \\\n     ";
+    }
+    if (d->score) {
+        od_plotw_printf(&w, "%s$series using 1:%zu%s with lines lc rgb " OD_PLOTW_DARK " title ", sep, col_score,
+                        y2 ? " axes x1y2" : "");
+        od_plotw_quote(&w, sname);
+        od_plotw_printf(&w, " noenhanced");
+        sep = ", \\\n     ";
+        if (flags) {
+            od_plotw_printf(&w, "%s%.10g%s with lines dt 2 lc rgb " OD_PLOTW_ANOMAL " title ", sep, d->threshold,
+                            y2 ? " axes x1y2" : "");
+            od_plotw_quotef(&w, "threshold=%.4g", d->threshold);
+        }
+    }
+    if (flags) {
+        size_t ntarget = nch ? nch : 1;
+        for (size_t c = 0; c < ntarget; c++) {
+            size_t col = nch ? c + 2 : col_score;
+            od_plotw_printf(&w, "%s$series using 1:(column(%zu) > 0.5 ? column(%zu) : NaN) with points pt 7 ps 0.8 "
+                            "lc rgb " OD_PLOTW_ANOMAL " %s", sep, col_flag, col,
+                            c == 0 ? "title 'flagged (score >= threshold)'" : "notitle");
+        }
+    }
+    if (nruns)
+        od_plotw_printf(&w, "%sNaN with filledcurves y=0 fc rgb " OD_PLOTW_ANOMAL
+                        " fs transparent solid 0.15 title 'labelled anomaly'", sep);
+    od_plotw_printf(&w, "\n");
+    return od_plotw_end(ctx, &w, o);
+}
+
+/* ------------------------------------------------------------------ scatter */
+
+static void xy_row(od_plotw *w, double x, double y)
+{
+    od_plotw_num(w, x);
+    od_plotw_printf(w, " ");
+    od_plotw_num(w, y);
+}
+
+int od_plot_scatter(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_scatter_data *d)
+{
+    if (!d || d->n == 0) return od_error(ctx, OD_EINVAL, "plot scatter: no rows");
+    if (!d->x || !d->y) return od_error(ctx, OD_EINVAL, "plot scatter: x or y array missing");
+    size_t n = d->n;
+    switch (d->by) {
+    case OD_PLOT_BY_NONE: break;
+    case OD_PLOT_BY_LABEL:
+        if (!d->label) return od_error(ctx, OD_EINVAL, "plot scatter: colour by label but no labels given");
+        break;
+    case OD_PLOT_BY_CLUSTER:
+        if (!d->cluster) return od_error(ctx, OD_EINVAL, "plot scatter: colour by cluster but no cluster ids given");
+        break;
+    case OD_PLOT_BY_SCORE:
+        if (!d->score) return od_error(ctx, OD_EINVAL, "plot scatter: colour by score but no scores given");
+        break;
+    default:
+        return od_error(ctx, OD_EINVAL, "plot scatter: unknown colouring %d", (int)d->by);
+    }
+    const char *xn = d->xname && *d->xname ? d->xname : "x";
+    const char *yn = d->yname && *d->yname ? d->yname : "y";
+    size_t tl = strlen(xn) + strlen(yn) + 8;
+    char *title = o && o->title ? NULL : malloc(tl);
+    if (!title && !(o && o->title)) return od_error(ctx, OD_ENOMEM, "plot scatter: out of memory");
+    if (title) snprintf(title, tl, "%s vs %s", yn, xn);
+    od_plotw w = { out, 0 };
+    int rc = od_plotw_begin(ctx, &w, o, "scatter", title, xn, yn);
+    free(title);
+    if (rc) return rc;
+    od_plotw_printf(&w, "set key below\n");
+
+    /* sets: 0 = main / normal / clustered / scored, 1 = anomalous, 2 = grey */
+    size_t cnt[3] = { 0, 0, 0 };
+    long cmin = 0, cmax = -1;
+    double smin = INFINITY, smax = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(d->x[i]) || !isfinite(d->y[i])) continue;
+        int set = 0;
+        if (d->by == OD_PLOT_BY_LABEL) set = d->label[i] == 0 ? 0 : d->label[i] == 1 ? 1 : 2;
+        else if (d->by == OD_PLOT_BY_CLUSTER) {
+            if (d->cluster[i] < 0) set = 2;
+            else {
+                if (cmax < cmin) cmin = cmax = d->cluster[i];
+                if (d->cluster[i] < cmin) cmin = d->cluster[i];
+                if (d->cluster[i] > cmax) cmax = d->cluster[i];
+            }
+        } else if (d->by == OD_PLOT_BY_SCORE) {
+            if (!isfinite(d->score[i])) set = 2;
+            else {
+                if (d->score[i] < smin) smin = d->score[i];
+                if (d->score[i] > smax) smax = d->score[i];
+            }
+        }
+        cnt[set]++;
+    }
+    if (cnt[0] + cnt[1] + cnt[2] == 0) return od_error(ctx, OD_EDATA, "plot scatter: no row has a finite x and y");
+
+    static const char *const block[3] = { "$points", "$anomalous", "$grey" };
+    for (int set = 0; set < 3; set++) {
+        if (!cnt[set]) continue;
+        od_plotw_printf(&w, "%s << EOD\n", block[set]);
+        for (size_t i = 0; i < n && !w.err; i++) {
+            if (!isfinite(d->x[i]) || !isfinite(d->y[i])) continue;
+            int s = 0;
+            if (d->by == OD_PLOT_BY_LABEL) s = d->label[i] == 0 ? 0 : d->label[i] == 1 ? 1 : 2;
+            else if (d->by == OD_PLOT_BY_CLUSTER) s = d->cluster[i] < 0 ? 2 : 0;
+            else if (d->by == OD_PLOT_BY_SCORE) s = isfinite(d->score[i]) ? 0 : 2;
+            if (s != set) continue;
+            xy_row(&w, d->x[i], d->y[i]);
+            if (set == 0 && d->by == OD_PLOT_BY_CLUSTER) od_plotw_printf(&w, " %d", d->cluster[i]);
+            if (set == 0 && d->by == OD_PLOT_BY_SCORE) {
+                od_plotw_printf(&w, " ");
+                od_plotw_num(&w, d->score[i]);
+            }
+            od_plotw_printf(&w, "\n");
+        }
+        od_plotw_printf(&w, "EOD\n");
+    }
+
+    const char *sep = "";
+    switch (d->by) {
+    case OD_PLOT_BY_NONE:
+        od_plotw_printf(&w, "plot $points using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_NORMAL " notitle\n");
+        break;
+    case OD_PLOT_BY_LABEL:
+        od_plotw_printf(&w, "plot ");
+        if (cnt[2]) {
+            od_plotw_printf(&w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'unlabelled'");
+            sep = ", \\\n     ";
+        }
+        if (cnt[0]) {
+            od_plotw_printf(&w, "%s$points using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_NORMAL " title 'normal'", sep);
+            sep = ", \\\n     ";
+        }
+        if (cnt[1])
+            od_plotw_printf(&w, "%s$anomalous using 1:2 with points pt 7 ps 1 lc rgb " OD_PLOTW_ANOMAL
+                            " title 'anomalous'", sep);
+        od_plotw_printf(&w, "\n");
+        break;
+    case OD_PLOT_BY_CLUSTER: {
+        if (cnt[0]) {
+            long k = cmax - cmin + 1;
+            od_plotw_printf(&w, "set cbrange [%.1f:%.1f]\nset cblabel 'cluster'\n", cmin - 0.5, cmax + 0.5);
+            if (k <= 10) {
+                od_plotw_printf(&w, "set palette maxcolors %ld\nset palette defined (", k);
+                for (long c = 0; c < k; c++)
+                    od_plotw_printf(&w, "%s%ld %s", c ? ", " : "", c, od_plotw_colour((size_t)c));
+                if (k == 1) od_plotw_printf(&w, ", 1 %s", od_plotw_colour(0));
+                od_plotw_printf(&w, ")\n");
+            } else {
+                od_plotw_printf(&w, "set palette maxcolors %ld\nset palette model HSV defined (0 0 0.75 0.85, 1 0.85 0.75 0.85)\n",
+                                k > 256 ? 256 : k);
+            }
+            if (k <= 20) od_plotw_printf(&w, "set cbtics 1\n");
+        }
+        od_plotw_printf(&w, "plot ");
+        if (cnt[2]) {
+            od_plotw_printf(&w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'noise'");
+            sep = ", \\\n     ";
+        }
+        if (cnt[0])
+            od_plotw_printf(&w, "%s$points using 1:2:3 with points pt 7 ps 0.8 lc palette title 'cluster'", sep);
+        od_plotw_printf(&w, "\n");
+        break;
+    }
+    case OD_PLOT_BY_SCORE: {
+        const char *cn = d->cname && *d->cname ? d->cname : "score";
+        if (cnt[0]) {
+            double lo = smin, hi = smax;
+            if (hi <= lo) { lo -= 0.5; hi += 0.5; }
+            od_plotw_printf(&w, "set cbrange [%.10g:%.10g]\nset cblabel ", lo, hi);
+            od_plotw_quote(&w, cn);
+            od_plotw_printf(&w, " noenhanced\nset palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21908d', "
+                            "0.75 '#5dc963', 1 '#fde725')\n");
+        }
+        od_plotw_printf(&w, "plot ");
+        if (cnt[2]) {
+            od_plotw_printf(&w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'not scored'");
+            sep = ", \\\n     ";
+        }
+        if (cnt[0]) {
+            od_plotw_printf(&w, "%s$points using 1:2:3 with points pt 7 ps 0.8 lc palette title ", sep);
+            od_plotw_quote(&w, cn);
+            od_plotw_printf(&w, " noenhanced");
+        }
+        od_plotw_printf(&w, "\n");
+        break;
+    }
+    }
+    return od_plotw_end(ctx, &w, o);
+}
+
+/* ------------------------------------------------------------------ metrics */
+
+typedef struct {
+    double t;
+    size_t i;
+} thr_idx;
+
+static int cmp_thr(const void *a, const void *b)
+{
+    const thr_idx *x = a, *y = b;
+    if (x->t < y->t) return -1;
+    if (x->t > y->t) return 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static double f1_of(double p, double r)
+{
+    if (!isfinite(p) || !isfinite(r)) return NAN;
+    return p + r > 0 ? 2 * p * r / (p + r) : 0;
+}
+
+int od_plot_metrics(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_metrics_data *d)
+{
+    if (!d || d->n == 0) return od_error(ctx, OD_EINVAL, "plot metrics: no thresholds");
+    if (!d->threshold || !d->precision || !d->recall)
+        return od_error(ctx, OD_EINVAL, "plot metrics: threshold, precision or recall array missing");
+    size_t n = d->n, m = 0;
+    thr_idx *ti = od_mallocn(ctx, n, sizeof *ti);
+    if (!ti) return OD_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(d->threshold[i])) ti[m++] = (thr_idx){ d->threshold[i], i };
+    if (m == 0) {
+        free(ti);
+        return od_error(ctx, OD_EDATA, "plot metrics: no finite threshold");
+    }
+    qsort(ti, m, sizeof *ti, cmp_thr);
+
+    od_plotw w = { out, 0 };
+    int rc = od_plotw_begin(ctx, &w, o, "metrics", "Precision, recall and F1 by threshold", "threshold", "value");
+    if (rc) {
+        free(ti);
+        return rc;
+    }
+    od_plotw_printf(&w, "set yrange [0:1.05]\nset key below\n");
+    double cur = d->current;
+    if (isfinite(cur)) {
+        /* values at the smallest given threshold >= cur: when the thresholds
+         * are the distinct scores, that one flags exactly the rows cur flags */
+        size_t best = ti[m - 1].i;
+        for (size_t k = 0; k < m; k++)
+            if (ti[k].t >= cur) {
+                best = ti[k].i;
+                break;
+            }
+        double f = d->f1 ? d->f1[best] : f1_of(d->precision[best], d->recall[best]);
+        double lo = d->threshold[ti[0].i], hi = d->threshold[ti[m - 1].i];
+        int right = hi > lo && cur > lo + 0.6 * (hi - lo);
+        od_plotw_printf(&w, "set arrow 1 from first %.10g, graph 0 to first %.10g, graph 1 nohead dt 2 lc rgb "
+                        OD_PLOTW_DARK "\n", cur, cur);
+        od_plotw_printf(&w, "set label 1 ");
+        od_plotw_quotef(&w, "threshold=%.4g  P=%.3f R=%.3f F1=%.3f", cur, d->precision[best], d->recall[best], f);
+        od_plotw_printf(&w, " at first %.10g, graph 0.97 %s offset character %d,0 noenhanced\n", cur,
+                        right ? "right" : "left", right ? -1 : 1);
+    }
+    od_plotw_printf(&w, "$metrics << EOD\n");
+    for (size_t k = 0; k < m && !w.err; k++) {
+        size_t i = ti[k].i;
+        double f = d->f1 ? d->f1[i] : f1_of(d->precision[i], d->recall[i]);
+        od_plotw_num(&w, d->threshold[i]);
+        od_plotw_printf(&w, " ");
+        od_plotw_num(&w, d->precision[i]);
+        od_plotw_printf(&w, " ");
+        od_plotw_num(&w, d->recall[i]);
+        od_plotw_printf(&w, " ");
+        od_plotw_num(&w, f);
+        od_plotw_printf(&w, "\n");
+    }
+    free(ti);
+    od_plotw_printf(&w, "EOD\n");
+    od_plotw_printf(&w, "plot $metrics using 1:2 with lines lw 2 lc rgb %s title 'precision', \\\n"
+                    "     $metrics using 1:3 with lines lw 2 lc rgb %s title 'recall', \\\n"
+                    "     $metrics using 1:4 with lines lw 2 lc rgb %s title 'F1'\n",
+                    od_plotw_colour(0), od_plotw_colour(2), od_plotw_colour(3));
+    return od_plotw_end(ctx, &w, o);
+}
+
+/* ------------------------------------------------------------------ loss */
+
+int od_plot_loss(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_loss_data *d)
+{
+    if (!d || d->n == 0) return od_error(ctx, OD_EINVAL, "plot loss: no epochs");
+    if (!d->train) return od_error(ctx, OD_EINVAL, "plot loss: no training loss given");
+    int logy = o && o->logy;
+    size_t n = d->n, nval = 0, ntrain = 0, dropped = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(d->train[i]) && (!logy || d->train[i] > 0)) ntrain++;
+        else if (logy && isfinite(d->train[i])) dropped++;
+        if (d->val) {
+            if (isfinite(d->val[i]) && (!logy || d->val[i] > 0)) nval++;
+            else if (logy && isfinite(d->val[i])) dropped++;
+        }
+    }
+    if (ntrain == 0 && nval == 0)
+        return od_error(ctx, OD_EDATA, "plot loss: no finite%s loss value", logy ? " positive" : "");
+    od_plotw w = { out, 0 };
+    int rc = od_plotw_begin(ctx, &w, o, "loss", "Training loss", "epoch", "loss");
+    if (rc) return rc;
+    if (dropped) od_warn(ctx, "plot loss: %zu non-positive loss values left out of the log-scale plot", dropped);
+    if (logy) od_plotw_printf(&w, "set logscale y\n");
+    od_plotw_printf(&w, "set key top right\n");
+    if (n <= 1) od_plotw_printf(&w, "set xrange [0.5:1.5]\n");
+    od_plotw_printf(&w, "$loss << EOD\n");
+    for (size_t i = 0; i < n && !w.err; i++) {
+        double tr = d->train[i], va = d->val ? d->val[i] : NAN;
+        if (logy && !(tr > 0)) tr = NAN;
+        if (logy && !(va > 0)) va = NAN;
+        od_plotw_printf(&w, "%zu ", i + 1);
+        od_plotw_num(&w, tr);
+        od_plotw_printf(&w, " ");
+        od_plotw_num(&w, va);
+        od_plotw_printf(&w, "\n");
+    }
+    od_plotw_printf(&w, "EOD\n");
+    const char *pts = n <= 50 ? "linespoints pt 7 ps 0.6" : "lines";
+    od_plotw_printf(&w, "plot ");
+    if (ntrain) od_plotw_printf(&w, "$loss using 1:2 with %s lw 2 lc rgb %s title 'train'", pts, od_plotw_colour(0));
+    if (nval)
+        od_plotw_printf(&w, "%s$loss using 1:3 with %s lw 2 lc rgb %s title 'validation'", ntrain ? ", \\\n     " : "",
+                        pts, od_plotw_colour(3));
+    od_plotw_printf(&w, "\n");
+    return od_plotw_end(ctx, &w, o);
+}
