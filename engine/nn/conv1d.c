@@ -1,0 +1,112 @@
+/* conv1d.c - 1-D convolution over time with stride, zero padding and
+ * dilation, channels last:
+ *   y[t][o] = act(b[o] + sum_{j<k, c<C} W[o][j][c] x[t*stride - pad + j*dil][c])
+ * computed as im2col (each output step's k taps side by side, a (B*T') x
+ * (k*C) matrix) times W^T; backward: gW += dz^T cols, dcols = dz W, then
+ * col2im adds dcols back onto the input steps they came from. */
+#include "config.h"
+#include "nn_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+static void im2col(const od_nn_layer *L, const float *x, float *col, size_t B, int nthr)
+{
+    size_t K = L->k * L->cin;
+#pragma omp parallel for schedule(static) num_threads(nthr) if (nthr > 1 && B > 1)
+    for (size_t b = 0; b < B; b++) {
+        const float *xb = x + b * L->tin * L->cin;
+        for (size_t t = 0; t < L->tout; t++) {
+            float *c = col + (b * L->tout + t) * K;
+            for (size_t j = 0; j < L->k; j++) {
+                long src = (long)(t * L->stride + j * L->dil) - (long)L->pad;
+                if (src >= 0 && (size_t)src < L->tin)
+                    memcpy(c + j * L->cin, xb + (size_t)src * L->cin, L->cin * sizeof *c);
+                else
+                    memset(c + j * L->cin, 0, L->cin * sizeof *c);
+            }
+        }
+    }
+}
+
+static void col2im(const od_nn_layer *L, const float *col, float *dx, size_t B, int nthr)
+{
+    size_t K = L->k * L->cin;
+#pragma omp parallel for schedule(static) num_threads(nthr) if (nthr > 1 && B > 1)
+    for (size_t b = 0; b < B; b++) {
+        float *db = dx + b * L->tin * L->cin;
+        memset(db, 0, L->tin * L->cin * sizeof *db);
+        for (size_t t = 0; t < L->tout; t++) {
+            const float *c = col + (b * L->tout + t) * K;
+            for (size_t j = 0; j < L->k; j++) {
+                long src = (long)(t * L->stride + j * L->dil) - (long)L->pad;
+                if (src < 0 || (size_t)src >= L->tin) continue;
+                float *d = db + (size_t)src * L->cin;
+                const float *s = c + j * L->cin;
+                for (size_t i = 0; i < L->cin; i++) d[i] += s[i];
+            }
+        }
+    }
+}
+
+static void conv_init(const od_nn_layer *L, float *w, gsl_rng *r)
+{
+    od_nn_uniform(w, L->np, 1.0 / sqrt((double)(L->k * L->cin)), r);
+}
+
+static void conv_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+{
+    int nthr = od_nn_threads(net);
+    size_t K = L->k * L->cin, M = B * L->tout;
+    const float *W = net->w + L->poff, *bias = W + L->cout * K;
+    float *col = od_nn_scratch(net);
+    im2col(L, x, col, B, nthr);
+    float *z = L->act == OD_NN_ACT_GELU ? L->cache : y;
+    od_nn_linear_fwd(nthr, col, M, K, W, bias, L->cout, z);
+    od_nn_act_fwd(L->act, z, y, M * L->cout);
+}
+
+static void conv_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
+                          float *dx, size_t B)
+{
+    int nthr = od_nn_threads(net);
+    size_t K = L->k * L->cin, M = B * L->tout;
+    const float *W = net->w + L->poff;
+    float *gW = net->g + L->poff, *gb = gW + L->cout * K;
+    float *col = od_nn_scratch(net), *dcol = col + M * K;
+    od_nn_act_bwd(L->act, L->cache, y, dy, M * L->cout);
+    im2col(L, x, col, B, nthr);
+    od_nn_linear_bwd(nthr, col, M, K, W, L->cout, dy, gW, gb, dx ? dcol : NULL, 0.0f);
+    if (dx) col2im(L, dcol, dx, B, nthr);
+}
+
+const od_nn_layer_ops od_nn_conv1d_ops = {
+    .name = "conv1d", .init = conv_init, .forward = conv_forward, .backward = conv_backward,
+};
+
+int od_nn_add_conv1d(od_ctx *ctx, od_nn *net, size_t out, size_t k, size_t stride, size_t pad,
+                     size_t dil, od_nn_act act)
+{
+    if (out == 0 || k == 0 || stride == 0 || dil == 0)
+        return od_error(ctx, OD_EINVAL, "conv1d: channels, kernel, stride and dilation must be >= 1");
+    if ((unsigned)act >= OD_NN_ACT_COUNT) return od_error(ctx, OD_EINVAL, "conv1d: unknown activation");
+    od_nn_layer *L;
+    int rc = od_nn_push(ctx, net, OD_NN_CONV1D, &L);
+    if (rc) return rc;
+    size_t span = dil * (k - 1) + 1;
+    if (L->tin + 2 * pad < span)
+        return od_error(ctx, OD_EINVAL, "conv1d: kernel span %zu exceeds the %zu (padded) time steps",
+                        span, L->tin + 2 * pad);
+    L->k = k;
+    L->stride = stride;
+    L->pad = pad;
+    L->dil = dil;
+    L->act = act;
+    L->tout = (L->tin + 2 * pad - span) / stride + 1;
+    L->cout = out;
+    L->np = out * k * L->cin + out;
+    L->ncache = act == OD_NN_ACT_GELU ? L->tout * out : 0;
+    L->nscr = 2 * L->tout * k * L->cin;
+    od_nn_commit(net, L);
+    return OD_OK;
+}

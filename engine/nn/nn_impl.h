@@ -1,0 +1,145 @@
+/* nn_impl.h - internals of engine/nn shared by the layer files (not public).
+ *
+ * A layer kind is one file with one const od_nn_layer_ops (forward and
+ * backward side by side, kann/darknet style); net.c holds the table of kinds.
+ */
+#ifndef OD_NN_IMPL_H
+#define OD_NN_IMPL_H
+
+#include "nn.h"
+#include <gsl/gsl_rng.h>
+
+/* Hot element-wise loops: compiled for x86-64 baseline, AVX2+FMA and AVX-512
+ * with run-time dispatch (GCC function multi-versioning), vectorised even at
+ * -O2.  The choice depends only on the machine, so results stay reproducible
+ * on one machine. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(OD_NN_NO_CLONES)
+#define OD_NN_HOT __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"), \
+                                 optimize("O3")))
+#else
+#define OD_NN_HOT
+#endif
+
+#include <stdint.h>
+#include <string.h>
+
+/* exp as a branch-free Cephes-style polynomial (max relative error 1e-7 in
+ * float) so loops that use it vectorise; saturates instead of overflowing. */
+static inline float od_nn_expf(float x)
+{
+    x = x < -87.3f ? -87.3f : x;
+    x = x > 88.3f ? 88.3f : x;
+    float n = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;  /* round(x / ln 2) */
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t e = ((int32_t)n + 127) << 23;
+    float s;
+    memcpy(&s, &e, sizeof s);
+    return p * s;
+}
+static inline float od_nn_sigmoidf(float x) { return 1.0f / (1.0f + od_nn_expf(-x)); }
+/* tanh x = 1 - 2 / (e^{2x} + 1): absolute error ~1e-7 near 0, exact limits. */
+static inline float od_nn_tanhf(float x) { return 1.0f - 2.0f / (od_nn_expf(2.0f * x) + 1.0f); }
+
+typedef struct od_nn_layer od_nn_layer;
+
+typedef struct {
+    const char *name;
+    /* Initial weights w[L->np] (PyTorch's defaults). */
+    void (*init)(const od_nn_layer *L, float *w, gsl_rng *r);
+    /* x: B samples of tin*cin, y: B samples of tout*cout.  net->train says
+     * whether to keep the cache for backward. */
+    void (*forward)(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B);
+    /* dy may be overwritten; gradients are added to net->g + L->poff; dx is
+     * overwritten, NULL when nobody needs it. */
+    void (*backward)(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
+                     float *dx, size_t B);
+} od_nn_layer_ops;
+
+struct od_nn_layer {
+    od_nn_kind kind;
+    size_t tin, cin, tout, cout;  /* per-sample shapes */
+    size_t np, poff;              /* parameters: count and offset in net->w */
+    size_t ncache;                /* floats per sample kept from forward to backward */
+    size_t nscr;                  /* scratch floats per sample */
+    size_t nscr_thr;              /* scratch floats per thread */
+    float *cache;                 /* bmax * ncache, owned */
+    od_nn_act act;
+    size_t k, stride, pad, dil;   /* conv1d */
+    size_t heads, hidden, ff;     /* mha, lstm/gru, ffn */
+    int flag;                     /* dense: flatten; rnn: seq_out; mha/ffn: residual */
+    float p;                      /* dropout probability */
+    float *pe;                    /* posenc table (tout x cout), owned */
+};
+
+struct od_nn {
+    size_t T, C;          /* input shape */
+    size_t nl, cap;
+    od_nn_layer *L;
+    size_t np;
+    float *w, *g;
+    size_t bmax, nthr;
+    float **act;          /* act[l]: output of layer l, bmax samples */
+    float *d0, *d1;       /* gradient ping-pong buffers */
+    float *scr;           /* scratch shared by the layers */
+    size_t nscr;
+    int train;
+    const float *in_x;    /* input of the last forward pass (kept by the caller) */
+    uint64_t drop_key, drop_ctr;
+};
+
+extern const od_nn_layer_ops od_nn_dense_ops, od_nn_act_ops, od_nn_conv1d_ops, od_nn_lstm_ops,
+    od_nn_gru_ops, od_nn_mha_ops, od_nn_layernorm_ops, od_nn_ffn_ops, od_nn_posenc_ops,
+    od_nn_dropout_ops, od_nn_repeat_ops, od_nn_last_ops;
+
+/* Appends a layer of kind k whose input is the current output shape (its
+ * output shape starts equal); the add function fills it in and calls
+ * od_nn_commit, or returns without committing on a bad argument. */
+int od_nn_push(od_ctx *ctx, od_nn *net, od_nn_kind k, od_nn_layer **L);
+void od_nn_commit(od_nn *net, od_nn_layer *L);
+
+/* Threads a layer may use now: min(OpenMP maximum, threads prepared for). */
+int od_nn_threads(const od_nn *net);
+/* Scratch for layer use: the whole shared block. */
+static inline float *od_nn_scratch(od_nn *net) { return net->scr; }
+
+/* BLAS seam.  od_nn_pgemm splits C over OpenMP threads (rows, or columns when
+ * there are few rows), each piece one single-threaded BLAS call; it must be
+ * called outside parallel regions.  Every element of C is computed by exactly
+ * one call in a fixed order, so results do not depend on the thread count. */
+void od_nn_pgemm(int nthr, int transA, int transB, size_t M, size_t N, size_t K, float alpha,
+                 const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                 size_t ldc);
+/* Single-threaded BLAS for the duration of an engine call (restores the
+ * previous setting in od_nn_blas_leave); nests. */
+void od_nn_blas_enter(void);
+void od_nn_blas_leave(void);
+
+/* Element-wise kernels (act.c). */
+void od_nn_act_fwd(od_nn_act a, const float *z, float *y, size_t n);        /* y may be z */
+/* dy *= act'(z) given z (pre-activation) and y = act(z). */
+void od_nn_act_bwd(od_nn_act a, const float *z, const float *y, float *dy, size_t n);
+void od_nn_vsigmoid(float *y, size_t n);   /* in place */
+void od_nn_vtanh(float *y, size_t n);      /* in place */
+/* out[j] += sum_i A[i*lda + j], i < M, j < N (rows in order). */
+void od_nn_colsum_add(const float *A, size_t M, size_t N, size_t lda, float *out);
+/* uniform(-a, a) fill from r */
+void od_nn_uniform(float *w, size_t n, double a, gsl_rng *r);
+
+/* Dense helpers shared by dense, ffn and mha:
+ * y (M x out) = x (M x in) W^T + b, split over threads. */
+void od_nn_linear_fwd(int nthr, const float *x, size_t M, size_t in, const float *W,
+                      const float *b, size_t out, float *y);
+/* gW += dz^T x, gb += colsum dz, dx = dz W (dx may be NULL; beta_dx 0 or 1). */
+void od_nn_linear_bwd(int nthr, const float *x, size_t M, size_t in, const float *W, size_t out,
+                      const float *dz, float *gW, float *gb, float *dx, float beta_dx);
+
+#endif
