@@ -249,6 +249,8 @@ int main(int argc, char **argv)
         rc = session_run_file(&s, "-", 0);
     }
 
+    void cmd_plot_close(od_session *s);
+    cmd_plot_close(&s);
     if (s.journal) fclose(s.journal);
     free(s.journal_path);
     for (size_t i = 0; i < s.nhist; i++) free(s.hist[i]);
