@@ -2,8 +2,16 @@ libodengine_a_SOURCES += engine/detect/detector.h engine/detect/params.c engine/
 # clustering and density detectors (k-means, GMM, hclust, DBSCAN, Gaussian/MCD, KDE)
 libodengine_a_SOURCES += engine/detect/cl_cluster.h engine/detect/cl_common.c \
 	engine/detect/cl_kdtree.h engine/detect/cl_kdtree.c engine/detect/kmeans.c \
-	engine/detect/gmm.c
+	engine/detect/gmm.c engine/detect/hclust.c engine/detect/dbscan.c engine/detect/kde.c \
+	engine/detect/gauss.c
 check_PROGRAMS += tests/unit/test_cluster
 TESTS += tests/unit/test_cluster
 tests_unit_test_cluster_SOURCES = tests/unit/test_cluster.c tests/unit/test_cluster_fx.h
 tests_unit_test_cluster_LDADD = $(ENGINE_LIBS)
+check_PROGRAMS += tests/unit/test_cluster_density
+TESTS += tests/unit/test_cluster_density
+tests_unit_test_cluster_density_SOURCES = tests/unit/test_cluster_density.c tests/unit/test_cluster_fx.h
+tests_unit_test_cluster_density_LDADD = $(ENGINE_LIBS)
+# neural sequence detectors (the network engine is engine/nn)
+libodengine_a_SOURCES += engine/detect/nn_common.h engine/detect/nn_common.c engine/detect/tsn.c \
+	engine/detect/cnn.c engine/detect/lstm.c engine/detect/gru.c engine/detect/attn.c

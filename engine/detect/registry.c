@@ -6,7 +6,11 @@
 /* One line per detector.  Adding a detector = its file + one line here. */
 #define OD_DETECTORS(X) \
     X(kmeans) \
-    X(gmm)
+    X(gmm) \
+    X(hclust) \
+    X(dbscan) \
+    X(kde) \
+    X(gauss)
 
 #define X_DECL(n) extern const od_detector_type od_detector_##n;
 OD_DETECTORS(X_DECL)
