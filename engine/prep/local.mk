@@ -7,3 +7,7 @@ check_PROGRAMS += tests/unit/test_prep
 TESTS += tests/unit/test_prep
 tests_unit_test_prep_SOURCES = tests/unit/test_prep.c tests/od_test.h
 tests_unit_test_prep_LDADD = $(ENGINE_LIBS)
+
+EXTRA_PROGRAMS += bench/bench_prep
+bench_bench_prep_SOURCES = bench/bench_prep.c
+bench_bench_prep_LDADD = $(ENGINE_LIBS)

@@ -72,15 +72,13 @@ static int transform(od_ctx *ctx, const od_pca *p, const double *const *x, size_
         free(best);
         return OD_ENOMEM;
     }
-    int nt = od_ctx_threads(ctx);
-    if (nt < 1) nt = 1;
     for (size_t c = 0; c < k; c++) {
         best[c] = -1;
         if (argmax) argmax[c] = (size_t)-1;
     }
     for (size_t r0 = 0; r0 < n; r0 += B) {
         size_t b = n - r0 < B ? n - r0 : B;
-        od_prep_gather(x, d, NULL, r0, b, p->mean, Z, nt);
+        od_prep_gather(x, d, NULL, r0, b, p->mean, Z);
         /* Y (b x k) = Z (b x d) * components^T; components row-major k x d
          * is column-major d x k with ld d. */
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)b, (int)k, (int)d, 1.0, Z, (int)b,

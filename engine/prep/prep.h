@@ -185,24 +185,27 @@ void od_pca_free(od_pca *p);
 /* ----------------------------------------------------------------- window */
 
 /* Sliding windows over a series (frame rows in time order, the selected
- * columns are the channels).  The series is stored once, row-major n x c;
+ * columns are the channels).  The series is held once, row-major n x c;
  * window i covers points i*stride .. i*stride + size - 1 and is row i of the
  * zero-copy view od_window_view(): {series, nwin, size*c, stride*c}.
- * Memory is n*c doubles whatever the window size. */
+ * Memory is at most n*c doubles whatever the window size, and nothing at all
+ * for one channel: then `series` IS the frame's column (borrowed), so the
+ * frame must outlive the window (frames are never modified in place). */
 typedef struct {
     size_t n;            /* series length (points) */
     size_t c;            /* channels */
     size_t size, stride; /* W, S */
     size_t nwin;         /* (n - W) / S + 1 */
-    double *series;      /* n x c row-major, owned */
+    const double *series;/* n x c row-major (borrowed when c == 1) */
+    double *owned;       /* the copy when c > 1 (else NULL); freed with the window */
     char **names;        /* c channel names */
     size_t *cols;        /* c column indices in the source frame */
 } od_window;
 
-/* Build the series matrix from the frame.  NaN policy: refuse (OD_EDATA,
- * "clean first").  Errors: size < 1, stride < 1, size > series length.
- * report (may be NULL): windows, values per window, memory of the view vs a
- * copy. */
+/* Build the series matrix from the frame (a transpose when c > 1; a borrowed
+ * pointer when c == 1).  NaN policy: refuse (OD_EDATA, "clean first").
+ * Errors: size < 1, stride < 1, size > series length.  report (may be
+ * NULL): windows, values per window, memory of the view vs a copy. */
 int od_window_new(od_ctx *ctx, const od_frame *f, size_t size, size_t stride,
                   const char *const *cols, size_t ncols, od_window **out, od_out *report);
 void od_window_free(od_window *w);

@@ -74,11 +74,9 @@ int od_prep_pseudolabel(od_ctx *ctx, const od_frame *f, const od_pseudo_opts *op
     if (ridge > 0)
         od_warn(ctx, "pseudolabel: the covariance of the fit rows is singular (constant or collinear columns); "
                      "added %s to its diagonal", od_prep_num(ridge));
-    int nt = od_ctx_threads(ctx);
-    if (nt < 1) nt = 1;
     for (size_t r0 = 0; r0 < n; r0 += B) {
         size_t b = n - r0 < B ? n - r0 : B;
-        od_prep_gather(x, d, NULL, r0, b, mean, Z, nt);
+        od_prep_gather(x, d, NULL, r0, b, mean, Z);
         /* rows z solve y L^T = z; row-major lower L is column-major upper U = L^T */
         cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, (int)b, (int)d, 1.0, L,
                     (int)d, Z, (int)b);

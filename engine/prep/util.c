@@ -261,10 +261,11 @@ size_t od_prep_block_rows(size_t d)
 }
 
 void od_prep_gather(const double *const *x, size_t d, const size_t *rows, size_t r0, size_t b,
-                    const double *mean, double *Z, int nt)
+                    const double *mean, double *Z)
 {
-    if (nt < 1) nt = 1;
-    #pragma omp parallel for schedule(static) num_threads(nt)
+    /* Single-threaded on purpose: it alternates with multi-threaded BLAS
+     * calls, and OpenMP workers running while OpenBLAS's threads still spin
+     * after a call slow both down several-fold on a small machine. */
     for (size_t j = 0; j < d; j++) {
         const double *c = x[j];
         double m = mean[j], *z = Z + j * b;
@@ -304,7 +305,7 @@ int od_prep_scatter(od_ctx *ctx, const double *const *x, size_t d, size_t n, con
     if (!Z || !C) goto done;
     for (size_t r0 = 0; r0 < nfit; r0 += B) {
         size_t b = nfit - r0 < B ? nfit - r0 : B;
-        od_prep_gather(x, d, rows, r0, b, mean, Z, nt);
+        od_prep_gather(x, d, rows, r0, b, mean, Z);
         /* C (upper, column-major) += Z^T Z */
         cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)d, (int)b, 1.0, Z, (int)b, 1.0, C, (int)d);
         if (od_cancelled(ctx)) {

@@ -44,7 +44,7 @@ size_t od_prep_block_rows(size_t d);
 /* Gather rows r0..r0+b-1 of the row list `rows` (all rows when NULL) of the
  * columns x[0..d-1] into Z (b x d, column-major, ld b), minus mean. */
 void od_prep_gather(const double *const *x, size_t d, const size_t *rows, size_t r0, size_t b,
-                    const double *mean, double *Z, int nthreads);
+                    const double *mean, double *Z);
 
 /* Mean (d) and scatter matrix S = sum (x - mean)(x - mean)^T (d x d, full,
  * row-major) of the fit rows of columns x[0..d-1] (n rows, nfit of them in

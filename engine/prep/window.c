@@ -12,7 +12,7 @@ void od_window_free(od_window *w)
         for (size_t j = 0; j < w->c; j++) free(w->names[j]);
     free(w->names);
     free(w->cols);
-    free(w->series);
+    free(w->owned);
     free(w);
 }
 
@@ -72,8 +72,11 @@ int od_window_new(od_ctx *ctx, const od_frame *f, size_t size, size_t stride,
     w->nwin = (n - size) / stride + 1;
     w->cols = idx;
     w->names = od_calloc(ctx, c, sizeof *w->names);
-    w->series = od_mallocn(ctx, n * c, sizeof *w->series);
-    if (!w->names || !w->series) {
+    if (c > 1 && (w->owned = od_mallocn(ctx, n * c, sizeof *w->owned)) == NULL) {
+        od_window_free(w);
+        return OD_ENOMEM;
+    }
+    if (!w->names) {
         od_window_free(w);
         return OD_ENOMEM;
     }
@@ -83,7 +86,7 @@ int od_window_new(od_ctx *ctx, const od_frame *f, size_t size, size_t stride,
             return OD_ENOMEM;
         }
     if (c == 1) {
-        memcpy(w->series, f->cols[idx[0]].num, n * sizeof(double));
+        w->series = f->cols[idx[0]].num;
     } else {
         /* blocked transpose: column-major frame -> row-major series */
         const size_t T = 512;
@@ -91,9 +94,10 @@ int od_window_new(od_ctx *ctx, const od_frame *f, size_t size, size_t stride,
             size_t i1 = i0 + T < n ? i0 + T : n;
             for (size_t k = 0; k < c; k++) {
                 const double *x = f->cols[idx[k]].num;
-                for (size_t i = i0; i < i1; i++) w->series[i * c + k] = x[i];
+                for (size_t i = i0; i < i1; i++) w->owned[i * c + k] = x[i];
             }
         }
+        w->series = w->owned;
     }
     if (report) {
         char a[64], b[64];
@@ -101,9 +105,13 @@ int od_window_new(od_ctx *ctx, const od_frame *f, size_t size, size_t stride,
                   size, stride, w->nwin, size, size == 1 ? "" : "s", c, c == 1 ? "" : "s", size * c);
         od_printf(report, "  a window's score goes to its last point; the first %zu point%s get no score (NaN)\n",
                   size - 1, size - 1 == 1 ? "" : "s");
-        od_printf(report, "  memory: %s (a view of the series; a copied window matrix would take %s)\n",
-                  mem_text((double)n * (double)c * sizeof(double), a, sizeof a),
-                  mem_text((double)w->nwin * (double)size * (double)c * sizeof(double), b, sizeof b));
+        if (c > 1)
+            od_printf(report, "  memory: %s (the series once; a copied window matrix would take %s)\n",
+                      mem_text((double)n * (double)c * sizeof(double), a, sizeof a),
+                      mem_text((double)w->nwin * (double)size * (double)c * sizeof(double), b, sizeof b));
+        else
+            od_printf(report, "  memory: none (the view reads the column in place; a copied window matrix would take %s)\n",
+                      mem_text((double)w->nwin * (double)size * sizeof(double), b, sizeof b));
     }
     *out = w;
     return OD_OK;
@@ -126,15 +134,20 @@ size_t od_window_end(const od_window *w, size_t i)
 
 void od_window_to_points(const od_window *w, const double *wscores, double *pscores)
 {
-    size_t W = w->size, S = w->stride, n = w->n;
-    for (size_t p = 0; p < n; p++) {
-        double v = NAN;
-        if (p + 1 >= W) {
-            size_t i = (p - (W - 1) + S - 1) / S;   /* first window ending at or after p */
-            if (i < w->nwin && p >= i * S) v = wscores[i];
-        }
-        pscores[p] = v;
+    size_t W = w->size, S = w->stride, n = w->n, p = 0;
+    for (; p + 1 < W && p < n; p++) pscores[p] = NAN;   /* warm-up */
+    if (S == 1) {
+        memcpy(pscores + p, wscores, w->nwin * sizeof *wscores);
+        return;
     }
+    /* window i takes the points after the previous window's end that it
+     * covers: max(end_{i-1} + 1, i*S) .. end_i; the rest are NaN */
+    for (size_t i = 0; i < w->nwin; i++) {
+        size_t start = i * S, end = start + W - 1;
+        for (; p < start; p++) pscores[p] = NAN;
+        for (; p <= end; p++) pscores[p] = wscores[i];
+    }
+    for (; p < n; p++) pscores[p] = NAN;
 }
 
 int od_window_materialise(od_ctx *ctx, const od_window *w, const od_frame *f, od_frame **out)
