@@ -103,12 +103,12 @@ int od_prep_pseudolabel(od_ctx *ctx, const od_frame *f, const od_pseudo_opts *op
     }
     if (report) {
         od_printf(report, "pseudolabel mean k=%s: %zu of %zu rows (%s%%) lie farther than %s from the mean (Mahalanobis)\n",
-                  od_prep_num(opt->k), nflag, n, od_prep_num(n ? 100.0 * (double)nflag / (double)n : 0),
+                  od_prep_num(opt->k), nflag, n, od_prep_pct((double)nflag, (double)n),
                   od_prep_num(opt->k));
         od_printf(report, "  mean and covariance of %zu%s rows over %zu column%s; %zu flagged among them\n", nfit,
                   fit_mask ? " fit" : "", d, d == 1 ? "" : "s", nflag_fit);
         od_printf(report, "  a Gaussian would put %s%% of the rows beyond that distance (chi-square, %zu degrees of freedom)\n",
-                  od_prep_num(100.0 * gsl_cdf_chisq_Q(opt->k * opt->k, (double)d)), d);
+                  od_prep_pct(gsl_cdf_chisq_Q(opt->k * opt->k, (double)d), 1), d);
         if (ridge > 0) od_printf(report, "  covariance regularised: %s added to its diagonal\n", od_prep_num(ridge));
         if (lab)
             od_printf(report, "  %zu of the flagged rows are labelled anomalies (of %zu labelled)\n", nflag_anom, nanom);

@@ -195,11 +195,10 @@ int od_prep_split(od_ctx *ctx, const od_frame *f, const od_split_opts *o, unsign
         for (size_t i = 0; i < n && lab; i++) cnt[part[i]] += od_prep_is_anom(lab, i);
         for (int p = 0; p < 4; p++) {
             if (!sz[p] && p == 3) continue;
-            od_printf(report, "  %-6s %9zu rows  %6s%%", od_part_name(p), sz[p],
-                      od_prep_num(n ? 100.0 * (double)sz[p] / (double)n : 0));
+            od_printf(report, "  %-6s %9zu rows  %5s%%", od_part_name(p), sz[p], od_prep_pct((double)sz[p], (double)n));
             if (lab)
                 od_printf(report, "  %zu anomal%s (%s%%)", cnt[p], cnt[p] == 1 ? "y" : "ies",
-                          od_prep_num(sz[p] ? 100.0 * (double)cnt[p] / (double)sz[p] : 0));
+                          od_prep_pct((double)cnt[p], (double)sz[p]));
             od_printf(report, "\n");
         }
     }

@@ -215,6 +215,14 @@ const char *od_prep_num(double x)
     return od_fmt_num(b, sizeof buf[0], x, 6);
 }
 
+const char *od_prep_pct(double part, double whole)
+{
+    static _Thread_local char buf[8][40];
+    static _Thread_local int k;
+    char *b = buf[k++ & 7];
+    return od_fmt_num(b, sizeof buf[0], whole > 0 ? 100.0 * part / whole : 0, 3);
+}
+
 static int cmp_time(const void *a, const void *b, void *arg)
 {
     const double *t = arg;

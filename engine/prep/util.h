@@ -33,6 +33,8 @@ void od_prep_quantiles(double *a, size_t n, const double *p, size_t np, double *
 
 /* Format with 6 significant digits into one of a few rotating buffers. */
 const char *od_prep_num(double x);
+/* 100*part/whole with 3 significant digits (0 when whole is 0). */
+const char *od_prep_pct(double part, double whole);
 
 /* Stable order of rows by the time column (NaN last) when the frame has one,
  * else identity; caller frees. */

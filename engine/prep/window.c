@@ -105,6 +105,9 @@ int od_window_new(od_ctx *ctx, const od_frame *f, size_t size, size_t stride,
                   size, stride, w->nwin, size, size == 1 ? "" : "s", c, c == 1 ? "" : "s", size * c);
         od_printf(report, "  a window's score goes to its last point; the first %zu point%s get no score (NaN)\n",
                   size - 1, size - 1 == 1 ? "" : "s");
+        if (stride > 1)
+            od_printf(report, "  stride %zu: the points between two window ends take the later window's score%s\n", stride,
+                      stride > size ? " (points in no window: NaN)" : "");
         if (c > 1)
             od_printf(report, "  memory: %s (the series once; a copied window matrix would take %s)\n",
                       mem_text((double)n * (double)c * sizeof(double), a, sizeof a),

@@ -339,6 +339,33 @@ static void test_clean(od_ctx *ctx)
     od_test_true(has(rep, "labelled-anomaly row"), "clip report says how many labelled anomalies were clipped");
     od_frame_free(g);
 
+    /* NaN policy: unselected columns keep their NaN, clipping keeps NaN */
+    {
+        const char *c0[] = { "x0" };
+        o = (od_clean_opts){ .cols = c0, .ncols = 1, .missing = OD_MISSING_MEAN, .clip = OD_CLIP_SD, .clip_k = 0.5 };
+        od_test_int(od_prep_clean(ctx, f, &o, NULL, &g, NULL, NULL), OD_OK, "clean cols=x0 missing=mean clip=0.5");
+        od_test_true(!isnan(g->cols[0].num[1]) && isnan(g->cols[1].num[7]) && g->cols[1].num[4] == 9,
+                     "NaN policy: only the selected column is filled or clipped; x1 keeps its NaN and values");
+        od_frame_free(g);
+        o = (od_clean_opts){ .clip = OD_CLIP_QUANTILE, .clip_lo = 0.2, .clip_hi = 0.8 };
+        od_test_int(od_prep_clean(ctx, f, &o, NULL, &g, NULL, NULL), OD_OK, "clean clip=0.2,0.8 alone");
+        od_test_true(isnan(g->cols[0].num[1]) && isnan(g->cols[1].num[7]) && g->cols[0].num[4] < 9,
+                     "NaN policy: clipping leaves NaN as NaN (and ignores it in the quantiles)");
+        od_frame_free(g);
+        /* a time column that goes backwards: row order, with a warning */
+        double *tc = malloc(10 * sizeof *tc);
+        for (int i = 0; i < 10; i++) tc[i] = i == 5 ? 0 : i;
+        od_frame *ft = od_frame_copy(ctx, f);
+        od_frame_add_num_donate(ctx, ft, "t", tc, OD_COL_TIME, OD_ROLE_TIME);
+        od_ctx_clear_warnings(ctx);
+        o = (od_clean_opts){ .missing = OD_MISSING_INTERPOLATE };
+        od_test_int(od_prep_clean(ctx, ft, &o, NULL, &g, NULL, NULL), OD_OK, "interpolate with a decreasing time column");
+        od_test_true(od_ctx_nwarnings(ctx) == 1 && g->cols[0].num[1] == 2 && g->cols[1].num[7] == 4.5,
+                     "... falls back to row order with a warning");
+        od_frame_free(g);
+        od_frame_free(ft);
+    }
+
     /* bad options change nothing */
     g = (od_frame *)1;
     o = (od_clean_opts){ .clip = OD_CLIP_QUANTILE, .clip_lo = 0.9, .clip_hi = 0.1 };
@@ -685,6 +712,24 @@ static void test_split(od_ctx *ctx)
     od_test_int(od_prep_split(ctx, f, &o, part, NULL), OD_EINVAL, "train + test > 1 is an error");
     od_test_true(strstr(od_ctx_errmsg(ctx), "train + test") && strstr(od_ctx_errmsg(ctx), "0.8") &&
                  strstr(od_ctx_errmsg(ctx), "0.3") && part[0] == 9, "... naming the values, nothing assigned");
+    {
+        /* NaN labels count as normal when stratifying */
+        double l2[40];
+        size_t A = 0;
+        for (int i = 0; i < 40; i++) {
+            l2[i] = i % 5 == 0 ? 1 : i % 7 == 0 ? NAN : 0;
+            A += l2[i] == 1;
+        }
+        od_frame *g = frame_of(ctx, l2, 40, 1, l2);
+        unsigned char p2[40];
+        o = (od_split_opts){ .train = 0.75, .test = 0.25, .order = OD_ORDER_RANDOM, .stratify = 1 };
+        od_test_int(od_prep_split(ctx, g, &o, p2, NULL), OD_OK, "stratified split with missing labels");
+        size_t at = 0;
+        for (int i = 0; i < 40; i++) at += p2[i] == OD_PART_TEST && l2[i] == 1;
+        od_test_int((long long)at, 2, "NaN policy: missing labels stratified with the normals (8 anomalies -> 2 in test)");
+        od_frame_free(g);
+        (void)A;
+    }
     od_frame *nolab = od_frame_new(ctx, 10);
     o = (od_split_opts){ .train = 0.5, .test = 0.5, .order = OD_ORDER_RANDOM, .stratify = 1 };
     od_test_int(od_prep_split(ctx, nolab, &o, part, NULL), OD_EINVAL, "stratify=yes without labels is an error");
@@ -753,7 +798,16 @@ static void test_split(od_ctx *ctx)
         }
         od_test_true(ok && tot == nn, "stratified folds: 2-3 anomalies and 20-21 rows per fold, disjoint train/test");
         od_folds_free(fo);
-        fo_o.k = 1;
+        unsigned char *only = malloc(nn);
+        for (size_t i = 0; i < nn; i++) only[i] = i < 60;
+        fo_o = (od_folds_opts){ .k = 4, .order = OD_ORDER_TIME };
+        od_test_int(od_prep_folds(ctx, g, &fo_o, only, &fo, NULL), OD_OK, "rolling folds over the first 60 rows only");
+        size_t c0 = od_folds_masks(fo, 0, tr, te), c3 = od_folds_masks(fo, 3, tr, te);
+        od_test_true(c0 == 12 && c3 == 12 && tr[47] && !tr[48] && te[48] && te[59] && !te[60] && fo->block[102] == -1,
+                     "rows outside the mask take no part (block -1); fold 3 trains on 0..47, tests on 48..59");
+        od_folds_free(fo);
+        free(only);
+        fo_o = (od_folds_opts){ .k = 1 };
         od_test_int(od_prep_folds(ctx, g, &fo_o, NULL, &fo, NULL), OD_EINVAL, "folds k=1 is an error");
         od_frame_free(g);
         free(l);
