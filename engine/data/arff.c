@@ -291,7 +291,7 @@ static int parse_row(arff *r, const char *p, const char *e)
     r->scrlen = 0;
     if (*p == '{') return fail(r, r->line, (size_t)(p - r->ls) + 1, OD_EFORMAT, "sparse ARFF is not supported (expected one value per attribute, comma-separated)");
     for (;;) {
-        if ((rc = read_value(r, &p, e, ","))) return rc;
+        if ((rc = read_value(r, &p, e, ",%"))) return rc;
         if (p >= e || *p == '%') break;
         if (*p != ',') return fail(r, r->line, (size_t)(p - r->ls) + 1, OD_EDATA, "unexpected '%c' after a quoted value (expected ',' or the end of the line)", *p);
         p++;

@@ -335,6 +335,7 @@ typedef struct {
     char sep;
     const char *const *na;
     size_t nna;
+    int na_num; /* some NA token reads as a number (e.g. -999) */
     /* current record */
     char *scr;
     size_t scrcap, scrlen;
@@ -676,12 +677,12 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
     }
     switch (c->type) {
     case T_NUM:
-        if (parse_number_z(s, n, &v, r->cloc) == 0) {
+        if (is_na(r, s, n))
+            c->num[row] = NAN;
+        else if (parse_number_z(s, n, &v, r->cloc) == 0) {
             c->num[row] = v;
             c->nvalid++;
-        } else if (is_na(r, s, n))
-            c->num[row] = NAN;
-        else if (c->ignored) {
+        } else if (c->ignored) {
             c->num[row] = NAN;
             c->nbad++;
         } else
@@ -690,12 +691,12 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
                         excerpt(s, n, ex), c->name);
         return OD_OK;
     case T_TIME:
-        if (od_time_parse(s, n, &v) == 0) {
+        if (is_na(r, s, n))
+            c->num[row] = NAN;
+        else if (od_time_parse(s, n, &v) == 0) {
             c->num[row] = v;
             c->nvalid++;
-        } else if (is_na(r, s, n))
-            c->num[row] = NAN;
-        else if (c->ignored) {
+        } else if (c->ignored) {
             c->num[row] = NAN;
             c->nbad++;
         } else
@@ -797,13 +798,14 @@ static const char *fast_row(const reader *r, const char *p, size_t row)
         switch (c->fast) {
         case F_NUM:
             q = scan_number(p, &c->num[row], r->cloc, 1);
-            if (!q) goto bail;
+            if (!q || (r->na_num && is_na(r, p, (size_t)(q - p)))) goto bail;
             p = q;
             break;
         case F_LNUM: {
             double v;
             q = scan_number(p, &v, r->cloc, 1);
-            if (!q || !(r->nlv > 0 && (v == r->lv[0] || (r->nlv > 1 && v == r->lv[1])))) goto bail;
+            if (!q || (r->na_num && is_na(r, p, (size_t)(q - p)))) goto bail;
+            if (!(r->nlv > 0 && (v == r->lv[0] || (r->nlv > 1 && v == r->lv[1])))) goto bail;
             c->num[row] = v;
             p = q;
             break;
@@ -1573,6 +1575,10 @@ static void reader_init(reader *r, od_ctx *ctx, const char *name, const od_csv_o
     r->sep = r->opts->sep;
     r->na = r->opts->na ? r->opts->na : default_na;
     r->nna = r->opts->na ? r->opts->nna : sizeof default_na / sizeof *default_na;
+    for (size_t i = 0; i < r->nna; i++) {
+        double v;
+        if (od_csv_parse_number(r->na[i], strlen(r->na[i]), &v) == 0 && !isnan(v)) r->na_num = 1;
+    }
     r->lab = -1;
     r->timecol = -1;
     r->threads = od_ctx_threads(ctx);
@@ -1598,11 +1604,13 @@ static od_frame *run(reader *r, int *err)
     od_frame *f = NULL;
     int rc = OD_OK;
     if (r->sep == '"' || r->sep == '\n' || r->sep == '\r' || r->sep == 0x7f) {
-        rc = od_error(r->ctx, OD_EINVAL, "sep: '%c' cannot be a separator", r->sep);
+        rc = fail(r, 0, 0, OD_EINVAL, "sep=%s: cannot be the separator (expected one character such as , ; | or a tab)",
+                  r->sep == '"' ? "\"" : r->sep == '\n' ? "\\n" : r->sep == '\r' ? "\\r" : "DEL");
         goto done;
     }
     r->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     r->cap = CSV_CHUNK + 1;
+    if (r->total && r->total < CSV_CHUNK) r->cap = (size_t)r->total + 2; /* small input: small buffer */
     r->buf = malloc(r->cap + CSV_PAD);
     if (!r->cloc || !r->buf) {
         rc = od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);

@@ -1,3 +1,12 @@
 libodengine_a_SOURCES += engine/data/frame.c engine/data/frame.h
 libodengine_a_SOURCES += engine/data/csv.c engine/data/csv.h engine/data/arff.c engine/data/arff.h \
 	engine/data/load.c engine/data/load.h engine/data/timeparse.c engine/data/timeparse.h
+
+check_PROGRAMS += tests/unit/test_csv
+TESTS += tests/unit/test_csv
+tests_unit_test_csv_SOURCES = tests/unit/test_csv.c tests/od_test.h
+tests_unit_test_csv_LDADD = $(ENGINE_LIBS)
+
+EXTRA_PROGRAMS += bench/bench_csv
+bench_bench_csv_SOURCES = bench/bench_csv.c
+bench_bench_csv_LDADD = $(ENGINE_LIBS)
