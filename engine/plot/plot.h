@@ -59,6 +59,7 @@ typedef struct {
     const char *xlabel;    /* NULL = the kind's default axis label; "" = none */
     const char *ylabel;
     int logy;              /* loss: logarithmic y axis (non-positive values become gaps) */
+    int full;              /* series: never thin out long series (see od_plot_series) */
 } od_plot_opts;
 
 /* Defaults: dumb terminal, default size, no colour, default titles. */
@@ -154,7 +155,17 @@ typedef struct {
 /* Series: the channels against time or index, labelled anomaly runs shaded
  * (a run covers the midpoints to its neighbours), flagged rows marked on
  * every channel (on the score when there is no channel), the score on y2 with
- * the threshold as a dashed line. */
+ * the threshold as a dashed line.
+ * A series longer than 4 x the plot width (pixels, or characters for dumb)
+ * is thinned unless opts->full: the rows are cut into 2 x width buckets of
+ * consecutive rows and each bucket is drawn as two rows, the minimum of
+ * every channel and the score at its first x and the maximum at its last x,
+ * so the envelope (every spike) stays visible; a bucket with flagged rows
+ * also gets its highest-scoring flagged row as it is, and that is marked;
+ * labelled runs closer than one bucket merge.  Shaded runs are at least two
+ * pixels (characters) wide.
+ * (gnuplot needs about a minute to draw a million rows, a second for the
+ * thinned ones.) */
 int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *opts, const od_plot_series_data *d);
 
 typedef enum {
@@ -240,14 +251,20 @@ int od_gnuplot_open(od_ctx *ctx, const char *exe, od_gnuplot **gp);
 /* Quit gnuplot (interactive windows opened with `persist` stay) and free. */
 void od_gnuplot_close(od_gnuplot *gp);
 
-/* Run a script and wait until gnuplot has done it (a sentinel printed after
- * the script on both stdout and stderr).  What gnuplot wrote to stdout (the
- * dumb terminal's picture, without its leading form feed) goes to `text`
- * (NULL = discarded).  Warnings become od_warn()s.  If gnuplot rejected a
- * command: OD_EINVAL with "gnuplot: MESSAGE" (its first error, one line).
- * If it died, or gave no sentinel within `timeout` seconds (<= 0: 60 s), or
- * ctx was cancelled (OD_ECANCEL), the process is killed, OD_EIO is returned
- * and the next call starts a new gnuplot. */
+/* Run a script and wait until gnuplot has done it.  The script is written
+ * to a private temporary file in $TMPDIR (or /tmp), which gnuplot `load`s
+ * (gnuplot reads a file ~20x faster than a pipe) and which is removed
+ * afterwards; without a writable temporary directory the script goes down
+ * the pipe.  A sentinel printed after the script on gnuplot's stdout and
+ * stderr tells when it is done.  What gnuplot wrote to stdout (the dumb
+ * terminal's picture, without its leading form feed) goes to `text` (NULL =
+ * discarded).  Warnings become od_warn()s.  If gnuplot rejected a command
+ * (which stops the rest of that script): OD_EINVAL with "gnuplot: MESSAGE"
+ * (its first error, one line); gnuplot itself goes on.  If it died, or gave
+ * no sentinel within `timeout` seconds (<= 0: 60 s), or ctx was cancelled
+ * (OD_ECANCEL), the process is killed, OD_EIO is returned and the next call
+ * starts a new gnuplot (as it does when gnuplot died between calls).
+ * One thread at a time per od_gnuplot. */
 int od_gnuplot_run(od_ctx *ctx, od_gnuplot *gp, const char *script, od_out *text, double timeout);
 
 /* What the probe found.  Version as major*100+minor (504 for 5.4), patch

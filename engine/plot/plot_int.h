@@ -26,6 +26,9 @@ void od_plotw_num15(od_plotw *w, double x);
  * output, title and axis labels (the defaults unless opts overrides them). */
 int od_plotw_begin(od_ctx *ctx, od_plotw *w, const od_plot_opts *opts, const char *kind,
                    const char *title, const char *xlabel, const char *ylabel);
+/* The plot width in pixels (characters for dumb, points for pdf), with the
+ * terminal's default for 0. */
+int od_plotw_width(const od_plot_opts *opts);
 /* Close the output file for file terminals; OD_ENOMEM if the sink failed. */
 int od_plotw_end(od_ctx *ctx, od_plotw *w, const od_plot_opts *opts);
 

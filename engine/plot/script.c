@@ -138,6 +138,12 @@ od_plot_color od_plot_color_auto(int isatty, const char *term, const char *color
     return OD_PLOT_COLOR_ANSI;
 }
 
+int od_plotw_width(const od_plot_opts *o)
+{
+    if (o->width > 0) return o->width;
+    return o->term == OD_PLOT_TERM_DUMB ? 80 : o->term == OD_PLOT_TERM_PDF ? 504 : 800;
+}
+
 static int is_file_term(od_plot_term t)
 {
     return t == OD_PLOT_TERM_PNG || t == OD_PLOT_TERM_SVG || t == OD_PLOT_TERM_PDF;
@@ -325,12 +331,39 @@ int od_plot_pr(od_ctx *ctx, od_out *out, const od_plot_opts *opts, const od_plot
 
 /* ------------------------------------------------------------------ series */
 
-static const char *time_format(double span)
+/* Tic label format for time tics `step` seconds apart on an axis spanning
+ * `span` seconds. */
+static const char *time_format(double step, double span)
 {
-    if (span >= 30 * 86400.0) return "%Y-%m-%d";
-    if (span >= 86400.0) return "%m-%d %H:%M";
-    if (span >= 120.0) return "%H:%M";
-    return "%H:%M:%S";
+    if (step < 60) return "%H:%M:%S";
+    if (step < 86400) return span > 86400 ? "%m-%d %H:%M" : "%H:%M";
+    if (step < 28 * 86400.0) return span > 365 * 86400.0 ? "%Y-%m-%d" : "%m-%d";
+    if (step < 365 * 86400.0) return "%Y-%m";
+    return "%Y";
+}
+
+/* A time x axis whose tic labels do not overlap: the smallest "nice" step
+ * that leaves each label its width plus two characters. */
+static void time_axis(od_plotw *w, const od_plot_opts *o, double span)
+{
+    static const double steps[] = {
+        1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+        86400, 2 * 86400, 7 * 86400, 14 * 86400, 2629746, 3 * 2629746, 6 * 2629746,
+        31556952, 2 * 31556952.0, 5 * 31556952.0, 10 * 31556952.0, 20 * 31556952.0, 50 * 31556952.0,
+        100 * 31556952.0,
+    };
+    int width = od_plotw_width(o);
+    double chars = o->term == OD_PLOT_TERM_DUMB ? width - 14 : o->term == OD_PLOT_TERM_PDF ? (width - 90) / 6.5
+                                                                                          : (width - 130) / 7.5;
+    if (chars < 10) chars = 10;
+    size_t k = 0, last = sizeof steps / sizeof steps[0] - 1;
+    for (; k < last; k++) {
+        const char *f = time_format(steps[k], span);
+        double len = (double)strlen(f) + (strstr(f, "%Y") ? 2 : 0); /* %Y prints 4 characters */
+        if (span / steps[k] <= chars / (len + 2)) break;
+    }
+    od_plotw_printf(w, "set xdata time\nset timefmt '%%s'\nset format x '%s'\nset xtics %.0f\n",
+                    time_format(steps[k], span), steps[k]);
 }
 
 int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_series_data *d)
@@ -360,8 +393,8 @@ int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plo
     const char *ylab = nch ? "value" : sname;
     int rc = od_plotw_begin(ctx, &w, o, "series", "Series", epoch ? "time (UTC)" : (d->t ? "t" : "row"), ylab);
     if (rc) return rc;
-    if (epoch)
-        od_plotw_printf(&w, "set xdata time\nset timefmt '%%s'\nset format x '%s'\n", time_format(xmax - xmin));
+    if (epoch) time_axis(&w, o, xmax - xmin);
+    od_plotw_printf(&w, "set autoscale xfix\n");
     int y2 = d->score && nch > 0;
     if (y2) {
         od_plotw_printf(&w, "set ytics nomirror\nset y2tics\nset y2label ");
@@ -370,13 +403,25 @@ int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plo
     }
     od_plotw_printf(&w, "set key below\n");
 
-    /* labelled anomaly runs as rectangles spanning the graph's height */
-    size_t nruns = 0;
+    /* long series are thinned to min/max per bucket of consecutive rows */
+    size_t width = (size_t)od_plotw_width(o);
+    size_t nb = !o->full && n > 4 * width ? 2 * width : 0;
+    if (nb) od_plotw_printf(&w, "# %zu rows thinned to the minimum and maximum of each of %zu buckets\n", n, nb);
+
+    /* labelled anomaly runs as rectangles spanning the graph's height; when
+     * thinning, runs less than a bucket apart are merged */
+    size_t nruns = 0, merge_gap = nb ? n / nb : 0;
     if (d->label) {
         for (size_t i = 0; i < n;) {
             if (d->label[i] != 1) { i++; continue; }
             size_t j = i;
-            while (j + 1 < n && d->label[j + 1] == 1) j++;
+            for (;;) {
+                while (j + 1 < n && d->label[j + 1] == 1) j++;
+                size_t k = j + 1;
+                while (k < n && k - j <= merge_gap && d->label[k] != 1) k++;
+                if (k < n && d->label[k] == 1 && k - j <= merge_gap) j = k;
+                else break;
+            }
             double xi = d->t ? d->t[i] : (double)i, xj = d->t ? d->t[j] : (double)j;
             if (isfinite(xi) && isfinite(xj)) {
                 double x0 = xi, x1 = xj;
@@ -387,6 +432,13 @@ int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plo
                 if (j + 1 < n) {
                     double xn = d->t ? d->t[j + 1] : (double)(j + 1);
                     if (isfinite(xn)) x1 = 0.5 * (xj + xn);
+                }
+                /* at least two pixels (characters) wide, or it would not show */
+                double minw = 2 * (xmax - xmin) / (double)width;
+                if (x1 - x0 < minw) {
+                    double c = 0.5 * (x0 + x1);
+                    x0 = c - 0.5 * minw;
+                    x1 = c + 0.5 * minw;
                 }
                 if (x1 <= x0) { x0 -= 0.5; x1 += 0.5; }
                 nruns++;
@@ -402,24 +454,87 @@ int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plo
 
     /* columns: x, channels, [score], [flag] */
     size_t col_score = nch + 2, col_flag = nch + 2 + (d->score ? 1 : 0);
+    size_t nv = nch + (d->score ? 1 : 0);
     od_plotw_printf(&w, "$series << EOD\n");
-    for (size_t i = 0; i < n && !w.err; i++) {
-        od_plotw_num15(&w, d->t ? d->t[i] : (double)i);
-        for (size_t c = 0; c < nch; c++) {
-            od_plotw_printf(&w, " ");
-            od_plotw_num(&w, d->y[c][i]);
+    if (!nb) {
+        for (size_t i = 0; i < n && !w.err; i++) {
+            od_plotw_num15(&w, d->t ? d->t[i] : (double)i);
+            for (size_t c = 0; c < nch; c++) {
+                od_plotw_printf(&w, " ");
+                od_plotw_num(&w, d->y[c][i]);
+            }
+            if (d->score) {
+                od_plotw_printf(&w, " ");
+                od_plotw_num(&w, d->score[i]);
+            }
+            if (flags) od_plotw_printf(&w, " %d", isfinite(d->score[i]) && d->score[i] >= d->threshold);
+            od_plotw_printf(&w, "\n");
         }
-        if (d->score) {
-            od_plotw_printf(&w, " ");
-            od_plotw_num(&w, d->score[i]);
+    } else {
+        double *lo = od_mallocn(ctx, 2 * (nv ? nv : 1), sizeof *lo);
+        if (!lo) return OD_ENOMEM;
+        double *hi = lo + nv;
+        for (size_t b = 0; b < nb && !w.err; b++) {
+            size_t i0 = b * n / nb, i1 = (b + 1) * n / nb;
+            double xf = NAN, xl = NAN;
+            size_t fbest = (size_t)-1;   /* the highest-scoring flagged row */
+            for (size_t v = 0; v < nv; v++) lo[v] = INFINITY, hi[v] = -INFINITY;
+            for (size_t i = i0; i < i1; i++) {
+                double x = d->t ? d->t[i] : (double)i;
+                if (isfinite(x)) {
+                    if (!isfinite(xf)) xf = x;
+                    xl = x;
+                }
+                for (size_t v = 0; v < nv; v++) {
+                    double y = v < nch ? d->y[v][i] : d->score[i];
+                    if (!isfinite(y)) continue;
+                    if (y < lo[v]) lo[v] = y;
+                    if (y > hi[v]) hi[v] = y;
+                }
+                if (flags && isfinite(d->score[i]) && d->score[i] >= d->threshold && isfinite(x) &&
+                    (fbest == (size_t)-1 || d->score[i] > d->score[fbest]))
+                    fbest = i;
+            }
+            /* min at the first x, the flagged row itself, max at the last x */
+            for (int part = 0; part < 3; part++) {
+                if (part == 1) {
+                    if (fbest == (size_t)-1) continue;
+                    od_plotw_num15(&w, d->t ? d->t[fbest] : (double)fbest);
+                    for (size_t v = 0; v < nv; v++) {
+                        od_plotw_printf(&w, " ");
+                        od_plotw_num(&w, v < nch ? d->y[v][fbest] : d->score[fbest]);
+                    }
+                    od_plotw_printf(&w, " 1\n");
+                    continue;
+                }
+                od_plotw_num15(&w, part ? xl : xf);
+                for (size_t v = 0; v < nv; v++) {
+                    od_plotw_printf(&w, " ");
+                    od_plotw_num(&w, part ? hi[v] : lo[v]);   /* +-inf (no value) prints as NaN */
+                }
+                if (flags) od_plotw_printf(&w, " 0");
+                od_plotw_printf(&w, "\n");
+            }
         }
-        if (flags) od_plotw_printf(&w, " %d", isfinite(d->score[i]) && d->score[i] >= d->threshold);
-        od_plotw_printf(&w, "\n");
+        free(lo);
     }
     od_plotw_printf(&w, "EOD\n");
 
+    /* the score first (behind), then the channels, then the marks */
     od_plotw_printf(&w, "plot ");
     const char *sep = "";
+    if (d->score) {
+        od_plotw_printf(&w, "%s$series using 1:%zu%s with lines lc rgb '#909090' title ", sep, col_score,
+                        y2 ? " axes x1y2" : "");
+        od_plotw_quote(&w, sname);
+        od_plotw_printf(&w, " noenhanced");
+        sep = ", \\\n     ";
+        if (flags) {
+            od_plotw_printf(&w, "%s%.10g%s with lines dt 2 lc rgb " OD_PLOTW_ANOMAL " title ", sep, d->threshold,
+                            y2 ? " axes x1y2" : "");
+            od_plotw_quotef(&w, "threshold=%.4g", d->threshold);
+        }
+    }
     for (size_t c = 0; c < nch; c++) {
         char fallback[40];
         const char *name = d->names && d->names[c] && *d->names[c] ? d->names[c] : NULL;
@@ -432,18 +547,6 @@ int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plo
         od_plotw_quote(&w, name);
         od_plotw_printf(&w, " noenhanced");
         sep = ", \\\n     ";
-    }
-    if (d->score) {
-        od_plotw_printf(&w, "%s$series using 1:%zu%s with lines lc rgb " OD_PLOTW_DARK " title ", sep, col_score,
-                        y2 ? " axes x1y2" : "");
-        od_plotw_quote(&w, sname);
-        od_plotw_printf(&w, " noenhanced");
-        sep = ", \\\n     ";
-        if (flags) {
-            od_plotw_printf(&w, "%s%.10g%s with lines dt 2 lc rgb " OD_PLOTW_ANOMAL " title ", sep, d->threshold,
-                            y2 ? " axes x1y2" : "");
-            od_plotw_quotef(&w, "threshold=%.4g", d->threshold);
-        }
     }
     if (flags) {
         size_t ntarget = nch ? nch : 1;

@@ -456,6 +456,77 @@ static void test_density(od_ctx *ctx)
     od_test_int(od_plot_kde(ctx, &one, 1, 0, grid, 1, fast), OD_EINVAL, "kde with h=0 rejected");
 }
 
+/* ------------------------------------------------------------------ thinning */
+
+static size_t count_block_rows(const char *s, const char *block)
+{
+    const char *p = strstr(s, block);
+    if (!p) return 0;
+    p = strchr(p, '\n') + 1;
+    size_t rows = 0;
+    while (*p && strncmp(p, "EOD\n", 4) != 0) {
+        rows++;
+        p = strchr(p, '\n');
+        if (!p) break;
+        p++;
+    }
+    return rows;
+}
+
+static void test_thinning(od_ctx *ctx)
+{
+    size_t n = 100000;
+    double *a = malloc(n * sizeof *a), *sc = malloc(n * sizeof *sc);
+    int *l = calloc(n, sizeof *l);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = sin(i * 0.001);
+        sc[i] = 0.1;
+    }
+    a[54321] = 42.5;      /* one spike */
+    a[777] = -17.25;      /* one dip */
+    sc[60000] = 0.99;     /* one flagged row */
+    for (size_t i = 1000; i <= 1010; i++) l[i] = 1;
+    for (size_t i = 1100; i <= 1110; i++) l[i] = 1;   /* 89 rows later: merges (bucket 250 rows) */
+    for (size_t i = 9000; i <= 9001; i++) l[i] = 1;   /* far away: its own run */
+    const double *y[1] = { a };
+    od_plot_series_data d = { n, NULL, 0, 1, y, NULL, l, sc, NULL, 0.5 };
+    od_plot_opts op;
+    od_plot_opts_init(&op);
+    op.term = OD_PLOT_TERM_PNG;
+    op.output = "thin.png";
+    op.width = 200;
+    od_out *o = od_out_buffer();
+    od_test_int(od_plot_series(ctx, o, &op, &d), 0, "thinned series generated");
+    const char *s = od_out_str(o);
+    od_test_int((long long)count_block_rows(s, "$series << EOD"), 801,
+                "100000 rows thinned to 2 x 400 buckets plus the flagged row");
+    od_test_true(strstr(s, " 42.5 ") != NULL, "the spike survives thinning");
+    od_test_true(strstr(s, " -17.25 ") != NULL, "the dip survives thinning");
+    size_t flagged = 0;
+    for (const char *p = s; (p = strstr(p, " 0.99 1\n")); p++) flagged++;
+    od_test_int((long long)flagged, 1, "the flagged row is kept and marked once");
+    od_test_true(strstr(s, "set object 2 rect") && !strstr(s, "set object 3 rect"),
+                 "labelled runs closer than a bucket merge (3 runs -> 2 rectangles)");
+    double r0 = 0, r1 = 0;
+    const char *ob = strstr(s, "set object 1 rect from ");
+    od_test_true(ob && sscanf(ob, "set object 1 rect from %lf, graph 0 to %lf", &r0, &r1) == 2,
+                 "first rectangle readable");
+    od_test_abs(0.5 * (r0 + r1), 1055, 1e-9, "merged run centred on both runs (999.5 .. 1110.5)");
+    od_test_abs(r1 - r0, 2 * 99999.0 / 200, 1e-9, "and two pixels wide at least (2 span / width)");
+    char want[64];
+    snprintf(want, sizeof want, "%.10g 0.99 1\n", sin(60000 * 0.001));
+    od_test_true(strstr(s, want) != NULL, "the flagged row keeps its own channel value");
+    od_out_reset(o);
+    op.full = 1;
+    od_test_int(od_plot_series(ctx, o, &op, &d), 0, "full-resolution series generated");
+    od_test_int((long long)count_block_rows(od_out_str(o), "$series << EOD"), (long long)n, "full keeps every row");
+    od_test_true(strstr(od_out_str(o), "set object 3 rect") != NULL, "full: three runs");
+    od_out_free(o);
+    free(a);
+    free(sc);
+    free(l);
+}
+
 /* ------------------------------------------------------------------ goldens */
 
 static void test_golden(od_ctx *ctx)
@@ -695,6 +766,14 @@ static void test_errors(od_ctx *ctx, od_gnuplot *gp)
     od_test_int(od_gnuplot_run(ctx, gp, od_out_str(s), text, 10), 0, "the next plot restarts gnuplot and works");
     od_test_int(od_gnuplot_starts(gp), starts + 1, "one restart");
 
+    /* gnuplot killed between two plots: the next plot notices and restarts */
+    rc = od_gnuplot_run(ctx, gp, "system '(sleep 0.2; kill -9 $PPID) >/dev/null 2>&1 &'\n", NULL, 10);
+    od_test_int(rc, 0, "script that kills gnuplot shortly after it returns");
+    usleep(600000);
+    od_out_reset(text);
+    od_test_int(od_gnuplot_run(ctx, gp, od_out_str(s), text, 10), 0, "plot after gnuplot was killed works");
+    od_test_int(od_gnuplot_starts(gp), starts + 2, "a second restart, without an error shown to the caller");
+
     double t0 = od_now();
     rc = od_gnuplot_run(ctx, gp, "pause 30\n", NULL, 0.5);
     double dt = od_now() - t0;
@@ -741,6 +820,7 @@ int main(void)
     test_quote();
     test_options(ctx);
     test_density(ctx);
+    test_thinning(ctx);
     test_golden(ctx);
     test_notfound(ctx);
 
