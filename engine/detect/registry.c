@@ -10,7 +10,12 @@
     X(hclust) \
     X(dbscan) \
     X(kde) \
-    X(gauss)
+    X(gauss) \
+    X(tsn) \
+    X(cnn) \
+    X(lstm) \
+    X(gru) \
+    X(attn)
 
 #define X_DECL(n) extern const od_detector_type od_detector_##n;
 OD_DETECTORS(X_DECL)

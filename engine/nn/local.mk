@@ -10,3 +10,8 @@ check_PROGRAMS += tests/unit/test_nn
 TESTS += tests/unit/test_nn
 tests_unit_test_nn_SOURCES = tests/unit/test_nn.c tests/od_test.h
 tests_unit_test_nn_LDADD = $(ENGINE_LIBS)
+
+check_PROGRAMS += tests/unit/test_nn_detect
+TESTS += tests/unit/test_nn_detect
+tests_unit_test_nn_detect_SOURCES = tests/unit/test_nn_detect.c tests/od_test.h
+tests_unit_test_nn_detect_LDADD = $(ENGINE_LIBS)

@@ -153,6 +153,33 @@ int od_nn_prepare(od_ctx *ctx, od_nn *net, size_t bmax)
     return OD_OK;
 }
 
+void od_nn_release(od_nn *net)
+{
+    for (size_t l = 0; l < net->nl; l++) {
+        free(net->L[l].cache);
+        net->L[l].cache = NULL;
+        if (net->act) free(net->act[l]);
+    }
+    free(net->act);
+    free(net->d0);
+    free(net->d1);
+    free(net->scr);
+    net->act = NULL;
+    net->d0 = net->d1 = net->scr = NULL;
+    net->bmax = net->nthr = net->nscr = 0;
+}
+
+size_t od_nn_floats_per_sample(const od_nn *net)
+{
+    size_t s = net->T * net->C, dmax = s;
+    for (size_t l = 0; l < net->nl; l++) {
+        const od_nn_layer *L = &net->L[l];
+        s += L->tout * L->cout + L->ncache + L->nscr;
+        dmax = max_sz(dmax, L->tout * L->cout);
+    }
+    return s + 2 * dmax;
+}
+
 void od_nn_init_weights(od_ctx *ctx, od_nn *net)
 {
     gsl_rng *r = od_ctx_rng(ctx);

@@ -97,6 +97,12 @@ int od_nn_add_last(od_ctx *ctx, od_nn *net);
  * called again (e.g. for a larger batch); parameters are kept. */
 int od_nn_prepare(od_ctx *ctx, od_nn *net, size_t max_batch);
 
+/* Frees the workspaces (parameters stay); od_nn_prepare makes them again. */
+void od_nn_release(od_nn *net);
+/* Workspace floats one sample of a batch needs (activations, caches,
+ * scratch), to choose a batch size that fits a memory budget. */
+size_t od_nn_floats_per_sample(const od_nn *net);
+
 /* PyTorch's default initialisation (uniform +-1/sqrt(fan_in); Xavier for the
  * attention input projection; layer norm gamma 1, beta 0) from the ctx RNG. */
 void od_nn_init_weights(od_ctx *ctx, od_nn *net);

@@ -1,0 +1,77 @@
+/* lstm.c - LSTM (long short-term memory) detector.  mode=forecast: stacked LSTM layers read
+ * the window and a dense layer maps the last hidden state to the next
+ * `horizon` points (Telemanom-style); mode=reconstruct: sequence-to-sequence
+ * autoencoder (encoder LSTM -> last state repeated W times -> decoder LSTM ->
+ * per-step dense).  Shared machinery in nn_common.c. */
+#include "config.h"
+#include "nn_common.h"
+
+static const od_param_spec lstm_params[] = {
+    OD_NND_COMMON_PARAMS("32", "1", "units of each LSTM layer (the state size)", "stacked LSTM layers (encoder and decoder each)"),
+};
+
+static int lstm_build(od_ctx *ctx, od_nn *net, const od_params *p, size_t c, int mode)
+{
+    size_t H = (size_t)od_params_int(p, "hidden"), L = (size_t)od_params_int(p, "layers");
+    size_t W = (size_t)od_params_int(p, "window");
+    double drop = od_params_real(p, "dropout");
+    int rc = 0;
+    /* encoder: L stacked layers, the last one keeps only its final state */
+    for (size_t l = 0; l < L && !rc; l++) {
+        rc = od_nn_add_lstm(ctx, net, H, l + 1 < L);
+        if (!rc && drop > 0) rc = od_nn_add_dropout(ctx, net, drop);
+    }
+    if (rc) return rc;
+    if (mode == OD_NND_FORECAST)
+        return od_nn_add_dense(ctx, net, (size_t)od_params_int(p, "horizon") * c, OD_NN_ACT_NONE, 0);
+    /* decoder: the final state repeated W times through L sequence layers,
+     * then one dense map per time step back to the channels */
+    if ((rc = od_nn_add_repeat(ctx, net, W))) return rc;
+    for (size_t l = 0; l < L && !rc; l++) {
+        rc = od_nn_add_lstm(ctx, net, H, 1);
+        if (!rc && drop > 0) rc = od_nn_add_dropout(ctx, net, drop);
+    }
+    return rc ? rc : od_nn_add_dense(ctx, net, c, OD_NN_ACT_NONE, 0);
+}
+
+static const od_nnd_kind lstm_kind = {"lstm", lstm_build, lstm_params, sizeof lstm_params / sizeof lstm_params[0]};
+
+static int lstm_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitlog *log, void **state)
+{
+    return od_nnd_fit(&lstm_kind, ctx, p, train, log, state);
+}
+
+static int lstm_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
+{
+    return od_nnd_load(&lstm_kind, ctx, p, fp, state);
+}
+
+const od_detector_type od_detector_lstm = {
+    .name = "lstm",
+    .family = "neural",
+    .summary = "LSTM forecaster (Telemanom-style) or sequence-to-sequence autoencoder on sliding windows",
+    .help =
+        "LSTM recurrent network on sliding windows of `window` points (all channels).\n"
+        "mode=forecast: stacked LSTM layers read the window and a dense layer predicts the next\n"
+        "`horizon` points from the last hidden state (Telemanom-style).  mode=reconstruct: a\n"
+        "sequence-to-sequence autoencoder (encoder LSTM, its last state repeated over the window,\n"
+        "decoder LSTM, one dense map per step), the state being the bottleneck.\n"
+        "Inputs are z-scored per channel with the training part's mean and standard deviation.\n"
+        "The score of a point is the error of the window that ends at it: forecast mode compares the\n"
+        "`horizon` predicted points with the real ones, reconstruct mode the whole window with its\n"
+        "reconstruction; error= reduces over values and channels (mse, mae or max).  The first\n"
+        "window+horizon-1 (forecast) or window-1 (reconstruct) points score NaN.\n"
+        "Training: shuffled mini-batches (optimizer=adam|adamw|sgd, lr, schedule, clip); the last val=\n"
+        "fraction of the windows validates, patience= epochs without improvement stop training and the\n"
+        "best weights are kept.  Ctrl-C stops training and keeps the best weights so far.\n"
+        "Example:  detect lstm window=64 hidden=32 epochs=20 as lstm",
+    .params = lstm_params,
+    .nparams = sizeof lstm_params / sizeof lstm_params[0],
+    .seq = 1,
+    .fit = lstm_fit,
+    .score = od_nnd_score,
+    .describe = od_nnd_describe,
+    .save = od_nnd_save,
+    .load = lstm_load,
+    .free = od_nnd_free,
+};

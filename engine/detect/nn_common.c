@@ -1,0 +1,449 @@
+/* nn_common.c - the shared half of the neural sequence detectors (see
+ * nn_common.h): normalisation, windows, training with progress and cancel,
+ * scoring, describe, model files. */
+#include "config.h"
+#include "nn_common.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Workspace budget when scoring: batches of up to 256 windows, fewer when a
+ * window needs a lot of memory (long attention windows). */
+#define OD_NND_SCORE_FLOATS (32u << 20)
+
+void od_nnd_free(void *state)
+{
+    od_nnd_model *m = state;
+    if (!m) return;
+    od_params_free(m->p);
+    free(m->mean);
+    free(m->sd);
+    od_nn_free(m->net);
+    free(m);
+}
+
+static int model_geometry(od_ctx *ctx, od_nnd_model *m, const od_params *p, size_t c)
+{
+    m->c = c;
+    m->mode = od_params_choice(p, "mode");
+    m->error = od_params_choice(p, "error");
+    m->W = (size_t)od_params_int(p, "window");
+    m->h = m->mode == OD_NND_FORECAST ? (size_t)od_params_int(p, "horizon") : 0;
+    m->span = m->W + m->h;
+    m->mean = od_calloc(ctx, c, sizeof *m->mean);
+    m->sd = od_calloc(ctx, c, sizeof *m->sd);
+    return m->mean && m->sd ? OD_OK : OD_ENOMEM;
+}
+
+/* Builds the network from the options and checks its output size. */
+static int build_net(const od_nnd_kind *k, od_ctx *ctx, od_nnd_model *m)
+{
+    m->net = od_nn_new(ctx, m->W, m->c);
+    if (!m->net) return OD_ENOMEM;
+    int rc = k->build(ctx, m->net, m->p, m->c, m->mode);
+    if (rc) return rc;
+    size_t want = (m->mode == OD_NND_FORECAST ? m->h : m->W) * m->c;
+    if (od_nn_out_size(m->net) != want)
+        return od_error(ctx, OD_EINVAL, "%s: internal: network output %zu values, expected %zu",
+                        k->name, od_nn_out_size(m->net), want);
+    return OD_OK;
+}
+
+/* z-score of every point with the model's statistics, as float (n x c). */
+static float *normalise(od_ctx *ctx, const od_nnd_model *m, const od_data *d)
+{
+    float *s = od_mallocn(ctx, d->n, m->c * sizeof *s);
+    if (!s) return NULL;
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t j = 0; j < m->c; j++)
+            s[i * m->c + j] = (float)((d->X[i * d->ld + j] - m->mean[j]) / m->sd[j]);
+    return s;
+}
+
+static void fmt_secs(char *buf, size_t n, double s)
+{
+    if (s < 60) snprintf(buf, n, "%.0fs", s);
+    else if (s < 3600) snprintf(buf, n, "%.0fm%02.0fs", floor(s / 60), fmod(s, 60));
+    else snprintf(buf, n, "%.0fh%02.0fm", floor(s / 3600), floor(fmod(s, 3600) / 60));
+}
+
+static int batch_for_scoring(const od_nn *net)
+{
+    size_t per = od_nn_floats_per_sample(net);
+    size_t b = per ? OD_NND_SCORE_FLOATS / per : 256;
+    return (int)(b < 1 ? 1 : b > 256 ? 256 : b);
+}
+
+int od_nnd_fit(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, const od_data *train,
+               od_fitlog *log, void **state)
+{
+    *state = NULL;
+    size_t n = train->n, c = train->d;
+    if (c == 0) return od_error(ctx, OD_EDATA, "%s: the data has no channels", k->name);
+    od_nnd_model *m = od_calloc(ctx, 1, sizeof *m);
+    if (!m) return OD_ENOMEM;
+    m->kind = k;
+    float *series = NULL;
+    od_nn_train *tr = NULL;
+    int rc;
+    if (!(m->p = od_params_copy(ctx, p))) { rc = OD_ENOMEM; goto fail; }
+    if ((rc = model_geometry(ctx, m, p, c))) goto fail;
+    size_t stride = (size_t)od_params_int(p, "stride");
+    if (n < m->span + 1) {
+        rc = od_error(ctx, OD_EDATA,
+                      "%s: the training part has %zu points; window=%zu%s needs at least %zu",
+                      k->name, n, m->W, m->h ? " plus horizon" : "", m->span + 1);
+        goto fail;
+    }
+    /* per-channel mean and standard deviation (two passes, double) */
+    for (size_t j = 0; j < c; j++) {
+        double s = 0, q = 0;
+        for (size_t i = 0; i < n; i++) s += train->X[i * train->ld + j];
+        double mu = s / (double)n;
+        for (size_t i = 0; i < n; i++) {
+            double e = train->X[i * train->ld + j] - mu;
+            q += e * e;
+        }
+        double sd = sqrt(q / (double)n);
+        m->mean[j] = mu;
+        m->sd[j] = sd > 1e-12 * (fabs(mu) > 1 ? fabs(mu) : 1) ? sd : 1.0;
+    }
+    if ((rc = build_net(k, ctx, m))) goto fail;
+    if (!(series = normalise(ctx, m, train))) { rc = OD_ENOMEM; goto fail; }
+
+    /* windows, and the validation part: the last ones in time order, after
+     * a gap so that no validation window overlaps a training window */
+    size_t nw = (n - m->span) / stride + 1;
+    double vfrac = od_params_real(p, "val");
+    size_t nval = (size_t)floor(vfrac * (double)nw), gap = (m->span - 1 + stride - 1) / stride;
+    if (nval > 0 && nw > nval + gap) {
+        m->n_val = nval;
+        m->n_train = nw - nval - gap;
+    } else {
+        if (vfrac > 0)
+            od_warn(ctx, "%s: too few windows (%zu) for a validation part; training on all of them "
+                    "without early stopping", k->name, nw);
+        m->n_val = 0;
+        m->n_train = nw;
+    }
+    size_t step = stride * c;
+    size_t toff = m->mode == OD_NND_FORECAST ? m->W * c : 0;
+    od_nn_data dtr = {series, step, series + toff, step, m->n_train};
+    size_t v0 = (m->n_train + gap) * step;
+    od_nn_data dva = {series + v0, step, series + v0 + toff, step, m->n_val};
+
+    size_t batch = (size_t)od_params_int(p, "batch");
+    od_nn_train_opts o;
+    memset(&o, 0, sizeof o);
+    static const od_nn_opt opts[] = {OD_NN_OPT_ADAM, OD_NN_OPT_ADAMW, OD_NN_OPT_SGD};
+    o.opt = od_nn_optim_defaults(opts[od_params_choice(p, "optimizer")]);
+    o.opt.lr = od_params_real(p, "lr");
+    o.opt.weight_decay = od_params_real(p, "weight_decay");
+    if (o.opt.kind == OD_NN_OPT_SGD) {
+        o.opt.momentum = od_params_real(p, "momentum");
+        o.opt.nesterov = o.opt.momentum > 0;
+    }
+    o.epochs = (size_t)od_params_int(p, "epochs");
+    o.batch = batch;
+    o.patience = (size_t)od_params_int(p, "patience");
+    o.clip = od_params_real(p, "clip");
+    o.sched = (od_nn_sched)od_params_choice(p, "schedule");
+    o.loss = (od_nn_loss)od_params_choice(p, "loss");
+    if ((rc = od_nn_prepare(ctx, m->net, batch < m->n_train ? batch : m->n_train))) goto fail;
+    od_nn_init_weights(ctx, m->net);
+    if (!(tr = od_nn_train_init(ctx, m->net, &o, &dtr, m->n_val ? &dva : NULL))) { rc = OD_ENOMEM; goto fail; }
+
+    double total = 0;
+    for (;;) {
+        rc = od_nn_train_step(ctx, tr);
+        if (rc == OD_ECANCEL) {
+            size_t e = od_nn_train_epoch(tr), b = od_nn_train_best_epoch(tr);
+            od_nn_train_restore_best(tr);
+            m->interrupted = 1;
+            if (b)
+                od_warn(ctx, "training interrupted at epoch %zu; keeping the best weights (epoch %zu)",
+                        e + 1, b);
+            else
+                od_warn(ctx, "training interrupted in epoch 1; keeping the partly trained weights");
+            rc = OD_OK;
+            break;
+        }
+        if (rc < 0) goto fail;
+        size_t e = od_nn_train_epoch(tr);
+        double tl = od_nn_train_loss(tr), vl = od_nn_train_val_loss(tr), secs = od_nn_train_seconds(tr);
+        total += secs;
+        if (log && od_fitlog_add(log, tl, vl, secs)) { rc = od_error(ctx, OD_ENOMEM, "out of memory (fit log)"); goto fail; }
+        char line[160], a[32], eta[32];
+        fmt_secs(eta, sizeof eta, total / (double)e * (double)(o.epochs - e));
+        if (m->n_val) snprintf(a, sizeof a, "  val %.4g", vl);
+        else a[0] = 0;
+        snprintf(line, sizeof line, "epoch %zu/%zu  train %.4g%s  %.1fs  ETA %s", e, o.epochs, tl, a,
+                 secs, rc == OD_CONTINUE ? eta : "0s");
+        od_progress(ctx, "train", (double)e / (double)o.epochs, line);
+        if (rc == OD_OK) break;
+    }
+    m->epochs = od_nn_train_epoch(tr);
+    m->best_epoch = od_nn_train_best_epoch(tr);
+    m->train_loss = od_nn_train_loss(tr);
+    m->val_loss = od_nn_train_val_loss(tr);
+    m->early = od_nn_train_stopped_early(tr);
+    m->diverged = od_nn_train_diverged(tr);
+    m->secs = total;
+    if (m->diverged)
+        od_warn(ctx, "%s: the loss became NaN/inf in epoch %zu; keeping the weights of epoch %zu "
+                "(try a lower lr= or clip=)", k->name, m->epochs, m->best_epoch);
+    od_nn_train_free(tr);
+    free(series);
+    od_nn_release(m->net);
+    *state = m;
+    return OD_OK;
+fail:
+    od_nn_train_free(tr);
+    free(series);
+    od_nnd_free(m);
+    return rc;
+}
+
+static double window_error(int kind, const float *y, const float *t, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)y[i] - t[i]);
+        if (kind == 0) s += e * e;
+        else if (kind == 1) s += e;
+        else if (e > s) s = e;
+    }
+    return kind == 2 ? s : s / (double)n;
+}
+
+int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *scores, long *cluster)
+{
+    od_nnd_model *m = (od_nnd_model *)state;   /* the network's workspaces are scratch */
+    size_t n = data->n;
+    if (data->d != m->c)
+        return od_error(ctx, OD_EDATA, "%s: the model was trained on %zu channel%s, the data has %zu",
+                        m->kind->name, m->c, m->c == 1 ? "" : "s", data->d);
+    for (size_t i = 0; i < n; i++) {
+        scores[i] = NAN;
+        if (cluster) cluster[i] = -1;
+    }
+    if (n < m->span) return OD_OK;
+    float *series = normalise(ctx, m, data), *xb = NULL;
+    int rc = OD_OK;
+    if (!series) return OD_ENOMEM;
+    size_t B = (size_t)batch_for_scoring(m->net), in = m->W * m->c;
+    size_t out = od_nn_out_size(m->net), nw = n - m->span + 1;
+    if ((rc = od_nn_prepare(ctx, m->net, B))) goto done;
+    if (!(xb = od_mallocn(ctx, B, in * sizeof *xb))) { rc = OD_ENOMEM; goto done; }
+    for (size_t j0 = 0; j0 < nw; j0 += B) {
+        if (od_cancelled(ctx)) { rc = od_error(ctx, OD_ECANCEL, "%s: scoring interrupted", m->kind->name); goto done; }
+        size_t nb = nw - j0 < B ? nw - j0 : B;
+        for (size_t b = 0; b < nb; b++) memcpy(xb + b * in, series + (j0 + b) * m->c, in * sizeof *xb);
+        const float *y = od_nn_forward(m->net, xb, nb, 0);
+        for (size_t b = 0; b < nb; b++) {
+            const float *t = m->mode == OD_NND_FORECAST ? series + (j0 + b + m->W) * m->c : xb + b * in;
+            scores[j0 + b + m->span - 1] = window_error(m->error, y + b * out, t, out);
+        }
+        if (nw > 16 * B) od_progress(ctx, "score", (double)(j0 + nb) / (double)nw, NULL);
+    }
+done:
+    od_nn_release(m->net);
+    free(xb);
+    free(series);
+    return rc;
+}
+
+void od_nnd_describe(const void *state, od_out *out)
+{
+    const od_nnd_model *m = state;
+    char buf[4096];
+    od_printf(out, "%s %s, window %zu%s, %zu channel%s, %zu parameters\n", m->kind->name,
+              m->mode == OD_NND_FORECAST ? "forecaster" : "autoencoder", m->W,
+              m->h ? (m->h == 1 ? ", predicts 1 point" : ", predicts several points") : "",
+              m->c, m->c == 1 ? "" : "s", od_nn_nparams(m->net));
+    if (m->h > 1) od_printf(out, "horizon %zu\n", m->h);
+    if (od_nn_summary(m->net, buf, sizeof buf) == OD_OK) od_puts(out, buf);
+    od_printf(out, "trained on %zu windows (validation %zu): %zu epoch%s in %.1fs, best epoch %zu%s%s\n",
+              m->n_train, m->n_val, m->epochs, m->epochs == 1 ? "" : "s", m->secs, m->best_epoch,
+              m->early ? " (early stop)" : "", m->interrupted ? " (interrupted)" : "");
+    od_printf(out, "final loss: train %.4g", m->train_loss);
+    if (m->n_val) od_printf(out, ", validation %.4g", m->val_loss);
+    od_printf(out, " (z-scored data)\n");
+}
+
+/* ---- model files ------------------------------------------------------------
+ *   "ODNNDET1"          magic + format version 1
+ *   str detector name   (u32 length + bytes)
+ *   str options         ("window=32 hidden=16 ...", as od_params_format)
+ *   u64 c, then c x (f64 mean, f64 sd)
+ *   u64 n_train, n_val, epochs, best_epoch, flags; f64 train_loss, val_loss, secs
+ *   weight block        (engine/nn/io.c, with its own magic and checksum)
+ *   "ODNNEND1"
+ * integers and doubles little endian. */
+
+static const char magic[8] = {'O', 'D', 'N', 'N', 'D', 'E', 'T', '1'};
+static const char endmagic[8] = {'O', 'D', 'N', 'N', 'E', 'N', 'D', '1'};
+
+static int put_u64(FILE *fp, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
+    return fwrite(b, 1, 8, fp) == 8 ? 0 : -1;
+}
+
+static int put_f64(FILE *fp, double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, 8);
+    return put_u64(fp, u);
+}
+
+static int put_str(FILE *fp, const char *s)
+{
+    size_t n = strlen(s);
+    return put_u64(fp, n) || fwrite(s, 1, n, fp) != n ? -1 : 0;
+}
+
+static int get_u64(FILE *fp, uint64_t *v)
+{
+    unsigned char b[8];
+    if (fread(b, 1, 8, fp) != 8) return -1;
+    *v = 0;
+    for (int i = 0; i < 8; i++) *v |= (uint64_t)b[i] << (8 * i);
+    return 0;
+}
+
+static int get_f64(FILE *fp, double *x)
+{
+    uint64_t u;
+    if (get_u64(fp, &u)) return -1;
+    memcpy(x, &u, 8);
+    return 0;
+}
+
+static char *get_str(od_ctx *ctx, FILE *fp, int *rc)
+{
+    uint64_t n;
+    *rc = OD_EFORMAT;
+    if (get_u64(fp, &n)) return NULL;
+    if (n > 65536) return NULL;   /* no option string is that long: foreign or corrupt */
+    char *s = od_malloc(ctx, (size_t)n + 1);
+    if (!s) { *rc = OD_ENOMEM; return NULL; }
+    if (fread(s, 1, (size_t)n, fp) != n) { free(s); return NULL; }
+    s[n] = 0;
+    *rc = OD_OK;
+    return s;
+}
+
+int od_nnd_save(od_ctx *ctx, const void *state, FILE *fp)
+{
+    const od_nnd_model *m = state;
+    char *opts = od_params_format(m->p);
+    if (!opts) return od_error(ctx, OD_ENOMEM, "out of memory");
+    int bad = fwrite(magic, 1, 8, fp) != 8 || put_str(fp, m->kind->name) || put_str(fp, opts) ||
+              put_u64(fp, m->c);
+    free(opts);
+    for (size_t j = 0; !bad && j < m->c; j++) bad = put_f64(fp, m->mean[j]) || put_f64(fp, m->sd[j]);
+    uint64_t flags = (uint64_t)m->early | (uint64_t)m->interrupted << 1 | (uint64_t)m->diverged << 2;
+    bad = bad || put_u64(fp, m->n_train) || put_u64(fp, m->n_val) || put_u64(fp, m->epochs) ||
+          put_u64(fp, m->best_epoch) || put_u64(fp, flags) || put_f64(fp, m->train_loss) ||
+          put_f64(fp, m->val_loss) || put_f64(fp, m->secs);
+    if (bad) return od_error(ctx, OD_EIO, "%s: could not write the model file", m->kind->name);
+    int rc = od_nn_write_params(ctx, m->net, fp);
+    if (rc) return rc;
+    if (fwrite(endmagic, 1, 8, fp) != 8)
+        return od_error(ctx, OD_EIO, "%s: could not write the model file", m->kind->name);
+    return OD_OK;
+}
+
+/* Splits "k=v k=\"v w\" ..." into keys and values (in place). */
+static size_t split_options(char *s, char **keys, char **vals, size_t max)
+{
+    size_t n = 0;
+    while (*s && n < max) {
+        while (*s == ' ') s++;
+        if (!*s) break;
+        keys[n] = s;
+        while (*s && *s != '=') s++;
+        if (!*s) break;
+        *s++ = 0;
+        if (*s == '"') {
+            vals[n] = ++s;
+            while (*s && *s != '"') s++;
+        } else {
+            vals[n] = s;
+            while (*s && *s != ' ') s++;
+        }
+        if (*s) *s++ = 0;
+        n++;
+    }
+    return n;
+}
+
+int od_nnd_load(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, FILE *fp, void **state)
+{
+    (void)p;   /* the file carries the options the model was trained with */
+    *state = NULL;
+    char mg[8], *name = NULL, *opts = NULL;
+    int rc;
+    od_nnd_model *m = od_calloc(ctx, 1, sizeof *m);
+    if (!m) return OD_ENOMEM;
+    m->kind = k;
+    if (fread(mg, 1, 8, fp) != 8) { rc = od_error(ctx, OD_EFORMAT, "%s model file is truncated", k->name); goto fail; }
+    if (memcmp(mg, magic, 8)) {
+        rc = od_error(ctx, OD_EFORMAT, "%s: not an oddity neural model file (or a newer format)", k->name);
+        goto fail;
+    }
+    if (!(name = get_str(ctx, fp, &rc))) goto trunc;
+    if (strcmp(name, k->name)) {
+        rc = od_error(ctx, OD_EFORMAT, "%s: the model file holds a %s model", k->name, name);
+        goto fail;
+    }
+    if (!(opts = get_str(ctx, fp, &rc))) goto trunc;
+    char *keys[64], *vals[64];
+    size_t nopt = split_options(opts, keys, vals, 64);
+    m->p = od_params_parse(ctx, k->params, k->nparams, (const char *const *)keys,
+                           (const char *const *)vals, nopt);
+    if (!m->p) { rc = OD_EFORMAT; goto fail; }
+    uint64_t c;
+    if (get_u64(fp, &c)) goto trunc;
+    if (c == 0 || c > 1000000) {
+        rc = od_error(ctx, OD_EFORMAT, "%s model file is corrupt (%llu channels)", k->name, (unsigned long long)c);
+        goto fail;
+    }
+    if ((rc = model_geometry(ctx, m, m->p, (size_t)c))) goto fail;
+    for (size_t j = 0; j < m->c; j++)
+        if (get_f64(fp, &m->mean[j]) || get_f64(fp, &m->sd[j])) goto trunc;
+    uint64_t a, b, e, be, flags;
+    if (get_u64(fp, &a) || get_u64(fp, &b) || get_u64(fp, &e) || get_u64(fp, &be) || get_u64(fp, &flags) ||
+        get_f64(fp, &m->train_loss) || get_f64(fp, &m->val_loss) || get_f64(fp, &m->secs))
+        goto trunc;
+    m->n_train = (size_t)a;
+    m->n_val = (size_t)b;
+    m->epochs = (size_t)e;
+    m->best_epoch = (size_t)be;
+    m->early = (int)(flags & 1);
+    m->interrupted = (int)(flags >> 1 & 1);
+    m->diverged = (int)(flags >> 2 & 1);
+    if ((rc = build_net(k, ctx, m))) goto fail;
+    if ((rc = od_nn_prepare(ctx, m->net, 1))) goto fail;
+    if ((rc = od_nn_read_params(ctx, m->net, fp))) goto fail;
+    od_nn_release(m->net);
+    if (fread(mg, 1, 8, fp) != 8) goto trunc;
+    if (memcmp(mg, endmagic, 8)) {
+        rc = od_error(ctx, OD_EFORMAT, "%s model file is corrupt (bad end marker)", k->name);
+        goto fail;
+    }
+    free(name);
+    free(opts);
+    *state = m;
+    return OD_OK;
+trunc:
+    if (rc != OD_ENOMEM) rc = od_error(ctx, OD_EFORMAT, "%s model file is truncated or corrupt", k->name);
+fail:
+    free(name);
+    free(opts);
+    od_nnd_free(m);
+    return rc;
+}

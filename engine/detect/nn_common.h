@@ -1,0 +1,83 @@
+/* nn_common.h - what the five neural sequence detectors (tsn, cnn, lstm, gru,
+ * attn) share: the common options, z-score normalisation, sliding windows,
+ * the training loop with progress/fit log/cancel, scoring and model files.
+ * A detector file only supplies its parameter table, its help and a function
+ * that stacks its layers.
+ *
+ * Windows: a sample is W consecutive points (all channels).  mode=forecast
+ * predicts the `horizon` points after it; mode=reconstruct reproduces the
+ * window.  The score of point t is the error of the window that ends at t
+ * (forecast: the predicted points t-horizon+1..t from the W points before
+ * them; reconstruct: the window t-W+1..t), in z-score units, reduced over
+ * the predicted values and channels by error=mse (mean square), mae (mean
+ * absolute) or max (largest absolute).  The first W+horizon-1 (forecast) or
+ * W-1 (reconstruct) points score NaN. */
+#ifndef OD_NN_COMMON_H
+#define OD_NN_COMMON_H
+
+#include "detector.h"
+#include "../nn/nn.h"
+
+/* Options every neural detector has, in this order (the detector's own
+ * options follow).  HIDDEN and LAYERS are the detector's defaults (text). */
+#define OD_NND_COMMON_PARAMS(HIDDEN, LAYERS, HIDDEN_HELP, LAYERS_HELP)                                   \
+    {"mode", OD_P_CHOICE, "forecast", 0, -1, "forecast|reconstruct",                                     \
+     "forecast: predict the next horizon points; reconstruct: autoencoder of the window"},              \
+    {"window", OD_P_INT, "32", 2, 100000, NULL, "points per input window (W)"},                          \
+    {"horizon", OD_P_INT, "1", 1, 10000, NULL, "points predicted after each window (forecast mode)"},    \
+    {"hidden", OD_P_INT, HIDDEN, 1, 4096, NULL, HIDDEN_HELP},                                            \
+    {"layers", OD_P_INT, LAYERS, 1, 16, NULL, LAYERS_HELP},                                              \
+    {"epochs", OD_P_INT, "20", 1, 1000000, NULL, "passes over the training windows"},                    \
+    {"batch", OD_P_INT, "64", 1, 65536, NULL, "windows per mini-batch"},                                 \
+    {"lr", OD_P_REAL, "0.001", 1e-9, 10, NULL, "learning rate"},                                         \
+    {"optimizer", OD_P_CHOICE, "adam", 0, -1, "adam|adamw|sgd", "adam, adamw (decoupled decay) or sgd"}, \
+    {"momentum", OD_P_REAL, "0.9", 0, 0.999, NULL, "sgd momentum (Nesterov)"},                           \
+    {"weight_decay", OD_P_REAL, "0", 0, 1, NULL, "L2 penalty (adamw: decoupled decay)"},                 \
+    {"dropout", OD_P_REAL, "0", 0, 0.95, NULL, "dropout probability while training"},                    \
+    {"patience", OD_P_INT, "5", 0, 1000000, NULL,                                                        \
+     "stop after this many epochs without a better validation loss (0: never)"},                        \
+    {"val", OD_P_REAL, "0.2", 0, 0.9, NULL,                                                              \
+     "fraction of the training windows (the last ones, in time order) kept for validation"},           \
+    {"clip", OD_P_REAL, "5", 0, 1e6, NULL, "clip the gradient norm to this (0: no clipping)"},          \
+    {"schedule", OD_P_CHOICE, "none", 0, -1, "none|step|cosine",                                         \
+     "learning rate: constant, halved every epochs/4, or cosine decay"},                                \
+    {"loss", OD_P_CHOICE, "mse", 0, -1, "mse|mae", "training loss"},                                     \
+    {"error", OD_P_CHOICE, "mse", 0, -1, "mse|mae|max", "score of a window: mean square, mean absolute or max error"}, \
+    {"stride", OD_P_INT, "1", 1, 100000, NULL, "step between training windows"}
+
+enum { OD_NND_FORECAST = 0, OD_NND_RECONSTRUCT = 1 };
+
+/* Stacks the detector's layers on `net` (input W x c already set); the last
+ * layer must output horizon*c values (forecast) or W*c (reconstruct). */
+typedef int (*od_nnd_build_fn)(od_ctx *ctx, od_nn *net, const od_params *p, size_t c, int mode);
+
+typedef struct {
+    const char *name;
+    od_nnd_build_fn build;
+    const od_param_spec *params;   /* the detector's table (to re-read saved options) */
+    size_t nparams;
+} od_nnd_kind;
+
+/* The fitted model (the detector's state). */
+typedef struct {
+    const od_nnd_kind *kind;
+    od_params *p;
+    size_t c, W, h, span;         /* channels, window, horizon (0 in reconstruct mode), W + h */
+    int mode, error;
+    double *mean, *sd;            /* per-channel normalisation from the training part */
+    od_nn *net;
+    size_t n_train, n_val;        /* windows */
+    size_t epochs, best_epoch;
+    double train_loss, val_loss, secs;
+    int early, interrupted, diverged;
+} od_nnd_model;
+
+int od_nnd_fit(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, const od_data *train,
+               od_fitlog *log, void **state);
+int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *scores, long *cluster);
+void od_nnd_describe(const void *state, od_out *out);
+int od_nnd_save(od_ctx *ctx, const void *state, FILE *fp);
+int od_nnd_load(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, FILE *fp, void **state);
+void od_nnd_free(void *state);
+
+#endif
