@@ -536,7 +536,14 @@ static int make_label(arff *r, long j, int explicit_)
         return 1;
     }
     const char *why;
-    int pick = od_csv_label_pick(sv, cnt, n, a->type == A_NUM, &why);
+    int numeric = a->type == A_NUM;
+    if (a->type == A_NOM) { /* {0,1}, {-1,1}: numbers written as nominal values */
+        double v;
+        numeric = 1;
+        for (int k = 0; k < n; k++)
+            if (od_csv_parse_number(sv[k], strlen(sv[k]), &v) || isnan(v)) numeric = 0;
+    }
+    int pick = od_csv_label_pick(sv, cnt, n, numeric, &why);
     double code[2];
     for (int k = 0; k < n; k++) code[k] = k == pick ? 1.0 : 0.0;
     if (a->type == A_STR) {
@@ -545,8 +552,13 @@ static int make_label(arff *r, long j, int explicit_)
         for (size_t i = 0; i < r->nrow; i++) {
             const char *s = a->text[i];
             v[i] = !s ? NAN : strcmp(s, sv[0]) == 0 ? code[0] : code[1];
-            free(a->text[i]);
         }
+        /* the names live in the text column: keep copies for the warning */
+        for (int k = 0; k < n; k++) {
+            snprintf(vals[k], sizeof vals[k], "%s", sv[k]);
+            sv[k] = vals[k];
+        }
+        for (size_t i = 0; i < r->nrow; i++) free(a->text[i]);
         free(a->text);
         a->text = NULL;
         a->num = v;
@@ -565,7 +577,7 @@ static int make_label(arff *r, long j, int explicit_)
             a->num[i] = code[k];
         }
     }
-    if (!(a->type == A_NUM && strcmp(why, "0/1") == 0)) {
+    if (!(numeric && strcmp(why, "0/1") == 0)) {
         char e0[64], e1[64];
         if (n == 1)
             od_warn(r->ctx, "%s: label attribute '%s' has the single value '%s', read as %d (%s)", r->name, a->name,

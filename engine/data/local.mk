@@ -7,6 +7,11 @@ TESTS += tests/unit/test_csv
 tests_unit_test_csv_SOURCES = tests/unit/test_csv.c tests/od_test.h
 tests_unit_test_csv_LDADD = $(ENGINE_LIBS)
 
+check_PROGRAMS += tests/unit/test_arff
+TESTS += tests/unit/test_arff
+tests_unit_test_arff_SOURCES = tests/unit/test_arff.c tests/od_test.h
+tests_unit_test_arff_LDADD = $(ENGINE_LIBS)
+
 EXTRA_PROGRAMS += bench/bench_csv
 bench_bench_csv_SOURCES = bench/bench_csv.c
 bench_bench_csv_LDADD = $(ENGINE_LIBS)
