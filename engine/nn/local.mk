@@ -15,3 +15,8 @@ check_PROGRAMS += tests/unit/test_nn_detect
 TESTS += tests/unit/test_nn_detect
 tests_unit_test_nn_detect_SOURCES = tests/unit/test_nn_detect.c tests/od_test.h
 tests_unit_test_nn_detect_LDADD = $(ENGINE_LIBS)
+
+check_PROGRAMS += tests/unit/test_nn_torch
+TESTS += tests/unit/test_nn_torch
+tests_unit_test_nn_torch_SOURCES = tests/unit/test_nn_torch.c tests/od_test.h
+tests_unit_test_nn_torch_LDADD = $(ENGINE_LIBS)
