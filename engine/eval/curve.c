@@ -7,66 +7,57 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 struct od_curve {
     size_t n_total, n_nan, n_unlabelled;
     size_t P, N;
-    size_t m;
-    double *thr; /* m distinct scores, descending */
-    size_t *tp;  /* m cumulative anomalous counts with s >= thr[k] */
-    size_t *fp;  /* m cumulative normal counts with s >= thr[k] */
+    size_t m;       /* number of distinct scores */
+    uint64_t *keys; /* descending-order keys: anomalous rows [0,P), normal rows [P,P+N), each sorted */
 };
 
-/* Merge the two descending-sorted key lists into distinct thresholds with
- * cumulative counts.  With out == NULL only counts the distinct values. */
-static size_t merge_counts(const uint64_t *kp, size_t P, const uint64_t *kn, size_t N,
-                           double *thr, size_t *tp, size_t *fp)
+/* Merge walk over the two sorted key lists, one distinct threshold per step:
+ * after walk_next, tp/fp are the cumulative counts of rows with s >= t. */
+typedef struct {
+    const uint64_t *kp, *kn;
+    size_t P, N, i, j;
+} walk;
+
+static inline void walk_init(walk *w, const od_curve *c)
 {
-    size_t i = 0, j = 0, m = 0, ctp = 0, cfp = 0;
-    while (i < P || j < N) {
-        uint64_t k;
-        if (i < P && j < N) k = kp[i] < kn[j] ? kp[i] : kn[j];
-        else if (i < P) k = kp[i];
-        else k = kn[j];
-        while (i < P && kp[i] == k) i++;
-        while (j < N && kn[j] == k) j++;
-        if (thr) {
-            ctp = i;
-            cfp = j;
-            thr[m] = od_eval_key_desc_value(k);
-            tp[m] = ctp;
-            fp[m] = cfp;
-        }
-        m++;
-    }
-    return m;
+    w->kp = c->keys;
+    w->kn = c->keys + c->P;
+    w->P = c->P;
+    w->N = c->N;
+    w->i = w->j = 0;
 }
 
-static void sort_keys(uint64_t *kp, size_t P, uint64_t *kn, size_t N, uint64_t *tmp)
+static inline int walk_next(walk *w, uint64_t *key)
 {
-    /* The two lists are independent: sort them on two threads when both are
-     * big enough to be worth it (deterministic either way). */
-#ifdef _OPENMP
-    if (P >= 100000 && N >= 100000) {
-        uint64_t *tmp2 = malloc(P * sizeof *tmp2);
-        if (tmp2) {
-#pragma omp parallel sections num_threads(2)
-            {
-#pragma omp section
-                od_eval_radix_sort(kp, tmp2, P);
-#pragma omp section
-                od_eval_radix_sort(kn, tmp, N);
-            }
-            free(tmp2);
-            return;
-        }
+    size_t i = w->i, j = w->j;
+    if (i >= w->P && j >= w->N) return 0;
+    uint64_t k;
+    if (i < w->P && j < w->N) k = w->kp[i] < w->kn[j] ? w->kp[i] : w->kn[j];
+    else if (i < w->P) k = w->kp[i];
+    else k = w->kn[j];
+    while (i < w->P && w->kp[i] == k) i++;
+    while (j < w->N && w->kn[j] == k) j++;
+    w->i = i;
+    w->j = j;
+    *key = k;
+    return 1;
+}
+
+/* Number of keys in a[0..n) (ascending) that are <= key, or < key when strict. */
+static size_t count_upto(const uint64_t *a, size_t n, uint64_t key, int strict)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int in = strict ? a[mid] < key : a[mid] <= key;
+        if (in) lo = mid + 1;
+        else hi = mid;
     }
-#endif
-    od_eval_radix_sort(kp, tmp, P);
-    od_eval_radix_sort(kn, tmp, N);
+    return lo;
 }
 
 od_curve *od_curve_new(od_ctx *ctx, const double *scores, const int *labels, size_t n, int *err)
@@ -79,19 +70,32 @@ od_curve *od_curve_new(od_ctx *ctx, const double *scores, const int *labels, siz
         return NULL;
     }
     size_t P = 0, N = 0, nnan = 0, nunl = 0;
+    size_t *hist = od_calloc(ctx, 2 * 2048, sizeof *hist); /* top-digit counts: anomalous, normal */
+    if (!hist) {
+        *err = OD_ENOMEM;
+        return NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         int y = labels[i];
         if (y != 0 && y != 1 && y != -1) {
+            free(hist);
             *err = od_error(ctx, OD_EDATA, "label %d at row %zu: labels must be 0, 1 or -1 (unlabelled)", y, i);
             return NULL;
         }
-        if (isnan(scores[i])) nnan++;
+        double s = scores[i];
+        if (isnan(s)) nnan++;
         else if (y == -1) nunl++;
-        else if (y == 1) P++;
-        else N++;
+        else if (y == 1) {
+            P++;
+            hist[od_eval_key_top(od_eval_key_desc(s))]++;
+        } else {
+            N++;
+            hist[2048 + od_eval_key_top(od_eval_key_desc(s))]++;
+        }
     }
     od_curve *c = od_calloc(ctx, 1, sizeof *c);
     if (!c) {
+        free(hist);
         *err = OD_ENOMEM;
         return NULL;
     }
@@ -100,51 +104,56 @@ od_curve *od_curve_new(od_ctx *ctx, const double *scores, const int *labels, siz
     c->n_unlabelled = nunl;
     c->P = P;
     c->N = N;
-    size_t used = P + N;
-    if (used == 0) return c;
-
-    uint64_t *keys = od_mallocn(ctx, used, sizeof *keys);
-    uint64_t *tmp = od_mallocn(ctx, P > N ? P : N, sizeof *tmp);
-    if (!keys || !tmp) {
-        free(keys);
-        free(tmp);
-        free(c);
-        *err = OD_ENOMEM;
-        return NULL;
+    if (P + N == 0) {
+        free(hist);
+        return c;
     }
-    uint64_t *kp = keys, *kn = keys + P;
-    size_t ip = 0, in = 0;
-    for (size_t i = 0; i < n; i++) {
-        double s = scores[i];
-        int y = labels[i];
-        if (isnan(s) || y < 0) continue;
-        if (y) kp[ip++] = od_eval_key_desc(s);
-        else kn[in++] = od_eval_key_desc(s);
-    }
-    sort_keys(kp, P, kn, N, tmp);
-    free(tmp);
 
-    size_t m = merge_counts(kp, P, kn, N, NULL, NULL, NULL);
-    c->thr = od_mallocn(ctx, m, sizeof *c->thr);
-    c->tp = od_mallocn(ctx, m, sizeof *c->tp);
-    c->fp = od_mallocn(ctx, m, sizeof *c->fp);
-    if (!c->thr || !c->tp || !c->fp) {
-        free(keys);
+    c->keys = od_eval_big_alloc(ctx, P + N, sizeof *c->keys);
+    size_t *pos = od_mallocn(ctx, 2 * 2048, sizeof *pos);
+    if (!c->keys || !pos) {
+        free(hist);
+        free(pos);
         od_curve_free(c);
         *err = OD_ENOMEM;
         return NULL;
     }
-    c->m = merge_counts(kp, P, kn, N, c->thr, c->tp, c->fp);
-    free(keys);
+    /* scatter each key straight into its top-digit bucket: the first radix
+     * pass is done while the keys are written */
+    size_t op = 0, on = P;
+    for (size_t b = 0; b < 2048; b++) {
+        pos[b] = op;
+        op += hist[b];
+        pos[2048 + b] = on;
+        on += hist[2048 + b];
+    }
+    uint64_t *keys = c->keys;
+    for (size_t i = 0; i < n; i++) {
+        double s = scores[i];
+        int y = labels[i];
+        if (isnan(s) || y < 0) continue;
+        uint64_t k = od_eval_key_desc(s);
+        keys[pos[(y ? 0 : 2048) + od_eval_key_top(k)]++] = k;
+    }
+    free(pos);
+    int threads = od_ctx_threads(ctx);
+    od_eval_sort_buckets(keys, hist, threads);
+    od_eval_sort_buckets(keys + P, hist + 2048, threads);
+    free(hist);
+
+    walk w;
+    uint64_t k;
+    walk_init(&w, c);
+    size_t m = 0;
+    while (walk_next(&w, &k)) m++;
+    c->m = m;
     return c;
 }
 
 void od_curve_free(od_curve *c)
 {
     if (!c) return;
-    free(c->thr);
-    free(c->tp);
-    free(c->fp);
+    free(c->keys);
     free(c);
 }
 
@@ -159,21 +168,18 @@ void od_curve_get_info(const od_curve *c, od_curve_info *info)
     info->n_thresholds = c->m;
 }
 
-const double *od_curve_thresholds(const od_curve *c, size_t *m)
+void od_curve_points(const od_curve *c, double *thr, size_t *tp, size_t *fp)
 {
-    if (m) *m = c->m;
-    return c->thr;
-}
-
-void od_curve_counts(const od_curve *c, size_t k, size_t *tp, size_t *fp)
-{
-    if (k >= c->m) {
-        if (tp) *tp = c->P;
-        if (fp) *fp = c->N;
-        return;
+    walk w;
+    uint64_t k;
+    size_t idx = 0;
+    walk_init(&w, c);
+    while (walk_next(&w, &k)) {
+        if (thr) thr[idx] = od_eval_key_desc_value(k);
+        if (tp) tp[idx] = w.i;
+        if (fp) fp[idx] = w.j;
+        idx++;
     }
-    if (tp) *tp = c->tp[k];
-    if (fp) *fp = c->fp[k];
 }
 
 /* The undefined-state reasons shared by the metrics. */
@@ -211,10 +217,13 @@ od_metric od_curve_roc_auc(const od_curve *c)
     /* 2 * area * P * N = sum (fp_k - fp_{k-1}) (tp_k + tp_{k-1}), an integer. */
     unsigned __int128 acc = 0;
     size_t ptp = 0, pfp = 0;
-    for (size_t k = 0; k < c->m; k++) {
-        acc += (unsigned __int128)(c->fp[k] - pfp) * (unsigned __int128)(c->tp[k] + ptp);
-        ptp = c->tp[k];
-        pfp = c->fp[k];
+    walk w;
+    uint64_t key;
+    walk_init(&w, c);
+    while (walk_next(&w, &key)) {
+        acc += (unsigned __int128)(w.j - pfp) * (unsigned __int128)(w.i + ptp);
+        ptp = w.i;
+        pfp = w.j;
     }
     double den = 2.0 * (double)c->P * (double)c->N;
     return od_metric_make("ROC-AUC", (double)acc / den);
@@ -227,10 +236,13 @@ od_metric od_curve_ap(const od_curve *c)
     if (c->P == 0) return one_class(c, "AP(step)");
     ksum s = {0, 0};
     size_t ptp = 0;
-    for (size_t k = 0; k < c->m; k++) {
-        size_t tp = c->tp[k];
+    walk w;
+    uint64_t key;
+    walk_init(&w, c);
+    while (walk_next(&w, &key)) {
+        size_t tp = w.i;
         if (tp != ptp) {
-            ksum_add(&s, (double)(tp - ptp) * ((double)tp / (double)(tp + c->fp[k])));
+            ksum_add(&s, (double)(tp - ptp) * ((double)tp / (double)(tp + w.j)));
             ptp = tp;
         }
     }
@@ -247,9 +259,12 @@ od_metric od_curve_pr_auc_trapz(const od_curve *c)
      * descending order: recall grows monotonically */
     double pr = 0, pp = 1;
     ksum s = {0, 0};
-    for (size_t k = 0; k < c->m; k++) {
-        double r = (double)c->tp[k] / P;
-        double p = (double)c->tp[k] / (double)(c->tp[k] + c->fp[k]);
+    walk w;
+    uint64_t key;
+    walk_init(&w, c);
+    while (walk_next(&w, &key)) {
+        double r = (double)w.i / P;
+        double p = (double)w.i / (double)(w.i + w.j);
         if (r != pr) ksum_add(&s, (r - pr) * (p + pp) / 2);
         pr = r;
         pp = p;
@@ -263,10 +278,15 @@ int od_curve_roc(od_ctx *ctx, const od_curve *c, double *fpr, double *tpr, doubl
     if (fpr) fpr[0] = c->N ? 0.0 : NAN;
     if (tpr) tpr[0] = c->P ? 0.0 : NAN;
     if (thr) thr[0] = INFINITY;
-    for (size_t k = 0; k < c->m; k++) {
-        if (fpr) fpr[k + 1] = c->N ? (double)c->fp[k] / N : NAN;
-        if (tpr) tpr[k + 1] = c->P ? (double)c->tp[k] / P : NAN;
-        if (thr) thr[k + 1] = c->thr[k];
+    walk w;
+    uint64_t key;
+    size_t k = 1;
+    walk_init(&w, c);
+    while (walk_next(&w, &key)) {
+        if (fpr) fpr[k] = c->N ? (double)w.j / N : NAN;
+        if (tpr) tpr[k] = c->P ? (double)w.i / P : NAN;
+        if (thr) thr[k] = od_eval_key_desc_value(key);
+        k++;
     }
     if (c->P == 0 || c->N == 0)
         return od_error(ctx, OD_EDATA, "ROC curve undefined: only one class in the labels: %zu normal, %zu anomalous",
@@ -278,11 +298,16 @@ int od_curve_pr(od_ctx *ctx, const od_curve *c, double *precision, double *recal
 {
     size_t m = c->m;
     double P = (double)c->P;
-    for (size_t i = 0; i < m; i++) {
-        size_t k = m - 1 - i;
-        if (precision) precision[i] = (double)c->tp[k] / (double)(c->tp[k] + c->fp[k]);
-        if (recall) recall[i] = c->P ? (double)c->tp[k] / P : NAN;
-        if (thr) thr[i] = c->thr[k];
+    /* sklearn's order is increasing thresholds: fill from the end */
+    walk w;
+    uint64_t key;
+    size_t i = m;
+    walk_init(&w, c);
+    while (walk_next(&w, &key)) {
+        i--;
+        if (precision) precision[i] = (double)w.i / (double)(w.i + w.j);
+        if (recall) recall[i] = c->P ? (double)w.i / P : NAN;
+        if (thr) thr[i] = od_eval_key_desc_value(key);
     }
     if (precision) precision[m] = 1.0;
     if (recall) recall[m] = 0.0;
@@ -305,19 +330,23 @@ od_best_f1 od_curve_best_f1(const od_curve *c)
     }
     /* F1_k = 2 tp / (tp + fp + P); compare fractions exactly:
      * a/b > c/d  <=>  a*d > c*b  (128-bit products). */
-    size_t best = 0, btp = 0, bden = 1;
+    size_t btp = 0, bfp = 0, bden = 1;
+    uint64_t bkey = 0, key;
     int found = 0;
-    for (size_t k = 0; k < c->m; k++) {
-        size_t tp = c->tp[k], den = tp + c->fp[k] + c->P;
+    walk w;
+    walk_init(&w, c);
+    while (walk_next(&w, &key)) {
+        size_t tp = w.i, den = tp + w.j + c->P;
         if (!found || (unsigned __int128)tp * bden > (unsigned __int128)btp * den) {
-            best = k;
+            bkey = key;
             btp = tp;
+            bfp = w.j;
             bden = den;
             found = 1;
         }
     }
-    size_t tp = c->tp[best], fp = c->fp[best];
-    b.threshold = c->thr[best];
+    size_t tp = btp, fp = bfp;
+    b.threshold = od_eval_key_desc_value(bkey);
     b.cm = (od_confusion){tp, fp, c->N - fp, c->P - tp};
     b.f1 = od_metric_make("best-F1(oracle)", 2.0 * (double)tp / (double)(tp + fp + c->P));
     return b;
@@ -333,32 +362,37 @@ od_metric od_curve_precision_at(const od_curve *c, size_t k, size_t *n_flagged)
     if (no_rows(c, name, &m)) return m;
     if (kk == 0) return od_metric_undefined(name, "k = P = 0: no anomalous rows in the labels (%zu normal)", c->N);
     if (kk > c->P + c->N) return od_metric_undefined(name, "k=%zu exceeds the %zu scored rows", kk, c->P + c->N);
-    /* first distinct threshold whose cumulative count reaches kk */
-    size_t lo = 0, hi = c->m - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->tp[mid] + c->fp[mid] >= kk) hi = mid;
-        else lo = mid + 1;
+    /* the kk-th smallest key of the two sorted lists (kk-th highest score):
+     * binary search on how many of them come from the anomalous list */
+    const uint64_t *kp = c->keys, *kn = c->keys + c->P;
+    size_t lo = kk > c->N ? kk - c->N : 0, hi = kk < c->P ? kk : c->P;
+    while (lo < hi) { /* largest a with kp[a-1] <= kn[kk-a]: a keys from kp, kk-a from kn */
+        size_t a = lo + (hi - lo + 1) / 2;
+        if (kp[a - 1] > kn[kk - a]) hi = a - 1;
+        else lo = a;
     }
-    size_t flagged = c->tp[lo] + c->fp[lo];
+    size_t a = lo, bcount = kk - a;
+    uint64_t kth;
+    if (a == 0) kth = kn[bcount - 1];
+    else if (bcount == 0) kth = kp[a - 1];
+    else kth = kp[a - 1] > kn[bcount - 1] ? kp[a - 1] : kn[bcount - 1];
+    size_t tp = count_upto(kp, c->P, kth, 0), fp = count_upto(kn, c->N, kth, 0);
+    size_t flagged = tp + fp;
     if (n_flagged) *n_flagged = flagged;
-    return od_metric_make(name, (double)c->tp[lo] / (double)flagged);
+    return od_metric_make(name, (double)tp / (double)flagged);
 }
 
 od_confusion od_curve_confusion(const od_curve *c, double t, od_rule rule)
 {
-    /* number of distinct thresholds that pass: thr[k] >= t (or > t); thr is
-     * descending, so they form a prefix */
-    size_t lo = 0, hi = c->m;
-    if (isnan(t)) hi = 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int pass = rule == OD_RULE_GT ? c->thr[mid] > t : c->thr[mid] >= t;
-        if (pass) lo = mid + 1;
-        else hi = mid;
+    /* s >= t  <=>  key(s) <= key(t) for descending keys; two binary searches */
+    size_t tp = 0, fp = 0;
+    if (!isnan(t) && c->P + c->N > 0) {
+        uint64_t kt = od_eval_key_desc(t);
+        int strict = rule == OD_RULE_GT;
+        tp = count_upto(c->keys, c->P, kt, strict);
+        fp = count_upto(c->keys + c->P, c->N, kt, strict);
     }
     od_confusion cm;
-    size_t tp = lo ? c->tp[lo - 1] : 0, fp = lo ? c->fp[lo - 1] : 0;
     cm.tp = tp;
     cm.fp = fp;
     cm.fn = c->P - tp;

@@ -15,7 +15,7 @@
  * are an error.  +-Inf scores are ordinary values.  -0.0 equals 0.0.
  *
  * Conventions (sklearn 1.2 `_binary_clf_curve`, see ALGORITHMS.md sections 1-4):
- *   The scores are sorted descending once (LSD radix sort on the bit pattern,
+ *   The scores are sorted descending once (radix sort on the bit pattern,
  *   O(n)) and collapsed to the m distinct values t_0 > t_1 > ... > t_{m-1};
  *   at t_k, TP_k = #{y=1, s >= t_k} and FP_k = #{y=0, s >= t_k}.
  *   ROC-AUC  trapezoid over (0,0), (FP_k/N, TP_k/P): ties form one diagonal
@@ -49,19 +49,21 @@ typedef struct {
     size_t n_thresholds;  /* m, the number of distinct scores */
 } od_curve_info;
 
-/* Sorts once, O(n) time, 8 bytes per row plus 24 bytes per distinct score of
- * memory at the peak.  Returns NULL with *err set (OD_ENOMEM, or OD_EDATA for a
- * label other than 0/1/-1, naming the row).  A curve with no usable rows is
- * valid: every metric is then undefined with a reason. */
+/* Sorts once: O(n) time (in-place radix sort on the bit patterns, on
+ * od_ctx_threads() threads) and 8 bytes per usable row, which is all the
+ * object keeps (the sorted scores of each class); the distinct thresholds and
+ * their counts are produced by merge walks (O(n)) or binary searches
+ * (O(log n)) when asked for.  Returns NULL with *err set (OD_ENOMEM, or
+ * OD_EDATA for a label other than 0/1/-1, naming the row).  A curve with no
+ * usable rows is valid: every metric is then undefined with a reason. */
 od_curve *od_curve_new(od_ctx *ctx, const double *scores, const int *labels, size_t n, int *err);
 void od_curve_free(od_curve *c);
 
 void od_curve_get_info(const od_curve *c, od_curve_info *info);
 
-/* The m distinct thresholds in descending order (a view owned by c). */
-const double *od_curve_thresholds(const od_curve *c, size_t *m);
-/* Cumulative counts at distinct threshold k (0 <= k < m): rows with s >= t_k. */
-void od_curve_counts(const od_curve *c, size_t k, size_t *tp, size_t *fp);
+/* The m distinct thresholds in descending order with the cumulative counts
+ * TP_k, FP_k of rows with s >= thr[k]; arrays of m entries, any may be NULL. */
+void od_curve_points(const od_curve *c, double *thr, size_t *tp, size_t *fp);
 
 od_metric od_curve_roc_auc(const od_curve *c);      /* "ROC-AUC" */
 od_metric od_curve_ap(const od_curve *c);           /* "AP(step)" */

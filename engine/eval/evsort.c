@@ -2,7 +2,24 @@
 #include "config.h"
 #include "evsort.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+
+void *od_eval_big_alloc(od_ctx *ctx, size_t n, size_t size)
+{
+    void *p = ctx ? od_mallocn(ctx, n, size) : (size && n > SIZE_MAX / size ? NULL : malloc(n * size));
+#ifdef MADV_HUGEPAGE
+    size_t bytes = n * size;
+    if (p && bytes >= ((size_t)4 << 20)) {
+        const uintptr_t huge = (uintptr_t)2 << 20;
+        uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+        uintptr_t hi = ((uintptr_t)p + bytes) & ~(huge - 1);
+        if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only: errors ignored */
+    }
+#endif
+    return p;
+}
 
 #define DIGIT_BITS 11
 #define NBUCKET (1u << DIGIT_BITS)
@@ -80,6 +97,173 @@ void od_eval_radix_sort(uint64_t *a, uint64_t *tmp, size_t n)
     }
     if (src != a) memcpy(a, src, n * sizeof *a);
     free(h);
+}
+
+static void insertion_u64(uint64_t *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint64_t v = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1] > v) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+}
+
+/* In-place MSD ("American flag") radix sort.  A bucket's keys agree on every
+ * bit from `hi` up; the next digit is the `w` bits below hi, with w chosen
+ * from the bucket size (about log2 n, at most 11) so that one pass leaves
+ * buckets of a few keys, which insertion sort finishes. */
+static void msd_sort(uint64_t *a, size_t n, unsigned hi)
+{
+    while (n > 32 && hi > 0) {
+        unsigned w = 4;
+        while (w < DIGIT_BITS && ((size_t)1 << w) < n) w++;
+        if (w > hi) w = hi;
+        unsigned shift = hi - w;
+        size_t nb = (size_t)1 << w;
+        uint64_t mask = nb - 1;
+        size_t cnt[NBUCKET], head[NBUCKET], tail[NBUCKET];
+        memset(cnt, 0, nb * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) cnt[(a[i] >> shift) & mask]++;
+        size_t sum = 0, full = nb;
+        for (size_t b = 0; b < nb; b++) {
+            if (cnt[b] == n) full = b;
+            head[b] = sum;
+            sum += cnt[b];
+            tail[b] = sum;
+        }
+        if (full < nb) { /* every key has the same digit: go one digit down */
+            hi = shift;
+            continue;
+        }
+        for (size_t b = 0; b < nb; b++) {
+            while (head[b] < tail[b]) {
+                uint64_t v = a[head[b]];
+                size_t d = (v >> shift) & mask;
+                while (d != b) { /* follow the cycle until a key for bucket b turns up */
+                    uint64_t t = a[head[d]];
+                    a[head[d]++] = v;
+                    v = t;
+                    d = (v >> shift) & mask;
+                }
+                a[head[b]++] = v;
+            }
+        }
+        size_t off = 0;
+        for (size_t b = 0; b < nb; b++) {
+            if (cnt[b] > 1) msd_sort(a + off, cnt[b], shift);
+            off += cnt[b];
+        }
+        return;
+    }
+    insertion_u64(a, n);
+}
+
+#define SMALL_BUCKET 32768 /* sorted in place (in cache) below this many keys */
+
+/* Sort a big bucket whose keys agree on the bits from `hi` up.  The keys are
+ * in a (in_a) or at the same offsets in t; the result must end in a.  One
+ * streaming scatter by the next 11-bit digit into the other buffer, then each
+ * sub-bucket is finished in place (small) or recursively (big). */
+static void sort_big(uint64_t *a, uint64_t *t, size_t n, unsigned hi, int in_a)
+{
+    uint64_t *src = in_a ? a : t, *dst = in_a ? t : a;
+    size_t cnt[NBUCKET], pos[NBUCKET];
+    unsigned w, shift;
+    for (;;) {
+        w = hi < DIGIT_BITS ? hi : DIGIT_BITS;
+        shift = hi - w;
+        size_t nb = (size_t)1 << w, mask = nb - 1, full = 0;
+        memset(cnt, 0, nb * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) cnt[(src[i] >> shift) & mask]++;
+        for (size_t b = 0; b < nb; b++) full |= cnt[b] == n;
+        if (!full || shift == 0) break;
+        hi = shift; /* every key has the same digit: go one digit down */
+    }
+    size_t nb = (size_t)1 << w, mask = nb - 1, o = 0;
+    for (size_t b = 0; b < nb; b++) {
+        pos[b] = o;
+        o += cnt[b];
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = src[i];
+        dst[pos[(k >> shift) & mask]++] = k;
+    }
+    int dst_is_a = !in_a;
+    o = 0;
+    for (size_t b = 0; b < nb; b++) {
+        size_t c = cnt[b];
+        if (c > SMALL_BUCKET && shift > 0) {
+            sort_big(a + o, t + o, c, shift, dst_is_a);
+        } else {
+            if (c > 1) msd_sort(dst + o, c, shift);
+            if (!dst_is_a) memcpy(a + o, t + o, c * sizeof *a);
+        }
+        o += c;
+    }
+}
+
+void od_eval_sort_buckets(uint64_t *a, const size_t *cnt, int threads)
+{
+    size_t off[NBUCKET], o = 0, big = 0, maxc = 0;
+    for (size_t b = 0; b < NBUCKET; b++) {
+        off[b] = o;
+        o += cnt[b];
+        if (cnt[b] > 1) big++;
+        if (cnt[b] > maxc) maxc = cnt[b];
+    }
+    if (o < 2) return;
+    int nt = threads > 1 && o >= ((size_t)1 << 18) && big > 1 ? threads : 1;
+    /* the buckets are disjoint ranges, so the result does not depend on the
+     * schedule; dynamic scheduling only balances the uneven bucket sizes */
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        /* scratch for the scatter passes: as big as the largest bucket (NULL
+         * when short of memory: then everything is sorted in place) */
+        uint64_t *t = maxc > SMALL_BUCKET ? od_eval_big_alloc(NULL, maxc, sizeof *t) : NULL;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (size_t b = 0; b < NBUCKET; b++) {
+            if (cnt[b] < 2) continue;
+            if (cnt[b] > SMALL_BUCKET && t) sort_big(a + off[b], t, cnt[b], 53, 1);
+            else msd_sort(a + off[b], cnt[b], 53);
+        }
+        free(t);
+    }
+    (void)nt;
+}
+
+void od_eval_radix_sort_inplace(uint64_t *a, size_t n, int threads)
+{
+    size_t cnt[NBUCKET];
+    memset(cnt, 0, sizeof cnt);
+    for (size_t i = 0; i < n; i++) cnt[od_eval_key_top(a[i])]++;
+    size_t head[NBUCKET], tail[NBUCKET], sum = 0;
+    for (size_t b = 0; b < NBUCKET; b++) {
+        head[b] = sum;
+        sum += cnt[b];
+        tail[b] = sum;
+    }
+    for (size_t b = 0; b < NBUCKET; b++) {
+        while (head[b] < tail[b]) {
+            uint64_t v = a[head[b]];
+            size_t d = od_eval_key_top(v);
+            while (d != b) {
+                uint64_t t = a[head[d]];
+                a[head[d]++] = v;
+                v = t;
+                d = od_eval_key_top(v);
+            }
+            a[head[b]++] = v;
+        }
+    }
+    od_eval_sort_buckets(a, cnt, threads);
 }
 
 void od_eval_radix_sort_idx(uint64_t *k, uint32_t *idx, uint64_t *tmpk, uint32_t *tmpi, size_t n)

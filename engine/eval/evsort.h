@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "../core/ctx.h"
 
 /* Ascending-order key of x (x not NaN). */
 static inline uint64_t od_eval_key_asc(double x)
@@ -43,6 +44,23 @@ static inline double od_eval_key_desc_value(uint64_t k)
 /* Sort a[0..n) ascending; tmp has room for n keys.  The result is in a. */
 void od_eval_radix_sort(uint64_t *a, uint64_t *tmp, size_t n);
 
+/* Sort a[0..n) ascending in place (MSD "American flag" radix sort, 11-bit
+ * digits, insertion sort below 48 keys): no scratch memory, which matters more
+ * than the passes when fresh pages are expensive.  With threads > 1 the
+ * buckets of the first digit are sorted in parallel (same result). */
+void od_eval_radix_sort_inplace(uint64_t *a, size_t n, int threads);
+
+/* Top digit of a key for od_eval_sort_buckets (2048 buckets). */
+static inline size_t od_eval_key_top(uint64_t k)
+{
+    return (size_t)(k >> 53);
+}
+
+/* Finish sorting a[] that is already grouped by top digit: bucket b holds
+ * cnt[b] keys, buckets in increasing order (callers scatter the keys into
+ * their buckets while computing them, so the first pass costs nothing). */
+void od_eval_sort_buckets(uint64_t *a, const size_t *cnt, int threads);
+
 /* Sort keys ascending carrying a payload idx (stable); tmpk/tmpi have room for
  * n entries.  The result is in k/idx. */
 void od_eval_radix_sort_idx(uint64_t *k, uint32_t *idx, uint64_t *tmpk, uint32_t *tmpi, size_t n);
@@ -50,6 +68,12 @@ void od_eval_radix_sort_idx(uint64_t *k, uint32_t *idx, uint64_t *tmpk, uint32_t
 /* k-th smallest of a[0..n) (0-based, a without NaN); reorders a so that a[k]
  * holds it, smaller values before and larger after (like C++ nth_element). */
 double od_eval_select(double *a, size_t n, size_t k);
+
+/* malloc for big arrays (n*size bytes, overflow-checked): regions of 4 MB
+ * and more are advised to use transparent huge pages before first touch (as
+ * numpy does), which divides the page-fault cost of fresh memory by up to
+ * 512.  Free with free().  Sets OD_ENOMEM in ctx (when ctx != NULL) on failure. */
+void *od_eval_big_alloc(od_ctx *ctx, size_t n, size_t size);
 
 /* Smallest value of a[0..n), n >= 1. */
 double od_eval_min(const double *a, size_t n);

@@ -1,9 +1,17 @@
 # engine/eval: sources, tests and benches of this module
 libodengine_a_SOURCES += engine/eval/metrics.c engine/eval/metrics.h \
 	engine/eval/evsort.c engine/eval/evsort.h \
-	engine/eval/curve.c engine/eval/curve.h
+	engine/eval/curve.c engine/eval/curve.h \
+	engine/eval/tsmetrics.c engine/eval/tsmetrics.h
 
-check_PROGRAMS += tests/unit/test_eval
-TESTS += tests/unit/test_eval
+check_PROGRAMS += tests/unit/test_eval tests/unit/test_eval_ts
+TESTS += tests/unit/test_eval tests/unit/test_eval_ts
 tests_unit_test_eval_SOURCES = tests/unit/test_eval.c tests/unit/test_eval_fixture.h
 tests_unit_test_eval_LDADD = $(ENGINE_LIBS)
+tests_unit_test_eval_ts_SOURCES = tests/unit/test_eval_ts.c tests/unit/test_eval_fixture.h
+tests_unit_test_eval_ts_LDADD = $(ENGINE_LIBS)
+
+EXTRA_PROGRAMS += bench/bench_eval
+bench_bench_eval_SOURCES = bench/bench_eval.c
+bench_bench_eval_LDADD = $(ENGINE_LIBS)
+EXTRA_DIST += bench/anchor_eval.py

@@ -359,7 +359,7 @@ static void test_properties(od_ctx *ctx)
     }
     od_test_int(bad_auc, 0, "ROC-AUC = Mann-Whitney U/(PN) on 40 random sets (ties and continuous)");
 
-    size_t n = 200000;
+    size_t n = 300000; /* above the parallel-sort cut-off (2^18) */
     double *s = malloc(n * sizeof *s);
     int *y = malloc(n * sizeof *y);
     for (size_t i = 0; i < n; i++) {
@@ -389,13 +389,28 @@ static void test_properties(od_ctx *ctx)
         }
         if (cm.tp != tp || cm.fp != fp || cm.tn != tn || cm.fn != fn) bad++;
     }
-    od_test_int(bad, 0, "120 random threshold moves on 200k scores = brute-force counts");
+    od_test_int(bad, 0, "120 random threshold moves on 300k scores = brute-force counts");
     /* AP as a brute-force step sum over sorted distinct thresholds */
-    size_t m;
-    const double *thr = od_curve_thresholds(c, &m);
+    od_curve_info in;
+    od_curve_get_info(c, &in);
+    size_t m = in.n_thresholds;
+    double *thr = malloc(m * sizeof *thr);
+    size_t *tp = malloc(m * sizeof *tp), *fp = malloc(m * sizeof *fp);
+    od_curve_points(c, thr, tp, fp);
     int mono = 1;
-    for (size_t k = 1; k < m; k++) mono &= thr[k] < thr[k - 1];
-    od_test_true(mono && m > 1000, "thresholds strictly descending (%zu distinct)", m);
+    for (size_t k = 1; k < m; k++) mono &= thr[k] < thr[k - 1] && tp[k] >= tp[k - 1] && fp[k] >= fp[k - 1];
+    od_test_true(mono && m > 1000 && tp[m - 1] == in.n_pos && fp[m - 1] == in.n_neg,
+                 "points: thresholds strictly descending, counts cumulative (%zu distinct)", m);
+    /* each point agrees with the confusion matrix at its threshold */
+    int agree = 1;
+    for (size_t k = 0; k < m; k += 97) {
+        od_confusion cm = od_curve_confusion(c, thr[k], OD_RULE_GE);
+        agree &= cm.tp == tp[k] && cm.fp == fp[k];
+    }
+    od_test_true(agree, "points agree with od_curve_confusion");
+    free(thr);
+    free(tp);
+    free(fp);
     /* timing of one move, reported only (the bench measures it properly) */
     double t0 = od_now();
     size_t acc = 0;
@@ -410,6 +425,7 @@ static void test_properties(od_ctx *ctx)
 int main(void)
 {
     od_ctx *ctx = od_ctx_new(42);
+    od_ctx_set_threads(ctx, 2);
     int nc = 0;
     nc += run_curve_file(ctx, "tests/fixtures/eval/curves_a.txt");
     nc += run_curve_file(ctx, "tests/fixtures/eval/curves_b.txt");

@@ -20,7 +20,7 @@ typedef struct {
     char *rest;
 } fx_file;
 
-static int fx_open(fx_file *f, const char *path)
+__attribute__((unused)) static int fx_open(fx_file *f, const char *path)
 {
     memset(f, 0, sizeof *f);
     FILE *fp = fopen(path, "rb");
@@ -41,14 +41,14 @@ static int fx_open(fx_file *f, const char *path)
     return 0;
 }
 
-static void fx_close(fx_file *f)
+__attribute__((unused)) static void fx_close(fx_file *f)
 {
     free(f->buf);
     f->buf = NULL;
 }
 
 /* Next non-comment line: tag in f->tag, the rest in f->rest. 0 at the end. */
-static int fx_next(fx_file *f)
+__attribute__((unused)) static int fx_next(fx_file *f)
 {
     while (f->cur && *f->cur) {
         char *line = f->cur;
@@ -70,13 +70,13 @@ static int fx_next(fx_file *f)
     return 0;
 }
 
-static int fx_is(const fx_file *f, const char *tag)
+__attribute__((unused)) static int fx_is(const fx_file *f, const char *tag)
 {
     return strcmp(f->tag, tag) == 0;
 }
 
 /* Parses up to cap numbers of s into out; returns how many. */
-static size_t fx_nums(const char *s, double *out, size_t cap)
+__attribute__((unused)) static size_t fx_nums(const char *s, double *out, size_t cap)
 {
     size_t n = 0;
     while (*s && n < cap) {
@@ -97,7 +97,7 @@ static size_t fx_nums(const char *s, double *out, size_t cap)
 }
 
 /* Growable parse: returns a malloc'd array and its length. */
-static double *fx_nums_alloc(const char *s, size_t *n)
+__attribute__((unused)) static double *fx_nums_alloc(const char *s, size_t *n)
 {
     size_t cap = 16;
     for (const char *p = s; *p; p++)
@@ -113,7 +113,7 @@ static double *fx_nums_alloc(const char *s, size_t *n)
 
 /* Compare arrays: one TAP line for the whole array, the first mismatch shown.
  * NaN in want needs NaN in got. */
-static int fx_check_array(const double *got, const double *want, size_t n, double tol, const char *what)
+__attribute__((unused)) static int fx_check_array(const double *got, const double *want, size_t n, double tol, const char *what)
 {
     size_t bad = n;
     for (size_t i = 0; i < n; i++) {
