@@ -59,7 +59,7 @@ typedef struct {
     const char *xlabel;    /* NULL = the kind's default axis label; "" = none */
     const char *ylabel;
     int logy;              /* loss: logarithmic y axis (non-positive values become gaps) */
-    int full;              /* series: never thin out long series (see od_plot_series) */
+    int full;              /* never thin out large data (see od_plot_series, _scatter, _roc) */
 } od_plot_opts;
 
 /* Defaults: dumb terminal, default size, no colour, default titles. */
@@ -101,7 +101,10 @@ typedef struct {
 } od_plot_curve;
 
 /* ROC: curves with legend "NAME (AUC=0.912)", the chance diagonal and each
- * curve's operating point. */
+ * curve's operating point.  (ROC, PR and metrics curves with more than
+ * 4 x (width + height) points are thinned unless opts->full: a point is kept
+ * when it moved half a pixel from the last kept one, plus the corner before
+ * it, so the drawn path stays within a pixel of the full one.) */
 int od_plot_roc(od_ctx *ctx, od_out *out, const od_plot_opts *opts,
                 const od_plot_curve *curves, size_t ncurves);
 
@@ -186,6 +189,12 @@ typedef struct {
     const char *cname;           /* colour-bar label for BY_SCORE; NULL = "score" */
 } od_plot_scatter_data;
 
+/* Scatter plot; BY_SCORE points are drawn in ascending score order (the
+ * highest on top).  More than 20000 points are thinned unless opts->full:
+ * one point per cell of 3x3 pixels (1 character on dumb) and colour class
+ * (label set, cluster id; for BY_SCORE the highest-scoring point of the
+ * cell), which draws the same picture in a fraction of the time (gnuplot
+ * needs ~20 s for a million points). */
 int od_plot_scatter(od_ctx *ctx, od_out *out, const od_plot_opts *opts, const od_plot_scatter_data *d);
 
 typedef struct {

@@ -29,6 +29,15 @@ int od_plotw_begin(od_ctx *ctx, od_plotw *w, const od_plot_opts *opts, const cha
 /* The plot width in pixels (characters for dumb, points for pdf), with the
  * terminal's default for 0. */
 int od_plotw_width(const od_plot_opts *opts);
+int od_plotw_height(const od_plot_opts *opts);
+
+/* Thin a polyline (x, ys[0..k)) of n rows drawn over [xlo,xhi] x [ylo,yhi]
+ * at wd x ht pixels: keeps a row when x or any y moved half a pixel from the
+ * last kept row, plus the row just before it (the corner), the last row, and
+ * one non-finite row per gap.  Indices into keep[] (room for n); returns
+ * their count.  The drawn path stays within about a pixel of the full one. */
+size_t od_plotw_thin_lines(const double *x, const double *const *ys, size_t k, size_t n, double xlo, double xhi,
+                           double ylo, double yhi, double wd, double ht, size_t *keep);
 /* Close the output file for file terminals; OD_ENOMEM if the sink failed. */
 int od_plotw_end(od_ctx *ctx, od_plotw *w, const od_plot_opts *opts);
 

@@ -144,6 +144,43 @@ int od_plotw_width(const od_plot_opts *o)
     return o->term == OD_PLOT_TERM_DUMB ? 80 : o->term == OD_PLOT_TERM_PDF ? 504 : 800;
 }
 
+int od_plotw_height(const od_plot_opts *o)
+{
+    if (o->height > 0) return o->height;
+    return o->term == OD_PLOT_TERM_DUMB ? 25 : o->term == OD_PLOT_TERM_PDF ? 360 : 600;
+}
+
+size_t od_plotw_thin_lines(const double *x, const double *const *ys, size_t k, size_t n, double xlo, double xhi,
+                           double ylo, double yhi, double wd, double ht, size_t *keep)
+{
+    double sx = xhi > xlo ? wd / (xhi - xlo) : 1, sy = yhi > ylo ? ht / (yhi - ylo) : 1;
+    size_t m = 0, last = (size_t)-1, pending = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        int fin = isfinite(x[i]);
+        for (size_t c = 0; c < k && fin; c++) fin = isfinite(ys[c][i]);
+        if (!fin) {
+            /* a gap: close the run before it, keep one NaN row */
+            if (pending != (size_t)-1) keep[m++] = pending;
+            pending = (size_t)-1;
+            if (last != (size_t)-1 || m == 0) keep[m++] = i;
+            last = (size_t)-1;
+            continue;
+        }
+        int moved = last == (size_t)-1 || fabs(x[i] - x[last]) * sx >= 0.5;
+        for (size_t c = 0; c < k && !moved; c++) moved = fabs(ys[c][i] - ys[c][last]) * sy >= 0.5;
+        if (moved) {
+            if (pending != (size_t)-1) keep[m++] = pending;   /* the corner before the move */
+            keep[m++] = i;
+            last = i;
+            pending = (size_t)-1;
+        } else {
+            pending = i;
+        }
+    }
+    if (pending != (size_t)-1) keep[m++] = pending;
+    return m;
+}
+
 static int is_file_term(od_plot_term t)
 {
     return t == OD_PLOT_TERM_PNG || t == OD_PLOT_TERM_SVG || t == OD_PLOT_TERM_PDF;
@@ -268,9 +305,23 @@ static int plot_curves(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od
     if (rc) return rc;
     od_plotw_printf(&w, "set xrange [0:1]\nset yrange [0:%s]\n", pr ? "1.05" : "1");
     od_plotw_printf(&w, "set key %s\n", pr ? "bottom left" : "bottom right");
+    /* curves with more points than the picture can show are thinned to
+     * points half a pixel apart (plus the corners between them) */
+    double wd = od_plotw_width(o), ht = od_plotw_height(o);
+    size_t *keep = NULL, nmax = 0;
+    for (size_t k = 0; k < nc; k++)
+        if (c[k].n > nmax) nmax = c[k].n;
+    if (!o->full && nmax > 4 * (size_t)(wd + ht) && !(keep = od_mallocn(ctx, nmax, sizeof *keep))) return OD_ENOMEM;
     for (size_t k = 0; k < nc; k++) {
+        const double *ys[1] = { c[k].y };
+        size_t m = c[k].n;
+        if (keep && c[k].n > 4 * (size_t)(wd + ht)) {
+            m = od_plotw_thin_lines(c[k].x, ys, 1, c[k].n, 0, 1, 0, 1, wd, ht, keep);
+            od_plotw_printf(&w, "# curve %zu: %zu points thinned to %zu\n", k + 1, c[k].n, m);
+        }
         od_plotw_printf(&w, "$curve%zu << EOD\n", k + 1);
-        for (size_t i = 0; i < c[k].n; i++) {
+        for (size_t j = 0; j < m && !w.err; j++) {
+            size_t i = m < c[k].n ? keep[j] : j;
             od_plotw_num(&w, c[k].x[i]);
             od_plotw_printf(&w, " ");
             od_plotw_num(&w, c[k].y[i]);
@@ -312,6 +363,7 @@ static int plot_curves(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od
         first = 0;
     }
     od_plotw_printf(&w, "\n");
+    free(keep);
     return od_plotw_end(ctx, &w, o);
 }
 
@@ -566,6 +618,81 @@ int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plo
 
 /* ------------------------------------------------------------------ scatter */
 
+/* Scatter plots above this many points are thinned (unless opts->full). */
+#define OD_PLOTW_SCATTER_FULL 20000
+
+typedef struct {
+    int cx, cy;
+    long cls;
+    size_t idx;   /* (size_t)-1 = empty slot */
+} scell;
+
+/* Keep one point per (pixel cell, colour class): the first one, or for
+ * BY_SCORE the highest-scoring one; the others get set[i] = -1. */
+static int thin_scatter(od_ctx *ctx, const od_plot_scatter_data *d, signed char *set, double xlo, double xhi,
+                        double ylo, double yhi, int wd, int ht, size_t *drawn)
+{
+    size_t n = d->n, cap = 1024, used = 0;
+    scell *tab = od_mallocn(ctx, cap, sizeof *tab);
+    if (!tab) return OD_ENOMEM;
+    for (size_t k = 0; k < cap; k++) tab[k].idx = (size_t)-1;
+    double sx = xhi > xlo ? wd / (xhi - xlo) : 0, sy = yhi > ylo ? ht / (yhi - ylo) : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (set[i] < 0) continue;
+        if (2 * (used + 1) > cap) {
+            size_t nc = 2 * cap;
+            scell *nt = od_mallocn(ctx, nc, sizeof *nt);
+            if (!nt) {
+                free(tab);
+                return OD_ENOMEM;
+            }
+            for (size_t k = 0; k < nc; k++) nt[k].idx = (size_t)-1;
+            for (size_t k = 0; k < cap; k++) {
+                if (tab[k].idx == (size_t)-1) continue;
+                uint64_t h = od_hash64(((uint64_t)(uint32_t)tab[k].cx << 32 | (uint32_t)tab[k].cy) ^
+                                       od_hash64((uint64_t)tab[k].cls));
+                size_t p = (size_t)h & (nc - 1);
+                while (nt[p].idx != (size_t)-1) p = (p + 1) & (nc - 1);
+                nt[p] = tab[k];
+            }
+            free(tab);
+            tab = nt;
+            cap = nc;
+        }
+        int cx = (int)floor((d->x[i] - xlo) * sx), cy = (int)floor((d->y[i] - ylo) * sy);
+        long cls = set[i];
+        if (d->by == OD_PLOT_BY_CLUSTER && set[i] == 0) cls = 3 + (long)d->cluster[i];
+        uint64_t h = od_hash64(((uint64_t)(uint32_t)cx << 32 | (uint32_t)cy) ^ od_hash64((uint64_t)cls));
+        size_t p = (size_t)h & (cap - 1);
+        while (tab[p].idx != (size_t)-1 && !(tab[p].cx == cx && tab[p].cy == cy && tab[p].cls == cls))
+            p = (p + 1) & (cap - 1);
+        if (tab[p].idx == (size_t)-1) {
+            tab[p] = (scell){ cx, cy, cls, i };
+            used++;
+        } else if (d->by == OD_PLOT_BY_SCORE && set[i] == 0 && d->score[i] > d->score[tab[p].idx]) {
+            set[tab[p].idx] = -1;
+            tab[p].idx = i;
+        } else {
+            set[i] = -1;
+        }
+    }
+    free(tab);
+    *drawn = used;
+    return 0;
+}
+
+/* qsort by score ascending, ties by row (the scores are a file-scope key:
+ * set and cleared around the one qsort call in od_plot_scatter). */
+static _Thread_local const double *score_keys;
+static int cmp_by_score(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double x = score_keys[i], y = score_keys[j];
+    if (x < y) return -1;
+    if (x > y) return 1;
+    return i < j ? -1 : i > j;
+}
+
 static void xy_row(od_plotw *w, double x, double y)
 {
     od_plotw_num(w, x);
@@ -604,46 +731,82 @@ int od_plot_scatter(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_pl
     if (rc) return rc;
     od_plotw_printf(&w, "set key below\n");
 
-    /* sets: 0 = main / normal / clustered / scored, 1 = anomalous, 2 = grey */
-    size_t cnt[3] = { 0, 0, 0 };
+    /* sets: 0 = main / normal / clustered / scored, 1 = anomalous, 2 = grey;
+     * -1 = not drawn */
+    signed char *set = od_mallocn(ctx, n, 1);
+    size_t *order = od_mallocn(ctx, n, sizeof *order);
+    if (!set || !order) {
+        free(set);
+        free(order);
+        return OD_ENOMEM;
+    }
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        set[i] = -1;
+        if (!isfinite(d->x[i]) || !isfinite(d->y[i])) continue;
+        if (d->by == OD_PLOT_BY_LABEL) set[i] = d->label[i] == 0 ? 0 : d->label[i] == 1 ? 1 : 2;
+        else if (d->by == OD_PLOT_BY_CLUSTER) set[i] = d->cluster[i] < 0 ? 2 : 0;
+        else if (d->by == OD_PLOT_BY_SCORE) set[i] = isfinite(d->score[i]) ? 0 : 2;
+        else set[i] = 0;
+        if (d->x[i] < xlo) xlo = d->x[i];
+        if (d->x[i] > xhi) xhi = d->x[i];
+        if (d->y[i] < ylo) ylo = d->y[i];
+        if (d->y[i] > yhi) yhi = d->y[i];
+    }
+    size_t drawn = n;
+    if (!o->full && n > OD_PLOTW_SCATTER_FULL) {
+        /* cells of 3 pixels (a point is drawn about 5 pixels wide), 1 character on dumb */
+        int cell = o->term == OD_PLOT_TERM_DUMB ? 1 : 3;
+        if ((rc = thin_scatter(ctx, d, set, xlo, xhi, ylo, yhi, od_plotw_width(o) / cell, od_plotw_height(o) / cell,
+                               &drawn))) {
+            free(set);
+            free(order);
+            return rc;
+        }
+        od_plotw_printf(&w, "# %zu points thinned to %zu: one per %s and colour%s\n", n, drawn,
+                        o->term == OD_PLOT_TERM_DUMB ? "character" : "3x3 pixels",
+                        d->by == OD_PLOT_BY_SCORE ? " (the highest score)" : "");
+    }
+    size_t cnt[3] = { 0, 0, 0 }, no = 0;
     long cmin = 0, cmax = -1;
     double smin = INFINITY, smax = -INFINITY;
     for (size_t i = 0; i < n; i++) {
-        if (!isfinite(d->x[i]) || !isfinite(d->y[i])) continue;
-        int set = 0;
-        if (d->by == OD_PLOT_BY_LABEL) set = d->label[i] == 0 ? 0 : d->label[i] == 1 ? 1 : 2;
-        else if (d->by == OD_PLOT_BY_CLUSTER) {
-            if (d->cluster[i] < 0) set = 2;
-            else {
-                if (cmax < cmin) cmin = cmax = d->cluster[i];
-                if (d->cluster[i] < cmin) cmin = d->cluster[i];
-                if (d->cluster[i] > cmax) cmax = d->cluster[i];
-            }
+        if (set[i] < 0) continue;
+        cnt[set[i]]++;
+        if (set[i] != 0) continue;
+        order[no++] = i;
+        if (d->by == OD_PLOT_BY_CLUSTER) {
+            if (cmax < cmin) cmin = cmax = d->cluster[i];
+            if (d->cluster[i] < cmin) cmin = d->cluster[i];
+            if (d->cluster[i] > cmax) cmax = d->cluster[i];
         } else if (d->by == OD_PLOT_BY_SCORE) {
-            if (!isfinite(d->score[i])) set = 2;
-            else {
-                if (d->score[i] < smin) smin = d->score[i];
-                if (d->score[i] > smax) smax = d->score[i];
-            }
+            if (d->score[i] < smin) smin = d->score[i];
+            if (d->score[i] > smax) smax = d->score[i];
         }
-        cnt[set]++;
     }
-    if (cnt[0] + cnt[1] + cnt[2] == 0) return od_error(ctx, OD_EDATA, "plot scatter: no row has a finite x and y");
+    if (cnt[0] + cnt[1] + cnt[2] == 0) {
+        free(set);
+        free(order);
+        return od_error(ctx, OD_EDATA, "plot scatter: no row has a finite x and y");
+    }
+    /* by score: the highest scores drawn last, on top */
+    if (d->by == OD_PLOT_BY_SCORE) {
+        score_keys = d->score;
+        qsort(order, no, sizeof *order, cmp_by_score);
+        score_keys = NULL;
+    }
 
     static const char *const block[3] = { "$points", "$anomalous", "$grey" };
-    for (int set = 0; set < 3; set++) {
-        if (!cnt[set]) continue;
-        od_plotw_printf(&w, "%s << EOD\n", block[set]);
-        for (size_t i = 0; i < n && !w.err; i++) {
-            if (!isfinite(d->x[i]) || !isfinite(d->y[i])) continue;
-            int s = 0;
-            if (d->by == OD_PLOT_BY_LABEL) s = d->label[i] == 0 ? 0 : d->label[i] == 1 ? 1 : 2;
-            else if (d->by == OD_PLOT_BY_CLUSTER) s = d->cluster[i] < 0 ? 2 : 0;
-            else if (d->by == OD_PLOT_BY_SCORE) s = isfinite(d->score[i]) ? 0 : 2;
-            if (s != set) continue;
+    for (int st = 0; st < 3; st++) {
+        if (!cnt[st]) continue;
+        od_plotw_printf(&w, "%s << EOD\n", block[st]);
+        size_t lim = st == 0 ? no : n;
+        for (size_t j = 0; j < lim && !w.err; j++) {
+            size_t i = st == 0 ? order[j] : j;
+            if (set[i] != st) continue;
             xy_row(&w, d->x[i], d->y[i]);
-            if (set == 0 && d->by == OD_PLOT_BY_CLUSTER) od_plotw_printf(&w, " %d", d->cluster[i]);
-            if (set == 0 && d->by == OD_PLOT_BY_SCORE) {
+            if (st == 0 && d->by == OD_PLOT_BY_CLUSTER) od_plotw_printf(&w, " %d", d->cluster[i]);
+            if (st == 0 && d->by == OD_PLOT_BY_SCORE) {
                 od_plotw_printf(&w, " ");
                 od_plotw_num(&w, d->score[i]);
             }
@@ -651,6 +814,8 @@ int od_plot_scatter(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_pl
         }
         od_plotw_printf(&w, "EOD\n");
     }
+    free(set);
+    free(order);
 
     const char *sep = "";
     switch (d->by) {
@@ -789,20 +954,47 @@ int od_plot_metrics(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_pl
         od_plotw_printf(&w, " at first %.10g, graph 0.97 %s offset character %d,0 noenhanced\n", cur,
                         right ? "right" : "left", right ? -1 : 1);
     }
-    od_plotw_printf(&w, "$metrics << EOD\n");
-    for (size_t k = 0; k < m && !w.err; k++) {
+    /* sorted columns; thinned to half-pixel steps when there are more rows
+     * than the picture can show */
+    double wd = od_plotw_width(o), ht = od_plotw_height(o);
+    size_t nk = m, *keep = NULL;
+    double *cols = od_mallocn(ctx, m, 4 * sizeof *cols);
+    if (!cols) {
+        free(ti);
+        return OD_ENOMEM;
+    }
+    double *tx = cols, *pp = cols + m, *rr = cols + 2 * m, *ff = cols + 3 * m;
+    for (size_t k = 0; k < m; k++) {
         size_t i = ti[k].i;
-        double f = d->f1 ? d->f1[i] : f1_of(d->precision[i], d->recall[i]);
-        od_plotw_num(&w, d->threshold[i]);
-        od_plotw_printf(&w, " ");
-        od_plotw_num(&w, d->precision[i]);
-        od_plotw_printf(&w, " ");
-        od_plotw_num(&w, d->recall[i]);
-        od_plotw_printf(&w, " ");
-        od_plotw_num(&w, f);
-        od_plotw_printf(&w, "\n");
+        tx[k] = d->threshold[i];
+        pp[k] = d->precision[i];
+        rr[k] = d->recall[i];
+        ff[k] = d->f1 ? d->f1[i] : f1_of(d->precision[i], d->recall[i]);
     }
     free(ti);
+    if (!o->full && m > 4 * (size_t)(wd + ht)) {
+        if (!(keep = od_mallocn(ctx, m, sizeof *keep))) {
+            free(cols);
+            return OD_ENOMEM;
+        }
+        const double *ys[3] = { pp, rr, ff };
+        nk = od_plotw_thin_lines(tx, ys, 3, m, tx[0], tx[m - 1], 0, 1.05, wd, ht, keep);
+        od_plotw_printf(&w, "# %zu thresholds thinned to %zu\n", m, nk);
+    }
+    od_plotw_printf(&w, "$metrics << EOD\n");
+    for (size_t j = 0; j < nk && !w.err; j++) {
+        size_t k = keep ? keep[j] : j;
+        od_plotw_num(&w, tx[k]);
+        od_plotw_printf(&w, " ");
+        od_plotw_num(&w, pp[k]);
+        od_plotw_printf(&w, " ");
+        od_plotw_num(&w, rr[k]);
+        od_plotw_printf(&w, " ");
+        od_plotw_num(&w, ff[k]);
+        od_plotw_printf(&w, "\n");
+    }
+    free(keep);
+    free(cols);
     od_plotw_printf(&w, "EOD\n");
     od_plotw_printf(&w, "plot $metrics using 1:2 with lines lw 2 lc rgb %s title 'precision', \\\n"
                     "     $metrics using 1:3 with lines lw 2 lc rgb %s title 'recall', \\\n"

@@ -521,10 +521,96 @@ static void test_thinning(od_ctx *ctx)
     od_test_int(od_plot_series(ctx, o, &op, &d), 0, "full-resolution series generated");
     od_test_int((long long)count_block_rows(od_out_str(o), "$series << EOD"), (long long)n, "full keeps every row");
     od_test_true(strstr(od_out_str(o), "set object 3 rect") != NULL, "full: three runs");
+
+    /* a 100000-point ROC staircase: thinned, same area within a pixel */
+    size_t m = 100000;
+    double *fx = malloc(m * sizeof *fx), *fy = malloc(m * sizeof *fy);
+    uint64_t st = 12345;
+    size_t pos = 0, neg = 0;
+    for (size_t i = 0; i < m; i++) {
+        st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+        /* a positive with probability falling along the ranking */
+        int positive = (double)(st >> 11) / 9007199254740992.0 < 0.5 * exp(-3.0 * i / m);
+        pos += positive;
+        neg += !positive;
+        fx[i] = (double)neg;
+        fy[i] = (double)pos;
+    }
+    for (size_t i = 0; i < m; i++) {
+        fx[i] /= (double)neg;
+        fy[i] /= (double)pos;
+    }
+    od_plot_curve c = { "big", fx, fy, m, NAN, NAN, NAN };
+    od_plot_opts_init(&op);
+    op.term = OD_PLOT_TERM_PNG;
+    op.output = "roc.png";
+    op.width = 400;
+    op.height = 300;
+    od_out_reset(o);
+    od_test_int(od_plot_roc(ctx, o, &op, &c, 1), 0, "ROC of 100000 points generated");
+    s = od_out_str(o);
+    size_t rows = count_block_rows(s, "$curve1 << EOD");
+    od_test_true(rows > 100 && rows <= 4 * (400 + 300), "ROC thinned to %zu rows (<= 4 (w + h))", rows);
+    double full_area = 0, thin_area = 0, px = 0, py = 0;
+    for (size_t i = 1; i < m; i++) full_area += (fx[i] - fx[i - 1]) * 0.5 * (fy[i] + fy[i - 1]);
+    const char *q = strchr(strstr(s, "$curve1 << EOD"), '\n') + 1;
+    int first = 1;
+    while (strncmp(q, "EOD", 3) != 0) {
+        double cx, cy;
+        sscanf(q, "%lf %lf", &cx, &cy);
+        if (!first) thin_area += (cx - px) * 0.5 * (cy + py);
+        px = cx;
+        py = cy;
+        first = 0;
+        q = strchr(q, '\n') + 1;
+    }
+    od_test_abs(thin_area, full_area, 1.0 / 300, "thinned ROC keeps the area within a pixel (%.6f vs %.6f)",
+                thin_area, full_area);
+    od_test_true(px == fx[m - 1] && py == fy[m - 1], "the last point is kept");
+    od_out_reset(o);
+    op.full = 1;
+    od_plot_roc(ctx, o, &op, &c, 1);
+    od_test_int((long long)count_block_rows(od_out_str(o), "$curve1 << EOD"), (long long)m, "full: every ROC point");
+
+    /* 100000 metric rows */
+    od_plot_metrics_data md = { m, fx, fy, fx, NULL, 0.5 };
+    op.full = 0;
+    od_out_reset(o);
+    od_test_int(od_plot_metrics(ctx, o, &op, &md), 0, "metrics of 100000 thresholds generated");
+    rows = count_block_rows(od_out_str(o), "$metrics << EOD");
+    od_test_true(rows > 50 && rows <= 4 * (400 + 300), "metrics thinned to %zu rows", rows);
+
+    /* 50000 scatter points coloured by score: one per pixel, the highest kept, drawn last */
+    size_t ns = 50000;
+    double *sx = malloc(ns * sizeof *sx), *sy = malloc(ns * sizeof *sy), *ss = malloc(ns * sizeof *ss);
+    for (size_t i = 0; i < ns; i++) {
+        st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+        sx[i] = (double)(st >> 11) / 9007199254740992.0;
+        st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+        sy[i] = (double)(st >> 11) / 9007199254740992.0;
+        ss[i] = sx[i] * sy[i];
+    }
+    ss[31337] = 7.5;
+    od_plot_scatter_data sd = { ns, sx, sy, "a", "b", OD_PLOT_BY_SCORE, NULL, NULL, ss, NULL };
+    op.width = 100;
+    op.height = 80;
+    od_out_reset(o);
+    od_test_int(od_plot_scatter(ctx, o, &op, &sd), 0, "scatter of 50000 points generated");
+    s = od_out_str(o);
+    rows = count_block_rows(s, "$points << EOD");
+    od_test_true(rows <= 34 * 27 && rows > 500, "scatter thinned to %zu points (one per 3x3 pixels)", rows);
+    const char *blk = strstr(s, "$points << EOD");
+    const char *eod = blk ? strstr(blk, "\nEOD\n") : NULL;
+    od_test_true(eod && eod - 5 > blk && strncmp(eod - 4, " 7.5", 4) == 0, "the highest score is kept and drawn last");
     od_out_free(o);
     free(a);
     free(sc);
     free(l);
+    free(fx);
+    free(fy);
+    free(sx);
+    free(sy);
+    free(ss);
 }
 
 /* ------------------------------------------------------------------ goldens */
