@@ -67,14 +67,25 @@ static size_t fit_col(od_scale_method m, const double *x, size_t n, const unsign
         return cnt;
     }
     double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        if ((!mask || mask[i]) && !isnan(x[i])) {
+    if (!mask) {
+        for (size_t i = 0; i < n; i++) {
             double v = x[i];
+            if (v != v) continue;
             sum += v;
             cnt++;
-            if (v < mn) mn = v;
-            if (v > mx) mx = v;
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
         }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            double v = x[i];
+            if (!mask[i] || v != v) continue;
+            sum += v;
+            cnt++;
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+        }
+    }
     if (!cnt) return 0;
     if (m == OD_SCALE_MINMAX) {
         *center = mn;
@@ -83,12 +94,12 @@ static size_t fit_col(od_scale_method m, const double *x, size_t n, const unsign
         return cnt;
     }
     double mean = sum / (double)cnt, ss = 0, corr = 0;
-    for (size_t i = 0; i < n; i++)
-        if ((!mask || mask[i]) && !isnan(x[i])) {
-            double t = x[i] - mean;
-            ss += t * t;
-            corr += t;
-        }
+    for (size_t i = 0; i < n; i++) {
+        double t = x[i] - mean;
+        if (t != t || (mask && !mask[i])) continue;
+        ss += t * t;
+        corr += t;
+    }
     double var = (ss - corr * corr / (double)cnt) / (double)cnt;
     if (var < 0) var = 0;
     *center = mean;
@@ -100,9 +111,16 @@ static size_t fit_col(od_scale_method m, const double *x, size_t n, const unsign
     return cnt;
 }
 
-static void apply_col(const double *x, double *y, size_t n, double c, double s)
+/* y = (x - c) / s; returns the number of NaN in x (they stay NaN). */
+static size_t apply_col(const double *x, double *y, size_t n, double c, double s)
 {
-    for (size_t i = 0; i < n; i++) y[i] = (x[i] - c) / s;
+    size_t nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = (x[i] - c) / s;
+        nan += v != v;
+        y[i] = v;
+    }
+    return nan;
 }
 
 static void report_scaler(od_out *r, const od_scaler *s, size_t nrow, int masked, const size_t *nan_cnt)
@@ -167,10 +185,7 @@ int od_prep_scale(od_ctx *ctx, const od_frame *in, od_scale_method method,
         const double *x = in->cols[idx[j]].num;
         cnt[j] = fit_col(method, x, n, fit_mask, buf ? buf + (size_t)tid * nfit : NULL,
                          &s->center[j], &s->scale[j], &constant[j]);
-        if (cnt[j]) {
-            apply_col(x, repl[idx[j]], n, s->center[j], s->scale[j]);
-            nans[j] = od_prep_count_nan(x, n);
-        }
+        if (cnt[j]) nans[j] = apply_col(x, repl[idx[j]], n, s->center[j], s->scale[j]);
     }
     for (size_t j = 0; j < d; j++)
         if (!cnt[j]) {
