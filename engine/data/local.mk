@@ -15,3 +15,8 @@ tests_unit_test_arff_LDADD = $(ENGINE_LIBS)
 EXTRA_PROGRAMS += bench/bench_csv
 bench_bench_csv_SOURCES = bench/bench_csv.c
 bench_bench_csv_LDADD = $(ENGINE_LIBS)
+
+# the synthetic sample datasets: make sample-data/gen && sample-data/gen sample-data
+noinst_PROGRAMS += sample-data/gen
+sample_data_gen_SOURCES = sample-data/gen.c
+sample_data_gen_LDADD = $(ENGINE_LIBS)
