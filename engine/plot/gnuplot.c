@@ -451,25 +451,27 @@ static int probe(od_ctx *ctx, od_gnuplot *gp)
 {
     od_out *o = od_out_buffer();
     if (!o) return od_error(ctx, OD_ENOMEM, "gnuplot: out of memory");
+    /* tagged lines, so whatever a ~/.gnuplot prints cannot be mistaken */
     int rc = run(ctx, gp,
-                 "set print '-'\nprint sprintf('%.1f', GPVAL_VERSION).'.'.GPVAL_PATCHLEVEL\nprint GPVAL_TERMINALS\nset print\n",
+                 "set print '-'\nprint '<<version>>'.sprintf('%.1f', GPVAL_VERSION).'.'.GPVAL_PATCHLEVEL\n"
+                 "print '<<terminals>>'.GPVAL_TERMINALS\nset print\n",
                  o, 10, 0);
     if (rc) {
         od_out_free(o);
         return rc;
     }
     const char *s = od_out_str(o);
+    const char *v = strstr(s, "<<version>>"), *t = strstr(s, "<<terminals>>");
     int major = 0, minor = 0;
-    const char *nl = strchr(s, '\n');
-    if (!nl || sscanf(s, "%d.%d", &major, &minor) != 2) {
+    if (!v || !t || sscanf(v + 11, "%d.%d", &major, &minor) != 2) {
         od_out_free(o);
         return od_error(ctx, OD_EFORMAT, "gnuplot: could not read its version (is %s gnuplot?)", gp->exe);
     }
-    snprintf(gp->version_str, sizeof gp->version_str, "%.*s", (int)(nl - s), s);
+    v += 11;
+    snprintf(gp->version_str, sizeof gp->version_str, "%.*s", (int)strcspn(v, "\n"), v);
     gp->version = major * 100 + minor;
-    const char *t = nl + 1;
-    const char *te = strchr(t, '\n');
-    size_t tlen = te ? (size_t)(te - t) : strlen(t);
+    t += 13;
+    size_t tlen = strcspn(t, "\n");
     free(gp->terminals);
     gp->terminals = malloc(tlen + 3);
     if (!gp->terminals) {

@@ -15,10 +15,11 @@
  *     with `gnuplot FILE`.
  *
  *  2. The gnuplot process (od_gnuplot): one long-lived `gnuplot` child
- *     talking through pipes; scripts go in on its stdin, the dumb terminal's
- *     text comes back from its stdout, errors from its stderr.  A script
- *     that gnuplot rejects gives its error message; a gnuplot that dies or
- *     hangs is restarted on the next call.
+ *     talking through pipes; a script goes in as `load` of a temporary file
+ *     on its stdin, the dumb terminal's text comes back from its stdout,
+ *     errors from its stderr.  A script that gnuplot rejects gives its
+ *     error message; a gnuplot that dies or hangs is restarted on the next
+ *     call.
  *
  * No gnuplot on the machine: script generation works as always and
  * od_gnuplot_open() returns OD_ENOTFOUND with an installation hint.
@@ -87,9 +88,8 @@ int od_plot_quote(od_out *out, const char *s);
  *
  * Every od_plot_<kind>() writes one complete script to `out` and returns 0 or
  * a negative OD_E* code with a message in ctx (OD_EINVAL for bad options or
- * arrays, OD_ENOMEM).  Nothing is written to `out` on error... except what
- * was written before the error was found: callers that keep the text should
- * use a buffer sink and reset it on error. */
+ * arrays, OD_EDATA for data with nothing to draw, OD_ENOMEM).  On error `out`
+ * may hold part of a script: use a buffer sink and reset it. */
 
 /* One ROC or precision-recall curve. */
 typedef struct {

@@ -914,6 +914,9 @@ int main(void)
     int rc = od_gnuplot_open(ctx, NULL, &gp);
     if (rc == OD_ENOTFOUND) {
         od_test_skip("gnuplot is not installed: rendering, injection and process tests skipped");
+    } else if (rc == OD_EFORMAT) {
+        printf("# %s\n", od_ctx_errmsg(ctx));
+        od_test_skip("gnuplot is older than 5.2: rendering, injection and process tests skipped");
     } else if (od_test_int(rc, 0, "gnuplot opens (%s)", rc ? od_ctx_errmsg(ctx) : od_gnuplot_version_str(gp))) {
         od_test_true(od_gnuplot_version(gp) >= 502, "version %d >= 5.2", od_gnuplot_version(gp));
         od_test_true(od_gnuplot_has_terminal(gp, "dumb") && od_gnuplot_has_terminal(gp, "svg"),
