@@ -45,22 +45,11 @@ int session_run_file(od_session *s, const char *path, int from_source)
     size_t cap = 0;
     ssize_t len;
     int rc = 0, failed = 0;
-    char *acc = NULL;  /* a line continued inside an open quote */
     while (!s->quit && (len = getline(&line, &cap, fp)) >= 0) {
         s->src_lineno++;
         if (len > 0 && line[len - 1] == '\n') line[--len] = 0;
         if (len > 0 && line[len - 1] == '\r') line[--len] = 0;
-        if (acc) {
-            size_t l = strlen(acc) + strlen(line) + 2;
-            char *j = malloc(l);
-            snprintf(j, l, "%s\n%s", acc, line);
-            free(acc);
-            acc = j;
-        } else if (cmd_line_incomplete(line)) {
-            acc = strdup(line);
-        }
-        const char *cur = acc ? acc : line;
-        if (acc && cmd_line_incomplete(acc)) continue;
+        const char *cur = line;
         od_ctx_clear_cancel(s->ctx);
         int r = od_exec_line(s, cur);
         if (r == 0 && !from_source && s->depth == 1) {
@@ -68,19 +57,11 @@ int session_run_file(od_session *s, const char *path, int from_source)
             while (*p == ' ' || *p == '\t') p++;
             if (*p && *p != '#') session_record(s, cur);
         }
-        free(acc);
-        acc = NULL;
         if (r) {
             failed = 1;
             rc = r;
             if (!s->keep_going) break;
         }
-    }
-    if (acc) {
-        fprintf(s->errfp, "%s:%ld: error: unterminated string at end of file\n", s->src_name, s->src_lineno);
-        free(acc);
-        rc = OD_EINVAL;
-        failed = 1;
     }
     free(line);
     if (fp != stdin) fclose(fp);

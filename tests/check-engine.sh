@@ -7,6 +7,6 @@ hits=$(grep -rnE '#[[:space:]]*include[[:space:]]*[<"](readline/|curses|ncurses|
 check "engine/ includes no terminal headers" "$hits"
 hits=$(grep -rnE '(^|[^_[:alnum:]])(printf|puts|putchar|perror|exit|abort|getchar)[[:space:]]*\(|fprintf[[:space:]]*\([[:space:]]*std(out|err)' "$top/engine" --include='*.c' | grep -v '^[^:]*:[0-9]*:[[:space:]]*//' | grep -v '^[^:]*:[0-9]*:[[:space:]]*\*')
 check "engine/ never prints or exits" "$hits"
-hits=$(grep -rnE '(stdin|scanf[[:space:]]*\()' "$top/engine" --include='*.c' | grep -v 'sscanf')
+hits=$(grep -rnwE '(stdin|getline|readline)' "$top/engine" --include='*.c' | grep -v 'sscanf')
 check "engine/ never reads the terminal" "$hits"
 echo "1..$n"

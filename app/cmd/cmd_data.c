@@ -313,7 +313,7 @@ static const cmd_optspec load_opts[] = {
     { "time", NULL, COMPL_NONE, "time column (default: the first timestamp column)" },
     { "ignore", NULL, COMPL_NONE, "columns to keep but not use, e.g. ignore=label_point,id" },
     { "columns", NULL, COMPL_NONE, "load only these columns (plus label and time)" },
-    { "sep", ",|;|tab||", COMPL_NONE, "field separator (default: detected)" },
+    { "sep", NULL, COMPL_NONE, "field separator: , ; | or tab (default: detected)" },
     { "header", "yes|no|auto", COMPL_NONE, "first line is a header (default: detected)" },
     { "missing", NULL, COMPL_NONE, "tokens meaning missing (default: empty,NA,NaN,nan,null,NULL,?)" },
     { NULL, NULL, COMPL_NONE, NULL }

@@ -86,7 +86,7 @@ int cmd_opt_double(od_session *s, const cmd_line *c, const char *key, double *v)
     errno = 0;
     double x = strtod(o->val, &end);
     if (end == o->val || *end || errno == ERANGE || !isfinite(x))
-        return cmd_error_at(s, o->vcol, "option %s=%s: expected a number", key, o->val);
+        return cmd_error_at(s, o->vcol, "%s: option %s=%s: expected a number", c->words[0].text, key, o->val);
     *v = x;
     return 1;
 }
@@ -99,7 +99,7 @@ int cmd_opt_long(od_session *s, const cmd_line *c, const char *key, long *v)
     errno = 0;
     long x = strtol(o->val, &end, 10);
     if (end == o->val || *end || errno == ERANGE)
-        return cmd_error_at(s, o->vcol, "option %s=%s: expected an integer", key, o->val);
+        return cmd_error_at(s, o->vcol, "%s: option %s=%s: expected an integer", c->words[0].text, key, o->val);
     *v = x;
     return 1;
 }
@@ -111,7 +111,7 @@ int cmd_opt_bool(od_session *s, const cmd_line *c, const char *key, int *v)
     const char *x = o->val;
     if (!strcmp(x, "yes") || !strcmp(x, "true") || !strcmp(x, "on") || !strcmp(x, "1")) { *v = 1; return 1; }
     if (!strcmp(x, "no") || !strcmp(x, "false") || !strcmp(x, "off") || !strcmp(x, "0")) { *v = 0; return 1; }
-    return cmd_error_at(s, o->vcol, "option %s=%s: expected yes or no", key, x);
+    return cmd_error_at(s, o->vcol, "%s: option %s=%s: expected yes or no", c->words[0].text, key, x);
 }
 
 od_dataset *cmd_dataset(od_session *s)
