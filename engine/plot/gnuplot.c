@@ -357,8 +357,9 @@ static int scan_stderr(od_ctx *ctx, const char *s, size_t n, char *msg, size_t s
  * goes down the pipe itself) if no temporary file could be written. */
 static char *load_command(const char *script, char *tmp, size_t size)
 {
+    /* absolute only: gnuplot's load runs a command for a name starting '<' */
     const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
+    if (!dir || dir[0] != '/') dir = "/tmp";
     if (snprintf(tmp, size, "%s/oddity-plot-XXXXXX", dir) >= (int)size) return NULL;
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) return NULL;

@@ -245,7 +245,14 @@ int od_plotw_begin(od_ctx *ctx, od_plotw *w, const od_plot_opts *o, const char *
         break;
     }
     if (is_file_term(o->term)) {
+        /* gnuplot pipes output to a command when the name starts with '|':
+         * such a name (or one starting with a blank) is taken as the file
+         * it spells, relative to the current directory */
         od_plotw_printf(w, "set output ");
+        if (o->output[0] == '|' || o->output[0] == ' ' || o->output[0] == '\t') {
+            od_plotw_quote(w, "./");
+            od_plotw_printf(w, ".");
+        }
         od_plotw_quote(w, o->output);
         od_plotw_printf(w, "\n");
     }

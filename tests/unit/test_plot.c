@@ -806,9 +806,19 @@ static void test_injection(od_ctx *ctx, od_gnuplot *gp, const char *dir)
     od_plot_roc(ctx, s, &op, roc_curves, 2);
     od_test_int(od_gnuplot_run(ctx, gp, od_out_str(s), NULL, 20), 0, "hostile output file name renders");
     od_test_true(file_size(outname) > 1000, "the PNG has exactly the hostile name");
+    /* gnuplot runs `set output '|cmd'` as a command: such a name must stay a name */
+    const char *piped = "od_test_plot_pwned_pipe";
+    unlink(piped);
+    op.output = "|touch od_test_plot_pwned_pipe";
+    od_out_reset(s);
+    od_plot_roc(ctx, s, &op, roc_curves, 2);
+    od_test_int(od_gnuplot_run(ctx, gp, od_out_str(s), NULL, 20), 0, "output name starting with '|' renders");
+    od_test_true(file_size(op.output) > 1000, "into a file of that name");
+    unlink(op.output);
     int created = 0;
     for (int i = 0; i < 6; i++) created += file_exists(f[i]);
     created += file_exists(rel);
+    created += file_exists(piped);
     od_test_int(created, 0, "no injected command ran (no pwned file created)");
     /* positive control: the check can see a command that does run (gnuplot
      * expands backquotes inside double quotes) */
