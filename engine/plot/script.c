@@ -1035,6 +1035,15 @@ int od_plot_loss(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_
     if (logy) od_plotw_printf(&w, "set logscale y\n");
     od_plotw_printf(&w, "set key top right\n");
     if (n <= 1) od_plotw_printf(&w, "set xrange [0.5:1.5]\n");
+    /* whole epochs on the x axis: a 1-2-5 step giving at most ~10 tics */
+    static const size_t mant[3] = { 1, 2, 5 };
+    size_t base = 1, step = 1;
+    for (int mi = 0; (step = mant[mi] * base) && n / step > 10;)
+        if (++mi == 3) {
+            mi = 0;
+            base *= 10;
+        }
+    od_plotw_printf(&w, "set xtics %zu\n", step);
     od_plotw_printf(&w, "$loss << EOD\n");
     for (size_t i = 0; i < n && !w.err; i++) {
         double tr = d->train[i], va = d->val ? d->val[i] : NAN;
