@@ -92,7 +92,8 @@ int od_kmeans_plusplus(od_ctx *ctx, const double *X, size_t n, size_t d, size_t 
  * labels are recomputed against the final centres.
  * Outputs: centroids (k x d), labels (n, may be NULL), inertia, n_iter (the
  * number of Lloyd iterations run, as sklearn's n_iter_), converged (may be
- * NULL).  Polls the cancel flag each iteration (returns OD_ECANCEL). */
+ * NULL).  Polls the cancel flag each iteration (returns OD_ECANCEL).
+ * tol < 0 runs exactly max_iter iterations (no convergence test; for timing). */
 int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, size_t k,
                   const double *init, int max_iter, double tol,
                   double *centroids, long *labels, double *inertia, int *n_iter,

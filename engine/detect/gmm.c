@@ -124,38 +124,79 @@ static int gm_precisions(od_ctx *ctx, od_gmm_model *m)
     return OD_OK;
 }
 
-/* Weighted log-probabilities log w_c + log N(x | c) of one row into lp[k]. */
-static void gm_row_logprob(const od_gmm_model *m, const double *x, double *lp, double *diff)
+/* Per-call evaluation tables: the precision factors transposed (column b of
+ * L^-1 is contiguous, so y = L^-1 (x - mu) is d vector updates) and the log
+ * weights. */
+typedef struct {
+    const od_gmm_model *m;
+    double *Pt;     /* full: k x d x d; tied: d x d */
+    double *logw;   /* k */
+} gm_eval;
+
+static void gm_eval_done(gm_eval *e)
 {
+    free(e->Pt);
+    free(e->logw);
+}
+
+static int gm_eval_init(gm_eval *e, const od_gmm_model *m)
+{
+    size_t k = m->k, d = m->d, nm = m->cov == OD_GMM_FULL ? k : m->cov == OD_GMM_TIED ? 1 : 0;
+    e->m = m;
+    e->Pt = nm ? malloc(nm * d * d * sizeof *e->Pt) : NULL;
+    e->logw = malloc(k * sizeof *e->logw);
+    if ((nm && !e->Pt) || !e->logw) {
+        gm_eval_done(e);
+        return -1;
+    }
+    for (size_t c = 0; c < nm; c++)
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b < d; b++) e->Pt[c * d * d + b * d + a] = m->prec[c * d * d + a * d + b];
+    for (size_t c = 0; c < k; c++) e->logw[c] = log(m->weights[c]);
+    return 0;
+}
+
+/* Weighted log-probabilities log w_c + log N(x | c) of one row into lp[k];
+ * scratch: diff[d], y[d]. */
+static void gm_row_logprob(const gm_eval *e, const double *x, double *lp, double *diff, double *y)
+{
+    const od_gmm_model *m = e->m;
     size_t k = m->k, d = m->d;
     double cst = -0.5 * (double)d * GM_LOG2PI;
     for (size_t c = 0; c < k; c++) {
         const double *mu = m->means + c * d;
         double q = 0;
         if (m->cov == OD_GMM_FULL || m->cov == OD_GMM_TIED) {
-            const double *P = m->prec + (m->cov == OD_GMM_FULL ? c * d * d : 0);
-            for (size_t j = 0; j < d; j++) diff[j] = x[j] - mu[j];
-            for (size_t a = 0; a < d; a++) {
-                const double *pr = P + a * d;
-                double y = 0;
-                for (size_t b = 0; b <= a; b++) y += pr[b] * diff[b];
-                q += y * y;
+            const double *P = e->Pt + (m->cov == OD_GMM_FULL ? c * d * d : 0);
+            for (size_t j = 0; j < d; j++) {
+                diff[j] = x[j] - mu[j];
+                y[j] = 0;
             }
+            for (size_t b = 0; b < d; b++) {
+                double db = diff[b];
+                const double *col = P + b * d;
+                #pragma omp simd
+                for (size_t a = 0; a < d; a++) y[a] += db * col[a];
+            }
+            #pragma omp simd reduction(+ : q)
+            for (size_t a = 0; a < d; a++) q += y[a] * y[a];
         } else if (m->cov == OD_GMM_DIAG) {
             const double *p = m->prec + c * d;
+            #pragma omp simd reduction(+ : q)
             for (size_t j = 0; j < d; j++) {
                 double t = (x[j] - mu[j]) * p[j];
                 q += t * t;
             }
         } else {
             double p2 = m->prec[c] * m->prec[c];
+            #pragma omp simd reduction(+ : q)
             for (size_t j = 0; j < d; j++) {
                 double t = x[j] - mu[j];
                 q += t * t;
             }
             q *= p2;
         }
-        lp[c] = cst - 0.5 * q + m->logdet[c] + log(m->weights[c]);
+        lp[c] = cst - 0.5 * q + m->logdet[c] + e->logw[c];
     }
 }
 
@@ -164,9 +205,11 @@ int od_gmm_logpdf(od_ctx *ctx, const od_gmm_model *m, const double *X, size_t n,
 {
     size_t k = m->k, d = m->d;
     int fail = 0;
+    gm_eval e;
+    if (gm_eval_init(&e, m)) return od_error(ctx, OD_ENOMEM, "gmm: out of memory");
     #pragma omp parallel
     {
-        double *lp = malloc((k + d) * sizeof *lp);
+        double *lp = malloc((k + 2 * d) * sizeof *lp);
         if (!lp) {
             #pragma omp atomic write
             fail = 1;
@@ -174,7 +217,7 @@ int od_gmm_logpdf(od_ctx *ctx, const od_gmm_model *m, const double *X, size_t n,
         #pragma omp for schedule(static)
         for (size_t i = 0; i < n; i++) {
             if (!lp) continue;
-            gm_row_logprob(m, X + i * ld, lp, lp + k);
+            gm_row_logprob(&e, X + i * ld, lp, lp + k, lp + k + d);
             if (logp) logp[i] = od_cl_logsumexp(lp, k);
             if (label) {
                 size_t b = 0;
@@ -185,6 +228,7 @@ int od_gmm_logpdf(od_ctx *ctx, const od_gmm_model *m, const double *X, size_t n,
         }
         free(lp);
     }
+    gm_eval_done(&e);
     if (fail) return od_error(ctx, OD_ENOMEM, "gmm: out of memory");
     return OD_OK;
 }
@@ -206,16 +250,17 @@ typedef struct {
 /* Parameters (weights, means, covariances) from the responsibilities, as
  * sklearn's _estimate_gaussian_parameters; weights are normalised by their
  * sum (m-step) or by n (initialisation). */
-static int gm_params(od_ctx *ctx, gm_work *w, od_gmm_model *m, int by_n)
+static int gm_params(od_ctx *ctx, gm_work *w, od_gmm_model *m, int by_n, int have_pass1)
 {
     int fail = 0;
     size_t n = w->n, d = w->d, k = w->k, ld = w->ld, nb = w->nb;
     const double *X = w->X;
     int diag2 = w->cov == OD_GMM_DIAG || w->cov == OD_GMM_SPHERICAL;
     size_t s1 = k + k * d + (diag2 ? k * d : 0);
-    /* pass 1: nk, sum r x, (diag/spherical) sum r x^2 */
-    #pragma omp parallel for schedule(static)
+    /* pass 1: nk, sum r x, (diag/spherical) sum r x^2 (fused into the E-step in the EM loop) */
+    #pragma omp parallel for schedule(static) if (!have_pass1)
     for (size_t b = 0; b < nb; b++) {
+        if (have_pass1) continue;
         size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
         double *p = w->part + b * w->pstride;
         memset(p, 0, s1 * sizeof *p);
@@ -275,7 +320,8 @@ static int gm_params(od_ctx *ctx, gm_work *w, od_gmm_model *m, int by_n)
                         for (size_t a = 0; a < d; a++) {
                             double wa = rc * diff[a];
                             double *Sa = S + a * d;
-                            for (size_t bb = a; bb < d; bb++) Sa[bb] += wa * diff[bb];
+                            #pragma omp simd
+                            for (size_t bb = 0; bb < d; bb++) Sa[bb] += wa * diff[bb];
                         }
                     }
                 }
@@ -323,13 +369,22 @@ static int gm_params(od_ctx *ctx, gm_work *w, od_gmm_model *m, int by_n)
     return gm_precisions(ctx, m);
 }
 
-/* E-step: responsibilities into w->resp; returns the mean log-likelihood. */
+/* E-step: responsibilities into w->resp, fused with the first pass of the
+ * M-step (per-block sums of r, r x and, for diag/spherical, r x^2 in the
+ * block partials); returns the mean log-likelihood. */
 static double gm_estep(gm_work *w, const od_gmm_model *m, int *fail)
 {
-    size_t n = w->n, k = w->k, d = w->d, nb = w->nb;
+    size_t n = w->n, k = w->k, d = w->d, nb = w->nb, ld = w->ld;
+    int diag2 = w->cov == OD_GMM_DIAG || w->cov == OD_GMM_SPHERICAL;
+    size_t s1 = k + k * d + (diag2 ? k * d : 0);
+    gm_eval e;
+    if (gm_eval_init(&e, m)) {
+        *fail = 1;
+        return NAN;
+    }
     #pragma omp parallel
     {
-        double *lp = malloc((k + d) * sizeof *lp);
+        double *lp = malloc(2 * d * sizeof *lp);
         if (!lp) {
             #pragma omp atomic write
             *fail = 1;
@@ -337,21 +392,36 @@ static double gm_estep(gm_work *w, const od_gmm_model *m, int *fail)
         #pragma omp for schedule(static)
         for (size_t b = 0; b < nb; b++) {
             size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
+            double *p = w->part + b * w->pstride;
+            memset(p, 0, s1 * sizeof *p);
             double s = 0;
             if (lp)
                 for (size_t i = r0; i < r1; i++) {
                     double *r = w->resp + i * k;
-                    gm_row_logprob(m, w->X + i * w->ld, r, lp + k);
+                    const double *x = w->X + i * ld;
+                    gm_row_logprob(&e, x, r, lp, lp + d);
                     double l = od_cl_logsumexp(r, k);
-                    for (size_t c = 0; c < k; c++) r[c] = exp(r[c] - l);
+                    for (size_t c = 0; c < k; c++) {
+                        double rc = r[c] = exp(r[c] - l);
+                        p[c] += rc;
+                        double *sx = p + k + c * d;
+                        #pragma omp simd
+                        for (size_t j = 0; j < d; j++) sx[j] += rc * x[j];
+                        if (diag2) {
+                            double *sxx = p + k + k * d + c * d;
+                            #pragma omp simd
+                            for (size_t j = 0; j < d; j++) sxx[j] += rc * x[j] * x[j];
+                        }
+                    }
                     s += l;
                 }
-            w->part[b * w->pstride] = s;
+            p[s1] = s;
         }
         free(lp);
     }
+    gm_eval_done(&e);
     double tot = 0;
-    for (size_t b = 0; b < nb; b++) tot += w->part[b * w->pstride];
+    for (size_t b = 0; b < nb; b++) tot += w->part[b * w->pstride + s1];
     return tot / (double)n;
 }
 
@@ -375,7 +445,7 @@ static int gm_work_init(od_ctx *ctx, gm_work *w, const double *X, size_t n, size
     w->cov = cov;
     w->reg = reg;
     w->nb = (n + OD_CL_BLOCK - 1) / OD_CL_BLOCK;
-    size_t s1 = k + 2 * k * d, s2 = cov == OD_GMM_FULL ? k * d * d : 0;
+    size_t s1 = k + 2 * k * d + 1, s2 = cov == OD_GMM_FULL ? k * d * d : 0;
     w->pstride = s1 > s2 ? s1 : s2;
     w->resp = od_mallocn(ctx, n * k, sizeof *w->resp);
     w->part = od_mallocn(ctx, w->nb * w->pstride, sizeof *w->part);
@@ -423,7 +493,7 @@ int od_gmm_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, size
     }
     m->n_train = n;
     memcpy(w.resp, resp0, n * k * sizeof *w.resp);
-    if ((rc = gm_params(ctx, &w, m, 1))) goto fail;
+    if ((rc = gm_params(ctx, &w, m, 1, 0))) goto fail;
     double lb = -INFINITY;
     int it, fail = 0;
     m->converged = 0;
@@ -443,7 +513,7 @@ int od_gmm_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, size
             rc = od_error(ctx, OD_ENOMEM, "gmm: out of memory");
             goto fail;
         }
-        if ((rc = gm_params(ctx, &w, m, 0))) goto fail;
+        if ((rc = gm_params(ctx, &w, m, 0, 1))) goto fail;
         od_progress(ctx, "gmm", (double)it / max_iter, NULL);
         if (fabs(lb - prev) < tol) {
             m->converged = 1;

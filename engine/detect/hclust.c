@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <omp.h>
 
 #define HC_NAME "hclust"
 #define HC_VERSION 1u
@@ -128,12 +129,28 @@ static int hc_single(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld
 
 /* ------------------------------------------------ ward: NN-chain on centroids */
 
-/* squared Ward distance between clusters of sizes na, nb with centroids a, b
- * (scipy's height is its square root); one out-of-line copy so that every
- * call rounds identically */
-__attribute__((noinline)) static double hc_wdist(const double *a, double na, const double *b, double nb, size_t d)
+/* Nearest active cluster of cluster x (at position px, centroid cx, size nx)
+ * over positions [p0, p1) in squared Ward distance 2 nx ns/(nx+ns) |cx-cs|^2
+ * (scipy's height is its square root): lexicographic (value, slot) minimum
+ * into *best; the value for the chain predecessor `prev` into *vprev. */
+static void hc_ward_scan(const double *C, const double *sz, const size_t *slot, size_t p0, size_t p1, size_t d,
+                         const double *cx, double nx, size_t px, size_t prev, hc_min *best, double *vprev)
 {
-    return 2 * na * nb / (na + nb) * od_cl_sqdist(a, b, d);
+    hc_min b = *best;
+    for (size_t p = p0; p < p1; p++) {
+        const double *c = C + p * d;
+        double s = 0;
+        #pragma omp simd reduction(+ : s)
+        for (size_t j = 0; j < d; j++) {
+            double t = cx[j] - c[j];
+            s += t * t;
+        }
+        double v = 2 * nx * sz[p] / (nx + sz[p]) * s;
+        if (p == px) continue;
+        if (slot[p] == prev) *vprev = v;
+        if (v < b.v || (v == b.v && slot[p] < b.i)) b = (hc_min){ v, slot[p] };
+    }
+    *best = b;
 }
 
 static int hc_ward(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, double *Z)
@@ -171,27 +188,32 @@ static int hc_ward(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
         double cur;
         for (;;) {
             x = chain[len - 1];
-            size_t px = pos_of[x];
+            size_t px = pos_of[x], prev = len > 1 ? chain[len - 2] : SIZE_MAX;
             const double *cx = C + px * d;
-            double nx = sz[px];
+            double nx = sz[px], vp = INFINITY;
             hc_min best = { INFINITY, SIZE_MAX };
-            #pragma omp parallel if (na > 4096)
-            {
-                hc_min loc = { INFINITY, SIZE_MAX };
-                #pragma omp for schedule(static) nowait
-                for (size_t p = 0; p < na; p++) {
-                    if (p == px) continue;
-                    double v = hc_wdist(cx, nx, C + p * d, sz[p], d);
-                    if (hc_better(v, slot[p], loc)) loc = (hc_min){ v, slot[p] };
+            /* threads only for long scans: a barrier per scan costs more than
+             * a short scan, badly so on a busy machine */
+            if (na * d >= ((size_t)1 << 18)) {
+                #pragma omp parallel
+                {
+                    hc_min loc = { INFINITY, SIZE_MAX };
+                    double lvp = INFINITY;
+                    int nt = omp_get_num_threads(), id = omp_get_thread_num();
+                    size_t p0 = na * (size_t)id / (size_t)nt, p1 = na * (size_t)(id + 1) / (size_t)nt;
+                    hc_ward_scan(C, sz, slot, p0, p1, d, cx, nx, px, prev, &loc, &lvp);
+                    #pragma omp critical
+                    {
+                        if (hc_better(loc.v, loc.i, best)) best = loc;
+                        if (lvp != INFINITY) vp = lvp;
+                    }
                 }
-                #pragma omp critical
-                if (hc_better(loc.v, loc.i, best)) best = loc;
+            } else {
+                hc_ward_scan(C, sz, slot, 0, na, d, cx, nx, px, prev, &best, &vp);
             }
             y = best.i;
             cur = best.v;
             if (len > 1) {
-                size_t prev = chain[len - 2], pp = pos_of[prev];
-                double vp = hc_wdist(cx, nx, C + pp * d, sz[pp], d);
                 if (!(cur < vp)) {
                     y = prev;
                     cur = vp;

@@ -321,6 +321,7 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
         C = Cn;
         Cn = tmp;
         od_progress(ctx, "kmeans", (double)(it + 1) / max_iter, NULL);
+        if (tol < 0) continue;   /* benchmarks: exactly max_iter iterations */
         if (changed == 0) {
             strict = 1;
             conv = 1;

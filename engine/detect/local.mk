@@ -15,3 +15,9 @@ tests_unit_test_cluster_density_LDADD = $(ENGINE_LIBS)
 # neural sequence detectors (the network engine is engine/nn)
 libodengine_a_SOURCES += engine/detect/nn_common.h engine/detect/nn_common.c engine/detect/tsn.c \
 	engine/detect/cnn.c engine/detect/lstm.c engine/detect/gru.c engine/detect/attn.c
+EXTRA_PROGRAMS += bench/bench_cluster
+bench_bench_cluster_SOURCES = bench/bench_cluster.c
+bench_bench_cluster_LDADD = $(ENGINE_LIBS)
+EXTRA_PROGRAMS += bench/odds_bench
+bench_odds_bench_SOURCES = bench/odds_bench.c
+bench_odds_bench_LDADD = $(ENGINE_LIBS)
