@@ -1,0 +1,236 @@
+/* threshold.c - thresholds from training-score statistics and the best-F1 oracle. */
+#include "config.h"
+#include "threshold.h"
+#include "evsort.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void od_threshold_init(od_threshold *th)
+{
+    memset(th, 0, sizeof *th);
+    th->value = NAN;
+}
+
+void od_threshold_clear(od_threshold *th)
+{
+    free(th->per_point);
+    free(th->alarms);
+    od_threshold_init(th);
+}
+
+static void set_head(od_threshold *th, const char *method, od_rule rule, double value)
+{
+    od_threshold_clear(th);
+    snprintf(th->method, sizeof th->method, "%s", method);
+    th->rule = rule;
+    th->value = value;
+}
+
+/* the non-NaN values of x in a fresh array */
+static double *finite_copy(od_ctx *ctx, const double *x, size_t n, size_t *m, int *err)
+{
+    *err = OD_OK;
+    *m = 0;
+    if (n == 0 || !x) {
+        *err = od_error(ctx, OD_EDATA, "no training scores");
+        return NULL;
+    }
+    double *a = od_mallocn(ctx, n, sizeof *a);
+    if (!a) {
+        *err = OD_ENOMEM;
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) a[k++] = x[i];
+    if (k == 0) {
+        free(a);
+        *err = od_error(ctx, OD_EDATA, "all %zu training scores are NaN", n);
+        return NULL;
+    }
+    *m = k;
+    return a;
+}
+
+/* numpy's _lerp: a + (b-a)*t, or b - (b-a)*(1-t) when t >= 0.5 */
+static double lerp(double a, double b, double t)
+{
+    double d = b - a;
+    return t >= 0.5 ? b - d * (1 - t) : a + d * t;
+}
+
+/* linear percentile of a[0..m) (reordered), q in [0,100] */
+static double percentile_of(double *a, size_t m, double q)
+{
+    double quant = q / 100.0;
+    double v = (double)(m - 1) * quant;
+    if (v >= (double)(m - 1)) {
+        double mx = a[0];
+        for (size_t i = 1; i < m; i++)
+            if (a[i] > mx) mx = a[i];
+        return mx;
+    }
+    if (v < 0) return od_eval_min(a, m);
+    double fl = floor(v);
+    size_t lo = (size_t)fl;
+    double g = v - fl;
+    double x0 = od_eval_select(a, m, lo);
+    double x1 = od_eval_min(a + lo + 1, m - lo - 1); /* the next order statistic */
+    return lerp(x0, x1, g);
+}
+
+/* numpy.median: middle value, or the mean of the two middle values */
+static double median_of(double *a, size_t m)
+{
+    if (m % 2) return od_eval_select(a, m, m / 2);
+    double x0 = od_eval_select(a, m, m / 2 - 1);
+    double x1 = od_eval_min(a + m / 2, m - m / 2);
+    return (x0 + x1) / 2;
+}
+
+int od_percentile(od_ctx *ctx, const double *x, size_t n, double q, double *out, size_t *n_used)
+{
+    if (!(q >= 0 && q <= 100)) return od_error(ctx, OD_EINVAL, "q=%g: a percentile must be in [0, 100]", q);
+    size_t m;
+    int err;
+    double *a = finite_copy(ctx, x, n, &m, &err);
+    if (!a) return err;
+    *out = percentile_of(a, m, q);
+    if (n_used) *n_used = m;
+    free(a);
+    return OD_OK;
+}
+
+int od_threshold_value(od_ctx *ctx, double v, od_rule rule, od_threshold *th)
+{
+    if (isnan(v)) return od_error(ctx, OD_EINVAL, "value=nan: a threshold must be a number");
+    set_head(th, "value", rule, v);
+    snprintf(th->params, sizeof th->params, "value=%.17g", v);
+    return OD_OK;
+}
+
+static int percentile_threshold(od_ctx *ctx, const double *train, size_t n, double q, od_threshold *th,
+                                const char *method)
+{
+    size_t m;
+    int err;
+    double *a = finite_copy(ctx, train, n, &m, &err);
+    if (!a) return err;
+    double t = percentile_of(a, m, q);
+    free(a);
+    set_head(th, method, OD_RULE_GT, t);
+    th->n_used = m;
+    th->n_nan = n - m;
+    return OD_OK;
+}
+
+int od_threshold_contamination(od_ctx *ctx, const double *train, size_t n, double c, od_threshold *th)
+{
+    if (!(c > 0 && c <= 0.5))
+        return od_error(ctx, OD_EINVAL, "contamination=%g: must be in (0, 0.5] (the share of anomalies expected)", c);
+    int rc = percentile_threshold(ctx, train, n, 100 * (1 - c), th, "contamination");
+    if (rc) return rc;
+    snprintf(th->params, sizeof th->params, "c=%g", c);
+    return OD_OK;
+}
+
+int od_threshold_percentile(od_ctx *ctx, const double *train, size_t n, double q, od_threshold *th)
+{
+    if (!(q >= 0 && q <= 100)) return od_error(ctx, OD_EINVAL, "q=%g: a percentile must be in [0, 100]", q);
+    int rc = percentile_threshold(ctx, train, n, q, th, "percentile");
+    if (rc) return rc;
+    snprintf(th->params, sizeof th->params, "q=%g", q);
+    return OD_OK;
+}
+
+int od_threshold_sigma(od_ctx *ctx, const double *train, size_t n, double k, od_sd_kind sd, od_threshold *th)
+{
+    if (!isfinite(k)) return od_error(ctx, OD_EINVAL, "k=%g: must be a finite number", k);
+    size_t m;
+    int err;
+    double *a = finite_copy(ctx, train, n, &m, &err);
+    if (!a) return err;
+    if (sd == OD_SD_SAMPLE && m < 2) {
+        free(a);
+        return od_error(ctx, OD_EDATA, "sd=sample needs at least 2 training scores (have %zu)", m);
+    }
+    /* two passes with compensated sums: mean, then squared deviations */
+    long double s = 0;
+    for (size_t i = 0; i < m; i++) s += a[i];
+    double mean = (double)(s / (long double)m);
+    long double ss = 0;
+    for (size_t i = 0; i < m; i++) ss += ((long double)a[i] - mean) * ((long double)a[i] - mean);
+    free(a);
+    double var = (double)(ss / (long double)(sd == OD_SD_SAMPLE ? m - 1 : m));
+    double sdv = sqrt(var);
+    set_head(th, "sigma", OD_RULE_GT, mean + k * sdv);
+    snprintf(th->params, sizeof th->params, "k=%g,sd=%s,mean=%.10g,sdev=%.10g", k,
+             sd == OD_SD_SAMPLE ? "sample" : "population", mean, sdv);
+    th->n_used = m;
+    th->n_nan = n - m;
+    return OD_OK;
+}
+
+int od_threshold_iqr(od_ctx *ctx, const double *train, size_t n, double k, od_threshold *th)
+{
+    if (!isfinite(k)) return od_error(ctx, OD_EINVAL, "k=%g: must be a finite number", k);
+    size_t m;
+    int err;
+    double *a = finite_copy(ctx, train, n, &m, &err);
+    if (!a) return err;
+    double q1 = percentile_of(a, m, 25), q3 = percentile_of(a, m, 75);
+    free(a);
+    set_head(th, "iqr", OD_RULE_GT, q3 + k * (q3 - q1));
+    snprintf(th->params, sizeof th->params, "k=%g,q1=%.10g,q3=%.10g", k, q1, q3);
+    th->n_used = m;
+    th->n_nan = n - m;
+    return OD_OK;
+}
+
+int od_threshold_mad(od_ctx *ctx, const double *train, size_t n, double k, od_threshold *th)
+{
+    if (!isfinite(k)) return od_error(ctx, OD_EINVAL, "k=%g: must be a finite number", k);
+    size_t m;
+    int err;
+    double *a = finite_copy(ctx, train, n, &m, &err);
+    if (!a) return err;
+    double med = median_of(a, m);
+    for (size_t i = 0; i < m; i++) a[i] = fabs(a[i] - med);
+    double mad = median_of(a, m);
+    free(a);
+    set_head(th, "mad", OD_RULE_GT, med + k * 1.4826 * mad);
+    snprintf(th->params, sizeof th->params, "k=%g,scale=1.4826,median=%.10g,mad=%.10g", k, med, mad);
+    th->n_used = m;
+    th->n_nan = n - m;
+    return OD_OK;
+}
+
+int od_threshold_best_f1(od_ctx *ctx, const od_curve *c, od_threshold *th)
+{
+    od_best_f1 b = od_curve_best_f1(c);
+    if (!b.f1.defined) return od_error(ctx, OD_EDATA, "best-f1: %s", b.f1.reason);
+    od_curve_info in;
+    od_curve_get_info(c, &in);
+    set_head(th, "best-f1", OD_RULE_GE, b.threshold);
+    th->is_oracle = 1;
+    th->n_used = in.n_used;
+    th->n_nan = in.n_nan;
+    snprintf(th->params, sizeof th->params, "F1=%.6g,tp=%zu,fp=%zu", b.f1.value, b.cm.tp, b.cm.fp);
+    return OD_OK;
+}
+
+size_t od_threshold_apply(const od_threshold *th, const double *s, size_t n, int *pred)
+{
+    size_t flagged = 0;
+    int per = th->per_point && th->n_points == n;
+    for (size_t i = 0; i < n; i++) {
+        double t = per ? th->per_point[i] : th->value;
+        int f = !isnan(s[i]) && (th->rule == OD_RULE_GT ? s[i] > t : s[i] >= t);
+        pred[i] = f;
+        flagged += (size_t)f;
+    }
+    return flagged;
+}
