@@ -86,7 +86,6 @@ static void usage(FILE *fp)
             "  -j, --threads=N      worker threads (default: all cores)\n"
             "      --no-times       do not print timings (byte-identical replays)\n"
             "      --no-journal     do not write the session journal\n"
-            "      --plain          plain prompt (no full-screen interface)\n"
             "  -h, --help           display this help and exit\n"
             "  -V, --version        output version information and exit\n\n"
             "Interactive sessions are journaled to $XDG_STATE_HOME/oddity/sessions/.\n"

@@ -14,21 +14,6 @@
 size_t cmd_run_part(const od_run *r, int part, double **sc, int **lab);
 int cmd_parse_on(od_session *s, const cmd_line *c, const od_run *r, int *part);
 
-#define MAXPTS 4000
-
-/* Keep at most MAXPTS points of a curve (always the first and last). */
-static size_t thin(double *x, double *y, size_t n)
-{
-    if (n <= MAXPTS) return n;
-    size_t k = 0;
-    for (size_t i = 0; i < MAXPTS; i++) {
-        size_t j = (size_t)((double)i * (double)(n - 1) / (MAXPTS - 1));
-        x[k] = x[j];
-        y[k] = y[j];
-        k++;
-    }
-    return k;
-}
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -160,7 +145,7 @@ static int build_curves(od_session *s, const cmd_line *c, od_out *script, const 
         cv[k].name = r->name;
         cv[k].x = x;
         cv[k].y = y;
-        cv[k].n = thin(x, y, m + 1);
+        cv[k].n = m + 1;
         cv[k].area = a.defined ? a.value : NAN;
         cv[k].op_x = cv[k].op_y = NAN;
         if (r->thr.set && !r->thr.point) {
@@ -371,12 +356,12 @@ static int build_metrics(od_session *s, const cmd_line *c, od_out *script, const
     od_curve_info info;
     od_curve_get_info(cu, &info);
     size_t m = info.n_thresholds;
-    size_t step = m > MAXPTS ? m / MAXPTS + 1 : 1, k = 0;
+    size_t k = 0;
     double *t = malloc((m + 1) * sizeof *t), *p = malloc((m + 1) * sizeof *p), *re = malloc((m + 1) * sizeof *re);
     double *th = malloc((m + 1) * sizeof *th);
     size_t *tpa = malloc((m + 1) * sizeof *tpa), *fpa = malloc((m + 1) * sizeof *fpa);
     od_curve_points(cu, th, tpa, fpa);
-    for (size_t i = 0; i < m; i += step) {
+    for (size_t i = 0; i < m; i++) {
         size_t tp = tpa[i], fp = fpa[i];
         t[k] = th[i];
         p[k] = tp + fp ? (double)tp / (double)(tp + fp) : NAN;
