@@ -75,7 +75,7 @@ void od_nn_pgemm(int nthr, int ta, int tb, size_t M, size_t N, size_t K, float a
                  size_t ldc)
 {
     double work = (double)M * N * K;
-    if (nthr <= 1 || work < 65536.0) {
+    if (nthr <= 1 || work < 262144.0) {   /* below ~0.5 MFLOP a fork/join costs more than it saves */
         od_nn_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }

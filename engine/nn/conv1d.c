@@ -2,51 +2,56 @@
  * dilation, channels last:
  *   y[t][o] = act(b[o] + sum_{j<k, c<C} W[o][j][c] x[t*stride - pad + j*dil][c])
  * computed as im2col (each output step's k taps side by side, a (B*T') x
- * (k*C) matrix) times W^T; backward: gW += dz^T cols, dcols = dz W, then
- * col2im adds dcols back onto the input steps they came from. */
+ * (k*C) matrix, kept for backward) times W^T; backward: gW += dz^T cols,
+ * dcols = dz W, then col2im adds dcols back onto the input steps they came
+ * from. */
 #include "config.h"
 #include "nn_impl.h"
 
 #include <math.h>
 #include <string.h>
 
+/* the k taps of every output step of one sample, side by side */
+OD_NN_HOT static void im2col1(const od_nn_layer *L, const float *restrict xb, float *restrict c)
+{
+    size_t cin = L->cin;
+    for (size_t t = 0; t < L->tout; t++)
+        for (size_t j = 0; j < L->k; j++, c += cin) {
+            long src = (long)(t * L->stride + j * L->dil) - (long)L->pad;
+            if (src >= 0 && (size_t)src < L->tin) {
+                const float *s = xb + (size_t)src * cin;
+                for (size_t i = 0; i < cin; i++) c[i] = s[i];
+            } else {
+                for (size_t i = 0; i < cin; i++) c[i] = 0;
+            }
+        }
+}
+
+OD_NN_HOT static void col2im1(const od_nn_layer *L, const float *restrict c, float *restrict db)
+{
+    size_t cin = L->cin;
+    for (size_t i = 0; i < L->tin * cin; i++) db[i] = 0;
+    for (size_t t = 0; t < L->tout; t++)
+        for (size_t j = 0; j < L->k; j++, c += cin) {
+            long src = (long)(t * L->stride + j * L->dil) - (long)L->pad;
+            if (src < 0 || (size_t)src >= L->tin) continue;
+            float *d = db + (size_t)src * cin;
+            for (size_t i = 0; i < cin; i++) d[i] += c[i];
+        }
+}
+
 static void im2col(const od_nn_layer *L, const float *x, float *col, size_t B, int nthr)
 {
     size_t K = L->k * L->cin;
 #pragma omp parallel for schedule(static) num_threads(nthr) if (nthr > 1 && B > 1)
-    for (size_t b = 0; b < B; b++) {
-        const float *xb = x + b * L->tin * L->cin;
-        for (size_t t = 0; t < L->tout; t++) {
-            float *c = col + (b * L->tout + t) * K;
-            for (size_t j = 0; j < L->k; j++) {
-                long src = (long)(t * L->stride + j * L->dil) - (long)L->pad;
-                if (src >= 0 && (size_t)src < L->tin)
-                    memcpy(c + j * L->cin, xb + (size_t)src * L->cin, L->cin * sizeof *c);
-                else
-                    memset(c + j * L->cin, 0, L->cin * sizeof *c);
-            }
-        }
-    }
+    for (size_t b = 0; b < B; b++) im2col1(L, x + b * L->tin * L->cin, col + b * L->tout * K);
 }
 
 static void col2im(const od_nn_layer *L, const float *col, float *dx, size_t B, int nthr)
 {
     size_t K = L->k * L->cin;
 #pragma omp parallel for schedule(static) num_threads(nthr) if (nthr > 1 && B > 1)
-    for (size_t b = 0; b < B; b++) {
-        float *db = dx + b * L->tin * L->cin;
-        memset(db, 0, L->tin * L->cin * sizeof *db);
-        for (size_t t = 0; t < L->tout; t++) {
-            const float *c = col + (b * L->tout + t) * K;
-            for (size_t j = 0; j < L->k; j++) {
-                long src = (long)(t * L->stride + j * L->dil) - (long)L->pad;
-                if (src < 0 || (size_t)src >= L->tin) continue;
-                float *d = db + (size_t)src * L->cin;
-                const float *s = c + j * L->cin;
-                for (size_t i = 0; i < L->cin; i++) d[i] += s[i];
-            }
-        }
-    }
+    for (size_t b = 0; b < B; b++) col2im1(L, col + b * L->tout * K, dx + b * L->tin * L->cin);
 }
 
 static void conv_init(const od_nn_layer *L, float *w, gsl_rng *r)
@@ -59,9 +64,9 @@ static void conv_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, s
     int nthr = od_nn_threads(net);
     size_t K = L->k * L->cin, M = B * L->tout;
     const float *W = net->w + L->poff, *bias = W + L->cout * K;
-    float *col = od_nn_scratch(net);
+    float *col = net->train ? L->cache : od_nn_scratch(net);
     im2col(L, x, col, B, nthr);
-    float *z = L->act == OD_NN_ACT_GELU ? L->cache : y;
+    float *z = L->act == OD_NN_ACT_GELU ? L->cache + net->bmax * L->tout * K : y;
     od_nn_linear_fwd(nthr, col, M, K, W, bias, L->cout, z);
     od_nn_act_fwd(L->act, z, y, M * L->cout);
 }
@@ -73,9 +78,10 @@ static void conv_backward(od_nn *net, od_nn_layer *L, const float *x, const floa
     size_t K = L->k * L->cin, M = B * L->tout;
     const float *W = net->w + L->poff;
     float *gW = net->g + L->poff, *gb = gW + L->cout * K;
-    float *col = od_nn_scratch(net), *dcol = col + M * K;
-    od_nn_act_bwd(L->act, L->cache, y, dy, M * L->cout);
-    im2col(L, x, col, B, nthr);
+    const float *col = L->cache;   /* columns kept by the forward pass */
+    float *dcol = od_nn_scratch(net);
+    (void)x;
+    od_nn_act_bwd(L->act, L->cache + net->bmax * L->tout * K, y, dy, M * L->cout);
     od_nn_linear_bwd(nthr, col, M, K, W, L->cout, dy, gW, gb, dx ? dcol : NULL, 0.0f);
     if (dx) col2im(L, dcol, dx, B, nthr);
 }
@@ -105,8 +111,8 @@ int od_nn_add_conv1d(od_ctx *ctx, od_nn *net, size_t out, size_t k, size_t strid
     L->tout = (L->tin + 2 * pad - span) / stride + 1;
     L->cout = out;
     L->np = out * k * L->cin + out;
-    L->ncache = act == OD_NN_ACT_GELU ? L->tout * out : 0;
-    L->nscr = 2 * L->tout * k * L->cin;
+    L->ncache = L->tout * k * L->cin + (act == OD_NN_ACT_GELU ? L->tout * out : 0);
+    L->nscr = L->tout * k * L->cin;
     od_nn_commit(net, L);
     return OD_OK;
 }

@@ -16,7 +16,7 @@ void od_nn_linear_fwd(int nthr, const float *x, size_t M, size_t in, const float
                       const float *b, size_t out, float *y)
 {
     if (nthr < 1) nthr = 1;
-    if ((double)M * in * out < 65536.0 || M < (size_t)nthr * 8) nthr = 1;
+    if ((double)M * in * out < 262144.0 || M < (size_t)nthr * 8) nthr = 1;
     size_t piece = (M + (size_t)nthr - 1) / (size_t)nthr;
 #pragma omp parallel for schedule(static, 1) num_threads(nthr) if (nthr > 1)
     for (int t = 0; t < nthr; t++) {

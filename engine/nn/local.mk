@@ -20,3 +20,7 @@ check_PROGRAMS += tests/unit/test_nn_torch
 TESTS += tests/unit/test_nn_torch
 tests_unit_test_nn_torch_SOURCES = tests/unit/test_nn_torch.c tests/od_test.h
 tests_unit_test_nn_torch_LDADD = $(ENGINE_LIBS)
+
+EXTRA_PROGRAMS += bench/bench_nn
+bench_bench_nn_SOURCES = bench/bench_nn.c
+bench_bench_nn_LDADD = $(ENGINE_LIBS)

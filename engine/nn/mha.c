@@ -30,13 +30,9 @@ static mha_cache cache_of(const od_nn *net, const od_nn_layer *L)
 OD_NN_HOT static void softmax_rows(float *P, size_t T)
 {
     for (size_t i = 0; i < T; i++) {
-        float *p = P + i * T, m = p[0], s = 0;
-        for (size_t j = 1; j < T; j++) m = p[j] > m ? p[j] : m;
-        for (size_t j = 0; j < T; j++) {
-            p[j] = od_nn_expf(p[j] - m);
-            s += p[j];
-        }
-        float inv = 1.0f / s;
+        float *p = P + i * T, m = od_nn_max(p, T);
+        for (size_t j = 0; j < T; j++) p[j] = od_nn_expf(p[j] - m);
+        float inv = 1.0f / od_nn_sum(p, T);
         for (size_t j = 0; j < T; j++) p[j] *= inv;
     }
 }
@@ -46,8 +42,7 @@ OD_NN_HOT static void softmax_bwd(const float *restrict P, float *restrict dP, s
 {
     for (size_t i = 0; i < T; i++) {
         const float *p = P + i * T;
-        float *g = dP + i * T, s = 0;
-        for (size_t j = 0; j < T; j++) s += p[j] * g[j];
+        float *g = dP + i * T, s = od_nn_dot(p, g, T);
         for (size_t j = 0; j < T; j++) g[j] = p[j] * (g[j] - s);
     }
 }

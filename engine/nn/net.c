@@ -24,6 +24,8 @@ _Static_assert(sizeof kinds / sizeof kinds[0] == OD_NN_KIND_COUNT, "one ops tabl
 static const char *const act_names[] = {"linear", "relu", "tanh", "sigmoid", "gelu"};
 _Static_assert(sizeof act_names / sizeof act_names[0] == OD_NN_ACT_COUNT, "one name per activation");
 
+const od_nn_layer_ops *od_nn_ops_of(od_nn_kind k) { return kinds[k]; }
+
 const char *od_nn_kind_name(od_nn_kind k) { return k < OD_NN_KIND_COUNT ? kinds[k]->name : "?"; }
 const char *od_nn_act_name(od_nn_act a) { return a < OD_NN_ACT_COUNT ? act_names[a] : "?"; }
 

@@ -49,6 +49,69 @@ static inline float od_nn_sigmoidf(float x) { return 1.0f / (1.0f + od_nn_expf(-
 /* tanh x = 1 - 2 / (e^{2x} + 1): absolute error ~1e-7 near 0, exact limits. */
 static inline float od_nn_tanhf(float x) { return 1.0f - 2.0f / (od_nn_expf(2.0f * x) + 1.0f); }
 
+/* Reductions in 16 independent lanes (a GCC vector: one AVX-512 register,
+ * two AVX2 or four SSE registers) combined in a fixed order: they vectorise
+ * without -ffast-math and give the same bits on every run. */
+typedef float od_nn_v16 __attribute__((vector_size(64)));
+typedef int32_t od_nn_i16 __attribute__((vector_size(64)));
+/* (no vector parameters or return values: their ABI differs per target) */
+
+static inline float od_nn_lanes_sum(const float *a16)
+{
+    float a[16];
+    memcpy(a, a16, sizeof a);
+    for (int k = 8; k > 0; k >>= 1)
+        for (int j = 0; j < k; j++) a[j] += a[j + k];
+    return a[0];
+}
+
+static inline float od_nn_sum(const float *x, size_t n)
+{
+    od_nn_v16 acc = {0}, v;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        memcpy(&v, x + i, sizeof v);
+        acc += v;
+    }
+    float s = od_nn_lanes_sum((const float *)&acc);
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+
+static inline float od_nn_dot(const float *x, const float *y, size_t n)
+{
+    od_nn_v16 acc = {0}, v, w;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        memcpy(&v, x + i, sizeof v);
+        memcpy(&w, y + i, sizeof w);
+        acc += v * w;
+    }
+    float s = od_nn_lanes_sum((const float *)&acc);
+    for (; i < n; i++) s += x[i] * y[i];
+    return s;
+}
+
+static inline float od_nn_max(const float *x, size_t n)
+{
+    float m = x[0];
+    size_t i = 0;
+    if (n >= 16) {
+        od_nn_v16 acc, v;
+        memcpy(&acc, x, sizeof acc);
+        for (i = 16; i + 16 <= n; i += 16) {
+            memcpy(&v, x + i, sizeof v);
+            od_nn_i16 gt = v > acc;
+            acc = (od_nn_v16)(((od_nn_i16)v & gt) | ((od_nn_i16)acc & ~gt));
+        }
+        float a[16];
+        memcpy(a, &acc, sizeof a);
+        for (int k = 0; k < 16; k++) m = a[k] > m ? a[k] : m;
+    }
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
 typedef struct od_nn_layer od_nn_layer;
 
 typedef struct {
@@ -105,6 +168,9 @@ extern const od_nn_layer_ops od_nn_dense_ops, od_nn_act_ops, od_nn_conv1d_ops, o
  * od_nn_commit, or returns without committing on a bad argument. */
 int od_nn_push(od_ctx *ctx, od_nn *net, od_nn_kind k, od_nn_layer **L);
 void od_nn_commit(od_nn *net, od_nn_layer *L);
+
+/* The forward/backward functions of a layer kind (for profiling tools). */
+const od_nn_layer_ops *od_nn_ops_of(od_nn_kind k);
 
 /* Threads a layer may use now: min(OpenMP maximum, threads prepared for). */
 int od_nn_threads(const od_nn *net);

@@ -21,11 +21,9 @@ OD_NN_HOT static void ln_row(const float *restrict x, float *restrict y, float *
                              float *restrict rstd, const float *restrict gm,
                              const float *restrict bt, size_t d)
 {
-    float m = 0, v = 0;
-    for (size_t j = 0; j < d; j++) m += x[j];
-    m /= (float)d;
-    for (size_t j = 0; j < d; j++) v += (x[j] - m) * (x[j] - m);
-    v /= (float)d;
+    float m = od_nn_sum(x, d) / (float)d, v;
+    for (size_t j = 0; j < d; j++) y[j] = x[j] - m;
+    v = od_nn_dot(y, y, d) / (float)d;
     float rs = 1.0f / sqrtf(v + 1e-5f);
     *rstd = rs;
     for (size_t j = 0; j < d; j++) {
@@ -48,15 +46,9 @@ static void ln_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, siz
 OD_NN_HOT static void ln_row_bwd(const float *restrict dy, const float *restrict xh, float rs,
                                  const float *restrict gm, float *restrict dx, size_t d)
 {
-    float a = 0, b = 0;
-    for (size_t j = 0; j < d; j++) {
-        float g = dy[j] * gm[j];
-        a += g;
-        b += g * xh[j];
-    }
-    a /= (float)d;
-    b /= (float)d;
-    for (size_t j = 0; j < d; j++) dx[j] = rs * (dy[j] * gm[j] - a - xh[j] * b);
+    for (size_t j = 0; j < d; j++) dx[j] = dy[j] * gm[j];
+    float a = od_nn_sum(dx, d) / (float)d, b = od_nn_dot(dx, xh, d) / (float)d;
+    for (size_t j = 0; j < d; j++) dx[j] = rs * (dx[j] - a - xh[j] * b);
 }
 
 OD_NN_HOT static void ln_param_grads(const float *restrict dy, const float *restrict xh, size_t M,
