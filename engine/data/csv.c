@@ -148,6 +148,37 @@ static inline __attribute__((always_inline)) const char *scan_number(const char 
     return s;
 }
 
+/* The common short form -?D+(.D+)? with at most 19 digits, as written by
+ * printf("%f")/pandas: one pass, no exponent, no leading '+'; anything else
+ * goes to scan_number.  Same results: the mantissa (<= 2^53) over an exact
+ * power of ten (<= 10^22) rounds once. */
+static inline __attribute__((always_inline)) const char *scan_number_short(const char *p, double *out, locale_t cloc)
+{
+    const char *s = p;
+    uint64_t neg = *s == '-';
+    s += neg;
+    const char *d0 = s;
+    uint64_t m = 0;
+    while (is_digit(*s)) {
+        m = m * 10 + (uint64_t)(*s - '0');
+        s++;
+    }
+    size_t ni = (size_t)(s - d0), nf = 0;
+    if (*s == '.') {
+        const char *f0 = ++s;
+        s = scan_digits(s, &m, 1);
+        nf = (size_t)(s - f0);
+    }
+    if (ni + nf - 1 >= 19 || nf > 22 || m > ((uint64_t)1 << 53) || (*s | 0x20) == 'e')
+        return scan_number(p, out, cloc, 1);
+    double v = (double)m / pow10_tab[nf];
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    bits |= neg << 63;
+    memcpy(out, &bits, sizeof bits);
+    return s;
+}
+
 static int ieq(const char *a, size_t n, const char *b)
 {
     size_t k = strlen(b);
@@ -799,13 +830,13 @@ static const char *fast_row(const reader *r, const char *p, size_t row)
         col_t *c = &r->cols[j];
         const char *q;
         if (c->fast == F_NUM) { /* the common case first, outside the switch */
-            q = scan_number(p, &c->num[row], r->cloc, 1);
+            q = scan_number_short(p, &c->num[row], r->cloc);
             if (!q || (r->na_num && is_na(r, p, (size_t)(q - p)))) goto bail;
             p = q;
         } else switch (c->fast) {
         case F_LNUM: {
             double v;
-            q = scan_number(p, &v, r->cloc, 1);
+            q = scan_number_short(p, &v, r->cloc);
             if (!q || (r->na_num && is_na(r, p, (size_t)(q - p)))) goto bail;
             if (!(r->nlv > 0 && (v == r->lv[0] || (r->nlv > 1 && v == r->lv[1])))) goto bail;
             c->num[row] = v;
@@ -873,11 +904,23 @@ static int has_text(const reader *r)
  * place.  Stops at the first line of a share that needs the general path and
  * keeps only the rows before the first such line in file order, so the result
  * does not depend on the number of threads.  Returns the bytes consumed. */
+static size_t count_lines(const char *s, const char *e)
+{
+    size_t k = 0;
+    while (s < e) {
+        const char *nl = memchr(s, '\n', (size_t)(e - s));
+        if (!nl) break;
+        k++;
+        s = nl + 1;
+    }
+    return k;
+}
+
 static size_t fast_parallel(reader *r, const char *p, const char *e, int nthreads)
 {
     enum { MAXT = 16 };
     const char *start[MAXT + 1];
-    size_t lines[MAXT], done[MAXT];
+    size_t done[MAXT], lines[MAXT];
     const char *stop[MAXT];
     if (nthreads > MAXT) nthreads = MAXT;
     size_t n = (size_t)(e - p);
@@ -889,44 +932,37 @@ static size_t fast_parallel(reader *r, const char *p, const char *e, int nthread
         start[t] = nl ? nl + 1 : e;
     }
     start[nthreads] = e;
-    for (int t = 0; t < nthreads; t++) {
-        size_t k = 0;
-        for (const char *s = start[t]; s < start[t + 1];) {
-            const char *nl = memchr(s, '\n', (size_t)(start[t + 1] - s));
-            k++;
-            s = nl + 1;
-        }
-        lines[t] = k;
-    }
-    size_t total = 0;
-    for (int t = 0; t < nthreads; t++) total += lines[t];
-    if (grow_rows(r, r->nrow + total)) {
+    /* room for the rows expected from the bytes per row seen so far; a share
+     * that reaches the capacity stops and the serial path goes on from there */
+    double per = r->nrow ? (double)(r->base + r->pos) / (double)r->nrow : 8.0;
+    if (per < 1) per = 1;
+    if (grow_rows(r, r->nrow + (size_t)((double)n / per * 1.25) + 64)) {
         od_ctx_clear_error(r->ctx);
         return 0;
     }
-    size_t row0[MAXT];
-    row0[0] = r->nrow;
-    for (int t = 1; t < nthreads; t++) row0[t] = row0[t - 1] + lines[t - 1];
+    const size_t cap = r->rcap, base = r->nrow;
+    /* no barrier inside: share t counts the lines before it itself (cheap next
+     * to parsing), so a descheduled thread on a busy machine costs one join */
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
 #endif
     for (int t = 0; t < nthreads; t++) {
+        size_t row = base + count_lines(start[0], start[t]), k = 0;
         const char *s = start[t];
-        size_t k = 0;
-        while (s < start[t + 1]) {
-            const char *q = fast_row(r, s, row0[t] + k);
+        while (s < start[t + 1] && row + k < cap) {
+            const char *q = fast_row(r, s, row + k);
             if (!q) break;
             s = q;
             k++;
         }
         done[t] = k;
         stop[t] = s;
+        lines[t] = s < start[t + 1] ? k + 1 : k; /* k + 1: the share stopped early */
     }
     /* keep the prefix of complete shares, then the rows of the first partial one */
     size_t kept = 0;
     const char *end = p;
-    int t = 0;
-    for (; t < nthreads; t++) {
+    for (int t = 0; t < nthreads; t++) {
         kept += done[t];
         end = stop[t];
         if (done[t] < lines[t]) break;
