@@ -332,7 +332,7 @@ int od_csv_label_pick(const char *const *vals, const size_t *counts, int n, int 
 /* ------------------------------------------------------------------ reader */
 
 enum { T_UNDEC, T_NUM, T_TIME, T_TEXT, T_LNUM, T_LTEXT };
-enum { F_BAIL, F_NUM, F_TIME, F_TEXT, F_SKIP, F_LNUM, F_LTEXT };
+enum { F_BAIL, F_NUM, F_TIME, F_TEXT, F_SKIP, F_LNUM, F_LTEXT, F_UNDEC };
 enum { C_NA, C_NUM, C_TIME, C_TEXT };
 enum { REC_OK = 0, REC_MORE = 1, REC_BLANK = 2 };
 
@@ -653,6 +653,7 @@ static void set_fast(col_t *c)
     case T_TEXT: c->fast = F_TEXT; break;
     case T_LNUM: c->fast = F_LNUM; break;
     case T_LTEXT: c->fast = F_LTEXT; break;
+    case T_UNDEC: c->fast = F_UNDEC; break;
     default: c->fast = F_BAIL; break;
     }
 }
@@ -821,6 +822,15 @@ static int general_row(reader *r)
 /* ---- fast path: one unquoted line of the expected shape.  Returns the end of
  * the line (past '\n') or NULL to let the general path handle it.  Thread-safe
  * apart from F_TEXT's malloc; reads only the label values already known. */
+/* If the field at p is a missing-value token (unquoted, untrimmed): its end. */
+static inline const char *fast_na(const reader *r, const char *p)
+{
+    const char sep = r->sep, *q = p;
+    while (*q != sep && *q != '\n' && *q != '\r' && *q != '"' && *q) q++;
+    if (*q == '"' || !*q) return NULL;
+    return is_na(r, p, (size_t)(q - p)) ? q : NULL;
+}
+
 static const char *fast_row(const reader *r, const char *p, size_t row)
 {
     const char sep = r->sep;
@@ -831,18 +841,29 @@ static const char *fast_row(const reader *r, const char *p, size_t row)
         const char *q;
         if (c->fast == F_NUM) { /* the common case first, outside the switch */
             q = scan_number_short(p, &c->num[row], r->cloc);
-            if (!q || (r->na_num && is_na(r, p, (size_t)(q - p)))) goto bail;
+            if (!q || (r->na_num && is_na(r, p, (size_t)(q - p)))) {
+                if (!(q = fast_na(r, p))) goto bail;
+                c->num[row] = NAN;
+            }
             p = q;
         } else switch (c->fast) {
         case F_LNUM: {
             double v;
             q = scan_number_short(p, &v, r->cloc);
-            if (!q || (r->na_num && is_na(r, p, (size_t)(q - p)))) goto bail;
-            if (!(r->nlv > 0 && (v == r->lv[0] || (r->nlv > 1 && v == r->lv[1])))) goto bail;
+            if (!q || (r->na_num && is_na(r, p, (size_t)(q - p)))) {
+                if (!(q = fast_na(r, p))) goto bail;
+                v = NAN;
+            } else if (!(r->nlv > 0 && (v == r->lv[0] || (r->nlv > 1 && v == r->lv[1]))))
+                goto bail;
             c->num[row] = v;
             p = q;
             break;
         }
+        case F_UNDEC: /* no value yet: missing ones pass, the first value goes the general way */
+            if (!(q = fast_na(r, p))) goto bail;
+            c->num[row] = NAN;
+            p = q;
+            break;
         case F_SKIP:
             while (*p != sep && *p != '\n' && *p != '\r' && *p != '"' && *p) p++;
             if (*p == '"' || !*p) goto bail;
@@ -920,7 +941,7 @@ static size_t fast_parallel(reader *r, const char *p, const char *e, int nthread
 {
     enum { MAXT = 16 };
     const char *start[MAXT + 1];
-    size_t done[MAXT], lines[MAXT];
+    size_t done[MAXT];
     const char *stop[MAXT];
     if (nthreads > MAXT) nthreads = MAXT;
     size_t n = (size_t)(e - p);
@@ -942,35 +963,50 @@ static size_t fast_parallel(reader *r, const char *p, const char *e, int nthread
     }
     const size_t cap = r->rcap, base = r->nrow;
     /* no barrier inside: share t counts the lines before it itself (cheap next
-     * to parsing), so a descheduled thread on a busy machine costs one join */
+     * to parsing), so a descheduled thread on a busy machine costs one join.
+     * Blank lines are skipped, so a share's rows may start below row0[t]. */
+    size_t row0[MAXT], skip[MAXT];
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
 #endif
     for (int t = 0; t < nthreads; t++) {
-        size_t row = base + count_lines(start[0], start[t]), k = 0;
-        const char *s = start[t];
-        while (s < start[t + 1] && row + k < cap) {
+        size_t row = base + count_lines(start[0], start[t]), k = 0, sk = 0;
+        const char *s = start[t], *se = start[t + 1];
+        while (s < se) {
+            if (*s == '\n' || (*s == '\r' && s[1] == '\n')) {
+                s += *s == '\n' ? 1 : 2;
+                sk++;
+                continue;
+            }
+            if (row + k >= cap) break;
             const char *q = fast_row(r, s, row + k);
             if (!q) break;
             s = q;
             k++;
         }
+        row0[t] = row;
         done[t] = k;
+        skip[t] = sk;
         stop[t] = s;
-        lines[t] = s < start[t + 1] ? k + 1 : k; /* k + 1: the share stopped early */
     }
-    /* keep the prefix of complete shares, then the rows of the first partial one */
-    size_t kept = 0;
+    /* keep the complete shares and the first partial one, moving each share's
+     * rows down over the places of the blank lines before it */
+    size_t kept = 0, nlines = 0;
     const char *end = p;
     for (int t = 0; t < nthreads; t++) {
+        if (row0[t] != base + kept && done[t])
+            for (size_t j = 0; j < r->ncol; j++)
+                if (r->cols[j].keep && r->cols[j].num)
+                    memmove(r->cols[j].num + base + kept, r->cols[j].num + row0[t], done[t] * sizeof(double));
         kept += done[t];
+        nlines += done[t] + skip[t];
         end = stop[t];
-        if (done[t] < lines[t]) break;
+        if (stop[t] != start[t + 1]) break;
     }
     /* rows parsed by later shares are dropped: they hold no allocations
      * (text columns never take this path) and are parsed again serially */
     r->nrow += kept;
-    r->line += kept;
+    r->line += nlines;
     return (size_t)(end - p);
 }
 
@@ -1004,6 +1040,12 @@ static int stream(reader *r)
                         if (b + r->pos == pend) continue;
                         goto general; /* the line at pos needs the general path */
                     }
+                }
+                if (*p == '\n' || (*p == '\r' && p[1] == '\n')) { /* blank line */
+                    r->pos += *p == '\n' ? 1 : 2;
+                    r->line++;
+                    r->linestart = r->base + r->pos;
+                    continue;
                 }
                 if (r->nrow == r->rcap && (rc = grow_rows(r, r->nrow + 1))) return rc;
                 const char *q = fast_row(r, p, r->nrow);

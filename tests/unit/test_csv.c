@@ -625,22 +625,26 @@ static void test_parallel_and_chunks(void)
     gsl_rng_set(r, 777);
     size_t cap = 10u << 20, len = 0;
     char *csv = malloc(cap);
-    len += (size_t)snprintf(csv, cap, "x1,x2,x3,t,label\n");
+    len += (size_t)snprintf(csv, cap, "x1,x2,x3,t,label,late\n");
     size_t rows = 0;
     while (len < (6u << 20)) {
+        /* long rows first and short ones later: the capacity estimated from
+         * the first rows runs out, so the parallel shares stop and resume */
+        int longrows = rows < 1500;
         double a = gsl_ran_ugaussian(r), b = gsl_rng_uniform(r) * 1000;
-        int u = (int)gsl_rng_uniform_int(r, 1000);
+        int u = (int)gsl_rng_uniform_int(r, 5000);
         const char *b_txt = u == 0 ? "NA" : NULL;
         char bb[40];
         if (!b_txt) {
-            snprintf(bb, sizeof bb, "%.6f", b);
+            snprintf(bb, sizeof bb, longrows ? "%.17g" : "%.2f", b);
             b_txt = bb;
         }
         if (u == 1) len += (size_t)snprintf(csv + len, cap - len, "\n"); /* blank line */
-        if (u == 2) /* a quoted field: the parallel path stops before it */
-            len += (size_t)snprintf(csv + len, cap - len, "\"%.17g\",%s,%d,2020-01-01 %02d:00:00,%d\n", a, b_txt, u, u % 24, u < 10);
+        if (u == 2 && gsl_rng_uniform_int(r, 20) == 0) /* a quoted field: the parallel region ends before it */
+            len += (size_t)snprintf(csv + len, cap - len, "\"%.17g\",%s,%d,2020-01-01 %02d:00:00,%d,\n", a, b_txt, u, u % 24, u < 10);
         else
-            len += (size_t)snprintf(csv + len, cap - len, "%.17g,%s,%d,2020-01-01 %02d:00:00,%d\n", a, b_txt, u, u % 24, u < 10);
+            len += (size_t)snprintf(csv + len, cap - len, longrows ? "%.17g,%s,%d,2020-01-01 %02d:00:00,%d,%s\n" : "%.3f,%s,%d,2020-01-01 %02d:00:00,%d,%s\n",
+                                    a, b_txt, u, u % 24, u < 10, rows == 100000 ? "42" : "");
         rows++;
     }
     int err;
@@ -652,6 +656,10 @@ static void test_parallel_and_chunks(void)
         od_test_int((long long)f1->nrow, (long long)rows, "all %zu rows (blank lines skipped)", rows);
         od_test_true(frames_equal(f1, f2, "threads"), "2 threads give the same frame bit for bit");
         od_test_true(col(f1, "t")->type == OD_COL_TIME, "timestamps through the fast path");
+        const od_column *late = col(f2, "late");
+        size_t nval = 0;
+        for (size_t i = 0; late && i < f2->nrow; i++) nval += !isnan(late->num[i]);
+        od_test_true(late && late->type == OD_COL_NUM && nval == 1, "a column empty for 100000 rows becomes numeric at its first value");
     }
     od_frame_free(f1);
     od_frame_free(f2);
