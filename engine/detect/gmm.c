@@ -200,6 +200,86 @@ static void gm_row_logprob(const gm_eval *e, const double *x, double *lp, double
     }
 }
 
+/* Full/tied covariances, 8 rows at a time with the rows in the vector lanes:
+ * y_a = sum_{b<=a} L^-1[a][b] (x_b - mu_b) accumulates in registers, so the
+ * d(d+1)/2 multiply-adds per component serve 8 rows.  lp: nr x k (nr <= 8).
+ * Compiled for several instruction sets, picked at run time. */
+typedef double gm_v8 __attribute__((vector_size(64)));
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void gm_block_full(const gm_eval *e, const double *X, size_t ld, size_t nr, double *lp)
+{
+    const od_gmm_model *m = e->m;
+    size_t k = m->k, d = m->d;
+    double cst = -0.5 * (double)d * GM_LOG2PI;
+    gm_v8 xt[d], D[d];
+    for (size_t j = 0; j < d; j++)
+        for (size_t r = 0; r < 8; r++) xt[j][r] = X[(r < nr ? r : nr - 1) * ld + j];
+    for (size_t c = 0; c < k; c++) {
+        const double *mu = m->means + c * d;
+        const double *P = m->prec + (m->cov == OD_GMM_FULL ? c * d * d : 0);
+        for (size_t j = 0; j < d; j++) D[j] = xt[j] - mu[j];
+        gm_v8 q = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        for (size_t a = 0; a < d; a++) {
+            const double *pa = P + a * d;
+            gm_v8 acc = { 0, 0, 0, 0, 0, 0, 0, 0 };
+            for (size_t b = 0; b <= a; b++) acc += pa[b] * D[b];
+            q += acc * acc;
+        }
+        double base = cst + m->logdet[c] + e->logw[c];
+        for (size_t r = 0; r < nr; r++) lp[r * k + c] = base - 0.5 * q[r];
+    }
+}
+
+/* Per-block weighted scatter sum_i r_ic (x_i - mu_c)(x_i - mu_c)^T (upper
+ * triangle) of rows [r0, r1) into p (k x d x d), 8 rows per vector; S8 is
+ * scratch of k x d x d vectors. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void gm_block_cov(const double *X, size_t ld, size_t r0, size_t r1, const double *resp, const double *means,
+                         size_t k, size_t d, gm_v8 *S8, double *p)
+{
+    gm_v8 zero = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    for (size_t q = 0; q < k * d * d; q++) S8[q] = zero;
+    gm_v8 xt[d], D[d], W[d];
+    for (size_t g = r0; g < r1; g += 8) {
+        size_t nr = r1 - g < 8 ? r1 - g : 8;
+        for (size_t j = 0; j < d; j++)
+            for (size_t r = 0; r < 8; r++) xt[j][r] = X[(g + (r < nr ? r : 0)) * ld + j];
+        for (size_t c = 0; c < k; c++) {
+            gm_v8 rc;
+            for (size_t r = 0; r < 8; r++) rc[r] = r < nr ? resp[(g + r) * k + c] : 0;
+            const double *mu = means + c * d;
+            for (size_t j = 0; j < d; j++) {
+                D[j] = xt[j] - mu[j];
+                W[j] = rc * D[j];
+            }
+            gm_v8 *S = S8 + c * d * d;
+            for (size_t a = 0; a < d; a++)
+                for (size_t bb = a; bb < d; bb++) S[a * d + bb] += W[a] * D[bb];
+        }
+    }
+    for (size_t c = 0; c < k; c++)
+        for (size_t a = 0; a < d; a++)
+            for (size_t bb = a; bb < d; bb++) {
+                gm_v8 v = S8[c * d * d + a * d + bb];
+                double t = 0;
+                for (int r = 0; r < 8; r++) t += v[r];
+                p[c * d * d + a * d + bb] = t;
+            }
+}
+
+/* log w_c + log N(x_i | c) for rows [0, nr) of X into lp (nr x k) */
+static void gm_rows_logprob(const gm_eval *e, const double *X, size_t ld, size_t nr, double *lp, double *scratch)
+{
+    const od_gmm_model *m = e->m;
+    if (m->cov == OD_GMM_FULL || m->cov == OD_GMM_TIED) {
+        for (size_t r0 = 0; r0 < nr; r0 += 8)
+            gm_block_full(e, X + r0 * ld, ld, nr - r0 < 8 ? nr - r0 : 8, lp + r0 * m->k);
+    } else {
+        for (size_t r = 0; r < nr; r++) gm_row_logprob(e, X + r * ld, lp + r * m->k, scratch, scratch + m->d);
+    }
+}
+
 int od_gmm_logpdf(od_ctx *ctx, const od_gmm_model *m, const double *X, size_t n, size_t ld,
                   double *logp, long *label)
 {
@@ -209,21 +289,26 @@ int od_gmm_logpdf(od_ctx *ctx, const od_gmm_model *m, const double *X, size_t n,
     if (gm_eval_init(&e, m)) return od_error(ctx, OD_ENOMEM, "gmm: out of memory");
     #pragma omp parallel
     {
-        double *lp = malloc((k + 2 * d) * sizeof *lp);
+        double *lp = malloc((8 * k + 2 * d) * sizeof *lp);
         if (!lp) {
             #pragma omp atomic write
             fail = 1;
         }
+        size_t nb8 = (n + 7) / 8;
         #pragma omp for schedule(static)
-        for (size_t i = 0; i < n; i++) {
+        for (size_t g = 0; g < nb8; g++) {
             if (!lp) continue;
-            gm_row_logprob(&e, X + i * ld, lp, lp + k, lp + k + d);
-            if (logp) logp[i] = od_cl_logsumexp(lp, k);
-            if (label) {
-                size_t b = 0;
-                for (size_t c = 1; c < k; c++)
-                    if (lp[c] > lp[b]) b = c;
-                label[i] = (long)b;
+            size_t r0 = g * 8, nr = n - r0 < 8 ? n - r0 : 8;
+            gm_rows_logprob(&e, X + r0 * ld, ld, nr, lp, lp + 8 * k);
+            for (size_t r = 0; r < nr; r++) {
+                const double *l = lp + r * k;
+                if (logp) logp[r0 + r] = od_cl_logsumexp(l, k);
+                if (label) {
+                    size_t b = 0;
+                    for (size_t c = 1; c < k; c++)
+                        if (l[c] > l[b]) b = c;
+                    label[r0 + r] = (long)b;
+                }
             }
         }
         free(lp);
@@ -299,34 +384,20 @@ static int gm_params(od_ctx *ctx, gm_work *w, od_gmm_model *m, int by_n, int hav
         size_t s2 = k * d * d;
         #pragma omp parallel
         {
-            double *diff = malloc(d * sizeof *diff);
+            gm_v8 *S8 = aligned_alloc(64, k * d * d * sizeof *S8);   /* vectors need 64-byte alignment */
             #pragma omp for schedule(static)
             for (size_t b = 0; b < nb; b++) {
                 size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
                 double *p = w->part + b * w->pstride;
                 memset(p, 0, s2 * sizeof *p);
-                if (!diff) {
+                if (!S8) {
                     #pragma omp atomic write
                     fail = 1;
                     continue;
                 }
-                for (size_t i = r0; i < r1; i++) {
-                    const double *x = X + i * ld, *r = w->resp + i * k;
-                    for (size_t c = 0; c < k; c++) {
-                        const double *mu = m->means + c * d;
-                        double rc = r[c];
-                        for (size_t j = 0; j < d; j++) diff[j] = x[j] - mu[j];
-                        double *S = p + c * d * d;
-                        for (size_t a = 0; a < d; a++) {
-                            double wa = rc * diff[a];
-                            double *Sa = S + a * d;
-                            #pragma omp simd
-                            for (size_t bb = 0; bb < d; bb++) Sa[bb] += wa * diff[bb];
-                        }
-                    }
-                }
+                gm_block_cov(X, ld, r0, r1, w->resp, m->means, k, d, S8, p);
             }
-            free(diff);
+            free(S8);
         }
         if (fail) return od_error(ctx, OD_ENOMEM, "gmm: out of memory");
         for (size_t c = 0; c < k; c++) {
@@ -396,10 +467,11 @@ static double gm_estep(gm_work *w, const od_gmm_model *m, int *fail)
             memset(p, 0, s1 * sizeof *p);
             double s = 0;
             if (lp)
+                gm_rows_logprob(&e, w->X + r0 * ld, ld, r1 - r0, w->resp + r0 * k, lp);
+            if (lp)
                 for (size_t i = r0; i < r1; i++) {
                     double *r = w->resp + i * k;
                     const double *x = w->X + i * ld;
-                    gm_row_logprob(&e, x, r, lp, lp + d);
                     double l = od_cl_logsumexp(r, k);
                     for (size_t c = 0; c < k; c++) {
                         double rc = r[c] = exp(r[c] - l);
