@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,9 +16,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 /* Bytes read per refill; the buffer grows only for a record longer than this. */
 #define CSV_CHUNK ((size_t)4 << 20)
@@ -937,22 +935,53 @@ static size_t count_lines(const char *s, const char *e)
     return k;
 }
 
+/* One share of a parallel region: lines [s, se), rows from row0. */
+typedef struct {
+    const reader *r;
+    const char *s0, *s, *se, *stop;
+    size_t base, cap, row0, done, skip;
+} share_t;
+
+static void *share_run(void *arg)
+{
+    share_t *sh = arg;
+    size_t row = sh->base + count_lines(sh->s0, sh->s), k = 0, sk = 0;
+    const char *s = sh->s, *se = sh->se;
+    while (s < se) {
+        if (*s == '\n' || (*s == '\r' && s[1] == '\n')) {
+            s += *s == '\n' ? 1 : 2;
+            sk++;
+            continue;
+        }
+        if (row + k >= sh->cap) break;
+        const char *q = fast_row(sh->r, s, row + k);
+        if (!q) break;
+        s = q;
+        k++;
+    }
+    sh->row0 = row;
+    sh->done = k;
+    sh->skip = sk;
+    sh->stop = s;
+    return NULL;
+}
+
+/* Lines [p, e) (e just past a '\n', no '"' inside) parsed by nthreads
+ * threads, each on a share split at line ends, rows written straight to their
+ * final place.  Plain threads, started per region and joined: no spinning
+ * workers, which on a busy machine steal the time the parser needs.  Share t
+ * counts the lines before it itself (cheap next to parsing), so there is no
+ * barrier.  A share stops at the first line that needs the general path;
+ * only the rows before the first such line in file order are kept, so the
+ * result does not depend on the number of threads.  Returns the bytes used. */
 static size_t fast_parallel(reader *r, const char *p, const char *e, int nthreads)
 {
     enum { MAXT = 16 };
-    const char *start[MAXT + 1];
-    size_t done[MAXT];
-    const char *stop[MAXT];
+    share_t sh[MAXT];
+    pthread_t tid[MAXT];
+    int started[MAXT];
     if (nthreads > MAXT) nthreads = MAXT;
     size_t n = (size_t)(e - p);
-    start[0] = p;
-    for (int t = 1; t < nthreads; t++) {
-        const char *s = p + n * (size_t)t / (size_t)nthreads;
-        if (s < start[t - 1]) s = start[t - 1];
-        const char *nl = s < e ? memchr(s, '\n', (size_t)(e - s)) : NULL;
-        start[t] = nl ? nl + 1 : e;
-    }
-    start[nthreads] = e;
     /* room for the rows expected from the bytes per row seen so far; a share
      * that reaches the capacity stops and the serial path goes on from there */
     double per = r->nrow ? (double)(r->base + r->pos) / (double)r->nrow : 8.0;
@@ -961,47 +990,37 @@ static size_t fast_parallel(reader *r, const char *p, const char *e, int nthread
         od_ctx_clear_error(r->ctx);
         return 0;
     }
-    const size_t cap = r->rcap, base = r->nrow;
-    /* no barrier inside: share t counts the lines before it itself (cheap next
-     * to parsing), so a descheduled thread on a busy machine costs one join.
-     * Blank lines are skipped, so a share's rows may start below row0[t]. */
-    size_t row0[MAXT], skip[MAXT];
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nthreads) schedule(static, 1)
-#endif
+    const char *prev = p;
     for (int t = 0; t < nthreads; t++) {
-        size_t row = base + count_lines(start[0], start[t]), k = 0, sk = 0;
-        const char *s = start[t], *se = start[t + 1];
-        while (s < se) {
-            if (*s == '\n' || (*s == '\r' && s[1] == '\n')) {
-                s += *s == '\n' ? 1 : 2;
-                sk++;
-                continue;
-            }
-            if (row + k >= cap) break;
-            const char *q = fast_row(r, s, row + k);
-            if (!q) break;
-            s = q;
-            k++;
+        const char *s = prev, *se = e;
+        if (t + 1 < nthreads) {
+            const char *cut = p + n * (size_t)(t + 1) / (size_t)nthreads;
+            if (cut < s) cut = s;
+            const char *nl = cut < e ? memchr(cut, '\n', (size_t)(e - cut)) : NULL;
+            se = nl ? nl + 1 : e;
         }
-        row0[t] = row;
-        done[t] = k;
-        skip[t] = sk;
-        stop[t] = s;
+        sh[t] = (share_t){ .r = r, .s0 = p, .s = s, .se = se, .base = r->nrow, .cap = r->rcap };
+        prev = se;
+    }
+    for (int t = 1; t < nthreads; t++) started[t] = pthread_create(&tid[t], NULL, share_run, &sh[t]) == 0;
+    share_run(&sh[0]);
+    for (int t = 1; t < nthreads; t++) {
+        if (started[t]) pthread_join(tid[t], NULL);
+        else share_run(&sh[t]); /* could not start a thread: do it here */
     }
     /* keep the complete shares and the first partial one, moving each share's
      * rows down over the places of the blank lines before it */
-    size_t kept = 0, nlines = 0;
+    size_t kept = 0, nlines = 0, base = r->nrow;
     const char *end = p;
     for (int t = 0; t < nthreads; t++) {
-        if (row0[t] != base + kept && done[t])
+        if (sh[t].row0 != base + kept && sh[t].done)
             for (size_t j = 0; j < r->ncol; j++)
                 if (r->cols[j].keep && r->cols[j].num)
-                    memmove(r->cols[j].num + base + kept, r->cols[j].num + row0[t], done[t] * sizeof(double));
-        kept += done[t];
-        nlines += done[t] + skip[t];
-        end = stop[t];
-        if (stop[t] != start[t + 1]) break;
+                    memmove(r->cols[j].num + base + kept, r->cols[j].num + sh[t].row0, sh[t].done * sizeof(double));
+        kept += sh[t].done;
+        nlines += sh[t].done + sh[t].skip;
+        end = sh[t].stop;
+        if (sh[t].stop != sh[t].se) break;
     }
     /* rows parsed by later shares are dropped: they hold no allocations
      * (text columns never take this path) and are parsed again serially */
@@ -1685,9 +1704,6 @@ static void reader_init(reader *r, od_ctx *ctx, const char *name, const od_csv_o
     r->lab = -1;
     r->timecol = -1;
     r->threads = od_ctx_threads(ctx);
-#ifndef _OPENMP
-    r->threads = 1;
-#endif
 }
 
 static void reader_done(reader *r)
