@@ -224,9 +224,48 @@ int od_csv_parse_number(const char *s, size_t len, double *v)
     return rc;
 }
 
-/* Shortest of %.15g..%.17g that reads back to x. */
+/* Fixed-point text of x with the fewest decimals k <= 17 such that the integer
+ * m = x * 10^k (|m| <= 2^53) gives m / 10^k == x: reading that text back
+ * divides the same exact m by the same exact power of ten, so it returns x.
+ * Returns the length, or 0 when x is out of that range. */
+static size_t fmt_fixed(double x, char *buf)
+{
+    double ax = fabs(x);
+    if (!(ax >= 1e-5 && ax < 1e15)) return 0;
+    for (int k = 0; k <= 17; k++) {
+        double sc = x * pow10_tab[k];
+        if (fabs(sc) > 9007199254740992.0) return 0;
+        double mr = (double)(int64_t)(sc + (sc >= 0 ? 0.5 : -0.5));
+        if (mr / pow10_tab[k] != x) continue;
+        uint64_t m = (uint64_t)fabs(mr);
+        char dig[24];
+        int nd = 0;
+        do {
+            dig[nd++] = (char)('0' + m % 10);
+            m /= 10;
+        } while (m);
+        while (nd <= k) dig[nd++] = '0'; /* at least one digit before the point */
+        size_t len = 0;
+        if (x < 0) buf[len++] = '-';
+        for (int i = nd - 1; i >= 0; i--) {
+            buf[len++] = dig[i];
+            if (i == k && k > 0) buf[len++] = '.';
+        }
+        buf[len] = 0;
+        return len;
+    }
+    return 0;
+}
+
+/* Text that reads back to exactly x: fixed point when short, else the
+ * shortest of %.15g..%.17g. */
 static void fmt_double(double x, char *buf, size_t n)
 {
+    if (x == 0) {
+        snprintf(buf, n, "%s", signbit(x) ? "-0" : "0");
+        return;
+    }
+    if (n >= 48 && fmt_fixed(x, buf)) return;
     if (isnan(x)) {
         snprintf(buf, n, "%s", "");
         return;
@@ -1803,6 +1842,7 @@ int od_csv_write(od_ctx *ctx, const od_frame *f, const char *path)
 {
     FILE *fp = fopen(path, "w");
     if (!fp) return od_error(ctx, OD_EIO, "%s: cannot write: %s", path, strerror(errno));
+    setvbuf(fp, NULL, _IOFBF, (size_t)1 << 20);
     char buf[64];
     for (size_t j = 0; j < f->ncol; j++) {
         if (j) fputc(',', fp);

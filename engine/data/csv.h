@@ -33,6 +33,10 @@
  * and always for numbers, the less frequent value (on a tie, the larger number
  * or the text that sorts last).  A warning says which mapping was used.
  *
+ * Speed and memory: the input is read in 4 MB blocks (never whole), columns
+ * are sized from the bytes per row of the first rows; quote-free stretches are
+ * parsed by od_ctx_threads(ctx) threads, with the same result for any number.
+ *
  * Errors: one message "FILE:LINE:COL: what is wrong (what was expected)"
  * (LINE and COL are 1-based; COL counts bytes) or "FILE: ..." when no position
  * applies; on error nothing is returned half-built.
@@ -66,8 +70,10 @@ od_frame *od_csv_read_mem(od_ctx *ctx, const char *name, const char *buf, size_t
 
 /* Writes the frame as CSV: a header line, then one line per row, all columns
  * in frame order (label and time included), ',' separated, '\n' ends.
- * Numbers use the shortest of %.15g/%.16g/%.17g that reads back to the same
- * double; NaN (and NULL text) is written as an empty field; infinities as
+ * Numbers are written so that they read back to the same double: in fixed
+ * point with the fewest decimals that do (e.g. 0.1, 2.85507, 3) when
+ * 1e-5 <= |x| < 1e15, else the shortest of %.15g/%.16g/%.17g that does; -0
+ * as "-0"; NaN (and NULL text) is written as an empty field; infinities as
  * inf/-inf; OD_COL_TIME as "YYYY-MM-DD HH:MM:SS" (UTC, plus a fraction when
  * there is one); fields holding ',', '"', a line end or outer spaces are
  * quoted.  Returns OD_OK or OD_EIO with the path and strerror in the message. */

@@ -735,6 +735,19 @@ static void test_roundtrip(void)
     od_frame_free(b);
     gsl_rng_free(r);
     unlink(tmp);
+    /* the text written: short fixed point when it reads back exactly */
+    static const double vals[] = { 0.1, 1e-7, 123456.789, -2.5, 1e300, 3.0, -0.0, 0.30000000000000004, 5e-324 };
+    od_frame *g = od_frame_new(ctx, 9);
+    double *gv = malloc(sizeof vals);
+    memcpy(gv, vals, sizeof vals);
+    od_frame_add_num_donate(ctx, g, "v", gv, OD_COL_NUM, OD_ROLE_FEATURE);
+    char *txt = NULL;
+    if (od_csv_write(ctx, g, tmp) == OD_OK) txt = slurp(tmp, NULL);
+    od_test_str(txt, "v\n0.1\n1e-07\n123456.789\n-2.5\n1e+300\n3\n-0\n0.30000000000000004\n4.94065645841247e-324\n",
+                "numbers written short and exact");
+    free(txt);
+    od_frame_free(g);
+    unlink(tmp);
     od_test_int(od_csv_write(ctx, b ? b : a, "/nonexistent-dir/x.csv") == OD_EIO ? 1 : 0, 1, "write to a bad path: OD_EIO");
 }
 
