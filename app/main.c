@@ -16,8 +16,8 @@ void session_write_header(od_session *s, FILE *fp);
 static void progress(void *user, const char *what, double frac, const char *detail)
 {
     od_session *s = user;
-    if (detail && *detail) {
-        /* one line per step (e.g. per training epoch) */
+    if (detail && *detail && what && !strcmp(what, "train")) {
+        /* one line per training epoch */
         fprintf(s->errfp, "  %s\n", detail);
         fflush(s->errfp);
     } else if (s->interactive && isatty(fileno(s->errfp))) {
