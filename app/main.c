@@ -17,8 +17,20 @@ static void progress(void *user, const char *what, double frac, const char *deta
 {
     od_session *s = user;
     if (detail && *detail && what && !strcmp(what, "train")) {
-        /* one line per training epoch */
-        fprintf(s->errfp, "  %s\n", detail);
+        /* one line per training epoch; without timings for replayable output */
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", detail);
+        if (!s->show_times) {
+            char *p = strstr(buf, "  ETA ");
+            if (p) *p = 0;
+            p = strrchr(buf, ' ');
+            size_t l = strlen(buf);
+            if (p && l && buf[l - 1] == 's' && p[1] >= '0' && p[1] <= '9') {
+                while (p > buf && p[-1] == ' ') p--;
+                *p = 0;
+            }
+        }
+        fprintf(s->errfp, "  %s\n", buf);
         fflush(s->errfp);
     } else if (s->interactive && isatty(fileno(s->errfp))) {
         if (frac >= 0 && frac < 1) fprintf(s->errfp, "\r  %s %3d%%", what, (int)(100 * frac));
