@@ -14,10 +14,13 @@
  *   all_three     one od_curve_new + AUC + AP + PR curve
  *   move_us       one od_curve_confusion at a random threshold on M scores,
  *                 averaged over 10,000 moves
+ * The PR-curve output arrays (3 x 8 bytes per distinct score) are allocated
+ * with od_eval_big_alloc (huge-page advice), as numpy does for sklearn's.
  * Prints one JSON object on stdout.  --dump FILE writes the n scores and labels
  * (int64 n, n float64 scores, n int8 labels, little-endian) and exits. */
 #include "config.h"
 #include "eval/curve.h"
+#include "eval/evsort.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -121,7 +124,8 @@ int main(int argc, char **argv)
         od_curve_info info;
         od_curve_get_info(c, &info);
         m = info.n_thresholds;
-        double *pp = malloc((m + 1) * sizeof *pp), *rr = malloc((m + 1) * sizeof *rr), *th = malloc(m * sizeof *th);
+        double *pp = od_eval_big_alloc(NULL, m + 1, sizeof *pp), *rr = od_eval_big_alloc(NULL, m + 1, sizeof *rr),
+               *th = od_eval_big_alloc(NULL, m, sizeof *th);
         od_curve_pr(ctx, c, pp, rr, th);
         tr[r] = od_now() - t0;
         free(pp);
@@ -132,9 +136,9 @@ int main(int argc, char **argv)
         t0 = od_now();
         c = od_curve_new(ctx, s, y, n, &err);
         double a1 = od_curve_roc_auc(c).value, a2 = od_curve_ap(c).value;
-        pp = malloc((m + 1) * sizeof *pp);
-        rr = malloc((m + 1) * sizeof *rr);
-        th = malloc(m * sizeof *th);
+        pp = od_eval_big_alloc(NULL, m + 1, sizeof *pp);
+        rr = od_eval_big_alloc(NULL, m + 1, sizeof *rr);
+        th = od_eval_big_alloc(NULL, m, sizeof *th);
         od_curve_pr(ctx, c, pp, rr, th);
         t3[r] = od_now() - t0;
         if (a1 != auc || a2 != ap) fprintf(stderr, "results differ between runs\n");

@@ -60,6 +60,44 @@ static size_t count_upto(const uint64_t *a, size_t n, uint64_t key, int strict)
     return lo;
 }
 
+/* Per-thread share of the counting pass over rows [lo, hi). */
+typedef struct {
+    size_t P, N, nnan, nunl, bad; /* bad: first row with an invalid label, or SIZE_MAX */
+    size_t hist[2 * 2048];        /* top-digit counts: anomalous [0,2048), normal [2048,4096) */
+} fill_part;
+
+static void count_part(const double *scores, const int *labels, size_t lo, size_t hi, fill_part *fp)
+{
+    memset(fp, 0, sizeof *fp);
+    fp->bad = SIZE_MAX;
+    for (size_t i = lo; i < hi; i++) {
+        int y = labels[i];
+        double s = scores[i];
+        if ((unsigned)(y + 1) > 2u) { /* not -1, 0 or 1 */
+            fp->bad = i;
+            return;
+        }
+        if (isnan(s)) fp->nnan++;
+        else if (y < 0) fp->nunl++;
+        else {
+            fp->P += (size_t)y;
+            fp->hist[(size_t)(1 - y) * 2048 + od_eval_key_top(od_eval_key_desc(s))]++;
+        }
+    }
+    fp->N = hi - lo - fp->nnan - fp->nunl - fp->P;
+}
+
+static void scatter_part(const double *scores, const int *labels, size_t lo, size_t hi, size_t *pos, uint64_t *keys)
+{
+    for (size_t i = lo; i < hi; i++) {
+        double s = scores[i];
+        int y = labels[i];
+        if (isnan(s) || y < 0) continue;
+        uint64_t k = od_eval_key_desc(s);
+        keys[pos[(size_t)(1 - y) * 2048 + od_eval_key_top(k)]++] = k;
+    }
+}
+
 od_curve *od_curve_new(od_ctx *ctx, const double *scores, const int *labels, size_t n, int *err)
 {
     int dummy;
@@ -69,33 +107,45 @@ od_curve *od_curve_new(od_ctx *ctx, const double *scores, const int *labels, siz
         *err = od_error(ctx, OD_EINVAL, "curve: scores and labels are required");
         return NULL;
     }
-    size_t P = 0, N = 0, nnan = 0, nunl = 0;
-    size_t *hist = od_calloc(ctx, 2 * 2048, sizeof *hist); /* top-digit counts: anomalous, normal */
-    if (!hist) {
+    /* Pass 1 counts classes and top digits; pass 2 writes each key straight
+     * into its top-digit bucket, so the first radix pass costs nothing.  Both
+     * run on T threads over T contiguous row ranges; thread t's keys follow
+     * thread t-1's in every bucket, the same layout as one thread produces. */
+    int T = od_ctx_threads(ctx);
+    if (T < 1 || n < ((size_t)1 << 18)) T = 1;
+    if (T > 16) T = 16;
+    fill_part *parts = od_mallocn(ctx, (size_t)T, sizeof *parts);
+    if (!parts) {
         *err = OD_ENOMEM;
         return NULL;
     }
-    for (size_t i = 0; i < n; i++) {
-        int y = labels[i];
-        if (y != 0 && y != 1 && y != -1) {
-            free(hist);
-            *err = od_error(ctx, OD_EDATA, "label %d at row %zu: labels must be 0, 1 or -1 (unlabelled)", y, i);
-            return NULL;
-        }
-        double s = scores[i];
-        if (isnan(s)) nnan++;
-        else if (y == -1) nunl++;
-        else if (y == 1) {
-            P++;
-            hist[od_eval_key_top(od_eval_key_desc(s))]++;
-        } else {
-            N++;
-            hist[2048 + od_eval_key_top(od_eval_key_desc(s))]++;
-        }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static, 1) num_threads(T)
+#endif
+    for (int t = 0; t < T; t++)
+        count_part(scores, labels, n / (size_t)T * (size_t)t, t == T - 1 ? n : n / (size_t)T * (size_t)(t + 1),
+                   &parts[t]);
+    size_t P = 0, N = 0, nnan = 0, nunl = 0, bad = SIZE_MAX;
+    for (int t = 0; t < T; t++) {
+        if (parts[t].bad < bad) bad = parts[t].bad;
+        P += parts[t].P;
+        N += parts[t].N;
+        nnan += parts[t].nnan;
+        nunl += parts[t].nunl;
+    }
+    if (bad != SIZE_MAX) {
+        free(parts);
+        *err = od_error(ctx, OD_EDATA, "label %d at row %zu: labels must be 0, 1 or -1 (unlabelled)", labels[bad], bad);
+        return NULL;
     }
     od_curve *c = od_calloc(ctx, 1, sizeof *c);
-    if (!c) {
+    size_t *pos = od_mallocn(ctx, (size_t)T * 2 * 2048, sizeof *pos);
+    size_t *hist = od_calloc(ctx, 2 * 2048, sizeof *hist);
+    if (!c || !pos || !hist) {
+        free(parts);
+        free(pos);
         free(hist);
+        free(c);
         *err = OD_ENOMEM;
         return NULL;
     }
@@ -104,41 +154,38 @@ od_curve *od_curve_new(od_ctx *ctx, const double *scores, const int *labels, siz
     c->n_unlabelled = nunl;
     c->P = P;
     c->N = N;
-    if (P + N == 0) {
-        free(hist);
-        return c;
-    }
-
-    c->keys = od_eval_big_alloc(ctx, P + N, sizeof *c->keys);
-    size_t *pos = od_mallocn(ctx, 2 * 2048, sizeof *pos);
-    if (!c->keys || !pos) {
-        free(hist);
+    if (P + N > 0) c->keys = od_eval_big_alloc(ctx, P + N, sizeof *c->keys);
+    if (P + N > 0 && !c->keys) {
+        free(parts);
         free(pos);
-        od_curve_free(c);
+        free(hist);
+        free(c);
         *err = OD_ENOMEM;
         return NULL;
     }
-    /* scatter each key straight into its top-digit bucket: the first radix
-     * pass is done while the keys are written */
-    size_t op = 0, on = P;
-    for (size_t b = 0; b < 2048; b++) {
-        pos[b] = op;
-        op += hist[b];
-        pos[2048 + b] = on;
-        on += hist[2048 + b];
+    /* bucket b of class c starts after every earlier bucket of the class
+     * (anomalous keys first, then normal ones) and after earlier threads */
+    size_t o = 0;
+    for (size_t cb = 0; cb < 2 * 2048; cb++) {
+        for (int t = 0; t < T; t++) {
+            pos[(size_t)t * 4096 + cb] = o;
+            o += parts[t].hist[cb];
+            hist[cb] += parts[t].hist[cb];
+        }
     }
-    uint64_t *keys = c->keys;
-    for (size_t i = 0; i < n; i++) {
-        double s = scores[i];
-        int y = labels[i];
-        if (isnan(s) || y < 0) continue;
-        uint64_t k = od_eval_key_desc(s);
-        keys[pos[(y ? 0 : 2048) + od_eval_key_top(k)]++] = k;
+    free(parts);
+    if (P + N > 0) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static, 1) num_threads(T)
+#endif
+        for (int t = 0; t < T; t++)
+            scatter_part(scores, labels, n / (size_t)T * (size_t)t,
+                         t == T - 1 ? n : n / (size_t)T * (size_t)(t + 1), pos + (size_t)t * 4096, c->keys);
+        int threads = od_ctx_threads(ctx);
+        od_eval_sort_buckets(c->keys, hist, threads);
+        od_eval_sort_buckets(c->keys + P, hist + 2048, threads);
     }
     free(pos);
-    int threads = od_ctx_threads(ctx);
-    od_eval_sort_buckets(keys, hist, threads);
-    od_eval_sort_buckets(keys + P, hist + 2048, threads);
     free(hist);
 
     walk w;

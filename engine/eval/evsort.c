@@ -114,13 +114,15 @@ static void insertion_u64(uint64_t *a, size_t n)
 
 /* In-place MSD ("American flag") radix sort.  A bucket's keys agree on every
  * bit from `hi` up; the next digit is the `w` bits below hi, with w chosen
- * from the bucket size (about log2 n, at most 11) so that one pass leaves
- * buckets of a few keys, which insertion sort finishes. */
+ * from the bucket size (about 2 keys per bucket, at most 11 bits).  Only
+ * buckets of more than 32 keys are sorted recursively; one insertion pass
+ * over the whole range then finishes the small buckets (the keys are already
+ * grouped by digit, so each key moves within its bucket only). */
 static void msd_sort(uint64_t *a, size_t n, unsigned hi)
 {
     while (n > 32 && hi > 0) {
         unsigned w = 4;
-        while (w < DIGIT_BITS && ((size_t)1 << w) < n) w++;
+        while (w < DIGIT_BITS && ((size_t)2 << w) < n) w++;
         if (w > hi) w = hi;
         unsigned shift = hi - w;
         size_t nb = (size_t)1 << w;
@@ -152,12 +154,14 @@ static void msd_sort(uint64_t *a, size_t n, unsigned hi)
                 a[head[b]++] = v;
             }
         }
-        size_t off = 0;
-        for (size_t b = 0; b < nb; b++) {
-            if (cnt[b] > 1) msd_sort(a + off, cnt[b], shift);
-            off += cnt[b];
+        if (shift > 0) {
+            size_t off = 0;
+            for (size_t b = 0; b < nb; b++) {
+                if (cnt[b] > 32) msd_sort(a + off, cnt[b], shift);
+                off += cnt[b];
+            }
         }
-        return;
+        break;
     }
     insertion_u64(a, n);
 }

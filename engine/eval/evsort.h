@@ -13,13 +13,15 @@
 #include <string.h>
 #include "../core/ctx.h"
 
-/* Ascending-order key of x (x not NaN). */
+/* Ascending-order key of x (x not NaN), branch-free: negative numbers have
+ * all bits flipped, the others only the sign bit; -0.0 becomes +0.0. */
 static inline uint64_t od_eval_key_asc(double x)
 {
     uint64_t u;
-    if (x == 0) x = 0.0;             /* -0.0 -> +0.0 */
     memcpy(&u, &x, sizeof u);
-    return (u >> 63) ? ~u : (u | UINT64_C(0x8000000000000000));
+    u &= (uint64_t)0 - (uint64_t)(x != 0);          /* -0.0 -> +0.0 */
+    uint64_t neg = (uint64_t)0 - (u >> 63);          /* all ones when negative */
+    return u ^ (neg | UINT64_C(0x8000000000000000));
 }
 
 /* Descending-order key: ascending unsigned order = descending score order. */
@@ -30,7 +32,8 @@ static inline uint64_t od_eval_key_desc(double x)
 
 static inline double od_eval_key_asc_value(uint64_t k)
 {
-    uint64_t u = (k >> 63) ? (k & ~UINT64_C(0x8000000000000000)) : ~k;
+    uint64_t flip = (k >> 63) - 1; /* 0 when the top bit is set, all ones otherwise */
+    uint64_t u = k ^ (flip | UINT64_C(0x8000000000000000));
     double x;
     memcpy(&x, &u, sizeof x);
     return x;

@@ -5,6 +5,7 @@
 #include "../od_test.h"
 #include "eval/curve.h"
 #include "eval/metrics.h"
+#include "eval/evsort.h"
 #include "test_eval_fixture.h"
 
 #include <stdint.h>
@@ -369,7 +370,22 @@ static void test_properties(od_ctx *ctx)
         if (i % 1013 == 0) s[i] = NAN;
     }
     int err;
+    /* a bad label deep in the second thread's half is still found and named */
+    int keep = y[250000];
+    y[250000] = 5;
     od_curve *c = od_curve_new(ctx, s, y, n, &err);
+    od_test_true(!c && err == OD_EDATA && strstr(od_ctx_errmsg(ctx), "row 250000"), "parallel fill names the bad row: %s",
+                 od_ctx_errmsg(ctx));
+    y[250000] = keep;
+    c = od_curve_new(ctx, s, y, n, &err);
+    /* the same curve on one thread */
+    od_ctx_set_threads(ctx, 1);
+    od_curve *c1 = od_curve_new(ctx, s, y, n, &err);
+    od_ctx_set_threads(ctx, 2);
+    od_test_true(od_curve_roc_auc(c).value == od_curve_roc_auc(c1).value &&
+                     od_curve_ap(c).value == od_curve_ap(c1).value,
+                 "1 and 2 threads give bit-identical AUC and AP");
+    od_curve_free(c1);
     int bad = 0;
     for (int rep = 0; rep < 120; rep++) {
         double t = rep % 2 ? s[gsl_rng_uniform_int(rng, n)] : gsl_ran_gaussian_ziggurat(rng, 1.5);
@@ -422,6 +438,75 @@ static void test_properties(od_ctx *ctx)
     free(y);
 }
 
+/* The radix sorts behind the curve: sorted output that is a permutation of
+ * the input, for sizes around every cut-off and awkward key distributions. */
+static int sorted_perm(const uint64_t *a, const uint64_t *orig, size_t n)
+{
+    uint64_t xs = 0, xo = 0, ss = 0, so = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && a[i] < a[i - 1]) return 0;
+        xs ^= od_hash64(a[i]);
+        xo ^= od_hash64(orig[i]);
+        ss += od_hash64(a[i] + 1);
+        so += od_hash64(orig[i] + 1);
+    }
+    return xs == xo && ss == so;
+}
+
+static void test_sorts(od_ctx *ctx)
+{
+    gsl_rng *rng = od_ctx_rng(ctx);
+    size_t sizes[] = {0, 1, 2, 31, 32, 33, 48, 49, 200, 2049, 32768, 32769, 70000, 300000};
+    int bad_ip = 0, bad_lsd = 0, bad_idx = 0, runs = 0;
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        uint64_t *a = malloc((n + 1) * sizeof *a), *o = malloc((n + 1) * sizeof *o), *t = malloc((n + 1) * sizeof *t);
+        uint32_t *ix = malloc((n + 1) * sizeof *ix), *tx = malloc((n + 1) * sizeof *tx);
+        for (int kind = 0; kind < 5; kind++) {
+            for (size_t i = 0; i < n; i++) {
+                switch (kind) {
+                case 0: o[i] = ((uint64_t)gsl_rng_get(rng) << 32) ^ gsl_rng_get(rng); break; /* full 64 bits */
+                case 1: o[i] = od_eval_key_desc(gsl_ran_gaussian_ziggurat(rng, 1.0)); break;
+                case 2: o[i] = od_eval_key_desc(floor(gsl_ran_gaussian_ziggurat(rng, 1.0) * 4)); break; /* ties */
+                case 3: o[i] = UINT64_C(0x8000000000000000); break;                                  /* all equal */
+                default: o[i] = od_eval_key_asc(0.5 + gsl_rng_uniform(rng) * 1e-9); break; /* one top bucket */
+                }
+            }
+            memcpy(a, o, n * sizeof *a);
+            od_eval_radix_sort_inplace(a, n, 2);
+            bad_ip += !sorted_perm(a, o, n);
+            memcpy(a, o, n * sizeof *a);
+            od_eval_radix_sort(a, t, n);
+            bad_lsd += !sorted_perm(a, o, n);
+            memcpy(a, o, n * sizeof *a);
+            for (size_t i = 0; i < n; i++) ix[i] = (uint32_t)i;
+            od_eval_radix_sort_idx(a, ix, t, tx, n);
+            int ok = sorted_perm(a, o, n);
+            for (size_t i = 0; i < n && ok; i++) ok = o[ix[i]] == a[i] && (i == 0 || a[i] != a[i - 1] || ix[i] > ix[i - 1]);
+            bad_idx += !ok;
+            runs++;
+        }
+        free(a);
+        free(o);
+        free(t);
+        free(ix);
+        free(tx);
+    }
+    od_test_int(bad_ip, 0, "in-place MSD radix sort: sorted permutation (%d inputs)", runs);
+    od_test_int(bad_lsd, 0, "LSD radix sort: sorted permutation (%d inputs)", runs);
+    od_test_int(bad_idx, 0, "LSD radix sort with payload: stable, payload follows (%d inputs)", runs);
+    /* key order = numeric order, round trip */
+    double v[] = {-INFINITY, -1e300, -2.5, -1e-310, -0.0, 0.0, 1e-310, 3.0, 1e300, INFINITY};
+    int ok = 1;
+    for (int i = 0; i < 10; i++) {
+        ok &= od_eval_key_asc_value(od_eval_key_asc(v[i])) == v[i];
+        ok &= od_eval_key_desc_value(od_eval_key_desc(v[i])) == v[i];
+        if (i) ok &= v[i] == v[i - 1] ? od_eval_key_asc(v[i]) == od_eval_key_asc(v[i - 1])
+                                      : od_eval_key_asc(v[i]) > od_eval_key_asc(v[i - 1]);
+    }
+    od_test_true(ok, "keys: order of doubles (subnormals, infinities, -0 == 0), round trip");
+}
+
 int main(void)
 {
     od_ctx *ctx = od_ctx_new(42);
@@ -435,6 +520,7 @@ int main(void)
     test_docstring_examples(ctx);
     test_edge_cases(ctx);
     test_properties(ctx);
+    test_sorts(ctx);
     od_ctx_free(ctx);
     return od_test_done();
 }
