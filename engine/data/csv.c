@@ -950,13 +950,6 @@ bail:
     return NULL;
 }
 
-static int has_text(const reader *r)
-{
-    for (size_t j = 0; j < r->ncol; j++)
-        if (r->cols[j].fast == F_TEXT) return 1;
-    return 0;
-}
-
 /* Lines [p, e) (e just past a '\n', no '"' inside) parsed by nthreads workers,
  * each on a share split at line ends, rows written straight to their final
  * place.  Stops at the first line of a share that needs the general path and
@@ -1051,18 +1044,31 @@ static size_t fast_parallel(reader *r, const char *p, const char *e, int nthread
      * rows down over the places of the blank lines before it */
     size_t kept = 0, nlines = 0, base = r->nrow;
     const char *end = p;
-    for (int t = 0; t < nthreads; t++) {
+    int t = 0;
+    for (; t < nthreads; t++) {
         if (sh[t].row0 != base + kept && sh[t].done)
-            for (size_t j = 0; j < r->ncol; j++)
-                if (r->cols[j].keep && r->cols[j].num)
-                    memmove(r->cols[j].num + base + kept, r->cols[j].num + sh[t].row0, sh[t].done * sizeof(double));
+            for (size_t j = 0; j < r->ncol; j++) {
+                col_t *c = &r->cols[j];
+                if (!c->keep) continue;
+                if (c->num) memmove(c->num + base + kept, c->num + sh[t].row0, sh[t].done * sizeof(double));
+                if (c->text) memmove(c->text + base + kept, c->text + sh[t].row0, sh[t].done * sizeof(char *));
+            }
         kept += sh[t].done;
         nlines += sh[t].done + sh[t].skip;
         end = sh[t].stop;
         if (sh[t].stop != sh[t].se) break;
     }
-    /* rows parsed by later shares are dropped: they hold no allocations
-     * (text columns never take this path) and are parsed again serially */
+    /* rows parsed by later shares are dropped (parsed again serially): free
+     * their text */
+    for (int u = t + 1; u < nthreads; u++)
+        for (size_t j = 0; j < r->ncol; j++) {
+            col_t *c = &r->cols[j];
+            if (c->keep && c->text)
+                for (size_t i = 0; i < sh[u].done; i++) {
+                    free(c->text[sh[u].row0 + i]);
+                    c->text[sh[u].row0 + i] = NULL;
+                }
+        }
     r->nrow += kept;
     r->line += nlines;
     return (size_t)(end - p);
@@ -1091,7 +1097,7 @@ static int stream(reader *r)
             if (lastnl && p <= lastnl) {
                 if (r->threads > 1) {
                     if (!pend || pend < p) pend = par_end(r, lastnl);
-                    if ((size_t)(pend - p) >= CSV_PAR_MIN && !has_text(r)) {
+                    if ((size_t)(pend - p) >= CSV_PAR_MIN) {
                         size_t used = fast_parallel(r, p, pend, r->threads);
                         r->pos += used;
                         r->linestart = r->base + r->pos;

@@ -625,7 +625,7 @@ static void test_parallel_and_chunks(void)
     gsl_rng_set(r, 777);
     size_t cap = 10u << 20, len = 0;
     char *csv = malloc(cap);
-    len += (size_t)snprintf(csv, cap, "x1,x2,x3,t,label,late\n");
+    len += (size_t)snprintf(csv, cap, "x1,x2,x3,t,label,late,tag\n");
     size_t rows = 0;
     while (len < (6u << 20)) {
         /* long rows first and short ones later: the capacity estimated from
@@ -641,10 +641,10 @@ static void test_parallel_and_chunks(void)
         }
         if (u == 1) len += (size_t)snprintf(csv + len, cap - len, "\n"); /* blank line */
         if (u == 2 && gsl_rng_uniform_int(r, 20) == 0) /* a quoted field: the parallel region ends before it */
-            len += (size_t)snprintf(csv + len, cap - len, "\"%.17g\",%s,%d,2020-01-01 %02d:00:00,%d,\n", a, b_txt, u, u % 24, u < 10);
+            len += (size_t)snprintf(csv + len, cap - len, "\"%.17g\",%s,%d,2020-01-01 %02d:00:00,%d,,\"q,%d\"\n", a, b_txt, u, u % 24, u < 10, u);
         else
-            len += (size_t)snprintf(csv + len, cap - len, longrows ? "%.17g,%s,%d,2020-01-01 %02d:00:00,%d,%s\n" : "%.3f,%s,%d,2020-01-01 %02d:00:00,%d,%s\n",
-                                    a, b_txt, u, u % 24, u < 10, rows == 100000 ? "42" : "");
+            len += (size_t)snprintf(csv + len, cap - len, longrows ? "%.17g,%s,%d,2020-01-01 %02d:00:00,%d,%s,%s%d\n" : "%.3f,%s,%d,2020-01-01 %02d:00:00,%d,%s,%s%d\n",
+                                    a, b_txt, u, u % 24, u < 10, rows == 100000 ? "42" : "", u % 97 == 3 ? "NA" : "tag", u % 7);
         rows++;
     }
     int err;
@@ -660,6 +660,8 @@ static void test_parallel_and_chunks(void)
         size_t nval = 0;
         for (size_t i = 0; late && i < f2->nrow; i++) nval += !isnan(late->num[i]);
         od_test_true(late && late->type == OD_COL_NUM && nval == 1, "a column empty for 100000 rows becomes numeric at its first value");
+        const od_column *tag = col(f2, "tag");
+        od_test_true(tag && tag->type == OD_COL_TEXT && tag->text[0] && tag->text[0][0] == 't', "a text column through the parallel path");
     }
     od_frame_free(f1);
     od_frame_free(f2);
