@@ -1409,6 +1409,17 @@ static int decide_header(reader *r, const sample_t *s)
     return ev_for > 0 || (ev_against == 0 && allfull);
 }
 
+/* qsort has no context argument; set_names runs on the calling thread only
+ * and does not nest, so a thread-local pointer is enough. */
+static _Thread_local const col_t *sort_cols;
+
+static int cmp_name(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(sort_cols[i].name, sort_cols[j].name);
+    return c ? c : (i > j) - (i < j);
+}
+
 static int set_names(reader *r, const sample_t *s, int header)
 {
     r->cols = calloc(r->ncol, sizeof *r->cols);
@@ -1421,14 +1432,27 @@ static int set_names(reader *r, const sample_t *s, int header)
         if (!(r->cols[j].name = strdup(nm))) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
         r->cols[j].keep = 1;
     }
-    for (size_t j = 0; j < r->ncol; j++)
-        for (size_t k = 0; k < j; k++)
-            if (strcmp(r->cols[j].name, r->cols[k].name) == 0) {
-                char ex[64];
-                return fail(r, header ? s->f[j].line : 0, header ? s->f[j].col : 0, OD_EDATA,
-                            "duplicate column name '%s' (also column %zu; expected unique names)",
-                            excerpt(r->cols[j].name, strlen(r->cols[j].name), ex), k + 1);
-            }
+    /* duplicates: sort the indices by name (O(n log n) for wide files) and
+     * report the repeat that comes first in the file */
+    size_t *idx = malloc(r->ncol * sizeof *idx), bj = SIZE_MAX, bk = 0;
+    if (!idx) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+    for (size_t j = 0; j < r->ncol; j++) idx[j] = j;
+    sort_cols = r->cols;
+    qsort(idx, r->ncol, sizeof *idx, cmp_name);
+    for (size_t i = 1; i < r->ncol; i++)
+        if (strcmp(r->cols[idx[i]].name, r->cols[idx[i - 1]].name) == 0 && idx[i] < bj) {
+            size_t g = i - 1; /* the first of this run of equal names */
+            while (g > 0 && strcmp(r->cols[idx[g - 1]].name, r->cols[idx[i]].name) == 0) g--;
+            bj = idx[i];
+            bk = idx[g];
+        }
+    free(idx);
+    if (bj != SIZE_MAX) {
+        char ex[64];
+        return fail(r, header ? s->f[bj].line : 0, header ? s->f[bj].col : 0, OD_EDATA,
+                    "duplicate column name '%s' (also column %zu; expected unique names)",
+                    excerpt(r->cols[bj].name, strlen(r->cols[bj].name), ex), bk + 1);
+    }
     return OD_OK;
 }
 
@@ -1597,6 +1621,16 @@ static od_frame *build_frame(reader *r, size_t header_line, int header)
         if (r->cols[j].keep && r->cols[j].type == T_TIME && !r->cols[j].ignored) tcol = (long)j;
     od_frame *f = od_frame_new(r->ctx, r->nrow);
     if (!f) return NULL;
+    size_t nkeep = 0;
+    for (size_t j = 0; j < r->ncol; j++) nkeep += r->cols[j].keep != 0;
+    /* the names are unique (checked on the header): the columns go straight
+     * into the frame, without od_frame_add_*'s linear duplicate search */
+    if (!(f->cols = calloc(nkeep ? nkeep : 1, sizeof *f->cols))) {
+        od_frame_free(f);
+        od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+        return NULL;
+    }
+    f->cap = nkeep ? nkeep : 1;
     for (size_t j = 0; j < r->ncol; j++) {
         col_t *c = &r->cols[j];
         if (!c->keep) continue;
@@ -1616,23 +1650,17 @@ static od_frame *build_frame(reader *r, size_t header_line, int header)
             role = OD_ROLE_IGNORED;
             od_warn(r->ctx, "%s: column '%s' has no values (all missing): ignored", r->name, c->name);
         }
-        int rc;
+        od_column *fc = &f->cols[f->ncol++];
+        *fc = (od_column){ .name = c->name, .type = c->text ? OD_COL_TEXT : type, .role = role };
+        c->name = NULL;
         if (c->text) {
             char **t = realloc(c->text, r->nrow * sizeof *t);
-            if (t) c->text = t;
-            t = c->text;
+            fc->text = t ? t : c->text;
             c->text = NULL;
-            rc = od_frame_add_text_donate(r->ctx, f, c->name, t, role);
         } else {
             double *v = realloc(c->num, r->nrow * sizeof *v);
-            if (v) c->num = v;
-            v = c->num;
+            fc->num = v ? v : c->num;
             c->num = NULL;
-            rc = od_frame_add_num_donate(r->ctx, f, c->name, v, type, role);
-        }
-        if (rc) {
-            od_frame_free(f);
-            return NULL;
         }
     }
     return f;
@@ -1654,24 +1682,30 @@ static od_frame *read_all(reader *r, int *err)
     }
     if ((rc = check_text(r, r->pos))) goto out;
     if (!r->sep) r->sep = detect_sep(r);
-    /* sample records */
+    /* sample records; an error after the first record waits until the names
+     * are checked, so that a bad header line (earlier in the file) wins */
     size_t maxrec = CSV_SAMPLE_ROWS + 1;
+    int late = 0;
+    char latemsg[1024];
     for (;;) {
         rc = tokenize(r);
-        if (rc < 0) goto out;
         if (rc == REC_MORE) {
             if ((rc = fill(r))) goto out;
             continue;
         }
+        if (rc == REC_OK && s.nrec == 0) {
+            r->ncol = r->nf;
+            r->ncol_line = r->recline;
+            if (CSV_SAMPLE_FIELDS / r->ncol + 1 < maxrec) maxrec = CSV_SAMPLE_FIELDS / r->ncol + 2;
+        } else if (rc == REC_OK && r->nf != r->ncol)
+            rc = ragged(r);
+        if (rc < 0) {
+            if (s.nrec == 0 || rc == OD_ENOMEM) goto out;
+            late = rc;
+            snprintf(latemsg, sizeof latemsg, "%s", od_ctx_errmsg(r->ctx));
+            break;
+        }
         if (rc == REC_OK) {
-            if (s.nrec == 0) {
-                r->ncol = r->nf;
-                r->ncol_line = r->recline;
-                if (CSV_SAMPLE_FIELDS / r->ncol + 1 < maxrec) maxrec = CSV_SAMPLE_FIELDS / r->ncol + 2;
-            } else if (r->nf != r->ncol) {
-                rc = ragged(r);
-                goto out;
-            }
             if ((rc = sample_add(r, &s))) goto out;
             if (s.nrec >= maxrec) break;
         }
@@ -1683,6 +1717,10 @@ static od_frame *read_all(reader *r, int *err)
     }
     header = decide_header(r, &s);
     if ((rc = set_names(r, &s, header))) goto out;
+    if (late) {
+        rc = od_error(r->ctx, late, "%s", latemsg);
+        goto out;
+    }
     if (header) {
         header_line = s.recline[0];
         first = 1;

@@ -398,6 +398,28 @@ static void test_memory_inputs(void)
     f = mem("class,x\na,1\nb,2\nc,3\n", &(od_csv_opts){ .header = -1, .ignore = (const char *[]){ "class" }, .nignore = 1 });
     od_test_true(f && od_frame_role(f, OD_ROLE_LABEL) < 0, "ignore=class: not a label candidate");
     od_frame_free(f);
+    /* a wide file: 20000 columns */
+    {
+        size_t nc = 20000, cap = nc * 40, len = 0;
+        char *w = malloc(cap);
+        for (int row = 0; row < 4; row++)
+            for (size_t j = 0; j < nc; j++)
+                len += (size_t)(row == 0 ? snprintf(w + len, cap - len, "c%zu%c", j, j + 1 < nc ? ',' : '\n')
+                                         : snprintf(w + len, cap - len, "%zu%c", j * 10 + (size_t)row, j + 1 < nc ? ',' : '\n'));
+        w[len] = 0;
+        double t0 = od_now();
+        f = mem(w, &d);
+        od_test_true(f && f->ncol == nc && f->nrow == 3 && col(f, "c19999")->num[2] == 199993 && od_now() - t0 < 5,
+                     "20000 columns (%.2f s)", od_now() - t0);
+        od_frame_free(f);
+        /* the same with column 15001 named like column 8 */
+        len = 0;
+        for (size_t j = 0; j < nc; j++) len += (size_t)snprintf(w + len, cap - len, "c%zu%c", j == 15000 ? (size_t)7 : j, j + 1 < nc ? ',' : '\n');
+        len += (size_t)snprintf(w + len, cap - len, "1\n");
+        const char *m = memerr(w, &d);
+        od_test_true(strstr(m, "duplicate column name 'c7' (also column 8;") != NULL, "duplicate among 20000 names: %s", m);
+        free(w);
+    }
     /* types decided late */
     f = mem("a,b\n1,\n2,\n3,hello\n", &d);
     od_test_true(f && col(f, "b")->type == OD_COL_TEXT && !strcmp(col(f, "b")->text[2], "hello"),
