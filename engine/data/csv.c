@@ -913,8 +913,10 @@ static const char *fast_row(const reader *r, const char *p, size_t row)
             if (*q == '"' || !*q) goto bail;
             size_t n = (size_t)(q - p);
             if (n && (is_blank(p[0], sep) || is_blank(q[-1], sep))) goto bail;
-            if (is_na(r, p, n)) goto bail;
-            if (c->fast == F_TIME) {
+            if (is_na(r, p, n)) {
+                if (c->fast == F_TEXT) c->text[row] = NULL;
+                else c->num[row] = NAN;
+            } else if (c->fast == F_TIME) {
                 if (od_time_parse(p, n, &c->num[row])) goto bail;
             } else if (c->fast == F_LTEXT) {
                 int k = 0;

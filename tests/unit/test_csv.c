@@ -198,6 +198,9 @@ static void test_corpus(void)
     od_test_int(err, OD_EIO, "missing file: OD_EIO");
     od_test_str(f ? "" : od_ctx_errmsg(ctx), "tests/data/bad/no_such_file.csv: cannot open: No such file or directory",
                 "missing file: message");
+    f = od_data_load(ctx, "tests/data/bad/empty.csv/inner.csv", NULL, &err);
+    od_test_str(f ? "" : od_ctx_errmsg(ctx), "tests/data/bad/empty.csv/inner.csv: cannot open: Not a directory",
+                "path through a file: message");
     f = od_data_load(ctx, "tests/data/bad", NULL, &err);
     od_test_str(f ? "" : od_ctx_errmsg(ctx), "tests/data/bad: is a directory (expected a data file)", "directory: message");
     f = od_data_load(ctx, "tests/data/bad/no_such_file.arff", NULL, &err);
