@@ -14,6 +14,7 @@ void od_kdtree_free(od_kdtree *t)
     free(t->nodes);
     free(t->lo);
     free(t->hi);
+    free(t->ptsT);
     free(t);
 }
 
@@ -129,9 +130,9 @@ od_kdtree *od_kdtree_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_
                 bw = hi[j] - lo[j];
                 bj = j;
             }
-        if (!(bw > 0)) continue;   /* all points identical: keep as a leaf */
         size_t m = s + (e - s) / 2;
-        kd_select(t, s, e, m, bj);
+        /* identical points are split by position, so leaves stay small */
+        if (bw > 0) kd_select(t, s, e, m, bj);
         size_t l = t->nnodes++, r = t->nnodes++;
         t->nodes[l] = (od_kdnode){ s, m, -1, -1 };
         t->nodes[r] = (od_kdnode){ m, e, -1, -1 };
@@ -141,7 +142,36 @@ od_kdtree *od_kdtree_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_
         stack[qt++] = r;
     }
     free(stack);
+    t->ptsT = od_mallocn(ctx, n * d, sizeof *t->ptsT);
+    if (!t->ptsT) {
+        od_kdtree_free(t);
+        return NULL;
+    }
+    for (size_t i = 0; i < t->nnodes; i++) {
+        const od_kdnode *N = &t->nodes[i];
+        if (N->left >= 0) continue;
+        size_t s = N->start, m = N->end - N->start;
+        if (m > t->maxleaf) t->maxleaf = m;
+        for (size_t p = 0; p < m; p++)
+            for (size_t j = 0; j < d; j++) t->ptsT[s * d + j * m + p] = t->pts[(s + p) * d + j];
+    }
     return t;
+}
+
+void od_kdtree_leaf_d2(const od_kdtree *t, const od_kdnode *N, const double *q, double *out)
+{
+    size_t s = N->start, m = N->end - N->start, d = t->d;
+    const double *T = t->ptsT + s * d;
+    for (size_t p = 0; p < m; p++) out[p] = 0;
+    for (size_t j = 0; j < d; j++) {
+        const double *c = T + j * m;
+        double qj = q[j];
+        #pragma omp simd
+        for (size_t p = 0; p < m; p++) {
+            double v = qj - c[p];
+            out[p] += v * v;
+        }
+    }
 }
 
 /* ------------------------------------------------------------------ kNN */
@@ -201,8 +231,12 @@ static void kd_knn_rec(const od_kdtree *t, size_t nd, const double *q, kd_heap *
     if (h->m == h->k && mind2 > h->d2[0]) return;
     const od_kdnode *N = &t->nodes[nd];
     if (N->left < 0) {
-        for (size_t p = N->start; p < N->end; p++)
-            kd_heap_push(h, od_cl_sqdist(q, t->pts + p * t->d, t->d), p);
+        double buf[N->end - N->start];
+        od_kdtree_leaf_d2(t, N, q, buf);
+        for (size_t p = N->start; p < N->end; p++) {
+            double v = buf[p - N->start];
+            if (h->m < h->k || v <= h->d2[0]) kd_heap_push(h, v, p);
+        }
         return;
     }
     double dl = od_kdtree_mind2(t, (size_t)N->left, q), dr = od_kdtree_mind2(t, (size_t)N->right, q);
@@ -248,8 +282,9 @@ static size_t kd_count_rec(const od_kdtree *t, size_t nd, const double *q, doubl
     if (od_kdtree_mind2(t, nd, q) > r2) return c;
     if (od_kdtree_maxd2(t, nd, q) <= r2) return c + (N->end - N->start);
     if (N->left < 0) {
-        for (size_t p = N->start; p < N->end && c < limit; p++)
-            if (od_cl_sqdist(q, t->pts + p * t->d, t->d) <= r2) c++;
+        double buf[N->end - N->start];
+        od_kdtree_leaf_d2(t, N, q, buf);
+        for (size_t p = 0; p < N->end - N->start && c < limit; p++) c += buf[p] <= r2;
         return c;
     }
     c = kd_count_rec(t, (size_t)N->left, q, r2, limit, c);

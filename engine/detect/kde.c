@@ -30,9 +30,9 @@ static inline double kd_u(const kd_walk *w, double d2) { return d2 > w->m2 ? exp
 
 static double kd_leaf_sum(const kd_walk *w, const od_kdnode *N)
 {
-    const od_kdtree *t = w->t;
-    double sum = 0;
-    for (size_t p = N->start; p < N->end; p++) sum += kd_u(w, od_cl_sqdist(w->q, t->pts + p * t->d, t->d));
+    double buf[N->end - N->start], sum = 0;
+    od_kdtree_leaf_d2(w->t, N, w->q, buf);
+    for (size_t p = 0; p < N->end - N->start; p++) sum += kd_u(w, buf[p]);
     return sum;
 }
 
