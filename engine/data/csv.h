@@ -57,11 +57,17 @@ typedef struct {
     const char *const *na;      size_t nna;       /* NA tokens; NULL = "", NA, NaN, nan, null, NULL, ? */
 } od_csv_opts;          /* zero-initialised = all defaults */
 
-/* Reads a delimited text file.  opts may be NULL (all defaults; note that a
- * zero-initialised od_csv_opts means header = 0 = no header, so set header = -1
- * to detect it).  Returns a new frame (free with od_frame_free), or NULL with
- * *err set to a negative OD_E* code (OD_EIO, OD_EDATA, OD_EFORMAT, OD_EINVAL,
- * OD_ENOMEM) and the message in ctx.  err may be NULL. */
+/* Reads a delimited text file.  opts may be NULL: all defaults with the
+ * header detected.  Header: -1 detects it (line 1 is a header when some field
+ * of it is text over a column whose other values are numbers or timestamps,
+ * or when no field of it is a number/timestamp and none repeats below);
+ * 1 forces it; 0 means none, except that a line 1 that is clearly a header
+ * (text names over numeric columns, nothing against) is still used as one,
+ * with a warning -- so a zero-initialised od_csv_opts works on ordinary files.
+ * Returns a new frame (free with od_frame_free), or NULL with *err set to a
+ * negative OD_E* code (OD_EIO, OD_EDATA, OD_EFORMAT, OD_EINVAL, OD_ENOMEM,
+ * OD_ECANCEL) and the message in ctx.  err may be NULL.  Warnings (label
+ * mapping, ignored look-alike or empty columns) go to od_warn. */
 od_frame *od_csv_read(od_ctx *ctx, const char *path, const od_csv_opts *opts, int *err);
 
 /* The same from memory: buf[0..len) (need not be NUL-terminated); `name` is
