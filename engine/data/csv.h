@@ -60,7 +60,8 @@ typedef struct {
 /* Reads a delimited text file.  opts may be NULL: all defaults with the
  * header detected.  Header: -1 detects it (line 1 is a header when some field
  * of it is text over a column whose other values are numbers or timestamps,
- * or when no field of it is a number/timestamp and none repeats below);
+ * or when none of its fields is a number, a timestamp, empty, or repeated
+ * below);
  * 1 forces it; 0 means none, except that a line 1 that is clearly a header
  * (text names over numeric columns, nothing against) is still used as one,
  * with a warning -- so a zero-initialised od_csv_opts works on ordinary files.
