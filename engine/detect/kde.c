@@ -8,7 +8,7 @@
 
 #define KD_NAME "kde"
 #define KD_VERSION 1u
-#define KD_LEAF 32
+#define KD_LEAF 64
 #define KD_LOG2PI 1.8378770664093454836
 
 /* Kernel sums are kept relative to the nearest training point: with
