@@ -103,9 +103,8 @@ typedef struct {
     double root, root_ll; /* the Grimshaw root with the highest likelihood (0: none) */
 } fit_state;
 
-static void consider(fit_state *fs, const double *Y, size_t k, double g, double s, const char *method, double root)
+static void consider_ll(fit_state *fs, double g, double s, double ll, const char *method, double root)
 {
-    double ll = gpd_loglik(Y, k, g, s);
     if (root != 0 && ll > fs->root_ll) {
         fs->root = root;
         fs->root_ll = ll;
@@ -118,12 +117,55 @@ static void consider(fit_state *fs, const double *Y, size_t k, double g, double 
     }
 }
 
+static void consider(fit_state *fs, const double *Y, size_t k, double g, double s, const char *method, double root)
+{
+    consider_ll(fs, g, s, gpd_loglik(Y, k, g, s), method, root);
+}
+
+/* A Grimshaw root x with vm1 = mean log(1 + xY): gamma = vm1, sigma = gamma/x,
+ * and since gamma/sigma = x, sum log(1 + gamma Y/sigma) = k gamma, so the
+ * log-likelihood is -k ln sigma - k (1 + gamma) without another pass. */
+static void consider_root_v(fit_state *fs, size_t k, double x, double vm1)
+{
+    double g = vm1, s = g / x;
+    if (g == 0 || !(s > 0) || !isfinite(s)) return;
+    consider_ll(fs, g, s, -(double)k * log(s) - (double)k * (1 + g), "grimshaw", x);
+}
+
 static void consider_root(fit_state *fs, const double *Y, size_t k, double x)
 {
     double vm1;
     grim_w(Y, k, x, &vm1);
-    double g = vm1, s = g / x;
-    if (g != 0) consider(fs, Y, k, g, s, "grimshaw", x);
+    consider_root_v(fs, k, x, vm1);
+}
+
+/* Newton's method on w from x0 (u, v and their derivatives in one pass),
+ * staying inside (pole, 0) or (0, inf).  Returns 1 with the root and its vm1. */
+static int newton_root(const double *Y, size_t k, double x0, double pole, double *root, double *vm1)
+{
+    double x = x0;
+    for (int it = 0; it < 16; it++) {
+        double su = 0, sv = 0, sdu = 0, sdv = 0;
+        for (size_t i = 0; i < k; i++) {
+            double xy = x * Y[i], z = 1 / (1 + xy), t = Y[i] * z;
+            su += z;
+            sv += log1p(xy);
+            sdv += t;
+            sdu += t * z;
+        }
+        double dk = (double)k, u = su / dk, v = 1 + sv / dk;
+        double w = u * v - 1, dw = -sdu / dk * v + u * (sdv / dk);
+        if (!isfinite(w) || !isfinite(dw) || dw == 0) return 0;
+        double nx = x - w / dw;
+        if (x < 0 ? !(nx > pole && nx < 0) : !(nx > 0)) return 0;
+        if (fabs(nx - x) <= 1e-12 * fabs(x)) {
+            *root = x;
+            *vm1 = sv / dk;
+            return 1;
+        }
+        x = nx;
+    }
+    return 0;
 }
 
 /* scan the increasing grid xs[0..m) for sign changes of w and polish each root */
@@ -164,10 +206,18 @@ static void gpd_fit_impl(const double *Y, size_t k, double hint, int mode, fit_s
     fs->best.method = "exponential";
     fs->root = 0;
     fs->root_ll = -INFINITY;
-    consider(fs, Y, k, 0.0, mean, "exponential", 0);
+    /* exponential: sigma = mean, log-likelihood -k ln mean - k */
+    consider_ll(fs, 0.0, mean, -(double)k * log(mean) - (double)k, "exponential", 0);
 
     int tracked = 0;
-    if (mode == FIT_TRACK && hint != 0) { /* bracket the previous root, widening a few times */
+    if (mode == FIT_TRACK && hint != 0) { /* Newton from the previous root */
+        double root, vm1;
+        if (newton_root(Y, k, hint, -1 / ymax, &root, &vm1)) {
+            consider_root_v(fs, k, root, vm1);
+            tracked = 1;
+        }
+    }
+    if (mode == FIT_TRACK && hint != 0 && !tracked) { /* else bracket it, widening a few times */
         double pole = -1 / ymax;
         for (double d = 0.02; d < 0.7 && !tracked; d *= 2) {
             double a = hint * (1 - d), b = hint * (1 + d);
@@ -413,9 +463,10 @@ int od_spot_step(od_ctx *ctx, od_spot *s, double x, double *threshold)
         s->n++;
         int rc = push_peak(ctx, s, v - s->t);
         if (rc) return rc;
-        /* refits track the previous root; a full root search every 64 peaks
-         * (deterministic: depends only on the sequence of values) */
-        int mode = ++s->since_full >= 64 ? FIT_FULL : s->root != 0 ? FIT_TRACK : FIT_NOROOTS;
+        /* refits follow the previous root (Newton); a full root search after
+         * max(64, N_t/8) peaks (deterministic: depends only on the values) */
+        size_t every = s->npk / 8 > 64 ? s->npk / 8 : 64;
+        int mode = ++s->since_full >= every ? FIT_FULL : s->root != 0 ? FIT_TRACK : FIT_NOROOTS;
         if (mode == FIT_FULL) s->since_full = 0;
         refit(s, mode);
     } else {
