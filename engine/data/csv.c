@@ -407,6 +407,7 @@ typedef struct {
     const char *const *na;
     size_t nna;
     int na_num; /* some NA token reads as a number (e.g. -999) */
+    int looks_header; /* header=0 given, but line 1 looks like one */
     /* current record */
     char *scr;
     size_t scrcap, scrlen;
@@ -759,8 +760,9 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
             c->nbad++;
         } else
             return fail(r, line, col, OD_EDATA,
-                        "'%s' in numeric column '%s' (expected a number or a missing-value token such as NA)",
-                        excerpt(s, n, ex), c->name);
+                        "'%s' in numeric column '%s' (expected a number or a missing-value token such as NA%s)",
+                        excerpt(s, n, ex), c->name,
+                        r->looks_header && line == r->ncol_line ? "; with header=0 line 1 is data, but it looks like a header" : "");
         return OD_OK;
     case T_TIME:
         if (is_na(r, s, n))
@@ -1401,11 +1403,7 @@ static int decide_header(reader *r, const sample_t *s)
         else if (nnum > 0 && ntext == 0) ev_for++;
     }
     if (mode == 0) {
-        if (ev_for > 0 && ev_against == 0) {
-            od_warn(r->ctx, "%s: header=0 but line %zu looks like a header line (names over numeric columns): used it as the header",
-                    r->name, s->recline[0]);
-            return 1;
-        }
+        r->looks_header = ev_for > 0 && ev_against == 0; /* for a hint if line 1 fails */
         return 0;
     }
     return ev_for > 0 || (ev_against == 0 && allfull);

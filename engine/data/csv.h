@@ -62,9 +62,9 @@ typedef struct {
  * of it is text over a column whose other values are numbers or timestamps,
  * or when none of its fields is a number, a timestamp, empty, or repeated
  * below);
- * 1 forces it; 0 means none, except that a line 1 that is clearly a header
- * (text names over numeric columns, nothing against) is still used as one,
- * with a warning -- so a zero-initialised od_csv_opts works on ordinary files.
+ * 1 forces it; 0 means none (a zero-initialised od_csv_opts therefore reads
+ * line 1 as data: set header = -1 to detect; when such a line 1 then fails as
+ * data and looks like a header, the message says so).
  * Returns a new frame (free with od_frame_free), or NULL with *err set to a
  * negative OD_E* code (OD_EIO, OD_EDATA, OD_EFORMAT, OD_EINVAL, OD_ENOMEM,
  * OD_ECANCEL) and the message in ctx.  err may be NULL.  Warnings (label

@@ -324,10 +324,10 @@ static void test_memory_inputs(void)
     f = mem("p,q\nr,s\n", &(od_csv_opts){ .header = 0 });
     od_test_true(f && f->nrow == 2 && col(f, "V1") && f->cols[0].type == OD_COL_TEXT, "header=0 keeps a text first row");
     od_frame_free(f);
-    f = mem("a,b\n1,2\n", &(od_csv_opts){ 0 });
-    od_test_true(f && f->nrow == 1 && col(f, "a") && has_warning("looks like a header"),
-                 "zero-initialised options: an obvious header is used, with a warning");
-    od_frame_free(f);
+    od_test_str(memerr("a,b\n1,2\n3,4\n", &(od_csv_opts){ 0 }),
+                "t.csv:1:1: 'a' in numeric column 'V1' (expected a number or a missing-value token such as NA; "
+                "with header=0 line 1 is data, but it looks like a header)",
+                "header=0 (zero-initialised options) on a file with a header: the message says why");
     f = mem("a,b\n1,2\n", NULL);
     od_test_true(f && f->nrow == 1 && col(f, "a"), "NULL options detect the header");
     od_frame_free(f);
