@@ -26,6 +26,8 @@
 #define CSV_SNIFF ((size_t)64 << 10)
 /* Below this many bytes in a region the parallel split is not worth it. */
 #define CSV_PAR_MIN ((size_t)256 << 10)
+/* The longest record (line, or lines joined by quotes) held in memory. */
+#define CSV_MAX_RECORD ((size_t)256 << 20)
 /* Zero bytes kept after the data in the read buffer (NUL sentinel + SWAR reads). */
 #define CSV_PAD 16
 
@@ -487,6 +489,9 @@ static int fill(reader *r)
     }
     if (r->len + 1 >= r->cap) {
         size_t ncap = r->cap * 2;
+        if (ncap > CSV_MAX_RECORD)
+            return fail(r, r->line, 1, OD_EDATA, "a record longer than %zu MB starts here (expected a line end; is a quote left open?)",
+                        CSV_MAX_RECORD >> 20);
         char *nb = realloc(r->buf, ncap + CSV_PAD);
         if (!nb) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory for a record of %zu bytes", r->name, r->len);
         r->buf = nb;
