@@ -10,104 +10,112 @@
 
 #define KM_NAME "kmeans"
 #define KM_VERSION 1u
-#define KM_PAD 1e150   /* coordinate of padding centroids: distance ~1e300, never nearest */
 
 typedef double km_v8 __attribute__((vector_size(64)));
+typedef long long km_v8l __attribute__((vector_size(64)));
 
-/* Assign rows [r0, r1) to the nearest of k centroids given transposed and
- * padded as CT (d x kp, kp a multiple of 8).  Writes lab (int32, counting
- * changes against the old value), optionally the squared distance mind2 and
- * the per-cluster sums (k x d) and counts.  Returns the number of labels
- * changed.  Compiled for several instruction sets; picked at run time. */
+/* xt[j] = (x_0j, ..., x_7j) for the nr <= 8 rows at X (leading dimension ld;
+ * missing rows repeat row 0): 8 x 8 blocks transposed in registers. */
+static inline void km_v8_transpose_rows(const double *X, size_t ld, size_t nr, size_t d, km_v8 *xt)
+{
+    static const km_v8l lo1 = { 0, 8, 2, 10, 4, 12, 6, 14 }, hi1 = { 1, 9, 3, 11, 5, 13, 7, 15 };
+    static const km_v8l lo2 = { 0, 1, 8, 9, 4, 5, 12, 13 }, hi2 = { 2, 3, 10, 11, 6, 7, 14, 15 };
+    static const km_v8l lo3 = { 0, 1, 2, 3, 8, 9, 10, 11 }, hi3 = { 4, 5, 6, 7, 12, 13, 14, 15 };
+    for (size_t jb = 0; jb < d; jb += 8) {
+        size_t w = d - jb < 8 ? d - jb : 8;
+        km_v8 r[8], t[8], u[8];
+        for (size_t q = 0; q < 8; q++) {
+            const double *src = X + (q < nr ? q : 0) * ld + jb;
+            if (w == 8) memcpy(&r[q], src, sizeof r[q]);
+            else {
+                km_v8 z = { 0, 0, 0, 0, 0, 0, 0, 0 };
+                memcpy(&z, src, w * sizeof(double));
+                r[q] = z;
+            }
+        }
+        for (int p = 0; p < 4; p++) {
+            t[2 * p] = __builtin_shuffle(r[2 * p], r[2 * p + 1], lo1);
+            t[2 * p + 1] = __builtin_shuffle(r[2 * p], r[2 * p + 1], hi1);
+        }
+        u[0] = __builtin_shuffle(t[0], t[2], lo2), u[2] = __builtin_shuffle(t[0], t[2], hi2);
+        u[1] = __builtin_shuffle(t[1], t[3], lo2), u[3] = __builtin_shuffle(t[1], t[3], hi2);
+        u[4] = __builtin_shuffle(t[4], t[6], lo2), u[6] = __builtin_shuffle(t[4], t[6], hi2);
+        u[5] = __builtin_shuffle(t[5], t[7], lo2), u[7] = __builtin_shuffle(t[5], t[7], hi2);
+        for (int q = 0; q < 4; q++) {
+            xt[jb + (size_t)q] = __builtin_shuffle(u[q], u[q + 4], lo3);
+            xt[jb + (size_t)q + 4] = __builtin_shuffle(u[q], u[q + 4], hi3);
+        }
+    }
+}
+
+/* Assign rows [r0, r1) to the nearest of the k centroids C (k x d), 8 rows
+ * at a time with the rows in the vector lanes, so that the running minimum
+ * and its index are lane-wise (no horizontal reductions, no branches).  Ties
+ * go to the lowest centroid index.  Writes lab (int32, counting changes
+ * against the old value), optionally the squared distance mind2 and the
+ * per-cluster sums (k x d) and counts.  Returns the number of labels changed.
+ * Compiled for several instruction sets; picked at run time. */
 __attribute__((target_clones("avx512f", "avx2", "default")))
 static size_t km_kernel(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
-                        const double *CT, size_t kp, int32_t *lab, double *mind2,
+                        const double *C, size_t k, int32_t *lab, double *mind2,
                         double *sums, double *cnt)
 {
     size_t changed = 0;
-    size_t ng = kp / 8;
-    for (size_t i = r0; i < r1; i++) {
-        const double *x = X + i * ld;
-        double best = INFINITY;
-        int32_t bl = 0;
-        for (size_t g = 0; g < ng; g++) {
+    km_v8 xt[d + 8];
+    for (size_t g = r0; g < r1; g += 8) {
+        size_t nr = r1 - g < 8 ? r1 - g : 8;
+        km_v8_transpose_rows(X + g * ld, ld, nr, d, xt);
+        km_v8 best = { INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY };
+        km_v8l bl = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        for (size_t c = 0; c < k; c++) {
+            const double *cc = C + c * d;
             km_v8 acc = { 0, 0, 0, 0, 0, 0, 0, 0 };
-            const double *c = CT + g * 8;
             for (size_t j = 0; j < d; j++) {
-                km_v8 cv;
-                memcpy(&cv, c + j * kp, sizeof cv);
-                km_v8 t = x[j] - cv;
+                km_v8 t = xt[j] - cc[j];
                 acc += t * t;
             }
-            for (int l = 0; l < 8; l++)
-                if (acc[l] < best) {
-                    best = acc[l];
-                    bl = (int32_t)(g * 8 + (size_t)l);
-                }
+            km_v8l lt = acc < best;
+            best = (km_v8)(((km_v8l)acc & lt) | ((km_v8l)best & ~lt));
+            bl = ((long long)c & lt) | (bl & ~lt);
         }
-        if (lab[i] != bl) {
-            changed++;
-            lab[i] = bl;
-        }
-        if (mind2) mind2[i] = best;
-        if (sums) {
-            double *s = sums + (size_t)bl * d;
-            for (size_t j = 0; j < d; j++) s[j] += x[j];
-            cnt[bl] += 1;
+        for (size_t r = 0; r < nr; r++) {
+            size_t i = g + r;
+            int32_t l = (int32_t)bl[r];
+            if (lab[i] != l) {
+                changed++;
+                lab[i] = l;
+            }
+            if (mind2) mind2[i] = best[r];
+            if (sums) {
+                const double *x = X + i * ld;
+                double *s = sums + (size_t)l * d;
+                #pragma omp simd
+                for (size_t j = 0; j < d; j++) s[j] += x[j];
+                cnt[l] += 1;
+            }
         }
     }
     return changed;
 }
 
-/* Transposed, padded copy of the centroids. */
-static void km_transpose(const double *C, size_t k, size_t d, double *CT, size_t kp)
-{
-    for (size_t j = 0; j < d; j++) {
-        for (size_t c = 0; c < k; c++) CT[j * kp + c] = C[c * d + j];
-        for (size_t c = k; c < kp; c++) CT[j * kp + c] = KM_PAD;
-    }
-}
-
-static size_t km_kp(size_t k) { return (k + 7) / 8 * 8; }
-
 void od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const double *C,
                       size_t k, long *label, double *dist)
 {
-    size_t kp = km_kp(k);
     size_t nb = (n + OD_CL_BLOCK - 1) / OD_CL_BLOCK;
     #pragma omp parallel
     {
-        double *CT = malloc(d * kp * sizeof *CT);
         int32_t lab[OD_CL_BLOCK];
         double m2[OD_CL_BLOCK];
-        if (CT) km_transpose(C, k, d, CT, kp);
         #pragma omp for schedule(static)
         for (size_t b = 0; b < nb; b++) {
             size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
-            if (CT) {
-                for (size_t i = 0; i < r1 - r0; i++) lab[i] = -1;
-                km_kernel(X + r0 * ld, 0, r1 - r0, d, ld, CT, kp, lab, m2, NULL, NULL);
-            } else {   /* out of memory for the scratch copy: plain loop */
-                for (size_t i = r0; i < r1; i++) {
-                    double best = INFINITY;
-                    int32_t bl = 0;
-                    for (size_t c = 0; c < k; c++) {
-                        double s = od_cl_sqdist(X + i * ld, C + c * d, d);
-                        if (s < best) {
-                            best = s;
-                            bl = (int32_t)c;
-                        }
-                    }
-                    lab[i - r0] = bl;
-                    m2[i - r0] = best;
-                }
-            }
+            for (size_t i = 0; i < r1 - r0; i++) lab[i] = -1;
+            km_kernel(X + r0 * ld, 0, r1 - r0, d, ld, C, k, lab, m2, NULL, NULL);
             for (size_t i = r0; i < r1; i++) {
                 if (label) label[i] = lab[i - r0];
                 if (dist) dist[i] = sqrt(m2[i - r0]);
             }
         }
-        free(CT);
     }
 }
 
@@ -244,19 +252,17 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
     if (n == 0 || d == 0) return od_error(ctx, OD_EDATA, "kmeans: no data");
     if (k == 0 || k > n) return od_error(ctx, OD_EINVAL, "kmeans: k=%zu exceeds the %zu training rows", k, n);
     if (max_iter < 1) return od_error(ctx, OD_EINVAL, "kmeans: max_iter=%d must be at least 1", max_iter);
-    size_t kp = km_kp(k);
     size_t nb = (n + OD_CL_BLOCK - 1) / OD_CL_BLOCK;
     size_t stride = k * d + k;           /* per-block partial sums + counts */
     double *C = od_mallocn(ctx, k * d, sizeof *C);
     double *Cn = od_mallocn(ctx, k * d, sizeof *Cn);
-    double *CT = od_mallocn(ctx, d * kp, sizeof *CT);
     double *part = od_mallocn(ctx, nb * stride, sizeof *part);
     double *sums = od_mallocn(ctx, stride, sizeof *sums);
     size_t *chg = od_mallocn(ctx, nb, sizeof *chg);
     int32_t *lab = od_mallocn(ctx, n, sizeof *lab);
     double *m2 = od_mallocn(ctx, n, sizeof *m2);
     int rc = OD_OK;
-    if (!C || !Cn || !CT || !part || !sums || !chg || !lab || !m2) {
+    if (!C || !Cn || !part || !sums || !chg || !lab || !m2) {
         rc = OD_ENOMEM;
         goto done;
     }
@@ -284,13 +290,12 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
             rc = od_error(ctx, OD_ECANCEL, "kmeans: interrupted after %d iterations", it);
             goto done;
         }
-        km_transpose(C, k, d, CT, kp);
         #pragma omp parallel for schedule(static)
         for (size_t b = 0; b < nb; b++) {
             size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
             double *p = part + b * stride;
             memset(p, 0, stride * sizeof *p);
-            chg[b] = km_kernel(X, r0, r1, d, ld, CT, kp, lab, NULL, p, p + k * d);
+            chg[b] = km_kernel(X, r0, r1, d, ld, C, k, lab, NULL, p, p + k * d);
         }
         size_t changed = 0;
         memset(sums, 0, stride * sizeof *sums);
@@ -334,11 +339,10 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
     }
     if (it == max_iter) it = max_iter - 1;
     /* labels and distances against the final centres */
-    km_transpose(C, k, d, CT, kp);
     #pragma omp parallel for schedule(static)
     for (size_t b = 0; b < nb; b++) {
         size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
-        km_kernel(X, r0, r1, d, ld, CT, kp, lab, m2, NULL, NULL);
+        km_kernel(X, r0, r1, d, ld, C, k, lab, m2, NULL, NULL);
     }
     (void)strict;
     double in = 0;
@@ -355,7 +359,7 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
     if (n_iter) *n_iter = it + 1;
     if (converged) *converged = conv;
 done:
-    free(C), free(Cn), free(CT), free(part), free(sums), free(chg), free(lab), free(m2);
+    free(C), free(Cn), free(part), free(sums), free(chg), free(lab), free(m2);
     return rc;
 }
 
