@@ -209,6 +209,7 @@ static int cmd_detect(od_session *s, const cmd_line *c)
     size_t n = f->nrow;
     long lab = od_frame_role(f, OD_ROLE_LABEL);
     unsigned char *use = malloc(n ? n : 1);
+    double *Xfit = NULL;
     size_t nfit = 0;
     for (size_t i = 0; i < n; i++) {
         int u = 1;
@@ -225,7 +226,6 @@ static int cmd_detect(od_session *s, const cmd_line *c)
     }
     /* build the training data */
     od_data train;
-    double *Xfit = NULL;
     size_t W = v->win, S = v->stride ? v->stride : 1;
     if (W && !t->seq) {
         if (W > n) { rc = cmd_fail(s, od_error(s->ctx, OD_EINVAL, "window size=%zu is longer than the %zu rows", W, n)); goto out; }
@@ -276,7 +276,8 @@ static int cmd_detect(od_session *s, const cmd_line *c)
     r->params = od_params_format(r->p);
     r->dataset = strdup(ds->name);
     char fitdesc[128];
-    snprintf(fitdesc, sizeof fitdesc, "%s (%zu %s)", fit, train.n, W && !t->seq ? "windows" : "rows");
+    snprintf(fitdesc, sizeof fitdesc, "%s (%zu %s)", !strcmp(fit, "train") && !v->part ? "all" : fit, train.n,
+             W && !t->seq ? "windows" : "rows");
     r->fit_on = strdup(fitdesc);
     double t0 = od_now();
     rc = t->fit(s->ctx, r->p, &train, &r->log, &r->state);
