@@ -714,6 +714,53 @@ static void test_parallel_and_chunks(void)
     s[len] = 0;
     od_test_str(memerr(s, NULL), want, "ragged row after 4 MB of multi-line records: right line");
     free(s);
+    /* mutated 1 MB inputs: 1 and 2 threads agree (same frame, or same message) */
+    int agree = 0, nok = 0;
+    static const char junk[] = "\n\n,\"x;NA \r\t";
+    for (int it = 0; it < 12; it++) {
+        size_t m = 1u << 20;
+        char *b = malloc(m + 4096);
+        memcpy(b, csv, m);
+        char *nl = memrchr(b, '\n', m);
+        m = (size_t)(nl - b) + 1;
+        int nmut = 1 + (int)gsl_rng_uniform_int(r, 30);
+        for (int k = 0; k < nmut; k++) {
+            size_t at = 40 + gsl_rng_uniform_int(r, m - 80);
+            if (it % 2) { /* any byte: mostly errors, found at the same place */
+                b[at] = junk[gsl_rng_uniform_int(r, sizeof junk - 1)];
+                continue;
+            }
+            /* gentle: a blank line, or a field replaced by NA (the file stays valid) */
+            char *ls = memchr(b + at, '\n', m - at);
+            if (!ls || ls + 1 >= b + m) continue;
+            ls++;
+            if (k % 2) {
+                memmove(ls + 1, ls, (size_t)(b + m - ls));
+                *ls = '\n';
+                m++;
+            } else {
+                char *c1 = memchr(ls, ',', (size_t)(b + m - ls)), *c2 = c1 ? memchr(c1 + 1, ',', (size_t)(b + m - c1 - 1)) : NULL;
+                if (!c2 || c2 - c1 < 3 || memchr(c1, '\n', (size_t)(c2 - c1))) continue;
+                memcpy(c1 + 1, "NA", 2);
+                memmove(c1 + 3, c2, (size_t)(b + m - c2));
+                m -= (size_t)(c2 - c1 - 3);
+            }
+        }
+        int e1, e2;
+        char m1[1024] = "";
+        od_ctx_set_threads(ctx, 1);
+        od_frame *g1 = od_csv_read_mem(ctx, "mut.csv", b, m, NULL, &e1);
+        if (!g1) snprintf(m1, sizeof m1, "%s", od_ctx_errmsg(ctx));
+        od_ctx_set_threads(ctx, 2);
+        od_frame *g2 = od_csv_read_mem(ctx, "mut.csv", b, m, NULL, &e2);
+        if (g1 && g2) agree += frames_equal(g1, g2, "mutated");
+        else if (!g1 && !g2) agree += e1 == e2 && strcmp(m1, od_ctx_errmsg(ctx)) == 0;
+        nok += g1 != NULL;
+        od_frame_free(g1);
+        od_frame_free(g2);
+        free(b);
+    }
+    od_test_int(agree, 12, "12 mutated 1 MB inputs: 1 and 2 threads give the same frame or message (%d loaded)", nok);
     free(csv);
     gsl_rng_free(r);
 }
@@ -831,7 +878,14 @@ static void test_fuzz(void)
             }
             }
         }
-        od_csv_opts o = { .header = (int)gsl_rng_uniform_int(r, 3) - 1 };
+        static const char seps[] = { 0, 0, ',', ';', '\t' };
+        static const char *const na2[] = { "NA", "-1" };
+        od_csv_opts o = { .header = (int)gsl_rng_uniform_int(r, 3) - 1, .sep = seps[gsl_rng_uniform_int(r, 5)] };
+        if (gsl_rng_uniform_int(r, 4) == 0) {
+            o.na = na2;
+            o.nna = 2;
+        }
+        od_ctx_set_threads(ctx, 1 + (int)gsl_rng_uniform_int(r, 2));
         int err = 0;
         od_ctx_clear_error(ctx);
         od_frame *f = od_csv_read_mem(ctx, "fuzz.csv", buf, n, &o, &err);
@@ -859,6 +913,7 @@ static void test_fuzz(void)
     od_test_int(bad_frame, 0, "fuzz: every frame well formed, labels 0/1/NaN");
     od_test_int(bad_msg, 0, "fuzz: every rejection has one line 'fuzz.csv:...' and a negative code");
     od_test_true(loaded > 200 && rejected > 200, "fuzz: both outcomes exercised");
+    od_ctx_set_threads(ctx, 2);
     gsl_rng_free(r);
 }
 
