@@ -36,7 +36,7 @@ OD_NN_HOT static void vrelu(float *y, const float *z, size_t n)
     for (size_t i = 0; i < n; i++) y[i] = z[i] > 0 ? z[i] : 0.0f;
 }
 
-void od_nn_act_fwd(od_nn_act a, const float *z, float *y, size_t n)
+static void act_fwd1(od_nn_act a, const float *z, float *y, size_t n)
 {
     switch (a) {
     case OD_NN_ACT_NONE:
@@ -72,7 +72,7 @@ OD_NN_HOT static void dsigmoid(const float *y, float *dy, size_t n)
     for (size_t i = 0; i < n; i++) dy[i] *= y[i] * (1.0f - y[i]);
 }
 
-void od_nn_act_bwd(od_nn_act a, const float *z, const float *y, float *dy, size_t n)
+static void act_bwd1(od_nn_act a, const float *z, const float *y, float *dy, size_t n)
 {
     switch (a) {
     case OD_NN_ACT_NONE: break;
@@ -91,11 +91,71 @@ void od_nn_act_bwd(od_nn_act a, const float *z, const float *y, float *dy, size_
     }
 }
 
-OD_NN_HOT void od_nn_colsum_add(const float *A, size_t M, size_t N, size_t lda, float *out)
+OD_NN_HOT static void colsum1(const float *A, size_t M, size_t N, size_t lda, float *out)
 {
     for (size_t i = 0; i < M; i++) {
         const float *a = A + i * lda;
         for (size_t j = 0; j < N; j++) out[j] += a[j];
+    }
+}
+
+/* Splits [0, n) into nthr pieces that are multiples of 16 (piece k is
+ * [k*len, min(n, (k+1)*len))); 1 piece when n is small. */
+static size_t pieces(int nthr, size_t n, size_t min_n, size_t *len)
+{
+    if (nthr <= 1 || n < min_n) { *len = n; return 1; }
+    size_t l = (n + (size_t)nthr - 1) / (size_t)nthr;
+    l = (l + 15) / 16 * 16;
+    *len = l;
+    return (n + l - 1) / l;
+}
+
+void od_nn_act_fwd(int nthr, od_nn_act a, const float *z, float *y, size_t n)
+{
+    size_t len, np = a == OD_NN_ACT_NONE ? 1 : pieces(nthr, n, 32768, &len);
+    if (np <= 1) { act_fwd1(a, z, y, n); return; }
+#pragma omp parallel for schedule(static, 1) num_threads((int)np)
+    for (size_t k = 0; k < np; k++) {
+        size_t b = k * len, e = b + len < n ? b + len : n;
+        act_fwd1(a, z + b, y + b, e - b);
+    }
+}
+
+void od_nn_act_bwd(int nthr, od_nn_act a, const float *z, const float *y, float *dy, size_t n)
+{
+    size_t len, np = a == OD_NN_ACT_NONE ? 1 : pieces(nthr, n, 32768, &len);
+    if (np <= 1) { act_bwd1(a, z, y, dy, n); return; }
+#pragma omp parallel for schedule(static, 1) num_threads((int)np)
+    for (size_t k = 0; k < np; k++) {
+        size_t b = k * len, e = b + len < n ? b + len : n;
+        act_bwd1(a, z ? z + b : NULL, y + b, dy + b, e - b);
+    }
+}
+
+OD_NN_HOT static void vadd1(float *restrict y, const float *restrict x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+void od_nn_vadd(int nthr, float *y, const float *x, size_t n)
+{
+    size_t len, np = pieces(nthr, n, 65536, &len);
+    if (np <= 1) { vadd1(y, x, n); return; }
+#pragma omp parallel for schedule(static, 1) num_threads((int)np)
+    for (size_t k = 0; k < np; k++) {
+        size_t b = k * len, e = b + len < n ? b + len : n;
+        vadd1(y + b, x + b, e - b);
+    }
+}
+
+void od_nn_colsum_add(int nthr, const float *A, size_t M, size_t N, size_t lda, float *out)
+{
+    size_t len, np = M * N >= 65536 ? pieces(nthr, N, 32, &len) : 1;
+    if (np <= 1) { colsum1(A, M, N, lda, out); return; }
+#pragma omp parallel for schedule(static, 1) num_threads((int)np)
+    for (size_t k = 0; k < np; k++) {
+        size_t b = k * len, e = b + len < N ? b + len : N;
+        colsum1(A + b, M, e - b, lda, out + b);
     }
 }
 
@@ -109,17 +169,15 @@ void od_nn_uniform(float *w, size_t n, double a, gsl_rng *r)
 
 static void act_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
 {
-    (void)net;
-    od_nn_act_fwd(L->act, x, y, B * L->tin * L->cin);
+    od_nn_act_fwd(od_nn_threads(net), L->act, x, y, B * L->tin * L->cin);
 }
 
 static void act_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
                          float *dx, size_t B)
 {
-    (void)net;
     if (!dx) return;
     size_t n = B * L->tin * L->cin;
-    od_nn_act_bwd(L->act, x, y, dy, n);
+    od_nn_act_bwd(od_nn_threads(net), L->act, x, y, dy, n);
     memcpy(dx, dy, n * sizeof *dx);
 }
 

@@ -68,7 +68,7 @@ static void conv_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, s
     im2col(L, x, col, B, nthr);
     float *z = L->act == OD_NN_ACT_GELU ? L->cache + net->bmax * L->tout * K : y;
     od_nn_linear_fwd(nthr, col, M, K, W, bias, L->cout, z);
-    od_nn_act_fwd(L->act, z, y, M * L->cout);
+    od_nn_act_fwd(od_nn_threads(net), L->act, z, y, M * L->cout);
 }
 
 static void conv_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
@@ -81,7 +81,7 @@ static void conv_backward(od_nn *net, od_nn_layer *L, const float *x, const floa
     const float *col = L->cache;   /* columns kept by the forward pass */
     float *dcol = od_nn_scratch(net);
     (void)x;
-    od_nn_act_bwd(L->act, L->cache + net->bmax * L->tout * K, y, dy, M * L->cout);
+    od_nn_act_bwd(od_nn_threads(net), L->act, L->cache + net->bmax * L->tout * K, y, dy, M * L->cout);
     od_nn_linear_bwd(nthr, col, M, K, W, L->cout, dy, gW, gb, dx ? dcol : NULL, 0.0f);
     if (dx) col2im(L, dcol, dx, B, nthr);
 }

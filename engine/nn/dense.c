@@ -33,7 +33,7 @@ void od_nn_linear_bwd(int nthr, const float *x, size_t M, size_t in, const float
                       const float *dz, float *gW, float *gb, float *dx, float beta_dx)
 {
     od_nn_pgemm(nthr, 1, 0, out, in, M, 1.0f, dz, out, x, in, 1.0f, gW, in);
-    if (gb) od_nn_colsum_add(dz, M, out, out, gb);
+    if (gb) od_nn_colsum_add(nthr, dz, M, out, out, gb);
     if (dx) od_nn_pgemm(nthr, 0, 0, M, in, out, 1.0f, dz, out, W, in, beta_dx, dx, in);
 }
 
@@ -57,10 +57,10 @@ static void dense_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, 
     const float *W = net->w + L->poff, *b = W + out * in;
     if (L->act == OD_NN_ACT_GELU) {   /* keep the pre-activation */
         od_nn_linear_fwd(od_nn_threads(net), x, M, in, W, b, out, L->cache);
-        od_nn_act_fwd(L->act, L->cache, y, M * out);
+        od_nn_act_fwd(od_nn_threads(net), L->act, L->cache, y, M * out);
     } else {
         od_nn_linear_fwd(od_nn_threads(net), x, M, in, W, b, out, y);
-        od_nn_act_fwd(L->act, y, y, M * out);
+        od_nn_act_fwd(od_nn_threads(net), L->act, y, y, M * out);
     }
 }
 
@@ -71,7 +71,7 @@ static void dense_backward(od_nn *net, od_nn_layer *L, const float *x, const flo
     dense_dims(L, B, &M, &in);
     const float *W = net->w + L->poff;
     float *gW = net->g + L->poff, *gb = gW + out * in;
-    od_nn_act_bwd(L->act, L->cache, y, dy, M * out);
+    od_nn_act_bwd(od_nn_threads(net), L->act, L->cache, y, dy, M * out);
     od_nn_linear_bwd(od_nn_threads(net), x, M, in, W, out, dy, gW, gb, dx, 0.0f);
 }
 

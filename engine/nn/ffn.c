@@ -21,10 +21,9 @@ static void ffn_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, si
     float *Z = L->cache, *A = Z + net->bmax * L->tin * f;
     int nthr = od_nn_threads(net);
     od_nn_linear_fwd(nthr, x, M, d, W1, b1, f, Z);
-    od_nn_act_fwd(L->act, Z, A, M * f);
+    od_nn_act_fwd(od_nn_threads(net), L->act, Z, A, M * f);
     od_nn_linear_fwd(nthr, A, M, f, W2, b2, d, y);
-    if (L->flag)
-        for (size_t i = 0; i < M * d; i++) y[i] += x[i];
+    if (L->flag) od_nn_vadd(nthr, y, x, M * d);
 }
 
 static void ffn_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
@@ -38,7 +37,7 @@ static void ffn_backward(od_nn *net, od_nn_layer *L, const float *x, const float
     float *dA = od_nn_scratch(net);
     int nthr = od_nn_threads(net);
     od_nn_linear_bwd(nthr, A, M, f, W2, d, dy, gW2, gb2, dA, 0.0f);
-    od_nn_act_bwd(L->act, Z, A, dA, M * f);
+    od_nn_act_bwd(od_nn_threads(net), L->act, Z, A, dA, M * f);
     if (dx && L->flag) memcpy(dx, dy, M * d * sizeof *dx);
     od_nn_linear_bwd(nthr, x, M, d, W1, f, dA, gW1, gb1, dx, L->flag ? 1.0f : 0.0f);
 }

@@ -131,8 +131,8 @@ static void gru_backward(od_nn *net, od_nn_layer *L, const float *x, const float
     }
     od_nn_pgemm(nthr, 1, 0, 2 * H, H, B * T, 1.0f, k.G, G3, k.HP, H, 1.0f, gWhh, H);
     od_nn_pgemm(nthr, 1, 0, H, H, B * T, 1.0f, k.HN, H, k.HP, H, 1.0f, gWhh + 2 * H * H, H);
-    od_nn_colsum_add(k.G, B * T, 2 * H, G3, gbhh);
-    od_nn_colsum_add(k.HN, B * T, H, H, gbhh + 2 * H);
+    od_nn_colsum_add(nthr, k.G, B * T, 2 * H, G3, gbhh);
+    od_nn_colsum_add(nthr, k.HN, B * T, H, H, gbhh + 2 * H);
     od_nn_linear_bwd(nthr, x, B * T, I, Wih, G3, k.G, gWih, gbih, dx, 0.0f);
 }
 

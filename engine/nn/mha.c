@@ -75,8 +75,7 @@ static void mha_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, si
         od_nn_gemm(0, 0, T, dk, T, 1.0f, P, T, V, d3, 0.0f, k.O + b * T * d + h * dk, d);
     }
     od_nn_linear_fwd(nthr, k.O, B * T, d, Wo, bo, d, y);
-    if (L->flag)
-        for (size_t i = 0; i < B * T * d; i++) y[i] += x[i];
+    if (L->flag) od_nn_vadd(nthr, y, x, B * T * d);
 }
 
 static void mha_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,

@@ -189,14 +189,18 @@ void od_nn_pgemm(int nthr, int transA, int transB, size_t M, size_t N, size_t K,
 void od_nn_blas_enter(void);
 void od_nn_blas_leave(void);
 
-/* Element-wise kernels (act.c). */
-void od_nn_act_fwd(od_nn_act a, const float *z, float *y, size_t n);        /* y may be z */
+/* Element-wise kernels (act.c); large arrays are split over nthr threads
+ * (outside parallel regions only). */
+void od_nn_act_fwd(int nthr, od_nn_act a, const float *z, float *y, size_t n);   /* y may be z */
 /* dy *= act'(z) given z (pre-activation) and y = act(z). */
-void od_nn_act_bwd(od_nn_act a, const float *z, const float *y, float *dy, size_t n);
+void od_nn_act_bwd(int nthr, od_nn_act a, const float *z, const float *y, float *dy, size_t n);
+/* y += x */
+void od_nn_vadd(int nthr, float *y, const float *x, size_t n);
 void od_nn_vsigmoid(float *y, size_t n);   /* in place */
 void od_nn_vtanh(float *y, size_t n);      /* in place */
-/* out[j] += sum_i A[i*lda + j], i < M, j < N (rows in order). */
-void od_nn_colsum_add(const float *A, size_t M, size_t N, size_t lda, float *out);
+/* out[j] += sum_i A[i*lda + j], i < M, j < N (rows in order; columns split
+ * over threads, so the result does not depend on nthr). */
+void od_nn_colsum_add(int nthr, const float *A, size_t M, size_t N, size_t lda, float *out);
 /* uniform(-a, a) fill from r */
 void od_nn_uniform(float *w, size_t n, double a, gsl_rng *r);
 

@@ -51,11 +51,12 @@ OD_NN_HOT static void ln_row_bwd(const float *restrict dy, const float *restrict
     for (size_t j = 0; j < d; j++) dx[j] = rs * (dx[j] - a - xh[j] * b);
 }
 
+/* columns [0, n) of rows with stride d */
 OD_NN_HOT static void ln_param_grads(const float *restrict dy, const float *restrict xh, size_t M,
-                                     size_t d, float *restrict gg, float *restrict gb)
+                                     size_t n, size_t d, float *restrict gg, float *restrict gb)
 {
     for (size_t i = 0; i < M; i++)
-        for (size_t j = 0; j < d; j++) {
+        for (size_t j = 0; j < n; j++) {
             gg[j] += dy[i * d + j] * xh[i * d + j];
             gb[j] += dy[i * d + j];
         }
@@ -74,7 +75,15 @@ static void ln_backward(od_nn *net, od_nn_layer *L, const float *x, const float 
 #pragma omp parallel for schedule(static) num_threads(nthr) if (nthr > 1 && M * d > 16384)
         for (size_t i = 0; i < M; i++) ln_row_bwd(dy + i * d, xh + i * d, rstd[i], gm, dx + i * d, d);
     }
-    ln_param_grads(dy, xh, M, d, gg, gb);
+    /* gamma and beta gradients: columns split over threads, rows in order */
+    int np = nthr > 1 && d >= 32 && M * d > 16384 ? 2 : 1;
+    size_t half = (d / 2 + 15) / 16 * 16;
+    if (half >= d) np = 1;
+#pragma omp parallel for schedule(static, 1) num_threads(np) if (np > 1)
+    for (int k = 0; k < np; k++) {
+        size_t j0 = np > 1 ? (size_t)k * half : 0, j1 = np > 1 && k == 0 ? half : d;
+        ln_param_grads(dy + j0, xh + j0, M, j1 - j0, d, gg + j0, gb + j0);
+    }
 }
 
 const od_nn_layer_ops od_nn_layernorm_ops = {

@@ -11,6 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#else
+static void omp_set_num_threads(int n) { (void)n; }
+#endif
 
 static od_ctx *ctx;
 
@@ -296,6 +301,66 @@ static void test_training(void)
     od_nn_free(b);
 }
 
+/* Large enough that the layers split their work over threads: 1 and 2
+ * threads agree to rounding, and 2 threads twice agree to the bit. */
+static void grads_with(int threads, od_nn *net, const float *x, const float *t, size_t B, float *g, float *dx)
+{
+    omp_set_num_threads(threads);
+    od_nn_zero_grad(net);
+    size_t nout = B * od_nn_out_size(net);
+    float *dy = malloc(nout * sizeof *dy);
+    const float *y = od_nn_forward(net, x, B, 1);
+    od_nn_loss_eval(OD_NN_LOSS_MSE, y, t, nout, dy);
+    od_nn_backward(net, dy, B, dx);
+    memcpy(g, od_nn_grads(net), od_nn_nparams(net) * sizeof *g);
+    free(dy);
+}
+
+static int b_big(od_nn *n, int v)
+{
+    switch (v) {
+    case 0: return od_nn_add_dense(ctx, n, 32, OD_NN_ACT_NONE, 0) || od_nn_add_posenc(ctx, n) ||
+                   od_nn_add_mha(ctx, n, 4, 1) || od_nn_add_layernorm(ctx, n) ||
+                   od_nn_add_ffn(ctx, n, 64, OD_NN_ACT_RELU, 1) || od_nn_add_layernorm(ctx, n) ||
+                   od_nn_add_last(ctx, n) || od_nn_add_dense(ctx, n, 1, OD_NN_ACT_NONE, 0);
+    case 1: return od_nn_add_conv1d(ctx, n, 32, 5, 1, 2, 1, OD_NN_ACT_RELU) ||
+                   od_nn_add_conv1d(ctx, n, 32, 5, 1, 2, 1, OD_NN_ACT_TANH) || od_nn_add_dense(ctx, n, 1, OD_NN_ACT_NONE, 1);
+    case 2: return od_nn_add_lstm(ctx, n, 32, 1) || od_nn_add_lstm(ctx, n, 32, 0) || od_nn_add_dense(ctx, n, 1, OD_NN_ACT_NONE, 0);
+    default: return od_nn_add_gru(ctx, n, 48, 0) || od_nn_add_dense(ctx, n, 1, OD_NN_ACT_NONE, 0);
+    }
+}
+
+static void test_threads(void)
+{
+    static const char *names[] = {"attention block", "conv1d x2", "lstm x2", "gru"};
+    size_t B = 32, T = 32;
+    for (int v = 0; v < 4; v++) {
+        od_nn *net = od_nn_new(ctx, T, 2);
+        b_big(net, v);
+        od_nn_prepare(ctx, net, B);
+        od_nn_init_weights(ctx, net);
+        size_t np = od_nn_nparams(net), nin = B * T * 2, nout = B * od_nn_out_size(net);
+        float *x = malloc(nin * sizeof *x), *t = malloc(nout * sizeof *t);
+        float *g1 = malloc(np * sizeof *g1), *g2 = malloc(np * sizeof *g2), *g3 = malloc(np * sizeof *g3);
+        float *d1 = malloc(nin * sizeof *d1), *d2 = malloc(nin * sizeof *d2), *d3 = malloc(nin * sizeof *d3);
+        unsigned s = 11;
+        fill(x, nin, 1.0, &s);
+        fill(t, nout, 1.0, &s);
+        grads_with(1, net, x, t, B, g1, d1);
+        grads_with(2, net, x, t, B, g2, d2);
+        grads_with(2, net, x, t, B, g3, d3);
+        double e = 0, gmax = 0;
+        for (size_t i = 0; i < np; i++) { e = fmax(e, fabs(g1[i] - g2[i])); gmax = fmax(gmax, fabs(g1[i])); }
+        for (size_t i = 0; i < nin; i++) e = fmax(e, fabs(d1[i] - d2[i]));
+        od_test_true(e <= 1e-5 * fmax(gmax, 1e-3), "%s: 1 and 2 threads agree (max diff %.2g, max grad %.2g)", names[v], e, gmax);
+        od_test_true(!memcmp(g2, g3, np * sizeof *g2) && !memcmp(d2, d3, nin * sizeof *d2),
+                     "%s: 2 threads twice -> bit-identical gradients", names[v]);
+        free(x); free(t); free(g1); free(g2); free(g3); free(d1); free(d2); free(d3);
+        od_nn_free(net);
+    }
+    omp_set_num_threads(2);
+}
+
 static void test_errors(void)
 {
     od_nn *net = od_nn_new(ctx, 8, 4);
@@ -321,6 +386,7 @@ int main(void)
     test_optim();
     test_gradients();
     test_training();
+    test_threads();
     test_errors();
     od_ctx_free(ctx);
     return od_test_done();
