@@ -148,7 +148,10 @@ static int read_value(arff *r, const char **pp, const char *e, const char *stops
         while (p < e && is_space(*p)) p++;
     } else {
         const char *s0 = p;
-        while (p < e && !strchr(stops, *p)) p++;
+        char st[4] = { 0, 0, 0, 0 }; /* up to four stop characters, compared inline */
+        for (int i = 0; i < 4 && stops[i]; i++) st[i] = stops[i];
+        for (int i = (int)strlen(stops); i < 4; i++) st[i] = st[0];
+        while (p < e && *p != st[0] && *p != st[1] && *p != st[2] && *p != st[3]) p++;
         const char *s1 = p;
         while (s1 > s0 && is_space(s1[-1])) s1--;
         if ((rc = put(r, s0, (size_t)(s1 - s0)))) return rc;
@@ -719,13 +722,15 @@ od_frame *od_arff_read(od_ctx *ctx, const char *path, const od_csv_opts *opts, i
         return NULL;
     }
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) != 0) st.st_mode = 0;
+    if (S_ISDIR(st.st_mode)) {
         close(fd);
         rc = od_error(ctx, OD_EIO, "%s: is a directory (expected a data file)", path);
         if (err) *err = rc;
         return NULL;
     }
     size_t cap = 1 << 16, len = 0;
+    if (S_ISREG(st.st_mode) && st.st_size > 0) cap = (size_t)st.st_size + 1; /* one read, no regrowth */
     char *buf = malloc(cap);
     for (;;) {
         if (!buf) {

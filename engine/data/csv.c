@@ -1208,6 +1208,14 @@ int od_csv_check_text(const char *buf, size_t n, int at_end, size_t *at)
 {
     const unsigned char *b = (const unsigned char *)buf;
     for (size_t i = 0; i < n; i++) {
+        /* eight ASCII bytes without a NUL at a time */
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, b + i, 8);
+            if ((x & 0x8080808080808080ULL) || ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL)) break;
+            i += 8;
+        }
+        if (i >= n) break;
         unsigned c = b[i];
         if (c == 0) {
             *at = i;
