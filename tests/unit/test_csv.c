@@ -331,6 +331,14 @@ static void test_memory_inputs(void)
     f = mem("a,b\n1,2\n", NULL);
     od_test_true(f && f->nrow == 1 && col(f, "a"), "NULL options detect the header");
     od_frame_free(f);
+    /* UTF-8 names and text pass the text check */
+    f = mem("temp\xC3\xA9rature,na\xC3\xAFve,\xE2\x82\xAC\n1,caf\xC3\xA9,\xF0\x9F\x98\x80\n2,th\xC3\xA9,x\n", &d);
+    od_test_true(f && col(f, "temp\xC3\xA9rature") && !strcmp(col(f, "na\xC3\xAFve")->text[0], "caf\xC3\xA9"),
+                 "UTF-8 names and values (2-, 3- and 4-byte sequences)");
+    od_frame_free(f);
+    od_test_str(memerr("abcdefghijklmnop,q\n1,\xED\xA0\x80\n", &d),
+                "t.csv:2:3: invalid UTF-8 byte 0xED (expected UTF-8 text; convert it, e.g. iconv -f latin1 -t utf-8)",
+                "a UTF-16 surrogate is not UTF-8");
     /* separators */
     f = mem("a;b;c\n1;2;3\n", &d);
     od_test_int(f ? (long long)f->ncol : -1, 3, "';' detected");
