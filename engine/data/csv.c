@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Bytes read per refill; the buffer grows only for a record longer than this. */
@@ -410,6 +411,9 @@ typedef struct {
     size_t nna;
     int na_num; /* some NA token reads as a number (e.g. -999) */
     int looks_header; /* header=0 given, but line 1 looks like one */
+    /* parallel regions so far: wall and CPU seconds */
+    double par_wall, par_cpu;
+    int par_regions;
     /* current record */
     char *scr;
     size_t scrcap, scrlen;
@@ -981,11 +985,20 @@ typedef struct {
     const reader *r;
     const char *s0, *s, *se, *stop;
     size_t base, cap, row0, done, skip;
+    double cpu; /* CPU seconds the share used */
 } share_t;
+
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static void *share_run(void *arg)
 {
     share_t *sh = arg;
+    double c0 = thread_cpu();
     size_t row = sh->base + count_lines(sh->s0, sh->s), k = 0, sk = 0;
     const char *s = sh->s, *se = sh->se;
     while (s < se) {
@@ -1004,6 +1017,7 @@ static void *share_run(void *arg)
     sh->done = k;
     sh->skip = sk;
     sh->stop = s;
+    sh->cpu = thread_cpu() - c0;
     return NULL;
 }
 
@@ -1043,12 +1057,20 @@ static size_t fast_parallel(reader *r, const char *p, const char *e, int nthread
         sh[t] = (share_t){ .r = r, .s0 = p, .s = s, .se = se, .base = r->nrow, .cap = r->rcap };
         prev = se;
     }
+    double w0 = od_now();
     for (int t = 1; t < nthreads; t++) started[t] = pthread_create(&tid[t], NULL, share_run, &sh[t]) == 0;
     share_run(&sh[0]);
     for (int t = 1; t < nthreads; t++) {
         if (started[t]) pthread_join(tid[t], NULL);
         else share_run(&sh[t]); /* could not start a thread: do it here */
     }
+    /* On a machine busy with other work the threads only take turns on one
+     * core, which is slower than one thread.  After two regions, if the CPU
+     * time of the shares was not clearly more than the wall time, the rest of
+     * this file is read by one thread (the frame is the same either way). */
+    r->par_wall += od_now() - w0;
+    for (int t = 0; t < nthreads; t++) r->par_cpu += sh[t].cpu;
+    if (++r->par_regions >= 2 && r->par_cpu < 1.2 * r->par_wall) r->threads = 1;
     /* keep the complete shares and the first partial one, moving each share's
      * rows down over the places of the blank lines before it */
     size_t kept = 0, nlines = 0, base = r->nrow;
