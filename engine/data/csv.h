@@ -35,7 +35,8 @@
  *
  * Speed and memory: the input is read in 4 MB blocks (never whole), columns
  * are sized from the bytes per row of the first rows; quote-free stretches are
- * parsed by od_ctx_threads(ctx) threads, with the same result for any number.
+ * parsed by od_ctx_threads(ctx) threads (one again once they are seen only
+ * taking turns on a busy machine), with the same result for any number.
  *
  * Errors: one message "FILE:LINE:COL: what is wrong (what was expected)"
  * (LINE and COL are 1-based; COL counts bytes) or "FILE: ..." when no position
