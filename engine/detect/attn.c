@@ -22,6 +22,8 @@ static int attn_build(od_ctx *ctx, od_nn *net, const od_params *p, size_t c, int
     size_t W = (size_t)od_params_int(p, "window"), heads = (size_t)od_params_int(p, "heads");
     size_t ff = (size_t)od_params_int(p, "ff");
     double drop = od_params_real(p, "dropout");
+    if (d % heads)
+        return od_error(ctx, OD_EINVAL, "attn: heads=%zu must divide hidden=%zu (the model width)", heads, d);
     int rc = od_nn_add_dense(ctx, net, d, OD_NN_ACT_NONE, 0);
     if (!rc) rc = od_nn_add_posenc(ctx, net);
     if (!rc && drop > 0) rc = od_nn_add_dropout(ctx, net, drop);

@@ -228,7 +228,11 @@ int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *sc
         scores[i] = NAN;
         if (cluster) cluster[i] = -1;
     }
-    if (n < m->span) return OD_OK;
+    if (n < m->span) {
+        od_warn(ctx, "%s: %zu points are fewer than the %zu a window needs; nothing scored", m->kind->name, n,
+                m->span);
+        return OD_OK;
+    }
     float *series = normalise(ctx, m, data), *xb = NULL;
     int rc = OD_OK;
     if (!series) return OD_ENOMEM;
@@ -258,11 +262,10 @@ void od_nnd_describe(const void *state, od_out *out)
 {
     const od_nnd_model *m = state;
     char buf[4096];
-    od_printf(out, "%s %s, window %zu%s, %zu channel%s, %zu parameters\n", m->kind->name,
-              m->mode == OD_NND_FORECAST ? "forecaster" : "autoencoder", m->W,
-              m->h ? (m->h == 1 ? ", predicts 1 point" : ", predicts several points") : "",
-              m->c, m->c == 1 ? "" : "s", od_nn_nparams(m->net));
-    if (m->h > 1) od_printf(out, "horizon %zu\n", m->h);
+    od_printf(out, "%s %s, window %zu", m->kind->name,
+              m->mode == OD_NND_FORECAST ? "forecaster" : "autoencoder", m->W);
+    if (m->h) od_printf(out, ", horizon %zu", m->h);
+    od_printf(out, ", %zu channel%s, %zu parameters\n", m->c, m->c == 1 ? "" : "s", od_nn_nparams(m->net));
     if (od_nn_summary(m->net, buf, sizeof buf) == OD_OK) od_puts(out, buf);
     od_printf(out, "trained on %zu windows (validation %zu): %zu epoch%s in %.1fs, best epoch %zu%s%s\n",
               m->n_train, m->n_val, m->epochs, m->epochs == 1 ? "" : "s", m->secs, m->best_epoch,

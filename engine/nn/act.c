@@ -99,64 +99,21 @@ OD_NN_HOT static void colsum1(const float *A, size_t M, size_t N, size_t lda, fl
     }
 }
 
-/* Splits [0, n) into nthr pieces that are multiples of 16 (piece k is
- * [k*len, min(n, (k+1)*len))); 1 piece when n is small. */
-static size_t pieces(int nthr, size_t n, size_t min_n, size_t *len)
+void od_nn_act_fwd(od_nn_act a, const float *z, float *y, size_t n) { act_fwd1(a, z, y, n); }
+
+void od_nn_act_bwd(od_nn_act a, const float *z, const float *y, float *dy, size_t n)
 {
-    if (nthr <= 1 || n < min_n) { *len = n; return 1; }
-    size_t l = (n + (size_t)nthr - 1) / (size_t)nthr;
-    l = (l + 15) / 16 * 16;
-    *len = l;
-    return (n + l - 1) / l;
+    act_bwd1(a, z, y, dy, n);
 }
 
-void od_nn_act_fwd(int nthr, od_nn_act a, const float *z, float *y, size_t n)
-{
-    size_t len, np = a == OD_NN_ACT_NONE ? 1 : pieces(nthr, n, 32768, &len);
-    if (np <= 1) { act_fwd1(a, z, y, n); return; }
-#pragma omp parallel for schedule(static, 1) num_threads((int)np)
-    for (size_t k = 0; k < np; k++) {
-        size_t b = k * len, e = b + len < n ? b + len : n;
-        act_fwd1(a, z + b, y + b, e - b);
-    }
-}
-
-void od_nn_act_bwd(int nthr, od_nn_act a, const float *z, const float *y, float *dy, size_t n)
-{
-    size_t len, np = a == OD_NN_ACT_NONE ? 1 : pieces(nthr, n, 32768, &len);
-    if (np <= 1) { act_bwd1(a, z, y, dy, n); return; }
-#pragma omp parallel for schedule(static, 1) num_threads((int)np)
-    for (size_t k = 0; k < np; k++) {
-        size_t b = k * len, e = b + len < n ? b + len : n;
-        act_bwd1(a, z ? z + b : NULL, y + b, dy + b, e - b);
-    }
-}
-
-OD_NN_HOT static void vadd1(float *restrict y, const float *restrict x, size_t n)
+OD_NN_HOT void od_nn_vadd(float *restrict y, const float *restrict x, size_t n)
 {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
 
-void od_nn_vadd(int nthr, float *y, const float *x, size_t n)
+void od_nn_colsum_add(const float *A, size_t M, size_t N, size_t lda, float *out)
 {
-    size_t len, np = pieces(nthr, n, 65536, &len);
-    if (np <= 1) { vadd1(y, x, n); return; }
-#pragma omp parallel for schedule(static, 1) num_threads((int)np)
-    for (size_t k = 0; k < np; k++) {
-        size_t b = k * len, e = b + len < n ? b + len : n;
-        vadd1(y + b, x + b, e - b);
-    }
-}
-
-void od_nn_colsum_add(int nthr, const float *A, size_t M, size_t N, size_t lda, float *out)
-{
-    size_t len, np = M * N >= 65536 ? pieces(nthr, N, 32, &len) : 1;
-    if (np <= 1) { colsum1(A, M, N, lda, out); return; }
-#pragma omp parallel for schedule(static, 1) num_threads((int)np)
-    for (size_t k = 0; k < np; k++) {
-        size_t b = k * len, e = b + len < N ? b + len : N;
-        colsum1(A + b, M, e - b, lda, out + b);
-    }
+    colsum1(A, M, N, lda, out);
 }
 
 void od_nn_uniform(float *w, size_t n, double a, gsl_rng *r)
@@ -167,17 +124,19 @@ void od_nn_uniform(float *w, size_t n, double a, gsl_rng *r)
 /* ---- the activation layer: y = act(x); gelu keeps x for backward (x is the
  * previous layer's output, still alive during backward). */
 
-static void act_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+static void act_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
 {
-    od_nn_act_fwd(od_nn_threads(net), L->act, x, y, B * L->tin * L->cin);
+    (void)net;
+    od_nn_act_fwd(L->act, x, y, s->B * L->tin * L->cin);
 }
 
-static void act_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                         float *dx, size_t B)
+static void act_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,
+                         const float *y, float *dy, float *dx)
 {
+    (void)net;
     if (!dx) return;
-    size_t n = B * L->tin * L->cin;
-    od_nn_act_bwd(od_nn_threads(net), L->act, x, y, dy, n);
+    size_t n = s->B * L->tin * L->cin;
+    od_nn_act_bwd(L->act, x, y, dy, n);
     memcpy(dx, dy, n * sizeof *dx);
 }
 

@@ -2,16 +2,13 @@
  *
  * OpenBLAS when configure found it, GSL's CBLAS otherwise, plain C when built
  * with -DOD_NN_PLAIN_GEMM.  The network's matrices are small (tens to a few
- * hundred rows and columns), where a multi-threaded BLAS spends more time
- * waking its threads than computing: the engine runs BLAS single-threaded and
- * splits work over OpenMP threads itself (od_nn_pgemm). */
+ * thousand rows, tens of columns), where a multi-threaded BLAS spends more
+ * time waking its threads than computing: the engine runs BLAS
+ * single-threaded and splits the batch over OpenMP threads itself (net.c). */
 #include "config.h"
 #include "nn_impl.h"
 
 #include <stddef.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #if !defined(OD_NN_PLAIN_GEMM)
 #ifdef HAVE_OPENBLAS
@@ -68,38 +65,6 @@ void od_nn_gemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha, const
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
 #endif
-}
-
-void od_nn_pgemm(int nthr, int ta, int tb, size_t M, size_t N, size_t K, float alpha,
-                 const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
-                 size_t ldc)
-{
-    double work = (double)M * N * K;
-    if (nthr <= 1 || work < 262144.0) {   /* below ~0.5 MFLOP a fork/join costs more than it saves */
-        od_nn_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
-    }
-    /* split rows when there are enough of them, otherwise columns; pieces
-     * are multiples of 16 so every call runs whole micro-kernel tiles */
-    int by_rows = M >= (size_t)nthr * 16 || M >= N;
-    size_t len = by_rows ? M : N;
-    size_t piece = (len + (size_t)nthr - 1) / (size_t)nthr;
-    piece = (piece + 15) / 16 * 16;
-    int np = (int)((len + piece - 1) / piece);
-    if (np <= 1) {
-        od_nn_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
-    }
-#pragma omp parallel for schedule(static, 1) num_threads(np)
-    for (int t = 0; t < np; t++) {
-        size_t a = (size_t)t * piece, e = a + piece < len ? a + piece : len;
-        if (by_rows)
-            od_nn_gemm(ta, tb, e - a, N, K, alpha, ta ? A + a : A + a * lda, lda, B, ldb, beta,
-                       C + a * ldc, ldc);
-        else
-            od_nn_gemm(ta, tb, M, e - a, K, alpha, A, lda, tb ? B + a * ldb : B + a, ldb, beta,
-                       C + a, ldc);
-    }
 }
 
 #if defined(HAVE_OPENBLAS) && !defined(OD_NN_PLAIN_GEMM)

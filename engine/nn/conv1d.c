@@ -40,50 +40,43 @@ OD_NN_HOT static void col2im1(const od_nn_layer *L, const float *restrict c, flo
         }
 }
 
-static void im2col(const od_nn_layer *L, const float *x, float *col, size_t B, int nthr)
-{
-    size_t K = L->k * L->cin;
-#pragma omp parallel for schedule(static) num_threads(nthr) if (nthr > 1 && B > 1)
-    for (size_t b = 0; b < B; b++) im2col1(L, x + b * L->tin * L->cin, col + b * L->tout * K);
-}
-
-static void col2im(const od_nn_layer *L, const float *col, float *dx, size_t B, int nthr)
-{
-    size_t K = L->k * L->cin;
-#pragma omp parallel for schedule(static) num_threads(nthr) if (nthr > 1 && B > 1)
-    for (size_t b = 0; b < B; b++) col2im1(L, col + b * L->tout * K, dx + b * L->tin * L->cin);
-}
-
 static void conv_init(const od_nn_layer *L, float *w, gsl_rng *r)
 {
     od_nn_uniform(w, L->np, 1.0 / sqrt((double)(L->k * L->cin)), r);
 }
 
-static void conv_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+/* Cache: the columns (bmax x T' x k*C) while training, then gelu's
+ * pre-activation (bmax x T' x out). */
+static float *pre_act(const od_nn *net, const od_nn_layer *L, const od_nn_slice *s)
 {
-    int nthr = od_nn_threads(net);
-    size_t K = L->k * L->cin, M = B * L->tout;
-    const float *W = net->w + L->poff, *bias = W + L->cout * K;
-    float *col = net->train ? L->cache : od_nn_scratch(net);
-    im2col(L, x, col, B, nthr);
-    float *z = L->act == OD_NN_ACT_GELU ? L->cache + net->bmax * L->tout * K : y;
-    od_nn_linear_fwd(nthr, col, M, K, W, bias, L->cout, z);
-    od_nn_act_fwd(od_nn_threads(net), L->act, z, y, M * L->cout);
+    if (L->act != OD_NN_ACT_GELU) return NULL;
+    return L->cache + net->bmax * L->tout * L->k * L->cin + s->b0 * L->tout * L->cout;
 }
 
-static void conv_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                          float *dx, size_t B)
+static void conv_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
 {
-    int nthr = od_nn_threads(net);
-    size_t K = L->k * L->cin, M = B * L->tout;
-    const float *W = net->w + L->poff;
-    float *gW = net->g + L->poff, *gb = gW + L->cout * K;
-    const float *col = L->cache;   /* columns kept by the forward pass */
-    float *dcol = od_nn_scratch(net);
+    size_t K = L->k * L->cin, M = s->B * L->tout;
+    const float *W = net->w + L->poff, *bias = W + L->cout * K;
+    float *col = net->train ? L->cache + s->b0 * L->tout * K : s->scr;
+    for (size_t b = 0; b < s->B; b++) im2col1(L, x + b * L->tin * L->cin, col + b * L->tout * K);
+    float *z = pre_act(net, L, s);
+    od_nn_linear_fwd(col, M, K, W, bias, L->cout, z ? z : y);
+    od_nn_act_fwd(L->act, z ? z : y, y, M * L->cout);
+}
+
+static void conv_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,
+                          const float *y, float *dy, float *dx)
+{
     (void)x;
-    od_nn_act_bwd(od_nn_threads(net), L->act, L->cache + net->bmax * L->tout * K, y, dy, M * L->cout);
-    od_nn_linear_bwd(nthr, col, M, K, W, L->cout, dy, gW, gb, dx ? dcol : NULL, 0.0f);
-    if (dx) col2im(L, dcol, dx, B, nthr);
+    size_t K = L->k * L->cin, M = s->B * L->tout;
+    const float *W = net->w + L->poff;
+    float *gW = s->g + L->poff, *gb = gW + L->cout * K;
+    const float *col = L->cache + s->b0 * L->tout * K;   /* kept by the forward pass */
+    float *dcol = s->scr;
+    od_nn_act_bwd(L->act, pre_act(net, L, s), y, dy, M * L->cout);
+    od_nn_linear_bwd(col, M, K, W, L->cout, dy, gW, gb, dx ? dcol : NULL, 0.0f);
+    if (dx)
+        for (size_t b = 0; b < s->B; b++) col2im1(L, dcol + b * L->tout * K, dx + b * L->tin * L->cin);
 }
 
 const od_nn_layer_ops od_nn_conv1d_ops = {

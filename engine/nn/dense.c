@@ -8,33 +8,21 @@
 
 #include <math.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-void od_nn_linear_fwd(int nthr, const float *x, size_t M, size_t in, const float *W,
-                      const float *b, size_t out, float *y)
+void od_nn_linear_fwd(const float *x, size_t M, size_t in, const float *W, const float *b,
+                      size_t out, float *y)
 {
-    if (nthr < 1) nthr = 1;
-    if ((double)M * in * out < 262144.0 || M < (size_t)nthr * 8) nthr = 1;
-    size_t piece = (M + (size_t)nthr - 1) / (size_t)nthr;
-#pragma omp parallel for schedule(static, 1) num_threads(nthr) if (nthr > 1)
-    for (int t = 0; t < nthr; t++) {
-        size_t a = (size_t)t * piece, e = a + piece < M ? a + piece : M;
-        if (a >= e) continue;
-        if (b)
-            for (size_t i = a; i < e; i++) memcpy(y + i * out, b, out * sizeof *y);
-        od_nn_gemm(0, 1, e - a, out, in, 1.0f, x + a * in, in, W, in, b ? 1.0f : 0.0f,
-                   y + a * out, out);
-    }
+    if (b)
+        for (size_t i = 0; i < M; i++) memcpy(y + i * out, b, out * sizeof *y);
+    od_nn_gemm(0, 1, M, out, in, 1.0f, x, in, W, in, b ? 1.0f : 0.0f, y, out);
 }
 
-void od_nn_linear_bwd(int nthr, const float *x, size_t M, size_t in, const float *W, size_t out,
+void od_nn_linear_bwd(const float *x, size_t M, size_t in, const float *W, size_t out,
                       const float *dz, float *gW, float *gb, float *dx, float beta_dx)
 {
-    od_nn_pgemm(nthr, 1, 0, out, in, M, 1.0f, dz, out, x, in, 1.0f, gW, in);
-    if (gb) od_nn_colsum_add(nthr, dz, M, out, out, gb);
-    if (dx) od_nn_pgemm(nthr, 0, 0, M, in, out, 1.0f, dz, out, W, in, beta_dx, dx, in);
+    od_nn_gemm(1, 0, out, in, M, 1.0f, dz, out, x, in, 1.0f, gW, in);
+    if (gb) od_nn_colsum_add(dz, M, out, out, gb);
+    if (dx) od_nn_gemm(0, 0, M, in, out, 1.0f, dz, out, W, in, beta_dx, dx, in);
 }
 
 static void dense_dims(const od_nn_layer *L, size_t B, size_t *M, size_t *in)
@@ -50,29 +38,31 @@ static void dense_init(const od_nn_layer *L, float *w, gsl_rng *r)
     od_nn_uniform(w, L->np, 1.0 / sqrt((double)in), r);
 }
 
-static void dense_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+/* gelu keeps its pre-activation in the cache */
+static float *pre_act(const od_nn_layer *L, const od_nn_slice *s)
 {
-    size_t M, in, out = L->cout;
-    dense_dims(L, B, &M, &in);
-    const float *W = net->w + L->poff, *b = W + out * in;
-    if (L->act == OD_NN_ACT_GELU) {   /* keep the pre-activation */
-        od_nn_linear_fwd(od_nn_threads(net), x, M, in, W, b, out, L->cache);
-        od_nn_act_fwd(od_nn_threads(net), L->act, L->cache, y, M * out);
-    } else {
-        od_nn_linear_fwd(od_nn_threads(net), x, M, in, W, b, out, y);
-        od_nn_act_fwd(od_nn_threads(net), L->act, y, y, M * out);
-    }
+    return L->act == OD_NN_ACT_GELU ? L->cache + s->b0 * L->tout * L->cout : NULL;
 }
 
-static void dense_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                           float *dx, size_t B)
+static void dense_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
 {
     size_t M, in, out = L->cout;
-    dense_dims(L, B, &M, &in);
+    dense_dims(L, s->B, &M, &in);
+    const float *W = net->w + L->poff, *b = W + out * in;
+    float *z = pre_act(L, s);
+    od_nn_linear_fwd(x, M, in, W, b, out, z ? z : y);
+    od_nn_act_fwd(L->act, z ? z : y, y, M * out);
+}
+
+static void dense_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,
+                           const float *y, float *dy, float *dx)
+{
+    size_t M, in, out = L->cout;
+    dense_dims(L, s->B, &M, &in);
     const float *W = net->w + L->poff;
-    float *gW = net->g + L->poff, *gb = gW + out * in;
-    od_nn_act_bwd(od_nn_threads(net), L->act, L->cache, y, dy, M * out);
-    od_nn_linear_bwd(od_nn_threads(net), x, M, in, W, out, dy, gW, gb, dx, 0.0f);
+    float *gW = s->g + L->poff, *gb = gW + out * in;
+    od_nn_act_bwd(L->act, pre_act(L, s), y, dy, M * out);
+    od_nn_linear_bwd(x, M, in, W, out, dy, gW, gb, dx, 0.0f);
 }
 
 const od_nn_layer_ops od_nn_dense_ops = {

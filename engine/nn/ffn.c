@@ -14,32 +14,31 @@ static void ffn_init(const od_nn_layer *L, float *w, gsl_rng *r)
     od_nn_uniform(w + f * d + f, d * f + d, 1.0 / sqrt((double)f), r);
 }
 
-static void ffn_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+/* Cache: hidden pre-activations Z, then activations A (bmax x T x ff each). */
+static void ffn_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
 {
-    size_t d = L->cin, f = L->ff, M = B * L->tin;
+    size_t d = L->cin, f = L->ff, M = s->B * L->tin;
     const float *W1 = net->w + L->poff, *b1 = W1 + f * d, *W2 = b1 + f, *b2 = W2 + d * f;
-    float *Z = L->cache, *A = Z + net->bmax * L->tin * f;
-    int nthr = od_nn_threads(net);
-    od_nn_linear_fwd(nthr, x, M, d, W1, b1, f, Z);
-    od_nn_act_fwd(od_nn_threads(net), L->act, Z, A, M * f);
-    od_nn_linear_fwd(nthr, A, M, f, W2, b2, d, y);
-    if (L->flag) od_nn_vadd(nthr, y, x, M * d);
+    float *Z = L->cache + s->b0 * L->tin * f, *A = Z + net->bmax * L->tin * f;
+    od_nn_linear_fwd(x, M, d, W1, b1, f, Z);
+    od_nn_act_fwd(L->act, Z, A, M * f);
+    od_nn_linear_fwd(A, M, f, W2, b2, d, y);
+    if (L->flag) od_nn_vadd(y, x, M * d);
 }
 
-static void ffn_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                         float *dx, size_t B)
+static void ffn_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,
+                         const float *y, float *dy, float *dx)
 {
     (void)y;
-    size_t d = L->cin, f = L->ff, M = B * L->tin;
+    size_t d = L->cin, f = L->ff, M = s->B * L->tin;
     const float *W1 = net->w + L->poff, *W2 = W1 + f * d + f;
-    float *gW1 = net->g + L->poff, *gb1 = gW1 + f * d, *gW2 = gb1 + f, *gb2 = gW2 + d * f;
-    const float *Z = L->cache, *A = Z + net->bmax * L->tin * f;
-    float *dA = od_nn_scratch(net);
-    int nthr = od_nn_threads(net);
-    od_nn_linear_bwd(nthr, A, M, f, W2, d, dy, gW2, gb2, dA, 0.0f);
-    od_nn_act_bwd(od_nn_threads(net), L->act, Z, A, dA, M * f);
+    float *gW1 = s->g + L->poff, *gb1 = gW1 + f * d, *gW2 = gb1 + f, *gb2 = gW2 + d * f;
+    const float *Z = L->cache + s->b0 * L->tin * f, *A = Z + net->bmax * L->tin * f;
+    float *dA = s->scr;
+    od_nn_linear_bwd(A, M, f, W2, d, dy, gW2, gb2, dA, 0.0f);
+    od_nn_act_bwd(L->act, Z, A, dA, M * f);
     if (dx && L->flag) memcpy(dx, dy, M * d * sizeof *dx);
-    od_nn_linear_bwd(nthr, x, M, d, W1, f, dA, gW1, gb1, dx, L->flag ? 1.0f : 0.0f);
+    od_nn_linear_bwd(x, M, d, W1, f, dA, gW1, gb1, dx, L->flag ? 1.0f : 0.0f);
 }
 
 const od_nn_layer_ops od_nn_ffn_ops = {

@@ -4,9 +4,9 @@
  *   r = sigmoid(xr + hr);  z = sigmoid(xz + hz);  n = tanh(xn + r hn)
  *   h_t = (1 - z) n + z h_{t-1};   h_{-1} = 0
  *
- * As in lstm.c: one product for the input projection of all steps, the batch
- * split over threads for the recurrence, weight gradients as products over all
- * B*T rows afterwards.  The gradient w.r.t. [hr hz hn] is [dr dz dn*r]: its
+ * As in lstm.c: one product for the input projection of all steps, one per
+ * step for the recurrence, weight gradients as products over all the slice's
+ * rows afterwards.  The gradient w.r.t. [hr hz hn] is [dr dz dn*r]: its
  * first two thirds equal the input-side gradient, so only dn*r is stored
  * (over hn, which backward no longer needs). */
 #include "config.h"
@@ -19,13 +19,13 @@
  * previous hidden states Hp (T x H; row t = h_{t-1}). */
 typedef struct { float *G, *HN, *HP; } gru_cache;
 
-static gru_cache cache_of(const od_nn *net, const od_nn_layer *L)
+static gru_cache cache_of(const od_nn *net, const od_nn_layer *L, size_t b0)
 {
-    size_t n = net->bmax * L->tin * L->hidden;
+    size_t n = net->bmax * L->tin * L->hidden, o = b0 * L->tin * L->hidden;
     gru_cache c;
-    c.G = L->cache;
-    c.HN = c.G + 3 * n;
-    c.HP = c.HN + n;
+    c.G = L->cache + 3 * o;
+    c.HN = L->cache + 3 * n + o;
+    c.HP = L->cache + 4 * n + o;
     return c;
 }
 
@@ -66,74 +66,54 @@ static void gru_init(const od_nn_layer *L, float *w, gsl_rng *r)
     od_nn_uniform(w, L->np, 1.0 / sqrt((double)L->hidden), r);
 }
 
-static void gru_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+static void gru_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const float *x, float *y)
 {
-    size_t T = L->tin, I = L->cin, H = L->hidden, G3 = 3 * H;
+    size_t T = L->tin, I = L->cin, H = L->hidden, G3 = 3 * H, B = sl->B;
     const float *Wih = net->w + L->poff, *Whh = Wih + G3 * I, *bih = Whh + G3 * H, *bhh = bih + G3;
-    gru_cache k = cache_of(net, L);
-    float *gh = od_nn_scratch(net);
-    int nthr = od_nn_threads(net);
-    od_nn_linear_fwd(nthr, x, B * T, I, Wih, bih, G3, k.G);
-    int nt = (size_t)nthr < B ? nthr : (int)B;
-    size_t piece = (B + (size_t)nt - 1) / (size_t)nt;
-#pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
-    for (int th = 0; th < nt; th++) {
-        size_t b0 = (size_t)th * piece, b1 = b0 + piece < B ? b0 + piece : B;
-        if (b1 <= b0) continue;
-        for (size_t s = b0; s < b1; s++) memset(k.HP + s * T * H, 0, H * sizeof(float));
-        for (size_t t = 0; t < T; t++) {
-            for (size_t s = b0; s < b1; s++) memcpy(gh + s * G3, bhh, G3 * sizeof(float));
-            if (t > 0)
-                od_nn_gemm(0, 1, b1 - b0, G3, H, 1.0f, k.HP + (b0 * T + t) * H, T * H, Whh, H, 1.0f,
-                           gh + b0 * G3, G3);
-            for (size_t s = b0; s < b1; s++) {
-                size_t row = s * T + t;
-                float *h = L->flag ? y + row * H : t + 1 < T ? k.HP + (row + 1) * H : y + s * H;
-                cell_fwd(k.G + row * G3, gh + s * G3, k.HN + row * H, k.HP + row * H, h, H);
-                if (L->flag && t + 1 < T) memcpy(k.HP + (row + 1) * H, h, H * sizeof(float));
-            }
+    gru_cache k = cache_of(net, L, sl->b0);
+    float *gh = sl->scr;
+    od_nn_linear_fwd(x, B * T, I, Wih, bih, G3, k.G);
+    for (size_t s = 0; s < B; s++) memset(k.HP + s * T * H, 0, H * sizeof(float));
+    for (size_t t = 0; t < T; t++) {
+        for (size_t s = 0; s < B; s++) memcpy(gh + s * G3, bhh, G3 * sizeof(float));
+        if (t > 0) od_nn_gemm(0, 1, B, G3, H, 1.0f, k.HP + t * H, T * H, Whh, H, 1.0f, gh, G3);
+        for (size_t s = 0; s < B; s++) {
+            size_t row = s * T + t;
+            float *h = L->flag ? y + row * H : t + 1 < T ? k.HP + (row + 1) * H : y + s * H;
+            cell_fwd(k.G + row * G3, gh + s * G3, k.HN + row * H, k.HP + row * H, h, H);
+            if (L->flag && t + 1 < T) memcpy(k.HP + (row + 1) * H, h, H * sizeof(float));
         }
     }
 }
 
-static void gru_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                         float *dx, size_t B)
+static void gru_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const float *x,
+                         const float *y, float *dy, float *dx)
 {
     (void)y;
-    size_t T = L->tin, I = L->cin, H = L->hidden, G3 = 3 * H;
+    size_t T = L->tin, I = L->cin, H = L->hidden, G3 = 3 * H, B = sl->B;
     const float *Wih = net->w + L->poff, *Whh = Wih + G3 * I;
-    float *gWih = net->g + L->poff, *gWhh = gWih + G3 * I, *gbih = gWhh + G3 * H, *gbhh = gbih + G3;
-    gru_cache k = cache_of(net, L);
-    float *dh = od_nn_scratch(net), *dhn = dh + B * H;
-    int nthr = od_nn_threads(net);
-    int nt = (size_t)nthr < B ? nthr : (int)B;
-    size_t piece = (B + (size_t)nt - 1) / (size_t)nt;
-#pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
-    for (int th = 0; th < nt; th++) {
-        size_t b0 = (size_t)th * piece, b1 = b0 + piece < B ? b0 + piece : B;
-        if (b1 <= b0) continue;
-        memset(dhn + b0 * H, 0, (b1 - b0) * H * sizeof(float));
-        for (size_t t = T; t-- > 0;) {
-            for (size_t s = b0; s < b1; s++) {
-                size_t row = s * T + t;
-                float *d = dh + s * H;
-                const float *e = L->flag ? dy + row * H : t == T - 1 ? dy + s * H : NULL;
-                for (size_t j = 0; j < H; j++) d[j] = dhn[s * H + j] + (e ? e[j] : 0.0f);
-                cell_bwd(k.G + row * G3, k.HN + row * H, k.HP + row * H, d, dhn + s * H, H);
-            }
-            if (t > 0) {
-                od_nn_gemm(0, 0, b1 - b0, H, 2 * H, 1.0f, k.G + (b0 * T + t) * G3, T * G3, Whh, H,
-                           1.0f, dhn + b0 * H, H);
-                od_nn_gemm(0, 0, b1 - b0, H, H, 1.0f, k.HN + (b0 * T + t) * H, T * H,
-                           Whh + 2 * H * H, H, 1.0f, dhn + b0 * H, H);
-            }
+    float *gWih = sl->g + L->poff, *gWhh = gWih + G3 * I, *gbih = gWhh + G3 * H, *gbhh = gbih + G3;
+    gru_cache k = cache_of(net, L, sl->b0);
+    float *dh = sl->scr, *dhn = dh + B * H;
+    memset(dhn, 0, B * H * sizeof(float));
+    for (size_t t = T; t-- > 0;) {
+        for (size_t s = 0; s < B; s++) {
+            size_t row = s * T + t;
+            float *d = dh + s * H;
+            const float *e = L->flag ? dy + row * H : t == T - 1 ? dy + s * H : NULL;
+            for (size_t j = 0; j < H; j++) d[j] = dhn[s * H + j] + (e ? e[j] : 0.0f);
+            cell_bwd(k.G + row * G3, k.HN + row * H, k.HP + row * H, d, dhn + s * H, H);
+        }
+        if (t > 0) {
+            od_nn_gemm(0, 0, B, H, 2 * H, 1.0f, k.G + t * G3, T * G3, Whh, H, 1.0f, dhn, H);
+            od_nn_gemm(0, 0, B, H, H, 1.0f, k.HN + t * H, T * H, Whh + 2 * H * H, H, 1.0f, dhn, H);
         }
     }
-    od_nn_pgemm(nthr, 1, 0, 2 * H, H, B * T, 1.0f, k.G, G3, k.HP, H, 1.0f, gWhh, H);
-    od_nn_pgemm(nthr, 1, 0, H, H, B * T, 1.0f, k.HN, H, k.HP, H, 1.0f, gWhh + 2 * H * H, H);
-    od_nn_colsum_add(nthr, k.G, B * T, 2 * H, G3, gbhh);
-    od_nn_colsum_add(nthr, k.HN, B * T, H, H, gbhh + 2 * H);
-    od_nn_linear_bwd(nthr, x, B * T, I, Wih, G3, k.G, gWih, gbih, dx, 0.0f);
+    od_nn_gemm(1, 0, 2 * H, H, B * T, 1.0f, k.G, G3, k.HP, H, 1.0f, gWhh, H);
+    od_nn_gemm(1, 0, H, H, B * T, 1.0f, k.HN, H, k.HP, H, 1.0f, gWhh + 2 * H * H, H);
+    od_nn_colsum_add(k.G, B * T, 2 * H, G3, gbhh);
+    od_nn_colsum_add(k.HN, B * T, H, H, gbhh + 2 * H);
+    od_nn_linear_bwd(x, B * T, I, Wih, G3, k.G, gWih, gbih, dx, 0.0f);
 }
 
 const od_nn_layer_ops od_nn_gru_ops = {

@@ -5,8 +5,8 @@
  *   c_t = f c_{t-1} + i g;   h_t = o tanh(c_t);   h_{-1} = c_{-1} = 0
  *
  * The input projection of all time steps is one matrix product; only
- * h_{t-1} W_hh^T is sequential.  The batch is split over threads, each thread
- * runs the whole recurrence of its samples without synchronisation.  In
+ * h_{t-1} W_hh^T is sequential (one product per step over the slice's
+ * samples; each thread runs the recurrence of its own samples).  In
  * backward the gate activations are overwritten by the gate gradients dG, and
  * the weight gradients are single products over all B*T rows afterwards:
  *   gW_hh += dG^T H_prev,  gW_ih += dG^T X,  gb += sum dG,  dX = dG W_ih. */
@@ -20,14 +20,14 @@
  * tanh(c) (T x H), previous hidden states Hp (T x H; row t = h_{t-1}). */
 typedef struct { float *G, *C, *TC, *HP; } lstm_cache;
 
-static lstm_cache cache_of(const od_nn *net, const od_nn_layer *L)
+static lstm_cache cache_of(const od_nn *net, const od_nn_layer *L, size_t b0)
 {
-    size_t T = L->tin, H = L->hidden, n = net->bmax * T * H;
+    size_t T = L->tin, H = L->hidden, n = net->bmax * T * H, o = b0 * T * H;
     lstm_cache c;
-    c.G = L->cache;
-    c.C = c.G + 4 * n;
-    c.TC = c.C + n;
-    c.HP = c.TC + n;
+    c.G = L->cache + 4 * o;
+    c.C = L->cache + 4 * n + o;
+    c.TC = L->cache + 5 * n + o;
+    c.HP = L->cache + 6 * n + o;
     return c;
 }
 
@@ -75,68 +75,48 @@ static void lstm_init(const od_nn_layer *L, float *w, gsl_rng *r)
         b[j] = (float)((2 * gsl_rng_uniform(r) - 1) * a + (2 * gsl_rng_uniform(r) - 1) * a);
 }
 
-static void lstm_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+static void lstm_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const float *x, float *y)
 {
-    size_t T = L->tin, I = L->cin, H = L->hidden, G4 = 4 * H;
+    size_t T = L->tin, I = L->cin, H = L->hidden, G4 = 4 * H, B = sl->B;
     const float *Wih = net->w + L->poff, *Whh = Wih + G4 * I, *b = Whh + G4 * H;
-    lstm_cache k = cache_of(net, L);
-    int nthr = od_nn_threads(net);
-    od_nn_linear_fwd(nthr, x, B * T, I, Wih, b, G4, k.G);
-    int nt = (size_t)nthr < B ? nthr : (int)B;
-    size_t piece = (B + (size_t)nt - 1) / (size_t)nt;
-#pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
-    for (int th = 0; th < nt; th++) {
-        size_t b0 = (size_t)th * piece, b1 = b0 + piece < B ? b0 + piece : B;
-        for (size_t s = b0; s < b1; s++) memset(k.HP + s * T * H, 0, H * sizeof(float));
-        for (size_t t = 0; t < T; t++) {
-            if (t > 0 && b1 > b0)
-                od_nn_gemm(0, 1, b1 - b0, G4, H, 1.0f, k.HP + (b0 * T + t) * H, T * H, Whh, H, 1.0f,
-                           k.G + (b0 * T + t) * G4, T * G4);
-            for (size_t s = b0; s < b1; s++) {
-                size_t row = s * T + t;
-                float *h = L->flag ? y + row * H : t + 1 < T ? k.HP + (row + 1) * H : y + s * H;
-                cell_fwd(k.G + row * G4, t ? k.C + (row - 1) * H : NULL, k.C + row * H,
-                         k.TC + row * H, h, H);
-                if (L->flag && t + 1 < T) memcpy(k.HP + (row + 1) * H, h, H * sizeof(float));
-            }
+    lstm_cache k = cache_of(net, L, sl->b0);
+    od_nn_linear_fwd(x, B * T, I, Wih, b, G4, k.G);
+    for (size_t s = 0; s < B; s++) memset(k.HP + s * T * H, 0, H * sizeof(float));
+    for (size_t t = 0; t < T; t++) {
+        if (t > 0)
+            od_nn_gemm(0, 1, B, G4, H, 1.0f, k.HP + t * H, T * H, Whh, H, 1.0f, k.G + t * G4, T * G4);
+        for (size_t s = 0; s < B; s++) {
+            size_t row = s * T + t;
+            float *h = L->flag ? y + row * H : t + 1 < T ? k.HP + (row + 1) * H : y + s * H;
+            cell_fwd(k.G + row * G4, t ? k.C + (row - 1) * H : NULL, k.C + row * H, k.TC + row * H, h, H);
+            if (L->flag && t + 1 < T) memcpy(k.HP + (row + 1) * H, h, H * sizeof(float));
         }
     }
 }
 
-static void lstm_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                          float *dx, size_t B)
+static void lstm_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const float *x,
+                          const float *y, float *dy, float *dx)
 {
     (void)y;
-    size_t T = L->tin, I = L->cin, H = L->hidden, G4 = 4 * H;
+    size_t T = L->tin, I = L->cin, H = L->hidden, G4 = 4 * H, B = sl->B;
     const float *Wih = net->w + L->poff, *Whh = Wih + G4 * I;
-    float *gWih = net->g + L->poff, *gWhh = gWih + G4 * I, *gb = gWhh + G4 * H;
-    lstm_cache k = cache_of(net, L);
-    float *dh = od_nn_scratch(net), *dc = dh + B * H, *dhn = dc + B * H;
-    int nthr = od_nn_threads(net);
-    int nt = (size_t)nthr < B ? nthr : (int)B;
-    size_t piece = (B + (size_t)nt - 1) / (size_t)nt;
-#pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
-    for (int th = 0; th < nt; th++) {
-        size_t b0 = (size_t)th * piece, b1 = b0 + piece < B ? b0 + piece : B;
-        if (b1 <= b0) continue;
-        memset(dc + b0 * H, 0, (b1 - b0) * H * sizeof(float));
-        memset(dhn + b0 * H, 0, (b1 - b0) * H * sizeof(float));
-        for (size_t t = T; t-- > 0;) {
-            for (size_t s = b0; s < b1; s++) {
-                size_t row = s * T + t;
-                float *d = dh + s * H;
-                const float *e = L->flag ? dy + row * H : t == T - 1 ? dy + s * H : NULL;
-                for (size_t j = 0; j < H; j++) d[j] = dhn[s * H + j] + (e ? e[j] : 0.0f);
-                cell_bwd(k.G + row * G4, t ? k.C + (row - 1) * H : NULL, k.TC + row * H, d,
-                         dc + s * H, H);
-            }
-            if (t > 0)
-                od_nn_gemm(0, 0, b1 - b0, H, G4, 1.0f, k.G + (b0 * T + t) * G4, T * G4, Whh, H, 0.0f,
-                           dhn + b0 * H, H);
+    float *gWih = sl->g + L->poff, *gWhh = gWih + G4 * I, *gb = gWhh + G4 * H;
+    lstm_cache k = cache_of(net, L, sl->b0);
+    float *dh = sl->scr, *dc = dh + B * H, *dhn = dc + B * H;
+    memset(dc, 0, B * H * sizeof(float));
+    memset(dhn, 0, B * H * sizeof(float));
+    for (size_t t = T; t-- > 0;) {
+        for (size_t s = 0; s < B; s++) {
+            size_t row = s * T + t;
+            float *d = dh + s * H;
+            const float *e = L->flag ? dy + row * H : t == T - 1 ? dy + s * H : NULL;
+            for (size_t j = 0; j < H; j++) d[j] = dhn[s * H + j] + (e ? e[j] : 0.0f);
+            cell_bwd(k.G + row * G4, t ? k.C + (row - 1) * H : NULL, k.TC + row * H, d, dc + s * H, H);
         }
+        if (t > 0) od_nn_gemm(0, 0, B, H, G4, 1.0f, k.G + t * G4, T * G4, Whh, H, 0.0f, dhn, H);
     }
-    od_nn_pgemm(nthr, 1, 0, G4, H, B * T, 1.0f, k.G, G4, k.HP, H, 1.0f, gWhh, H);
-    od_nn_linear_bwd(nthr, x, B * T, I, Wih, G4, k.G, gWih, gb, dx, 0.0f);
+    od_nn_gemm(1, 0, G4, H, B * T, 1.0f, k.G, G4, k.HP, H, 1.0f, gWhh, H);
+    od_nn_linear_bwd(x, B * T, I, Wih, G4, k.G, gWih, gb, dx, 0.0f);
 }
 
 const od_nn_layer_ops od_nn_lstm_ops = {

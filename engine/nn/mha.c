@@ -11,19 +11,16 @@
 
 #include <math.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 typedef struct { float *QKV, *P, *O; } mha_cache;
 
-static mha_cache cache_of(const od_nn *net, const od_nn_layer *L)
+static mha_cache cache_of(const od_nn *net, const od_nn_layer *L, size_t b0)
 {
-    size_t T = L->tin, d = L->cin, bm = net->bmax;
+    size_t T = L->tin, d = L->cin, bm = net->bmax, hTT = L->heads * T * T;
     mha_cache c;
-    c.QKV = L->cache;
-    c.P = c.QKV + bm * T * 3 * d;
-    c.O = c.P + bm * L->heads * T * T;
+    c.QKV = L->cache + b0 * T * 3 * d;
+    c.P = L->cache + bm * T * 3 * d + b0 * hTT;
+    c.O = L->cache + bm * (T * 3 * d + hTT) + b0 * T * d;
     return c;
 }
 
@@ -56,17 +53,14 @@ static void mha_init(const od_nn_layer *L, float *w, gsl_rng *r)
     memset(w + 4 * d * d + 3 * d, 0, d * sizeof *w);
 }
 
-static void mha_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+static void mha_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const float *x, float *y)
 {
-    size_t T = L->tin, d = L->cin, nh = L->heads, dk = d / nh, d3 = 3 * d;
+    size_t T = L->tin, d = L->cin, nh = L->heads, dk = d / nh, d3 = 3 * d, B = sl->B;
     const float *Win = net->w + L->poff, *bin = Win + d3 * d, *Wo = bin + d3, *bo = Wo + d * d;
-    mha_cache k = cache_of(net, L);
-    int nthr = od_nn_threads(net);
+    mha_cache k = cache_of(net, L, sl->b0);
     float scale = 1.0f / sqrtf((float)dk);
-    od_nn_linear_fwd(nthr, x, B * T, d, Win, bin, d3, k.QKV);
-    size_t nbh = B * nh;
-#pragma omp parallel for schedule(static) num_threads(nthr) if (nthr > 1 && nbh > 1)
-    for (size_t bh = 0; bh < nbh; bh++) {
+    od_nn_linear_fwd(x, B * T, d, Win, bin, d3, k.QKV);
+    for (size_t bh = 0; bh < B * nh; bh++) {
         size_t b = bh / nh, h = bh % nh;
         const float *Q = k.QKV + b * T * d3 + h * dk, *K = Q + d, *V = Q + 2 * d;
         float *P = k.P + bh * T * T;
@@ -74,46 +68,34 @@ static void mha_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, si
         softmax_rows(P, T);
         od_nn_gemm(0, 0, T, dk, T, 1.0f, P, T, V, d3, 0.0f, k.O + b * T * d + h * dk, d);
     }
-    od_nn_linear_fwd(nthr, k.O, B * T, d, Wo, bo, d, y);
-    if (L->flag) od_nn_vadd(nthr, y, x, B * T * d);
+    od_nn_linear_fwd(k.O, B * T, d, Wo, bo, d, y);
+    if (L->flag) od_nn_vadd(y, x, B * T * d);
 }
 
-static void mha_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                         float *dx, size_t B)
+static void mha_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const float *x,
+                         const float *y, float *dy, float *dx)
 {
     (void)y;
-    size_t T = L->tin, d = L->cin, nh = L->heads, dk = d / nh, d3 = 3 * d;
+    size_t T = L->tin, d = L->cin, nh = L->heads, dk = d / nh, d3 = 3 * d, B = sl->B;
     const float *Win = net->w + L->poff, *Wo = Win + d3 * d + d3;
-    float *gWin = net->g + L->poff, *gbin = gWin + d3 * d, *gWo = gbin + d3, *gbo = gWo + d * d;
-    mha_cache k = cache_of(net, L);
-    int nthr = od_nn_threads(net);
+    float *gWin = sl->g + L->poff, *gbin = gWin + d3 * d, *gWo = gbin + d3, *gbo = gWo + d * d;
+    mha_cache k = cache_of(net, L, sl->b0);
     float scale = 1.0f / sqrtf((float)dk);
-    float *dO = od_nn_scratch(net), *dQKV = dO + B * T * d, *dPs = dQKV + B * T * d3;
-    od_nn_linear_bwd(nthr, k.O, B * T, d, Wo, d, dy, gWo, gbo, dO, 0.0f);
-    size_t nbh = B * nh;
-    int nt = nthr > 1 && nbh > 1 ? nthr : 1;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        int id = 0;
-#ifdef _OPENMP
-        id = omp_get_thread_num();
-#endif
-        float *dP = dPs + (size_t)id * T * T;
-#pragma omp for schedule(static)
-        for (size_t bh = 0; bh < nbh; bh++) {
-            size_t b = bh / nh, h = bh % nh;
-            const float *Q = k.QKV + b * T * d3 + h * dk, *K = Q + d, *V = Q + 2 * d;
-            const float *P = k.P + bh * T * T, *dOh = dO + b * T * d + h * dk;
-            float *dQ = dQKV + b * T * d3 + h * dk, *dK = dQ + d, *dV = dQ + 2 * d;
-            od_nn_gemm(0, 1, T, T, dk, 1.0f, dOh, d, V, d3, 0.0f, dP, T);
-            od_nn_gemm(1, 0, T, dk, T, 1.0f, P, T, dOh, d, 0.0f, dV, d3);
-            softmax_bwd(P, dP, T);
-            od_nn_gemm(0, 0, T, dk, T, scale, dP, T, K, d3, 0.0f, dQ, d3);
-            od_nn_gemm(1, 0, T, dk, T, scale, dP, T, Q, d3, 0.0f, dK, d3);
-        }
+    float *dO = sl->scr, *dQKV = dO + B * T * d, *dP = dQKV + B * T * d3;
+    od_nn_linear_bwd(k.O, B * T, d, Wo, d, dy, gWo, gbo, dO, 0.0f);
+    for (size_t bh = 0; bh < B * nh; bh++) {
+        size_t b = bh / nh, h = bh % nh;
+        const float *Q = k.QKV + b * T * d3 + h * dk, *K = Q + d, *V = Q + 2 * d;
+        const float *P = k.P + bh * T * T, *dOh = dO + b * T * d + h * dk;
+        float *dQ = dQKV + b * T * d3 + h * dk, *dK = dQ + d, *dV = dQ + 2 * d;
+        od_nn_gemm(0, 1, T, T, dk, 1.0f, dOh, d, V, d3, 0.0f, dP, T);
+        od_nn_gemm(1, 0, T, dk, T, 1.0f, P, T, dOh, d, 0.0f, dV, d3);
+        softmax_bwd(P, dP, T);
+        od_nn_gemm(0, 0, T, dk, T, scale, dP, T, K, d3, 0.0f, dQ, d3);
+        od_nn_gemm(1, 0, T, dk, T, scale, dP, T, Q, d3, 0.0f, dK, d3);
     }
     if (dx && L->flag) memcpy(dx, dy, B * T * d * sizeof *dx);
-    od_nn_linear_bwd(nthr, x, B * T, d, Win, d3, dQKV, gWin, gbin, dx, L->flag ? 1.0f : 0.0f);
+    od_nn_linear_bwd(x, B * T, d, Win, d3, dQKV, gWin, gbin, dx, L->flag ? 1.0f : 0.0f);
 }
 
 const od_nn_layer_ops od_nn_mha_ops = {

@@ -68,6 +68,7 @@ void od_nn_free(od_nn *net)
     free(net->d0);
     free(net->d1);
     free(net->scr);
+    free(net->gbuf);
     free(net);
 }
 
@@ -108,6 +109,22 @@ void od_nn_commit(od_nn *net, od_nn_layer *L)
 
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
 
+/* Multiply-adds of one sample's forward pass (decides how many threads a
+ * batch is worth). */
+static double layer_macs(const od_nn_layer *L)
+{
+    double T = (double)L->tin, C = (double)L->cin, O = (double)L->cout;
+    switch (L->kind) {
+    case OD_NN_DENSE: return L->flag ? T * C * O : T * C * O;
+    case OD_NN_CONV1D: return (double)L->tout * L->k * C * O;
+    case OD_NN_LSTM: return T * 4.0 * L->hidden * (C + L->hidden);
+    case OD_NN_GRU: return T * 3.0 * L->hidden * (C + L->hidden);
+    case OD_NN_MHA: return T * 4.0 * C * C + 2.0 * T * T * C;
+    case OD_NN_FFN: return T * 2.0 * C * L->ff;
+    default: return T * C;
+    }
+}
+
 int od_nn_prepare(od_ctx *ctx, od_nn *net, size_t bmax)
 {
     if (net->nl == 0) return od_error(ctx, OD_EINVAL, "network has no layers");
@@ -124,32 +141,32 @@ int od_nn_prepare(od_ctx *ctx, od_nn *net, size_t bmax)
     if (net->act && bmax <= net->bmax && nthr <= net->nthr) return OD_OK;
     if (bmax < net->bmax) bmax = net->bmax;
     if (nthr < net->nthr) nthr = net->nthr;
+    od_nn_release(net);
+    if (!(net->act = od_calloc(ctx, net->nl, sizeof *net->act))) return OD_ENOMEM;
 
-    /* release the old workspaces, then size everything for (bmax, nthr) */
-    for (size_t l = 0; l < net->nl; l++) {
-        free(net->L[l].cache);
-        net->L[l].cache = NULL;
-        if (net->act) { free(net->act[l]); net->act[l] = NULL; }
-    }
-    free(net->d0); free(net->d1); free(net->scr);
-    net->d0 = net->d1 = net->scr = NULL;
-    if (!net->act && !(net->act = od_calloc(ctx, net->nl, sizeof *net->act))) return OD_ENOMEM;
-
-    size_t dmax = net->T * net->C, smax = 1;
+    /* scratch: thread 0 may get the whole batch (one thread), the others at
+     * most half of it */
+    size_t dmax = net->T * net->C, half = (bmax + 1) / 2, s0 = 1, s1 = 1;
+    net->macs = 0;
     for (size_t l = 0; l < net->nl; l++) {
         od_nn_layer *L = &net->L[l];
         size_t osz = L->tout * L->cout;
         dmax = max_sz(dmax, osz);
         if (!(net->act[l] = od_mallocn(ctx, bmax, osz * sizeof(float)))) return OD_ENOMEM;
-        if (L->ncache && !(L->cache = od_mallocn(ctx, bmax, L->ncache * sizeof(float))))
-            return OD_ENOMEM;
-        smax = max_sz(smax, L->nscr * bmax + L->nscr_thr * nthr);
+        if (L->ncache && !(L->cache = od_mallocn(ctx, bmax, L->ncache * sizeof(float)))) return OD_ENOMEM;
+        s0 = max_sz(s0, L->nscr * bmax + L->nscr_thr);
+        s1 = max_sz(s1, L->nscr * half + L->nscr_thr);
+        net->macs += layer_macs(L);
     }
     net->d0 = od_mallocn(ctx, bmax, dmax * sizeof(float));
     net->d1 = od_mallocn(ctx, bmax, dmax * sizeof(float));
-    net->scr = od_mallocn(ctx, smax, sizeof(float));
+    net->scr = od_mallocn(ctx, s0 + (nthr - 1) * s1, sizeof(float));
     if (!net->d0 || !net->d1 || !net->scr) return OD_ENOMEM;
-    net->nscr = smax;
+    if (nthr > 1 && !(net->gbuf = od_mallocn(ctx, nthr * (net->np ? net->np : 1), sizeof(float))))
+        return OD_ENOMEM;
+    net->dmax = dmax;
+    net->scr0 = s0;
+    net->scr1 = s1;
     net->bmax = bmax;
     net->nthr = nthr;
     return OD_OK;
@@ -166,9 +183,10 @@ void od_nn_release(od_nn *net)
     free(net->d0);
     free(net->d1);
     free(net->scr);
+    free(net->gbuf);
     net->act = NULL;
-    net->d0 = net->d1 = net->scr = NULL;
-    net->bmax = net->nthr = net->nscr = 0;
+    net->d0 = net->d1 = net->scr = net->gbuf = NULL;
+    net->bmax = net->nthr = net->dmax = net->scr0 = net->scr1 = 0;
 }
 
 size_t od_nn_floats_per_sample(const od_nn *net)
@@ -246,32 +264,114 @@ int od_nn_summary(const od_nn *net, char *buf, size_t size)
     return len < size ? OD_OK : OD_ERANGE;
 }
 
+/* Threads worth using for a batch of B: at most one per sample, and about
+ * a million multiply-adds each at least (a fork/join costs microseconds). */
+static int pass_threads(const od_nn *net, size_t B)
+{
+    size_t nt = (size_t)od_nn_threads(net);
+    if (nt > B) nt = B;
+    double per = (double)B * net->macs / 1e6;
+    if ((double)nt > per) nt = per >= 1 ? (size_t)per : 1;
+    return nt ? (int)nt : 1;
+}
+
+static void slice_of(const od_nn *net, size_t B, int nt, int t, od_nn_slice *s)
+{
+    size_t piece = (B + (size_t)nt - 1) / (size_t)nt;
+    s->b0 = (size_t)t * piece;
+    if (s->b0 > B) s->b0 = B;
+    s->B = s->b0 + piece < B ? piece : B - s->b0;
+    s->scr = net->scr + (t ? net->scr0 + (size_t)(t - 1) * net->scr1 : 0);
+    s->g = nt > 1 ? net->gbuf + (size_t)t * net->np : net->g;
+}
+
+static void forward_slice(od_nn *net, const float *x, const od_nn_slice *s)
+{
+    const float *in = x + s->b0 * net->T * net->C;
+    for (size_t l = 0; l < net->nl; l++) {
+        od_nn_layer *L = &net->L[l];
+        float *y = net->act[l] + s->b0 * L->tout * L->cout;
+        kinds[L->kind]->forward(net, L, s, in, y);
+        in = y;
+    }
+}
+
 const float *od_nn_forward(od_nn *net, const float *x, size_t B, int train)
 {
     net->train = train;
     net->in_x = x;
     if (train) net->drop_ctr++;
     od_nn_blas_enter();
-    const float *in = x;
-    for (size_t l = 0; l < net->nl; l++) {
-        od_nn_layer *L = &net->L[l];
-        kinds[L->kind]->forward(net, L, in, net->act[l], B);
-        in = net->act[l];
+    int nt = pass_threads(net, B);
+    if (nt <= 1) {
+        od_nn_slice s;
+        slice_of(net, B, 1, 0, &s);
+        forward_slice(net, x, &s);
+    } else {
+#pragma omp parallel num_threads(nt)
+        {
+            od_nn_slice s;
+            int t = 0;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+#endif
+            slice_of(net, B, nt, t, &s);
+            if (s.B) forward_slice(net, x, &s);
+        }
     }
     od_nn_blas_leave();
-    return in;
+    return net->act[net->nl - 1];
+}
+
+/* Backward through all layers for one slice.  The ping-pong buffers are cut
+ * per thread at b0 * dmax, so a thread ahead by a layer never touches another
+ * thread's part. */
+static void backward_slice(od_nn *net, float *dy, float *dx, const od_nn_slice *s)
+{
+    const od_nn_layer *last = &net->L[net->nl - 1];
+    float *cur = dy + s->b0 * last->tout * last->cout;
+    float *bufs[2] = {net->d0 + s->b0 * net->dmax, net->d1 + s->b0 * net->dmax};
+    int next = 0;
+    for (size_t l = net->nl; l-- > 0;) {
+        od_nn_layer *L = &net->L[l];
+        float *out = l ? bufs[next] : dx ? dx + s->b0 * net->T * net->C : NULL;
+        const float *x = l ? net->act[l - 1] + s->b0 * L->tin * L->cin : net->in_x + s->b0 * net->T * net->C;
+        kinds[L->kind]->backward(net, L, s, x, net->act[l] + s->b0 * L->tout * L->cout, cur, out);
+        cur = out;
+        next ^= 1;
+    }
 }
 
 void od_nn_backward(od_nn *net, float *dy, size_t B, float *dx)
 {
     od_nn_blas_enter();
-    float *cur = dy;
-    for (size_t l = net->nl; l-- > 0;) {
-        od_nn_layer *L = &net->L[l];
-        float *out = l ? (cur == net->d0 ? net->d1 : net->d0) : dx;
-        const float *x = l ? net->act[l - 1] : net->in_x;
-        kinds[L->kind]->backward(net, L, x, net->act[l], cur, out, B);
-        cur = out;
+    int nt = pass_threads(net, B);
+    if (nt <= 1) {
+        od_nn_slice s;
+        slice_of(net, B, 1, 0, &s);
+        backward_slice(net, dy, dx, &s);
+    } else {
+        size_t np = net->np;
+#pragma omp parallel num_threads(nt)
+        {
+            od_nn_slice s;
+            int t = 0;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+#endif
+            slice_of(net, B, nt, t, &s);
+            memset(s.g, 0, np * sizeof *s.g);
+            if (s.B) backward_slice(net, dy, dx, &s);
+#pragma omp barrier
+            /* sum the threads' gradients in thread order, parameters split */
+            size_t piece = (np + (size_t)nt - 1) / (size_t)nt, a = (size_t)t * piece;
+            size_t e = a + piece < np ? a + piece : np;
+            for (size_t i = a; i < e; i++) {
+                float v = net->g[i];
+                for (int k = 0; k < nt; k++) v += net->gbuf[(size_t)k * np + i];
+                net->g[i] = v;
+            }
+        }
     }
     od_nn_blas_leave();
 }

@@ -114,17 +114,29 @@ static inline float od_nn_max(const float *x, size_t n)
 
 typedef struct od_nn_layer od_nn_layer;
 
+/* The part of a batch one thread works on: samples [b0, b0 + B).  A pass
+ * over the network runs as one parallel region; each thread takes its
+ * samples through every layer without synchronising (no layer mixes
+ * samples), with its own scratch and, in backward, its own gradient
+ * accumulator (summed in thread order afterwards). */
+typedef struct {
+    size_t b0, B;
+    float *scr;   /* this thread's scratch: L->nscr * B + L->nscr_thr floats */
+    float *g;     /* gradient accumulator (the network's layout), backward only */
+} od_nn_slice;
+
 typedef struct {
     const char *name;
     /* Initial weights w[L->np] (PyTorch's defaults). */
     void (*init)(const od_nn_layer *L, float *w, gsl_rng *r);
-    /* x: B samples of tin*cin, y: B samples of tout*cout.  net->train says
-     * whether to keep the cache for backward. */
-    void (*forward)(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B);
-    /* dy may be overwritten; gradients are added to net->g + L->poff; dx is
+    /* x: the slice's samples (tin*cin floats each), y: its outputs.  Caches
+     * are indexed from sample s->b0.  net->train says whether to keep what
+     * backward needs. */
+    void (*forward)(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y);
+    /* dy may be overwritten; gradients are added to s->g + L->poff; dx is
      * overwritten, NULL when nobody needs it. */
-    void (*backward)(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                     float *dx, size_t B);
+    void (*backward)(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, const float *y,
+                     float *dy, float *dx);
 } od_nn_layer_ops;
 
 struct od_nn_layer {
@@ -151,9 +163,12 @@ struct od_nn {
     float *w, *g;
     size_t bmax, nthr;
     float **act;          /* act[l]: output of layer l, bmax samples */
-    float *d0, *d1;       /* gradient ping-pong buffers */
-    float *scr;           /* scratch shared by the layers */
-    size_t nscr;
+    float *d0, *d1;       /* gradient ping-pong buffers (bmax x dmax) */
+    size_t dmax;          /* largest per-sample tensor */
+    float *scr;           /* scratch: thread 0's part, then the others' */
+    size_t scr0, scr1;    /* floats in thread 0's part and in each other part */
+    float *gbuf;          /* per-thread gradient accumulators (nthr > 1) */
+    double macs;          /* multiply-adds of one sample's forward pass */
     int train;
     const float *in_x;    /* input of the last forward pass (kept by the caller) */
     uint64_t drop_key, drop_ctr;
@@ -172,44 +187,34 @@ void od_nn_commit(od_nn *net, od_nn_layer *L);
 /* The forward/backward functions of a layer kind (for profiling tools). */
 const od_nn_layer_ops *od_nn_ops_of(od_nn_kind k);
 
-/* Threads a layer may use now: min(OpenMP maximum, threads prepared for). */
+/* Threads a pass may use now: min(OpenMP maximum, threads prepared for). */
 int od_nn_threads(const od_nn *net);
-/* Scratch for layer use: the whole shared block. */
-static inline float *od_nn_scratch(od_nn *net) { return net->scr; }
-
-/* BLAS seam.  od_nn_pgemm splits C over OpenMP threads (rows, or columns when
- * there are few rows), each piece one single-threaded BLAS call; it must be
- * called outside parallel regions.  Every element of C is computed by exactly
- * one call in a fixed order, so results do not depend on the thread count. */
-void od_nn_pgemm(int nthr, int transA, int transB, size_t M, size_t N, size_t K, float alpha,
-                 const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
-                 size_t ldc);
 /* Single-threaded BLAS for the duration of an engine call (restores the
  * previous setting in od_nn_blas_leave); nests. */
 void od_nn_blas_enter(void);
 void od_nn_blas_leave(void);
 
-/* Element-wise kernels (act.c); large arrays are split over nthr threads
- * (outside parallel regions only). */
-void od_nn_act_fwd(int nthr, od_nn_act a, const float *z, float *y, size_t n);   /* y may be z */
-/* dy *= act'(z) given z (pre-activation) and y = act(z). */
-void od_nn_act_bwd(int nthr, od_nn_act a, const float *z, const float *y, float *dy, size_t n);
+/* Element-wise kernels (act.c), all single-threaded (they run inside a
+ * thread's slice). */
+void od_nn_act_fwd(od_nn_act a, const float *z, float *y, size_t n);   /* y may be z */
+/* dy *= act'(z) given z (pre-activation, may be NULL unless gelu) and y = act(z). */
+void od_nn_act_bwd(od_nn_act a, const float *z, const float *y, float *dy, size_t n);
 /* y += x */
-void od_nn_vadd(int nthr, float *y, const float *x, size_t n);
+void od_nn_vadd(float *y, const float *x, size_t n);
 void od_nn_vsigmoid(float *y, size_t n);   /* in place */
 void od_nn_vtanh(float *y, size_t n);      /* in place */
-/* out[j] += sum_i A[i*lda + j], i < M, j < N (rows in order; columns split
- * over threads, so the result does not depend on nthr). */
-void od_nn_colsum_add(int nthr, const float *A, size_t M, size_t N, size_t lda, float *out);
+/* out[j] += sum_i A[i*lda + j], i < M, j < N (rows in order). */
+void od_nn_colsum_add(const float *A, size_t M, size_t N, size_t lda, float *out);
 /* uniform(-a, a) fill from r */
 void od_nn_uniform(float *w, size_t n, double a, gsl_rng *r);
 
-/* Dense helpers shared by dense, ffn and mha:
- * y (M x out) = x (M x in) W^T + b, split over threads. */
-void od_nn_linear_fwd(int nthr, const float *x, size_t M, size_t in, const float *W,
-                      const float *b, size_t out, float *y);
-/* gW += dz^T x, gb += colsum dz, dx = dz W (dx may be NULL; beta_dx 0 or 1). */
-void od_nn_linear_bwd(int nthr, const float *x, size_t M, size_t in, const float *W, size_t out,
+/* Dense helpers shared by dense, conv1d, ffn, mha, lstm and gru:
+ * y (M x out) = x (M x in) W^T + b (b may be NULL). */
+void od_nn_linear_fwd(const float *x, size_t M, size_t in, const float *W, const float *b,
+                      size_t out, float *y);
+/* gW += dz^T x, gb += colsum dz (gb may be NULL), dx = dz W + beta_dx dx
+ * (dx may be NULL). */
+void od_nn_linear_bwd(const float *x, size_t M, size_t in, const float *W, size_t out,
                       const float *dz, float *gW, float *gb, float *dx, float beta_dx);
 
 #endif

@@ -33,13 +33,12 @@ OD_NN_HOT static void ln_row(const float *restrict x, float *restrict y, float *
     }
 }
 
-static void ln_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+/* Cache: xhat (bmax x T x d), then 1/std (bmax x T). */
+static void ln_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
 {
-    size_t d = L->cin, M = B * L->tin;
+    size_t d = L->cin, M = s->B * L->tin;
     const float *gm = net->w + L->poff, *bt = gm + d;
-    float *xh = L->cache, *rstd = xh + net->bmax * L->tin * d;
-    int nthr = od_nn_threads(net);
-#pragma omp parallel for schedule(static) num_threads(nthr) if (nthr > 1 && M * d > 16384)
+    float *xh = L->cache + s->b0 * L->tin * d, *rstd = L->cache + net->bmax * L->tin * d + s->b0 * L->tin;
     for (size_t i = 0; i < M; i++) ln_row(x + i * d, y + i * d, xh + i * d, rstd + i, gm, bt, d);
 }
 
@@ -62,28 +61,17 @@ OD_NN_HOT static void ln_param_grads(const float *restrict dy, const float *rest
         }
 }
 
-static void ln_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                        float *dx, size_t B)
+static void ln_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,
+                        const float *y, float *dy, float *dx)
 {
     (void)x; (void)y;
-    size_t d = L->cin, M = B * L->tin;
+    size_t d = L->cin, M = s->B * L->tin;
     const float *gm = net->w + L->poff;
-    float *gg = net->g + L->poff, *gb = gg + d;
-    const float *xh = L->cache, *rstd = xh + net->bmax * L->tin * d;
-    int nthr = od_nn_threads(net);
-    if (dx) {
-#pragma omp parallel for schedule(static) num_threads(nthr) if (nthr > 1 && M * d > 16384)
+    float *gg = s->g + L->poff, *gb = gg + d;
+    const float *xh = L->cache + s->b0 * L->tin * d, *rstd = L->cache + net->bmax * L->tin * d + s->b0 * L->tin;
+    if (dx)
         for (size_t i = 0; i < M; i++) ln_row_bwd(dy + i * d, xh + i * d, rstd[i], gm, dx + i * d, d);
-    }
-    /* gamma and beta gradients: columns split over threads, rows in order */
-    int np = nthr > 1 && d >= 32 && M * d > 16384 ? 2 : 1;
-    size_t half = (d / 2 + 15) / 16 * 16;
-    if (half >= d) np = 1;
-#pragma omp parallel for schedule(static, 1) num_threads(np) if (np > 1)
-    for (int k = 0; k < np; k++) {
-        size_t j0 = np > 1 ? (size_t)k * half : 0, j1 = np > 1 && k == 0 ? half : d;
-        ln_param_grads(dy + j0, xh + j0, M, j1 - j0, d, gg + j0, gb + j0);
-    }
+    ln_param_grads(dy, xh, M, d, d, gg, gb);
 }
 
 const od_nn_layer_ops od_nn_layernorm_ops = {

@@ -8,19 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void pe_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+static void pe_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
 {
     (void)net;
     size_t n = L->tin * L->cin;
-    for (size_t b = 0; b < B; b++)
+    for (size_t b = 0; b < s->B; b++)
         for (size_t i = 0; i < n; i++) y[b * n + i] = x[b * n + i] + L->pe[i];
 }
 
-static void pe_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                        float *dx, size_t B)
+static void pe_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,
+                        const float *y, float *dy, float *dx)
 {
     (void)net; (void)x; (void)y;
-    if (dx) memcpy(dx, dy, B * L->tin * L->cin * sizeof *dx);
+    if (dx) memcpy(dx, dy, s->B * L->tin * L->cin * sizeof *dx);
 }
 
 const od_nn_layer_ops od_nn_posenc_ops = {

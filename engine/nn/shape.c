@@ -5,21 +5,21 @@
 
 #include <string.h>
 
-static void rep_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+static void rep_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
 {
     (void)net;
     size_t C = L->cin, T = L->tout;
-    for (size_t b = 0; b < B; b++)
+    for (size_t b = 0; b < s->B; b++)
         for (size_t t = 0; t < T; t++) memcpy(y + (b * T + t) * C, x + b * C, C * sizeof *y);
 }
 
-static void rep_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                         float *dx, size_t B)
+static void rep_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,
+                         const float *y, float *dy, float *dx)
 {
     (void)net; (void)x; (void)y;
     if (!dx) return;
     size_t C = L->cin, T = L->tout;
-    for (size_t b = 0; b < B; b++) {
+    for (size_t b = 0; b < s->B; b++) {
         float *d = dx + b * C;
         memcpy(d, dy + b * T * C, C * sizeof *d);
         for (size_t t = 1; t < T; t++)
@@ -43,21 +43,21 @@ int od_nn_add_repeat(od_ctx *ctx, od_nn *net, size_t T)
     return OD_OK;
 }
 
-static void last_forward(od_nn *net, od_nn_layer *L, const float *x, float *y, size_t B)
+static void last_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
 {
     (void)net;
     size_t C = L->cin, T = L->tin;
-    for (size_t b = 0; b < B; b++) memcpy(y + b * C, x + (b * T + T - 1) * C, C * sizeof *y);
+    for (size_t b = 0; b < s->B; b++) memcpy(y + b * C, x + (b * T + T - 1) * C, C * sizeof *y);
 }
 
-static void last_backward(od_nn *net, od_nn_layer *L, const float *x, const float *y, float *dy,
-                          float *dx, size_t B)
+static void last_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,
+                          const float *y, float *dy, float *dx)
 {
     (void)net; (void)x; (void)y;
     if (!dx) return;
     size_t C = L->cin, T = L->tin;
-    memset(dx, 0, B * T * C * sizeof *dx);
-    for (size_t b = 0; b < B; b++) memcpy(dx + (b * T + T - 1) * C, dy + b * C, C * sizeof *dx);
+    memset(dx, 0, s->B * T * C * sizeof *dx);
+    for (size_t b = 0; b < s->B; b++) memcpy(dx + (b * T + T - 1) * C, dy + b * C, C * sizeof *dx);
 }
 
 const od_nn_layer_ops od_nn_last_ops = {

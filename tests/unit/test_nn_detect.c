@@ -215,6 +215,22 @@ static void test_errors(void)
     p = params(&od_detector_attn, "hidden=10 heads=4");
     od_test_int(p ? od_detector_attn.fit(ctx, p, &tr, NULL, &m) : -99, OD_EINVAL, "heads must divide hidden (%s)",
                 od_ctx_errmsg(ctx));
+    od_test_true(strstr(od_ctx_errmsg(ctx), "heads=4") && strstr(od_ctx_errmsg(ctx), "hidden=10"),
+                 "the message names both options");
+    od_params_free(p);
+    static double s[N];
+    p = params(&od_detector_lstm, "window=16 epochs=1");
+    m = NULL;
+    od_test_int(od_detector_lstm.fit(ctx, p, &tr, NULL, &m), OD_OK, "fit");
+    od_data shortd = {series, 10, 1, 1};
+    od_ctx_clear_warnings(ctx);
+    od_test_int(m ? od_detector_lstm.score(ctx, m, &shortd, s, NULL) : -99, OD_OK, "scoring fewer points than a window");
+    od_test_true(isnan(s[0]) && isnan(s[9]) && od_ctx_nwarnings(ctx) == 1, "all NaN, with a warning (%s)",
+                 od_ctx_nwarnings(ctx) ? od_ctx_warning(ctx, 0) : "none");
+    od_data two = {series, 50, 2, 2};
+    od_test_int(m ? od_detector_lstm.score(ctx, m, &two, s, NULL) : -99, OD_EDATA, "channel count must match (%s)",
+                od_ctx_errmsg(ctx));
+    if (m) od_detector_lstm.free(m);
     od_params_free(p);
 }
 
