@@ -3,28 +3,44 @@
  *   y[t][o] = act(b[o] + sum_{j<k, c<C} W[o][j][c] x[t*stride - pad + j*dil][c])
  * computed as im2col (each output step's k taps side by side, a (B*T') x
  * (k*C) matrix, kept for backward) times W^T; backward: gW += dz^T cols,
- * dcols = dz W, then col2im adds dcols back onto the input steps they came
- * from. */
+ * then dx as a transposed convolution (stride 1) or dcols = dz W scattered
+ * back onto the input steps they came from (col2im). */
 #include "config.h"
 #include "nn_impl.h"
 
 #include <math.h>
 #include <string.h>
 
-/* the k taps of every output step of one sample, side by side */
-OD_NN_HOT static void im2col1(const od_nn_layer *L, const float *restrict xb, float *restrict c)
+/* The k taps of every output step of one sample side by side: row t holds
+ * x[t*stride - pad + j*dil] for j < k (zero outside 0..tin-1). */
+OD_NN_HOT static void im2col(const float *restrict xb, size_t tin, size_t cin, size_t tout, size_t k,
+                             size_t stride, long pad, size_t dil, float *restrict c)
 {
-    size_t cin = L->cin;
-    for (size_t t = 0; t < L->tout; t++)
-        for (size_t j = 0; j < L->k; j++, c += cin) {
-            long src = (long)(t * L->stride + j * L->dil) - (long)L->pad;
-            if (src >= 0 && (size_t)src < L->tin) {
+    for (size_t t = 0; t < tout; t++)
+        for (size_t j = 0; j < k; j++, c += cin) {
+            long src = (long)(t * stride + j * dil) - pad;
+            if (src >= 0 && (size_t)src < tin) {
                 const float *s = xb + (size_t)src * cin;
                 for (size_t i = 0; i < cin; i++) c[i] = s[i];
             } else {
                 for (size_t i = 0; i < cin; i++) c[i] = 0;
             }
         }
+}
+
+static void im2col1(const od_nn_layer *L, const float *xb, float *c)
+{
+    im2col(xb, L->tin, L->cin, L->tout, L->k, L->stride, (long)L->pad, L->dil, c);
+}
+
+/* With stride 1 the input gradient is itself a convolution: of dz, padded
+ * by dil (k - 1) - pad, with the kernel reversed in time and transposed,
+ *   dx[s] = sum_j dz[s + j dil - pad'] W[:, k-1-j, :],
+ * so it is one more im2col and one product with K = k*out instead of a
+ * product with K = out and a scatter (col2im). */
+static int transposed_ok(const od_nn_layer *L)
+{
+    return L->stride == 1 && L->pad <= L->dil * (L->k - 1);
 }
 
 OD_NN_HOT static void col2im1(const od_nn_layer *L, const float *restrict c, float *restrict db)
@@ -74,9 +90,22 @@ static void conv_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, cons
     const float *col = L->cache + s->b0 * L->tout * K;   /* kept by the forward pass */
     float *dcol = s->scr;
     od_nn_act_bwd(L->act, pre_act(net, L, s), y, dy, M * L->cout);
-    od_nn_linear_bwd(col, M, K, W, L->cout, dy, gW, gb, dx ? dcol : NULL, 0.0f);
-    if (dx)
-        for (size_t b = 0; b < s->B; b++) col2im1(L, dcol + b * L->tout * K, dx + b * L->tin * L->cin);
+    if (!dx || !transposed_ok(L)) {
+        od_nn_linear_bwd(col, M, K, W, L->cout, dy, gW, gb, dx ? dcol : NULL, 0.0f);
+        if (dx)
+            for (size_t b = 0; b < s->B; b++) col2im1(L, dcol + b * L->tout * K, dx + b * L->tin * L->cin);
+        return;
+    }
+    od_nn_linear_bwd(col, M, K, W, L->cout, dy, gW, gb, NULL, 0.0f);
+    size_t Kz = L->k * L->cout, cin = L->cin, pad2 = L->dil * (L->k - 1) - L->pad;
+    float *zcol = s->scr, *Wt = zcol + s->B * L->tin * Kz;   /* Wt[(j, o)][c] = W[o][k-1-j][c] */
+    for (size_t j = 0; j < L->k; j++)
+        for (size_t o = 0; o < L->cout; o++)
+            memcpy(Wt + (j * L->cout + o) * cin, W + (o * L->k + (L->k - 1 - j)) * cin, cin * sizeof *Wt);
+    for (size_t b = 0; b < s->B; b++)
+        im2col(dy + b * L->tout * L->cout, L->tout, L->cout, L->tin, L->k, 1, (long)pad2, L->dil,
+               zcol + b * L->tin * Kz);
+    od_nn_gemm(0, 0, s->B * L->tin, cin, Kz, 1.0f, zcol, Kz, Wt, cin, 0.0f, dx, cin);
 }
 
 const od_nn_layer_ops od_nn_conv1d_ops = {
@@ -106,6 +135,8 @@ int od_nn_add_conv1d(od_ctx *ctx, od_nn *net, size_t out, size_t k, size_t strid
     L->np = out * k * L->cin + out;
     L->ncache = L->tout * k * L->cin + (act == OD_NN_ACT_GELU ? L->tout * out : 0);
     L->nscr = L->tout * k * L->cin;
+    if (L->nscr < L->tin * k * out) L->nscr = L->tin * k * out;
+    L->nscr_thr = k * out * L->cin;
     od_nn_commit(net, L);
     return OD_OK;
 }
