@@ -100,8 +100,9 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
                   int *converged);
 
 /* Nearest centroid of every row: label and Euclidean distance (either may be
- * NULL).  Ties go to the lowest centroid index. */
-void od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const double *C,
+ * NULL).  Ties go to the lowest centroid index.  OD_OK or OD_ENOMEM (no
+ * message: the caller names itself). */
+int od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const double *C,
                       size_t k, long *label, double *dist);
 
 /* -------------------------------------------------------------------- GMM */

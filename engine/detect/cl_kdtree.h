@@ -3,8 +3,9 @@
  *
  * The points are copied in tree order (pts, row p is original row idx[p]);
  * every node covers the contiguous range [start, end) and carries its tight
- * bounding box.  Splits are on the dimension of largest spread at the median,
- * leaves hold at most `leaf` points.  Building is deterministic; queries are
+ * bounding box.  Splits are on the dimension of largest spread at the median
+ * (a node of identical points is halved by position), so leaves hold at most
+ * `leaf` points.  Building is deterministic; queries are
  * read-only and may run concurrently. */
 #ifndef OD_CL_KDTREE_H
 #define OD_CL_KDTREE_H

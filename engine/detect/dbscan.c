@@ -275,8 +275,17 @@ int od_dbscan_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, d
             rc = OD_ENOMEM;
             goto done;
         }
-        #pragma omp parallel for schedule(dynamic, 64)
-        for (size_t p = 0; p < ncore; p++) db_union_rec(ct, 0, ct->pts + p * d, r2, p, par, uni);
+        for (size_t c0 = 0; c0 < ncore; c0 += 16384) {   /* in chunks: cancel and progress between them */
+            if (od_cancelled(ctx)) {
+                free(uni);
+                rc = od_error(ctx, OD_ECANCEL, "dbscan: interrupted");
+                goto done;
+            }
+            size_t c1 = ncore - c0 < 16384 ? ncore : c0 + 16384;
+            #pragma omp parallel for schedule(dynamic, 64)
+            for (size_t p = c0; p < c1; p++) db_union_rec(ct, 0, ct->pts + p * d, r2, p, par, uni);
+            od_progress(ctx, "dbscan", 0.3 + 0.4 * (double)c1 / (double)ncore, "clusters");
+        }
         free(uni);
         /* label components in order of their smallest row index */
         size_t *root_lab = cpos;   /* reuse: cpos no longer needed after the copy */

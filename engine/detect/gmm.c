@@ -205,6 +205,7 @@ static void gm_row_logprob(const gm_eval *e, const double *x, double *lp, double
  * d(d+1)/2 multiply-adds per component serve 8 rows.  lp: nr x k (nr <= 8).
  * Compiled for several instruction sets, picked at run time. */
 typedef double gm_v8 __attribute__((vector_size(64)));
+#define GM_VEC_MAXD 256   /* the 8-row kernels keep 3 d-vectors on the stack */
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
 static void gm_block_full(const gm_eval *e, const double *X, size_t ld, size_t nr, double *lp)
@@ -272,7 +273,7 @@ static void gm_block_cov(const double *X, size_t ld, size_t r0, size_t r1, const
 static void gm_rows_logprob(const gm_eval *e, const double *X, size_t ld, size_t nr, double *lp, double *scratch)
 {
     const od_gmm_model *m = e->m;
-    if (m->cov == OD_GMM_FULL || m->cov == OD_GMM_TIED) {
+    if ((m->cov == OD_GMM_FULL || m->cov == OD_GMM_TIED) && m->d <= GM_VEC_MAXD) {
         for (size_t r0 = 0; r0 < nr; r0 += 8)
             gm_block_full(e, X + r0 * ld, ld, nr - r0 < 8 ? nr - r0 : 8, lp + r0 * m->k);
     } else {
@@ -384,20 +385,40 @@ static int gm_params(od_ctx *ctx, gm_work *w, od_gmm_model *m, int by_n, int hav
         size_t s2 = k * d * d;
         #pragma omp parallel
         {
-            gm_v8 *S8 = aligned_alloc(64, k * d * d * sizeof *S8);   /* vectors need 64-byte alignment */
+            /* 8-row vectors up to GM_VEC_MAXD columns; a plain row loop beyond */
+            gm_v8 *S8 = d <= GM_VEC_MAXD ? aligned_alloc(64, k * d * d * sizeof *S8) : NULL;
+            double *diff = d > GM_VEC_MAXD ? malloc(d * sizeof *diff) : NULL;
             #pragma omp for schedule(static)
             for (size_t b = 0; b < nb; b++) {
                 size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
                 double *p = w->part + b * w->pstride;
                 memset(p, 0, s2 * sizeof *p);
-                if (!S8) {
+                if (!S8 && !diff) {
                     #pragma omp atomic write
                     fail = 1;
                     continue;
                 }
-                gm_block_cov(X, ld, r0, r1, w->resp, m->means, k, d, S8, p);
+                if (S8) {
+                    gm_block_cov(X, ld, r0, r1, w->resp, m->means, k, d, S8, p);
+                    continue;
+                }
+                for (size_t i = r0; i < r1; i++) {
+                    const double *x = X + i * ld, *r = w->resp + i * k;
+                    for (size_t c = 0; c < k; c++) {
+                        const double *mu = m->means + c * d;
+                        for (size_t j = 0; j < d; j++) diff[j] = x[j] - mu[j];
+                        double *S = p + c * d * d;
+                        for (size_t a = 0; a < d; a++) {
+                            double wa = r[c] * diff[a];
+                            double *Sa = S + a * d;
+                            #pragma omp simd
+                            for (size_t bb = a; bb < d; bb++) Sa[bb] += wa * diff[bb];
+                        }
+                    }
+                }
             }
             free(S8);
+            free(diff);
         }
         if (fail) return od_error(ctx, OD_ENOMEM, "gmm: out of memory");
         for (size_t c = 0; c < k; c++) {
@@ -472,9 +493,14 @@ static double gm_estep(gm_work *w, const od_gmm_model *m, int *fail)
                 for (size_t i = r0; i < r1; i++) {
                     double *r = w->resp + i * k;
                     const double *x = w->X + i * ld;
-                    double l = od_cl_logsumexp(r, k);
+                    /* log-sum-exp, reusing the exponentials for the responsibilities */
+                    double mx = r[0];
+                    for (size_t c = 1; c < k; c++) mx = r[c] > mx ? r[c] : mx;
+                    double se = 0;
+                    for (size_t c = 0; c < k; c++) se += r[c] = exp(r[c] - mx);
+                    double l = mx + log(se), inv = 1.0 / se;
                     for (size_t c = 0; c < k; c++) {
-                        double rc = r[c] = exp(r[c] - l);
+                        double rc = r[c] *= inv;
                         p[c] += rc;
                         double *sx = p + k + c * d;
                         #pragma omp simd

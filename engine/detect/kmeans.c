@@ -13,6 +13,7 @@
 
 typedef double km_v8 __attribute__((vector_size(64)));
 typedef long long km_v8l __attribute__((vector_size(64)));
+#define KM_STACK_D 512   /* wider rows: the transposed block goes on the heap */
 
 /* xt[j] = (x_0j, ..., x_7j) for the nr <= 8 rows at X (leading dimension ld;
  * missing rows repeat row 0): 8 x 8 blocks transposed in registers. */
@@ -61,7 +62,9 @@ static size_t km_kernel(const double *X, size_t r0, size_t r1, size_t d, size_t 
                         double *sums, double *cnt)
 {
     size_t changed = 0;
-    km_v8 xt[d + 8];
+    km_v8 xs[d <= KM_STACK_D ? d + 8 : 1];
+    km_v8 *xt = d <= KM_STACK_D ? xs : aligned_alloc(64, (d + 8) * sizeof *xt);
+    if (!xt) return SIZE_MAX;
     for (size_t g = r0; g < r1; g += 8) {
         size_t nr = r1 - g < 8 ? r1 - g : 8;
         km_v8_transpose_rows(X + g * ld, ld, nr, d, xt);
@@ -95,13 +98,15 @@ static size_t km_kernel(const double *X, size_t r0, size_t r1, size_t d, size_t 
             }
         }
     }
+    if (xt != xs) free(xt);
     return changed;
 }
 
-void od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const double *C,
-                      size_t k, long *label, double *dist)
+int od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const double *C,
+                     size_t k, long *label, double *dist)
 {
     size_t nb = (n + OD_CL_BLOCK - 1) / OD_CL_BLOCK;
+    int fail = 0;
     #pragma omp parallel
     {
         int32_t lab[OD_CL_BLOCK];
@@ -110,13 +115,18 @@ void od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const doub
         for (size_t b = 0; b < nb; b++) {
             size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
             for (size_t i = 0; i < r1 - r0; i++) lab[i] = -1;
-            km_kernel(X + r0 * ld, 0, r1 - r0, d, ld, C, k, lab, m2, NULL, NULL);
+            if (km_kernel(X + r0 * ld, 0, r1 - r0, d, ld, C, k, lab, m2, NULL, NULL) == SIZE_MAX) {
+                #pragma omp atomic write
+                fail = 1;
+                continue;
+            }
             for (size_t i = r0; i < r1; i++) {
                 if (label) label[i] = lab[i - r0];
                 if (dist) dist[i] = sqrt(m2[i - r0]);
             }
         }
     }
+    return fail ? OD_ENOMEM : OD_OK;
 }
 
 /* Sum of v[0..n-1] in fixed blocks (deterministic for any thread count). */
@@ -300,6 +310,10 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
         size_t changed = 0;
         memset(sums, 0, stride * sizeof *sums);
         for (size_t b = 0; b < nb; b++) {
+            if (chg[b] == SIZE_MAX) {
+                rc = od_error(ctx, OD_ENOMEM, "kmeans: out of memory");
+                goto done;
+            }
             changed += chg[b];
             const double *p = part + b * stride;
             for (size_t q = 0; q < stride; q++) sums[q] += p[q];
@@ -339,10 +353,15 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
     }
     if (it == max_iter) it = max_iter - 1;
     /* labels and distances against the final centres */
+    int fail = 0;
     #pragma omp parallel for schedule(static)
     for (size_t b = 0; b < nb; b++) {
         size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
-        km_kernel(X, r0, r1, d, ld, C, k, lab, m2, NULL, NULL);
+        if (km_kernel(X, r0, r1, d, ld, C, k, lab, m2, NULL, NULL) == SIZE_MAX) fail = 1;
+    }
+    if (fail) {
+        rc = od_error(ctx, OD_ENOMEM, "kmeans: out of memory");
+        goto done;
     }
     (void)strict;
     double in = 0;
@@ -546,7 +565,10 @@ static int km_score(od_ctx *ctx, const void *state, const od_data *data, double 
     size_t n = data->n, d = s->d;
     long *lab = cluster ? cluster : od_mallocn(ctx, n, sizeof *lab);
     if (!lab) return OD_ENOMEM;
-    od_kmeans_assign(data->X, n, d, data->ld, s->C, s->k, lab, scores);
+    if (od_kmeans_assign(data->X, n, d, data->ld, s->C, s->k, lab, scores)) {
+        if (lab != cluster) free(lab);
+        return od_error(ctx, OD_ENOMEM, "kmeans: out of memory");
+    }
     if (s->scoring == KM_SCORE_CBLOF && s->nlarge < s->k) {
         #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < n; i++) {
