@@ -16,16 +16,25 @@
 OD_NN_HOT static void im2col(const float *restrict xb, size_t tin, size_t cin, size_t tout, size_t k,
                              size_t stride, long pad, size_t dil, float *restrict c)
 {
-    for (size_t t = 0; t < tout; t++)
-        for (size_t j = 0; j < k; j++, c += cin) {
-            long src = (long)(t * stride + j * dil) - pad;
-            if (src >= 0 && (size_t)src < tin) {
-                const float *s = xb + (size_t)src * cin;
-                for (size_t i = 0; i < cin; i++) c[i] = s[i];
-            } else {
-                for (size_t i = 0; i < cin; i++) c[i] = 0;
-            }
+    for (size_t t = 0; t < tout; t++, c += k * cin) {
+        long first = (long)(t * stride) - pad;
+        if (dil == 1) {   /* the taps in range are one contiguous run of the input */
+            long j0 = first < 0 ? -first : 0, j1 = (long)tin - first;
+            if (j1 > (long)k) j1 = (long)k;
+            if (j1 < j0) j1 = j0;
+            if (j0 > 0) memset(c, 0, (size_t)j0 * cin * sizeof *c);
+            if (j1 > j0) memcpy(c + (size_t)j0 * cin, xb + (size_t)(first + j0) * cin, (size_t)(j1 - j0) * cin * sizeof *c);
+            if ((size_t)j1 < k) memset(c + (size_t)j1 * cin, 0, (k - (size_t)j1) * cin * sizeof *c);
+            continue;
         }
+        for (size_t j = 0; j < k; j++) {
+            long src = first + (long)(j * dil);
+            if (src >= 0 && (size_t)src < tin)
+                memcpy(c + j * cin, xb + (size_t)src * cin, cin * sizeof *c);
+            else
+                memset(c + j * cin, 0, cin * sizeof *c);
+        }
+    }
 }
 
 static void im2col1(const od_nn_layer *L, const float *xb, float *c)
@@ -75,9 +84,7 @@ static void conv_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const
     const float *W = net->w + L->poff, *bias = W + L->cout * K;
     float *col = net->train ? L->cache + s->b0 * L->tout * K : s->scr;
     for (size_t b = 0; b < s->B; b++) im2col1(L, x + b * L->tin * L->cin, col + b * L->tout * K);
-    float *z = pre_act(net, L, s);
-    od_nn_linear_fwd(col, M, K, W, bias, L->cout, z ? z : y);
-    od_nn_act_fwd(L->act, z ? z : y, y, M * L->cout);
+    od_nn_linear_fwd(col, M, K, W, bias, L->cout, y, L->act, pre_act(net, L, s));
 }
 
 static void conv_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,

@@ -9,12 +9,32 @@
 #include <math.h>
 #include <string.h>
 
-void od_nn_linear_fwd(const float *x, size_t M, size_t in, const float *W, const float *b,
-                      size_t out, float *y)
+OD_NN_HOT static void bias_rows(float *restrict z, const float *restrict b, size_t M, size_t n)
 {
-    if (b)
-        for (size_t i = 0; i < M; i++) memcpy(y + i * out, b, out * sizeof *y);
-    od_nn_gemm(0, 1, M, out, in, 1.0f, x, in, W, in, b ? 1.0f : 0.0f, y, out);
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < n; j++) z[i * n + j] += b[j];
+}
+
+OD_NN_HOT static void bias_relu_rows(float *restrict z, const float *restrict b, size_t M, size_t n)
+{
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < n; j++) {
+            float v = z[i * n + j] + b[j];
+            z[i * n + j] = v > 0 ? v : 0.0f;
+        }
+}
+
+void od_nn_linear_fwd(const float *x, size_t M, size_t in, const float *W, const float *b,
+                      size_t out, float *y, od_nn_act act, float *z)
+{
+    float *dst = z ? z : y;
+    od_nn_gemm(0, 1, M, out, in, 1.0f, x, in, W, in, 0.0f, dst, out);
+    if (act == OD_NN_ACT_RELU && dst == y && b) {
+        bias_relu_rows(y, b, M, out);
+        return;
+    }
+    if (b) bias_rows(dst, b, M, out);
+    if (act != OD_NN_ACT_NONE || dst != y) od_nn_act_fwd(act, dst, y, M * out);
 }
 
 void od_nn_linear_bwd(const float *x, size_t M, size_t in, const float *W, size_t out,
@@ -49,9 +69,7 @@ static void dense_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, cons
     size_t M, in, out = L->cout;
     dense_dims(L, s->B, &M, &in);
     const float *W = net->w + L->poff, *b = W + out * in;
-    float *z = pre_act(L, s);
-    od_nn_linear_fwd(x, M, in, W, b, out, z ? z : y);
-    od_nn_act_fwd(L->act, z ? z : y, y, M * out);
+    od_nn_linear_fwd(x, M, in, W, b, out, y, L->act, pre_act(L, s));
 }
 
 static void dense_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,

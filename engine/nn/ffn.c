@@ -20,9 +20,8 @@ static void ffn_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const 
     size_t d = L->cin, f = L->ff, M = s->B * L->tin;
     const float *W1 = net->w + L->poff, *b1 = W1 + f * d, *W2 = b1 + f, *b2 = W2 + d * f;
     float *Z = L->cache + s->b0 * L->tin * f, *A = Z + net->bmax * L->tin * f;
-    od_nn_linear_fwd(x, M, d, W1, b1, f, Z);
-    od_nn_act_fwd(L->act, Z, A, M * f);
-    od_nn_linear_fwd(A, M, f, W2, b2, d, y);
+    od_nn_linear_fwd(x, M, d, W1, b1, f, A, L->act, Z);
+    od_nn_linear_fwd(A, M, f, W2, b2, d, y, OD_NN_ACT_NONE, NULL);
     if (L->flag) od_nn_vadd(y, x, M * d);
 }
 

@@ -72,7 +72,7 @@ static void gru_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const
     const float *Wih = net->w + L->poff, *Whh = Wih + G3 * I, *bih = Whh + G3 * H, *bhh = bih + G3;
     gru_cache k = cache_of(net, L, sl->b0);
     float *gh = sl->scr;
-    od_nn_linear_fwd(x, B * T, I, Wih, bih, G3, k.G);
+    od_nn_linear_fwd(x, B * T, I, Wih, bih, G3, k.G, OD_NN_ACT_NONE, NULL);
     for (size_t s = 0; s < B; s++) memset(k.HP + s * T * H, 0, H * sizeof(float));
     for (size_t t = 0; t < T; t++) {
         for (size_t s = 0; s < B; s++) memcpy(gh + s * G3, bhh, G3 * sizeof(float));

@@ -80,7 +80,7 @@ static void lstm_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, cons
     size_t T = L->tin, I = L->cin, H = L->hidden, G4 = 4 * H, B = sl->B;
     const float *Wih = net->w + L->poff, *Whh = Wih + G4 * I, *b = Whh + G4 * H;
     lstm_cache k = cache_of(net, L, sl->b0);
-    od_nn_linear_fwd(x, B * T, I, Wih, b, G4, k.G);
+    od_nn_linear_fwd(x, B * T, I, Wih, b, G4, k.G, OD_NN_ACT_NONE, NULL);
     for (size_t s = 0; s < B; s++) memset(k.HP + s * T * H, 0, H * sizeof(float));
     for (size_t t = 0; t < T; t++) {
         if (t > 0)

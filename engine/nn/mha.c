@@ -59,7 +59,7 @@ static void mha_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const
     const float *Win = net->w + L->poff, *bin = Win + d3 * d, *Wo = bin + d3, *bo = Wo + d * d;
     mha_cache k = cache_of(net, L, sl->b0);
     float scale = 1.0f / sqrtf((float)dk);
-    od_nn_linear_fwd(x, B * T, d, Win, bin, d3, k.QKV);
+    od_nn_linear_fwd(x, B * T, d, Win, bin, d3, k.QKV, OD_NN_ACT_NONE, NULL);
     for (size_t bh = 0; bh < B * nh; bh++) {
         size_t b = bh / nh, h = bh % nh;
         const float *Q = k.QKV + b * T * d3 + h * dk, *K = Q + d, *V = Q + 2 * d;
@@ -68,7 +68,7 @@ static void mha_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const
         softmax_rows(P, T);
         od_nn_gemm(0, 0, T, dk, T, 1.0f, P, T, V, d3, 0.0f, k.O + b * T * d + h * dk, d);
     }
-    od_nn_linear_fwd(k.O, B * T, d, Wo, bo, d, y);
+    od_nn_linear_fwd(k.O, B * T, d, Wo, bo, d, y, OD_NN_ACT_NONE, NULL);
     if (L->flag) od_nn_vadd(y, x, B * T * d);
 }
 

@@ -209,9 +209,10 @@ void od_nn_colsum_add(const float *A, size_t M, size_t N, size_t lda, float *out
 void od_nn_uniform(float *w, size_t n, double a, gsl_rng *r);
 
 /* Dense helpers shared by dense, conv1d, ffn, mha, lstm and gru:
- * y (M x out) = x (M x in) W^T + b (b may be NULL). */
+ * y (M x out) = act(x (M x in) W^T + b) (b may be NULL); z (NULL, or
+ * another M x out array) keeps the pre-activation. */
 void od_nn_linear_fwd(const float *x, size_t M, size_t in, const float *W, const float *b,
-                      size_t out, float *y);
+                      size_t out, float *y, od_nn_act act, float *z);
 /* gW += dz^T x, gb += colsum dz (gb may be NULL), dx = dz W + beta_dx dx
  * (dx may be NULL). */
 void od_nn_linear_bwd(const float *x, size_t M, size_t in, const float *W, size_t out,
