@@ -7,7 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <float.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_rng.h>
 
 #define GA_NAME "gauss"
@@ -483,7 +485,10 @@ done:
 typedef struct {
     size_t d, n_train;
     int robust;
-    double *loc, *cov, *Linv;   /* d, d x d, d x d (inverse Cholesky factor) */
+    double *loc, *cov, *Linv;   /* d, d x d, rank x d whitening: |Linv (x - loc)|^2 is the
+                                   squared Mahalanobis distance (L^-1, lower triangular,
+                                   when cov is positive definite) */
+    size_t rank;                /* d, or the directions kept of a singular covariance */
     double logdet;              /* log det cov (after any regularisation) */
     double reg_added, raw_logdet;
     size_t h, n_support;
@@ -503,24 +508,59 @@ static const od_param_spec ga_params[] = {
       "robust=yes: share of rows in the MCD support (auto: (n+d+1)/2n)" },
 };
 
-/* Cholesky of s->cov (regularised if needed), inverse factor, log det. */
+/* Whitening matrix and log determinant of s->cov.  Positive definite: the
+ * inverse Cholesky factor.  Singular (constant or collinear columns, fewer
+ * rows than columns): as scikit-learn's pinvh, eigen-directions with
+ * eigenvalue <= d * eps * (largest) are left out, so the distance and the log
+ * determinant are those of the Gaussian on the subspace the training rows
+ * span. */
 static int ga_factor(od_ctx *ctx, ga_state *s)
 {
     size_t d = s->d;
-    double *A = od_mallocn(ctx, 2 * d * d, sizeof *A);
+    double *A = od_mallocn(ctx, d * d, sizeof *A);
     if (!A) return OD_ENOMEM;
     memcpy(A, s->cov, d * d * sizeof *A);
-    if (od_cl_cholesky_reg(A, A + d * d, d, &s->reg_added)) {
+    s->rank = d;
+    if (od_cl_cholesky(A, d) == 0) {
+        od_cl_trinv_lower(A, s->Linv, d);
+        s->logdet = 0;
+        for (size_t j = 0; j < d; j++) s->logdet += 2 * log(A[j * d + j]);
         free(A);
-        return od_error(ctx, OD_EDATA, "gauss: the covariance matrix is not finite");
+        return OD_OK;
     }
-    if (s->reg_added > 0)
-        od_warn(ctx, "gauss: the covariance matrix is singular (constant or collinear columns, or fewer rows than "
-                "columns); added %.3g to its diagonal", s->reg_added);
-    od_cl_trinv_lower(A, s->Linv, d);
+    memcpy(A, s->cov, d * d * sizeof *A);
+    gsl_matrix_view M = gsl_matrix_view_array(A, d, d);
+    gsl_vector *ev = gsl_vector_alloc(d);
+    gsl_matrix *V = gsl_matrix_alloc(d, d);
+    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
+    if (!ev || !V || !ws) {
+        gsl_vector_free(ev), gsl_matrix_free(V), gsl_eigen_symmv_free(ws), free(A);
+        return od_error(ctx, OD_ENOMEM, "gauss: out of memory");
+    }
+    int st = gsl_eigen_symmv(&M.matrix, ev, V, ws);
+    gsl_eigen_symmv_free(ws);
+    if (!st) st = gsl_eigen_symmv_sort(ev, V, GSL_EIGEN_SORT_VAL_DESC);
+    double top = gsl_vector_get(ev, 0);
+    if (st || !(top > 0) || !isfinite(top)) {
+        gsl_vector_free(ev), gsl_matrix_free(V), free(A);
+        return od_error(ctx, OD_EDATA, "gauss: the covariance matrix is zero or not finite (all rows identical?)");
+    }
+    double tol = (double)d * DBL_EPSILON * top;
+    size_t r = 0;
     s->logdet = 0;
-    for (size_t j = 0; j < d; j++) s->logdet += 2 * log(A[j * d + j]);
-    free(A);
+    for (size_t q = 0; q < d; q++) {
+        double lam = gsl_vector_get(ev, q);
+        if (!(lam > tol)) break;
+        double sc = 1.0 / sqrt(lam);
+        for (size_t j = 0; j < d; j++) s->Linv[r * d + j] = gsl_matrix_get(V, j, q) * sc;
+        s->logdet += log(lam);
+        r++;
+    }
+    s->rank = r;
+    od_warn(ctx, "gauss: the covariance matrix is singular (constant or collinear columns, or fewer rows than "
+            "columns); %zu of %zu directions have no variance and are ignored, as scikit-learn's pinvh does",
+            d - r, d);
+    gsl_vector_free(ev), gsl_matrix_free(V), free(A);
     return OD_OK;
 }
 
@@ -588,14 +628,16 @@ static int ga_score(od_ctx *ctx, const void *state, const od_data *data, double 
     int rc = od_cl_check_score(ctx, GA_NAME, data, s->d);
     if (rc) return rc;
     size_t d = s->d;
-    double cst = 0.5 * ((double)d * GA_LOG2PI + s->logdet);
+    double cst = 0.5 * ((double)s->rank * GA_LOG2PI + s->logdet);
+    int tri = s->rank == d;   /* inverse Cholesky factor: lower triangular */
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < data->n; i++) {
         const double *x = data->X + i * data->ld;
         double q = 0;
-        for (size_t a = 0; a < d; a++) {
+        for (size_t a = 0; a < s->rank; a++) {
             double y = 0;
-            for (size_t b = 0; b <= a; b++) y += s->Linv[a * d + b] * (x[b] - s->loc[b]);
+            size_t bend = tri ? a + 1 : d;
+            for (size_t b = 0; b < bend; b++) y += s->Linv[a * d + b] * (x[b] - s->loc[b]);
             q += y * y;
         }
         scores[i] = cst + 0.5 * q;
@@ -613,8 +655,11 @@ static void ga_describe(const void *state, od_out *out)
     if (s->robust)
         od_printf(out, "MCD support h=%zu rows, raw log det %s; %zu rows kept by reweighting\n", s->h,
                   od_fmt_num(a, sizeof a, s->raw_logdet, 8), s->n_support);
+    if (s->rank < s->d)
+        od_printf(out, "covariance singular: %zu of %zu directions without variance are ignored\n", s->d - s->rank,
+                  s->d);
     od_printf(out, "log det covariance: %s%s\n", od_fmt_num(a, sizeof a, s->logdet, 8),
-              s->reg_added > 0 ? " (regularised)" : "");
+              s->rank < s->d ? " (over the directions kept)" : "");
     od_printf(out, "location: (");
     for (size_t j = 0; j < s->d && j < 8; j++) od_printf(out, "%s%s", j ? ", " : "", od_fmt_num(b, sizeof b, s->loc[j], 4));
     od_printf(out, "%s)\nscore: -log pdf = (d log 2pi + log det + squared Mahalanobis distance) / 2\n",
@@ -625,38 +670,38 @@ static int ga_save(od_ctx *ctx, const void *state, FILE *fp)
 {
     const ga_state *s = state;
     int rc;
-    uint64_t u[4] = { s->d, s->n_train, s->h, s->n_support };
+    uint64_t u[5] = { s->d, s->n_train, s->h, s->n_support, s->rank };
     double dv[3] = { s->logdet, s->reg_added, s->raw_logdet };
     int32_t rb = s->robust;
     if ((rc = od_cl_write_header(ctx, fp, GA_NAME, GA_VERSION))) return rc;
-    if ((rc = od_cl_write(ctx, fp, GA_NAME, u, sizeof u[0], 4))) return rc;
+    if ((rc = od_cl_write(ctx, fp, GA_NAME, u, sizeof u[0], 5))) return rc;
     if ((rc = od_cl_write(ctx, fp, GA_NAME, dv, sizeof dv[0], 3))) return rc;
     if ((rc = od_cl_write(ctx, fp, GA_NAME, &rb, sizeof rb, 1))) return rc;
     if ((rc = od_cl_write(ctx, fp, GA_NAME, s->loc, sizeof(double), s->d))) return rc;
     if ((rc = od_cl_write(ctx, fp, GA_NAME, s->cov, sizeof(double), s->d * s->d))) return rc;
-    return od_cl_write(ctx, fp, GA_NAME, s->Linv, sizeof(double), s->d * s->d);
+    return od_cl_write(ctx, fp, GA_NAME, s->Linv, sizeof(double), s->rank * s->d);
 }
 
 static int ga_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
 {
     (void)p;
     int rc;
-    uint64_t u[4];
+    uint64_t u[5];
     double dv[3];
     int32_t rb;
     if ((rc = od_cl_read_header(ctx, fp, GA_NAME, GA_VERSION, NULL))) return rc;
-    if ((rc = od_cl_read(ctx, fp, GA_NAME, u, sizeof u[0], 4))) return rc;
+    if ((rc = od_cl_read(ctx, fp, GA_NAME, u, sizeof u[0], 5))) return rc;
     if ((rc = od_cl_read(ctx, fp, GA_NAME, dv, sizeof dv[0], 3))) return rc;
     if ((rc = od_cl_read(ctx, fp, GA_NAME, &rb, sizeof rb, 1))) return rc;
-    if (u[0] == 0 || u[0] > (1u << 14)) return od_error(ctx, OD_EFORMAT, "gauss model file is corrupt");
+    if (u[0] == 0 || u[0] > (1u << 14) || u[4] > u[0]) return od_error(ctx, OD_EFORMAT, "gauss model file is corrupt");
     ga_state *s = od_calloc(ctx, 1, sizeof *s);
     if (!s) return OD_ENOMEM;
-    s->d = u[0], s->n_train = u[1], s->h = u[2], s->n_support = u[3];
+    s->d = u[0], s->n_train = u[1], s->h = u[2], s->n_support = u[3], s->rank = u[4];
     s->logdet = dv[0], s->reg_added = dv[1], s->raw_logdet = dv[2];
     s->robust = rb;
     if ((rc = od_cl_read_doubles(ctx, fp, GA_NAME, &s->loc, s->d)) ||
         (rc = od_cl_read_doubles(ctx, fp, GA_NAME, &s->cov, s->d * s->d)) ||
-        (rc = od_cl_read_doubles(ctx, fp, GA_NAME, &s->Linv, s->d * s->d))) {
+        (rc = od_cl_read_doubles(ctx, fp, GA_NAME, &s->Linv, s->rank * s->d))) {
         ga_free(s);
         return rc;
     }
@@ -677,7 +722,9 @@ const od_detector_type od_detector_gauss = {
         "h = ceil((n+d+1)/2) unless support_fraction= is given, then the consistency\n"
         "correction and the reweighting step keeping rows with squared distance below the\n"
         "chi-square 97.5% quantile), so outliers in the training data do not inflate the\n"
-        "covariance.  A singular covariance is regularised with a warning.\n"
+        "covariance.  A singular covariance (constant or collinear columns, fewer rows\n"
+        "than columns) is handled as scikit-learn's pinvh: directions without variance in\n"
+        "the training rows are ignored (a warning says how many).\n"
         "\n"
         "score = -log pdf(x) = (d log 2pi + log det S + (x-m)' S^-1 (x-m)) / 2: up to a\n"
         "constant, half the squared Mahalanobis distance.\n"

@@ -461,6 +461,27 @@ static void test_gauss(void)
         od_ctx_free(c2);
         check_error("gauss", "robust=yes", D, 3, 3, OD_EDATA, "support");
     }
+    /* singular covariance against sklearn's pinvh-based Mahalanobis distance:
+     * score differences are half the squared-distance differences */
+    {
+        const fx_array *S = fx_get(&f, "Xsing"), *Q = fx_get(&f, "Qsing"), *W = fx_get(&f, "maha_sing");
+        od_ctx *c2 = od_ctx_new(1);
+        void *st = NULL;
+        int rc = fx_fit(c2, "gauss", "", S->v, S->rows, S->cols, &st, NULL);
+        double *sc = malloc(Q->rows * sizeof *sc);
+        od_data q = { Q->v, Q->rows, Q->cols, Q->cols };
+        if (!rc) rc = od_detector_find("gauss")->score(c2, st, &q, sc, NULL);
+        double e = 0;
+        for (size_t i = 1; !rc && i < Q->rows; i++)
+            e = fmax(e, fabs(2 * (sc[i] - sc[0]) - (W->v[i] - W->v[0])) / W->v[i]);
+        od_test_true(!rc && e < 1e-8 && od_ctx_nwarnings(c2) && strstr(od_ctx_warning(c2, 0), "2 of 5 directions"),
+                     "gauss: singular covariance handled as sklearn's pinvh (max rel err %.2g): %s", e,
+                     od_ctx_nwarnings(c2) ? od_ctx_warning(c2, 0) : "no warning");
+        if (st) od_detector_find("gauss")->free(st);
+        free(sc);
+        od_ctx_free(c2);
+        check_save_load("gauss", "", S->v, S->rows, S->cols);
+    }
     check_error("gauss", "", NULL, 0, 3, OD_EDATA, "empty");
     od_ctx_free(ctx);
     fx_free(&f);
