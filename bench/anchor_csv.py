@@ -4,7 +4,7 @@
     /usr/bin/python3 bench/anchor_csv.py [FILE] [--repeats 3] [--no-loadtxt]
 
 FILE defaults to /tmp/odd-bench/blobs_n1000000_d8.csv (written by
-/usr/bin/python3 /work/shared/bench/gen_data.py --out /tmp/odd-bench).  Each call
+/usr/bin/python3 ../shared/bench/gen_data.py --out /tmp/odd-bench).  Each call
 runs --repeats times (after one untimed warm-up that also fills the page cache);
 prints one JSON object with the median, min and MB/s per reader, the same calls
 as shared/bench/anchors_sklearn.py's csv group, and ru_maxrss of this process

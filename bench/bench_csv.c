@@ -3,7 +3,7 @@
  *   bench/bench_csv [FILE] [REPEATS] [THREADS]
  *
  * FILE defaults to /tmp/odd-bench/blobs_n1000000_d8.csv (written by
- * /usr/bin/python3 /work/shared/bench/gen_data.py --out /tmp/odd-bench),
+ * /usr/bin/python3 ../shared/bench/gen_data.py --out /tmp/odd-bench),
  * REPEATS to 5, THREADS to 0 (all cores).  Prints the median wall time, MB/s,
  * the shape, and the peak RSS (getrusage ru_maxrss) against the size of the
  * parsed doubles, then one JSON line for scripts. */

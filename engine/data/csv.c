@@ -150,7 +150,7 @@ static inline __attribute__((always_inline)) const char *scan_number(const char 
 }
 
 /* The common short form -?D+(.D+)? with at most 19 digits, as written by
- * printf("%f")/pandas: one pass, no exponent, no leading '+'; anything else
+ * "%f"-style formatting (pandas): one pass, no exponent, no leading '+'; anything else
  * goes to scan_number.  Same results: the mantissa (<= 2^53) over an exact
  * power of ten (<= 10^22) rounds once. */
 static inline __attribute__((always_inline)) const char *scan_number_short(const char *p, double *out, locale_t cloc)
