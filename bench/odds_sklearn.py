@@ -81,8 +81,7 @@ def main():
     import pandas as pd
     from sklearn.metrics import roc_auc_score
     dets = a.det.split(",")
-    ours = pd.read_csv(a.ours, sep="\t")
-    names = sorted(ours["dataset"].unique())
+    names = sorted(f[:-6] for f in os.listdir(a.splits) if f.endswith(".split"))
     rows = []
     for name in names:
         df = pd.read_csv(os.path.join(a.odds, name + ".csv"))
@@ -115,6 +114,7 @@ def main():
                 sc = np.where(np.isfinite(sc), sc, 1e308)
                 res[d][0].append(roc_auc_score(y[te], sc))
                 res[d][1].append(prec_n(y[te], sc))
+        ours = pd.read_csv(a.ours, sep="\t")   # read late: oddity's side may be re-run meanwhile
         o = ours[ours["dataset"] == name]
         row = dict(dataset=name, n=len(X), d=X.shape[1], anom=100 * y.mean())
         for d in dets:

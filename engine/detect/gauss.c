@@ -521,7 +521,13 @@ static int ga_factor(od_ctx *ctx, ga_state *s)
     if (!A) return OD_ENOMEM;
     memcpy(A, s->cov, d * d * sizeof *A);
     s->rank = d;
-    if (od_cl_cholesky(A, d) == 0) {
+    /* positive definite in working precision: every pivot^2 above d eps x the largest variance
+     * (a pivot near rounding noise would blow up the distances, even to inf - inf) */
+    double vmax = 0;
+    for (size_t j = 0; j < d; j++) vmax = s->cov[j * d + j] > vmax ? s->cov[j * d + j] : vmax;
+    int pd = od_cl_cholesky(A, d) == 0;
+    for (size_t j = 0; pd && j < d; j++) pd = A[j * d + j] * A[j * d + j] > (double)d * DBL_EPSILON * vmax;
+    if (pd) {
         od_cl_trinv_lower(A, s->Linv, d);
         s->logdet = 0;
         for (size_t j = 0; j < d; j++) s->logdet += 2 * log(A[j * d + j]);
