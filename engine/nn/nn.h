@@ -23,9 +23,12 @@
  * maximum batch: nothing is allocated afterwards), od_nn_init_weights, then
  * forward/backward or the training loop (od_nn_train_*).
  *
- * Threads: layers split their work over OpenMP threads (static schedules,
- * fixed reduction order) and call single-threaded BLAS inside, so results are
- * bit-identical for the same seed and thread count.
+ * Threads: a forward or backward pass is one OpenMP parallel region; each
+ * thread takes a fixed slice of the batch through every layer (no layer mixes
+ * samples) calling single-threaded BLAS, with its own scratch and gradient
+ * accumulator; the accumulators are summed in thread order.  So there is no
+ * synchronisation inside a pass, and results are bit-identical for the same
+ * seed and thread count.  Small batches of small networks run on one thread.
  */
 #ifndef OD_NN_H
 #define OD_NN_H
