@@ -308,7 +308,9 @@ const float *od_nn_forward(od_nn *net, const float *x, size_t B, int train)
         slice_of(net, B, 1, 0, &s);
         forward_slice(net, x, &s);
     } else {
+#ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
+#endif
         {
             od_nn_slice s;
             int t = 0;
@@ -352,7 +354,9 @@ void od_nn_backward(od_nn *net, float *dy, size_t B, float *dx)
         backward_slice(net, dy, dx, &s);
     } else {
         size_t np = net->np;
+#ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
+#endif
         {
             od_nn_slice s;
             int t = 0;
@@ -362,7 +366,9 @@ void od_nn_backward(od_nn *net, float *dy, size_t B, float *dx)
             slice_of(net, B, nt, t, &s);
             memset(s.g, 0, np * sizeof *s.g);
             if (s.B) backward_slice(net, dy, dx, &s);
+#ifdef _OPENMP
 #pragma omp barrier
+#endif
             /* sum the threads' gradients in thread order, parameters split */
             size_t piece = (np + (size_t)nt - 1) / (size_t)nt, a = (size_t)t * piece;
             size_t e = a + piece < np ? a + piece : np;
