@@ -234,6 +234,39 @@ static void test_errors(void)
     od_params_free(p);
 }
 
+/* Every detector with the less common options: finite scores after the
+ * warm-up, the right number of NaN. */
+static void test_options(void)
+{
+    static const od_detector_type *const types[] = {&od_detector_tsn, &od_detector_cnn, &od_detector_lstm,
+                                                    &od_detector_gru, &od_detector_attn};
+    static const char *const specs[] = {
+        "mode=reconstruct layers=2 dropout=0.2 optimizer=sgd schedule=cosine loss=mae error=mae",
+        "horizon=3 stride=2 optimizer=adamw weight_decay=0.01 schedule=step clip=0 error=max val=0",
+        "layers=2 dropout=0.1 patience=1 batch=7 lr=0.01",
+    };
+    static double s[N];
+    make_series(2);
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
+            char spec[256];
+            snprintf(spec, sizeof spec, "window=12 hidden=8 epochs=3 %s%s", specs[k],
+                     types[i] == &od_detector_attn ? " heads=2 ff=8" : types[i] == &od_detector_cnn ? " kernel=3" : "");
+            od_params *p = params(types[i], spec);
+            void *m = NULL;
+            od_data tr = {series, 200, 2, 2}, all = {series, 260, 2, 2};
+            int rc = p ? types[i]->fit(ctx, p, &tr, NULL, &m) : -99;
+            if (rc == OD_OK) rc = types[i]->score(ctx, m, &all, s, NULL);
+            size_t warm = 11 + (strstr(spec, "reconstruct") ? 0 : strstr(spec, "horizon=3") ? 3 : 1), bad = 0;
+            for (size_t t = 0; t < 260; t++) bad += t < warm ? !isnan(s[t]) : !isfinite(s[t]);
+            od_test_true(rc == OD_OK && bad == 0, "%s %s: fits, %zu NaN then finite scores (%s)", types[i]->name, specs[k],
+                         warm, rc ? od_ctx_errmsg(ctx) : "ok");
+            if (m) types[i]->free(m);
+            od_params_free(p);
+        }
+    od_ctx_clear_warnings(ctx);
+}
+
 int main(void)
 {
     ctx = od_ctx_new(7);
@@ -246,6 +279,7 @@ int main(void)
     check_detector(&od_detector_cnn, "window=16 hidden=8 layers=2 kernel=3 epochs=15 lr=0.005 batch=32", 1, 16, SPIKE, SPIKE, 0.05);
     check_detector(&od_detector_attn, "window=16 hidden=8 heads=2 ff=16 epochs=15 lr=0.005 batch=32", 1, 16, SPIKE, SPIKE, 0.05);
     test_cancel();
+    test_options();
     test_errors();
     od_ctx_free(ctx);
     return od_test_done();
