@@ -267,8 +267,10 @@ void od_nnd_describe(const void *state, od_out *out)
     if (m->h) od_printf(out, ", horizon %zu", m->h);
     od_printf(out, ", %zu channel%s, %zu parameters\n", m->c, m->c == 1 ? "" : "s", od_nn_nparams(m->net));
     if (od_nn_summary(m->net, buf, sizeof buf) == OD_OK) od_puts(out, buf);
-    od_printf(out, "trained on %zu windows (validation %zu): %zu epoch%s in %.1fs, best epoch %zu%s%s\n",
-              m->n_train, m->n_val, m->epochs, m->epochs == 1 ? "" : "s", m->secs, m->best_epoch,
+    /* no wall-clock time here: describe() output is part of replayable session
+     * output; the run's fit time is shown by the front end (runs, compare) */
+    od_printf(out, "trained on %zu windows (validation %zu): %zu epoch%s, best epoch %zu%s%s\n",
+              m->n_train, m->n_val, m->epochs, m->epochs == 1 ? "" : "s", m->best_epoch,
               m->early ? " (early stop)" : "", m->interrupted ? " (interrupted)" : "");
     od_printf(out, "final loss: train %.4g", m->train_loss);
     if (m->n_val) od_printf(out, ", validation %.4g", m->val_loss);
