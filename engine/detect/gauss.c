@@ -100,11 +100,37 @@ static void mcd_dist(const mcd_src *S, const size_t *rows, size_t m, const doubl
     }
 }
 
-/* the h rows with the smallest distances (ties by row number) */
+static inline int mcd_less(mcd_pair a, mcd_pair b) { return a.v < b.v || (a.v == b.v && a.i < b.i); }
+
+/* the h rows with the smallest distances (ties by row number): quickselect
+ * on (distance, row), O(m); the rows come out in a deterministic order */
 static void mcd_select(const double *dist, size_t m, size_t h, size_t *sup, mcd_pair *work)
 {
-    for (size_t i = 0; i < m; i++) work[i] = (mcd_pair){ dist[i], i };
-    qsort(work, m, sizeof *work, mcd_pair_cmp);
+    for (size_t i = 0; i < m; i++) work[i] = (mcd_pair){ isnan(dist[i]) ? INFINITY : dist[i], i };
+    size_t lo = 0, hi = m;   /* find the h smallest in work[0..h) */
+    while (h < m && hi - lo > 1) {
+        mcd_pair a = work[lo], b = work[lo + (hi - lo) / 2], c = work[hi - 1];
+        mcd_pair piv = mcd_less(a, b) ? (mcd_less(b, c) ? b : (mcd_less(a, c) ? c : a))
+                                      : (mcd_less(a, c) ? a : (mcd_less(b, c) ? c : b));
+        /* three-way partition: < piv | == piv | > piv (pairs are distinct, so == is one element) */
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            if (mcd_less(work[i], piv)) {
+                mcd_pair t = work[lt];
+                work[lt++] = work[i];
+                work[i++] = t;
+            } else if (mcd_less(piv, work[i])) {
+                mcd_pair t = work[--gt];
+                work[gt] = work[i];
+                work[i] = t;
+            } else {
+                i++;
+            }
+        }
+        if (h < lt) hi = lt;
+        else if (h > gt) lo = gt;
+        else break;
+    }
     for (size_t q = 0; q < h; q++) sup[q] = work[q].i;
 }
 
