@@ -234,7 +234,13 @@ static int cmd_ensemble(od_session *s, const cmd_line *c)
         for (size_t k = 0; k < nr; k++) {
             char *end;
             w[k] = strtod(ws[k], &end);
-            if (*end || !*ws[k]) { free(ws); free(w); free(m); return cmd_error_at(s, wo->vcol, "ensemble: weight '%s' is not a number", ws[k]); }
+            if (*end || !*ws[k]) {
+                int e = cmd_error_at(s, wo->vcol, "ensemble: weight '%s' is not a number", ws[k]);
+                free(ws);
+                free(w);
+                free(m);
+                return e;
+            }
         }
         free(ws);
     } else if (wo) {
