@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """scikit-learn anchors for the cluster/density cases of bench/bench_cluster.c that
-/work/shared/bench/anchors_sklearn.py does not time (KDE, MinCovDet), plus the DBSCAN
+../shared/bench/anchors_sklearn.py (beside the repository) does not time (KDE, MinCovDet), plus the DBSCAN
 eps its rule picks, so that bench_cluster can be given the same eps.
 
     /usr/bin/python3 bench/anchor_cluster.py [--data /tmp/odd-bench] [--threads 2]

@@ -1,5 +1,5 @@
 /* bench_cluster.c - timing of the clustering and density detectors on the data
- * written by /work/shared/bench/gen_data.py (the .npy files), for comparison
+ * written by ../shared/bench/gen_data.py (relative to the repository; the .npy files), for comparison
  * with the scikit-learn anchors (anchors_sklearn.py --groups kmeans,gmm,dbscan,agglo
  * and bench/anchor_cluster.py for KDE and MCD) run in the same session.
  *
