@@ -1,5 +1,5 @@
 /* bench_nn.c - training and inference throughput (windows/s) of the neural
- * engine on exactly the workloads of /work/shared/bench/torch_models.py:
+ * engine on exactly the workloads of ../shared/bench/torch_models.py:
  * batch 64 windows of 64 steps, one channel, Adam lr 1e-3, MSE loss, the
  * forecast of the next value (the MLP reconstructs the window).
  *
