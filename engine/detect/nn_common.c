@@ -452,3 +452,27 @@ fail:
     od_nnd_free(m);
     return rc;
 }
+
+int od_nnd_build_recurrent(od_ctx *ctx, od_nn *net, const od_params *p, size_t c, int mode, od_nnd_add_rnn_fn add)
+{
+    size_t H = (size_t)od_params_int(p, "hidden"), L = (size_t)od_params_int(p, "layers");
+    size_t W = (size_t)od_params_int(p, "window");
+    double drop = od_params_real(p, "dropout");
+    int rc = 0;
+    /* encoder: L stacked layers, the last one keeps only its final state */
+    for (size_t l = 0; l < L && !rc; l++) {
+        rc = add(ctx, net, H, l + 1 < L);
+        if (!rc && drop > 0) rc = od_nn_add_dropout(ctx, net, drop);
+    }
+    if (rc) return rc;
+    if (mode == OD_NND_FORECAST)
+        return od_nn_add_dense(ctx, net, (size_t)od_params_int(p, "horizon") * c, OD_NN_ACT_NONE, 0);
+    /* decoder: the final state repeated W times through L sequence layers,
+     * then one dense map per time step back to the channels */
+    if ((rc = od_nn_add_repeat(ctx, net, W))) return rc;
+    for (size_t l = 0; l < L && !rc; l++) {
+        rc = add(ctx, net, H, 1);
+        if (!rc && drop > 0) rc = od_nn_add_dropout(ctx, net, drop);
+    }
+    return rc ? rc : od_nn_add_dense(ctx, net, c, OD_NN_ACT_NONE, 0);
+}

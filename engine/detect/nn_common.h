@@ -72,6 +72,14 @@ typedef struct {
     int early, interrupted, diverged;
 } od_nnd_model;
 
+/* The recurrent detectors' network (lstm, gru): L stacked layers made by
+ * `add` (forecast: the last keeps only its final state, then a dense layer
+ * predicts horizon x c values; reconstruct: that state repeated W times
+ * through L sequence layers, then a dense map per step back to c channels),
+ * with dropout after each layer when dropout > 0. */
+typedef int (*od_nnd_add_rnn_fn)(od_ctx *ctx, od_nn *net, size_t hidden, int seq_out);
+int od_nnd_build_recurrent(od_ctx *ctx, od_nn *net, const od_params *p, size_t c, int mode, od_nnd_add_rnn_fn add);
+
 int od_nnd_fit(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, const od_data *train,
                od_fitlog *log, void **state);
 int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *scores, long *cluster);
