@@ -78,8 +78,138 @@ static float *pre_act(const od_nn *net, const od_nn_layer *L, const od_nn_slice 
     return L->cache + net->bmax * L->tout * L->k * L->cin + s->b0 * L->tout * L->cout;
 }
 
+
+/* Fast path (stride 1, dilation 1, 32k output channels): with channels last
+ * the k taps of output step t are one contiguous run of the zero-padded
+ * input, so no im2col copy is needed; register-blocked products of R rows
+ * by 32 columns, summed in a fixed order (bit-identical on one machine). */
+typedef float od_conv_v8 __attribute__((vector_size(32)));
+typedef int32_t od_conv_i8 __attribute__((vector_size(32)));
+#define CONV_R 3
+#define CONV_NV 4   /* 4 x 8 = 32 columns */
+
+static int fast_ok(const od_nn_layer *L)
+{
+    return L->stride == 1 && L->dil == 1 && L->cout % 32 == 0 && L->pad < L->k;
+}
+
+/* xp[(tin + 2 pad) x c] = x padded by pad zero steps on both sides. */
+static void pad_copy(const float *x, size_t tin, size_t c, size_t pad, float *xp)
+{
+    memset(xp, 0, pad * c * sizeof *xp);
+    memcpy(xp + pad * c, x, tin * c * sizeof *xp);
+    memset(xp + (pad + tin) * c, 0, pad * c * sizeof *xp);
+}
+
+/* C[t][n0 .. n0+32) = init[n] + sum_{q<K} A[t*lda + q] Bm[q*ldb + n], t < T
+ * (init NULL: 0), then max(., 0) when relu. */
+OD_NN_HOT static void rows_x_b(const float *restrict A, size_t lda, size_t T, size_t K,
+                               const float *restrict Bm, size_t ldb, const float *init,
+                               float *restrict C, size_t ldc, int relu)
+{
+    od_conv_v8 acc[CONV_R][CONV_NV], bv, z = {0};
+    size_t t = 0;
+    for (; t < T; t += CONV_R) {
+        size_t R = T - t < CONV_R ? T - t : CONV_R;
+        for (size_t r = 0; r < CONV_R; r++)
+            for (int v = 0; v < CONV_NV; v++) {
+                if (init) memcpy(&acc[r][v], init + 8 * v, sizeof bv);
+                else acc[r][v] = z;
+            }
+        const float *a = A + t * lda;
+        if (R == CONV_R) {
+            for (size_t q = 0; q < K; q++) {
+                const float *b = Bm + q * ldb;
+                for (int v = 0; v < CONV_NV; v++) {
+                    memcpy(&bv, b + 8 * v, sizeof bv);
+                    for (size_t r = 0; r < CONV_R; r++) acc[r][v] += a[r * lda + q] * bv;
+                }
+            }
+        } else {
+            for (size_t q = 0; q < K; q++) {
+                const float *b = Bm + q * ldb;
+                for (int v = 0; v < CONV_NV; v++) {
+                    memcpy(&bv, b + 8 * v, sizeof bv);
+                    for (size_t r = 0; r < R; r++) acc[r][v] += a[r * lda + q] * bv;
+                }
+            }
+        }
+        for (size_t r = 0; r < R; r++)
+            for (int v = 0; v < CONV_NV; v++) {
+                if (relu) acc[r][v] = (od_conv_v8)((od_conv_i8)acc[r][v] & (acc[r][v] > z));
+                memcpy(C + (t + r) * ldc + 8 * v, &acc[r][v], sizeof bv);
+            }
+    }
+}
+
+/* G[q][n0 .. n0+32) += sum_{b<nb, t<T} Xp_b[t*lda + q] D[(b*T + t)*ldd + n]
+ * for q < K (Xp_b = X + b*xs); the sum runs over b then t. */
+OD_NN_HOT static void xt_d(const float *restrict X, size_t xs, size_t lda, size_t nb, size_t T,
+                           size_t K, const float *restrict D, size_t ldd, float *restrict G, size_t ldg)
+{
+    od_conv_v8 acc[CONV_R][CONV_NV], bv, z = {0};
+    for (size_t q = 0; q < K; q += CONV_R) {
+        size_t R = K - q < CONV_R ? K - q : CONV_R;
+        for (size_t r = 0; r < CONV_R; r++)
+            for (int v = 0; v < CONV_NV; v++) acc[r][v] = z;
+        for (size_t b = 0; b < nb; b++) {
+            const float *x = X + b * xs + q, *d = D + b * T * ldd;
+            if (R == CONV_R) {
+                for (size_t t = 0; t < T; t++, x += lda, d += ldd)
+                    for (int v = 0; v < CONV_NV; v++) {
+                        memcpy(&bv, d + 8 * v, sizeof bv);
+                        for (size_t r = 0; r < CONV_R; r++) acc[r][v] += x[r] * bv;
+                    }
+            } else {
+                for (size_t t = 0; t < T; t++, x += lda, d += ldd)
+                    for (int v = 0; v < CONV_NV; v++) {
+                        memcpy(&bv, d + 8 * v, sizeof bv);
+                        for (size_t r = 0; r < R; r++) acc[r][v] += x[r] * bv;
+                    }
+            }
+        }
+        for (size_t r = 0; r < R; r++)
+            for (int v = 0; v < CONV_NV; v++) {
+                float *g = G + (q + r) * ldg + 8 * v;
+                memcpy(&bv, g, sizeof bv);
+                bv += acc[r][v];
+                memcpy(g, &bv, sizeof bv);
+            }
+    }
+}
+
+/* Per sample: out[t] (T x N, N % 32 == 0) = init + xp rows t .. t+k-1 (K = k*c
+ * contiguous floats) times Bm (K x N). */
+static void conv_rows(const float *xp, size_t xs, size_t c, size_t nb, size_t T, size_t K,
+                      const float *Bm, size_t N, const float *init, float *out, int relu)
+{
+    for (size_t b = 0; b < nb; b++)
+        for (size_t n0 = 0; n0 < N; n0 += 32)
+            rows_x_b(xp + b * xs, c, T, K, Bm + n0, N, init ? init + n0 : NULL, out + b * T * N + n0, N,
+                     relu);
+}
+
+static void fast_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
+{
+    size_t cin = L->cin, cout = L->cout, K = L->k * cin, tp = L->tin + 2 * L->pad;
+    const float *W = net->w + L->poff, *bias = W + cout * K;
+    float *xp = s->scr, *Wt = s->scr + L->nscr * s->B;   /* Wt[q][o] = W[o][q] */
+    for (size_t b = 0; b < s->B; b++) pad_copy(x + b * L->tin * cin, L->tin, cin, L->pad, xp + b * tp * cin);
+    for (size_t o = 0; o < cout; o++)
+        for (size_t q = 0; q < K; q++) Wt[q * cout + o] = W[o * K + q];
+    float *z = pre_act(net, L, s);
+    int relu = L->act == OD_NN_ACT_RELU;
+    conv_rows(xp, tp * cin, cin, s->B, L->tout, K, Wt, cout, bias, z ? z : y, relu);
+    if (z) od_nn_act_fwd(L->act, z, y, s->B * L->tout * cout);
+    else if (!relu && L->act != OD_NN_ACT_NONE) od_nn_act_fwd(L->act, y, y, s->B * L->tout * cout);
+}
+
 static void conv_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
 {
+    if (fast_ok(L)) {
+        fast_forward(net, L, s, x, y);
+        return;
+    }
     size_t K = L->k * L->cin, M = s->B * L->tout;
     const float *W = net->w + L->poff, *bias = W + L->cout * K;
     float *col = net->train ? L->cache + s->b0 * L->tout * K : s->scr;
@@ -87,16 +217,53 @@ static void conv_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const
     od_nn_linear_fwd(col, M, K, W, bias, L->cout, y, L->act, pre_act(net, L, s));
 }
 
+
+/* gW += dz^T cols with the columns read from the padded input again; dx as
+ * the transposed convolution (dz padded by k-1-pad, kernel reversed). */
+static void fast_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *dy,
+                          float *dx)
+{
+    size_t cin = L->cin, cout = L->cout, k = L->k, K = k * cin, tp = L->tin + 2 * L->pad;
+    size_t M = s->B * L->tout;
+    const float *W = net->w + L->poff;
+    float *gW = s->g + L->poff, *gb = gW + cout * K;
+    float *xp = s->scr, *Gt = s->scr + L->nscr * s->B;   /* Gt[q][o] */
+    for (size_t b = 0; b < s->B; b++) pad_copy(x + b * L->tin * cin, L->tin, cin, L->pad, xp + b * tp * cin);
+    memset(Gt, 0, K * cout * sizeof *Gt);
+    for (size_t n0 = 0; n0 < cout; n0 += 32)
+        xt_d(xp, tp * cin, cin, s->B, L->tout, K, dy + n0, cout, Gt + n0, cout);
+    for (size_t o = 0; o < cout; o++)
+        for (size_t q = 0; q < K; q++) gW[o * K + q] += Gt[q * cout + o];
+    od_nn_colsum_add(dy, M, cout, cout, gb);
+    if (!dx) return;
+    if (cin % 32) {   /* generic product and col2im */
+        float *dcol = s->scr;
+        od_nn_gemm(0, 0, M, K, cout, 1.0f, dy, cout, W, K, 0.0f, dcol, K);
+        for (size_t b = 0; b < s->B; b++) col2im1(L, dcol + b * L->tout * K, dx + b * L->tin * cin);
+        return;
+    }
+    size_t pad2 = k - 1 - L->pad, tz = L->tout + 2 * pad2, Kz = k * cout;
+    float *zp = s->scr, *Wt = s->scr + L->nscr * s->B;   /* Wt[(j, o)][c] = W[o][k-1-j][c] */
+    for (size_t j = 0; j < k; j++)
+        for (size_t o = 0; o < cout; o++)
+            memcpy(Wt + (j * cout + o) * cin, W + (o * k + (k - 1 - j)) * cin, cin * sizeof *Wt);
+    for (size_t b = 0; b < s->B; b++) pad_copy(dy + b * L->tout * cout, L->tout, cout, pad2, zp + b * tz * cout);
+    conv_rows(zp, tz * cout, cout, s->B, L->tin, Kz, Wt, cin, NULL, dx, 0);
+}
+
 static void conv_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x,
                           const float *y, float *dy, float *dx)
 {
-    (void)x;
     size_t K = L->k * L->cin, M = s->B * L->tout;
     const float *W = net->w + L->poff;
     float *gW = s->g + L->poff, *gb = gW + L->cout * K;
     const float *col = L->cache + s->b0 * L->tout * K;   /* kept by the forward pass */
     float *dcol = s->scr;
     od_nn_act_bwd(L->act, pre_act(net, L, s), y, dy, M * L->cout);
+    if (fast_ok(L)) {
+        fast_backward(net, L, s, x, dy, dx);
+        return;
+    }
     if (!dx || !transposed_ok(L)) {
         od_nn_linear_bwd(col, M, K, W, L->cout, dy, gW, gb, dx ? dcol : NULL, 0.0f);
         if (dx)
