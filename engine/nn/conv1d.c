@@ -102,45 +102,62 @@ static void pad_copy(const float *x, size_t tin, size_t c, size_t pad, float *xp
 }
 
 /* C[t][n0 .. n0+32) = init[n] + sum_{q<K} A[t*lda + q] Bm[q*ldb + n], t < T
- * (init NULL: 0), then max(., 0) when relu. */
-OD_NN_HOT static void rows_x_b(const float *restrict A, size_t lda, size_t T, size_t K,
-                               const float *restrict Bm, size_t ldb, const float *init,
-                               float *restrict C, size_t ldc, int relu)
-{
-    od_conv_v8 acc[CONV_R][CONV_NV], bv, z = {0};
-    size_t t = 0;
-    for (; t < T; t += CONV_R) {
-        size_t R = T - t < CONV_R ? T - t : CONV_R;
-        for (size_t r = 0; r < CONV_R; r++)
-            for (int v = 0; v < CONV_NV; v++) {
-                if (init) memcpy(&acc[r][v], init + 8 * v, sizeof bv);
-                else acc[r][v] = z;
-            }
-        const float *a = A + t * lda;
-        if (R == CONV_R) {
-            for (size_t q = 0; q < K; q++) {
-                const float *b = Bm + q * ldb;
-                for (int v = 0; v < CONV_NV; v++) {
-                    memcpy(&bv, b + 8 * v, sizeof bv);
-                    for (size_t r = 0; r < CONV_R; r++) acc[r][v] += a[r * lda + q] * bv;
-                }
-            }
-        } else {
-            for (size_t q = 0; q < K; q++) {
-                const float *b = Bm + q * ldb;
-                for (int v = 0; v < CONV_NV; v++) {
-                    memcpy(&bv, b + 8 * v, sizeof bv);
-                    for (size_t r = 0; r < R; r++) acc[r][v] += a[r * lda + q] * bv;
-                }
-            }
-        }
-        for (size_t r = 0; r < R; r++)
-            for (int v = 0; v < CONV_NV; v++) {
-                if (relu) acc[r][v] = (od_conv_v8)((od_conv_i8)acc[r][v] & (acc[r][v] > z));
-                memcpy(C + (t + r) * ldc + 8 * v, &acc[r][v], sizeof bv);
-            }
+ * (init NULL: 0), then max(., 0) when relu; RB rows at a time. */
+#define CONV_ROWS_BODY(RB)                                                                         \
+    od_conv_v8 acc[RB][CONV_NV], bv, z = {0};                                                      \
+    for (size_t t = 0; t < T; t += RB) {                                                           \
+        size_t R = T - t < RB ? T - t : RB;                                                        \
+        for (size_t r = 0; r < RB; r++)                                                            \
+            for (int v = 0; v < CONV_NV; v++) {                                                    \
+                if (init) memcpy(&acc[r][v], init + 8 * v, sizeof bv);                             \
+                else acc[r][v] = z;                                                                \
+            }                                                                                      \
+        const float *a = A + t * lda;                                                              \
+        if (R == RB) {                                                                             \
+            for (size_t q = 0; q < K; q++) {                                                       \
+                const float *b = Bm + q * ldb;                                                     \
+                for (int v = 0; v < CONV_NV; v++) {                                                \
+                    memcpy(&bv, b + 8 * v, sizeof bv);                                             \
+                    for (size_t r = 0; r < RB; r++) acc[r][v] += a[r * lda + q] * bv;              \
+                }                                                                                  \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (size_t q = 0; q < K; q++) {                                                       \
+                const float *b = Bm + q * ldb;                                                     \
+                for (int v = 0; v < CONV_NV; v++) {                                                \
+                    memcpy(&bv, b + 8 * v, sizeof bv);                                             \
+                    for (size_t r = 0; r < R; r++) acc[r][v] += a[r * lda + q] * bv;               \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        for (size_t r = 0; r < R; r++)                                                             \
+            for (int v = 0; v < CONV_NV; v++) {                                                    \
+                if (relu) acc[r][v] = (od_conv_v8)((od_conv_i8)acc[r][v] & (acc[r][v] > z));       \
+                memcpy(C + (t + r) * ldc + 8 * v, &acc[r][v], sizeof bv);                          \
+            }                                                                                      \
     }
+
+#define CONV_ROWS_ARGS                                                                             \
+    const float *restrict A, size_t lda, size_t T, size_t K, const float *restrict Bm, size_t ldb,  \
+        const float *init, float *restrict C, size_t ldc, int relu
+
+OD_NN_HOT static void rows_x_b3(CONV_ROWS_ARGS) { CONV_ROWS_BODY(CONV_R) }
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(OD_NN_NO_CLONES)
+/* With AVX-512's 32 vector registers six rows fit (24 accumulators). */
+__attribute__((target("arch=x86-64-v4"), optimize("O3"))) static void rows_x_b6(CONV_ROWS_ARGS)
+{
+    CONV_ROWS_BODY(4)
 }
+static void rows_x_b(CONV_ROWS_ARGS)
+{
+    if (__builtin_cpu_supports("x86-64-v4")) rows_x_b6(A, lda, T, K, Bm, ldb, init, C, ldc, relu);
+    else rows_x_b3(A, lda, T, K, Bm, ldb, init, C, ldc, relu);
+}
+#else
+static void rows_x_b(CONV_ROWS_ARGS) { rows_x_b3(A, lda, T, K, Bm, ldb, init, C, ldc, relu); }
+#endif
 
 /* G[q][n0 .. n0+32) += sum_{b<nb, t<T} Xp_b[t*lda + q] D[(b*T + t)*ldd + n]
  * for q < K (Xp_b = X + b*xs); the sum runs over b then t. */
