@@ -107,6 +107,10 @@ static int b_conv(od_nn *n, int v)
     if (v == 1) return od_nn_add_conv1d(ctx, n, 4, 3, 2, 2, 2, OD_NN_ACT_NONE) ||
                        od_nn_add_conv1d(ctx, n, 2, 2, 1, 0, 1, OD_NN_ACT_GELU);
     if (v == 2) return od_nn_add_conv1d(ctx, n, 3, 5, 3, 4, 1, OD_NN_ACT_SIGMOID);
+    /* 32 output channels, stride 1, dilation 1, padding < kernel: the direct
+     * register-blocked kernels (forward, weight and input gradient) */
+    if (v == 4) return od_nn_add_conv1d(ctx, n, 32, 5, 1, 2, 1, OD_NN_ACT_TANH) ||
+                       od_nn_add_conv1d(ctx, n, 32, 3, 1, 1, 1, OD_NN_ACT_NONE);
     /* stride 1 with dilation: the transposed-convolution input gradient */
     return od_nn_add_conv1d(ctx, n, 3, 3, 1, 2, 2, OD_NN_ACT_TANH) ||
            od_nn_add_conv1d(ctx, n, 2, 4, 1, 3, 1, OD_NN_ACT_NONE);
@@ -155,6 +159,7 @@ static void test_gradients(void)
     check("conv1d stride 2 pad 2 dil 2 + gelu conv", 11, 3, b_conv, 1, OD_NN_LOSS_MSE, 3e-2, 2e-2);
     check("conv1d k5 stride 3 pad 4", 10, 2, b_conv, 2, OD_NN_LOSS_MSE, 3e-2, 2e-2);
     check("conv1d stride 1 dilation 2, k4 pad 3", 9, 2, b_conv, 3, OD_NN_LOSS_MSE, 3e-2, 2e-2);
+    check("conv1d 32 channels k5 then k3 (direct kernels)", 11, 2, b_conv, 4, OD_NN_LOSS_MSE, 3e-2, 2e-2);
     check("lstm sequence out", 5, 3, b_lstm, 0, OD_NN_LOSS_MSE, 3e-2, 2e-2);
     check("lstm last state", 6, 2, b_lstm, 1, OD_NN_LOSS_MSE, 3e-2, 2e-2);
     /* small gradients through three recurrences: noisier random directions */
