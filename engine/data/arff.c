@@ -1,6 +1,7 @@
 #include "config.h"
 #include "arff.h"
 #include "timeparse.h"
+#include "readerr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,29 +52,13 @@ static int fail(arff *r, size_t line, size_t col, int code, const char *fmt, ...
 
 static int fail(arff *r, size_t line, size_t col, int code, const char *fmt, ...)
 {
-    char msg[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = od_read_verror(r->ctx, r->name, line, col, code, fmt, ap);
     va_end(ap);
-    if (line) return od_error(r->ctx, code, "%s:%zu:%zu: %s", r->name, line, col, msg);
-    return od_error(r->ctx, code, "%s: %s", r->name, msg);
+    return rc;
 }
 
-static const char *excerpt(const char *s, size_t n, char *out)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n && k < 40; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[k++] = (c < 32 || c == 127) ? '?' : (char)c;
-    }
-    if (n > 40) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = 0;
-    return out;
-}
 
 static int oom(arff *r) { return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name); }
 
@@ -203,7 +188,7 @@ static int parse_attribute(arff *r, const char *p, const char *e)
     for (size_t k = 0; k + 1 < r->na; k++)
         if (strcmp(r->a[k].name, a->name) == 0)
             return fail(r, r->line, r->fcol[0], OD_EDATA, "duplicate attribute name '%s' (also attribute %zu; expected unique names)",
-                        excerpt(a->name, strlen(a->name), ex), k + 1);
+                        od_read_excerpt(a->name, strlen(a->name), ex), k + 1);
     while (p < e && is_space(*p)) p++;
     size_t tcol = (size_t)(p - r->ls) + 1;
     if (p < e && *p == '{') {
@@ -228,7 +213,7 @@ static int parse_attribute(arff *r, const char *p, const char *e)
         for (size_t i = 0; i < r->nf; i++) {
             for (size_t k = 0; k < i; k++)
                 if (strcmp(fld(r, k), fld(r, i)) == 0)
-                    return fail(r, r->line, r->fcol[i], OD_EFORMAT, "nominal value '%s' listed twice", excerpt(fld(r, i), strlen(fld(r, i)), ex));
+                    return fail(r, r->line, r->fcol[i], OD_EFORMAT, "nominal value '%s' listed twice", od_read_excerpt(fld(r, i), strlen(fld(r, i)), ex));
             if (!(a->vals[i] = strdup(fld(r, i)))) return oom(r);
         }
         while (p < e && is_space(*p)) p++;
@@ -246,9 +231,9 @@ static int parse_attribute(arff *r, const char *p, const char *e)
         while (w < e && !is_space(*w)) w++;
         if (p >= e)
             return fail(r, r->line, tcol, OD_EFORMAT, "attribute '%s' has no type (expected numeric, real, integer, string, date or {a,b,...})",
-                        excerpt(a->name, strlen(a->name), ex));
+                        od_read_excerpt(a->name, strlen(a->name), ex));
         return fail(r, r->line, tcol, OD_EFORMAT, "unknown attribute type '%s' (expected numeric, real, integer, string, date or {a,b,...})",
-                    excerpt(p, (size_t)(w - p), ex));
+                    od_read_excerpt(p, (size_t)(w - p), ex));
     }
     return OD_OK;
 }
@@ -325,10 +310,10 @@ static int parse_row(arff *r, const char *p, const char *e)
         if (!missing) {
             if (a->type == A_NUM) {
                 if (od_csv_parse_number(s, n, &v))
-                    rc = fail(r, r->line, r->fcol[j], OD_EDATA, "'%s' in numeric attribute '%s' (expected a number or ?)", excerpt(s, n, ex), a->name);
+                    rc = fail(r, r->line, r->fcol[j], OD_EDATA, "'%s' in numeric attribute '%s' (expected a number or ?)", od_read_excerpt(s, n, ex), a->name);
             } else if (a->type == A_DATE) {
                 if (od_time_parse(s, n, &v))
-                    rc = fail(r, r->line, r->fcol[j], OD_EDATA, "'%s' in date attribute '%s' (expected YYYY-MM-DD[THH:MM:SS] or ?)", excerpt(s, n, ex), a->name);
+                    rc = fail(r, r->line, r->fcol[j], OD_EDATA, "'%s' in date attribute '%s' (expected YYYY-MM-DD[THH:MM:SS] or ?)", od_read_excerpt(s, n, ex), a->name);
             } else {
                 size_t k = 0;
                 while (k < a->nvals && strcmp(a->vals[k], s) != 0) k++;
@@ -344,7 +329,7 @@ static int parse_row(arff *r, const char *p, const char *e)
                         m += (size_t)w;
                     }
                     rc = fail(r, r->line, r->fcol[j], OD_EDATA, "'%s' is not a value of nominal attribute '%s' (expected one of {%s} or ?)",
-                              excerpt(s, n, ex), a->name, list);
+                              od_read_excerpt(s, n, ex), a->name, list);
                 } else
                     v = (double)k;
             }
@@ -407,7 +392,7 @@ static int parse(arff *r)
         } else if (*q == '@') {
             const char *w = q;
             while (w < t && !is_space(*w)) w++;
-            return fail(r, r->line, col, OD_EFORMAT, "unknown keyword '%s' (expected @relation, @attribute or @data)", excerpt(q, (size_t)(w - q), ex));
+            return fail(r, r->line, col, OD_EFORMAT, "unknown keyword '%s' (expected @relation, @attribute or @data)", od_read_excerpt(q, (size_t)(w - q), ex));
         } else
             return fail(r, r->line, col, OD_EFORMAT, "%s (expected @relation, @attribute or @data before the data)",
                         relation || r->na ? "data line before @data" : "not an ARFF header");
@@ -518,7 +503,7 @@ static int make_label(arff *r, long j, int explicit_)
         }
         return fail(r, r->rowline[third], 1, OD_EDATA,
                     "label attribute '%s' has a third distinct value '%s' (expected 0/1 or two values; choose another with label= or drop it with ignore=)",
-                    a->name, excerpt(s, strlen(s), ex));
+                    a->name, od_read_excerpt(s, strlen(s), ex));
     }
     /* a declared two-valued nominal: both names, observed or not */
     if (a->type == A_NOM && a->nvals == 2) {
@@ -584,12 +569,12 @@ static int make_label(arff *r, long j, int explicit_)
         char e0[64], e1[64];
         if (n == 1)
             od_warn(r->ctx, "%s: label attribute '%s' has the single value '%s', read as %d (%s)", r->name, a->name,
-                    excerpt(sv[0], strlen(sv[0]), e0), pick == 0, why);
+                    od_read_excerpt(sv[0], strlen(sv[0]), e0), pick == 0, why);
         else if (pick < 0)
             od_warn(r->ctx, "%s: label attribute '%s': no value reads as an anomaly; all rows read as 0", r->name, a->name);
         else
             od_warn(r->ctx, "%s: label attribute '%s': '%s' -> 1 (anomaly, %zu rows), '%s' -> 0 (%s)", r->name, a->name,
-                    excerpt(sv[pick], strlen(sv[pick]), e0), cnt[pick], excerpt(sv[1 - pick], strlen(sv[1 - pick]), e1), why);
+                    od_read_excerpt(sv[pick], strlen(sv[pick]), e0), cnt[pick], od_read_excerpt(sv[1 - pick], strlen(sv[1 - pick]), e1), why);
     }
     return 1;
 }

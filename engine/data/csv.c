@@ -1,6 +1,7 @@
 #include "config.h"
 #include "csv.h"
 #include "timeparse.h"
+#include "readerr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -438,30 +439,13 @@ static int fail(reader *r, size_t line, size_t col, int code, const char *fmt, .
 
 static int fail(reader *r, size_t line, size_t col, int code, const char *fmt, ...)
 {
-    char msg[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = od_read_verror(r->ctx, r->name, line, col, code, fmt, ap);
     va_end(ap);
-    if (line) return od_error(r->ctx, code, "%s:%zu:%zu: %s", r->name, line, col, msg);
-    return od_error(r->ctx, code, "%s: %s", r->name, msg);
+    return rc;
 }
 
-/* Printable excerpt of s[0..n) for messages: at most 40 bytes, then "...". */
-static const char *excerpt(const char *s, size_t n, char *out)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n && k < 40; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[k++] = (c < 32 || c == 127) ? '?' : (char)c;
-    }
-    if (n > 40) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = 0;
-    return out;
-}
 
 static int is_na(const reader *r, const char *s, size_t n)
 {
@@ -609,7 +593,7 @@ static int tokenize(reader *r)
             if (p < e && *p != sep && *p != '\n' && *p != '\r')
                 return fail(r, line, COLAT(p), OD_EDATA,
                             "unexpected '%s' after the closing quote of a field (expected the separator or the end of the line)",
-                            excerpt(p, 1, ex));
+                            od_read_excerpt(p, 1, ex));
         } else {
             const char *s0 = p;
             while (p < e && *p != sep && *p != '\n' && *p != '\r') {
@@ -732,13 +716,13 @@ static int label_third(reader *r, size_t j, const char *s, size_t n, size_t line
         fmt_double(r->lv[0], a, sizeof a);
         fmt_double(r->lv[1], b2, sizeof b2);
     } else {
-        excerpt(r->ls[0], strlen(r->ls[0]), a);
-        excerpt(r->ls[1], strlen(r->ls[1]), b2);
+        od_read_excerpt(r->ls[0], strlen(r->ls[0]), a);
+        od_read_excerpt(r->ls[1], strlen(r->ls[1]), b2);
     }
     return fail(r, line, col, OD_EDATA,
                 "label column '%s' has a third distinct value '%s' after '%s' and '%s' (expected 0/1 or two values; "
                 "choose another column with label= or drop it with ignore=)",
-                c->name, excerpt(s, n, ex), a, b2);
+                c->name, od_read_excerpt(s, n, ex), a, b2);
 }
 
 /* Stores field s[0..n) (NUL-terminated) as row `row` of column j. */
@@ -770,7 +754,7 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
         } else
             return fail(r, line, col, OD_EDATA,
                         "'%s' in numeric column '%s' (expected a number or a missing-value token such as NA%s)",
-                        excerpt(s, n, ex), c->name,
+                        od_read_excerpt(s, n, ex), c->name,
                         r->looks_header && line == r->ncol_line ? "; with header=0 line 1 is data, but it looks like a header" : "");
         return OD_OK;
     case T_TIME:
@@ -785,7 +769,7 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
         } else
             return fail(r, line, col, OD_EDATA,
                         "'%s' in timestamp column '%s' (expected YYYY-MM-DD[ HH:MM[:SS]] or a missing-value token)",
-                        excerpt(s, n, ex), c->name);
+                        od_read_excerpt(s, n, ex), c->name);
         return OD_OK;
     case T_TEXT:
         if (is_na(r, s, n)) c->text[row] = NULL;
@@ -803,7 +787,7 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
         if (parse_number_z(s, n, &v, r->cloc) || isnan(v))
             return fail(r, line, col, OD_EDATA,
                         "'%s' in label column '%s' whose values are numbers (expected 0/1 or two distinct values)",
-                        excerpt(s, n, ex), c->name);
+                        od_read_excerpt(s, n, ex), c->name);
         for (int k = 0; k < r->nlv; k++)
             if (r->lv[k] == v) {
                 c->num[row] = v;
@@ -1533,7 +1517,7 @@ static int set_names(reader *r, const sample_t *s, int header)
         char ex[64];
         return fail(r, header ? s->f[bj].line : 0, header ? s->f[bj].col : 0, OD_EDATA,
                     "duplicate column name '%s' (also column %zu; expected unique names)",
-                    excerpt(r->cols[bj].name, strlen(r->cols[bj].name), ex), bk + 1);
+                    od_read_excerpt(r->cols[bj].name, strlen(r->cols[bj].name), ex), bk + 1);
     }
     return OD_OK;
 }
@@ -1567,7 +1551,7 @@ static int infer_types(reader *r, const sample_t *s, size_t first)
                     char ex[64];
                     return fail(r, f->line, f->col, OD_EDATA,
                                 "time=%s: '%s' is not a timestamp (expected YYYY-MM-DD[ HH:MM[:SS]] in the time column)",
-                                c->name, excerpt(s->arena + f->off, f->len, ex));
+                                c->name, od_read_excerpt(s->arena + f->off, f->len, ex));
                 }
             }
         }
@@ -1649,10 +1633,10 @@ static void map_label(reader *r)
     char e0[64], e1[64];
     if (r->nlv == 1)
         od_warn(r->ctx, "%s: label column '%s' has the single value '%s', read as %d (%s)", r->name, c->name,
-                excerpt(vals[0], strlen(vals[0]), e0), a == 0, why);
+                od_read_excerpt(vals[0], strlen(vals[0]), e0), a == 0, why);
     else
         od_warn(r->ctx, "%s: label column '%s': '%s' -> 1 (anomaly, %zu rows), '%s' -> 0 (%s)", r->name, c->name,
-                excerpt(vals[a], strlen(vals[a]), e0), cnt[a], excerpt(vals[1 - a], strlen(vals[1 - a]), e1), why);
+                od_read_excerpt(vals[a], strlen(vals[a]), e0), cnt[a], od_read_excerpt(vals[1 - a], strlen(vals[1 - a]), e1), why);
 }
 
 static od_frame *build_frame(reader *r, size_t header_line, int header)
