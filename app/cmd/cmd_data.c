@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cmd.h"
 #include "data/load.h"
+#include "data/timeparse.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -232,6 +233,15 @@ static int cmd_describe(od_session *s, const cmd_line *c)
             snprintf(ds, sizeof ds, "%zu", distinct);
             double mean = gsl_stats_mean(buf, 1, m);
             double sd = m > 1 ? gsl_stats_sd_m(buf, 1, m, mean) : NAN;
+            if (col->type == OD_COL_TIME) {
+                /* timestamps: quantiles as dates (UTC); mean and sd mean little here */
+                char q[5][32];
+                const double at[5] = { 0, 0.25, 0.5, 0.75, 1 };
+                for (int k = 0; k < 5; k++)
+                    od_time_format(gsl_stats_quantile_from_sorted_data(buf, 1, m, at[k]), q[k], sizeof q[k]);
+                tbl_row(t, col->name, role_name(col), n1, n2, "", "", q[0], q[1], q[2], q[3], q[4], ds);
+                continue;
+            }
             tbl_row(t, col->name, role_name(col), n1, n2, fmtn(mean), fmtn(sd), fmtn(buf[0]),
                     fmtn(gsl_stats_quantile_from_sorted_data(buf, 1, m, 0.25)),
                     fmtn(gsl_stats_median_from_sorted_data(buf, 1, m)),
