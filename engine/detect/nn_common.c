@@ -28,6 +28,7 @@ static int model_geometry(od_ctx *ctx, od_nnd_model *m, const od_params *p, size
     m->c = c;
     m->mode = od_params_choice(p, "mode");
     m->error = od_params_choice(p, "error");
+    m->smooth = (size_t)od_params_int(p, "smooth");
     m->W = (size_t)od_params_int(p, "window");
     m->h = m->mode == OD_NND_FORECAST ? (size_t)od_params_int(p, "horizon") : 0;
     m->span = m->W + m->h;
@@ -217,6 +218,16 @@ static double window_error(int kind, const float *y, const float *t, size_t n)
     return kind == 2 ? s : s / (double)n;
 }
 
+/* s[i] <- alpha s[i] + (1 - alpha) s[i-1] in place, alpha = 2 / (span + 1):
+ * the exponentially weighted mean of the errors up to each point (pandas'
+ * ewm(span, adjust=False)), which damps isolated forecast misses and keeps
+ * sustained ones. */
+static void ewma(double *s, size_t n, size_t span)
+{
+    double a = 2.0 / ((double)span + 1.0);
+    for (size_t i = 1; i < n; i++) s[i] = a * s[i] + (1.0 - a) * s[i - 1];
+}
+
 int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *scores, long *cluster)
 {
     od_nnd_model *m = (od_nnd_model *)state;   /* the network's workspaces are scratch */
@@ -251,6 +262,7 @@ int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *sc
         }
         if (nw > 16 * B) od_progress(ctx, "score", (double)(j0 + nb) / (double)nw, NULL);
     }
+    if (m->smooth) ewma(scores + m->span - 1, nw, m->smooth);
 done:
     od_nn_release(m->net);
     free(xb);

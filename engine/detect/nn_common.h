@@ -43,6 +43,8 @@
      "learning rate: constant, halved every epochs/4, or cosine decay"},                                \
     {"loss", OD_P_CHOICE, "mse", 0, -1, "mse|mae", "training loss"},                                     \
     {"error", OD_P_CHOICE, "mse", 0, -1, "mse|mae|max", "score of a window: mean square, mean absolute or max error"}, \
+    {"smooth", OD_P_INT, "0", 0, 1000000, NULL,                                                          \
+     "span of an exponentially weighted moving average of the errors, past points only (Telemanom-style; 0: raw)"}, \
     {"stride", OD_P_INT, "1", 1, 100000, NULL, "step between training windows"}
 
 enum { OD_NND_FORECAST = 0, OD_NND_RECONSTRUCT = 1 };
@@ -64,6 +66,7 @@ typedef struct {
     od_params *p;
     size_t c, W, h, span;         /* channels, window, horizon (0 in reconstruct mode), W + h */
     int mode, error;
+    size_t smooth;   /* EWMA span over the scores (0: none) */
     double *mean, *sd;            /* per-channel normalisation from the training part */
     od_nn *net;
     size_t n_train, n_val;        /* windows */

@@ -267,6 +267,36 @@ static void test_options(void)
     od_ctx_clear_warnings(ctx);
 }
 
+/* smooth=S: the scores are the exponentially weighted mean (alpha = 2/(S+1),
+ * past points only) of the raw window errors of the same network; NaN
+ * warm-up kept; the smoothed spike still peaks at or after the spike. */
+static void test_smooth(void)
+{
+    static double raw[N], sm[N];
+    make_series(1);
+    od_params *p0 = params(&od_detector_cnn, "window=16 hidden=8 layers=2 kernel=3 epochs=3 batch=32");
+    od_params *p1 = params(&od_detector_cnn, "window=16 hidden=8 layers=2 kernel=3 epochs=3 batch=32 smooth=9");
+    void *m0 = p0 ? fit_score(&od_detector_cnn, p0, 1, raw, NULL) : NULL;
+    void *m1 = p1 ? fit_score(&od_detector_cnn, p1, 1, sm, NULL) : NULL;
+    double worst = 0, prev = 0, a = 2.0 / 10.0;
+    size_t nan_ok = 0;
+    for (size_t t = 0; t < N; t++) {
+        if (t < 16) { nan_ok += isnan(raw[t]) && isnan(sm[t]); continue; }
+        double want = t == 16 ? raw[t] : a * raw[t] + (1 - a) * prev;
+        double e = fabs(sm[t] - want) / (fabs(want) + 1e-300);
+        if (!(e <= worst)) worst = e;
+        prev = want;
+    }
+    od_test_true(m0 && m1 && nan_ok == 16 && worst < 1e-12,
+                 "cnn smooth=9: EWMA of the raw errors (worst rel diff %.2g), 16 NaN kept", worst);
+    size_t k = argmax(sm, N);
+    od_test_true(k >= SPIKE && k < SPIKE + 16, "cnn smooth=9: top score at %zu, at or just after the spike at %d", k, SPIKE);
+    if (m0) od_detector_cnn.free(m0);
+    if (m1) od_detector_cnn.free(m1);
+    od_params_free(p0);
+    od_params_free(p1);
+}
+
 int main(void)
 {
     ctx = od_ctx_new(7);
@@ -280,6 +310,7 @@ int main(void)
     check_detector(&od_detector_attn, "window=16 hidden=8 heads=2 ff=16 epochs=15 lr=0.005 batch=32", 1, 16, SPIKE, SPIKE, 0.05);
     test_cancel();
     test_options();
+    test_smooth();
     test_errors();
     od_ctx_free(ctx);
     return od_test_done();
