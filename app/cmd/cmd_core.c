@@ -46,6 +46,7 @@ static void help_detector(od_session *s, const od_detector_type *t)
     od_table *tb = tbl_new(4, "  name", "default", "allowed", "meaning");
     tbl_align(tb, 1, 0);
     tbl_align(tb, 2, 0);
+    tbl_align(tb, 3, 0);
     for (size_t i = 0; i < t->nparams; i++) {
         const od_param_spec *p = &t->params[i];
         char allowed[160] = "";

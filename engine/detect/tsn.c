@@ -58,6 +58,7 @@ const od_detector_type od_detector_tsn = {
         "bottleneck -> hidden -> window); the score of a point is the reconstruction error of the\n"
         "window that ends at it.  error= reduces the errors over the predicted values and channels\n"
         "(mse, mae or max).  The first window+horizon-1 (forecast) or window-1 points score NaN.\n"
+        "smooth=S replaces each score by the exponentially weighted mean of the errors up to it.\n"
         "Training: Adam (or adamw/sgd) on shuffled mini-batches; the last val= fraction of the\n"
         "windows is the validation part, training stops after patience= epochs without improvement\n"
         "and keeps the best weights.  Ctrl-C stops training and keeps the best weights so far.\n"
