@@ -184,6 +184,8 @@ static void pad_copy(const float *x, size_t tin, size_t c, size_t pad, float *xp
     const float *restrict X, size_t xs, size_t lda, size_t nb, size_t T, size_t K,                 \
         const float *restrict D, size_t ldd, float *restrict G, size_t ldg
 
+int od_nn_conv_lanes = 16;
+
 OD_NN_HOT static void rows_x_b8(CONV_ROWS_ARGS) { CONV_ROWS_BODY(od_conv_v8, od_conv_i8, 8, 3) }
 OD_NN_HOT static void xt_d8(CONV_XTD_ARGS) { CONV_XTD_BODY(od_conv_v8, 8, 3) }
 
@@ -195,7 +197,7 @@ OD_NN_HOT static void xt_d8(CONV_XTD_ARGS) { CONV_XTD_BODY(od_conv_v8, 8, 3) }
 #define OD_CONV_V4 __attribute__((target("arch=x86-64-v4"), optimize("O3")))
 OD_CONV_V4 static void rows_x_b16(CONV_ROWS_ARGS) { CONV_ROWS_BODY(od_conv_v16, od_conv_i16, 16, 8) }
 OD_CONV_V4 static void xt_d16(CONV_XTD_ARGS) { CONV_XTD_BODY(od_conv_v16, 16, 10) }
-static int conv_v4(void) { return __builtin_cpu_supports("x86-64-v4"); }
+static int conv_v4(void) { return od_nn_conv_lanes >= 16 && __builtin_cpu_supports("x86-64-v4"); }
 static void rows_x_b(CONV_ROWS_ARGS)
 {
     if (conv_v4()) rows_x_b16(A, lda, T, K, Bm, ldb, init, C, ldc, relu);

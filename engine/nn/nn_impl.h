@@ -24,6 +24,10 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Widest vectors conv1d's direct kernels may use (16: AVX-512 where the CPU
+ * has it, 8: AVX2).  Both give the same bits; tests set 8 to prove it. */
+extern int od_nn_conv_lanes;
+
 /* exp as a branch-free Cephes-style polynomial (max relative error 1e-7 in
  * float) so loops that use it vectorise; saturates instead of overflowing. */
 static inline float od_nn_expf(float x)

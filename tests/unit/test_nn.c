@@ -5,6 +5,7 @@
 #include "config.h"
 #include "../od_test.h"
 #include "nn/nn.h"
+#include "nn/nn_impl.h"
 
 #include <fenv.h>
 #include <math.h>
@@ -370,6 +371,45 @@ static void test_threads(void)
     omp_set_num_threads(2);
 }
 
+/* conv1d's direct kernels with 16 lanes (AVX-512) and with 8 (AVX2): the
+ * same sums in the same order with fused multiply-adds, so the same bits
+ * (forward output, parameter and input gradients), also when the time
+ * steps are not a multiple of the row block. */
+static void test_conv_lanes(void)
+{
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(OD_NN_NO_CLONES)
+    if (!__builtin_cpu_supports("x86-64-v4")) { od_test_skip("conv1d lanes: this CPU has no AVX-512"); return; }
+    static const size_t Ts[] = {32, 29};
+    for (int k = 0; k < 2; k++) {
+        size_t B = 5, T = Ts[k];
+        od_nn *net = od_nn_new(ctx, T, 2);
+        b_big(net, 1);
+        od_nn_prepare(ctx, net, B);
+        od_nn_init_weights(ctx, net);
+        size_t np = od_nn_nparams(net), nin = B * T * 2, nout = B * od_nn_out_size(net);
+        float *x = malloc(nin * sizeof *x), *t = malloc(nout * sizeof *t);
+        float *g1 = malloc(np * sizeof *g1), *g2 = malloc(np * sizeof *g2);
+        float *d1 = malloc(nin * sizeof *d1), *d2 = malloc(nin * sizeof *d2);
+        unsigned s = 5;
+        fill(x, nin, 1.0, &s);
+        fill(t, nout, 1.0, &s);
+        od_nn_conv_lanes = 8;
+        grads_with(2, net, x, t, B, g1, d1);
+        od_nn_conv_lanes = 16;
+        grads_with(2, net, x, t, B, g2, d2);
+        double e = 0;
+        for (size_t i = 0; i < np; i++) e = fmax(e, fabs(g1[i] - g2[i]));
+        for (size_t i = 0; i < nin; i++) e = fmax(e, fabs(d1[i] - d2[i]));
+        od_test_true(!memcmp(g1, g2, np * sizeof *g1) && !memcmp(d1, d2, nin * sizeof *d1),
+                     "conv1d x2, %zu steps: 8- and 16-lane kernels give bit-identical gradients (max diff %.2g)", T, e);
+        free(x); free(t); free(g1); free(g2); free(d1); free(d2);
+        od_nn_free(net);
+    }
+#else
+    od_test_skip("conv1d lanes: no AVX-512 dispatch in this build");
+#endif
+}
+
 static void test_errors(void)
 {
     od_nn *net = od_nn_new(ctx, 8, 4);
@@ -396,6 +436,7 @@ int main(void)
     test_gradients();
     test_training();
     test_threads();
+    test_conv_lanes();
     test_errors();
     od_ctx_free(ctx);
     return od_test_done();
