@@ -14,5 +14,5 @@ CLEANFILES += oddity.1
 check_PROGRAMS += tests/unit/test_lex
 tests_unit_test_lex_SOURCES = tests/unit/test_lex.c app/cmd/lex.c
 tests_unit_test_lex_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/app/cmd
-TESTS += tests/unit/test_lex tests/check-engine.sh tests/sessions/run.sh tests/lessons.sh tests/plot-injection.sh
-EXTRA_DIST += tests/check-engine.sh tests/lessons.sh tests/plot-injection.sh tests/sessions scripts/setup scripts/build scripts/run scripts/test
+TESTS += tests/unit/test_lex tests/check-engine.sh tests/sessions/run.sh tests/lessons.sh tests/plot-injection.sh tests/sigint.sh
+EXTRA_DIST += tests/check-engine.sh tests/lessons.sh tests/plot-injection.sh tests/sigint.sh tests/sessions scripts/setup scripts/build scripts/run scripts/test
