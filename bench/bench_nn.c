@@ -5,8 +5,10 @@
  *
  *   bench_nn [steps=100] [threads=2] [model]
  *
- * One line per model plus one JSON line, and for the LSTMs the arithmetic
- * rate of a training step (3 x 2*B*T*4H*H flops in the recurrent products). */
+ * One line per model plus one JSON line, and for the LSTMs, the GRU and the
+ * CNN the arithmetic rate of a training step (recurrent: 3 x 2*B*T*gH*H
+ * flops in the recurrent products; CNN: the convolutions' forward, weight
+ * gradient and input gradient products, 2*B*T*out*k*in each). */
 #include "config.h"
 #include "nn/nn.h"
 
@@ -53,7 +55,9 @@ static const model models[] = {
     {"lstm_h32", lstm32, 3.0 * 2 * B * W * 4 * 32 * 32},
     {"lstm_h64", lstm64, 3.0 * 2 * B * W * 4 * 64 * 64},
     {"gru_h32", gru32, 3.0 * 2 * B * W * 3 * 32 * 32},
-    {"cnn_3x32_k5", cnn, 0},
+    /* layer 1 (1 -> 32): forward and weight gradient; layers 2, 3 (32 -> 32):
+     * forward, weight gradient and input gradient */
+    {"cnn_3x32_k5", cnn, 2.0 * 2 * B * W * 32 * 5 * 1 + 2 * 3.0 * 2 * B * W * 32 * 5 * 32},
     {"attn_d32", attn, 0},
 };
 
