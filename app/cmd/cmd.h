@@ -58,6 +58,9 @@ struct od_session {
     const char *src_name;      /* script name while running -f/source */
     long src_lineno;
     void *plot;                /* gnuplot process handle (plot module) */
+    int line_ncmds;            /* commands on the line being executed */
+    int record_override;       /* set by a command: journal record_as instead of the line */
+    char *record_as;           /* (NULL: journal nothing) */
 };
 
 extern const od_command *const od_commands[];

@@ -9,6 +9,14 @@
 
 void session_record(od_session *s, const char *line)
 {
+    if (s->record_override) {   /* e.g. tune: its threshold line, or nothing */
+        char *alt = s->record_as;
+        s->record_override = 0;
+        s->record_as = NULL;
+        if (alt) session_record(s, alt);
+        free(alt);
+        return;
+    }
     if (s->nhist == s->caphist) {
         size_t cap = s->caphist ? 2 * s->caphist : 64;
         char **h = realloc(s->hist, cap * sizeof *h);

@@ -218,6 +218,9 @@ int od_exec_line(od_session *s, const char *line)
 {
     cmd_line *cmds;
     cmd_err e;
+    s->record_override = 0;   /* left by a command of a line that then failed */
+    free(s->record_as);
+    s->record_as = NULL;
     s->cur_line = line;
     s->cur_col0 = 1;
     int n = cmd_parse_line(line, &cmds, &e);
@@ -227,6 +230,7 @@ int od_exec_line(od_session *s, const char *line)
         return OD_EINVAL;
     }
     int rc = 0;
+    s->line_ncmds = n;
     for (int i = 0; i < n && !s->quit; i++) {
         cmd_line *c = &cmds[i];
         shift_cols(c);

@@ -1,0 +1,105 @@
+/* cmd_tune.c - tune: move a run's threshold with the keys while precision,
+ * recall, F1 and the confusion matrix update (app/tui/tune.c).  What lands
+ * in the journal and `history` is not `tune` but the `threshold RUN
+ * value=V` line it applied, so a session with tuning replays unattended. */
+#include "config.h"
+#include "cmd.h"
+#include "tui/tune.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+size_t cmd_run_part(const od_run *r, int part, double **sc, int **lab);
+int cmd_parse_on(od_session *s, const cmd_line *c, const od_run *r, int *part);
+
+static const char *part_name(int part)
+{
+    return part == OD_PART_TEST ? "test" : part == OD_PART_VAL ? "val" : part == OD_PART_TRAIN ? "train" : "all";
+}
+
+static int cmd_tune(od_session *s, const cmd_line *c)
+{
+    od_run *r = cmd_run(s, c, 1);
+    if (!r) return OD_ENOTFOUND;
+    if (s->line_ncmds != 1)
+        return cmd_error_at(s, c->words[0].col, "tune: put tune on a line of its own (its result is journaled as a threshold line)");
+    if (!s->interactive || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return cmd_error_at(s, c->words[0].col, "tune: needs an interactive terminal; in a script set the threshold with: threshold %s value=V",
+                            r->name);
+    int part;
+    if (cmd_parse_on(s, c, r, &part)) return OD_EINVAL;
+    double *sc;
+    int *lab;
+    size_t n = cmd_run_part(r, part, &sc, &lab);
+    tune_model tm;
+    int bad = tune_model_build(&tm, sc, r->labels ? lab : NULL, n);
+    free(sc);
+    free(lab);
+    if (bad) return cmd_error_at(s, 0, "tune: out of memory");
+    if (tm.m == 0) {
+        tune_model_free(&tm);
+        return cmd_error_at(s, 0, "tune: %s has no scored rows in the %s part", r->name, part_name(part));
+    }
+    char title[512], current[512];
+    snprintf(title, sizeof title, "tune %s: %s on %s, %s part: %zu scored rows%s", r->name, r->algo, r->dataset,
+             part_name(part), tm.n, "");
+    if (tm.labelled) {
+        size_t l = strlen(title);
+        snprintf(title + l, sizeof title - l, ", %zu anomalies", tm.npos);
+    }
+    tune_view v = {title, NULL, 0};
+    if (r->thr.set) {
+        snprintf(current, sizeof current, "current threshold: %s%s", r->thr.desc ? r->thr.desc : "set",
+                 r->thr.point ? " (per-point: tune starts from its last value)" : "");
+        v.current = current;
+        v.p0 = tune_model_position(&tm, r->thr.value, r->thr.strict);
+    } else {
+        long one = tm.n >= 100 ? (long)(tm.n / 100) : 1;
+        v.p0 = tune_model_step_rows(&tm, 0, one);   /* about 1% flagged */
+    }
+    fflush(s->outfp);
+    size_t p = v.p0;
+    int rc = tui_tune(&v, &tm, &p);
+    double value = tune_model_value(&tm, p);
+    tune_model_free(&tm);
+    if (rc < 0) return cmd_error_at(s, 0, "tune: cannot use this terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "unset");
+    s->record_override = 1;   /* `tune` itself is never journaled */
+    if (rc == 0 || (r->thr.set && !r->thr.point && p == v.p0)) {
+        fprintf(s->outfp, "tune: %s unchanged\n", r->name);
+        return 0;
+    }
+    char line[256];
+    snprintf(line, sizeof line, "threshold %s value=%.17g", r->name, value);
+    fprintf(s->outfp, "%s\n", line);
+    int e = od_exec_line(s, line);
+    s->record_override = 1;
+    if (e == 0) s->record_as = strdup(line);
+    return e;
+}
+
+static const cmd_optspec tune_opts[] = {
+    { "on", "train|val|test|all", COMPL_NONE, "rows whose scores and labels are shown (default: test when split)" },
+    { NULL, NULL, COMPL_NONE, NULL }
+};
+
+const od_command cmd_tune_entry = {
+    .name = "tune", .usage = "tune RUN [on=train|val|test|all]",
+    .topic = "evaluate", .summary = "move a run's threshold with the keys, metrics updating live",
+    .help = "A full-screen view of one part of a run (default: test when split): the threshold\n"
+            "moves over the distinct scores while the flagged count, precision, recall, F1,\n"
+            "false-positive rate and the confusion matrix are recounted on every key, over a\n"
+            "histogram of the scores ('#' flagged, '^' the threshold, '*' bins holding\n"
+            "labelled anomalies).  Without labels it shows what is flagged.\n"
+            "keys: <- ->  threshold down/up to the next distinct score (also h l)\n"
+            "      down/up  flag 1% more/fewer rows (also j k); PgDn/PgUp 10%\n"
+            "      Home/End flag nothing/everything   b best F1 (oracle)   r back to the start\n"
+            "      Enter apply   q or Esc cancel\n"
+            "Enter runs `threshold RUN value=V` (flag score >= V); that line, not `tune`,\n"
+            "goes to history and the journal, so the session replays unattended.  Needs an\n"
+            "interactive terminal and a line of its own.\n\n"
+            "example:\n  tune km\n  tune lstm on=val",
+    .min_words = 1, .max_words = 1, .opts = tune_opts, .fn = cmd_tune, .words = COMPL_RUN,
+};
