@@ -104,7 +104,7 @@ static void pad_copy(const float *x, size_t tin, size_t c, size_t pad, float *xp
 }
 
 /* C[t][n0 .. n0+32) = init[n] + sum_{q<K} A[t*lda + q] Bm[q*ldb + n], t < T
- * (init NULL: 0), then max(., 0) when relu; RB rows at a time, vectors of
+ * (init NULL: C[t][n] when accum, else 0), then max(., 0) when relu; RB rows at a time, vectors of
  * type V (VW lanes, NV = 32 / VW per row, integer twin VI for the mask). */
 #define CONV_ROWS_BODY(V, VI, VW, RB)                                                              \
     enum { NV = 32 / VW };                                                                         \
@@ -114,6 +114,7 @@ static void pad_copy(const float *x, size_t tin, size_t c, size_t pad, float *xp
         for (size_t r = 0; r < RB; r++)                                                            \
             for (int v = 0; v < NV; v++) {                                                         \
                 if (init) memcpy(&acc[r][v], init + VW * v, sizeof bv);                            \
+                else if (accum && r < R) memcpy(&acc[r][v], C + (t + r) * ldc + VW * v, sizeof bv); \
                 else acc[r][v] = z;                                                                \
             }                                                                                      \
         const float *a = A + t * lda;                                                              \
@@ -143,7 +144,7 @@ static void pad_copy(const float *x, size_t tin, size_t c, size_t pad, float *xp
 
 #define CONV_ROWS_ARGS                                                                             \
     const float *restrict A, size_t lda, size_t T, size_t K, const float *restrict Bm, size_t ldb,  \
-        const float *init, float *restrict C, size_t ldc, int relu
+        const float *init, float *restrict C, size_t ldc, int relu, int accum
 
 /* G[q][n0 .. n0+32) += sum_{b<nb, t<T} Xp_b[t*lda + q] D[(b*T + t)*ldd + n]
  * for q < K (Xp_b = X + b*xs); the sum runs over b then t; RB rows of G
@@ -198,19 +199,19 @@ OD_NN_HOT static void xt_d8(CONV_XTD_ARGS) { CONV_XTD_BODY(od_conv_v8, 8, 3) }
 OD_CONV_V4 static void rows_x_b16(CONV_ROWS_ARGS) { CONV_ROWS_BODY(od_conv_v16, od_conv_i16, 16, 8) }
 OD_CONV_V4 static void xt_d16(CONV_XTD_ARGS) { CONV_XTD_BODY(od_conv_v16, 16, 10) }
 static int conv_v4(void) { return od_nn_conv_lanes >= 16 && __builtin_cpu_supports("x86-64-v4"); }
-static void rows_x_b(CONV_ROWS_ARGS)
+void od_nn_rows_x_b(CONV_ROWS_ARGS)
 {
-    if (conv_v4()) rows_x_b16(A, lda, T, K, Bm, ldb, init, C, ldc, relu);
-    else rows_x_b8(A, lda, T, K, Bm, ldb, init, C, ldc, relu);
+    if (conv_v4()) rows_x_b16(A, lda, T, K, Bm, ldb, init, C, ldc, relu, accum);
+    else rows_x_b8(A, lda, T, K, Bm, ldb, init, C, ldc, relu, accum);
 }
-static void xt_d(CONV_XTD_ARGS)
+void od_nn_xt_d(CONV_XTD_ARGS)
 {
     if (conv_v4()) xt_d16(X, xs, lda, nb, T, K, D, ldd, G, ldg);
     else xt_d8(X, xs, lda, nb, T, K, D, ldd, G, ldg);
 }
 #else
-static void rows_x_b(CONV_ROWS_ARGS) { rows_x_b8(A, lda, T, K, Bm, ldb, init, C, ldc, relu); }
-static void xt_d(CONV_XTD_ARGS) { xt_d8(X, xs, lda, nb, T, K, D, ldd, G, ldg); }
+void od_nn_rows_x_b(CONV_ROWS_ARGS) { rows_x_b8(A, lda, T, K, Bm, ldb, init, C, ldc, relu, accum); }
+void od_nn_xt_d(CONV_XTD_ARGS) { xt_d8(X, xs, lda, nb, T, K, D, ldd, G, ldg); }
 #endif
 
 /* Per sample: out[t] (T x N, N % 32 == 0) = init + xp rows t .. t+k-1 (K = k*c
@@ -220,8 +221,8 @@ static void conv_rows(const float *xp, size_t xs, size_t c, size_t nb, size_t T,
 {
     for (size_t b = 0; b < nb; b++)
         for (size_t n0 = 0; n0 < N; n0 += 32)
-            rows_x_b(xp + b * xs, c, T, K, Bm + n0, N, init ? init + n0 : NULL, out + b * T * N + n0, N,
-                     relu);
+            od_nn_rows_x_b(xp + b * xs, c, T, K, Bm + n0, N, init ? init + n0 : NULL, out + b * T * N + n0, N,
+                           relu, 0);
 }
 
 static void fast_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, const float *x, float *y)
@@ -266,7 +267,7 @@ static void fast_backward(od_nn *net, od_nn_layer *L, const od_nn_slice *s, cons
     for (size_t b = 0; b < s->B; b++) pad_copy(x + b * L->tin * cin, L->tin, cin, L->pad, xp + b * tp * cin);
     memset(Gt, 0, K * cout * sizeof *Gt);
     for (size_t n0 = 0; n0 < cout; n0 += 32)
-        xt_d(xp, tp * cin, cin, s->B, L->tout, K, dy + n0, cout, Gt + n0, cout);
+        od_nn_xt_d(xp, tp * cin, cin, s->B, L->tout, K, dy + n0, cout, Gt + n0, cout);
     for (size_t o = 0; o < cout; o++)
         for (size_t q = 0; q < K; q++) gW[o * K + q] += Gt[q * cout + o];
     od_nn_colsum_add(dy, M, cout, cout, gb);

@@ -71,12 +71,14 @@ static void gru_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const
     size_t T = L->tin, I = L->cin, H = L->hidden, G3 = 3 * H, B = sl->B;
     const float *Wih = net->w + L->poff, *Whh = Wih + G3 * I, *bih = Whh + G3 * H, *bhh = bih + G3;
     gru_cache k = cache_of(net, L, sl->b0);
-    float *gh = sl->scr;
+    float *gh = sl->scr, *WhhT = sl->scr + L->nscr * B;   /* WhhT[j][g] = Whh[g][j] */
+    for (size_t g = 0; g < G3; g++)
+        for (size_t j = 0; j < H; j++) WhhT[j * G3 + g] = Whh[g * H + j];
     od_nn_linear_fwd(x, B * T, I, Wih, bih, G3, k.G, OD_NN_ACT_NONE, NULL);
     for (size_t s = 0; s < B; s++) memset(k.HP + s * T * H, 0, H * sizeof(float));
     for (size_t t = 0; t < T; t++) {
         for (size_t s = 0; s < B; s++) memcpy(gh + s * G3, bhh, G3 * sizeof(float));
-        if (t > 0) od_nn_gemm(0, 1, B, G3, H, 1.0f, k.HP + t * H, T * H, Whh, H, 1.0f, gh, G3);
+        if (t > 0) od_nn_gemm(0, 0, B, G3, H, 1.0f, k.HP + t * H, T * H, WhhT, G3, 1.0f, gh, G3);
         for (size_t s = 0; s < B; s++) {
             size_t row = s * T + t;
             float *h = L->flag ? y + row * H : t + 1 < T ? k.HP + (row + 1) * H : y + s * H;
@@ -133,6 +135,7 @@ int od_nn_add_gru(od_ctx *ctx, od_nn *net, size_t hidden, int seq_out)
     L->np = 3 * hidden * (L->cin + hidden) + 6 * hidden;
     L->ncache = 5 * L->tin * hidden;
     L->nscr = 3 * hidden;
+    L->nscr_thr = 3 * hidden * hidden;
     od_nn_commit(net, L);
     return OD_OK;
 }

@@ -80,11 +80,14 @@ static void lstm_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, cons
     size_t T = L->tin, I = L->cin, H = L->hidden, G4 = 4 * H, B = sl->B;
     const float *Wih = net->w + L->poff, *Whh = Wih + G4 * I, *b = Whh + G4 * H;
     lstm_cache k = cache_of(net, L, sl->b0);
+    float *WhhT = sl->scr + L->nscr * B;   /* WhhT[j][g] = Whh[g][j]: h W^T without a transposed operand */
+    for (size_t g = 0; g < G4; g++)
+        for (size_t j = 0; j < H; j++) WhhT[j * G4 + g] = Whh[g * H + j];
     od_nn_linear_fwd(x, B * T, I, Wih, b, G4, k.G, OD_NN_ACT_NONE, NULL);
     for (size_t s = 0; s < B; s++) memset(k.HP + s * T * H, 0, H * sizeof(float));
     for (size_t t = 0; t < T; t++) {
         if (t > 0)
-            od_nn_gemm(0, 1, B, G4, H, 1.0f, k.HP + t * H, T * H, Whh, H, 1.0f, k.G + t * G4, T * G4);
+            od_nn_gemm(0, 0, B, G4, H, 1.0f, k.HP + t * H, T * H, WhhT, G4, 1.0f, k.G + t * G4, T * G4);
         for (size_t s = 0; s < B; s++) {
             size_t row = s * T + t;
             float *h = L->flag ? y + row * H : t + 1 < T ? k.HP + (row + 1) * H : y + s * H;
@@ -136,6 +139,7 @@ int od_nn_add_lstm(od_ctx *ctx, od_nn *net, size_t hidden, int seq_out)
     L->np = 4 * hidden * (L->cin + hidden) + 4 * hidden;
     L->ncache = 7 * L->tin * hidden;
     L->nscr = 3 * hidden;
+    L->nscr_thr = 4 * hidden * hidden;
     od_nn_commit(net, L);
     return OD_OK;
 }

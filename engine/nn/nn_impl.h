@@ -28,6 +28,16 @@
  * has it, 8: AVX2).  Both give the same bits; tests set 8 to prove it. */
 extern int od_nn_conv_lanes;
 
+/* Register-blocked products on one strip of 32 columns (conv1d.c; 16-lane
+ * on AVX-512, 8-lane otherwise, the same bits either way):
+ *   od_nn_rows_x_b: C[t][0..32) = init | C[t] (accum) | 0  + sum_q A[t*lda+q] B[q*ldb + .]
+ *                   for t < T, q < K, then max(., 0) when relu;
+ *   od_nn_xt_d:     G[q][0..32) += sum_{b<nb, t<T} X[b*xs + t*lda + q] D[(b*T+t)*ldd + .], q < K. */
+void od_nn_rows_x_b(const float *restrict A, size_t lda, size_t T, size_t K, const float *restrict Bm,
+                    size_t ldb, const float *init, float *restrict C, size_t ldc, int relu, int accum);
+void od_nn_xt_d(const float *restrict X, size_t xs, size_t lda, size_t nb, size_t T, size_t K,
+                const float *restrict D, size_t ldd, float *restrict G, size_t ldg);
+
 /* exp as a branch-free Cephes-style polynomial (max relative error 1e-7 in
  * float) so loops that use it vectorise; saturates instead of overflowing. */
 static inline float od_nn_expf(float x)
