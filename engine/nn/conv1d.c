@@ -81,15 +81,8 @@ static float *pre_act(const od_nn *net, const od_nn_layer *L, const od_nn_slice 
 
 /* Fast path (stride 1, dilation 1, 32k output channels): with channels last
  * the k taps of output step t are one contiguous run of the zero-padded
- * input, so no im2col copy is needed; register-blocked products of RB rows
- * by 32 columns.  Every column's sum runs over q in the same order with
- * fused multiply-adds whatever the vector width, so the AVX2 and AVX-512
- * versions give the same bits. */
-typedef float od_conv_v8 __attribute__((vector_size(32)));
-typedef int32_t od_conv_i8 __attribute__((vector_size(32)));
-typedef float od_conv_v16 __attribute__((vector_size(64)));
-typedef int32_t od_conv_i16 __attribute__((vector_size(64)));
-
+ * input, so no im2col copy is needed; the products run through the
+ * register-blocked kernels of kern.c. */
 static int fast_ok(const od_nn_layer *L)
 {
     return L->stride == 1 && L->dil == 1 && L->cout % 32 == 0 && L->pad < L->k;
@@ -103,116 +96,6 @@ static void pad_copy(const float *x, size_t tin, size_t c, size_t pad, float *xp
     memset(xp + (pad + tin) * c, 0, pad * c * sizeof *xp);
 }
 
-/* C[t][n0 .. n0+32) = init[n] + sum_{q<K} A[t*lda + q] Bm[q*ldb + n], t < T
- * (init NULL: C[t][n] when accum, else 0), then max(., 0) when relu; RB rows at a time, vectors of
- * type V (VW lanes, NV = 32 / VW per row, integer twin VI for the mask). */
-#define CONV_ROWS_BODY(V, VI, VW, RB)                                                              \
-    enum { NV = 32 / VW };                                                                         \
-    V acc[RB][NV], bv, z = {0};                                                                    \
-    for (size_t t = 0; t < T; t += RB) {                                                           \
-        size_t R = T - t < RB ? T - t : RB;                                                        \
-        for (size_t r = 0; r < RB; r++)                                                            \
-            for (int v = 0; v < NV; v++) {                                                         \
-                if (init) memcpy(&acc[r][v], init + VW * v, sizeof bv);                            \
-                else if (accum && r < R) memcpy(&acc[r][v], C + (t + r) * ldc + VW * v, sizeof bv); \
-                else acc[r][v] = z;                                                                \
-            }                                                                                      \
-        const float *a = A + t * lda;                                                              \
-        if (R == RB) {                                                                             \
-            for (size_t q = 0; q < K; q++) {                                                       \
-                const float *b = Bm + q * ldb;                                                     \
-                for (int v = 0; v < NV; v++) {                                                     \
-                    memcpy(&bv, b + VW * v, sizeof bv);                                            \
-                    for (size_t r = 0; r < RB; r++) acc[r][v] += a[r * lda + q] * bv;              \
-                }                                                                                  \
-            }                                                                                      \
-        } else {                                                                                   \
-            for (size_t q = 0; q < K; q++) {                                                       \
-                const float *b = Bm + q * ldb;                                                     \
-                for (int v = 0; v < NV; v++) {                                                     \
-                    memcpy(&bv, b + VW * v, sizeof bv);                                            \
-                    for (size_t r = 0; r < R; r++) acc[r][v] += a[r * lda + q] * bv;               \
-                }                                                                                  \
-            }                                                                                      \
-        }                                                                                          \
-        for (size_t r = 0; r < R; r++)                                                             \
-            for (int v = 0; v < NV; v++) {                                                         \
-                if (relu) acc[r][v] = (V)((VI)acc[r][v] & (acc[r][v] > z));                        \
-                memcpy(C + (t + r) * ldc + VW * v, &acc[r][v], sizeof bv);                         \
-            }                                                                                      \
-    }
-
-#define CONV_ROWS_ARGS                                                                             \
-    const float *restrict A, size_t lda, size_t T, size_t K, const float *restrict Bm, size_t ldb,  \
-        const float *init, float *restrict C, size_t ldc, int relu, int accum
-
-/* G[q][n0 .. n0+32) += sum_{b<nb, t<T} Xp_b[t*lda + q] D[(b*T + t)*ldd + n]
- * for q < K (Xp_b = X + b*xs); the sum runs over b then t; RB rows of G
- * at a time. */
-#define CONV_XTD_BODY(V, VW, RB)                                                                   \
-    enum { NV = 32 / VW };                                                                         \
-    V acc[RB][NV], bv, z = {0};                                                                    \
-    for (size_t q = 0; q < K; q += RB) {                                                           \
-        size_t R = K - q < RB ? K - q : RB;                                                        \
-        for (size_t r = 0; r < RB; r++)                                                            \
-            for (int v = 0; v < NV; v++) acc[r][v] = z;                                            \
-        for (size_t b = 0; b < nb; b++) {                                                          \
-            const float *x = X + b * xs + q, *d = D + b * T * ldd;                                 \
-            if (R == RB) {                                                                         \
-                for (size_t t = 0; t < T; t++, x += lda, d += ldd)                                 \
-                    for (int v = 0; v < NV; v++) {                                                 \
-                        memcpy(&bv, d + VW * v, sizeof bv);                                        \
-                        for (size_t r = 0; r < RB; r++) acc[r][v] += x[r] * bv;                    \
-                    }                                                                              \
-            } else {                                                                               \
-                for (size_t t = 0; t < T; t++, x += lda, d += ldd)                                 \
-                    for (int v = 0; v < NV; v++) {                                                 \
-                        memcpy(&bv, d + VW * v, sizeof bv);                                        \
-                        for (size_t r = 0; r < R; r++) acc[r][v] += x[r] * bv;                     \
-                    }                                                                              \
-            }                                                                                      \
-        }                                                                                          \
-        for (size_t r = 0; r < R; r++)                                                             \
-            for (int v = 0; v < NV; v++) {                                                         \
-                float *g = G + (q + r) * ldg + VW * v;                                             \
-                memcpy(&bv, g, sizeof bv);                                                         \
-                bv += acc[r][v];                                                                   \
-                memcpy(g, &bv, sizeof bv);                                                         \
-            }                                                                                      \
-    }
-
-#define CONV_XTD_ARGS                                                                              \
-    const float *restrict X, size_t xs, size_t lda, size_t nb, size_t T, size_t K,                 \
-        const float *restrict D, size_t ldd, float *restrict G, size_t ldg
-
-int od_nn_conv_lanes = 16;
-
-OD_NN_HOT static void rows_x_b8(CONV_ROWS_ARGS) { CONV_ROWS_BODY(od_conv_v8, od_conv_i8, 8, 3) }
-OD_NN_HOT static void xt_d8(CONV_XTD_ARGS) { CONV_XTD_BODY(od_conv_v8, 8, 3) }
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
-    !defined(OD_NN_NO_CLONES)
-/* AVX-512: 32 registers of 16 floats, two per row of 32 columns, so eight
- * rows make 16 accumulators; on cores with full-width 512-bit units this
- * doubles the multiply-add rate of the 8-lane code. */
-#define OD_CONV_V4 __attribute__((target("arch=x86-64-v4"), optimize("O3")))
-OD_CONV_V4 static void rows_x_b16(CONV_ROWS_ARGS) { CONV_ROWS_BODY(od_conv_v16, od_conv_i16, 16, 8) }
-OD_CONV_V4 static void xt_d16(CONV_XTD_ARGS) { CONV_XTD_BODY(od_conv_v16, 16, 10) }
-static int conv_v4(void) { return od_nn_conv_lanes >= 16 && __builtin_cpu_supports("x86-64-v4"); }
-void od_nn_rows_x_b(CONV_ROWS_ARGS)
-{
-    if (conv_v4()) rows_x_b16(A, lda, T, K, Bm, ldb, init, C, ldc, relu, accum);
-    else rows_x_b8(A, lda, T, K, Bm, ldb, init, C, ldc, relu, accum);
-}
-void od_nn_xt_d(CONV_XTD_ARGS)
-{
-    if (conv_v4()) xt_d16(X, xs, lda, nb, T, K, D, ldd, G, ldg);
-    else xt_d8(X, xs, lda, nb, T, K, D, ldd, G, ldg);
-}
-#else
-void od_nn_rows_x_b(CONV_ROWS_ARGS) { rows_x_b8(A, lda, T, K, Bm, ldb, init, C, ldc, relu, accum); }
-void od_nn_xt_d(CONV_XTD_ARGS) { xt_d8(X, xs, lda, nb, T, K, D, ldd, G, ldg); }
-#endif
 
 /* Per sample: out[t] (T x N, N % 32 == 0) = init + xp rows t .. t+k-1 (K = k*c
  * contiguous floats) times Bm (K x N). */

@@ -1,7 +1,7 @@
 # engine/nn: the neural-network engine (layers, losses, optimisers, training
 # loop, BLAS seam, gradient checker, weight files), its tests and its bench.
 libodengine_a_SOURCES += engine/nn/nn.h engine/nn/nn_impl.h engine/nn/blas.c engine/nn/act.c \
-	engine/nn/dense.c engine/nn/conv1d.c engine/nn/lstm.c engine/nn/gru.c engine/nn/mha.c \
+	engine/nn/dense.c engine/nn/kern.c engine/nn/conv1d.c engine/nn/lstm.c engine/nn/gru.c engine/nn/mha.c \
 	engine/nn/norm.c engine/nn/ffn.c engine/nn/posenc.c engine/nn/dropout.c engine/nn/shape.c \
 	engine/nn/net.c engine/nn/loss.c engine/nn/optim.c engine/nn/train.c engine/nn/io.c \
 	engine/nn/gradcheck.c

@@ -24,11 +24,11 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Widest vectors conv1d's direct kernels may use (16: AVX-512 where the CPU
+/* Widest vectors the kernels of kern.c may use (16: AVX-512 where the CPU
  * has it, 8: AVX2).  Both give the same bits; tests set 8 to prove it. */
-extern int od_nn_conv_lanes;
+extern int od_nn_kern_lanes;
 
-/* Register-blocked products on one strip of 32 columns (conv1d.c; 16-lane
+/* Register-blocked products on one strip of 32 columns (kern.c; 16-lane
  * on AVX-512, 8-lane otherwise, the same bits either way):
  *   od_nn_rows_x_b: C[t][0..32) = init | C[t] (accum) | 0  + sum_q A[t*lda+q] B[q*ldb + .]
  *                   for t < T, q < K, then max(., 0) when relu;

@@ -424,9 +424,9 @@ static void test_conv_lanes(void)
         unsigned s = 5;
         fill(x, nin, 1.0, &s);
         fill(t, nout, 1.0, &s);
-        od_nn_conv_lanes = 8;
+        od_nn_kern_lanes = 8;
         grads_with(2, net, x, t, B, g1, d1);
-        od_nn_conv_lanes = 16;
+        od_nn_kern_lanes = 16;
         grads_with(2, net, x, t, B, g2, d2);
         double e = 0;
         for (size_t i = 0; i < np; i++) e = fmax(e, fabs(g1[i] - g2[i]));
