@@ -52,13 +52,15 @@ void od_nn_gemm_ref(int ta, int tb, size_t M, size_t N, size_t K, float alpha, c
     }
 }
 
-/* The network's small products with 32k columns, C = A B (+ C) and
- * C (+)= A^T B, go through the register-blocked kernels of conv1d.c
+/* The network's small products with 32k columns, C = A B (+ C),
+ * C (+)= A^T B and C = A B^T (+ C) (B^T one 32-column strip at a time on
+ * the stack), go through the register-blocked kernels of conv1d.c
  * instead: no packing copies, no library locks per call, and 16-lane FMAs
  * on AVX-512 cores that the distribution's OpenBLAS may drive with 8-lane
  * kernels.  Each output's sum runs in a fixed order, so results do not
  * depend on the vector width. */
 #define OD_NN_SMALL_K 4096
+#define OD_NN_SMALL_KT 256   /* A B^T: a 32-row strip of B transposed on the stack (32 KB) */
 
 static int small_ok(size_t N, size_t K, float alpha, float beta)
 {
@@ -78,6 +80,17 @@ void od_nn_gemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha, const
             if (beta == 0.0f)
                 for (size_t i = 0; i < M; i++) memset(C + i * ldc, 0, N * sizeof *C);
             for (size_t n0 = 0; n0 < N; n0 += 32) od_nn_xt_d(A, 0, lda, 1, K, M, B + n0, ldb, C + n0, ldc);
+        }
+        return;
+    }
+    if (!ta && tb && K > 0 && K <= OD_NN_SMALL_KT && small_ok(N, K, alpha, beta)) {
+        float bt[OD_NN_SMALL_KT * 32];   /* bt[q][j] = B[n0 + j][q] */
+        for (size_t n0 = 0; n0 < N; n0 += 32) {
+            for (size_t j = 0; j < 32; j++) {
+                const float *b = B + (n0 + j) * ldb;
+                for (size_t q = 0; q < K; q++) bt[q * 32 + j] = b[q];
+            }
+            od_nn_rows_x_b(A, lda, M, K, bt, 32, NULL, C + n0, ldc, 0, beta == 1.0f);
         }
         return;
     }

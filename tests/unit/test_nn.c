@@ -50,21 +50,22 @@ static void test_gemm(void)
                 od_test_true(e < 1e-5, "gemm %s %zux%zux%zu ta=%d tb=%d matches plain C (err %.2g)",
                              od_nn_blas_name(), M, N, K, ta, tb, e);
             }
-    /* 32k columns, alpha 1, beta 0 or 1 (and no B transpose): the
+    /* 32k columns, alpha 1, beta 0 or 1 (A B, A^T B, A B^T): the
      * register-blocked path, with row counts off the row blocks */
     static float D[130 * 200], E[200 * 140], F1[130 * 140], F2[130 * 140];
     size_t sd[][3] = {{37, 32, 33}, {64, 128, 32}, {129, 64, 200}, {5, 96, 1}, {130, 32, 130}};
     for (size_t k = 0; k < 5; k++)
-        for (int ta = 0; ta < 2; ta++)
+        for (int ta = 0; ta < 3; ta++)   /* 2: A B^T */
             for (int beta = 0; beta < 2; beta++) {
                 size_t M = sd[k][0], N = sd[k][1], K = sd[k][2];
+                int tb = ta == 2;
                 fill(D, sizeof D / sizeof *D, 1, &s);
                 fill(E, sizeof E / sizeof *E, 1, &s);
                 fill(F1, sizeof F1 / sizeof *F1, 1, &s);
                 memcpy(F2, F1, sizeof F1);
-                size_t lda = (ta ? M : K) + 1, ldb = N + 5, ldc = N + 3;
-                od_nn_gemm(ta, 0, M, N, K, 1.0f, D, lda, E, ldb, (float)beta, F1, ldc);
-                od_nn_gemm_ref(ta, 0, M, N, K, 1.0f, D, lda, E, ldb, (float)beta, F2, ldc);
+                size_t lda = (ta == 1 ? M : K) + 1, ldb = (tb ? K : N) + 5, ldc = N + 3;
+                od_nn_gemm(ta == 1, tb, M, N, K, 1.0f, D, lda, E, ldb, (float)beta, F1, ldc);
+                od_nn_gemm_ref(ta == 1, tb, M, N, K, 1.0f, D, lda, E, ldb, (float)beta, F2, ldc);
                 double e = 0, emax = 0;
                 for (size_t i = 0; i < M; i++)
                     for (size_t j = 0; j < N; j++) {
@@ -76,8 +77,8 @@ static void test_gemm(void)
                     for (size_t j = N; j < ldc && i * ldc + j < sizeof F1 / sizeof *F1; j++)
                         outside += F1[i * ldc + j] != F2[i * ldc + j];
                 od_test_true(e < 1e-6 * fmax(emax, 1) && outside == 0,
-                             "gemm %zux%zux%zu ta=%d beta=%d (direct kernels) matches plain C (err %.2g, max %.3g)", M, N, K,
-                             ta, beta, e, emax);
+                             "gemm %zux%zux%zu ta=%d tb=%d beta=%d (direct kernels) matches plain C (err %.2g, max %.3g)", M, N,
+                             K, ta == 1, tb, beta, e, emax);
             }
 }
 
@@ -408,10 +409,11 @@ static void test_conv_lanes(void)
 {
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(OD_NN_NO_CLONES)
     if (!__builtin_cpu_supports("x86-64-v4")) { od_test_skip("conv1d lanes: this CPU has no AVX-512"); return; }
-    static const size_t Ts[] = {32, 29, 29};
-    static const int Vs[] = {1, 1, 2};
-    static const char *const Ns[] = {"conv1d x2", "conv1d x2", "lstm x2 (recurrent products)"};
-    for (int k = 0; k < 3; k++) {
+    static const size_t Ts[] = {32, 29, 29, 29};
+    static const int Vs[] = {1, 1, 2, 0};
+    static const char *const Ns[] = {"conv1d x2", "conv1d x2", "lstm x2 (recurrent products)",
+                                     "attention block (A B^T products)"};
+    for (int k = 0; k < 4; k++) {
         size_t B = 5, T = Ts[k];
         od_nn *net = od_nn_new(ctx, T, 2);
         b_big(net, Vs[k]);
