@@ -26,7 +26,8 @@ static int cmd_tune(od_session *s, const cmd_line *c)
     if (!r) return OD_ENOTFOUND;
     if (s->line_ncmds != 1)
         return cmd_error_at(s, c->words[0].col, "tune: put tune on a line of its own (its result is journaled as a threshold line)");
-    if (!s->interactive || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+    /* not from a script or `source` (depth > 0): those replay unattended */
+    if (s->depth > 0 || !s->interactive || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return cmd_error_at(s, c->words[0].col, "tune: needs an interactive terminal; in a script set the threshold with: threshold %s value=V",
                             r->name);
     int part;

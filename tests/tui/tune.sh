@@ -4,7 +4,7 @@
 # must equal what `metrics` then reports, `history` and the journal must hold
 # the `threshold RUN value=V` line (never `tune`), and the journal must
 # replay to the same F1.  Also: q cancels without a trace, tune refuses to
-# run from a script or next to other commands on a line.
+# run from a sourced script or next to other commands on a line.
 top=$(cd "${top_srcdir:-.}" && pwd)
 bin=$(cd "${top_builddir:-.}" && pwd)/oddity
 if ! command -v tmux >/dev/null 2>&1; then echo "1..0 # SKIP tmux not installed"; exit 0; fi
@@ -22,7 +22,7 @@ wait_for() {
   return 1
 }
 keys() { tmux -L $sock send-keys -t t "$@"; }
-echo "1..12"
+echo "1..13"
 setup='set seed=42; load sample-data/blobs.csv; split train=0.6 test=0.4 stratify=yes; scale zscore; detect kmeans k=4 as km'
 cd "$top" || exit 1
 tmux -L $sock -f "$tmp/tmux.conf" new-session -d -s t -x 100 -y 30 \
@@ -53,6 +53,9 @@ wait_for 'predicted anomaly' && keys Left Left q
 wait_for 'tune: km unchanged'; ok $? "q leaves the threshold unchanged"
 keys 'runs; tune km' Enter
 wait_for 'tune: put tune on a line of its own'; ok $? "tune next to another command is refused"
+echo 'tune km' > "$tmp/t.odd"
+keys "source $tmp/t.odd" Enter
+wait_for 'tune: needs an interactive terminal'; ok $? "tune inside a sourced script is refused"
 keys 'quit' Enter
 wait_for EXITED
 journal=$(ls "$tmp"/state/oddity/sessions/*.odd 2>/dev/null | head -1)
