@@ -331,7 +331,8 @@ const od_command cmd_threshold_entry = {
             "                    streamed over the other rows in order with refits\n"
             "  dspot depth       SPOT on the drift-removed scores (moving average of depth)\n"
             "best-f1 uses the labels of the evaluation rows: it is an oracle and says so.\n"
-            "Moving a threshold is instant: try several values and watch F1.\n\n"
+            "Moving a threshold is instant: try several values and watch F1, or move it\n"
+            "with the keys in `tune RUN`, which writes the value line for you.\n\n"
             "examples:\n  threshold km method=percentile q=98\n  threshold km value=3.2\n"
             "  threshold lstm method=spot q=1e-3\n  threshold g method=best-f1",
     .min_words = 1, .max_words = 1, .opts = thr_opts, .fn = cmd_threshold, .words = COMPL_RUN,
