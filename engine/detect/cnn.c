@@ -54,15 +54,7 @@ const od_detector_type od_detector_cnn = {
         "channels, kernel `kernel` (same padding, ReLU), flattened into a dense layer that predicts the\n"
         "next `horizon` points.  mode=reconstruct: stride-2 convolutions, a dense bottleneck of\n"
         "`bottleneck` units and a dense layer back to the whole window.\n"
-        "Inputs are z-scored per channel with the training part's mean and standard deviation.\n"
-        "The score of a point is the error of the window that ends at it: forecast mode compares the\n"
-        "`horizon` predicted points with the real ones, reconstruct mode the whole window with its\n"
-        "reconstruction; error= reduces over values and channels (mse, mae or max).  The first\n"
-        "window+horizon-1 (forecast) or window-1 (reconstruct) points score NaN.  smooth=S replaces\n"
-        "each score by the exponentially weighted mean of the errors up to it (span S).\n"
-        "Training: shuffled mini-batches (optimizer=adam|adamw|sgd, lr, schedule, clip); the last val=\n"
-        "fraction of the windows validates, patience= epochs without improvement stop training and the\n"
-        "best weights are kept.  Ctrl-C stops training and keeps the best weights so far.\n"
+        OD_NND_COMMON_HELP
         "Example:  detect cnn window=64 hidden=32 layers=3 kernel=5 epochs=20 as cnn",
     .params = cnn_params,
     .nparams = sizeof cnn_params / sizeof cnn_params[0],

@@ -37,15 +37,7 @@ const od_detector_type od_detector_lstm = {
         "`horizon` points from the last hidden state (Telemanom-style).  mode=reconstruct: a\n"
         "sequence-to-sequence autoencoder (encoder LSTM, its last state repeated over the window,\n"
         "decoder LSTM, one dense map per step), the state being the bottleneck.\n"
-        "Inputs are z-scored per channel with the training part's mean and standard deviation.\n"
-        "The score of a point is the error of the window that ends at it: forecast mode compares the\n"
-        "`horizon` predicted points with the real ones, reconstruct mode the whole window with its\n"
-        "reconstruction; error= reduces over values and channels (mse, mae or max).  The first\n"
-        "window+horizon-1 (forecast) or window-1 (reconstruct) points score NaN.  smooth=S replaces\n"
-        "each score by the exponentially weighted mean of the errors up to it (span S).\n"
-        "Training: shuffled mini-batches (optimizer=adam|adamw|sgd, lr, schedule, clip); the last val=\n"
-        "fraction of the windows validates, patience= epochs without improvement stop training and the\n"
-        "best weights are kept.  Ctrl-C stops training and keeps the best weights so far.\n"
+        OD_NND_COMMON_HELP
         "Example:  detect lstm window=64 hidden=32 epochs=20 as lstm",
     .params = lstm_params,
     .nparams = sizeof lstm_params / sizeof lstm_params[0],

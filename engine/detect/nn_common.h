@@ -47,6 +47,19 @@
      "span of an exponentially weighted moving average of the errors, past points only (Telemanom-style; 0: raw)"}, \
     {"stride", OD_P_INT, "1", 1, 100000, NULL, "step between training windows"}
 
+/* The help paragraph every sequence detector (cnn, lstm, gru, attn) ends
+ * with, before its example: inputs, scores, smoothing, training. */
+#define OD_NND_COMMON_HELP \
+    "Inputs are z-scored per channel with the training part's mean and standard deviation.\n" \
+    "The score of a point is the error of the window that ends at it: forecast mode compares the\n" \
+    "`horizon` predicted points with the real ones, reconstruct mode the whole window with its\n" \
+    "reconstruction; error= reduces over values and channels (mse, mae or max).  The first\n" \
+    "window+horizon-1 (forecast) or window-1 (reconstruct) points score NaN.  smooth=S replaces\n" \
+    "each score by the exponentially weighted mean of the errors up to it (span S).\n" \
+    "Training: shuffled mini-batches (optimizer=adam|adamw|sgd, lr, schedule, clip); the last val=\n" \
+    "fraction of the windows validates, patience= epochs without improvement stop training and the\n" \
+    "best weights are kept.  Ctrl-C stops training and keeps the best weights so far.\n"
+
 enum { OD_NND_FORECAST = 0, OD_NND_RECONSTRUCT = 1 };
 
 /* Stacks the detector's layers on `net` (input W x c already set); the last
