@@ -54,11 +54,12 @@ void od_nn_gemm_ref(int ta, int tb, size_t M, size_t N, size_t K, float alpha, c
 
 /* The network's small products with 32k columns, C = A B (+ C),
  * C (+)= A^T B and C = A B^T (+ C) (B^T one 32-column strip at a time on
- * the stack), go through the register-blocked kernels of conv1d.c
+ * the stack), go through the register-blocked kernels of kern.c
  * instead: no packing copies, no library locks per call, and 16-lane FMAs
  * on AVX-512 cores that the distribution's OpenBLAS may drive with 8-lane
  * kernels.  Each output's sum runs in a fixed order, so results do not
  * depend on the vector width. */
+#if !defined(OD_NN_PLAIN_GEMM)
 #define OD_NN_SMALL_K 4096
 #define OD_NN_SMALL_KT 256   /* A B^T: a 32-row strip of B transposed on the stack (32 KB) */
 
@@ -66,13 +67,20 @@ static int small_ok(size_t N, size_t K, float alpha, float beta)
 {
     return N % 32 == 0 && K <= OD_NN_SMALL_K && alpha == 1.0f && (beta == 0.0f || beta == 1.0f);
 }
+#endif
 
 void od_nn_gemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha, const float *A,
                 size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
     if (M == 0 || N == 0) return;
-#if !defined(OD_NN_PLAIN_GEMM)
-    if (!tb && K > 0 && small_ok(N, ta ? M : K, alpha, beta)) {
+#if defined(OD_NN_PLAIN_GEMM)
+    od_nn_gemm_ref(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+    if (K == 0) {   /* C = beta C: no product */
+        od_nn_gemm_ref(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    if (!tb && small_ok(N, ta ? M : K, alpha, beta)) {
         if (!ta) {
             for (size_t n0 = 0; n0 < N; n0 += 32)
                 od_nn_rows_x_b(A, lda, M, K, B + n0, ldb, NULL, C + n0, ldc, 0, beta == 1.0f);
@@ -83,7 +91,7 @@ void od_nn_gemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha, const
         }
         return;
     }
-    if (!ta && tb && K > 0 && K <= OD_NN_SMALL_KT && small_ok(N, K, alpha, beta)) {
+    if (!ta && tb && K <= OD_NN_SMALL_KT && small_ok(N, K, alpha, beta)) {
         float bt[OD_NN_SMALL_KT * 32];   /* bt[q][j] = B[n0 + j][q] */
         for (size_t n0 = 0; n0 < N; n0 += 32) {
             for (size_t j = 0; j < 32; j++) {
@@ -92,14 +100,6 @@ void od_nn_gemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha, const
             }
             od_nn_rows_x_b(A, lda, M, K, bt, 32, NULL, C + n0, ldc, 0, beta == 1.0f);
         }
-        return;
-    }
-#endif
-#if defined(OD_NN_PLAIN_GEMM)
-    od_nn_gemm_ref(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#else
-    if (K == 0) {
-        od_nn_gemm_ref(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,

@@ -71,7 +71,7 @@ static void gru_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, const
     size_t T = L->tin, I = L->cin, H = L->hidden, G3 = 3 * H, B = sl->B;
     const float *Wih = net->w + L->poff, *Whh = Wih + G3 * I, *bih = Whh + G3 * H, *bhh = bih + G3;
     gru_cache k = cache_of(net, L, sl->b0);
-    float *gh = sl->scr, *WhhT = sl->scr + L->nscr * B;   /* WhhT[j][g] = Whh[g][j] */
+    float *gh = sl->scr, *WhhT = sl->scr + L->nscr * B;   /* WhhT[j][g] = Whh[g][j], once per pass */
     for (size_t g = 0; g < G3; g++)
         for (size_t j = 0; j < H; j++) WhhT[j * G3 + g] = Whh[g * H + j];
     od_nn_linear_fwd(x, B * T, I, Wih, bih, G3, k.G, OD_NN_ACT_NONE, NULL);

@@ -80,7 +80,7 @@ static void lstm_forward(od_nn *net, od_nn_layer *L, const od_nn_slice *sl, cons
     size_t T = L->tin, I = L->cin, H = L->hidden, G4 = 4 * H, B = sl->B;
     const float *Wih = net->w + L->poff, *Whh = Wih + G4 * I, *b = Whh + G4 * H;
     lstm_cache k = cache_of(net, L, sl->b0);
-    float *WhhT = sl->scr + L->nscr * B;   /* WhhT[j][g] = Whh[g][j]: h W^T without a transposed operand */
+    float *WhhT = sl->scr + L->nscr * B;   /* WhhT[j][g] = Whh[g][j], once per pass */
     for (size_t g = 0; g < G4; g++)
         for (size_t j = 0; j < H; j++) WhhT[j * G4 + g] = Whh[g * H + j];
     od_nn_linear_fwd(x, B * T, I, Wih, b, G4, k.G, OD_NN_ACT_NONE, NULL);
