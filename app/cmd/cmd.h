@@ -84,6 +84,7 @@ int cmd_opt_bool(od_session *s, const cmd_line *c, const char *key, int *v);
 od_dataset *cmd_dataset(od_session *s);
 od_version *cmd_version(od_session *s, od_dataset **d);
 od_run *cmd_run(od_session *s, const cmd_line *c, size_t word);
+const char *cmd_part_name(int part);   /* OD_PART_* or -1 (all rows): "train" "val" "test" "all" */
 
 /* Journal / history */
 void session_record(od_session *s, const char *line);

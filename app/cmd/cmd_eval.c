@@ -11,7 +11,7 @@
 /* Which rows of a run a metric is computed on. */
 typedef enum { ON_ALL = -1, ON_TRAIN = OD_PART_TRAIN, ON_VAL = OD_PART_VAL, ON_TEST = OD_PART_TEST } on_part;
 
-static const char *part_name(int p)
+const char *cmd_part_name(int p)
 {
     return p == ON_TRAIN ? "train" : p == ON_VAL ? "val" : p == ON_TEST ? "test" : "all";
 }
@@ -96,7 +96,7 @@ void cmd_run_summary(od_session *s, const od_run *r)
     od_best_f1 bf = od_curve_best_f1(cv);
     od_curve_info info;
     od_curve_get_info(cv, &info);
-    fprintf(fp, "  %s (%zu rows): ROC-AUC %s  AP(step) %s  best-F1(oracle) %s", part_name(part), info.n_used,
+    fprintf(fp, "  %s (%zu rows): ROC-AUC %s  AP(step) %s  best-F1(oracle) %s", cmd_part_name(part), info.n_used,
             cmd_metric_str(&auc), cmd_metric_str(&ap), cmd_metric_str(&bf.f1));
     if (bf.f1.defined) fprintf(fp, " at s >= %s", fmtg(bf.threshold, 6));
     if (info.n_nan) fprintf(fp, "  (%zu rows without a score left out)", info.n_nan);
@@ -230,7 +230,7 @@ static int cmd_metrics(od_session *s, const cmd_line *c)
     int rc = compute_metrics(s, r, part, &m, NULL);
     if (rc) return rc;
     FILE *fp = s->outfp;
-    fprintf(fp, "%s on %s: %zu rows (%zu anomalous, %zu normal)", r->name, part_name(part), m.used, m.pos, m.neg);
+    fprintf(fp, "%s on %s: %zu rows (%zu anomalous, %zu normal)", r->name, cmd_part_name(part), m.used, m.pos, m.neg);
     if (m.nan) fprintf(fp, "; %zu rows without a score left out", m.nan);
     if (m.rows - m.used - m.nan) fprintf(fp, "; %zu unlabelled rows left out", m.rows - m.used - m.nan);
     fputc('\n', fp);
@@ -318,10 +318,10 @@ static int cmd_compare(od_session *s, const cmd_line *c)
             double b = runs[k]->is_series ? tsfn(s, runs[k], parts[k], 1) : NAN;
             snprintf(pa, sizeof pa, "%s", isnan(a) ? "-" : fmtg(a, 4));
             snprintf(vus, sizeof vus, "%s", isnan(b) ? "-" : fmtg(b, 4));
-            tbl_row(t, runs[k]->name, part_name(parts[k]), cmd_metric_str(&m->auc), cmd_metric_str(&m->ap), cmd_metric_str(&m->bestf1),
+            tbl_row(t, runs[k]->name, cmd_part_name(parts[k]), cmd_metric_str(&m->auc), cmd_metric_str(&m->ap), cmd_metric_str(&m->bestf1),
                     f1, p, rr, pa, vus, fs, ss);
         } else
-            tbl_row(t, runs[k]->name, part_name(parts[k]), cmd_metric_str(&m->auc), cmd_metric_str(&m->ap), cmd_metric_str(&m->bestf1),
+            tbl_row(t, runs[k]->name, cmd_part_name(parts[k]), cmd_metric_str(&m->auc), cmd_metric_str(&m->ap), cmd_metric_str(&m->bestf1),
                     f1, p, rr, fs, ss);
     }
     tbl_print(t, s->outfp);
@@ -360,7 +360,7 @@ int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const ch
             }
             if (compute_metrics(s, r, parts[q], &m, NULL)) { fclose(fp); return OD_EINVAL; }
 #define MV(x) ((x).defined ? (x).value : NAN)
-            fprintf(fp, "%s,%s,%s,%zu,%zu,%zu,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,", r->name, r->algo, part_name(parts[q]), m.rows, m.pos,
+            fprintf(fp, "%s,%s,%s,%zu,%zu,%zu,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,", r->name, r->algo, cmd_part_name(parts[q]), m.rows, m.pos,
                     m.rows - m.nan, MV(m.auc), MV(m.ap), MV(m.prtrapz), MV(m.bestf1), m.bestf1_t, MV(m.patn));
             if (m.has_thr)
                 fprintf(fp, "%.17g,%s,%zu,%zu,%zu,%zu,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,", r->thr.point ? NAN : r->thr.value,

@@ -51,7 +51,7 @@ static void show_effect(od_session *s, const od_run *r)
         }
         od_metric p = od_metric_precision(&cm), rc = od_metric_recall(&cm), f1 = od_metric_f1(&cm);
         fprintf(s->outfp, "; on %s: precision %s recall %s F1 %s (TP %zu FP %zu FN %zu TN %zu)",
-                part == OD_PART_TEST ? "test" : part == OD_PART_VAL ? "val" : part == OD_PART_TRAIN ? "train" : "all",
+                cmd_part_name(part),
                 cmd_metric_str(&p), cmd_metric_str(&rc), cmd_metric_str(&f1), cm.tp, cm.fp, cm.fn, cm.tn);
     }
     fputc('\n', s->outfp);

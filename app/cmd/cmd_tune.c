@@ -15,11 +15,6 @@
 size_t cmd_run_part(const od_run *r, int part, double **sc, int **lab);
 int cmd_parse_on(od_session *s, const cmd_line *c, const od_run *r, int *part);
 
-static const char *part_name(int part)
-{
-    return part == OD_PART_TEST ? "test" : part == OD_PART_VAL ? "val" : part == OD_PART_TRAIN ? "train" : "all";
-}
-
 static int cmd_tune(od_session *s, const cmd_line *c)
 {
     od_run *r = cmd_run(s, c, 1);
@@ -42,15 +37,12 @@ static int cmd_tune(od_session *s, const cmd_line *c)
     if (bad) return cmd_error_at(s, 0, "tune: out of memory");
     if (tm.m == 0) {
         tune_model_free(&tm);
-        return cmd_error_at(s, 0, "tune: %s has no scored rows in the %s part", r->name, part_name(part));
+        return cmd_error_at(s, 0, "tune: %s has no scored rows in the %s part", r->name, cmd_part_name(part));
     }
     char title[512], current[512];
-    snprintf(title, sizeof title, "tune %s: %s on %s, %s part: %zu scored rows%s", r->name, r->algo, r->dataset,
-             part_name(part), tm.n, "");
-    if (tm.labelled) {
-        size_t l = strlen(title);
-        snprintf(title + l, sizeof title - l, ", %zu anomalies", tm.npos);
-    }
+    size_t l = (size_t)snprintf(title, sizeof title, "tune %s: %s on %s, %s part: %zu scored rows", r->name, r->algo,
+                                r->dataset, cmd_part_name(part), tm.n);
+    if (tm.labelled && l < sizeof title) snprintf(title + l, sizeof title - l, ", %zu anomalies", tm.npos);
     tune_view v = {title, NULL, 0};
     if (r->thr.set) {
         snprintf(current, sizeof current, "current threshold: %s%s", r->thr.desc ? r->thr.desc : "set",
@@ -67,17 +59,18 @@ static int cmd_tune(od_session *s, const cmd_line *c)
     double value = tune_model_value(&tm, p);
     tune_model_free(&tm);
     if (rc < 0) return cmd_error_at(s, 0, "tune: cannot use this terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "unset");
-    s->record_override = 1;   /* `tune` itself is never journaled */
+    char line[256] = "";
+    int e = 0;
     if (rc == 0 || (r->thr.set && !r->thr.point && p == v.p0)) {
         fprintf(s->outfp, "tune: %s unchanged\n", r->name);
-        return 0;
+    } else {
+        snprintf(line, sizeof line, "threshold %s value=%.17g", r->name, value);
+        fprintf(s->outfp, "%s\n", line);
+        e = od_exec_line(s, line);   /* (resets the override: set it after) */
     }
-    char line[256];
-    snprintf(line, sizeof line, "threshold %s value=%.17g", r->name, value);
-    fprintf(s->outfp, "%s\n", line);
-    int e = od_exec_line(s, line);
+    /* `tune` itself is never journaled; the threshold line it ran is */
     s->record_override = 1;
-    if (e == 0) s->record_as = strdup(line);
+    if (*line && e == 0) s->record_as = strdup(line);
     return e;
 }
 
