@@ -1,0 +1,230 @@
+/* describe.c - per-column statistics of a frame (see describe.h).
+ *
+ * One column at a time, columns in parallel: copy the present values, take
+ * the mean and sd in row order, min and max by one scan, the quartiles and
+ * the median by selection (a three-way quickselect to the few order
+ * statistics the linear quantile needs) and the distinct count with a hash
+ * set.  Everything is O(n) expected per column; the selection falls back to
+ * a sort of the remaining range if its pivots keep going wrong, so the worst
+ * case stays O(n log n).  Nothing depends on the thread count. */
+#include "config.h"
+#include "describe.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- order statistics by selection ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void swap_d(double *a, size_t i, size_t j)
+{
+    double t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+}
+
+static double median3(double x, double y, double z)
+{
+    if (x < y) return y < z ? y : (x < z ? z : x);
+    return x < z ? x : (y < z ? z : y);
+}
+
+/* Rearrange a[lo..hi) so that a[r] is the r-th smallest value of the range for
+ * every r in ranks[0..nr) (ascending, all inside [lo, hi)).  `budget` bounds
+ * the partition rounds before the range is simply sorted. */
+static void select_ranks(double *a, size_t lo, size_t hi, const size_t *ranks, size_t nr, int budget)
+{
+    while (nr && hi - lo > 1) {
+        if (budget-- <= 0 || hi - lo <= 16) {
+            qsort(a + lo, hi - lo, sizeof *a, cmp_double);
+            return;
+        }
+        double p = median3(a[lo], a[lo + (hi - lo) / 2], a[hi - 1]);
+        size_t lt = lo, i = lo, gt = hi;   /* [lo,lt) < p, [lt,i) == p, [gt,hi) > p */
+        while (i < gt) {
+            if (a[i] < p) swap_d(a, lt++, i++);
+            else if (a[i] > p) swap_d(a, i, --gt);
+            else i++;
+        }
+        size_t nl = 0, ng = nr;   /* ranks[0..nl) fall left of lt, ranks[ng..nr) at or right of gt */
+        while (nl < nr && ranks[nl] < lt) nl++;
+        while (ng > nl && ranks[ng - 1] >= gt) ng--;
+        /* the ranks in [lt, gt) already hold p; recurse into the smaller side */
+        if (nl && nr - ng) {
+            if (lt - lo < hi - gt) {
+                select_ranks(a, lo, lt, ranks, nl, budget);
+                lo = gt; ranks += ng; nr -= ng;
+            } else {
+                select_ranks(a, gt, hi, ranks + ng, nr - ng, budget);
+                hi = lt; nr = nl;
+            }
+        } else if (nl) {
+            hi = lt; nr = nl;
+        } else {
+            lo = gt; ranks += ng; nr -= ng;
+        }
+    }
+}
+
+/* The linear quantile of the sorted order (numpy "linear", R type 7), written
+ * exactly as GSL's gsl_stats_quantile_from_sorted_data so the numbers printed
+ * by `describe` did not change when the full sort went away. */
+static double quantile_at(const double *a, size_t n, double q)
+{
+    const double index = q * (double)(n - 1);
+    const size_t lhs = (size_t)index;
+    const double delta = index - (double)lhs;
+    if (lhs == n - 1) return a[lhs];
+    return (1 - delta) * a[lhs] + delta * a[lhs + 1];
+}
+
+static void quartiles(double *a, size_t n, od_col_stats *st)
+{
+    size_t want[6], nw = 0;
+    const double qs[2] = { 0.25, 0.75 };
+    size_t l25 = (size_t)(qs[0] * (double)(n - 1)), l75 = (size_t)(qs[1] * (double)(n - 1));
+    const size_t cand[6] = { l25, l25 + 1, (n - 1) / 2, n / 2, l75, l75 + 1 };
+    for (int k = 0; k < 6; k++) {           /* insert in order, once, inside [0, n) */
+        size_t r = cand[k], i = nw;
+        if (r >= n) continue;
+        while (i && want[i - 1] > r) i--;
+        if (i && want[i - 1] == r) continue;
+        memmove(want + i + 1, want + i, (nw - i) * sizeof *want);
+        want[i] = r;
+        nw++;
+    }
+    int budget = 8;
+    for (size_t m = n; m > 1; m >>= 1) budget += 2;
+    select_ranks(a, 0, n, want, nw, budget);
+    st->q25 = quantile_at(a, n, qs[0]);
+    st->q75 = quantile_at(a, n, qs[1]);
+    size_t lo = (n - 1) / 2, hi = n / 2;    /* gsl_stats_median_from_sorted_data */
+    st->median = lo == hi ? a[lo] : (a[lo] + a[hi]) / 2.0;
+}
+
+/* ---- distinct values with an open-addressing hash set ---- */
+
+#define EMPTY_SLOT UINT64_C(0x7ff8000000000001)   /* a NaN: never a present value */
+
+static size_t count_distinct(const double *a, size_t n, uint64_t *tab, size_t cap)
+{
+    for (size_t i = 0; i < cap; i++) tab[i] = EMPTY_SLOT;
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = a[i] == 0 ? 0.0 : a[i];   /* -0 == +0 */
+        uint64_t key;
+        memcpy(&key, &x, sizeof key);
+        size_t h = (size_t)od_hash64(key) & (cap - 1);
+        while (tab[h] != EMPTY_SLOT && tab[h] != key) h = (h + 1) & (cap - 1);
+        if (tab[h] == EMPTY_SLOT) { tab[h] = key; d++; }
+    }
+    return d;
+}
+
+/* ---- one column ---- */
+
+static void moments(const double *a, size_t n, od_col_stats *st)
+{
+    /* running mean and variance in long double, as GSL's gsl_stats_mean and
+     * gsl_stats_sd_m compute them */
+    long double mean = 0;
+    for (size_t i = 0; i < n; i++) mean += (a[i] - mean) / (long double)(i + 1);
+    st->mean = (double)mean;
+    if (n < 2) { st->sd = NAN; return; }
+    long double var = 0;
+    for (size_t i = 0; i < n; i++) {
+        const long double delta = a[i] - st->mean;
+        var += (delta * delta - var) / (long double)(i + 1);
+    }
+    st->sd = sqrt((double)var * ((double)n / (double)(n - 1)));
+}
+
+/* Fills st (name/col/type/role already set); -1 when out of memory. */
+static int column_stats(const od_column *col, size_t nrow, od_col_stats *st)
+{
+    st->n = st->missing = st->distinct = 0;
+    st->numeric = 0;
+    st->mean = st->sd = st->min = st->q25 = st->median = st->q75 = st->max = NAN;
+    if (!col->num) {
+        for (size_t i = 0; i < nrow; i++) st->missing += col->text[i] == NULL;
+        st->n = nrow - st->missing;
+        return 0;
+    }
+    double *a = malloc((nrow ? nrow : 1) * sizeof *a);
+    if (!a) return -1;
+    size_t m = 0;
+    for (size_t i = 0; i < nrow; i++)
+        if (!isnan(col->num[i])) a[m++] = col->num[i];
+    st->n = m;
+    st->missing = nrow - m;
+    if (!m) { free(a); return 0; }
+    size_t cap = 16;
+    while (cap < m + m / 2) cap <<= 1;
+    uint64_t *tab = malloc(cap * sizeof *tab);
+    if (!tab) { free(a); return -1; }
+    st->numeric = 1;
+    moments(a, m, st);
+    st->min = st->max = a[0];
+    for (size_t i = 1; i < m; i++) {
+        if (a[i] < st->min) st->min = a[i];
+        if (a[i] > st->max) st->max = a[i];
+    }
+    st->distinct = count_distinct(a, m, tab, cap);
+    free(tab);
+    quartiles(a, m, st);
+    free(a);
+    return 0;
+}
+
+int od_frame_describe(od_ctx *ctx, const od_frame *f, const char *const *names, size_t nnames,
+                      od_col_stats **out, size_t *nout, size_t *bad)
+{
+    *out = NULL;
+    *nout = 0;
+    unsigned char *sel = od_calloc(ctx, f->ncol ? f->ncol : 1, 1);
+    if (!sel) return OD_ENOMEM;
+    for (size_t i = 0; i < nnames; i++) {
+        long j = od_frame_find(f, names[i]);
+        if (j < 0) {
+            free(sel);
+            if (bad) *bad = i;
+            return od_error(ctx, OD_ENOTFOUND, "no column named '%s'", names[i]);
+        }
+        sel[j] = 1;
+    }
+    size_t n = 0, chars = 0;
+    for (size_t j = 0; j < f->ncol; j++)
+        if (!nnames || sel[j]) { n++; chars += strlen(f->cols[j].name) + 1; }
+    if (n > (SIZE_MAX - chars) / sizeof(od_col_stats)) { free(sel); return od_error(ctx, OD_ENOMEM, "out of memory"); }
+    od_col_stats *st = od_malloc(ctx, n * sizeof *st + chars + 1);
+    if (!st) { free(sel); return OD_ENOMEM; }
+    char *p = (char *)(st + n);
+    for (size_t j = 0, k = 0; j < f->ncol; j++) {
+        if (nnames && !sel[j]) continue;
+        size_t l = strlen(f->cols[j].name) + 1;
+        memcpy(p, f->cols[j].name, l);
+        st[k] = (od_col_stats){ .name = p, .col = j, .type = f->cols[j].type, .role = f->cols[j].role };
+        p += l;
+        k++;
+    }
+    free(sel);
+    int nt = od_ctx_threads(ctx), oom = 0;
+    if (nt < 1) nt = 1;
+    #pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t k = 0; k < n; k++)
+        if (column_stats(&f->cols[st[k].col], f->nrow, &st[k])) {
+            #pragma omp atomic write
+            oom = 1;
+        }
+    if (oom) { free(st); return od_error(ctx, OD_ENOMEM, "describe: out of memory"); }
+    *out = st;
+    *nout = n;
+    return OD_OK;
+}
