@@ -99,3 +99,29 @@ const char *fmtg(double x, int sig)
 const char *fmtn(double x) { return fmtg(x, 6); }
 
 void tbl_cell_num(char *buf, size_t n, double x) { od_fmt_num(buf, n, x, 6); }
+
+od_table *tbl_new_v(size_t ncol, const char *const *head)
+{
+    od_table *t = tbl_new(0);
+    if (!t) return NULL;
+    free(t->cells);
+    free(t->right);
+    t->ncol = ncol;
+    t->cells = calloc(t->cap * (ncol ? ncol : 1), sizeof(char *));
+    t->right = calloc(ncol ? ncol : 1, 1);
+    for (size_t j = 0; j < ncol && t->cells && t->right; j++) {
+        t->cells[j] = strdup(head[j] ? head[j] : "");
+        t->right[j] = j > 0;
+    }
+    return t;
+}
+
+void tbl_row_v(od_table *t, const char *const *cells)
+{
+    if (t->nrow == t->cap) {
+        t->cap *= 2;
+        t->cells = realloc(t->cells, t->cap * t->ncol * sizeof(char *));
+    }
+    for (size_t j = 0; j < t->ncol; j++) t->cells[t->nrow * t->ncol + j] = strdup(cells[j] ? cells[j] : "");
+    t->nrow++;
+}

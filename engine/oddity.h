@@ -28,5 +28,6 @@
 #include "eval/eval.h"
 #include "plot/plot.h"
 #include "workspace.h"
+#include "run/run.h"
 
 #endif

@@ -55,6 +55,7 @@ void od_run_free(od_run *r)
     free(r->part);
     free(r->time);
     free(r->fit_on);
+    free(r->unscored);
     od_fitlog_done(&r->log);
     od_thresh_clear(&r->thr);
     free(r);
@@ -207,9 +208,11 @@ int od_ds_push_donate(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_frame *f,
         nv.nfolds = top->nfolds;
         nv.win = top->win;
         nv.stride = top->stride;
+        nv.wagg = top->wagg;
     } else if (top) {
         nv.win = top->win;
         nv.stride = top->stride;
+        nv.wagg = top->wagg;
     }
     d->v[d->nv++] = nv;
     enforce_limits(ws);

@@ -25,6 +25,7 @@ typedef struct {
     int *fold;             /* fold id per row (or -1), or NULL */
     int nfolds;
     size_t win, stride;    /* window view over the feature columns; win = 0: none */
+    int wagg;              /* how window scores map to points: od_wagg (run/run.h) */
     size_t bytes;
 } od_version;
 
@@ -60,6 +61,7 @@ typedef struct {
     double *time;                   /* n or NULL: time axis (seconds) */
     int is_series;                  /* the dataset has a time axis / sequence order */
     char *fit_on;                   /* "train (600 rows)" */
+    char *unscored;                 /* why rows have no score, or NULL */
     double fit_secs, score_secs;
     od_fitlog log;
     od_thresh thr;

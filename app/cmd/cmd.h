@@ -36,6 +36,7 @@ typedef struct {
     compl_kind words;          /* completion source for positional words */
     const char *word_values;   /* COMPL_WORDS: "a|b|c" */
     const char *topic;         /* grouping for `help` */
+    void (*help_more)(FILE *fp);   /* text generated from a family's table (rules, metrics), or NULL */
 } od_command;
 
 struct od_session {
@@ -99,5 +100,26 @@ void tbl_print(od_table *t, FILE *fp);
 void tbl_free(od_table *t);
 const char *fmtn(double x);            /* rotating static buffers, 6 significant digits */
 const char *fmtg(double x, int sig);
+
+/* Run commands (cmd_detect.c, cmd_thr.c, cmd_eval.c) */
+void cmd_run_summary(od_session *s, const od_run *r);
+int cmd_detect_column(od_session *s, const cmd_line *c);
+int cmd_export_scores(od_session *s, const cmd_line *c);
+int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const char *path);
+int cmd_save_model(od_session *s, const cmd_line *c);
+int cmd_load_model_words(od_session *s, const cmd_line *c);
+const char *cmd_metric_str(const od_metric *m);
+int cmd_parse_on(od_session *s, const cmd_line *c, const od_run *r, int *part);
+size_t cmd_run_part(const od_run *r, int part, double **sc, int **lab);
+/* Report the engine error in ctx as "PREFIX: message", the caret under the
+ * option the message names ("KEY=...", "option KEY=...", "unknown option
+ * 'KEY'"); returns rc. */
+int cmd_fail_opt(od_session *s, const cmd_line *c, int rc, const char *prefix);
+/* The runs named by words[first..], or every run when none is named.  NULL
+ * with *nr = 0 when there are no runs; NULL with *nr > 0 after an error. */
+od_run **cmd_runs_of(od_session *s, const cmd_line *c, size_t first, size_t *nr);
+const char *cmd_as_name(od_session *s, const cmd_line *c, size_t first, int *bad);
+od_table *tbl_new_v(size_t ncol, const char *const *head);
+void tbl_row_v(od_table *t, const char *const *cells);
 
 #endif

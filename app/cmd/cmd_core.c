@@ -134,6 +134,7 @@ static int cmd_help(od_session *s, const cmd_line *c)
             fprintf(fp, "  %-10s %s%s%s%s\n", o->name, o->help ? o->help : "", o->values && !strchr(o->values, '*') ? " (" : "",
                     o->values && !strchr(o->values, '*') ? o->values : "", o->values && !strchr(o->values, '*') ? ")" : "");
     }
+    if (cmd->help_more) cmd->help_more(fp);
     if (!strcmp(cmd->name, "detect") && od_detector_count()) {
         fprintf(fp, "\ndetectors:\n");
         for (size_t i = 0; i < od_detector_count(); i++)

@@ -1,4 +1,6 @@
-/* cmd_detect.c - detect, runs, export scores, save model, load model. */
+/* cmd_detect.c - detect, detect column, runs, run summaries, export scores,
+ * save model, load model.  Each handler parses its words, makes one call to
+ * the run layer (engine/run/run.h) and prints what comes back. */
 #include "config.h"
 #include "cmd.h"
 
@@ -7,87 +9,54 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *cmd_as_name(od_session *s, const cmd_line *c, size_t first, int *bad);
+/* ---- run summaries ---------------------------------------------------- */
 
-/* Row-major matrix of the feature columns (or the columns named in `on`),
- * refusing missing values.  Caller frees. */
-double *cmd_matrix(od_session *s, const od_frame *f, const char *on, int on_col, size_t *d_out)
+static void print_describe(od_session *s, const od_run *r)
 {
-    size_t *idx = malloc((f->ncol + 1) * sizeof *idx);
-    size_t d = 0;
-    if (!idx) { cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory")); return NULL; }
-    if (on) {
-        size_t k;
-        char **names = cmd_list_split(on, &k);
-        for (size_t i = 0; i < k; i++) {
-            long j = od_frame_find(f, names[i]);
-            if (j < 0 || f->cols[j].type == OD_COL_TEXT) {
-                cmd_error_at(s, on_col, "on=%s: %s '%s'", on, j < 0 ? "no column named" : "not a numeric column:", names[i]);
-                free(names);
-                free(idx);
-                return NULL;
-            }
-            idx[d++] = (size_t)j;
-        }
-        free(names);
-    } else {
-        d = od_frame_feature_cols(f, idx);
+    if (!r->type || !r->type->describe || !r->state) return;
+    od_out *o = od_out_buffer();
+    if (!o) return;
+    r->type->describe(r->state, o);
+    for (const char *t = od_out_str(o); *t;) {
+        const char *e = strchr(t, '\n');
+        size_t l = e ? (size_t)(e - t) : strlen(t);
+        if (l) fprintf(s->outfp, "  %.*s\n", (int)l, t);
+        if (!e) break;
+        t = e + 1;
     }
-    if (d == 0) {
-        free(idx);
-        cmd_fail(s, od_error(s->ctx, OD_EDATA, "the dataset has no numeric feature columns"));
-        return NULL;
-    }
-    for (size_t k = 0; k < d; k++) {
-        const double *col = f->cols[idx[k]].num;
-        size_t miss = 0;
-        for (size_t i = 0; i < f->nrow; i++) miss += isnan(col[i]);
-        if (miss) {
-            cmd_fail(s, od_error(s->ctx, OD_EDATA, "column '%s' has %zu missing values: run clean missing=mean|median|interpolate|drop first",
-                                 f->cols[idx[k]].name, miss));
-            free(idx);
-            return NULL;
-        }
-    }
-    double *X = malloc((f->nrow * d + 1) * sizeof *X);
-    if (!X) { free(idx); cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory")); return NULL; }
-    for (size_t k = 0; k < d; k++) {
-        const double *col = f->cols[idx[k]].num;
-        for (size_t i = 0; i < f->nrow; i++) X[i * d + k] = col[i];
-    }
-    free(idx);
-    *d_out = d;
-    return X;
+    od_out_free(o);
 }
 
-static void *dup_or_null(const void *p, size_t n)
+/* The headline of a labelled run on its default part. */
+static void print_headline(od_session *s, const od_run *r)
 {
-    if (!p) return NULL;
-    void *q = malloc(n ? n : 1);
-    if (q) memcpy(q, p, n);
-    return q;
+    od_run_eval ev;
+    int part = od_run_default_part(r);
+    if (od_run_eval_part(s->ctx, r, part, 0, &ev)) { od_ctx_clear_error(s->ctx); return; }
+    fprintf(s->outfp, "  %s (%zu rows): ROC-AUC %s  AP(step) %s  best-F1(oracle) %s", od_run_part_name(part), ev.used,
+            cmd_metric_str(&ev.auc), cmd_metric_str(&ev.ap), cmd_metric_str(&ev.bestf1));
+    if (ev.bestf1.defined) fprintf(s->outfp, " at s >= %s", fmtg(ev.bestf1_t, 6));
+    if (ev.nan) fprintf(s->outfp, "  (%zu rows without a score left out)", ev.nan);
+    fputc('\n', s->outfp);
+    if (!ev.auc.defined) fprintf(s->outfp, "  ROC-AUC undefined: %s\n", ev.auc.reason);
 }
 
-/* Fill the run's copies of labels, split parts and time axis from a version. */
-void cmd_run_attach_data(od_run *r, const od_version *v)
+void cmd_run_summary(od_session *s, const od_run *r)
 {
-    const od_frame *f = v->frame;
-    r->n = f->nrow;
-    long l = od_frame_role(f, OD_ROLE_LABEL);
-    if (l >= 0) {
-        r->labels = malloc((f->nrow ? f->nrow : 1) * sizeof *r->labels);
-        if (r->labels)
-            for (size_t i = 0; i < f->nrow; i++)
-                r->labels[i] = isnan(f->cols[l].num[i]) ? -1 : f->cols[l].num[i] != 0;
-    }
-    r->part = dup_or_null(v->part, f->nrow);
-    long t = od_frame_role(f, OD_ROLE_TIME);
-    if (t >= 0) r->time = dup_or_null(f->cols[t].num, f->nrow * sizeof(double));
-    r->is_series = t >= 0 || v->win > 0;
+    FILE *fp = s->outfp;
+    char why[200];
+    size_t nan = od_run_unscored(r, why, sizeof why);
+    fprintf(fp, "%s: %s on %s, fit on %s", r->name, r->algo, r->dataset, r->fit_on ? r->fit_on : "-");
+    if (s->show_times) fprintf(fp, " in %s s", fmtg(r->fit_secs, 3));
+    fprintf(fp, "; scored %zu of %zu rows", r->n - nan, r->n);
+    if (s->show_times) fprintf(fp, " in %s s", fmtg(r->score_secs, 3));
+    if (*why) fprintf(fp, " (no score: %s)", why);
+    fputc('\n', fp);
+    print_describe(s, r);
+    if (r->labels) print_headline(s, r);
 }
 
-/* Print the run's one-line summary with headline metrics when labels exist. */
-void cmd_run_summary(od_session *s, const od_run *r);
+/* ---- detect ----------------------------------------------------------- */
 
 static const char *const common_keys[] = { "as", "fit", "on", NULL };
 
@@ -98,209 +67,99 @@ static int is_common(const char *k)
     return 0;
 }
 
-/* The body shared by `detect` and `load model`: score every row of the
- * current version with a fitted state and register the run. */
-static int finish_run(od_session *s, od_run *r, const od_detector_type *t, const od_version *v, const double *X, size_t d)
+/* The detector's own parameters: every option that is not a common one. */
+static od_params *detector_params(od_session *s, const cmd_line *c, const od_detector_type *t)
 {
-    const od_frame *f = v->frame;
-    size_t n = f->nrow;
-    r->scores = malloc((n ? n : 1) * sizeof *r->scores);
-    if (!r->scores) return cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory"));
-    int rc;
-    double t0 = od_now();
-    if (v->win && !t->seq) {
-        size_t W = v->win, S = v->stride ? v->stride : 1;
-        if (W > n) return cmd_fail(s, od_error(s->ctx, OD_EINVAL, "window size=%zu is longer than the %zu rows", W, n));
-        size_t nw = (n - W) / S + 1;
-        od_data view = { X, nw, W * d, S * d };
-        double *ws = malloc(nw * sizeof *ws);
-        long *wc = malloc(nw * sizeof *wc);
-        if (!ws || !wc) { free(ws); free(wc); return cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory")); }
-        for (size_t i = 0; i < nw; i++) wc[i] = -2;
-        rc = t->score(s->ctx, r->state, &view, ws, wc);
-        if (rc == OD_OK) {
-            for (size_t i = 0; i < n; i++) r->scores[i] = NAN;
-            int has_cl = wc[0] != -2;
-            if (has_cl) {
-                r->cluster = malloc(n * sizeof *r->cluster);
-                for (size_t i = 0; i < n; i++) r->cluster[i] = -1;
-            }
-            for (size_t i = 0; i < nw; i++) {
-                size_t p = i * S + W - 1;
-                r->scores[p] = ws[i];
-                if (has_cl && r->cluster) r->cluster[p] = wc[i];
-            }
-        }
-        free(ws);
-        free(wc);
-    } else {
-        od_data all = { X, n, d, d };
-        long *cl = malloc((n ? n : 1) * sizeof *cl);
-        if (!cl) return cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory"));
-        for (size_t i = 0; i < n; i++) cl[i] = -2;
-        rc = t->score(s->ctx, r->state, &all, r->scores, cl);
-        if (rc == OD_OK && n && cl[0] != -2) r->cluster = cl;
-        else free(cl);
+    const char **keys = od_mallocn(s->ctx, c->nopts + 1, sizeof *keys), **vals = od_mallocn(s->ctx, c->nopts + 1, sizeof *vals);
+    od_params *p = NULL;
+    size_t np = 0;
+    if (keys && vals) {
+        for (size_t i = 0; i < c->nopts; i++)
+            if (!is_common(c->opts[i].key)) { keys[np] = c->opts[i].key; vals[np++] = c->opts[i].val; }
+        p = od_params_parse(s->ctx, t->params, t->nparams, keys, vals, np);
     }
-    r->score_secs = od_now() - t0;
-    if (rc) return cmd_fail(s, rc);
-    return OD_OK;
+    free(keys);
+    free(vals);
+    if (!p) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "detect %s", t->name);
+        cmd_fail_opt(s, c, OD_EINVAL, prefix);
+    }
+    return p;
+}
+
+/* fit= and on= into o (o->cols points into *cols, freed by the caller). */
+static int fit_options(od_session *s, const cmd_line *c, od_fit_opts *o, char ***cols)
+{
+    memset(o, 0, sizeof *o);
+    *cols = NULL;
+    const cmd_opt *f = cmd_opt_entry(c, "fit");
+    for (size_t i = 0; f && od_fit_mode_names[i]; i++)
+        if (!strcmp(f->val, od_fit_mode_names[i])) { o->fit = (od_fit_mode)i; f = NULL; break; }
+    if (f) return cmd_error_at(s, f->vcol, "detect: fit=%s: expected train, normal or all", f->val);
+    const char *on = cmd_optval(c, "on");
+    if (on) {
+        *cols = cmd_list_split(on, &o->ncols);
+        if (!*cols) return cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory"));
+        o->cols = (const char *const *)*cols;
+    }
+    return 0;
+}
+
+static int detector_not_found(od_session *s, const cmd_line *c)
+{
+    char list[512] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < od_detector_count() && len + 20 < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", od_detector_at(i)->name);
+    return cmd_error_at(s, c->words[1].col, "detect: no detector named '%s' (detectors: %s, column)", c->words[1].text, list);
 }
 
 static int cmd_detect(od_session *s, const cmd_line *c)
 {
-    const char *algo = c->words[1].text;
-    if (!strcmp(algo, "column")) {
-        int cmd_detect_column(od_session *s, const cmd_line *c);
-        return cmd_detect_column(s, c);
-    }
-    const od_detector_type *t = od_detector_find(algo);
-    if (!t) {
-        char list[512] = "";
-        size_t len = 0;
-        for (size_t i = 0; i < od_detector_count() && len + 20 < sizeof list; i++)
-            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", od_detector_at(i)->name);
-        return cmd_error_at(s, c->words[1].col, "detect: no detector named '%s' (detectors: %s, column)", algo, list);
-    }
+    if (!strcmp(c->words[1].text, "column")) return cmd_detect_column(s, c);
+    const od_detector_type *t = od_detector_find(c->words[1].text);
+    if (!t) return detector_not_found(s, c);
     int bad;
     const char *nm = cmd_as_name(s, c, 2, &bad);
     if (bad) return bad;
-    od_dataset *ds;
-    od_version *v = cmd_version(s, &ds);
-    if (!v) return OD_ESTATE;
-    const od_frame *f = v->frame;
-
-    /* detector parameters: every option that is not a common one */
-    const char **keys = malloc((c->nopts + 1) * sizeof *keys);
-    const char **vals = malloc((c->nopts + 1) * sizeof *vals);
-    size_t np = 0;
-    for (size_t i = 0; i < c->nopts; i++)
-        if (!is_common(c->opts[i].key)) { keys[np] = c->opts[i].key; vals[np++] = c->opts[i].val; }
-    od_params *p = od_params_parse(s->ctx, t->params, t->nparams, keys, vals, np);
-    free(keys);
-    free(vals);
-    if (!p) {
-        /* point at the offending option when we can tell which */
-        const char *m = od_ctx_errmsg(s->ctx);
-        int col = 0;
-        for (size_t i = 0; i < c->nopts; i++) {
-            size_t kl = strlen(c->opts[i].key);
-            if ((!strncmp(m, "option ", 7) && !strncmp(m + 7, c->opts[i].key, kl) && m[7 + kl] == '=') ||
-                (!strncmp(m, "unknown option '", 16) && !strncmp(m + 16, c->opts[i].key, kl) && m[16 + kl] == '\''))
-                col = c->opts[i].col;
-        }
-        int r = cmd_error_at(s, col, "detect %s: %s", t->name, m);
-        od_ctx_clear_error(s->ctx);
-        return r;
-    }
-
-    const char *fit = cmd_optval(c, "fit");
-    if (!fit) fit = "train";
-    if (strcmp(fit, "train") && strcmp(fit, "normal") && strcmp(fit, "all")) {
-        od_params_free(p);
-        return cmd_error_at(s, cmd_opt_entry(c, "fit")->vcol, "detect: fit=%s: expected train, normal or all", fit);
-    }
-    const cmd_opt *on = cmd_opt_entry(c, "on");
-    size_t d;
-    double *X = cmd_matrix(s, f, on ? on->val : NULL, on ? on->vcol : 0, &d);
-    if (!X) { od_params_free(p); return OD_EINVAL; }
-
-    /* which rows to fit on */
-    size_t n = f->nrow;
-    long lab = od_frame_role(f, OD_ROLE_LABEL);
-    unsigned char *use = malloc(n ? n : 1);
-    double *Xfit = NULL;
-    size_t nfit = 0;
-    for (size_t i = 0; i < n; i++) {
-        int u = 1;
-        if (strcmp(fit, "all") && v->part) u = v->part[i] == OD_PART_TRAIN;
-        if (!strcmp(fit, "normal")) u = u && lab >= 0 && f->cols[lab].num[i] == 0;
-        use[i] = (unsigned char)u;
-        nfit += (size_t)u;
-    }
-    int rc = 0;
-    if (!strcmp(fit, "normal") && lab < 0) {
-        rc = cmd_error_at(s, cmd_opt_entry(c, "fit")->vcol,
-                          "detect: fit=normal needs a label column (or: pseudolabel mean k=3 to make one)");
-        goto out;
-    }
-    /* build the training data */
-    od_data train;
-    size_t W = v->win, S = v->stride ? v->stride : 1;
-    if (W && !t->seq) {
-        if (W > n) { rc = cmd_fail(s, od_error(s->ctx, OD_EINVAL, "window size=%zu is longer than the %zu rows", W, n)); goto out; }
-        size_t nw = (n - W) / S + 1, k = 0;
-        for (size_t i = 0; i < nw; i++) k += use[i * S + W - 1];
-        if (k == nw) train = (od_data){ X, nw, W * d, S * d };
-        else {
-            Xfit = malloc((k * W * d + 1) * sizeof *Xfit);
-            if (!Xfit) { rc = cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory")); goto out; }
-            size_t r = 0;
-            for (size_t i = 0; i < nw; i++)
-                if (use[i * S + W - 1]) memcpy(Xfit + (r++) * W * d, X + i * S * d, W * d * sizeof *X);
-            train = (od_data){ Xfit, k, W * d, W * d };
-        }
-        nfit = train.n;
-    } else if (nfit == n) {
-        train = (od_data){ X, n, d, d };
-    } else {
-        Xfit = malloc((nfit * d + 1) * sizeof *Xfit);
-        if (!Xfit) { rc = cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory")); goto out; }
-        size_t r = 0;
-        for (size_t i = 0; i < n; i++)
-            if (use[i]) memcpy(Xfit + (r++) * d, X + i * d, d * sizeof *X);
-        train = (od_data){ Xfit, nfit, d, d };
-        if (t->seq && v->part && v->split_desc && strstr(v->split_desc, "order=random"))
-            od_warn(s->ctx, "a random split breaks the series: %s is fitted on the training rows joined in time order", t->name);
-    }
-    if (train.n == 0) {
-        rc = cmd_fail(s, od_error(s->ctx, OD_EDATA, "detect %s: no rows to fit on (fit=%s)", t->name, fit));
-        goto out;
-    }
-
-    od_run *r = calloc(1, sizeof *r);
-    if (!r) { rc = cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory")); goto out; }
-    char autoname[64];
-    if (!nm) {
-        for (int k = 1;; k++) {
-            snprintf(autoname, sizeof autoname, "%s%d", t->name, k);
-            if (!od_ws_run(s->ws, autoname)) break;
-        }
-        nm = autoname;
-    }
-    r->name = strdup(nm);
-    r->type = t;
-    r->algo = strdup(t->name);
-    r->p = p;
-    p = NULL;
-    r->params = od_params_format(r->p);
-    r->dataset = strdup(ds->name);
-    char fitdesc[128];
-    snprintf(fitdesc, sizeof fitdesc, "%s (%zu %s)", !strcmp(fit, "train") && !v->part ? "all" : fit, train.n,
-             W && !t->seq ? "windows" : "rows");
-    r->fit_on = strdup(fitdesc);
-    double t0 = od_now();
-    rc = t->fit(s->ctx, r->p, &train, &r->log, &r->state);
-    r->fit_secs = od_now() - t0;
-    if (rc) {
-        od_run_free(r);
-        rc = cmd_fail(s, rc);
-        goto out;
-    }
-    if (od_cancelled(s->ctx)) od_ctx_clear_cancel(s->ctx);
-    rc = finish_run(s, r, t, v, X, d);
-    if (rc) { od_run_free(r); goto out; }
-    cmd_run_attach_data(r, v);
-    rc = od_ws_add_run_donate(s->ctx, s->ws, r);
-    if (rc) { rc = cmd_fail(s, rc); goto out; }
-    cmd_run_summary(s, r);
-out:
+    od_dataset *d = cmd_dataset(s);
+    if (!d) return OD_ESTATE;
+    od_params *p = detector_params(s, c, t);
+    if (!p) return OD_EINVAL;
+    od_fit_opts o;
+    char **cols;
+    int rc = fit_options(s, c, &o, &cols);
+    od_run *r = NULL;
+    o.name = nm;
+    if (!rc) rc = od_run_fit(s->ctx, s->ws, d, t, p, &o, &r);
+    if (rc && *od_ctx_errmsg(s->ctx)) rc = cmd_fail_opt(s, c, rc, "detect");
+    else if (!rc) cmd_run_summary(s, r);
     od_params_free(p);
-    free(X);
-    free(Xfit);
-    free(use);
+    free(cols);
     return rc;
 }
+
+int cmd_detect_column(od_session *s, const cmd_line *c)
+{
+    int bad;
+    const char *nm = cmd_as_name(s, c, 2, &bad);
+    if (bad) return bad;
+    for (size_t i = 0; i < c->nopts; i++)
+        if (strcmp(c->opts[i].key, "col") && strcmp(c->opts[i].key, "as"))
+            return cmd_error_at(s, c->opts[i].col, "detect column: unknown option '%s' (options: col, as)", c->opts[i].key);
+    const char *col = cmd_optval(c, "col");
+    if (!col) return cmd_error_at(s, 0, "detect column: expected col=NAME (a numeric column holding scores)");
+    od_dataset *d = cmd_dataset(s);
+    if (!d) return OD_ESTATE;
+    od_run *r;
+    int rc = od_run_from_column(s->ctx, s->ws, d, col, nm, &r);
+    if (rc) return cmd_fail_opt(s, c, rc, "detect column");
+    cmd_run_summary(s, r);
+    return 0;
+}
+
+/* ---- runs ------------------------------------------------------------- */
 
 static int cmd_runs(od_session *s, const cmd_line *c)
 {
@@ -321,66 +180,56 @@ static int cmd_runs(od_session *s, const cmd_line *c)
     return 0;
 }
 
-static int write_scores(od_session *s, const cmd_line *c, const char *path, od_run **runs, size_t nr)
+/* ---- export scores ---------------------------------------------------- */
+
+static void write_score_rows(FILE *fp, od_run **runs, size_t nr)
 {
-    FILE *fp = fopen(path, "w");
-    if (!fp) return cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno)));
-    size_t n = runs[0]->n;
-    int has_time = runs[0]->time != NULL, has_lab = runs[0]->labels != NULL;
-    fprintf(fp, "row");
-    if (has_time) fprintf(fp, ",time");
-    if (has_lab) fprintf(fp, ",label");
+    const od_run *r0 = runs[0];
+    fprintf(fp, "row%s%s", r0->time ? ",time" : "", r0->labels ? ",label" : "");
     for (size_t k = 0; k < nr; k++) {
         fprintf(fp, ",%s", runs[k]->name);
         if (runs[k]->cluster) fprintf(fp, ",%s_cluster", runs[k]->name);
     }
     fputc('\n', fp);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < r0->n; i++) {
         fprintf(fp, "%zu", i + 1);
-        if (has_time) fprintf(fp, ",%.17g", runs[0]->time[i]);
-        if (has_lab) {
-            if (runs[0]->labels[i] < 0) fprintf(fp, ",");
-            else fprintf(fp, ",%d", runs[0]->labels[i]);
-        }
+        if (r0->time) fprintf(fp, ",%.17g", r0->time[i]);
+        if (r0->labels) r0->labels[i] < 0 ? fputc(',', fp) : fprintf(fp, ",%d", r0->labels[i]);
         for (size_t k = 0; k < nr; k++) {
-            if (isnan(runs[k]->scores[i])) fprintf(fp, ",");
+            if (isnan(runs[k]->scores[i])) fputc(',', fp);
             else fprintf(fp, ",%.17g", runs[k]->scores[i]);
             if (runs[k]->cluster) fprintf(fp, ",%ld", runs[k]->cluster[i]);
         }
         fputc('\n', fp);
     }
-    if (fclose(fp)) return cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno)));
-    fprintf(s->outfp, "wrote %zu rows x %zu runs to %s\n", n, nr, path);
-    return 0;
 }
 
 int cmd_export_scores(od_session *s, const cmd_line *c)
 {
     const char *path = cmd_optval(c, "to");
     if (!path) return cmd_error_at(s, 0, "export scores: expected to=FILE.csv");
-    size_t nr = c->nwords > 2 ? c->nwords - 2 : s->ws->nruns;
-    if (!nr) return cmd_error_at(s, 0, "export scores: no runs yet");
-    od_run **runs = malloc(nr * sizeof *runs);
-    for (size_t k = 0; k < nr; k++) {
-        runs[k] = c->nwords > 2 ? cmd_run(s, c, k + 2) : s->ws->runs[k];
-        if (!runs[k]) { free(runs); return OD_ENOTFOUND; }
+    size_t nr;
+    od_run **runs = cmd_runs_of(s, c, 2, &nr);
+    if (!runs) return nr ? OD_ENOTFOUND : cmd_error_at(s, 0, "export scores: no runs yet");
+    for (size_t k = 1; k < nr; k++)
         if (runs[k]->n != runs[0]->n) {
-            int r = cmd_error_at(s, c->nwords > 2 ? c->words[k + 2].col : 0,
-                                 "export scores: %s has %zu rows but %s has %zu: export them separately", runs[k]->name,
-                                 runs[k]->n, runs[0]->name, runs[0]->n);
+            int e = cmd_error_at(s, c->nwords > 2 ? c->words[k + 2].col : 0, "export scores: %s has %zu rows but %s has %zu: export them separately",
+                                 runs[k]->name, runs[k]->n, runs[0]->name, runs[0]->n);
             free(runs);
-            return r;
+            return e;
         }
+    FILE *fp = fopen(path, "w");
+    int rc = fp ? 0 : cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno)));
+    if (fp) {
+        write_score_rows(fp, runs, nr);
+        if (fclose(fp)) rc = cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno)));
+        else fprintf(s->outfp, "wrote %zu rows x %zu runs to %s\n", runs[0]->n, nr, path);
     }
-    int rc = write_scores(s, c, path, runs, nr);
     free(runs);
     return rc;
 }
 
 /* ---- model files ------------------------------------------------------ */
-
-static const char MODEL_MAGIC[8] = { 'O', 'D', 'D', 'M', 'O', 'D', 'E', 'L' };
-enum { MODEL_VERSION = 1 };
 
 int cmd_save_model(od_session *s, const cmd_line *c)
 {
@@ -389,107 +238,10 @@ int cmd_save_model(od_session *s, const cmd_line *c)
     if (!r) return OD_ENOTFOUND;
     const char *path = cmd_optval(c, "to");
     if (!path) return cmd_error_at(s, 0, "save model: expected to=FILE");
-    if (!r->type || !r->type->save || !r->state)
-        return cmd_error_at(s, c->words[2].col, "save model: %s is not a fitted detector (ensembles and columns have no model)", r->name);
-    FILE *fp = fopen(path, "wb");
-    if (!fp) return cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno)));
-    uint32_t ver = MODEL_VERSION;
-    uint32_t la = (uint32_t)strlen(r->type->name), lp = (uint32_t)strlen(r->params);
-    int ok = fwrite(MODEL_MAGIC, 1, 8, fp) == 8 && fwrite(&ver, 4, 1, fp) == 1 && fwrite(&la, 4, 1, fp) == 1 &&
-             fwrite(r->type->name, 1, la, fp) == la && fwrite(&lp, 4, 1, fp) == 1 && fwrite(r->params, 1, lp, fp) == lp;
-    int rc = ok ? r->type->save(s->ctx, r->state, fp) : od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno));
-    if (fclose(fp) && !rc) rc = od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno));
-    if (rc) return cmd_fail(s, rc);
+    int rc = od_model_save(s->ctx, r, path);
+    if (rc) return cmd_fail_opt(s, c, rc, "save model");
     fprintf(s->outfp, "saved model %s (%s) to %s\n", r->name, r->type->name, path);
     return 0;
-}
-
-static int cmd_load_model(od_session *s, const cmd_line *c, const char *path, const char *nm)
-{
-    od_dataset *ds;
-    od_version *v = cmd_version(s, &ds);
-    if (!v) return OD_ESTATE;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot open %s: %s", path, strerror(errno)));
-    char magic[8];
-    uint32_t ver, la, lp;
-    char algo[64], *params = NULL;
-    int rc = 0;
-    if (fread(magic, 1, 8, fp) != 8 || memcmp(magic, MODEL_MAGIC, 8)) {
-        rc = od_error(s->ctx, OD_EFORMAT, "%s: not an oddity model file (bad magic number)", path);
-        goto fail;
-    }
-    if (fread(&ver, 4, 1, fp) != 1 || ver != MODEL_VERSION) {
-        rc = od_error(s->ctx, OD_EFORMAT, "%s: model format version %u is not supported (this oddity reads version %d)", path,
-                      (unsigned)ver, MODEL_VERSION);
-        goto fail;
-    }
-    if (fread(&la, 4, 1, fp) != 1 || la == 0 || la >= sizeof algo || fread(algo, 1, la, fp) != la) {
-        rc = od_error(s->ctx, OD_EFORMAT, "%s: truncated or damaged model file (header)", path);
-        goto fail;
-    }
-    algo[la] = 0;
-    const od_detector_type *t = od_detector_find(algo);
-    if (!t || !t->load) {
-        rc = od_error(s->ctx, OD_EFORMAT, "%s: model of unknown detector '%s'", path, algo);
-        goto fail;
-    }
-    if (fread(&lp, 4, 1, fp) != 1 || lp > 1 << 20 || !(params = calloc(1, lp + 1)) || fread(params, 1, lp, fp) != lp) {
-        rc = od_error(s->ctx, OD_EFORMAT, "%s: truncated or damaged model file (parameters)", path);
-        goto fail;
-    }
-    /* parameters back into key/value pairs */
-    cmd_line *pl;
-    cmd_err pe;
-    size_t llen = lp + 8;
-    char *line = malloc(llen);
-    snprintf(line, llen, "x %s", params);
-    int n = cmd_parse_line(line, &pl, &pe);
-    free(line);
-    if (n != 1) {
-        if (n > 0) cmd_lines_free(pl, n);
-        rc = od_error(s->ctx, OD_EFORMAT, "%s: damaged parameters in model file", path);
-        goto fail;
-    }
-    const char **keys = malloc((pl->nopts + 1) * sizeof *keys), **vals = malloc((pl->nopts + 1) * sizeof *vals);
-    for (size_t i = 0; i < pl->nopts; i++) { keys[i] = pl->opts[i].key; vals[i] = pl->opts[i].val; }
-    od_params *p = od_params_parse(s->ctx, t->params, t->nparams, keys, vals, pl->nopts);
-    free(keys);
-    free(vals);
-    cmd_lines_free(pl, n);
-    if (!p) { rc = OD_EFORMAT; goto fail; }
-    void *state = NULL;
-    rc = t->load(s->ctx, p, fp, &state);
-    fclose(fp);
-    fp = NULL;
-    if (rc) { od_params_free(p); goto fail; }
-    od_run *r = calloc(1, sizeof *r);
-    r->name = strdup(nm);
-    r->type = t;
-    r->algo = strdup(t->name);
-    r->p = p;
-    r->params = params;
-    params = NULL;
-    r->state = state;
-    r->dataset = strdup(ds->name);
-    size_t ln = strlen(path) + 16;
-    r->fit_on = malloc(ln);
-    snprintf(r->fit_on, ln, "file %s", path);
-    size_t d;
-    double *X = cmd_matrix(s, v->frame, NULL, 0, &d);
-    if (!X) { od_run_free(r); return OD_EINVAL; }
-    rc = finish_run(s, r, t, v, X, d);
-    free(X);
-    if (rc) { od_run_free(r); return rc; }
-    cmd_run_attach_data(r, v);
-    od_ws_add_run_donate(s->ctx, s->ws, r);
-    fprintf(s->outfp, "loaded model %s (%s) from %s\n", r->name, t->name, path);
-    cmd_run_summary(s, r);
-    return 0;
-fail:
-    if (fp) fclose(fp);
-    free(params);
-    return cmd_fail(s, rc);
 }
 
 int cmd_load_model_words(od_session *s, const cmd_line *c)
@@ -500,10 +252,24 @@ int cmd_load_model_words(od_session *s, const cmd_line *c)
     const char *nm = cmd_as_name(s, c, 3, &bad);
     if (bad) return bad;
     if (!nm) return cmd_error_at(s, 0, "load model: expected 'as NAME'");
-    return cmd_load_model(s, c, c->words[2].text, nm);
+    od_dataset *d = cmd_dataset(s);
+    if (!d) return OD_ESTATE;
+    const char *path = c->words[2].text;
+    od_model m;
+    int rc = od_model_load(s->ctx, path, &m);
+    if (rc) return cmd_fail(s, rc);
+    size_t l = strlen(path) + 8;
+    char *src = od_malloc(s->ctx, l);
+    od_run *r = NULL;
+    if (src) snprintf(src, l, "file %s", path);
+    rc = src ? od_run_score(s->ctx, s->ws, d, &m, nm, src, &r) : OD_ENOMEM;
+    free(src);
+    od_model_free(&m);
+    if (rc) return cmd_fail(s, rc);
+    fprintf(s->outfp, "loaded model %s (%s) from %s\n", r->name, r->type->name, path);
+    cmd_run_summary(s, r);
+    return 0;
 }
-
-static const cmd_optspec runs_opts[] = { { NULL, NULL, COMPL_NONE, NULL } };
 
 const od_command cmd_detect_entry = {
     .name = "detect", .usage = "detect ALGO [as NAME] [fit=train|normal|all] [on=COLS] [PARAM=VALUE..]",
@@ -513,9 +279,11 @@ const od_command cmd_detect_entry = {
             "semi-supervised variant; with no labels, make some with pseudolabel);\n"
             "fit=all ignores the split.  on=a,b picks the columns (default: the features).\n"
             "After `window size=W`, non-sequence detectors see one row per window and each\n"
-            "score maps back to the point that ends the window.  Data with missing values\n"
-            "is refused: clean it first.  `detect column col=NAME` turns a column of the\n"
-            "dataset (scores from another tool) into a run.\n\n"
+            "point's score is the maximum (or, with window agg=mean, the mean) of the\n"
+            "scores of the windows that cover it.  Sequence detectors (tsn, cnn, lstm, gru,\n"
+            "attn) window the series themselves (window=) and leave the warm-up unscored.\n"
+            "Data with missing values is refused: clean it first.  `detect column col=NAME`\n"
+            "turns a column of the dataset (scores from another tool) into a run.\n\n"
             "examples:\n  detect kmeans k=4 as km\n  detect gmm k=3 covariance=full fit=normal\n"
             "  detect lstm window=64 epochs=10 as lstm",
     .min_words = 1, .max_words = 3, .opts = NULL, .fn = cmd_detect, .words = COMPL_DETECTOR,
@@ -523,5 +291,5 @@ const od_command cmd_detect_entry = {
 const od_command cmd_runs_entry = {
     .name = "runs", .usage = "runs", .topic = "detectors",
     .summary = "list the runs with their parameters, fit time and score time",
-    .help = "", .min_words = 0, .max_words = 0, .opts = runs_opts, .fn = cmd_runs,
+    .help = "", .min_words = 0, .max_words = 0, .opts = (const cmd_optspec[]){ { NULL, NULL, COMPL_NONE, NULL } }, .fn = cmd_runs,
 };

@@ -103,11 +103,12 @@ int od_window_new(od_ctx *ctx, const od_frame *f, size_t size, size_t stride,
         char a[64], b[64];
         od_printf(report, "window size=%zu stride=%zu: %zu windows of %zu point%s x %zu channel%s (%zu values each)\n",
                   size, stride, w->nwin, size, size == 1 ? "" : "s", c, c == 1 ? "" : "s", size * c);
-        od_printf(report, "  a window's score goes to its last point; the first %zu point%s get no score (NaN)\n",
-                  size - 1, size - 1 == 1 ? "" : "s");
-        if (stride > 1)
-            od_printf(report, "  stride %zu: the points between two window ends take the later window's score%s\n", stride,
-                      stride > size ? " (points in no window: NaN)" : "");
+        size_t tail = n - ((w->nwin - 1) * stride + size);
+        if (tail)
+            od_printf(report, "  the last %zu point%s after the last full window %s in no window (no score)\n", tail,
+                      tail == 1 ? "" : "s", tail == 1 ? "is" : "are");
+        if (stride > size)
+            od_printf(report, "  stride %zu > size %zu: the points between two windows are in no window (no score)\n", stride, size);
         if (c > 1)
             od_printf(report, "  memory: %s (the series once; a copied window matrix would take %s)\n",
                       mem_text((double)n * (double)c * sizeof(double), a, sizeof a),

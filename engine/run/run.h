@@ -1,0 +1,238 @@
+/* run.h - the run layer: one owner for every result.
+ *
+ * A front end (REPL, TUI, scripts, a future `oddity score`) turns a command
+ * into ONE call here and prints what comes back.  Everything between a
+ * command and a number lives in this layer, so two front ends cannot drift:
+ *
+ *   od_run_fit        which rows a fit sees (fit=train|normal|all, the split),
+ *                     the columns, the window view, the window -> point map
+ *   od_run_score      a fitted or loaded model on the current dataset version
+ *   od_run_from_column  a column of scores computed elsewhere, as a run
+ *   od_run_part       the scores and labels of one part (train|val|test|all)
+ *   od_run_threshold  every threshold rule, by name, from the threshold table
+ *   od_run_eval       every metric of one run on one part, from the metric table
+ *   od_model_save/load  the model file format (its one owner)
+ *
+ * Families are tables: threshold rules (od_thr_rule), metrics (od_metric_def)
+ * and window aggregates are const arrays below; dispatch, validation, help,
+ * completion, `compare` columns and `export` headers read them.  Adding a
+ * threshold rule or a metric is one entry in thresh.c or metric.c.
+ */
+#ifndef OD_RUN_H
+#define OD_RUN_H
+
+#include <stddef.h>
+#include "../core/ctx.h"
+#include "../workspace.h"
+#include "../eval/metrics.h"
+#include "../eval/threshold.h"
+#include "../eval/tsmetrics.h"
+#include "../eval/ensemble.h"
+
+/* ------------------------------------------------------------------ parts */
+
+/* OD_PART_TRAIN/VAL/TEST (prep.h) or OD_PART_ALL: every row. */
+enum { OD_PART_ALL = -1 };
+
+const char *od_run_part_name(int part);        /* "train" "val" "test" "all" (prep.h: od_part_name) */
+/* "train|val|test|all" -> part; OD_EINVAL naming the value otherwise. */
+int od_part_parse(od_ctx *ctx, const char *s, int *part);
+/* The part a run is judged on by default: test when its data was split and
+ * has test rows, else all rows. */
+int od_run_default_part(const od_run *r);
+/* OD_EINVAL when part names a part of a run whose data was not split. */
+int od_run_check_part(od_ctx *ctx, const od_run *r, int part);
+/* Scores and labels (-1 = unknown) of the rows of one part, in row order
+ * (copies; the caller frees both).  Returns the number of rows, or
+ * (size_t)-1 when out of memory (message in ctx). */
+size_t od_run_part(od_ctx *ctx, const od_run *r, int part, double **scores, int **labels);
+/* Does row i belong to `part`? */
+int od_run_in_part(const od_run *r, int part, size_t i);
+
+/* ---------------------------------------------------------- fitting a run */
+
+typedef enum { OD_FIT_TRAIN = 0, OD_FIT_NORMAL = 1, OD_FIT_ALL = 2 } od_fit_mode;
+extern const char *const od_fit_mode_names[];   /* "train" "normal" "all", NULL */
+
+/* How the scores of overlapping windows map back to the points they cover
+ * (`window ... agg=`).  Every point covered by at least one window gets the
+ * aggregate of the scores of the windows that cover it; a point covered by
+ * no window (after the last full window when the stride does not divide
+ * n - size) stays NaN and is counted as such. */
+typedef enum { OD_WAGG_MAX = 0, OD_WAGG_MEAN = 1 } od_wagg;
+extern const char *const od_wagg_names[];       /* "max" "mean", NULL */
+
+typedef struct {
+    const char *name;              /* run name; NULL: "<algo>N", the first free N */
+    od_fit_mode fit;
+    const char *const *cols;       /* columns to use; NULL: the feature columns */
+    size_t ncols;
+} od_fit_opts;
+
+/* Fit detector `t` with parameters `p` (copied) on the current version of
+ * dataset `d` and score every row; the run is added to the workspace
+ * (replacing one of the same name) and returned in *out (owned by ws).
+ *
+ * Rows seen by the fit: fit=train: the training part (every row without a
+ * split); fit=normal: the training rows labelled 0; fit=all: every row.
+ * After `window size=W stride=S`, a non-sequence detector sees one row per
+ * window (window i = points i*S .. i*S+W-1, belonging to the part of its last
+ * point) and its window scores map back to points by the version's
+ * aggregate (od_wagg).  A sequence detector reads the series itself (its own
+ * window=) and scores every point after its warm-up. */
+int od_run_fit(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_type *t, const od_params *p,
+               const od_fit_opts *o, od_run **out);
+
+/* The per-point map of window scores (nwin = (n - W)/S + 1 windows): see
+ * od_wagg.  wcl (may be NULL) are window clusters; pcl (may be NULL) gets,
+ * per point, the cluster of the window whose score the point took (max) or
+ * of the last window covering it (mean), -1 when uncovered.  Returns the
+ * number of points left NaN. */
+size_t od_window_map(size_t n, size_t W, size_t S, const double *ws, const long *wcl, od_wagg agg,
+                     double *ps, long *pcl);
+
+/* A fitted model that is not (yet) a run: what a model file holds. */
+typedef struct {
+    const od_detector_type *type;
+    od_params *p;
+    char *params;                  /* od_params_format(p) */
+    void *state;
+} od_model;
+void od_model_free(od_model *m);
+
+/* Score the current version of `d` with model `m` (its state is taken over:
+ * m->state and m->p become the run's and are set to NULL) and add the run
+ * `name` to the workspace.  `source` says where the model came from
+ * ("file km.oddm"). */
+int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, const char *name, const char *source,
+                 od_run **out);
+
+/* A numeric column of the current version of `d` as a run's scores
+ * (scores computed by another tool).  The label column is refused. */
+int od_run_from_column(od_ctx *ctx, od_workspace *ws, od_dataset *d, const char *col, const char *name, od_run **out);
+
+/* Combine runs' scores into a new run (see eval/ensemble.h): members must
+ * share their rows; zscore/minmax use the training rows' statistics. */
+int od_run_ensemble(od_ctx *ctx, od_workspace *ws, od_run *const *members, size_t k, od_norm norm, od_combine combine,
+                    const double *weights, const char *name, od_run **out);
+
+/* Rows without a score: how many and why ("the first 23 points: warm-up of
+ * window=24").  Writes the reason into buf (empty when every row is scored). */
+size_t od_run_unscored(const od_run *r, char *buf, size_t n);
+
+/* ------------------------------------------------------------ thresholds */
+
+/* The arguments any threshold rule may read; *_given says the user set it. */
+typedef struct {
+    double value, c, q, k, level;
+    long depth;
+    int has_value, has_c, has_q, has_k, has_level, has_depth;
+    od_rule rule;
+    int has_rule;
+    int part;                      /* best-f1: whose labels choose it */
+} od_thr_args;
+void od_thr_args_init(od_thr_args *a);
+
+typedef struct {
+    const char *name;              /* "percentile" */
+    const char *opts;              /* options it reads, "q" or "q,level" */
+    const char *required;          /* options it needs, or "" */
+    const char *usage;             /* "q" one-word argument for the help table */
+    const char *help;              /* one line */
+    int oracle;                    /* needs the labels */
+    int streaming;                 /* per-point thresholds (SPOT) */
+    int (*fn)(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th);
+} od_thr_rule;
+
+extern const od_thr_rule od_thr_rules[];
+extern const size_t od_nthr_rules;
+const od_thr_rule *od_thr_rule_find(const char *name);
+/* "value|contamination|..." (static storage). */
+const char *od_thr_rule_list(const char *sep);
+
+/* What od_run_threshold did, for the front end to print. */
+typedef struct {
+    od_threshold th;               /* method, params, value, rule, oracle, counts */
+    size_t flagged, scored;        /* over every scored row */
+    int has_effect;                /* labels exist: the confusion below is set */
+    int part;                      /* the part the effect is counted on */
+    od_confusion cm;
+    size_t alarms;                 /* streaming rules: alarms raised */
+} od_thr_report;
+void od_thr_report_clear(od_thr_report *rep);
+
+/* Set run r's threshold by rule `method` (from the table) with the options
+ * keys[i]=vals[i] (parsed against the rule's option list); keeps
+ * the threshold with the run and fills rep (cleared with
+ * od_thr_report_clear).  Unknown methods, missing or foreign options: one
+ * error naming the option. */
+int od_run_threshold(od_ctx *ctx, od_run *r, const char *method, const char *const *keys, const char *const *vals,
+                     size_t n, od_thr_report *rep);
+/* Parse key=value options against a rule's option list into a. */
+int od_thr_args_parse(od_ctx *ctx, const od_thr_rule *rule, const char *const *keys, const char *const *vals, size_t n,
+                      od_thr_args *a);
+
+/* Is score s (row i) flagged by r's threshold?  (NaN never is.) */
+int od_run_flags(const od_run *r, size_t i);
+
+/* --------------------------------------------------------------- metrics */
+
+enum {
+    OD_NEEDS_THRESHOLD = 1,        /* only with a threshold set */
+    OD_NEEDS_SERIES = 2,           /* only on series (time order) */
+};
+
+/* Everything the metrics of one run on one part are computed from. */
+typedef struct od_run_eval od_run_eval;
+
+typedef struct {
+    const char *key;               /* "roc_auc": sort=, export header */
+    const char *title;             /* "ROC-AUC": the compare column's title */
+    int column;                    /* position among compare's columns, 1 = first; 0: not a column */
+    unsigned needs;                /* OD_NEEDS_* */
+    const char *convention;        /* what it means, for help */
+    od_metric (*fn)(const od_run_eval *ev);
+} od_metric_def;
+
+extern const od_metric_def od_metric_defs[];
+extern const size_t od_nmetric_defs;
+const od_metric_def *od_metric_def_find(const char *key);
+
+struct od_run_eval {
+    const od_run *run;
+    int part;
+    size_t rows;                   /* rows in the part */
+    size_t used, nan, unlabelled;  /* rows used, rows without a score, without a label */
+    size_t pos, neg;
+    int has_thr, series;
+    od_confusion cm;               /* at the run's threshold (has_thr) */
+    od_metric auc, ap, prtrapz, patn, bestf1;
+    double bestf1_t;
+    /* series (time order, scored and labelled rows): at the threshold */
+    int ts_ok;                     /* the series metrics could be computed */
+    char ts_err[160];
+    size_t ts_rows, events, events_hit, pred_ranges;
+    od_ts_prf pa, rpa, ev, rg;
+    od_range_opts range;
+    od_vus vus;
+    size_t vus_L;
+};
+
+/* Compute every metric of r on `part` (labels needed: OD_EDATA otherwise).
+ * Series metrics are computed when the run is a series and series != 0. */
+int od_run_eval_part(od_ctx *ctx, const od_run *r, int part, int series, od_run_eval *ev);
+/* The value of metric `d` for ev (undefined with a reason when it does not
+ * apply: no threshold, not a series). */
+od_metric od_run_metric(const od_run_eval *ev, const od_metric_def *d);
+
+/* ---------------------------------------------------------- model files */
+
+/* File: 8-byte magic "ODDMODEL", uint32 format version, uint32 length +
+ * detector name, uint32 length + parameters ("k=8 init=..."), then the
+ * detector's own payload.  Written to a temporary file in the same
+ * directory and renamed over the target, so a file is never half-written. */
+int od_model_save(od_ctx *ctx, const od_run *r, const char *path);
+/* Read a model file (clear errors for foreign, truncated or newer files). */
+int od_model_load(od_ctx *ctx, const char *path, od_model *out);
+
+#endif

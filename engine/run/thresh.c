@@ -1,0 +1,335 @@
+/* thresh.c - the threshold rule table and od_run_threshold.
+ *
+ * Adding a rule: write its function (scores in, od_threshold out) and add
+ * one entry to od_thr_rules[]: the `threshold` command's dispatch, option
+ * checks, usage, help and completion all read the table. */
+#include "config.h"
+#include "run.h"
+#include "../eval/curve.h"
+#include "../eval/spot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The scores a label-free rule is calibrated on: the training part, or
+ * every row without a split. */
+static size_t train_scores(od_ctx *ctx, const od_run *r, double **out)
+{
+    size_t k = 0;
+    *out = od_mallocn(ctx, r->n ? r->n : 1, sizeof **out);
+    if (!*out) return (size_t)-1;
+    for (size_t i = 0; i < r->n; i++)
+        if (!r->part || r->part[i] == OD_PART_TRAIN) (*out)[k++] = r->scores[i];
+    return k;
+}
+
+typedef int (*stat_fn)(od_ctx *ctx, const double *tr, size_t n, const od_thr_args *a, od_threshold *th);
+
+static int on_training(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th, stat_fn fn)
+{
+    double *tr;
+    size_t n = train_scores(ctx, r, &tr);
+    if (n == (size_t)-1) return OD_ENOMEM;
+    int rc = fn(ctx, tr, n, a, th);
+    free(tr);
+    return rc;
+}
+
+static int st_contamination(od_ctx *ctx, const double *tr, size_t n, const od_thr_args *a, od_threshold *th)
+{
+    return od_threshold_contamination(ctx, tr, n, a->c, th);
+}
+static int st_percentile(od_ctx *ctx, const double *tr, size_t n, const od_thr_args *a, od_threshold *th)
+{
+    return od_threshold_percentile(ctx, tr, n, a->q, th);
+}
+static int st_sigma(od_ctx *ctx, const double *tr, size_t n, const od_thr_args *a, od_threshold *th)
+{
+    return od_threshold_sigma(ctx, tr, n, a->has_k ? a->k : 3, OD_SD_POPULATION, th);
+}
+static int st_iqr(od_ctx *ctx, const double *tr, size_t n, const od_thr_args *a, od_threshold *th)
+{
+    return od_threshold_iqr(ctx, tr, n, a->has_k ? a->k : 1.5, th);
+}
+static int st_mad(od_ctx *ctx, const double *tr, size_t n, const od_thr_args *a, od_threshold *th)
+{
+    return od_threshold_mad(ctx, tr, n, a->has_k ? a->k : 3, th);
+}
+
+static int th_value(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    return od_threshold_value(ctx, a->value, a->has_rule ? a->rule : OD_RULE_GE, th);
+}
+static int th_contamination(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    return on_training(ctx, r, a, th, st_contamination);
+}
+static int th_percentile(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    return on_training(ctx, r, a, th, st_percentile);
+}
+static int th_sigma(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    return on_training(ctx, r, a, th, st_sigma);
+}
+static int th_iqr(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    return on_training(ctx, r, a, th, st_iqr);
+}
+static int th_mad(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    return on_training(ctx, r, a, th, st_mad);
+}
+
+static int th_best_f1(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    if (!r->labels) return od_error(ctx, OD_EDATA, "best-f1 is an oracle that needs labels; %s has none", r->name);
+    int rc = od_run_check_part(ctx, r, a->part);
+    if (rc) return rc;
+    double *sc;
+    int *lab, err = 0;
+    size_t k = od_run_part(ctx, r, a->part, &sc, &lab);
+    if (k == (size_t)-1) return OD_ENOMEM;
+    od_curve *cv = od_curve_new(ctx, sc, lab, k, &err);
+    free(sc);
+    free(lab);
+    if (!cv) return err ? err : OD_EINVAL;
+    rc = od_threshold_best_f1(ctx, cv, th);
+    od_curve_free(cv);
+    return rc;
+}
+
+/* SPOT/DSPOT: calibrate on the training scores (without a split: the first
+ * half) and stream over the other rows in row order.  th->per_point is
+ * widened to every row: calibration rows get the first streamed threshold. */
+static int spot_common(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th, int dspot)
+{
+    od_spot_opts so;
+    od_spot_opts_default(&so);
+    if (a->has_q) so.q = a->q;
+    if (a->has_level) so.level = a->level;
+    long depth = a->has_depth ? a->depth : dspot ? 10 : 0;
+    if (dspot && depth < 1) return od_error(ctx, OD_EINVAL, "depth=%ld: must be >= 1", depth);
+    so.depth = (size_t)depth;
+    size_t n = r->n, h = n / 2, nc = 0, nt = 0;
+    double *calib = od_mallocn(ctx, n ? n : 1, sizeof *calib), *test = od_mallocn(ctx, n ? n : 1, sizeof *test);
+    unsigned char *is_cal = od_malloc(ctx, n ? n : 1);
+    int rc = calib && test && is_cal ? OD_OK : OD_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        is_cal[i] = r->part ? r->part[i] == OD_PART_TRAIN : i < h;
+        if (is_cal[i]) calib[nc++] = r->scores[i];
+        else test[nt++] = r->scores[i];
+    }
+    if (!rc) rc = od_threshold_spot(ctx, calib, nc, test, nt, &so, th);
+    double *pp = rc ? NULL : od_mallocn(ctx, n ? n : 1, sizeof *pp);
+    if (!rc && !pp) rc = OD_ENOMEM;
+    if (!rc) {
+        double first = nt ? th->per_point[0] : th->value;
+        for (size_t i = 0, k = 0; i < n; i++) pp[i] = is_cal[i] ? first : th->per_point[k++];
+        free(th->per_point);
+        th->per_point = pp;
+    }
+    free(calib);
+    free(test);
+    free(is_cal);
+    return rc;
+}
+static int th_spot(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    return spot_common(ctx, r, a, th, 0);
+}
+static int th_dspot(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    return spot_common(ctx, r, a, th, 1);
+}
+
+const od_thr_rule od_thr_rules[] = {
+    { "value", "value,rule", "value", "V", "score >= V (rule=> for >)", 0, 0, th_value },
+    { "contamination", "c", "c", "c", "PyOD: the 100(1-c) percentile, flag score > t", 0, 0, th_contamination },
+    { "percentile", "q", "q", "q", "the q-th percentile (linear interpolation, numpy), score > t", 0, 0, th_percentile },
+    { "sigma", "k", "", "k", "mean + k sd (population sd; k default 3), score > t", 0, 0, th_sigma },
+    { "iqr", "k", "", "k", "Q3 + k IQR (k default 1.5), score > t", 0, 0, th_iqr },
+    { "mad", "k", "", "k", "median + k 1.4826 MAD (k default 3), score > t", 0, 0, th_mad },
+    { "best-f1", "on", "", "", "the best F1 on the labels of the evaluation rows: an ORACLE", 1, 0, th_best_f1 },
+    { "spot", "q,level", "", "q level", "Siffer et al. 2017: a generalised Pareto tail (Grimshaw's\n"
+      "maximum likelihood or the method of moments, the better kept)\nfitted over the level quantile of the training scores, then\n"
+      "streamed over the other rows in order with refits", 0, 1, th_spot },
+    { "dspot", "q,level,depth", "", "depth", "SPOT on the drift-removed scores (moving average of depth)", 0, 1, th_dspot },
+};
+const size_t od_nthr_rules = sizeof od_thr_rules / sizeof od_thr_rules[0];
+
+const od_thr_rule *od_thr_rule_find(const char *name)
+{
+    for (size_t i = 0; i < od_nthr_rules; i++)
+        if (!strcmp(od_thr_rules[i].name, name)) return &od_thr_rules[i];
+    return NULL;
+}
+
+const char *od_thr_rule_list(const char *sep)
+{
+    static char buf[2][256];
+    char *b = buf[strcmp(sep, "|") != 0];
+    size_t l = 0;
+    b[0] = 0;
+    for (size_t i = 0; i < od_nthr_rules && l < sizeof buf[0]; i++)
+        l += (size_t)snprintf(b + l, sizeof buf[0] - l, "%s%s", i ? sep : "", od_thr_rules[i].name);
+    return b;
+}
+
+void od_thr_args_init(od_thr_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->rule = OD_RULE_GE;
+    a->part = OD_PART_ALL;
+}
+
+void od_thr_report_clear(od_thr_report *rep)
+{
+    od_threshold_clear(&rep->th);
+    memset(rep, 0, sizeof *rep);
+}
+
+/* Does comma list `list` hold `word`? */
+static int in_list(const char *list, const char *word)
+{
+    size_t l = strlen(word);
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ',');
+        size_t k = e ? (size_t)(e - p) : strlen(p);
+        if (k == l && !strncmp(p, word, l)) return 1;
+        if (!e) break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+static int parse_num(od_ctx *ctx, const char *key, const char *v, double *x)
+{
+    char *end;
+    errno = 0;
+    *x = strtod(v, &end);
+    if (end == v || *end || errno == ERANGE || !isfinite(*x)) return od_error(ctx, OD_EINVAL, "%s=%s: expected a number", key, v);
+    return OD_OK;
+}
+
+static int set_arg(od_ctx *ctx, od_thr_args *a, const char *key, const char *v)
+{
+    struct { const char *k; double *x; int *has; } nums[] = {
+        { "value", &a->value, &a->has_value }, { "c", &a->c, &a->has_c }, { "q", &a->q, &a->has_q },
+        { "k", &a->k, &a->has_k }, { "level", &a->level, &a->has_level },
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        if (!strcmp(key, nums[i].k)) {
+            *nums[i].has = 1;
+            return parse_num(ctx, key, v, nums[i].x);
+        }
+    if (!strcmp(key, "depth")) {
+        double x;
+        int rc = parse_num(ctx, key, v, &x);
+        if (rc) return rc;
+        if (x != floor(x) || x < 1 || x > 1e9) return od_error(ctx, OD_EINVAL, "depth=%s: expected an integer >= 1", v);
+        a->depth = (long)x;
+        a->has_depth = 1;
+        return OD_OK;
+    }
+    if (!strcmp(key, "rule")) {
+        a->has_rule = 1;
+        if (od_rule_parse(ctx, v, &a->rule)) return od_error(ctx, OD_EINVAL, "rule=%s: expected >= or >", v);
+        return OD_OK;
+    }
+    if (!strcmp(key, "on")) return od_part_parse(ctx, v, &a->part);
+    return od_error(ctx, OD_EINVAL, "unknown option '%s'", key);
+}
+
+int od_thr_args_parse(od_ctx *ctx, const od_thr_rule *rule, const char *const *keys, const char *const *vals, size_t n,
+                      od_thr_args *a)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!in_list(rule->opts, keys[i]))
+            return od_error(ctx, OD_EINVAL, "%s=%s: not an option of method=%s (%s%s)", keys[i], vals[i], rule->name,
+                            *rule->opts ? "its options: " : "it has no options", rule->opts);
+        int rc = set_arg(ctx, a, keys[i], vals[i]);
+        if (rc) return rc;
+    }
+    return OD_OK;
+}
+
+static int check_required(od_ctx *ctx, const od_thr_rule *rule, const char *const *keys, size_t n)
+{
+    for (const char *p = rule->required; *p;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        int found = 0;
+        for (size_t i = 0; i < n; i++) found |= strlen(keys[i]) == l && !strncmp(keys[i], p, l);
+        if (!found) return od_error(ctx, OD_EINVAL, "method=%s needs %.*s=", rule->name, (int)l, p);
+        if (!e) break;
+        p = e + 1;
+    }
+    return OD_OK;
+}
+
+int od_run_flags(const od_run *r, size_t i)
+{
+    double s = r->scores[i];
+    if (!r->thr.set || isnan(s)) return 0;
+    double t = r->thr.point ? r->thr.point[i] : r->thr.value;
+    return r->thr.strict ? s > t : s >= t;
+}
+
+/* Keep th with the run as its threshold. */
+static int keep(od_ctx *ctx, od_run *r, od_threshold *th)
+{
+    char desc[256];
+    snprintf(desc, sizeof desc, "%s%s%s%s", th->method, *th->params ? " " : "", th->params,
+             th->is_oracle ? " (oracle: uses the labels)" : "");
+    char *d = od_strdup(ctx, desc);
+    if (!d) return OD_ENOMEM;
+    od_thresh_clear(&r->thr);
+    r->thr.set = 1;
+    r->thr.value = th->value;
+    r->thr.strict = th->rule == OD_RULE_GT;
+    r->thr.oracle = th->is_oracle;
+    r->thr.desc = d;
+    r->thr.point = th->per_point;   /* taken over */
+    th->per_point = NULL;
+    return OD_OK;
+}
+
+/* What the threshold does: flagged rows, and the confusion on the default part. */
+static void effect(const od_run *r, od_thr_report *rep)
+{
+    rep->part = od_run_default_part(r);
+    for (size_t i = 0; i < r->n; i++) {
+        if (isnan(r->scores[i])) continue;
+        rep->scored++;
+        int f = od_run_flags(r, i);
+        rep->flagged += (size_t)f;
+        if (!r->labels || !od_run_in_part(r, rep->part, i) || r->labels[i] < 0) continue;
+        if (r->labels[i]) { if (f) rep->cm.tp++; else rep->cm.fn++; }
+        else { if (f) rep->cm.fp++; else rep->cm.tn++; }
+    }
+    rep->has_effect = r->labels != NULL;
+    for (size_t i = 0; rep->th.alarms && i < rep->th.n_points; i++) rep->alarms += rep->th.alarms[i];
+}
+
+int od_run_threshold(od_ctx *ctx, od_run *r, const char *method, const char *const *keys, const char *const *vals,
+                     size_t n, od_thr_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    od_threshold_init(&rep->th);
+    const od_thr_rule *rule = od_thr_rule_find(method);
+    if (!rule) return od_error(ctx, OD_EINVAL, "method=%s: expected %s", method, od_thr_rule_list(", "));
+    od_thr_args a;
+    od_thr_args_init(&a);
+    a.part = od_run_default_part(r);
+    int rc = od_thr_args_parse(ctx, rule, keys, vals, n, &a);
+    if (!rc) rc = check_required(ctx, rule, keys, n);
+    if (!rc) rc = rule->fn(ctx, r, &a, &rep->th);
+    if (!rc) rc = keep(ctx, r, &rep->th);
+    if (rc) { od_thr_report_clear(rep); return rc; }
+    effect(r, rep);
+    return OD_OK;
+}
