@@ -3,14 +3,14 @@
 #include "cmd.h"
 #include "data/load.h"
 #include "data/timeparse.h"
+#include "run/describe.h"
+#include "run/run.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 
 /* `as NAME` given either as two words or as as=NAME; returns NULL if absent. */
 const char *cmd_as_name(od_session *s, const cmd_line *c, size_t first, int *bad)
@@ -85,13 +85,42 @@ static void summary_line(od_session *s, const char *name, const od_frame *f)
     fputc('\n', s->outfp);
 }
 
+/* The lists of `load` (ignore=, columns=, missing=): one allocation each. */
+typedef struct { char **ign, **cols, **na; } load_lists;
+
+static int load_list(od_session *s, const cmd_line *c, const char *key, char ***out, const char *const **to, size_t *n)
+{
+    const cmd_opt *e = cmd_opt_entry(c, key);
+    if (!e) return 0;
+    if (!(*out = cmd_list_split(e->val, n))) return cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "load: out of memory"));
+    *to = (const char *const *)*out;
+    return 0;
+}
+
+/* Options of `load` into o; the lists it allocates go to l (freed by the caller). */
+static int load_parse(od_session *s, const cmd_line *c, od_csv_opts *o, load_lists *l)
+{
+    const cmd_opt *e;
+    if ((e = cmd_opt_entry(c, "sep"))) {
+        const char *v = e->val;
+        if (!strcmp(v, "tab") || !strcmp(v, "\\t") || !strcmp(v, "\t")) o->sep = '\t';
+        else if (strlen(v) == 1 && strchr(",;|", v[0])) o->sep = v[0];
+        else return cmd_error_at(s, e->vcol, "load: sep=%s: expected , ; | or tab", v);
+    }
+    o->header = -1;
+    if ((e = cmd_opt_entry(c, "header"))) o->header = !strcmp(e->val, "yes") ? 1 : !strcmp(e->val, "no") ? 0 : -1;
+    o->label = cmd_optval(c, "label");
+    o->time = cmd_optval(c, "time");
+    int rc;
+    if ((rc = load_list(s, c, "ignore", &l->ign, &o->ignore, &o->nignore))) return rc;
+    if ((rc = load_list(s, c, "columns", &l->cols, &o->columns, &o->ncolumns))) return rc;
+    return load_list(s, c, "missing", &l->na, &o->na, &o->nna);
+}
+
 static int cmd_load(od_session *s, const cmd_line *c)
 {
     const char *path = c->words[1].text;
-    if (!strcmp(path, "model") && !c->words[1].quoted && c->nwords > 2) {
-        int cmd_load_model_words(od_session *s, const cmd_line *c);
-        return cmd_load_model_words(s, c);
-    }
+    if (!strcmp(path, "model") && !c->words[1].quoted && c->nwords > 2) return cmd_load_model_words(s, c);
     int bad;
     const char *nm = cmd_as_name(s, c, 2, &bad);
     if (bad) return bad;
@@ -100,38 +129,20 @@ static int cmd_load(od_session *s, const cmd_line *c)
     else default_name(path, name, sizeof name);
 
     od_csv_opts o = {0};
-    char **ign = NULL, **cols = NULL, **na = NULL;
-    const cmd_opt *e;
-    if ((e = cmd_opt_entry(c, "sep"))) {
-        const char *v = e->val;
-        if (!strcmp(v, "tab") || !strcmp(v, "\\t") || !strcmp(v, "\t")) o.sep = '\t';
-        else if (strlen(v) == 1 && strchr(",;|", v[0])) o.sep = v[0];
-        else return cmd_error_at(s, e->vcol, "load: sep=%s: expected , ; | or tab", v);
-    }
-    if ((e = cmd_opt_entry(c, "header"))) {
-        if (!strcmp(e->val, "yes")) o.header = 1;
-        else if (!strcmp(e->val, "no")) o.header = 0;
-        else o.header = -1;
-    } else
-        o.header = -1;
-    o.label = cmd_optval(c, "label");
-    o.time = cmd_optval(c, "time");
-    if ((e = cmd_opt_entry(c, "ignore"))) { ign = cmd_list_split(e->val, &o.nignore); o.ignore = (const char *const *)ign; }
-    if ((e = cmd_opt_entry(c, "columns"))) { cols = cmd_list_split(e->val, &o.ncolumns); o.columns = (const char *const *)cols; }
-    if ((e = cmd_opt_entry(c, "missing"))) { na = cmd_list_split(e->val, &o.nna); o.na = (const char *const *)na; }
-
-    int err = 0;
+    load_lists l = {0};
+    int rc = load_parse(s, c, &o, &l);
     double t0 = od_now();
-    od_frame *f = od_data_load(s->ctx, path, &o, &err);
+    od_frame *f = NULL;
+    if (!rc) {
+        int err = 0;
+        if (!(f = od_data_load(s->ctx, path, &o, &err))) rc = cmd_fail(s, err ? err : OD_EDATA);
+    }
     double dt = od_now() - t0;
-    free(ign);
-    free(cols);
-    free(na);
-    if (!f) return cmd_fail(s, err ? err : OD_EDATA);
-    char step[1024];
-    snprintf(step, sizeof step, "%s", c->src);
-    int rc = od_ws_add_dataset_donate(s->ctx, s->ws, name, path, f, step);
-    if (rc) return cmd_fail(s, rc);
+    free(l.ign);
+    free(l.cols);
+    free(l.na);
+    if (rc) return rc;
+    if ((rc = od_ws_add_dataset_donate(s->ctx, s->ws, name, path, f, c->src))) return cmd_fail(s, rc);
     fprintf(s->outfp, "loaded ");
     summary_line(s, name, f);
     if (s->show_times) fprintf(s->outfp, "  read %s in %s s\n", path, fmtg(dt, 3));
@@ -171,16 +182,6 @@ static int cmd_use(od_session *s, const cmd_line *c)
     return cmd_error_at(s, c->words[1].col, "use: no dataset named '%s' (see: datasets)", nm);
 }
 
-static const char *role_name(const od_column *col)
-{
-    switch (col->role) {
-    case OD_ROLE_FEATURE: return col->type == OD_COL_TEXT ? "text" : "feature";
-    case OD_ROLE_LABEL: return "label";
-    case OD_ROLE_TIME: return "time";
-    default: return "ignored";
-    }
-}
-
 void cmd_print_lineage(od_session *s, od_dataset *d)
 {
     fprintf(s->outfp, "lineage of %s:\n", d->name);
@@ -193,7 +194,41 @@ void cmd_print_lineage(od_session *s, od_dataset *d)
     }
     od_version *v = od_ds_top(d);
     if (v->split_desc) fprintf(s->outfp, "  split: %s\n", v->split_desc);
-    if (v->win) fprintf(s->outfp, "  window: size=%zu stride=%zu\n", v->win, v->stride);
+    if (v->win)
+        fprintf(s->outfp, "  window: size=%zu stride=%zu%s%s\n", v->win, v->stride, v->wagg ? " agg=" : "",
+                v->wagg ? od_wagg_names[v->wagg] : "");
+}
+
+static const char *role_name(od_coltype type, od_role role)
+{
+    switch (role) {
+    case OD_ROLE_FEATURE: return type == OD_COL_TEXT ? "text" : "feature";
+    case OD_ROLE_LABEL: return "label";
+    case OD_ROLE_TIME: return "time";
+    default: return "ignored";
+    }
+}
+
+/* One row of `describe`: timestamps show their quantiles as dates (UTC);
+ * their mean and sd mean little and stay blank. */
+static void describe_row(od_table *t, const od_col_stats *st)
+{
+    char n1[32], n2[32], ds[32];
+    const char *role = role_name(st->type, st->role);
+    snprintf(n1, sizeof n1, "%zu", st->n);
+    snprintf(n2, sizeof n2, "%zu", st->missing);
+    snprintf(ds, sizeof ds, "%zu", st->distinct);
+    if (!st->numeric) {
+        tbl_row(t, st->name, role, n1, n2, "", "", "", "", "", "", "", "");
+    } else if (st->type == OD_COL_TIME) {
+        char q[5][32];
+        const double at[5] = { st->min, st->q25, st->median, st->q75, st->max };
+        for (int k = 0; k < 5; k++) od_time_format(at[k], q[k], sizeof q[k]);
+        tbl_row(t, st->name, role, n1, n2, "", "", q[0], q[1], q[2], q[3], q[4], ds);
+    } else {
+        tbl_row(t, st->name, role, n1, n2, fmtn(st->mean), fmtn(st->sd), fmtn(st->min), fmtn(st->q25),
+                fmtn(st->median), fmtn(st->q75), fmtn(st->max), ds);
+    }
 }
 
 static int cmd_describe(od_session *s, const cmd_line *c)
@@ -201,60 +236,51 @@ static int cmd_describe(od_session *s, const cmd_line *c)
     od_dataset *d;
     od_version *v = cmd_version(s, &d);
     if (!v) return OD_ESTATE;
-    const od_frame *f = v->frame;
-    summary_line(s, d->name, f);
+    size_t nsel = c->nwords - 1, n, bad = 0;
+    const char **sel = od_mallocn(s->ctx, nsel ? nsel : 1, sizeof *sel);
+    if (!sel) return cmd_fail(s, OD_ENOMEM);
+    for (size_t w = 0; w < nsel; w++) sel[w] = c->words[w + 1].text;
+    od_col_stats *st;
+    int rc = od_frame_describe(s->ctx, v->frame, sel, nsel, &st, &n, &bad);
+    free(sel);
+    if (rc == OD_ENOTFOUND) {
+        od_ctx_clear_error(s->ctx);
+        return cmd_error_at(s, c->words[bad + 1].col, "describe: no column named '%s' in %s", c->words[bad + 1].text, d->name);
+    }
+    if (rc) return cmd_fail(s, rc);
+    summary_line(s, d->name, v->frame);
     od_table *t = tbl_new(12, "column", "role", "n", "missing", "mean", "sd", "min", "q25", "median", "q75", "max", "distinct");
     tbl_align(t, 1, 0);
-    double *buf = malloc((f->nrow ? f->nrow : 1) * sizeof *buf);
-    if (!buf) { tbl_free(t); return cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "out of memory")); }
-    for (size_t j = 0; j < f->ncol; j++) {
-        const od_column *col = &f->cols[j];
-        int sel = c->nwords <= 1;
-        for (size_t w = 1; w < c->nwords; w++)
-            if (!strcmp(c->words[w].text, col->name)) sel = 1;
-        if (!sel) continue;
-        size_t m = 0, miss = 0;
-        if (col->num) {
-            for (size_t i = 0; i < f->nrow; i++)
-                if (isnan(col->num[i])) miss++;
-                else buf[m++] = col->num[i];
-        } else {
-            for (size_t i = 0; i < f->nrow; i++) miss += col->text[i] == NULL;
-            m = f->nrow - miss;
-        }
-        char n1[32], n2[32];
-        snprintf(n1, sizeof n1, "%zu", m);
-        snprintf(n2, sizeof n2, "%zu", miss);
-        if (col->num && m > 0) {
-            gsl_sort(buf, 1, m);
-            size_t distinct = 1;
-            for (size_t i = 1; i < m; i++) distinct += buf[i] != buf[i - 1];
-            char ds[32];
-            snprintf(ds, sizeof ds, "%zu", distinct);
-            double mean = gsl_stats_mean(buf, 1, m);
-            double sd = m > 1 ? gsl_stats_sd_m(buf, 1, m, mean) : NAN;
-            if (col->type == OD_COL_TIME) {
-                /* timestamps: quantiles as dates (UTC); mean and sd mean little here */
-                char q[5][32];
-                const double at[5] = { 0, 0.25, 0.5, 0.75, 1 };
-                for (int k = 0; k < 5; k++)
-                    od_time_format(gsl_stats_quantile_from_sorted_data(buf, 1, m, at[k]), q[k], sizeof q[k]);
-                tbl_row(t, col->name, role_name(col), n1, n2, "", "", q[0], q[1], q[2], q[3], q[4], ds);
-                continue;
-            }
-            tbl_row(t, col->name, role_name(col), n1, n2, fmtn(mean), fmtn(sd), fmtn(buf[0]),
-                    fmtn(gsl_stats_quantile_from_sorted_data(buf, 1, m, 0.25)),
-                    fmtn(gsl_stats_median_from_sorted_data(buf, 1, m)),
-                    fmtn(gsl_stats_quantile_from_sorted_data(buf, 1, m, 0.75)), fmtn(buf[m - 1]), ds);
-        } else {
-            tbl_row(t, col->name, role_name(col), n1, n2, "", "", "", "", "", "", "", "");
-        }
-    }
-    free(buf);
+    for (size_t k = 0; k < n; k++) describe_row(t, &st[k]);
+    free(st);
     tbl_print(t, s->outfp);
     tbl_free(t);
     if (d->nv > 1 || v->split_desc || v->win) cmd_print_lineage(s, d);
     return 0;
+}
+
+/* The text of one cell of `head`: column 0 is the row number, row -1 the
+ * header.  Numbers are formatted into buf. */
+static const char *head_cell(const od_frame *f, size_t j, long i, char *buf, size_t n)
+{
+    if (j == 0) {
+        if (i < 0) return "row";
+        snprintf(buf, n, "%ld", i + 1);
+        return buf;
+    }
+    const od_column *col = &f->cols[j - 1];
+    if (i < 0) return col->name;
+    if (col->type == OD_COL_TEXT) return col->text[i] ? col->text[i] : "NA";
+    if (isnan(col->num[i])) return "NA";
+    if (col->type == OD_COL_TIME) {
+        time_t tt = (time_t)col->num[i];
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        if (!strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm)) buf[0] = 0;
+        return buf;
+    }
+    snprintf(buf, n, "%s", fmtg(col->num[i], 7));
+    return buf;
 }
 
 static int cmd_head(od_session *s, const cmd_line *c)
@@ -269,39 +295,19 @@ static int cmd_head(od_session *s, const cmd_line *c)
     }
     const od_frame *f = v->frame;
     if ((size_t)n > f->nrow) n = (long)f->nrow;
-    /* build table with dynamic column count */
     size_t nc = f->ncol + 1;
-    char ***cells = malloc((size_t)(n + 1) * sizeof *cells);
-    size_t *w = calloc(nc, sizeof *w);
-    for (long i = -1; i < n; i++) {
-        char **row = cells[i + 1] = malloc(nc * sizeof *row);
-        char buf[64];
-        snprintf(buf, sizeof buf, "%ld", i + 1);
-        row[0] = strdup(i < 0 ? "row" : buf);
-        for (size_t j = 0; j < f->ncol; j++) {
-            const od_column *col = &f->cols[j];
-            if (i < 0) row[j + 1] = strdup(col->name);
-            else if (col->type == OD_COL_TEXT) row[j + 1] = strdup(col->text[i] ? col->text[i] : "NA");
-            else if (col->type == OD_COL_TIME && !isnan(col->num[i])) {
-                time_t tt = (time_t)col->num[i];
-                struct tm tm;
-                gmtime_r(&tt, &tm);
-                strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-                row[j + 1] = strdup(buf);
-            } else if (isnan(col->num[i])) row[j + 1] = strdup("NA");
-            else row[j + 1] = strdup(fmtg(col->num[i], 7));
-        }
-        for (size_t j = 0; j < nc; j++) if (strlen(row[j]) > w[j]) w[j] = strlen(row[j]);
-    }
-    for (long i = 0; i <= n; i++) {
+    size_t *w = od_calloc(s->ctx, nc, sizeof *w);
+    if (!w) return cmd_fail(s, OD_ENOMEM);
+    char buf[64];
+    for (long i = -1; i < n; i++)        /* widths first, then the rows */
         for (size_t j = 0; j < nc; j++) {
-            fprintf(s->outfp, j ? "  %*s" : "%*s", (int)w[j], cells[i][j]);
-            free(cells[i][j]);
+            size_t l = strlen(head_cell(f, j, i, buf, sizeof buf));
+            if (l > w[j]) w[j] = l;
         }
+    for (long i = -1; i < n; i++) {
+        for (size_t j = 0; j < nc; j++) fprintf(s->outfp, j ? "  %*s" : "%*s", (int)w[j], head_cell(f, j, i, buf, sizeof buf));
         fputc('\n', s->outfp);
-        free(cells[i]);
     }
-    free(cells);
     free(w);
     return 0;
 }

@@ -1,10 +1,10 @@
 /* cmd_prep.c - clean, scale, pca, window, split, folds, pseudolabel, undo,
- * lineage, export data.  Every transform pushes a new version of the current
+ * lineage.  Every transform pushes a new version of the current
  * dataset (so `undo` steps back) and prints what it did. */
 #include "config.h"
 #include "cmd.h"
 #include "prep/prep.h"
-#include "data/csv.h"
+#include "run/run.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -19,15 +19,16 @@ static void print_report(od_session *s, od_out *o)
     if (*t && t[strlen(t) - 1] != '\n') fputc('\n', s->outfp);
 }
 
-/* Training rows of a version as a fit mask (NULL when there is no split). */
-static unsigned char *fit_mask(const od_version *v)
+/* Training rows of a version as a fit mask in *m (NULL when there is no
+ * split); 0 or a reported OD_ENOMEM. */
+static int fit_mask(od_session *s, const od_version *v, unsigned char **m)
 {
-    if (!v->part) return NULL;
+    *m = NULL;
+    if (!v->part) return 0;
     size_t n = v->frame->nrow;
-    unsigned char *m = malloc(n ? n : 1);
-    if (m)
-        for (size_t i = 0; i < n; i++) m[i] = v->part[i] == OD_PART_TRAIN;
-    return m;
+    if (!(*m = od_malloc(s->ctx, n ? n : 1))) return cmd_fail(s, OD_ENOMEM);
+    for (size_t i = 0; i < n; i++) (*m)[i] = v->part[i] == OD_PART_TRAIN;
+    return 0;
 }
 
 static int push(od_session *s, od_dataset *d, od_frame *f, const cmd_line *c)
@@ -36,11 +37,73 @@ static int push(od_session *s, od_dataset *d, od_frame *f, const cmd_line *c)
     return rc ? cmd_fail(s, rc) : 0;
 }
 
-static char **cols_opt(const cmd_line *c, size_t *n)
+/* columns= as a list in *cols (NULL when absent); 0 or a reported OD_ENOMEM. */
+static int cols_opt(od_session *s, const cmd_line *c, char ***cols, size_t *n)
 {
     const char *v = cmd_optval(c, "columns");
     *n = 0;
-    return v ? cmd_list_split(v, n) : NULL;
+    *cols = NULL;
+    if (v && !(*cols = cmd_list_split(v, n))) return cmd_fail(s, od_error(s->ctx, OD_ENOMEM, "%s: out of memory", c->words[0].text));
+    return 0;
+}
+
+static int clean_clip(od_session *s, const cmd_opt *cl, od_clean_opts *o)
+{
+    char *end;
+    if (strchr(cl->val, ',')) {
+        o->clip = OD_CLIP_QUANTILE;
+        o->clip_lo = strtod(cl->val, &end);
+        if (*end != ',') return cmd_error_at(s, cl->vcol, "clean: clip=%s: expected K or LO,HI quantiles", cl->val);
+        o->clip_hi = strtod(end + 1, &end);
+        if (*end || !(o->clip_lo >= 0 && o->clip_lo < o->clip_hi && o->clip_hi <= 1))
+            return cmd_error_at(s, cl->vcol, "clean: clip=%s: quantiles must satisfy 0 <= LO < HI <= 1", cl->val);
+        return 0;
+    }
+    o->clip = OD_CLIP_SD;
+    o->clip_k = strtod(cl->val, &end);
+    if (*end || !(o->clip_k > 0)) return cmd_error_at(s, cl->vcol, "clean: clip=%s: expected K > 0 (standard deviations)", cl->val);
+    return 0;
+}
+
+/* missing=, clip= and the words constant / duplicates (columns= is the caller's). */
+static int clean_parse(od_session *s, const cmd_line *c, od_clean_opts *o)
+{
+    static const struct { const char *name; od_missing how; } how[] = {
+        { "drop", OD_MISSING_DROP }, { "mean", OD_MISSING_MEAN }, { "median", OD_MISSING_MEDIAN },
+        { "interpolate", OD_MISSING_INTERPOLATE }, { "ffill", OD_MISSING_FFILL },
+    };
+    const char *m = cmd_optval(c, "missing");
+    for (size_t k = 0; m && k < sizeof how / sizeof how[0]; k++)
+        if (!strcmp(m, how[k].name)) o->missing = how[k].how;
+    const cmd_opt *cl = cmd_opt_entry(c, "clip");
+    int rc;
+    if (cl && (rc = clean_clip(s, cl, o))) return rc;
+    for (size_t i = 1; i < c->nwords; i++) {
+        if (!strcmp(c->words[i].text, "constant")) o->drop_constant = 1;
+        else if (!strcmp(c->words[i].text, "duplicates")) o->drop_duplicates = 1;
+        else return cmd_error_at(s, c->words[i].col, "clean: unexpected word '%s' (expected constant or duplicates)", c->words[i].text);
+    }
+    if (!m && !cl && !o->drop_constant && !o->drop_duplicates)
+        return cmd_error_at(s, 0, "clean: say what to clean (missing=..., clip=..., constant, duplicates)");
+    return 0;
+}
+
+/* After a clean that dropped rows, the new top version keeps the split of the
+ * rows it kept (kept[i] = old row of new row i); folds do not survive. */
+static int clean_keep_split(od_session *s, od_dataset *d, const unsigned char *oldpart, char *desc, const size_t *kept)
+{
+    od_version *nv = od_ds_top(d);
+    size_t n = nv->frame->nrow;
+    unsigned char *part = od_malloc(s->ctx, n ? n : 1);
+    if (!part) { free(desc); return cmd_fail(s, OD_ENOMEM); }
+    for (size_t i = 0; i < n; i++) part[i] = oldpart[kept[i]];
+    free(nv->part);
+    nv->part = part;
+    if (!nv->split_desc) nv->split_desc = desc;
+    else free(desc);
+    free(nv->fold);
+    nv->fold = NULL;
+    return 0;
 }
 
 static int cmd_clean(od_session *s, const cmd_line *c)
@@ -49,68 +112,43 @@ static int cmd_clean(od_session *s, const cmd_line *c)
     od_version *v = cmd_version(s, &d);
     if (!v) return OD_ESTATE;
     od_clean_opts o = {0};
-    size_t nc;
-    char **cols = cols_opt(c, &nc);
+    char **cols;
+    unsigned char *fm = NULL, *oldpart = NULL;
+    char *desc = NULL;
+    size_t *kept = NULL, oldn = v->frame->nrow;
+    int rc = cols_opt(s, c, &cols, &o.ncols);
     o.cols = (const char *const *)cols;
-    o.ncols = nc;
-    const char *m = cmd_optval(c, "missing");
-    if (m) {
-        if (!strcmp(m, "drop")) o.missing = OD_MISSING_DROP;
-        else if (!strcmp(m, "mean")) o.missing = OD_MISSING_MEAN;
-        else if (!strcmp(m, "median")) o.missing = OD_MISSING_MEDIAN;
-        else if (!strcmp(m, "interpolate")) o.missing = OD_MISSING_INTERPOLATE;
-        else o.missing = OD_MISSING_FFILL;
-    }
-    const cmd_opt *cl = cmd_opt_entry(c, "clip");
-    if (cl) {
-        char *end;
-        if (strchr(cl->val, ',')) {
-            o.clip = OD_CLIP_QUANTILE;
-            o.clip_lo = strtod(cl->val, &end);
-            if (*end != ',') { free(cols); return cmd_error_at(s, cl->vcol, "clean: clip=%s: expected K or LO,HI quantiles", cl->val); }
-            o.clip_hi = strtod(end + 1, &end);
-            if (*end || !(o.clip_lo >= 0 && o.clip_lo < o.clip_hi && o.clip_hi <= 1)) {
-                free(cols);
-                return cmd_error_at(s, cl->vcol, "clean: clip=%s: quantiles must satisfy 0 <= LO < HI <= 1", cl->val);
-            }
-        } else {
-            o.clip = OD_CLIP_SD;
-            o.clip_k = strtod(cl->val, &end);
-            if (*end || !(o.clip_k > 0)) { free(cols); return cmd_error_at(s, cl->vcol, "clean: clip=%s: expected K > 0 (standard deviations)", cl->val); }
-        }
-    }
-    for (size_t i = 1; i < c->nwords; i++) {
-        if (!strcmp(c->words[i].text, "constant")) o.drop_constant = 1;
-        else if (!strcmp(c->words[i].text, "duplicates")) o.drop_duplicates = 1;
-        else { free(cols); return cmd_error_at(s, c->words[i].col, "clean: unexpected word '%s' (expected constant or duplicates)", c->words[i].text); }
-    }
-    if (!m && !cl && !o.drop_constant && !o.drop_duplicates) {
-        free(cols);
-        return cmd_error_at(s, 0, "clean: say what to clean (missing=..., clip=..., constant, duplicates)");
-    }
-    unsigned char *fm = fit_mask(v);
+    if (!rc) rc = clean_parse(s, c, &o);
+    if (!rc) rc = fit_mask(s, v, &fm);
+    /* the version's split, copied: v does not survive the push */
+    if (!rc && v->part && (!(oldpart = od_malloc(s->ctx, oldn ? oldn : 1)) ||
+                           (v->split_desc && !(desc = od_strdup(s->ctx, v->split_desc)))))
+        rc = cmd_fail(s, OD_ENOMEM);
+    if (oldpart && !rc) memcpy(oldpart, v->part, oldn);
     od_frame *out = NULL;
-    size_t *kept = NULL;
     od_out *rep = od_out_buffer();
-    int rc = od_prep_clean(s->ctx, v->frame, &o, fm, &out, &kept, rep);
+    if (!rc && (rc = od_prep_clean(s->ctx, v->frame, &o, fm, &out, &kept, rep))) rc = cmd_fail(s, rc);
+    if (!rc) rc = push(s, d, out, c);
+    if (!rc && oldpart && kept && od_ds_top(d)->frame->nrow != oldn) {
+        rc = clean_keep_split(s, d, oldpart, desc, kept);
+        desc = NULL;
+    }
+    if (!rc) print_report(s, rep);
+    od_out_free(rep);
     free(fm);
     free(cols);
-    if (rc) { od_out_free(rep); free(kept); return cmd_fail(s, rc); }
-    unsigned char *oldpart = v->part ? malloc(v->frame->nrow) : NULL;
-    if (oldpart) memcpy(oldpart, v->part, v->frame->nrow);
-    size_t newn = out->nrow, oldn = v->frame->nrow;
-    rc = push(s, d, out, c);
-    if (!rc && oldpart && newn != oldn && kept) {
-        od_version *nv = od_ds_top(d);
-        free(nv->part);
-        nv->part = malloc(newn ? newn : 1);
-        for (size_t i = 0; i < newn; i++) nv->part[i] = oldpart[kept[i]];
-        nv->split_desc = nv->split_desc ? nv->split_desc : (v->split_desc ? strdup(v->split_desc) : NULL);
-        free(nv->fold);
-        nv->fold = NULL;
-    }
     free(oldpart);
+    free(desc);
     free(kept);
+    return rc;
+}
+
+/* The end of every transform: the engine call's result (rc, out) becomes the
+ * new version and its report is printed. */
+static int finish(od_session *s, od_dataset *d, const cmd_line *c, int rc, od_frame *out, od_out *rep)
+{
+    if (rc) rc = cmd_fail(s, rc);
+    else rc = push(s, d, out, c);
     if (!rc) print_report(s, rep);
     od_out_free(rep);
     return rc;
@@ -118,28 +156,43 @@ static int cmd_clean(od_session *s, const cmd_line *c)
 
 static int cmd_scale(od_session *s, const cmd_line *c)
 {
+    static const struct { const char *name; od_scale_method m; } meth[] = {
+        { "zscore", OD_SCALE_ZSCORE }, { "minmax", OD_SCALE_MINMAX }, { "robust", OD_SCALE_ROBUST },
+    };
     od_dataset *d;
     od_version *v = cmd_version(s, &d);
     if (!v) return OD_ESTATE;
-    const char *m = c->words[1].text;
-    od_scale_method meth;
-    if (!strcmp(m, "zscore")) meth = OD_SCALE_ZSCORE;
-    else if (!strcmp(m, "minmax")) meth = OD_SCALE_MINMAX;
-    else if (!strcmp(m, "robust")) meth = OD_SCALE_ROBUST;
-    else return cmd_error_at(s, c->words[1].col, "scale: unknown method '%s' (expected zscore, minmax or robust)", m);
-    size_t nc;
-    char **cols = cols_opt(c, &nc);
-    unsigned char *fm = fit_mask(v);
+    size_t k = 0, nc;
+    while (k < 3 && strcmp(c->words[1].text, meth[k].name)) k++;
+    if (k == 3)
+        return cmd_error_at(s, c->words[1].col, "scale: unknown method '%s' (expected zscore, minmax or robust)", c->words[1].text);
+    char **cols;
+    unsigned char *fm;
+    int rc = cols_opt(s, c, &cols, &nc);
+    if (rc) return rc;
+    if ((rc = fit_mask(s, v, &fm))) { free(cols); return rc; }
     od_frame *out = NULL;
     od_out *rep = od_out_buffer();
-    int rc = od_prep_scale(s->ctx, v->frame, meth, (const char *const *)cols, nc, fm, &out, NULL, rep);
+    rc = od_prep_scale(s->ctx, v->frame, meth[k].m, (const char *const *)cols, nc, fm, &out, NULL, rep);
     free(fm);
     free(cols);
-    if (!rc) rc = push(s, d, out, c);
-    else rc = cmd_fail(s, rc);
-    if (!rc) print_report(s, rep);
-    od_out_free(rep);
-    return rc;
+    return finish(s, d, c, rc, out, rep);
+}
+
+static int pca_parse(od_session *s, const cmd_line *c, od_pca_opts *o)
+{
+    long k = 0;
+    int r, wh = 0;
+    if ((r = cmd_opt_long(s, c, "k", &k)) < 0) return r;
+    int hk = r;
+    if ((r = cmd_opt_double(s, c, "variance", &o->variance)) < 0) return r;
+    int hv = r;
+    if ((r = cmd_opt_bool(s, c, "whiten", &wh)) < 0) return r;
+    if (hk == hv) return cmd_error_at(s, 0, "pca: give exactly one of k=N or variance=F");
+    if (hk && k < 1) return cmd_error_at(s, cmd_opt_entry(c, "k")->vcol, "pca: k=%ld: must be at least 1", k);
+    o->k = hk ? (size_t)k : 0;
+    o->whiten = wh;
+    return 0;
 }
 
 static int cmd_pca(od_session *s, const cmd_line *c)
@@ -148,34 +201,32 @@ static int cmd_pca(od_session *s, const cmd_line *c)
     od_version *v = cmd_version(s, &d);
     if (!v) return OD_ESTATE;
     od_pca_opts o = {0};
-    long k = 0;
-    double var = 0;
-    int r, wh = 0;
-    if ((r = cmd_opt_long(s, c, "k", &k)) < 0) return r;
-    int hk = r;
-    if ((r = cmd_opt_double(s, c, "variance", &var)) < 0) return r;
-    int hv = r;
-    if ((r = cmd_opt_bool(s, c, "whiten", &wh)) < 0) return r;
-    if (hk == hv) return cmd_error_at(s, 0, "pca: give exactly one of k=N or variance=F");
-    if (hk && k < 1) return cmd_error_at(s, cmd_opt_entry(c, "k")->vcol, "pca: k=%ld: must be at least 1", k);
-    o.k = hk ? (size_t)k : 0;
-    o.variance = var;
-    o.whiten = wh;
-    size_t nc;
-    char **cols = cols_opt(c, &nc);
+    char **cols;
+    unsigned char *fm;
+    int rc = pca_parse(s, c, &o);
+    if (rc || (rc = cols_opt(s, c, &cols, &o.ncols))) return rc;
     o.cols = (const char *const *)cols;
-    o.ncols = nc;
-    unsigned char *fm = fit_mask(v);
+    if ((rc = fit_mask(s, v, &fm))) { free(cols); return rc; }
     od_frame *out = NULL;
     od_out *rep = od_out_buffer();
-    int rc = od_prep_pca(s->ctx, v->frame, &o, fm, &out, NULL, rep);
+    rc = od_prep_pca(s->ctx, v->frame, &o, fm, &out, NULL, rep);
     free(fm);
     free(cols);
-    if (!rc) rc = push(s, d, out, c);
-    else rc = cmd_fail(s, rc);
-    if (!rc) print_report(s, rep);
-    od_out_free(rep);
-    return rc;
+    return finish(s, d, c, rc, out, rep);
+}
+
+/* agg= of `window`: an index into the engine's od_wagg_names. */
+static int window_agg(od_session *s, const cmd_line *c, int *agg)
+{
+    const cmd_opt *o = cmd_opt_entry(c, "agg");
+    *agg = OD_WAGG_MAX;
+    if (!o) return 0;
+    for (int k = 0; od_wagg_names[k]; k++)
+        if (!strcmp(o->val, od_wagg_names[k])) { *agg = k; return 0; }
+    char list[64] = "";
+    for (int k = 0; od_wagg_names[k]; k++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? " or " : "", od_wagg_names[k]);
+    return cmd_error_at(s, o->vcol, "window: agg=%s: expected %s", o->val, list);
 }
 
 static int cmd_window(od_session *s, const cmd_line *c)
@@ -184,12 +235,13 @@ static int cmd_window(od_session *s, const cmd_line *c)
     od_version *v = cmd_version(s, &d);
     if (!v) return OD_ESTATE;
     long W = 0, S = 1;
-    int r;
+    int r, agg;
     if ((r = cmd_opt_long(s, c, "size", &W)) < 0) return r;
     if (!r) return cmd_error_at(s, 0, "window: expected size=W");
     if ((r = cmd_opt_long(s, c, "stride", &S)) < 0) return r;
     if (W < 1) return cmd_error_at(s, cmd_opt_entry(c, "size")->vcol, "window: size=%ld: must be at least 1", W);
     if (S < 1) return cmd_error_at(s, cmd_opt_entry(c, "stride")->vcol, "window: stride=%ld: must be at least 1", S);
+    if ((r = window_agg(s, c, &agg))) return r;
     od_window *w = NULL;
     od_out *rep = od_out_buffer();
     int rc = od_window_new(s->ctx, v->frame, (size_t)W, (size_t)S, NULL, 0, &w, rep);
@@ -202,8 +254,10 @@ static int cmd_window(od_session *s, const cmd_line *c)
         od_version *nv = od_ds_top(d);
         nv->win = (size_t)W;
         nv->stride = (size_t)S;
+        nv->wagg = agg;
         print_report(s, rep);
-        fprintf(s->outfp, "  detectors now see one row per window; each score maps back to the window's last point\n");
+        fprintf(s->outfp, "  detectors now see one row per window; a point's score is the %s of the windows that cover it\n",
+                od_wagg_names[agg]);
     }
     od_out_free(rep);
     return rc;
@@ -220,53 +274,89 @@ static int parse_frac(od_session *s, const cmd_line *c, const char *key, double 
     return 1;
 }
 
+/* order=, stratify= and seed= shared by split and folds; order defaults to
+ * time when the data has a time axis or a window view. */
+static int order_opts(od_session *s, const cmd_line *c, const od_version *v, od_order *order, int *strat, int *use_seed,
+                      unsigned long *seed)
+{
+    const char *ord = cmd_optval(c, "order");
+    int has_time = od_frame_role(v->frame, OD_ROLE_TIME) >= 0 || v->win, r;
+    *order = ord ? (!strcmp(ord, "time") ? OD_ORDER_TIME : OD_ORDER_RANDOM) : (has_time ? OD_ORDER_TIME : OD_ORDER_RANDOM);
+    *strat = 0;
+    if ((r = cmd_opt_bool(s, c, "stratify", strat)) < 0) return r;
+    long sd;
+    if ((r = cmd_opt_long(s, c, "seed", &sd)) < 0) return r;
+    if (r) { *use_seed = 1; *seed = (unsigned long)sd; }
+    return 0;
+}
+
+static int split_parse(od_session *s, const cmd_line *c, const od_version *v, od_split_opts *o)
+{
+    int ht, hv, hs;
+    if ((ht = parse_frac(s, c, "train", &o->train)) < 0) return ht;
+    if ((hv = parse_frac(s, c, "val", &o->val)) < 0) return hv;
+    if ((hs = parse_frac(s, c, "test", &o->test)) < 0) return hs;
+    if (!ht && !hs) return cmd_error_at(s, 0, "split: expected train=F and/or test=F (e.g. split train=0.6 test=0.4)");
+    if (!ht) o->train = OD_SPLIT_REST;
+    if (!hs && !hv) o->test = OD_SPLIT_REST;
+    return order_opts(s, c, v, &o->order, &o->stratify, &o->use_seed, &o->seed);
+}
+
+/* The split's description for lineage: its options, with the order it took. */
+static char *split_desc(od_session *s, const cmd_line *c, od_order order)
+{
+    char desc[256];
+    snprintf(desc, sizeof desc, "%s", c->src + strlen("split") + (c->src[5] == ' '));
+    if (!cmd_optval(c, "order")) {
+        size_t l = strlen(desc);
+        snprintf(desc + l, sizeof desc - l, "%sorder=%s", l ? " " : "", order == OD_ORDER_TIME ? "time" : "random");
+    }
+    return od_strdup(s->ctx, desc);
+}
+
 static int cmd_split(od_session *s, const cmd_line *c)
 {
     od_dataset *d;
     od_version *v = cmd_version(s, &d);
     if (!v) return OD_ESTATE;
     od_split_opts o = {0};
-    int r, ht, hv, hs;
-    if ((ht = parse_frac(s, c, "train", &o.train)) < 0) return ht;
-    if ((hv = parse_frac(s, c, "val", &o.val)) < 0) return hv;
-    if ((hs = parse_frac(s, c, "test", &o.test)) < 0) return hs;
-    if (!ht && !hs) return cmd_error_at(s, 0, "split: expected train=F and/or test=F (e.g. split train=0.6 test=0.4)");
-    if (!ht) o.train = OD_SPLIT_REST;
-    if (!hs && !hv) o.test = OD_SPLIT_REST;
-    const char *ord = cmd_optval(c, "order");
-    int has_time = od_frame_role(v->frame, OD_ROLE_TIME) >= 0 || v->win;
-    o.order = ord ? (!strcmp(ord, "time") ? OD_ORDER_TIME : OD_ORDER_RANDOM) : (has_time ? OD_ORDER_TIME : OD_ORDER_RANDOM);
-    int strat = 0;
-    if ((r = cmd_opt_bool(s, c, "stratify", &strat)) < 0) return r;
-    o.stratify = strat;
-    long seed;
-    if ((r = cmd_opt_long(s, c, "seed", &seed)) < 0) return r;
-    if (r) { o.use_seed = 1; o.seed = (unsigned long)seed; }
+    int rc = split_parse(s, c, v, &o);
+    if (rc) return rc;
     size_t n = v->frame->nrow;
-    unsigned char *part = malloc(n ? n : 1);
+    unsigned char *part = od_malloc(s->ctx, n ? n : 1);
+    char *desc = split_desc(s, c, o.order);
+    if (!part || !desc) { free(part); free(desc); return cmd_fail(s, OD_ENOMEM); }
     od_out *rep = od_out_buffer();
-    int rc = od_prep_split(s->ctx, v->frame, &o, part, rep);
-    if (rc) { free(part); od_out_free(rep); return cmd_fail(s, rc); }
-    od_frame *f = od_frame_copy(s->ctx, v->frame);
-    rc = f ? push(s, d, f, c) : cmd_fail(s, OD_ENOMEM);
+    if ((rc = od_prep_split(s->ctx, v->frame, &o, part, rep))) rc = cmd_fail(s, rc);
+    od_frame *f = rc ? NULL : od_frame_copy(s->ctx, v->frame);
+    if (!rc) rc = f ? push(s, d, f, c) : cmd_fail(s, OD_ENOMEM);
     if (!rc) {
         od_version *nv = od_ds_top(d);
         free(nv->part);
         nv->part = part;
-        part = NULL;
         free(nv->split_desc);
-        char desc[256];
-        snprintf(desc, sizeof desc, "%s", c->src + strlen("split") + (c->src[5] == ' '));
-        if (!ord) {
-            size_t l = strlen(desc);
-            snprintf(desc + l, sizeof desc - l, "%sorder=%s", l ? " " : "", o.order == OD_ORDER_TIME ? "time" : "random");
-        }
-        nv->split_desc = strdup(desc);
+        nv->split_desc = desc;
+        part = NULL;
+        desc = NULL;
         print_report(s, rep);
     }
     free(part);
+    free(desc);
     od_out_free(rep);
     return rc;
+}
+
+/* The new top version takes the folds (fold id per row). */
+static int folds_keep(od_session *s, od_dataset *d, const od_folds *fo)
+{
+    od_version *nv = od_ds_top(d);
+    int *fold = od_mallocn(s->ctx, fo->n ? fo->n : 1, sizeof *fold);
+    if (!fold) return cmd_fail(s, OD_ENOMEM);
+    for (size_t i = 0; i < fo->n; i++) fold[i] = (int)fo->block[i];
+    free(nv->fold);
+    nv->fold = fold;
+    nv->nfolds = (int)fo->k;
+    return 0;
 }
 
 static int cmd_folds(od_session *s, const cmd_line *c)
@@ -281,32 +371,36 @@ static int cmd_folds(od_session *s, const cmd_line *c)
     if (!r) return cmd_error_at(s, 0, "folds: expected k=K");
     if (k < 2) return cmd_error_at(s, cmd_opt_entry(c, "k")->vcol, "folds: k=%ld: must be at least 2", k);
     o.k = (size_t)k;
-    const char *ord = cmd_optval(c, "order");
-    int has_time = od_frame_role(v->frame, OD_ROLE_TIME) >= 0 || v->win;
-    o.order = ord ? (!strcmp(ord, "time") ? OD_ORDER_TIME : OD_ORDER_RANDOM) : (has_time ? OD_ORDER_TIME : OD_ORDER_RANDOM);
-    int strat = 0;
-    if ((r = cmd_opt_bool(s, c, "stratify", &strat)) < 0) return r;
-    o.stratify = strat;
-    long seed;
-    if ((r = cmd_opt_long(s, c, "seed", &seed)) < 0) return r;
-    if (r) { o.use_seed = 1; o.seed = (unsigned long)seed; }
+    if ((r = order_opts(s, c, v, &o.order, &o.stratify, &o.use_seed, &o.seed))) return r;
     od_folds *fo = NULL;
     od_out *rep = od_out_buffer();
     int rc = od_prep_folds(s->ctx, v->frame, &o, NULL, &fo, rep);
     if (rc) { od_out_free(rep); return cmd_fail(s, rc); }
     od_frame *f = od_frame_copy(s->ctx, v->frame);
     rc = f ? push(s, d, f, c) : cmd_fail(s, OD_ENOMEM);
-    if (!rc) {
-        od_version *nv = od_ds_top(d);
-        free(nv->fold);
-        nv->fold = malloc((fo->n ? fo->n : 1) * sizeof *nv->fold);
-        for (size_t i = 0; i < fo->n; i++) nv->fold[i] = (int)fo->block[i];
-        nv->nfolds = (int)fo->k;
-        print_report(s, rep);
-    }
+    if (!rc) rc = folds_keep(s, d, fo);
+    if (!rc) print_report(s, rep);
     od_folds_free(fo);
     od_out_free(rep);
     return rc;
+}
+
+/* A copy of the frame whose label is the 0/1 column pseudo_label made from
+ * flag; the old label (if any) is kept, ignored, and named in *old. */
+static od_frame *pseudo_frame(od_session *s, const od_frame *src, const unsigned char *flag, const char **old)
+{
+    size_t n = src->nrow;
+    od_frame *f = od_frame_copy(s->ctx, src);
+    double *lab = f ? od_mallocn(s->ctx, n ? n : 1, sizeof *lab) : NULL;
+    if (!lab) { od_frame_free(f); return NULL; }
+    long ol = od_frame_role(f, OD_ROLE_LABEL);
+    if (ol >= 0) f->cols[ol].role = OD_ROLE_IGNORED;
+    long ex = od_frame_find(f, "pseudo_label");
+    if (ex >= 0) od_frame_drop_col(f, (size_t)ex);
+    *old = ol >= 0 ? src->cols[ol].name : NULL;
+    for (size_t i = 0; i < n; i++) lab[i] = flag[i];
+    if (od_frame_add_num_donate(s->ctx, f, "pseudo_label", lab, OD_COL_NUM, OD_ROLE_LABEL)) { od_frame_free(f); return NULL; }
+    return f;
 }
 
 static int cmd_pseudolabel(od_session *s, const cmd_line *c)
@@ -316,41 +410,32 @@ static int cmd_pseudolabel(od_session *s, const cmd_line *c)
     if (!v) return OD_ESTATE;
     if (strcmp(c->words[1].text, "mean"))
         return cmd_error_at(s, c->words[1].col, "pseudolabel: unknown method '%s' (expected mean)", c->words[1].text);
-    od_pseudo_opts o = {0};
-    int r;
-    o.k = 3;
-    if ((r = cmd_opt_double(s, c, "k", &o.k)) < 0) return r;
+    od_pseudo_opts o = { .k = 3 };
+    int rc;
+    if ((rc = cmd_opt_double(s, c, "k", &o.k)) < 0) return rc;
     if (!(o.k > 0)) return cmd_error_at(s, cmd_opt_entry(c, "k")->vcol, "pseudolabel: k must be > 0");
-    size_t nc;
-    char **cols = cols_opt(c, &nc);
+    char **cols;
+    unsigned char *fm, *flag = od_malloc(s->ctx, v->frame->nrow ? v->frame->nrow : 1);
+    if (!flag) return cmd_fail(s, OD_ENOMEM);
+    if ((rc = cols_opt(s, c, &cols, &o.ncols))) { free(flag); return rc; }
     o.cols = (const char *const *)cols;
-    o.ncols = nc;
-    size_t n = v->frame->nrow;
-    unsigned char *flag = malloc(n ? n : 1);
-    unsigned char *fm = fit_mask(v);
+    if ((rc = fit_mask(s, v, &fm))) { free(flag); free(cols); return rc; }
     od_out *rep = od_out_buffer();
-    int rc = od_prep_pseudolabel(s->ctx, v->frame, &o, fm, flag, NULL, rep);
+    rc = od_prep_pseudolabel(s->ctx, v->frame, &o, fm, flag, NULL, rep);
+    const char *old = NULL;
+    od_frame *f = rc ? NULL : pseudo_frame(s, v->frame, flag, &old);
+    char *oldname = old ? od_strdup(s->ctx, old) : NULL;   /* v does not survive the push */
     free(fm);
     free(cols);
-    if (rc) { free(flag); od_out_free(rep); return cmd_fail(s, rc); }
-    od_frame *f = od_frame_copy(s->ctx, v->frame);
-    if (!f) { free(flag); od_out_free(rep); return cmd_fail(s, OD_ENOMEM); }
-    /* the old label (if any) is kept but ignored; pseudo_label becomes the label */
-    long old = od_frame_role(f, OD_ROLE_LABEL);
-    if (old >= 0) f->cols[old].role = OD_ROLE_IGNORED;
-    long ex = od_frame_find(f, "pseudo_label");
-    if (ex >= 0) od_frame_drop_col(f, (size_t)ex);
-    double *lab = malloc((n ? n : 1) * sizeof *lab);
-    for (size_t i = 0; i < n; i++) lab[i] = flag[i];
     free(flag);
-    rc = od_frame_add_num_donate(s->ctx, f, "pseudo_label", lab, OD_COL_NUM, OD_ROLE_LABEL);
-    if (rc) { od_frame_free(f); od_out_free(rep); return cmd_fail(s, rc); }
-    rc = push(s, d, f, c);
-    if (!rc) {
+    if (!rc && (!f || (old && !oldname))) rc = OD_ENOMEM;
+    if (rc) { od_frame_free(f); od_out_free(rep); free(oldname); return cmd_fail(s, rc); }
+    if (!(rc = push(s, d, f, c))) {
         print_report(s, rep);
         fprintf(s->outfp, "  pseudo_label is now the label column%s%s%s; detect ... fit=normal fits on rows it marks normal\n",
-                old >= 0 ? " (the old label '" : "", old >= 0 ? f->cols[old].name : "", old >= 0 ? "' is kept, ignored)" : "");
+                old ? " (the old label '" : "", old ? oldname : "", old ? "' is kept, ignored)" : "");
     }
+    free(oldname);
     od_out_free(rep);
     return rc;
 }
@@ -359,7 +444,8 @@ static int cmd_undo(od_session *s, const cmd_line *c)
 {
     od_dataset *d = cmd_dataset(s);
     if (!d) return OD_ESTATE;
-    char *step = strdup(od_ds_top(d)->step);
+    char *step = od_strdup(s->ctx, od_ds_top(d)->step);
+    if (!step) return cmd_fail(s, OD_ENOMEM);
     int rc = od_ds_undo(s->ctx, d);
     if (rc) { free(step); return cmd_fail(s, rc); }
     od_frame *f = od_ds_top(d)->frame;
@@ -374,53 +460,6 @@ static int cmd_lineage(od_session *s, const cmd_line *c)
     if (!d) return OD_ESTATE;
     cmd_print_lineage(s, d);
     return 0;
-}
-
-static int export_data(od_session *s, const cmd_line *c, const char *path)
-{
-    od_version *v = cmd_version(s, NULL);
-    if (!v) return OD_ESTATE;
-    const od_frame *f = v->frame;
-    od_frame *g = NULL;
-    const char *cols = cmd_optval(c, "columns");
-    if (cols) {
-        size_t k;
-        char **names = cmd_list_split(cols, &k);
-        g = od_frame_copy(s->ctx, f);
-        for (size_t j = g->ncol; j-- > 0;) {
-            int keep = g->cols[j].role == OD_ROLE_LABEL || g->cols[j].role == OD_ROLE_TIME;
-            for (size_t i = 0; i < k; i++) keep |= !strcmp(names[i], g->cols[j].name);
-            if (!keep) od_frame_drop_col(g, j);
-        }
-        for (size_t i = 0; i < k; i++)
-            if (od_frame_find(f, names[i]) < 0) {
-                int r = cmd_error_at(s, cmd_opt_entry(c, "columns")->vcol, "export data: no column named '%s'", names[i]);
-                free(names);
-                od_frame_free(g);
-                return r;
-            }
-        free(names);
-        f = g;
-    }
-    int rc = od_csv_write(s->ctx, f, path);
-    if (rc) { od_frame_free(g); return cmd_fail(s, rc); }
-    fprintf(s->outfp, "wrote %zu rows x %zu columns to %s\n", f->nrow, f->ncol, path);
-    od_frame_free(g);
-    return 0;
-}
-
-int cmd_export_scores(od_session *s, const cmd_line *c);
-int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const char *path);
-
-static int cmd_export(od_session *s, const cmd_line *c)
-{
-    const char *what = c->words[1].text;
-    const char *path = cmd_optval(c, "to");
-    if (!path) return cmd_error_at(s, 0, "export: expected to=FILE.csv");
-    if (!strcmp(what, "data")) return export_data(s, c, path);
-    if (!strcmp(what, "scores")) return cmd_export_scores(s, c);
-    if (!strcmp(what, "metrics") || !strcmp(what, "leaderboard")) return cmd_export_eval(s, c, what, path);
-    return cmd_error_at(s, c->words[1].col, "export: expected data, scores, metrics or leaderboard");
 }
 
 static const cmd_optspec clean_opts[] = {
@@ -443,6 +482,7 @@ static const cmd_optspec pca_opts[] = {
 static const cmd_optspec window_opts[] = {
     { "size", NULL, COMPL_NONE, "window length W (points)" },
     { "stride", NULL, COMPL_NONE, "step between windows (default 1)" },
+    { "agg", NULL, COMPL_NONE, "a point's score from the windows that cover it: max (default) or mean" },
     { NULL, NULL, COMPL_NONE, NULL }
 };
 static const cmd_optspec split_opts[] = {
@@ -464,12 +504,6 @@ static const cmd_optspec folds_opts[] = {
 static const cmd_optspec pseudo_opts[] = {
     { "k", NULL, COMPL_NONE, "Mahalanobis distance above which a row is a pseudo-anomaly (default 3)" },
     { "columns", NULL, COMPL_COLUMN, "columns (default: all numeric features)" },
-    { NULL, NULL, COMPL_NONE, NULL }
-};
-static const cmd_optspec export_opts[] = {
-    { "to", NULL, COMPL_FILE, "output file (.csv)" },
-    { "columns", NULL, COMPL_COLUMN, "export data: only these columns (plus label and time)" },
-    { "on", "train|val|test|all", COMPL_NONE, "export metrics: which rows" },
     { NULL, NULL, COMPL_NONE, NULL }
 };
 static const cmd_optspec no_opts[] = { { NULL, NULL, COMPL_NONE, NULL } };
@@ -503,14 +537,15 @@ const od_command cmd_pca_entry = {
     .min_words = 0, .max_words = 0, .opts = pca_opts, .fn = cmd_pca,
 };
 const od_command cmd_window_entry = {
-    .name = "window", .usage = "window size=W [stride=S]", .topic = "prepare",
+    .name = "window", .usage = "window size=W [stride=S] [agg=max|mean]", .topic = "prepare",
     .summary = "cut the series into sliding windows for any detector",
-    .help = "After this, clustering and density detectors see one row per window (the W\n"
-            "values ending at t, all channels) and every score maps back to the window's\n"
-            "last point; the first W-1 points score NaN.  Windows are a view of the series:\n"
-            "no W-fold copy is made.  Sequence models (tsn, cnn, lstm, gru, attn) window the\n"
-            "series themselves with their own window= parameter.\n\n"
-            "example:\n  window size=24\n  detect kmeans k=6",
+    .help = "After this, clustering and density detectors see one row per window (W\n"
+            "consecutive values, all channels; window i starts at point i*S) and every\n"
+            "point's score is the maximum (agg=mean: the mean) of the scores of the windows\n"
+            "that cover it; points in no window keep no score (NaN).  Windows are a view of\n"
+            "the series: no W-fold copy is made.  Sequence models (tsn, cnn, lstm, gru,\n"
+            "attn) window the series themselves with their own window= parameter.\n\n"
+            "example:\n  window size=24\n  detect kmeans k=6\n  window size=24 stride=12 agg=mean",
     .min_words = 0, .max_words = 0, .opts = window_opts, .fn = cmd_window,
 };
 const od_command cmd_split_entry = {
@@ -546,15 +581,4 @@ const od_command cmd_lineage_entry = {
     .name = "lineage", .usage = "lineage", .topic = "prepare",
     .summary = "show the chain load -> clean -> scale -> ... that made the current data",
     .help = "", .min_words = 0, .max_words = 0, .opts = no_opts, .fn = cmd_lineage,
-};
-const od_command cmd_export_entry = {
-    .name = "export", .usage = "export data|scores|metrics|leaderboard [NAME..] to=FILE.csv [columns=..] [on=..]", .topic = "data",
-    .summary = "write the current data, run scores, metrics or the leaderboard as CSV",
-    .help = "export data writes the current version (with label and time columns) so any\n"
-            "step can be checked outside the workbench.  export scores writes one column per\n"
-            "run (clustering runs add NAME_cluster, -1 = noise).  export metrics and export\n"
-            "leaderboard write one row per run and split, one column per metric.\n\n"
-            "examples:\n  export data to=clean.csv\n  export scores km gmm to=scores.csv\n  export leaderboard to=board.csv",
-    .min_words = 1, .max_words = -1, .opts = export_opts, .fn = cmd_export, .words = COMPL_WORDS,
-    .word_values = "data|scores|metrics|leaderboard",
 };
