@@ -1,9 +1,11 @@
-/* cmd_plot.c - plot roc|pr|pdf|series|scatter|metrics|loss through gnuplot. */
+/* cmd_plot.c - `plot KIND`: one table of plot kinds (below), each a builder
+ * of gnuplot script text, and the gnuplot process that draws it. */
 #include "config.h"
 #include "cmd.h"
 #include "eval/curve.h"
 #include "plot/plot.h"
 #include "prep/prep.h"
+#include "run/run.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -11,9 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-size_t cmd_run_part(const od_run *r, int part, double **sc, int **lab);
 int cmd_parse_on(od_session *s, const cmd_line *c, const od_run *r, int *part);
-
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -67,28 +67,21 @@ static int plot_opts(od_session *s, const cmd_line *c, od_plot_opts *o)
     return 0;
 }
 
-/* Runs named by words[2..] (all runs when none). */
-static od_run **plot_runs(od_session *s, const cmd_line *c, size_t *nr, int need)
-{
-    size_t first = 2, n = 0;
-    for (size_t i = first; i < c->nwords; i++)
-        if (strcmp(c->words[i].text, "commands")) n++;
-    if (!n && need) {
-        if (!s->ws->nruns) { cmd_error_at(s, 0, "plot %s: no runs yet (try: detect kmeans k=4)", c->words[1].text); return NULL; }
-    }
-    od_run **r = calloc((n ? n : s->ws->nruns) + 1, sizeof *r);
-    size_t k = 0;
-    for (size_t i = first; i < c->nwords; i++) {
-        if (!strcmp(c->words[i].text, "commands")) continue;
-        r[k] = cmd_run(s, c, i);
-        if (!r[k]) { free(r); return NULL; }
-        k++;
-    }
-    if (!n)
-        for (size_t i = 0; i < s->ws->nruns; i++) r[k++] = s->ws->runs[i];
-    *nr = k;
-    return r;
-}
+/* A plot request: what every builder gets.  runs: for kinds that need runs,
+ * the named runs or every run (only the first for ONE_RUN kinds); for the
+ * others, the named runs only (possibly none). */
+typedef struct {
+    od_session *s;
+    const cmd_line *c;
+    od_out *script;
+    const od_plot_opts *o;
+    od_run **runs;
+    size_t nr;
+} plot_req;
+
+/* What a kind needs: runs (at least one must exist), labels on those runs,
+ * only one run (the first named). */
+enum { NEED_RUNS = 1, NEED_LABELS = 2, ONE_RUN = 4 };
 
 static int wants_commands(const cmd_line *c)
 {
@@ -97,11 +90,30 @@ static int wants_commands(const cmd_line *c)
     return 0;
 }
 
+/* Runs named by words[2..] (the word `commands` aside); with none named,
+ * every run when all_if_none.  NULL after a reported error. */
+static od_run **plot_runs(od_session *s, const cmd_line *c, size_t *nr, int all_if_none)
+{
+    size_t n = 0, k = 0;
+    for (size_t i = 2; i < c->nwords; i++) n += strcmp(c->words[i].text, "commands") != 0;
+    size_t total = n ? n : all_if_none ? s->ws->nruns : 0;
+    od_run **r = od_calloc(s->ctx, total + 1, sizeof *r);
+    if (!r) { cmd_fail(s, OD_ENOMEM); return NULL; }
+    for (size_t i = 2; i < c->nwords; i++) {
+        if (!strcmp(c->words[i].text, "commands")) continue;
+        if (!(r[k++] = cmd_run(s, c, i))) { free(r); return NULL; }
+    }
+    for (size_t i = 0; !n && i < total; i++) r[k++] = s->ws->runs[i];
+    *nr = k;
+    return r;
+}
+
 static od_curve *run_curve(od_session *s, const od_run *r, int part)
 {
     double *sc;
     int *lab;
-    size_t k = cmd_run_part(r, part, &sc, &lab);
+    size_t k = od_run_part(s->ctx, r, part, &sc, &lab);
+    if (k == (size_t)-1) return NULL;
     int err;
     od_curve *cv = od_curve_new(s->ctx, sc, lab, k, &err);
     free(sc);
@@ -109,88 +121,85 @@ static od_curve *run_curve(od_session *s, const od_run *r, int part)
     return cv;
 }
 
-static int need_labels(od_session *s, const od_run *r, const char *kind)
+/* The operating point of the run's threshold on its ROC or PR curve. */
+static void operating_point(const od_curve *cu, const od_run *r, int pr, od_plot_curve *cv)
 {
-    if (r->labels) return 0;
-    return cmd_fail(s, od_error(s->ctx, OD_EDATA, "plot %s: %s has no labels (a %s curve needs them; plot pdf works without)", kind, r->name, kind));
+    od_confusion cm = od_curve_confusion(cu, r->thr.value, r->thr.strict ? OD_RULE_GT : OD_RULE_GE);
+    double P = (double)(cm.tp + cm.fn), N = (double)(cm.fp + cm.tn);
+    if (pr) {
+        cv->op_x = P > 0 ? cm.tp / P : NAN;
+        cv->op_y = cm.tp + cm.fp ? (double)cm.tp / (double)(cm.tp + cm.fp) : NAN;
+    } else {
+        cv->op_x = N > 0 ? cm.fp / N : NAN;
+        cv->op_y = P > 0 ? cm.tp / P : NAN;
+    }
 }
 
-static int build_curves(od_session *s, const cmd_line *c, od_out *script, const od_plot_opts *o, int pr)
+/* One run's ROC or PR curve into cv (cv->x and cv->y are the caller's to
+ * free, also after an error); *prev gets the positive share when not NULL. */
+static int curve_points(plot_req *q, od_run *r, int pr, od_plot_curve *cv, double *prev)
 {
-    size_t nr;
-    od_run **runs = plot_runs(s, c, &nr, 1);
-    if (!runs) return OD_EINVAL;
-    od_plot_curve *cv = calloc(nr, sizeof *cv);
-    double **bufs = calloc(2 * nr, sizeof *bufs);
+    od_session *s = q->s;
+    int part, rc;
+    if ((rc = cmd_parse_on(s, q->c, r, &part))) return rc;
+    od_curve *cu = run_curve(s, r, part);
+    if (!cu) return cmd_fail(s, OD_EINVAL);
+    od_curve_info info;
+    od_curve_get_info(cu, &info);
+    size_t m = info.n_thresholds;
+    double *x = od_mallocn(s->ctx, m + 2, sizeof *x), *y = x ? od_mallocn(s->ctx, m + 2, sizeof *y) : NULL;
+    cv->x = x;
+    cv->y = y;
+    rc = !y ? OD_ENOMEM : pr ? od_curve_pr(s->ctx, cu, y, x, NULL) : od_curve_roc(s->ctx, cu, x, y, NULL);
+    if (rc) { od_curve_free(cu); return cmd_fail(s, rc); }
+    od_metric a = pr ? od_curve_ap(cu) : od_curve_roc_auc(cu);
+    cv->name = r->name;
+    cv->n = m + 1;
+    cv->area = a.defined ? a.value : NAN;
+    cv->op_x = cv->op_y = NAN;
+    if (r->thr.set && !r->thr.point) operating_point(cu, r, pr, cv);
+    if (prev && info.n_used) *prev = (double)info.n_pos / (double)info.n_used;
+    od_curve_free(cu);
+    return 0;
+}
+
+static int build_curves(plot_req *q, int pr)
+{
+    od_plot_curve *cv = od_calloc(q->s->ctx, q->nr, sizeof *cv);
+    if (!cv) return cmd_fail(q->s, OD_ENOMEM);
     double prev = NAN;
     int rc = 0;
-    for (size_t k = 0; k < nr && !rc; k++) {
-        od_run *r = runs[k];
-        int part;
-        if ((rc = need_labels(s, r, pr ? "pr" : "roc"))) break;
-        if ((rc = cmd_parse_on(s, c, r, &part))) break;
-        od_curve *cu = run_curve(s, r, part);
-        if (!cu) { rc = cmd_fail(s, OD_EINVAL); break; }
-        od_curve_info info0;
-        od_curve_get_info(cu, &info0);
-        size_t m = info0.n_thresholds;
-        double *x = malloc((m + 2) * sizeof *x), *y = malloc((m + 2) * sizeof *y);
-        bufs[2 * k] = x;
-        bufs[2 * k + 1] = y;
-        od_curve_info info;
-        od_curve_get_info(cu, &info);
-        int e = pr ? od_curve_pr(s->ctx, cu, y, x, NULL) : od_curve_roc(s->ctx, cu, x, y, NULL);
-        if (e) { od_curve_free(cu); rc = cmd_fail(s, e); break; }
-        od_metric a = pr ? od_curve_ap(cu) : od_curve_roc_auc(cu);
-        cv[k].name = r->name;
-        cv[k].x = x;
-        cv[k].y = y;
-        cv[k].n = m + 1;
-        cv[k].area = a.defined ? a.value : NAN;
-        cv[k].op_x = cv[k].op_y = NAN;
-        if (r->thr.set && !r->thr.point) {
-            od_confusion cm = od_curve_confusion(cu, r->thr.value, r->thr.strict ? OD_RULE_GT : OD_RULE_GE);
-            double P = (double)(cm.tp + cm.fn), N = (double)(cm.fp + cm.tn);
-            if (pr) {
-                cv[k].op_x = P > 0 ? cm.tp / P : NAN;
-                cv[k].op_y = cm.tp + cm.fp ? (double)cm.tp / (double)(cm.tp + cm.fp) : NAN;
-            } else {
-                cv[k].op_x = N > 0 ? cm.fp / N : NAN;
-                cv[k].op_y = P > 0 ? cm.tp / P : NAN;
-            }
-        }
-        if (k == 0 && info.n_used) prev = (double)info.n_pos / (double)info.n_used;
-        od_curve_free(cu);
-    }
+    for (size_t k = 0; k < q->nr && !rc; k++) rc = curve_points(q, q->runs[k], pr, &cv[k], k == 0 ? &prev : NULL);
     if (!rc) {
-        rc = pr ? od_plot_pr(s->ctx, script, o, cv, nr, prev) : od_plot_roc(s->ctx, script, o, cv, nr);
-        if (rc) rc = cmd_fail(s, rc);
+        rc = pr ? od_plot_pr(q->s->ctx, q->script, q->o, cv, q->nr, prev) : od_plot_roc(q->s->ctx, q->script, q->o, cv, q->nr);
+        if (rc) rc = cmd_fail(q->s, rc);
     }
-    for (size_t k = 0; k < 2 * nr; k++) free(bufs[k]);
-    free(bufs);
+    for (size_t k = 0; k < q->nr; k++) {
+        free((void *)cv[k].x);
+        free((void *)cv[k].y);
+    }
     free(cv);
-    free(runs);
     return rc;
 }
 
-static int build_pdf(od_session *s, const cmd_line *c, od_out *script, const od_plot_opts *o)
+static int build_roc(plot_req *q) { return build_curves(q, 0); }
+static int build_pr(plot_req *q) { return build_curves(q, 1); }
+
+static int build_pdf(plot_req *q)
 {
-    size_t nr;
-    od_run **runs = plot_runs(s, c, &nr, 1);
-    if (!runs) return OD_EINVAL;
-    od_run *r = runs[0];
-    free(runs);
+    od_session *s = q->s;
+    od_run *r = q->runs[0];
     int part;
-    if (cmd_parse_on(s, c, r, &part)) return OD_EINVAL;
+    long bins = 0;
+    if (cmd_parse_on(s, q->c, r, &part)) return OD_EINVAL;
+    if (cmd_opt_long(s, q->c, "bins", &bins) < 0) return OD_EINVAL;
     double *sc;
     int *lab;
-    size_t k = cmd_run_part(r, part, &sc, &lab);
-    od_plot_pdf_data d = { .score = sc, .n = k, .label = r->labels ? lab : NULL,
+    size_t k = od_run_part(s->ctx, r, part, &sc, &lab);
+    if (k == (size_t)-1) return cmd_fail(s, OD_ENOMEM);
+    od_plot_pdf_data d = { .score = sc, .n = k, .label = r->labels ? lab : NULL, .bins = (int)bins,
                            .threshold = r->thr.set && !r->thr.point ? r->thr.value : NAN, .name = r->name };
-    long bins = 0;
-    if (cmd_opt_long(s, c, "bins", &bins) < 0) { free(sc); free(lab); return OD_EINVAL; }
-    d.bins = (int)bins;
-    int rc = od_plot_pdf(s->ctx, script, o, &d);
+    int rc = od_plot_pdf(s->ctx, q->script, q->o, &d);
     free(sc);
     free(lab);
     return rc ? cmd_fail(s, rc) : 0;
@@ -206,193 +215,265 @@ static od_version *run_version(od_session *s, const od_run *r)
     return NULL;
 }
 
-static int build_series(od_session *s, const cmd_line *c, od_out *script, const od_plot_opts *o)
+/* series: the channels to draw, from columns= or up to 8 numeric features. */
+static int series_channels(plot_req *q, const od_frame *f, size_t *idx, size_t *nch)
 {
-    size_t nr = 0;
-    od_run **runs = NULL;
-    od_run *r = NULL;
-    if (c->nwords > 2 || s->ws->nruns) {
-        runs = plot_runs(s, c, &nr, 0);
-        if (!runs) return OD_EINVAL;
-        r = nr ? runs[0] : NULL;
-        if (c->nwords <= 2 || (c->nwords == 3 && wants_commands(c))) r = nr ? runs[nr - 1] : NULL; /* newest run */
+    const char *on = cmd_optval(q->c, "columns");
+    *nch = 0;
+    if (!on) {
+        for (size_t j = 0; j < f->ncol && *nch < 8; j++)
+            if (f->cols[j].role == OD_ROLE_FEATURE && f->cols[j].type == OD_COL_NUM) idx[(*nch)++] = j;
+        return 0;
     }
-    free(runs);
-    od_version *v = r ? run_version(s, r) : NULL;
-    if (!v) {
-        od_dataset *d = cmd_dataset(s);
-        if (!d) return OD_ESTATE;
-        v = od_ds_top(d);
-        if (r && v->frame->nrow != r->n) r = NULL;
-    }
-    const od_frame *f = v->frame;
-    size_t idx[64], nch = 0;
-    const char *on = cmd_optval(c, "columns");
-    if (on) {
-        size_t k;
-        char **names = cmd_list_split(on, &k);
-        for (size_t i = 0; i < k && nch < 64; i++) {
-            long j = od_frame_find(f, names[i]);
-            if (j < 0 || !f->cols[j].num) {
-                int e = cmd_error_at(s, cmd_opt_entry(c, "columns")->vcol, "plot series: no numeric column named '%s'", names[i]);
-                free(names);
-                return e;
-            }
-            idx[nch++] = (size_t)j;
+    size_t k;
+    char **names = cmd_list_split(on, &k);
+    if (!names) return cmd_fail(q->s, od_error(q->s->ctx, OD_ENOMEM, "plot series: out of memory"));
+    for (size_t i = 0; i < k && *nch < 64; i++) {
+        long j = od_frame_find(f, names[i]);
+        if (j < 0 || !f->cols[j].num) {
+            int e = cmd_error_at(q->s, cmd_opt_entry(q->c, "columns")->vcol, "plot series: no numeric column named '%s'", names[i]);
+            free(names);
+            return e;
         }
-        free(names);
-    } else {
-        for (size_t j = 0; j < f->ncol && nch < 8; j++)
-            if (f->cols[j].role == OD_ROLE_FEATURE && f->cols[j].type == OD_COL_NUM) idx[nch++] = j;
+        idx[(*nch)++] = (size_t)j;
     }
+    free(names);
+    return 0;
+}
+
+/* series: the run drawn (the first named, else the newest; NULL when it was
+ * made on other rows than the data drawn) and the data version. */
+static od_version *series_source(plot_req *q, od_run **r)
+{
+    *r = q->nr ? q->runs[0] : q->s->ws->nruns ? q->s->ws->runs[q->s->ws->nruns - 1] : NULL;
+    od_version *v = *r ? run_version(q->s, *r) : NULL;
+    if (v) return v;
+    od_dataset *d = cmd_dataset(q->s);
+    if (!d) return NULL;
+    v = od_ds_top(d);
+    if (*r && v->frame->nrow != (*r)->n) *r = NULL;
+    return v;
+}
+
+static int build_series(plot_req *q)
+{
+    od_run *r;
+    od_version *v = series_source(q, &r);
+    if (!v) return OD_ESTATE;
+    const od_frame *f = v->frame;
+    size_t idx[64], nch;
+    int rc = series_channels(q, f, idx, &nch);
+    if (rc) return rc;
     const double *y[64];
     const char *names[64];
     for (size_t k = 0; k < nch; k++) { y[k] = f->cols[idx[k]].num; names[k] = f->cols[idx[k]].name; }
-    long tcol = od_frame_role(f, OD_ROLE_TIME);
+    long tcol = od_frame_role(f, OD_ROLE_TIME), lc = od_frame_role(f, OD_ROLE_LABEL);
     int *lab = NULL;
-    long lc = od_frame_role(f, OD_ROLE_LABEL);
     if (lc >= 0) {
-        lab = malloc((f->nrow ? f->nrow : 1) * sizeof *lab);
+        if (!(lab = od_mallocn(q->s->ctx, f->nrow ? f->nrow : 1, sizeof *lab))) return cmd_fail(q->s, OD_ENOMEM);
         for (size_t i = 0; i < f->nrow; i++) lab[i] = f->cols[lc].num[i] == 1;
     }
     od_plot_series_data d = { .n = f->nrow, .t = tcol >= 0 ? f->cols[tcol].num : NULL, .t_epoch = tcol >= 0,
                               .nch = nch, .y = y, .names = names, .label = lab,
                               .score = r ? r->scores : NULL, .score_name = r ? r->name : NULL,
                               .threshold = r && r->thr.set && !r->thr.point ? r->thr.value : NAN };
-    int rc = od_plot_series(s->ctx, script, o, &d);
+    rc = od_plot_series(q->s->ctx, q->script, q->o, &d);
     free(lab);
-    return rc ? cmd_fail(s, rc) : 0;
+    return rc ? cmd_fail(q->s, rc) : 0;
 }
 
-static int build_scatter(od_session *s, const cmd_line *c, od_out *script, const od_plot_opts *o)
+/* scatter: the axes, x= and y= or the two features or the first two
+ * principal components (*pcs, freed by the caller). */
+static int scatter_axes(plot_req *q, const od_frame *f, od_plot_scatter_data *d, od_frame **pcs)
 {
-    od_run *r = NULL;
-    for (size_t i = 2; i < c->nwords; i++)
-        if (strcmp(c->words[i].text, "commands")) {
-            r = cmd_run(s, c, i);
-            if (!r) return OD_ENOTFOUND;
+    od_session *s = q->s;
+    const char *xn = cmd_optval(q->c, "x"), *yn = cmd_optval(q->c, "y");
+    if (!!xn != !!yn) return cmd_error_at(s, 0, "plot scatter: give both x=COL and y=COL (or neither for the first two principal components)");
+    long a, b;
+    if (xn) {
+        a = od_frame_find(f, xn);
+        b = od_frame_find(f, yn);
+        if (a < 0 || !f->cols[a].num) return cmd_error_at(s, cmd_opt_entry(q->c, "x")->vcol, "plot scatter: no numeric column named '%s'", xn);
+        if (b < 0 || !f->cols[b].num) return cmd_error_at(s, cmd_opt_entry(q->c, "y")->vcol, "plot scatter: no numeric column named '%s'", yn);
+    } else {
+        size_t idx[4096];
+        size_t nd = f->ncol < 4096 ? od_frame_feature_cols(f, idx) : 3;
+        if (nd < 2) return cmd_fail(s, od_error(s->ctx, OD_EDATA, "plot scatter: need at least two feature columns"));
+        if (nd == 2) {
+            a = (long)idx[0];
+            b = (long)idx[1];
+        } else {
+            od_pca_opts po = { .k = 2 };
+            int rc = od_prep_pca(s->ctx, f, &po, NULL, pcs, NULL, NULL);
+            if (rc) return cmd_fail(s, rc);
+            f = *pcs;
+            a = od_frame_find(f, "PC1");
+            b = od_frame_find(f, "PC2");
         }
+    }
+    d->x = f->cols[a].num;
+    d->y = f->cols[b].num;
+    d->xname = f->cols[a].name;
+    d->yname = f->cols[b].name;
+    return 0;
+}
+
+/* scatter: the colouring (by=, default: the run's clusters or score, else the
+ * label); *lab and *cl are the caller's to free. */
+static int scatter_by(plot_req *q, const od_frame *f, const od_run *r, od_plot_scatter_data *d, int **lab, int **cl)
+{
+    od_session *s = q->s;
+    const char *by = cmd_optval(q->c, "by");
+    if (!by) by = r ? (r->cluster ? "cluster" : "score") : (od_frame_role(f, OD_ROLE_LABEL) >= 0 ? "label" : "none");
+    d->by = OD_PLOT_BY_NONE;
+    if (!strcmp(by, "label")) {
+        long lc = od_frame_role(f, OD_ROLE_LABEL);
+        if (lc < 0) return cmd_error_at(s, 0, "plot scatter: by=label but the data has no label column");
+        if (!(*lab = od_mallocn(s->ctx, f->nrow + 1, sizeof **lab))) return cmd_fail(s, OD_ENOMEM);
+        for (size_t i = 0; i < f->nrow; i++) (*lab)[i] = isnan(f->cols[lc].num[i]) ? -1 : f->cols[lc].num[i] != 0;
+        d->by = OD_PLOT_BY_LABEL;
+        d->label = *lab;
+    } else if (!strcmp(by, "cluster")) {
+        if (!r || !r->cluster) return cmd_error_at(s, 0, "plot scatter: by=cluster needs a clustering run (plot scatter RUN by=cluster)");
+        if (!(*cl = od_mallocn(s->ctx, f->nrow + 1, sizeof **cl))) return cmd_fail(s, OD_ENOMEM);
+        for (size_t i = 0; i < f->nrow; i++) (*cl)[i] = (int)r->cluster[i];
+        d->by = OD_PLOT_BY_CLUSTER;
+        d->cluster = *cl;
+    } else if (!strcmp(by, "score")) {
+        if (!r) return cmd_error_at(s, 0, "plot scatter: by=score needs a run (plot scatter RUN by=score)");
+        d->by = OD_PLOT_BY_SCORE;
+        d->score = r->scores;
+        d->cname = r->name;
+    }
+    return 0;
+}
+
+static int build_scatter(plot_req *q)
+{
+    od_session *s = q->s;
+    od_run *r = q->nr ? q->runs[q->nr - 1] : NULL;
     od_version *v = r ? run_version(s, r) : NULL;
     if (!v) {
-        v = cmd_version(s, NULL);
-        if (!v) return OD_ESTATE;
+        if (!(v = cmd_version(s, NULL))) return OD_ESTATE;
         if (r && v->frame->nrow != r->n)
             return cmd_fail(s, od_error(s->ctx, OD_EDATA, "plot scatter: %s was made on other rows than the current data", r->name));
     }
     const od_frame *f = v->frame;
-    const char *xn = cmd_optval(c, "x"), *yn = cmd_optval(c, "y");
+    od_plot_scatter_data d = { .n = f->nrow };
     od_frame *pcs = NULL;
-    const double *x, *y;
-    if (!!xn != !!yn) return cmd_error_at(s, 0, "plot scatter: give both x=COL and y=COL (or neither for the first two principal components)");
-    if (xn) {
-        long a = od_frame_find(f, xn), b = od_frame_find(f, yn);
-        if (a < 0 || !f->cols[a].num) return cmd_error_at(s, cmd_opt_entry(c, "x")->vcol, "plot scatter: no numeric column named '%s'", xn);
-        if (b < 0 || !f->cols[b].num) return cmd_error_at(s, cmd_opt_entry(c, "y")->vcol, "plot scatter: no numeric column named '%s'", yn);
-        x = f->cols[a].num;
-        y = f->cols[b].num;
-    } else {
-        size_t idx[4096];
-        size_t d = f->ncol < 4096 ? od_frame_feature_cols(f, idx) : 3;
-        if (d < 2) return cmd_fail(s, od_error(s->ctx, OD_EDATA, "plot scatter: need at least two feature columns"));
-        if (d == 2) {
-            x = f->cols[idx[0]].num;
-            y = f->cols[idx[1]].num;
-            xn = f->cols[idx[0]].name;
-            yn = f->cols[idx[1]].name;
-        } else {
-            od_pca_opts po = { .k = 2 };
-            int rc = od_prep_pca(s->ctx, f, &po, NULL, &pcs, NULL, NULL);
-            if (rc) return cmd_fail(s, rc);
-            long a = od_frame_find(pcs, "PC1"), b = od_frame_find(pcs, "PC2");
-            x = pcs->cols[a].num;
-            y = pcs->cols[b].num;
-            xn = "PC1";
-            yn = "PC2";
-        }
-    }
-    const char *by = cmd_optval(c, "by");
-    od_plot_scatter_data d = { .n = f->nrow, .x = x, .y = y, .xname = xn, .yname = yn };
     int *lab = NULL, *cl = NULL;
-    if (!by) by = r ? (r->cluster ? "cluster" : "score") : (od_frame_role(f, OD_ROLE_LABEL) >= 0 ? "label" : "none");
-    if (!strcmp(by, "label")) {
-        long lc = od_frame_role(f, OD_ROLE_LABEL);
-        if (lc < 0) { od_frame_free(pcs); return cmd_error_at(s, 0, "plot scatter: by=label but the data has no label column"); }
-        lab = malloc(f->nrow * sizeof *lab + 1);
-        for (size_t i = 0; i < f->nrow; i++) lab[i] = isnan(f->cols[lc].num[i]) ? -1 : f->cols[lc].num[i] != 0;
-        d.by = OD_PLOT_BY_LABEL;
-        d.label = lab;
-    } else if (!strcmp(by, "cluster")) {
-        if (!r || !r->cluster) { od_frame_free(pcs); return cmd_error_at(s, 0, "plot scatter: by=cluster needs a clustering run (plot scatter RUN by=cluster)"); }
-        cl = malloc(f->nrow * sizeof *cl + 1);
-        for (size_t i = 0; i < f->nrow; i++) cl[i] = (int)r->cluster[i];
-        d.by = OD_PLOT_BY_CLUSTER;
-        d.cluster = cl;
-    } else if (!strcmp(by, "score")) {
-        if (!r) { od_frame_free(pcs); return cmd_error_at(s, 0, "plot scatter: by=score needs a run (plot scatter RUN by=score)"); }
-        d.by = OD_PLOT_BY_SCORE;
-        d.score = r->scores;
-        d.cname = r->name;
-    } else
-        d.by = OD_PLOT_BY_NONE;
-    int rc = od_plot_scatter(s->ctx, script, o, &d);
+    int rc = scatter_axes(q, f, &d, &pcs);
+    if (!rc) rc = scatter_by(q, f, r, &d, &lab, &cl);
+    if (!rc && (rc = od_plot_scatter(s->ctx, q->script, q->o, &d))) rc = cmd_fail(s, rc);
     free(lab);
     free(cl);
     od_frame_free(pcs);
-    return rc ? cmd_fail(s, rc) : 0;
+    return rc;
 }
 
-static int build_metrics(od_session *s, const cmd_line *c, od_out *script, const od_plot_opts *o)
+static int build_metrics(plot_req *q)
 {
-    size_t nr;
-    od_run **runs = plot_runs(s, c, &nr, 1);
-    if (!runs) return OD_EINVAL;
-    od_run *r = runs[0];
-    free(runs);
-    int part, rc;
-    if ((rc = need_labels(s, r, "metrics"))) return rc;
-    if (cmd_parse_on(s, c, r, &part)) return OD_EINVAL;
+    od_session *s = q->s;
+    od_run *r = q->runs[0];
+    int part;
+    if (cmd_parse_on(s, q->c, r, &part)) return OD_EINVAL;
     od_curve *cu = run_curve(s, r, part);
     if (!cu) return cmd_fail(s, OD_EINVAL);
     od_curve_info info;
     od_curve_get_info(cu, &info);
     size_t m = info.n_thresholds;
-    size_t k = 0;
-    double *t = malloc((m + 1) * sizeof *t), *p = malloc((m + 1) * sizeof *p), *re = malloc((m + 1) * sizeof *re);
-    double *th = malloc((m + 1) * sizeof *th);
-    size_t *tpa = malloc((m + 1) * sizeof *tpa), *fpa = malloc((m + 1) * sizeof *fpa);
-    od_curve_points(cu, th, tpa, fpa);
-    for (size_t i = 0; i < m; i++) {
-        size_t tp = tpa[i], fp = fpa[i];
-        t[k] = th[i];
-        p[k] = tp + fp ? (double)tp / (double)(tp + fp) : NAN;
-        re[k] = info.n_pos ? (double)tp / (double)info.n_pos : NAN;
-        k++;
+    double *th = od_mallocn(s->ctx, m + 1, sizeof *th), *p = od_mallocn(s->ctx, m + 1, sizeof *p);
+    double *re = od_mallocn(s->ctx, m + 1, sizeof *re);
+    size_t *tp = od_mallocn(s->ctx, m + 1, sizeof *tp), *fp = od_mallocn(s->ctx, m + 1, sizeof *fp);
+    int rc = th && p && re && tp && fp ? 0 : OD_ENOMEM;
+    if (!rc) {
+        od_curve_points(cu, th, tp, fp);
+        for (size_t i = 0; i < m; i++) {
+            p[i] = tp[i] + fp[i] ? (double)tp[i] / (double)(tp[i] + fp[i]) : NAN;
+            re[i] = info.n_pos ? (double)tp[i] / (double)info.n_pos : NAN;
+        }
+        od_plot_metrics_data d = { .n = m, .threshold = th, .precision = p, .recall = re,
+                                   .current = r->thr.set && !r->thr.point ? r->thr.value : NAN };
+        rc = od_plot_metrics(s->ctx, q->script, q->o, &d);
     }
-    od_plot_metrics_data d = { .n = k, .threshold = t, .precision = p, .recall = re,
-                               .current = r->thr.set && !r->thr.point ? r->thr.value : NAN };
-    rc = od_plot_metrics(s->ctx, script, o, &d);
-    free(t);
+    free(th);
     free(p);
     free(re);
-    free(th);
-    free(tpa);
-    free(fpa);
+    free(tp);
+    free(fp);
     od_curve_free(cu);
     return rc ? cmd_fail(s, rc) : 0;
 }
 
-static int build_loss(od_session *s, const cmd_line *c, od_out *script, const od_plot_opts *o)
+static int build_loss(plot_req *q)
 {
-    size_t nr;
-    od_run **runs = plot_runs(s, c, &nr, 1);
-    if (!runs) return OD_EINVAL;
-    od_run *r = runs[0];
-    free(runs);
+    od_run *r = q->runs[0];
     if (r->log.n == 0)
-        return cmd_fail(s, od_error(s->ctx, OD_EDATA, "plot loss: %s has no training history (only neural detectors keep one)", r->name));
+        return cmd_fail(q->s, od_error(q->s->ctx, OD_EDATA, "plot loss: %s has no training history (only neural detectors keep one)", r->name));
     od_plot_loss_data d = { .n = r->log.n, .train = r->log.train, .val = r->log.val };
-    int rc = od_plot_loss(s->ctx, script, o, &d);
-    return rc ? cmd_fail(s, rc) : 0;
+    int rc = od_plot_loss(q->s->ctx, q->script, q->o, &d);
+    return rc ? cmd_fail(q->s, rc) : 0;
+}
+
+/* The plot kinds: dispatch, the error listing them, the usage line, `help
+ * plot` and completion all read this table.  Adding a kind is one entry
+ * (and its builder).  help: continuation lines are indented under the first. */
+typedef struct {
+    const char *name;
+    unsigned needs;
+    const char *help;
+    int (*build)(plot_req *q);
+} plot_kind;
+
+static const plot_kind kinds[] = {
+    { "roc", NEED_RUNS | NEED_LABELS, "ROC curves of the runs, AUC in the legend, chance diagonal, threshold point", build_roc },
+    { "pr", NEED_RUNS | NEED_LABELS, "precision-recall curves, AP in the legend, prevalence baseline", build_pr },
+    { "pdf", NEED_RUNS | ONE_RUN,
+      "score densities of normal and anomalous rows (histogram + KDE), the\n"
+      "threshold and the false-positive / false-negative areas shaded", build_pdf },
+    { "series", 0,
+      "the series with labelled anomalies shaded, flagged points marked and\n"
+      "the run's score on the second axis", build_series },
+    { "scatter", 0,
+      "two columns (x= y=) or the first two principal components, coloured by\n"
+      "label, a run's clusters or its score", build_scatter },
+    { "metrics", NEED_RUNS | NEED_LABELS | ONE_RUN, "precision, recall and F1 against the threshold", build_metrics },
+    { "loss", NEED_RUNS | ONE_RUN, "training and validation loss per epoch of a neural run", build_loss },
+};
+enum { NKINDS = sizeof kinds / sizeof kinds[0] };
+
+/* The kind's runs into q, checked against what the kind needs. */
+static int plot_kind_runs(plot_req *q, const plot_kind *k)
+{
+    od_session *s = q->s;
+    if (!(q->runs = plot_runs(s, q->c, &q->nr, (k->needs & NEED_RUNS) != 0))) return OD_EINVAL;
+    if ((k->needs & NEED_RUNS) && !q->nr) return cmd_error_at(s, 0, "plot %s: no runs yet (try: detect kmeans k=4)", k->name);
+    if ((k->needs & ONE_RUN) && q->nr > 1) q->nr = 1;
+    for (size_t i = 0; (k->needs & NEED_LABELS) && i < q->nr; i++)
+        if (!q->runs[i]->labels)
+            return cmd_fail(s, od_error(s->ctx, OD_EDATA, "plot %s: %s has no labels (a %s curve needs them; plot pdf works without)",
+                                        k->name, q->runs[i]->name, k->name));
+    return 0;
+}
+
+/* The gnuplot script of `plot KIND ...` into script. */
+static int plot_script(od_session *s, const cmd_line *c, const od_plot_opts *o, od_out *script)
+{
+    const char *kind = c->words[1].text;
+    const plot_kind *k = NULL;
+    for (size_t i = 0; i < NKINDS && !k; i++)
+        if (!strcmp(kind, kinds[i].name)) k = &kinds[i];
+    if (!k) {
+        char list[256] = "";
+        for (size_t i = 0; i < NKINDS; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", kinds[i].name);
+        return cmd_error_at(s, c->words[1].col, "plot: unknown kind '%s' (%s)", kind, list);
+    }
+    plot_req q = { .s = s, .c = c, .script = script, .o = o };
+    int rc = plot_kind_runs(&q, k);
+    if (!rc) rc = k->build(&q);
+    free(q.runs);
+    return rc;
 }
 
 void cmd_plot_close(od_session *s)
@@ -401,48 +482,72 @@ void cmd_plot_close(od_session *s)
     s->plot = NULL;
 }
 
+/* Run the script through the session's gnuplot (started on first use) and
+ * show the dumb terminal's text or say which file was written. */
+static int plot_render(od_session *s, const od_plot_opts *o, const char *script)
+{
+    if (!s->plot) {
+        od_gnuplot *gp;
+        int rc = od_gnuplot_open(s->ctx, NULL, &gp);
+        if (rc) return cmd_fail(s, rc);
+        s->plot = gp;
+    }
+    if (o->term == OD_PLOT_TERM_WINDOW && !od_gnuplot_has_terminal(s->plot, o->window))
+        return cmd_fail(s, od_error(s->ctx, OD_ENOTFOUND, "plot: this gnuplot has no %s terminal (apt-get install gnuplot-qt), or use the terminal (set terminal=dumb) or to=FILE.png", o->window));
+    od_out *text = od_out_buffer();
+    int rc = od_gnuplot_run(s->ctx, s->plot, script, text, 60);
+    if (rc) rc = cmd_fail(s, rc);
+    else if (o->term == OD_PLOT_TERM_DUMB) fputs(od_out_str(text), s->outfp);
+    else if (o->output) fprintf(s->outfp, "wrote %s\n", o->output);
+    od_out_free(text);
+    return rc;
+}
+
 static int cmd_plot(od_session *s, const cmd_line *c)
 {
-    const char *kind = c->words[1].text;
     od_plot_opts o;
     if (plot_opts(s, c, &o)) return OD_EINVAL;
     od_out *script = od_out_buffer();
-    int rc;
-    if (!strcmp(kind, "roc")) rc = build_curves(s, c, script, &o, 0);
-    else if (!strcmp(kind, "pr")) rc = build_curves(s, c, script, &o, 1);
-    else if (!strcmp(kind, "pdf")) rc = build_pdf(s, c, script, &o);
-    else if (!strcmp(kind, "series")) rc = build_series(s, c, script, &o);
-    else if (!strcmp(kind, "scatter")) rc = build_scatter(s, c, script, &o);
-    else if (!strcmp(kind, "metrics")) rc = build_metrics(s, c, script, &o);
-    else if (!strcmp(kind, "loss")) rc = build_loss(s, c, script, &o);
-    else rc = cmd_error_at(s, c->words[1].col, "plot: unknown kind '%s' (roc, pr, pdf, series, scatter, metrics, loss)", kind);
-    if (rc) { od_out_free(script); return rc; }
-    if (wants_commands(c)) {
-        fputs(od_out_str(script), s->outfp);
-        od_out_free(script);
-        return 0;
-    }
-    if (!s->plot) {
-        od_gnuplot *gp;
-        rc = od_gnuplot_open(s->ctx, NULL, &gp);
-        if (rc) {
-            od_out_free(script);
-            return cmd_fail(s, rc);
-        }
-        s->plot = gp;
-    }
-    if (o.term == OD_PLOT_TERM_WINDOW && !od_gnuplot_has_terminal(s->plot, o.window)) {
-        od_out_free(script);
-        return cmd_fail(s, od_error(s->ctx, OD_ENOTFOUND, "plot: this gnuplot has no %s terminal (apt-get install gnuplot-qt), or use the terminal (set terminal=dumb) or to=FILE.png", o.window));
-    }
-    od_out *text = od_out_buffer();
-    rc = od_gnuplot_run(s->ctx, s->plot, od_out_str(script), text, 60);
+    int rc = plot_script(s, c, &o, script);
+    if (!rc && wants_commands(c)) fputs(od_out_str(script), s->outfp);
+    else if (!rc) rc = plot_render(s, &o, od_out_str(script));
     od_out_free(script);
-    if (rc) { od_out_free(text); return cmd_fail(s, rc); }
-    if (o.term == OD_PLOT_TERM_DUMB) fputs(od_out_str(text), s->outfp);
-    else if (o.output) fprintf(s->outfp, "wrote %s\n", o.output);
-    od_out_free(text);
-    return 0;
+    return rc;
+}
+
+/* The usage line, `help plot` and the completion words, built from the kind
+ * table before main runs (the command entry below is const and read by help,
+ * the man page and completion). */
+static char plot_usage[256], plot_words[128], plot_help[2048];
+
+static void plot_help_append(const char *fmt, const char *a, const char *b)
+{
+    size_t l = strlen(plot_help);
+    snprintf(plot_help + l, sizeof plot_help - l, fmt, a, b);
+}
+
+__attribute__((constructor)) static void plot_strings(void)
+{
+    for (size_t i = 0; i < NKINDS; i++) {
+        size_t l = strlen(plot_words);
+        snprintf(plot_words + l, sizeof plot_words - l, "%s%s", i ? "|" : "", kinds[i].name);
+        const char *h = kinds[i].help, *e;
+        plot_help_append("%-8s %s", kinds[i].name, "");
+        for (; (e = strchr(h, '\n')); h = e + 1) {
+            char line[160];
+            snprintf(line, sizeof line, "%.*s", (int)(e - h), h);
+            plot_help_append("%s\n%s", line, "         ");
+        }
+        plot_help_append("%s\n%s", h, "");
+    }
+    snprintf(plot_usage, sizeof plot_usage, "plot %s [RUN..] [to=FILE.png|svg|pdf] [commands] [options]", plot_words);
+    plot_help_append("%s%s",
+                     "Plots draw in the terminal (gnuplot's dumb terminal, sized to the window, in\n"
+                     "colour unless NO_COLOR is set), in a window after `set terminal=qt`, or to a\n"
+                     "file with to=.  The word `commands` prints the gnuplot script instead, to keep\n"
+                     "or edit.  Names from data files are quoted so they cannot run gnuplot commands.\n\n",
+                     "examples:\n  plot roc km gmm\n  plot pr km to=pr.png\n  plot pdf km\n  plot scatter km by=cluster\n"
+                     "  plot series lstm to=series.svg width=1200 height=400\n  plot roc km commands");
 }
 
 static const cmd_optspec plot_opts_spec[] = {
@@ -461,24 +566,9 @@ static const cmd_optspec plot_opts_spec[] = {
 };
 
 const od_command cmd_plot_entry = {
-    .name = "plot", .usage = "plot roc|pr|pdf|series|scatter|metrics|loss [RUN..] [to=FILE.png|svg|pdf] [commands] [options]",
+    .name = "plot", .usage = plot_usage,
     .topic = "evaluate", .summary = "plot curves, score densities, the series or a scatter through gnuplot",
-    .help = "roc      ROC curves of the runs, AUC in the legend, chance diagonal, threshold point\n"
-            "pr       precision-recall curves, AP in the legend, prevalence baseline\n"
-            "pdf      score densities of normal and anomalous rows (histogram + KDE), the\n"
-            "         threshold and the false-positive / false-negative areas shaded\n"
-            "series   the series with labelled anomalies shaded, flagged points marked and\n"
-            "         the run's score on the second axis\n"
-            "scatter  two columns (x= y=) or the first two principal components, coloured by\n"
-            "         label, a run's clusters or its score\n"
-            "metrics  precision, recall and F1 against the threshold\n"
-            "loss     training and validation loss per epoch of a neural run\n"
-            "Plots draw in the terminal (gnuplot's dumb terminal, sized to the window, in\n"
-            "colour unless NO_COLOR is set), in a window after `set terminal=qt`, or to a\n"
-            "file with to=.  The word `commands` prints the gnuplot script instead, to keep\n"
-            "or edit.  Names from data files are quoted so they cannot run gnuplot commands.\n\n"
-            "examples:\n  plot roc km gmm\n  plot pr km to=pr.png\n  plot pdf km\n  plot scatter km by=cluster\n"
-            "  plot series lstm to=series.svg width=1200 height=400\n  plot roc km commands",
+    .help = plot_help,
     .min_words = 1, .max_words = -1, .opts = plot_opts_spec, .fn = cmd_plot, .words = COMPL_WORDS,
-    .word_values = "roc|pr|pdf|series|scatter|metrics|loss",
+    .word_values = plot_words,
 };
