@@ -37,6 +37,29 @@ static int push(od_session *s, od_dataset *d, od_frame *f, const cmd_line *c)
     return rc ? cmd_fail(s, rc) : 0;
 }
 
+/* The names of these families (missing-value treatments, scalers) live in
+ * these tables only: dispatch, usage lines, completion and errors read them
+ * (the strings are built before main, see prep_strings below). */
+static const struct { const char *name; od_missing how; } missing_how[] = {
+    { "drop", OD_MISSING_DROP }, { "mean", OD_MISSING_MEAN }, { "median", OD_MISSING_MEDIAN },
+    { "interpolate", OD_MISSING_INTERPOLATE }, { "ffill", OD_MISSING_FFILL },
+};
+static const struct { const char *name; od_scale_method m; } scalers[] = {
+    { "zscore", OD_SCALE_ZSCORE }, { "minmax", OD_SCALE_MINMAX }, { "robust", OD_SCALE_ROBUST },
+};
+enum { NMISSING = sizeof missing_how / sizeof missing_how[0], NSCALERS = sizeof scalers / sizeof scalers[0] };
+
+/* Append the n names at base (one every `stride` bytes) to buf: "a|b|c" with
+ * sep "|", or "a, b or c" with sep ", " and last " or ". */
+static void join_names(char *buf, size_t size, const void *base, size_t stride, size_t n, const char *sep, const char *last)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *name = *(const char *const *)((const char *)base + i * stride);
+        size_t l = strlen(buf);
+        snprintf(buf + l, size - l, "%s%s", i == 0 ? "" : i + 1 < n ? sep : last, name);
+    }
+}
+
 /* columns= as a list in *cols (NULL when absent); 0 or a reported OD_ENOMEM. */
 static int cols_opt(od_session *s, const cmd_line *c, char ***cols, size_t *n)
 {
@@ -68,13 +91,9 @@ static int clean_clip(od_session *s, const cmd_opt *cl, od_clean_opts *o)
 /* missing=, clip= and the words constant / duplicates (columns= is the caller's). */
 static int clean_parse(od_session *s, const cmd_line *c, od_clean_opts *o)
 {
-    static const struct { const char *name; od_missing how; } how[] = {
-        { "drop", OD_MISSING_DROP }, { "mean", OD_MISSING_MEAN }, { "median", OD_MISSING_MEDIAN },
-        { "interpolate", OD_MISSING_INTERPOLATE }, { "ffill", OD_MISSING_FFILL },
-    };
     const char *m = cmd_optval(c, "missing");
-    for (size_t k = 0; m && k < sizeof how / sizeof how[0]; k++)
-        if (!strcmp(m, how[k].name)) o->missing = how[k].how;
+    for (size_t k = 0; m && k < NMISSING; k++)
+        if (!strcmp(m, missing_how[k].name)) o->missing = missing_how[k].how;
     const cmd_opt *cl = cmd_opt_entry(c, "clip");
     int rc;
     if (cl && (rc = clean_clip(s, cl, o))) return rc;
@@ -156,16 +175,16 @@ static int finish(od_session *s, od_dataset *d, const cmd_line *c, int rc, od_fr
 
 static int cmd_scale(od_session *s, const cmd_line *c)
 {
-    static const struct { const char *name; od_scale_method m; } meth[] = {
-        { "zscore", OD_SCALE_ZSCORE }, { "minmax", OD_SCALE_MINMAX }, { "robust", OD_SCALE_ROBUST },
-    };
     od_dataset *d;
     od_version *v = cmd_version(s, &d);
     if (!v) return OD_ESTATE;
     size_t k = 0, nc;
-    while (k < 3 && strcmp(c->words[1].text, meth[k].name)) k++;
-    if (k == 3)
-        return cmd_error_at(s, c->words[1].col, "scale: unknown method '%s' (expected zscore, minmax or robust)", c->words[1].text);
+    while (k < NSCALERS && strcmp(c->words[1].text, scalers[k].name)) k++;
+    if (k == NSCALERS) {
+        char list[128] = "";
+        join_names(list, sizeof list, &scalers[0].name, sizeof scalers[0], NSCALERS, ", ", " or ");
+        return cmd_error_at(s, c->words[1].col, "scale: unknown method '%s' (expected %s)", c->words[1].text, list);
+    }
     char **cols;
     unsigned char *fm;
     int rc = cols_opt(s, c, &cols, &nc);
@@ -173,7 +192,7 @@ static int cmd_scale(od_session *s, const cmd_line *c)
     if ((rc = fit_mask(s, v, &fm))) { free(cols); return rc; }
     od_frame *out = NULL;
     od_out *rep = od_out_buffer();
-    rc = od_prep_scale(s->ctx, v->frame, meth[k].m, (const char *const *)cols, nc, fm, &out, NULL, rep);
+    rc = od_prep_scale(s->ctx, v->frame, scalers[k].m, (const char *const *)cols, nc, fm, &out, NULL, rep);
     free(fm);
     free(cols);
     return finish(s, d, c, rc, out, rep);
@@ -215,18 +234,14 @@ static int cmd_pca(od_session *s, const cmd_line *c)
     return finish(s, d, c, rc, out, rep);
 }
 
-/* agg= of `window`: an index into the engine's od_wagg_names. */
-static int window_agg(od_session *s, const cmd_line *c, int *agg)
+/* agg= of `window` (checked against od_wagg_names by the option spec): its
+ * index in od_wagg_names. */
+static int window_agg(const cmd_line *c)
 {
-    const cmd_opt *o = cmd_opt_entry(c, "agg");
-    *agg = OD_WAGG_MAX;
-    if (!o) return 0;
-    for (int k = 0; od_wagg_names[k]; k++)
-        if (!strcmp(o->val, od_wagg_names[k])) { *agg = k; return 0; }
-    char list[64] = "";
-    for (int k = 0; od_wagg_names[k]; k++)
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? " or " : "", od_wagg_names[k]);
-    return cmd_error_at(s, o->vcol, "window: agg=%s: expected %s", o->val, list);
+    const char *v = cmd_optval(c, "agg");
+    for (int k = 0; v && od_wagg_names[k]; k++)
+        if (!strcmp(v, od_wagg_names[k])) return k;
+    return OD_WAGG_MAX;
 }
 
 static int cmd_window(od_session *s, const cmd_line *c)
@@ -235,13 +250,12 @@ static int cmd_window(od_session *s, const cmd_line *c)
     od_version *v = cmd_version(s, &d);
     if (!v) return OD_ESTATE;
     long W = 0, S = 1;
-    int r, agg;
+    int r, agg = window_agg(c);
     if ((r = cmd_opt_long(s, c, "size", &W)) < 0) return r;
     if (!r) return cmd_error_at(s, 0, "window: expected size=W");
     if ((r = cmd_opt_long(s, c, "stride", &S)) < 0) return r;
     if (W < 1) return cmd_error_at(s, cmd_opt_entry(c, "size")->vcol, "window: size=%ld: must be at least 1", W);
     if (S < 1) return cmd_error_at(s, cmd_opt_entry(c, "stride")->vcol, "window: stride=%ld: must be at least 1", S);
-    if ((r = window_agg(s, c, &agg))) return r;
     od_window *w = NULL;
     od_out *rep = od_out_buffer();
     int rc = od_window_new(s->ctx, v->frame, (size_t)W, (size_t)S, NULL, 0, &w, rep);
@@ -462,8 +476,25 @@ static int cmd_lineage(od_session *s, const cmd_line *c)
     return 0;
 }
 
+/* Usage lines, option values and completion words from the tables above and
+ * the run layer's od_wagg_names, built before main (the command entries are
+ * const and read by help, the man page, validation and completion). */
+static char missing_words[96], clean_usage[192], scale_words[64], scale_usage[96], agg_words[32], window_usage[96];
+
+__attribute__((constructor)) static void prep_strings(void)
+{
+    size_t nagg = 0;
+    while (od_wagg_names[nagg]) nagg++;
+    join_names(missing_words, sizeof missing_words, &missing_how[0].name, sizeof missing_how[0], NMISSING, "|", "|");
+    join_names(scale_words, sizeof scale_words, &scalers[0].name, sizeof scalers[0], NSCALERS, "|", "|");
+    join_names(agg_words, sizeof agg_words, &od_wagg_names[0], sizeof od_wagg_names[0], nagg, "|", "|");
+    snprintf(clean_usage, sizeof clean_usage, "clean [missing=%s] [clip=K|LO,HI] [constant] [duplicates] [columns=..]", missing_words);
+    snprintf(scale_usage, sizeof scale_usage, "scale %s [columns=..]", scale_words);
+    snprintf(window_usage, sizeof window_usage, "window size=W [stride=S] [agg=%s]", agg_words);
+}
+
 static const cmd_optspec clean_opts[] = {
-    { "missing", "drop|mean|median|interpolate|ffill", COMPL_NONE, "what to do with missing values" },
+    { "missing", missing_words, COMPL_NONE, "what to do with missing values" },
     { "clip", NULL, COMPL_NONE, "winsorise at K sd, or at quantiles LO,HI (e.g. 0.01,0.99)" },
     { "columns", NULL, COMPL_COLUMN, "columns to clean (default: all numeric features)" },
     { NULL, NULL, COMPL_NONE, NULL }
@@ -482,7 +513,7 @@ static const cmd_optspec pca_opts[] = {
 static const cmd_optspec window_opts[] = {
     { "size", NULL, COMPL_NONE, "window length W (points)" },
     { "stride", NULL, COMPL_NONE, "step between windows (default 1)" },
-    { "agg", NULL, COMPL_NONE, "a point's score from the windows that cover it: max (default) or mean" },
+    { "agg", agg_words, COMPL_NONE, "a point's score from the windows that cover it (default max)" },
     { NULL, NULL, COMPL_NONE, NULL }
 };
 static const cmd_optspec split_opts[] = {
@@ -509,7 +540,7 @@ static const cmd_optspec pseudo_opts[] = {
 static const cmd_optspec no_opts[] = { { NULL, NULL, COMPL_NONE, NULL } };
 
 const od_command cmd_clean_entry = {
-    .name = "clean", .usage = "clean [missing=drop|mean|median|interpolate|ffill] [clip=K|LO,HI] [constant] [duplicates] [columns=..]",
+    .name = "clean", .usage = clean_usage,
     .topic = "prepare", .summary = "treat missing values, winsorise, drop constant columns or repeated rows",
     .help = "Steps run in the order constant, missing, clip, duplicates.  mean/median are\n"
             "computed on the training rows when a split exists.  interpolate is linear (in\n"
@@ -520,13 +551,13 @@ const od_command cmd_clean_entry = {
     .min_words = 0, .max_words = 2, .opts = clean_opts, .fn = cmd_clean, .words = COMPL_WORDS, .word_values = "constant|duplicates",
 };
 const od_command cmd_scale_entry = {
-    .name = "scale", .usage = "scale zscore|minmax|robust [columns=..]", .topic = "prepare",
+    .name = "scale", .usage = scale_usage, .topic = "prepare",
     .summary = "standardise, min-max or robust-scale (median/IQR) the features",
     .help = "Fitted on the training rows when a split exists (no leakage) and applied to all\n"
             "rows; the fitted centre and scale of every column are shown.  Missing values\n"
             "are ignored when fitting and stay missing.\n\n"
             "example:\n  split train=0.6 test=0.4 stratify=yes\n  scale robust",
-    .min_words = 1, .max_words = 1, .opts = scale_opts, .fn = cmd_scale, .words = COMPL_WORDS, .word_values = "zscore|minmax|robust",
+    .min_words = 1, .max_words = 1, .opts = scale_opts, .fn = cmd_scale, .words = COMPL_WORDS, .word_values = scale_words,
 };
 const od_command cmd_pca_entry = {
     .name = "pca", .usage = "pca k=N | variance=F [whiten=yes] [columns=..]", .topic = "prepare",
@@ -537,7 +568,7 @@ const od_command cmd_pca_entry = {
     .min_words = 0, .max_words = 0, .opts = pca_opts, .fn = cmd_pca,
 };
 const od_command cmd_window_entry = {
-    .name = "window", .usage = "window size=W [stride=S] [agg=max|mean]", .topic = "prepare",
+    .name = "window", .usage = window_usage, .topic = "prepare",
     .summary = "cut the series into sliding windows for any detector",
     .help = "After this, clustering and density detectors see one row per window (W\n"
             "consecutive values, all channels; window i starts at point i*S) and every\n"
