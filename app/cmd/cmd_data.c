@@ -153,6 +153,7 @@ static int cmd_datasets(od_session *s, const cmd_line *c)
 {
     if (!s->ws->nds) { fprintf(s->outfp, "no datasets (try: load sample-data/blobs.csv)\n"); return 0; }
     od_table *t = tbl_new(6, "", "name", "rows", "cols", "version", "source");
+    if (!t) return cmd_fail(s, OD_ENOMEM);
     tbl_align(t, 1, 0);
     tbl_align(t, 5, 0);
     for (size_t i = 0; i < s->ws->nds; i++) {
@@ -248,8 +249,9 @@ static int cmd_describe(od_session *s, const cmd_line *c)
         return cmd_error_at(s, c->words[bad + 1].col, "describe: no column named '%s' in %s", c->words[bad + 1].text, d->name);
     }
     if (rc) return cmd_fail(s, rc);
-    summary_line(s, d->name, v->frame);
     od_table *t = tbl_new(12, "column", "role", "n", "missing", "mean", "sd", "min", "q25", "median", "q75", "max", "distinct");
+    if (!t) { free(st); return cmd_fail(s, OD_ENOMEM); }
+    summary_line(s, d->name, v->frame);
     tbl_align(t, 1, 0);
     for (size_t k = 0; k < n; k++) describe_row(t, &st[k]);
     free(st);

@@ -495,7 +495,7 @@ static int plot_render(od_session *s, const od_plot_opts *o, const char *script)
     if (o->term == OD_PLOT_TERM_WINDOW && !od_gnuplot_has_terminal(s->plot, o->window))
         return cmd_fail(s, od_error(s->ctx, OD_ENOTFOUND, "plot: this gnuplot has no %s terminal (apt-get install gnuplot-qt), or use the terminal (set terminal=dumb) or to=FILE.png", o->window));
     od_out *text = od_out_buffer();
-    int rc = od_gnuplot_run(s->ctx, s->plot, script, text, 60);
+    int rc = text ? od_gnuplot_run(s->ctx, s->plot, script, text, 60) : OD_ENOMEM;
     if (rc) rc = cmd_fail(s, rc);
     else if (o->term == OD_PLOT_TERM_DUMB) fputs(od_out_str(text), s->outfp);
     else if (o->output) fprintf(s->outfp, "wrote %s\n", o->output);
@@ -508,7 +508,7 @@ static int cmd_plot(od_session *s, const cmd_line *c)
     od_plot_opts o;
     if (plot_opts(s, c, &o)) return OD_EINVAL;
     od_out *script = od_out_buffer();
-    int rc = plot_script(s, c, &o, script);
+    int rc = script ? plot_script(s, c, &o, script) : cmd_fail(s, OD_ENOMEM);
     if (!rc && wants_commands(c)) fputs(od_out_str(script), s->outfp);
     else if (!rc) rc = plot_render(s, &o, od_out_str(script));
     od_out_free(script);

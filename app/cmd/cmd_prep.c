@@ -31,6 +31,12 @@ static int fit_mask(od_session *s, const od_version *v, unsigned char **m)
     return 0;
 }
 
+/* OD_ENOMEM with its message in the context (for a failed report buffer). */
+static int nomem(od_session *s)
+{
+    return od_error(s->ctx, OD_ENOMEM, "out of memory");
+}
+
 static int push(od_session *s, od_dataset *d, od_frame *f, const cmd_line *c)
 {
     int rc = od_ds_push_donate(s->ctx, s->ws, d, f, c->src);
@@ -146,7 +152,7 @@ static int cmd_clean(od_session *s, const cmd_line *c)
     if (oldpart && !rc) memcpy(oldpart, v->part, oldn);
     od_frame *out = NULL;
     od_out *rep = od_out_buffer();
-    if (!rc && (rc = od_prep_clean(s->ctx, v->frame, &o, fm, &out, &kept, rep))) rc = cmd_fail(s, rc);
+    if (!rc && (rc = rep ? od_prep_clean(s->ctx, v->frame, &o, fm, &out, &kept, rep) : nomem(s))) rc = cmd_fail(s, rc);
     if (!rc) rc = push(s, d, out, c);
     if (!rc && oldpart && kept && od_ds_top(d)->frame->nrow != oldn) {
         rc = clean_keep_split(s, d, oldpart, desc, kept);
@@ -192,7 +198,7 @@ static int cmd_scale(od_session *s, const cmd_line *c)
     if ((rc = fit_mask(s, v, &fm))) { free(cols); return rc; }
     od_frame *out = NULL;
     od_out *rep = od_out_buffer();
-    rc = od_prep_scale(s->ctx, v->frame, scalers[k].m, (const char *const *)cols, nc, fm, &out, NULL, rep);
+    rc = rep ? od_prep_scale(s->ctx, v->frame, scalers[k].m, (const char *const *)cols, nc, fm, &out, NULL, rep) : nomem(s);
     free(fm);
     free(cols);
     return finish(s, d, c, rc, out, rep);
@@ -228,7 +234,7 @@ static int cmd_pca(od_session *s, const cmd_line *c)
     if ((rc = fit_mask(s, v, &fm))) { free(cols); return rc; }
     od_frame *out = NULL;
     od_out *rep = od_out_buffer();
-    rc = od_prep_pca(s->ctx, v->frame, &o, fm, &out, NULL, rep);
+    rc = rep ? od_prep_pca(s->ctx, v->frame, &o, fm, &out, NULL, rep) : nomem(s);
     free(fm);
     free(cols);
     return finish(s, d, c, rc, out, rep);
@@ -258,7 +264,7 @@ static int cmd_window(od_session *s, const cmd_line *c)
     if (S < 1) return cmd_error_at(s, cmd_opt_entry(c, "stride")->vcol, "window: stride=%ld: must be at least 1", S);
     od_window *w = NULL;
     od_out *rep = od_out_buffer();
-    int rc = od_window_new(s->ctx, v->frame, (size_t)W, (size_t)S, NULL, 0, &w, rep);
+    int rc = rep ? od_window_new(s->ctx, v->frame, (size_t)W, (size_t)S, NULL, 0, &w, rep) : nomem(s);
     if (rc) { od_out_free(rep); return cmd_fail(s, rc); }
     od_window_free(w);
     od_frame *f = od_frame_copy(s->ctx, v->frame);
@@ -341,7 +347,7 @@ static int cmd_split(od_session *s, const cmd_line *c)
     char *desc = split_desc(s, c, o.order);
     if (!part || !desc) { free(part); free(desc); return cmd_fail(s, OD_ENOMEM); }
     od_out *rep = od_out_buffer();
-    if ((rc = od_prep_split(s->ctx, v->frame, &o, part, rep))) rc = cmd_fail(s, rc);
+    if ((rc = rep ? od_prep_split(s->ctx, v->frame, &o, part, rep) : nomem(s))) rc = cmd_fail(s, rc);
     od_frame *f = rc ? NULL : od_frame_copy(s->ctx, v->frame);
     if (!rc) rc = f ? push(s, d, f, c) : cmd_fail(s, OD_ENOMEM);
     if (!rc) {
@@ -388,7 +394,7 @@ static int cmd_folds(od_session *s, const cmd_line *c)
     if ((r = order_opts(s, c, v, &o.order, &o.stratify, &o.use_seed, &o.seed))) return r;
     od_folds *fo = NULL;
     od_out *rep = od_out_buffer();
-    int rc = od_prep_folds(s->ctx, v->frame, &o, NULL, &fo, rep);
+    int rc = rep ? od_prep_folds(s->ctx, v->frame, &o, NULL, &fo, rep) : nomem(s);
     if (rc) { od_out_free(rep); return cmd_fail(s, rc); }
     od_frame *f = od_frame_copy(s->ctx, v->frame);
     rc = f ? push(s, d, f, c) : cmd_fail(s, OD_ENOMEM);
@@ -435,7 +441,7 @@ static int cmd_pseudolabel(od_session *s, const cmd_line *c)
     o.cols = (const char *const *)cols;
     if ((rc = fit_mask(s, v, &fm))) { free(flag); free(cols); return rc; }
     od_out *rep = od_out_buffer();
-    rc = od_prep_pseudolabel(s->ctx, v->frame, &o, fm, flag, NULL, rep);
+    rc = rep ? od_prep_pseudolabel(s->ctx, v->frame, &o, fm, flag, NULL, rep) : nomem(s);
     const char *old = NULL;
     od_frame *f = rc ? NULL : pseudo_frame(s, v->frame, flag, &old);
     char *oldname = old ? od_strdup(s->ctx, old) : NULL;   /* v does not survive the push */
