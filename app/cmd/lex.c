@@ -195,6 +195,7 @@ int cmd_parse_line(const char *line, cmd_line **out, cmd_err *e)
         const char *end = q;
         while (end > start && isspace((unsigned char)end[-1])) end--;
         c->src = strndup(start, (size_t)(end - start));
+        if (!c->src) { cmd_lines_free(cmds, n); return seterr(e, 0, "out of memory"); }
         if (c->nwords == 0 || (c->nopts && c->opts[0].col < c->words[0].col)) {
             int col = c->nopts ? c->opts[0].col : c->col0;
             cmd_lines_free(cmds, n);
