@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <readline/readline.h>
 #include <readline/history.h>
 
@@ -54,10 +53,14 @@ static void cand_add(const char *prefix, const char *s, size_t slen)
     size_t pl = strlen(prefix);
     if (slen < pl || strncmp(s, prefix, pl)) return;
     if (ncands == capcands) {
-        capcands = capcands ? 2 * capcands : 64;
-        cands = realloc(cands, capcands * sizeof *cands);
+        size_t cap = capcands ? 2 * capcands : 64;
+        char **c = realloc(cands, cap * sizeof *c);
+        if (!c) return;   /* out of memory: fewer candidates */
+        cands = c;
+        capcands = cap;
     }
-    cands[ncands++] = strndup(s, slen);
+    char *d = strndup(s, slen);
+    if (d) cands[ncands++] = d;
 }
 
 static void cand_words(const char *prefix, const char *list, const char *pre)
@@ -221,23 +224,6 @@ static char **complete(const char *text, int start, int end)
 
 /* ---- the loop -------------------------------------------------------- */
 
-static char *state_dir(void)
-{
-    const char *x = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char buf[4096];
-    if (x && *x) snprintf(buf, sizeof buf, "%s/oddity", x);
-    else if (home && *home) snprintf(buf, sizeof buf, "%s/.local/state/oddity", home);
-    else return NULL;
-    /* mkdir -p */
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') { *p = 0; mkdir(buf, 0700); *p = '/'; }
-    mkdir(buf, 0700);
-    return strdup(buf);
-}
-
-char *repl_state_dir(void) { return state_dir(); }
-
 int repl_run(od_session *s)
 {
     S = s;
@@ -245,7 +231,7 @@ int repl_run(od_session *s)
     rl_attempted_completion_function = complete;
     rl_completer_word_break_characters = " \t;";
     rl_catch_signals = 0;
-    char *dir = state_dir();
+    char *dir = session_state_dir();
     char hist[4200] = "";
     if (dir) {
         snprintf(hist, sizeof hist, "%s/history", dir);
@@ -253,7 +239,6 @@ int repl_run(od_session *s)
     }
     free(dir);
     repl_install_sigint(s);
-    int rc = 0;
     while (!s->quit) {
         at_prompt = 1;
         char *line = readline("oddity> ");
@@ -262,7 +247,8 @@ int repl_run(od_session *s)
             char *more = readline("   ...> ");
             if (!more) break;
             size_t l = strlen(line) + strlen(more) + 2;
-            char *j = malloc(l);
+            char *j = od_malloc(s->ctx, l);
+            if (!j) { free(more); break; }   /* out of memory: run what was typed */
             snprintf(j, l, "%s\n%s", line, more);
             free(line);
             free(more);
@@ -276,8 +262,7 @@ int repl_run(od_session *s)
             add_history(line);
             if (*hist) append_history(1, hist);
             od_ctx_clear_cancel(s->ctx);
-            rc = od_exec_line(s, line);
-            if (rc == 0 && *p != '#') session_record(s, line);
+            session_exec(s, line, 1);   /* errors are reported; the prompt goes on */
             if (od_cancelled(s->ctx)) fprintf(s->errfp, "interrupted\n");
         }
         free(line);
