@@ -221,8 +221,9 @@ const od_command cmd_source_entry = {
 const od_command cmd_save_entry = {
     .name = "save", .usage = "save session FILE | save model RUN to=FILE", .topic = "session",
     .summary = "save this session as a replayable script (or a fitted model)",
-    .help = "`save session FILE` writes every line that ran so far, after a header, as a\n"
-            "script that `oddity -f FILE` replays to the same numbers.\n\n"
+    .help = "`save session FILE` writes every line that ran so far, after the header the\n"
+            "journal has too (the seed and thread count the session started with), as a\n"
+            "script that `oddity -f FILE` replays to the same numbers whatever flags start it.\n\n"
             "example:\n  save session lesson1.odd",
     .min_words = 1, .max_words = 2, .opts = NULL, .fn = cmd_save, .words = COMPL_WORDS, .word_values = "session|model",
 };
