@@ -119,7 +119,7 @@ static void *dup_or_null(od_ctx *ctx, const void *p, size_t n, int *fail)
 }
 
 /* Labels, parts and time axis of a version, copied into the run. */
-static int attach_data(od_ctx *ctx, od_run *r, const od_version *v)
+static int attach_data(od_ctx *ctx, od_run *r, const od_dataset *d, const od_version *v)
 {
     const od_frame *f = v->frame;
     int fail = 0;
@@ -135,6 +135,8 @@ static int attach_data(od_ctx *ctx, od_run *r, const od_version *v)
     long t = od_frame_role(f, OD_ROLE_TIME);
     if (t >= 0) r->time = dup_or_null(ctx, f->cols[t].num, f->nrow * sizeof(double), &fail);
     r->is_series = r->is_series || t >= 0 || v->win > 0;
+    for (size_t k = 0; k < d->nv; k++)
+        if (&d->v[k] == v) r->dataset_version = k + 1;
     return fail ? OD_ENOMEM : OD_OK;
 }
 
@@ -386,7 +388,7 @@ int od_run_fit(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_t
     r->p = od_params_copy(ctx, p);
     r->params = r->p ? od_params_format(r->p) : NULL;
     int rc = !r->p || !r->params ? OD_ENOMEM : fit_and_score(ctx, r, v, o);
-    if (!rc) rc = attach_data(ctx, r, v);
+    if (!rc) rc = attach_data(ctx, r, d, v);
     if (rc) { od_run_free(r); return rc; }
     return add_run(ctx, ws, r, out);
 }
@@ -421,7 +423,7 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     int rc = data_matrix(ctx, v->frame, NULL, 0, &X, &dd);
     if (!rc) rc = score_rows(ctx, r, v, X, dd);
     free(X);
-    if (!rc) rc = attach_data(ctx, r, v);
+    if (!rc) rc = attach_data(ctx, r, d, v);
     if (rc) { od_run_free(r); return rc; }
     return add_run(ctx, ws, r, out);
 }
@@ -445,7 +447,7 @@ int od_run_from_column(od_ctx *ctx, od_workspace *ws, od_dataset *d, const char 
     if (!rc) {
         snprintf(r->params, pl, "col=%s", col);
         memcpy(r->scores, v->frame->cols[j].num, n * sizeof *r->scores);
-        rc = attach_data(ctx, r, v);
+        rc = attach_data(ctx, r, d, v);
     }
     if (rc) { od_run_free(r); return rc; }
     return add_run(ctx, ws, r, out);
@@ -462,6 +464,7 @@ static int copy_rows(od_ctx *ctx, od_run *r, const od_run *m)
     r->part = dup_or_null(ctx, m->part, n, &fail);
     r->time = dup_or_null(ctx, m->time, n * sizeof *r->time, &fail);
     r->is_series = m->is_series;
+    r->dataset_version = m->dataset_version;
     r->fit_on = od_strdup(ctx, m->fit_on ? m->fit_on : "-");
     return fail || !r->fit_on ? OD_ENOMEM : OD_OK;
 }
@@ -503,6 +506,9 @@ int od_run_ensemble(od_ctx *ctx, od_workspace *ws, od_run *const *m, size_t k, o
 {
     if (k < 2) return od_error(ctx, OD_EINVAL, "an ensemble needs at least two runs");
     for (size_t j = 0; j < k; j++) {
+        if (strcmp(m[j]->dataset, m[0]->dataset))
+            return od_error(ctx, OD_EINVAL, "%s is a run on %s but %s is on %s: an ensemble combines runs on the same rows",
+                            m[j]->name, m[j]->dataset, m[0]->name, m[0]->dataset);
         if (m[j]->n != m[0]->n)
             return od_error(ctx, OD_EINVAL, "%s scores %zu rows but %s scores %zu: members must share their rows", m[j]->name,
                             m[j]->n, m[0]->name, m[0]->n);
