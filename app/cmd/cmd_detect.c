@@ -174,7 +174,9 @@ static int cmd_runs(od_session *s, const cmd_line *c)
         char fs[32], ss[32], th[64];
         snprintf(fs, sizeof fs, "%s", s->show_times ? fmtg(r->fit_secs, 3) : "-");
         snprintf(ss, sizeof ss, "%s", s->show_times ? fmtg(r->score_secs, 3) : "-");
-        if (r->thr.set) snprintf(th, sizeof th, "%s %s", r->thr.strict ? ">" : ">=", fmtg(r->thr.value, 6));
+        if (r->thr.set)
+            snprintf(th, sizeof th, "%s %s%s%s", r->thr.strict ? ">" : ">=", fmtg(r->thr.value, 6), r->thr.point ? " (streaming)" : "",
+                     r->thr.oracle ? " (oracle)" : "");
         else snprintf(th, sizeof th, "-");
         tbl_row(t, r->name, r->algo, r->dataset, r->fit_on ? r->fit_on : "", fs, ss, th, r->params ? r->params : "");
     }

@@ -243,11 +243,15 @@ static void compare_cells(od_session *s, const cmp_row *row, const od_metric_def
     else snprintf(cells[k], sizeof cells[k], "%s", r->dataset);
     out[k] = cells[k], k++;
     out[k++] = od_run_part_name(row->ev.part);
+    snprintf(cells[k], sizeof cells[k], "%zu", row->ev.used);
+    out[k] = cells[k], k++;
     for (size_t j = 0; j < ncols; j++, k++) {
         od_metric m = od_run_metric(&row->ev, cols[j]);
         unsigned nd = cols[j]->needs;
         int na = (nd & OD_NEEDS_SERIES) ? !m.defined : (nd & OD_NEEDS_THRESHOLD) && !row->ev.has_thr;
-        snprintf(cells[k], sizeof cells[k], "%s", na ? "-" : cmd_metric_str(&m));
+        /* a value at an oracle threshold (chosen with the labels) is starred */
+        snprintf(cells[k], sizeof cells[k], "%s%s", na ? "-" : cmd_metric_str(&m),
+                 !na && (nd & OD_NEEDS_THRESHOLD) && r->thr.oracle ? "*" : "");
         out[k] = cells[k];
     }
     snprintf(cells[k], sizeof cells[k], "%s", s->show_times ? fmtg(r->fit_secs, 3) : "-");
@@ -264,6 +268,7 @@ static void compare_table(od_session *s, cmp_row *rows, size_t nr, const od_metr
     head[nc++] = "run";
     head[nc++] = "data";
     head[nc++] = "on";
+    head[nc++] = "rows";
     for (size_t j = 0; j < ncols; j++) {
         column_title(cols[j], rows, nr, titles[j], sizeof titles[j]);
         head[nc++] = titles[j];
@@ -317,6 +322,25 @@ static int compare_rows(od_session *s, const cmd_line *c, od_run **runs, size_t 
     return 0;
 }
 
+/* What the numbers were measured against: sort order, oracles, rows left out. */
+static void compare_notes(od_session *s, const cmd_line *c, const cmp_row *rows, size_t nr, size_t left)
+{
+    int oracle = 0;
+    for (size_t q = 0; q < nr; q++) oracle |= rows[q].run->thr.set && rows[q].run->thr.oracle;
+    fprintf(s->outfp, "(sorted by %s; rows = scored labelled rows of the part; best-F1 is an oracle that uses the labels; "
+                      "@thr = at each run's threshold%s",
+            cmd_optval(c, "sort") ? cmd_optval(c, "sort") : "ap", oracle ? ", * = an oracle threshold chosen with the labels" : "");
+    if (left) fprintf(s->outfp, "; %zu run%s on other rows left out: name the runs to compare them", left, left == 1 ? "" : "s");
+    fprintf(s->outfp, ")\n");
+    for (size_t q = 0; q < nr; q++) {
+        const od_run_eval *ev = &rows[q].ev;
+        char why[200];
+        od_run_unscored(rows[q].run, why, sizeof why);
+        if (ev->nan) fprintf(s->outfp, "  %s: %zu rows without a score left out%s%s%s\n", rows[q].run->name, ev->nan,
+                             *why ? " (" : "", why, *why ? ")" : "");
+    }
+}
+
 static int cmd_compare(od_session *s, const cmd_line *c)
 {
     const od_metric_def *key, *cols[32];
@@ -333,10 +357,7 @@ static int cmd_compare(od_session *s, const cmd_line *c)
         int range = cmd_opt_entry(c, "alpha") || cmd_opt_entry(c, "bias") || cmd_opt_entry(c, "cardinality");
         qsort(rows, nr, sizeof *rows, key ? by_key : by_name);
         compare_table(s, rows, nr, cols, compare_columns(key, series, range, cols));
-        fprintf(s->outfp, "(sorted by %s; best-F1 is an oracle that uses the labels; @thr = at each run's threshold",
-                cmd_optval(c, "sort") ? cmd_optval(c, "sort") : "ap");
-        if (left) fprintf(s->outfp, "; %zu run%s on other rows left out: name the runs to compare them", left, left == 1 ? "" : "s");
-        fprintf(s->outfp, ")\n");
+        compare_notes(s, c, rows, nr, left);
     }
     free(rows);
     free(runs);
@@ -349,7 +370,7 @@ static void export_header(FILE *fp)
 {
     fprintf(fp, "run,algo,part,rows,anomalies,scored");
     for (size_t i = 0; i < od_nmetric_defs; i++) fprintf(fp, ",%s", od_metric_defs[i].key);
-    fprintf(fp, ",best_f1_threshold,threshold,rule,tp,fp,tn,fn,fit_s,score_s\n");
+    fprintf(fp, ",best_f1_threshold,threshold,rule,threshold_oracle,tp,fp,tn,fn,fit_s,score_s\n");
 }
 
 static void export_row(FILE *fp, const od_run *r, const od_run_eval *ev)
@@ -361,10 +382,10 @@ static void export_row(FILE *fp, const od_run *r, const od_run_eval *ev)
     }
     fprintf(fp, ",%.17g", ev->bestf1_t);
     if (ev->has_thr)
-        fprintf(fp, ",%.17g,%s,%zu,%zu,%zu,%zu", r->thr.point ? NAN : r->thr.value, r->thr.strict ? ">" : ">=", ev->cm.tp,
-                ev->cm.fp, ev->cm.tn, ev->cm.fn);
+        fprintf(fp, ",%.17g,%s,%d,%zu,%zu,%zu,%zu", r->thr.point ? NAN : r->thr.value, r->thr.strict ? ">" : ">=", r->thr.oracle,
+                ev->cm.tp, ev->cm.fp, ev->cm.tn, ev->cm.fn);
     else
-        fprintf(fp, ",,,,,,");
+        fprintf(fp, ",,,,,,,");
     fprintf(fp, ",%.6g,%.6g\n", r->fit_secs, r->score_secs);
 }
 

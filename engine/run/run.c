@@ -170,12 +170,10 @@ static int add_run(od_ctx *ctx, od_workspace *ws, od_run *r, od_run **out)
     return OD_OK;
 }
 
-static void set_unscored(od_ctx *ctx, od_run *r, const char *fmt, size_t a, size_t b)
+static void set_unscored(od_ctx *ctx, od_run *r, const char *text)
 {
-    char buf[160];
-    snprintf(buf, sizeof buf, fmt, a, b);
     free(r->unscored);
-    r->unscored = od_strdup(ctx, buf);
+    r->unscored = od_strdup(ctx, text);
 }
 
 size_t od_run_unscored(const od_run *r, char *buf, size_t n)
@@ -263,8 +261,11 @@ static int score_rows(od_ctx *ctx, od_run *r, const od_version *v, const double 
             int has_cl = wcl[0] != -2;
             size_t left = od_window_map(n, W, S, wsc, has_cl ? wcl : NULL, (od_wagg)v->wagg, r->scores, has_cl ? cl : NULL);
             if (has_cl) { r->cluster = cl; cl = NULL; }
-            if (left && S <= W) set_unscored(ctx, r, "the last %zu points: after the last full window (stride=%zu)", left, S);
-            else if (left) set_unscored(ctx, r, "%zu points: in no window (stride=%zu > size)", left, S);
+            char why[160];
+            if (left == 1 && S <= W) snprintf(why, sizeof why, "the last point: after the last full window (stride=%zu)", S);
+            else if (S <= W) snprintf(why, sizeof why, "the last %zu points: after the last full window (stride=%zu)", left, S);
+            else snprintf(why, sizeof why, "%zu points: in no window (stride=%zu > size=%zu)", left, S, W);
+            if (left) set_unscored(ctx, r, why);
         }
         free(wsc);
         free(wcl);
@@ -276,7 +277,9 @@ static int score_rows(od_ctx *ctx, od_run *r, const od_version *v, const double 
         if (rc == OD_OK && t->seq) {
             size_t k = 0;
             while (k < n && isnan(r->scores[k])) k++;
-            if (k) set_unscored(ctx, r, "the first %zu points: warm-up of window=%zu", k, (size_t)od_params_int(r->p, "window"));
+            char why[160];
+            snprintf(why, sizeof why, "the first %zu point%s: warm-up of window=%ld", k, k == 1 ? "" : "s", od_params_int(r->p, "window"));
+            if (k) set_unscored(ctx, r, why);
         }
     }
     free(cl);
