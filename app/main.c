@@ -1,17 +1,15 @@
-/* main.c - argv, modes (REPL, -f script, -e lines, stdin), the journal. */
+/* main.c - argv and modes (REPL, -f script, -e lines, stdin); the session,
+ * its journal and scripts are session.c's. */
 #include "config.h"
 #include "repl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
-
-void session_write_header(od_session *s, FILE *fp);
 
 static void progress(void *user, const char *what, double frac, const char *detail)
 {
@@ -39,50 +37,6 @@ static void progress(void *user, const char *what, double frac, const char *deta
     }
 }
 
-/* Run a script file line by line.  Errors name FILE:LINE[:COL]. */
-int session_run_file(od_session *s, const char *path, int from_source)
-{
-    FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
-    if (!fp) {
-        if (s->src_name) fprintf(s->errfp, "%s:%ld: ", s->src_name, s->src_lineno);
-        fprintf(s->errfp, "error: cannot open %s: %s\n", path, strerror(errno));
-        return OD_EIO;
-    }
-    const char *old_name = s->src_name;
-    long old_line = s->src_lineno;
-    s->src_name = fp == stdin ? "<stdin>" : path;
-    s->src_lineno = 0;
-    s->depth++;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int rc = 0, failed = 0;
-    while (!s->quit && (len = getline(&line, &cap, fp)) >= 0) {
-        s->src_lineno++;
-        if (len > 0 && line[len - 1] == '\n') line[--len] = 0;
-        if (len > 0 && line[len - 1] == '\r') line[--len] = 0;
-        const char *cur = line;
-        od_ctx_clear_cancel(s->ctx);
-        int r = od_exec_line(s, cur);
-        if (r == 0 && !from_source && s->depth == 1) {
-            const char *p = cur;
-            while (*p == ' ' || *p == '\t') p++;
-            if (*p && *p != '#') session_record(s, cur);
-        }
-        if (r) {
-            failed = 1;
-            rc = r;
-            if (!s->keep_going) break;
-        }
-    }
-    free(line);
-    if (fp != stdin) fclose(fp);
-    s->depth--;
-    s->src_name = old_name;
-    s->src_lineno = old_line;
-    return failed ? (rc ? rc : OD_EINVAL) : 0;
-}
-
 static void usage(FILE *fp)
 {
     fprintf(fp,
@@ -104,7 +58,73 @@ static void usage(FILE *fp)
             "Type `help` at the prompt for the commands.  Report bugs to the oddity developers.\n");
 }
 
-int main(int argc, char **argv)
+#define MAX_SCRIPTS 64
+
+typedef struct {
+    const char *scripts[MAX_SCRIPTS];   /* -f FILE and -e LINES, in order */
+    int is_exec[MAX_SCRIPTS];
+    int nscripts;
+    int force_interactive, keep_going, no_times, no_journal, threads;
+    unsigned long seed;
+    char **data;                        /* positional DATA-FILEs */
+    int ndata;
+} options;
+
+enum { OPT_NO_TIMES = 1, OPT_NO_JOURNAL, OPT_PLAIN, OPT_MAN };
+
+static int parse_number(const char *opt, const char *arg, unsigned long max, unsigned long *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long x = strtoul(arg, &end, 10);
+    if (!*arg || *end || *arg == '-' || errno == ERANGE || x > max) {
+        fprintf(stderr, "oddity: %s=%s: expected an integer from 0 to %lu\n", opt, arg, max);
+        return -1;
+    }
+    *v = x;
+    return 0;
+}
+
+/* One option; returns -1 to go on, or the exit status. */
+static int parse_option(int c, const char *arg, options *o)
+{
+    unsigned long v;
+    switch (c) {
+    case 'f':
+    case 'e':
+        if (o->nscripts == MAX_SCRIPTS) {
+            fprintf(stderr, "oddity: too many -f/-e options (at most %d)\n", MAX_SCRIPTS);
+            return 2;
+        }
+        o->is_exec[o->nscripts] = c == 'e';
+        o->scripts[o->nscripts++] = arg;
+        return -1;
+    case 'i': o->force_interactive = 1; return -1;
+    case 'k': o->keep_going = 1; return -1;
+    case 's':
+        if (parse_number("--seed", arg, ULONG_MAX, &o->seed)) return 2;
+        return -1;
+    case 'j':
+        if (parse_number("--threads", arg, 1024, &v)) return 2;
+        o->threads = (int)v;
+        return -1;
+    case OPT_NO_TIMES: o->no_times = 1; return -1;
+    case OPT_NO_JOURNAL: o->no_journal = 1; return -1;
+    case OPT_PLAIN: return -1;
+    case OPT_MAN: od_write_man(stdout); return 0;
+    case 'h': usage(stdout); return 0;
+    case 'V':
+        printf("oddity %s\nCopyright (C) 2026 the oddity developers.\n"
+               "This is free software; there is NO warranty.\n", PACKAGE_VERSION);
+        return 0;
+    default:
+        fprintf(stderr, "Try 'oddity --help' for more information.\n");
+        return 2;
+    }
+}
+
+/* Returns -1 to go on, or the exit status (--help, --version, bad usage). */
+static int parse_args(int argc, char **argv, options *o)
 {
     static const struct option longopts[] = {
         { "file", required_argument, NULL, 'f' },
@@ -113,141 +133,97 @@ int main(int argc, char **argv)
         { "keep-going", no_argument, NULL, 'k' },
         { "seed", required_argument, NULL, 's' },
         { "threads", required_argument, NULL, 'j' },
-        { "no-times", no_argument, NULL, 1 },
-        { "no-journal", no_argument, NULL, 2 },
-        { "plain", no_argument, NULL, 3 },
-        { "man", no_argument, NULL, 4 },
+        { "no-times", no_argument, NULL, OPT_NO_TIMES },
+        { "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
+        { "plain", no_argument, NULL, OPT_PLAIN },
+        { "man", no_argument, NULL, OPT_MAN },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
     };
-    const char *files[64];
-    int nfiles = 0, is_exec[64];
-    int force_interactive = 0, keep_going = 0, no_times = 0, no_journal = 0, threads = 0;
-    unsigned long seed = 42;
+    memset(o, 0, sizeof *o);
+    o->seed = 42;
     const char *env = getenv("OD_SEED");
-    if (env && *env) seed = strtoul(env, NULL, 10);
-    int c;
-    while ((c = getopt_long(argc, argv, "f:e:iks:j:hV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-        case 'e':
-            if (nfiles < 64) { is_exec[nfiles] = c == 'e'; files[nfiles++] = optarg; }
-            break;
-        case 'i': force_interactive = 1; break;
-        case 'k': keep_going = 1; break;
-        case 's': {
-            char *end;
-            seed = strtoul(optarg, &end, 10);
-            if (*end || !*optarg) { fprintf(stderr, "oddity: --seed=%s: expected a non-negative integer\n", optarg); return 2; }
-            break;
-        }
-        case 'j': threads = atoi(optarg); break;
-        case 1: no_times = 1; break;
-        case 2: no_journal = 1; break;
-        case 3: break;
-        case 4: {
-            void od_write_man(FILE *fp);
-            od_write_man(stdout);
-            return 0;
-        }
-        case 'h': usage(stdout); return 0;
-        case 'V':
-            printf("oddity %s\nCopyright (C) 2026 the oddity developers.\n"
-                   "This is free software; there is NO warranty.\n", PACKAGE_VERSION);
-            return 0;
-        default:
-            fprintf(stderr, "Try 'oddity --help' for more information.\n");
-            return 2;
-        }
-    }
+    if (env && *env && parse_number("OD_SEED", env, ULONG_MAX, &o->seed)) return 2;
+    int c, r;
+    while ((c = getopt_long(argc, argv, "f:e:iks:j:hV", longopts, NULL)) != -1)
+        if ((r = parse_option(c, optarg, o)) >= 0) return r;
+    o->data = argv + optind;
+    o->ndata = argc - optind;
+    return -1;
+}
 
-    od_session s = {0};
-    s.ctx = od_ctx_new(seed);
-    s.ws = od_ws_new();
-    if (!s.ctx || !s.ws) { fprintf(stderr, "oddity: out of memory\n"); return 1; }
-    s.outfp = stdout;
-    s.errfp = stderr;
-    s.keep_going = keep_going;
-    s.show_times = !no_times && !getenv("ODDITY_NO_TIMES");
-    snprintf(s.terminal, sizeof s.terminal, "dumb");
-    od_ctx_set_threads(s.ctx, threads);
-    od_ctx_set_progress(s.ctx, progress, &s);
-    repl_install_sigint(&s);
-
-    int interactive = force_interactive || (nfiles == 0 && isatty(STDIN_FILENO));
-    s.interactive = interactive;
-    int rc = 0;
-
-    /* positional data files are loaded first */
-    for (int i = optind; i < argc && !rc; i++) {
-        char *q = cmd_quote(argv[i]);
-        size_t l = strlen(q) + 8;
-        char *line = malloc(l);
+/* Positional DATA-FILEs: each is a `load` line, journaled as such. */
+static int load_data_files(od_session *s, const options *o)
+{
+    for (int i = 0; i < o->ndata; i++) {
+        char *q = cmd_quote(o->data[i]);
+        size_t l = q ? strlen(q) + 8 : 0;
+        char *line = q ? od_malloc(s->ctx, l) : NULL;
+        if (!line) {
+            free(q);
+            fprintf(s->errfp, "error: out of memory\n");
+            return OD_ENOMEM;
+        }
         snprintf(line, l, "load %s", q);
         free(q);
-        rc = od_exec_line(&s, line);
-        if (!rc) session_record(&s, line);
+        int rc = session_exec(s, line, 1);
         free(line);
+        if (rc) return rc;
     }
+    return 0;
+}
 
-    if (interactive && !no_journal) {
-        char *dir = repl_state_dir();
-        if (dir) {
-            char path[4400];
-            snprintf(path, sizeof path, "%s/sessions", dir);
-            mkdir(path, 0700);
-            time_t now = time(NULL);
-            struct tm tm;
-            localtime_r(&now, &tm);
-            char stamp[64];
-            strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-            snprintf(path, sizeof path, "%s/sessions/session-%s-%ld.odd", dir, stamp, (long)getpid());
-            s.journal = fopen(path, "w");
-            if (s.journal) {
-                s.journal_path = strdup(path);
-                session_write_header(&s, s.journal);
-                fprintf(s.journal, "set seed=%lu\n", seed);
-                for (size_t i = 0; i < s.nhist; i++) fprintf(s.journal, "%s\n", s.hist[i]);
-                fflush(s.journal);
-            }
-            free(dir);
-        }
-    }
-
-    for (int i = 0; i < nfiles && !s.quit; i++) {
+/* -f FILE and -e LINES, in the order given. */
+static int run_scripts(od_session *s, const options *o)
+{
+    int rc = 0;
+    for (int i = 0; i < o->nscripts && !s->quit; i++) {
         int r;
-        if (is_exec[i]) {
-            s.src_name = NULL;
-            r = od_exec_line(&s, files[i]);
-            if (!r) session_record(&s, files[i]);
+        if (o->is_exec[i]) {
+            s->src_name = NULL;
+            r = session_exec(s, o->scripts[i], 1);
         } else {
-            r = session_run_file(&s, files[i], 0);
+            r = session_run_file(s, o->scripts[i], 0);
         }
         if (r) {
             rc = r;
-            if (!keep_going) break;
+            if (!o->keep_going) break;
         }
     }
+    return rc;
+}
 
-    if (interactive && !(rc && nfiles)) {
-        if (!isatty(STDIN_FILENO)) rc = session_run_file(&s, "-", 0);
-        else {
-            printf("oddity %s — type help for the commands, Ctrl-D to quit\n", PACKAGE_VERSION);
-            if (s.journal_path) printf("journal: %s\n", s.journal_path);
-            rc = repl_run(&s);
-        }
-    } else if (!interactive && nfiles == 0) {
-        rc = session_run_file(&s, "-", 0);
-    }
+/* The prompt on a terminal; otherwise the lines on standard input. */
+static int run_interactive(od_session *s)
+{
+    if (!isatty(STDIN_FILENO)) return session_run_file(s, "-", 0);
+    printf("oddity %s — type help for the commands, Ctrl-D to quit\n", PACKAGE_VERSION);
+    if (s->journal_path) printf("journal: %s\n", s->journal_path);
+    return repl_run(s);
+}
 
-    void cmd_plot_close(od_session *s);
-    cmd_plot_close(&s);
-    if (s.journal) fclose(s.journal);
-    free(s.journal_path);
-    for (size_t i = 0; i < s.nhist; i++) free(s.hist[i]);
-    free(s.hist);
-    od_ws_free(s.ws);
-    od_ctx_free(s.ctx);
+int main(int argc, char **argv)
+{
+    options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0) return rc;
+
+    od_session s;
+    if (session_open(&s, o.seed, o.threads)) { fprintf(stderr, "oddity: out of memory\n"); return 1; }
+    s.keep_going = o.keep_going;
+    s.show_times = !o.no_times && !getenv("ODDITY_NO_TIMES");
+    s.interactive = o.force_interactive || (o.nscripts == 0 && isatty(STDIN_FILENO));
+    od_ctx_set_progress(s.ctx, progress, &s);
+    repl_install_sigint(&s);
+
+    rc = load_data_files(&s, &o);
+    if (s.interactive && !o.no_journal) session_open_journal(&s);
+    int r = run_scripts(&s, &o);
+    if (r) rc = r;
+    if (s.interactive && !(rc && o.nscripts)) rc = run_interactive(&s);
+    else if (!s.interactive && o.nscripts == 0) rc = session_run_file(&s, "-", 0);
+
+    session_close(&s);
     return rc ? 1 : 0;
 }

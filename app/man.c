@@ -44,7 +44,7 @@ static void block(FILE *fp, const char *text)
     if (in_ex) fputs(".fi\n", fp);
 }
 
-void od_write_man(FILE *fp)
+static void man_head(FILE *fp)
 {
     fprintf(fp, ".TH ODDITY 1 \"2026\" \"oddity %s\" \"User Commands\"\n", PACKAGE_VERSION);
     fputs(".SH NAME\noddity \\- interactive workbench for unsupervised anomaly detection\n"
@@ -72,6 +72,11 @@ void od_write_man(FILE *fp)
           "offending word with a caret and says what was expected; in scripts it names the\n"
           "file, line and column.\n"
           ".SH COMMANDS\n", fp);
+}
+
+/* One .SS per command of the table: usage, summary, help, options. */
+static void man_commands(FILE *fp)
+{
     for (size_t i = 0; i < od_ncommands; i++) {
         const od_command *c = od_commands[i];
         fputs(".SS ", fp);
@@ -91,6 +96,11 @@ void od_write_man(FILE *fp)
             }
         }
     }
+}
+
+/* One .SS per detector of the registry with its parameters. */
+static void man_detectors(FILE *fp)
+{
     if (od_detector_count()) {
         fputs(".SH DETECTORS\n", fp);
         for (size_t i = 0; i < od_detector_count(); i++) {
@@ -112,7 +122,16 @@ void od_write_man(FILE *fp)
             }
         }
     }
-    fputs(".SH FILES\n.TP\n$XDG_STATE_HOME/oddity/sessions/\njournals of interactive sessions (one .odd script each)\n"
+}
+
+void od_write_man(FILE *fp)
+{
+    man_head(fp);
+    man_commands(fp);
+    man_detectors(fp);
+    fputs(".SH FILES\n.TP\n$XDG_STATE_HOME/oddity/sessions/\njournals of interactive sessions: one .odd script each, the lines that ran after\n"
+          "the header \\fBsave session\\fR writes (the seed and thread count the session started\n"
+          "with), so \\fBoddity \\-f\\fR replays it to the same numbers\n"
           ".TP\n$XDG_STATE_HOME/oddity/history\nreadline history\n"
           ".SH ENVIRONMENT\n.TP\nOD_SEED\ndefault seed\n.TP\nNO_COLOR\nno ANSI colour in terminal plots\n"
           ".SH EXAMPLES\n.nf\noddity sample\\-data/blobs.csv\noddity \\-e 'load sample\\-data/blobs.csv; detect kmeans k=4; metrics kmeans1'\n"

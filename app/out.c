@@ -1,3 +1,6 @@
+/* out.c - aligned text tables and number formatting for the handlers.
+ * Out of memory never crashes a table: a row that cannot be stored is
+ * dropped and the printed table ends with a line saying so. */
 #include "config.h"
 #include "cmd/cmd.h"
 
@@ -7,8 +10,9 @@
 
 struct od_table {
     size_t ncol, nrow, cap;
-    char **cells;      /* (nrow+1) x ncol, row 0 = header */
+    char **cells;      /* (nrow+1) x ncol, row 0 = header; NULL = out of memory */
     unsigned char *right;
+    int lost;          /* rows dropped for want of memory */
 };
 
 od_table *tbl_new(size_t ncol, ...)
@@ -18,7 +22,13 @@ od_table *tbl_new(size_t ncol, ...)
     t->ncol = ncol;
     t->cap = 16;
     t->cells = calloc(t->cap * ncol, sizeof(char *));
-    t->right = calloc(ncol, 1);
+    t->right = calloc(ncol ? ncol : 1, 1);
+    if (!t->cells || !t->right) {
+        free(t->cells);
+        free(t->right);
+        free(t);
+        return NULL;
+    }
     va_list ap;
     va_start(ap, ncol);
     for (size_t j = 0; j < ncol; j++) {
@@ -31,13 +41,16 @@ od_table *tbl_new(size_t ncol, ...)
     return t;
 }
 
-void tbl_align(od_table *t, size_t col, int right) { if (col < t->ncol) t->right[col] = (unsigned char)right; }
+void tbl_align(od_table *t, size_t col, int right) { if (t && col < t->ncol) t->right[col] = (unsigned char)right; }
 
 void tbl_row(od_table *t, ...)
 {
+    if (!t) return;
     if (t->nrow == t->cap) {
+        char **c = realloc(t->cells, 2 * t->cap * t->ncol * sizeof(char *));
+        if (!c) { t->lost++; return; }
+        t->cells = c;
         t->cap *= 2;
-        t->cells = realloc(t->cells, t->cap * t->ncol * sizeof(char *));
     }
     va_list ap;
     va_start(ap, t);
@@ -53,29 +66,38 @@ void tbl_row(od_table *t, ...)
 static size_t width(const char *s)
 {
     size_t w = 0;
-    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+    for (; s && *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
     return w;
+}
+
+static void print_row(const od_table *t, size_t i, const size_t *w, FILE *fp)
+{
+    for (size_t j = 0; j < t->ncol; j++) {
+        const char *c = t->cells[i * t->ncol + j];
+        if (!c) c = "";
+        size_t pad = w[j] - width(c);
+        if (j) fputs("  ", fp);
+        if (t->right[j]) for (size_t k = 0; k < pad; k++) fputc(' ', fp);
+        fputs(c, fp);
+        if (!t->right[j] && j + 1 < t->ncol) for (size_t k = 0; k < pad; k++) fputc(' ', fp);
+    }
+    fputc('\n', fp);
 }
 
 void tbl_print(od_table *t, FILE *fp)
 {
-    size_t *w = calloc(t->ncol, sizeof *w);
+    size_t *w = t ? calloc(t->ncol ? t->ncol : 1, sizeof *w) : NULL;
+    if (!w) {
+        fputs("(table not shown: out of memory)\n", fp);
+        return;
+    }
     for (size_t i = 0; i < t->nrow; i++)
         for (size_t j = 0; j < t->ncol; j++) {
             size_t l = width(t->cells[i * t->ncol + j]);
             if (l > w[j]) w[j] = l;
         }
-    for (size_t i = 0; i < t->nrow; i++) {
-        for (size_t j = 0; j < t->ncol; j++) {
-            const char *c = t->cells[i * t->ncol + j];
-            size_t pad = w[j] - width(c);
-            if (j) fputs("  ", fp);
-            if (t->right[j]) for (size_t k = 0; k < pad; k++) fputc(' ', fp);
-            fputs(c, fp);
-            if (!t->right[j] && j + 1 < t->ncol) for (size_t k = 0; k < pad; k++) fputc(' ', fp);
-        }
-        fputc('\n', fp);
-    }
+    for (size_t i = 0; i < t->nrow; i++) print_row(t, i, w, fp);
+    if (t->lost) fprintf(fp, "(%d rows not shown: out of memory)\n", t->lost);
     free(w);
 }
 

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <readline/readline.h>
 #include <readline/history.h>
 
@@ -54,10 +53,14 @@ static void cand_add(const char *prefix, const char *s, size_t slen)
     size_t pl = strlen(prefix);
     if (slen < pl || strncmp(s, prefix, pl)) return;
     if (ncands == capcands) {
-        capcands = capcands ? 2 * capcands : 64;
-        cands = realloc(cands, capcands * sizeof *cands);
+        size_t cap = capcands ? 2 * capcands : 64;
+        char **c = realloc(cands, cap * sizeof *c);
+        if (!c) return;   /* out of memory: fewer candidates */
+        cands = c;
+        capcands = cap;
     }
-    cands[ncands++] = strndup(s, slen);
+    char *d = strndup(s, slen);
+    if (d) cands[ncands++] = d;
 }
 
 static void cand_words(const char *prefix, const char *list, const char *pre)
@@ -127,92 +130,113 @@ static char *gen(const char *text, int state)
     return i < ncands ? strdup(cands[i++]) : NULL;
 }
 
+/* The verb of the segment (text after the last ';' before start) and the
+ * number of words before the one being completed; *seg = its offset. */
+static int segment_words(const char *line, int start, int *seg, char *verb, size_t nverb)
+{
+    *seg = 0;
+    for (int i = 0; i < start; i++) if (line[i] == ';') *seg = i + 1;
+    int nwords = 0;
+    const char *p = line + *seg, *end = line + start;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t')) p++;
+        if (p >= end) break;
+        const char *q = p;
+        while (q < end && *q != ' ' && *q != '\t') q++;
+        if (nwords == 0) snprintf(verb, nverb, "%.*s", (int)(q - p), p);
+        nwords++;
+        p = q;
+    }
+    return nwords;
+}
+
+/* `detect ALGO ...`: ALGO's detector type, or NULL. */
+static const od_detector_type *segment_detector(const od_command *cmd, const char *seg, int nwords)
+{
+    char algo[64] = "";
+    if (strcmp(cmd->name, "detect") || nwords < 2 || sscanf(seg, "%*s %63s", algo) != 1) return NULL;
+    return od_detector_find(algo);
+}
+
+static int is_column_key(const char *key)
+{
+    static const char *const keys[] = { "on", "columns", "label", "time", "ignore", "x", "y", "col" };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(key, keys[i])) return 1;
+    return 0;
+}
+
+/* KEY=partial value.  Returns 1 when readline should complete file names. */
+static int complete_value(const od_command *cmd, const char *text, const char *seg, int nwords)
+{
+    const char *eq = strchr(text, '=');
+    char key[64], pre[80];
+    snprintf(key, sizeof key, "%.*s", (int)(eq - text), text);
+    snprintf(pre, sizeof pre, "%s=", key);
+    if (cmd->opts)
+        for (const cmd_optspec *o = cmd->opts; o->name; o++)
+            if (!strcmp(o->name, key)) {
+                if (o->values) cand_words(text, o->values, pre);
+                else if (o->compl == COMPL_FILE) return 1;
+                else cand_source(text, o->compl, NULL, pre);
+            }
+    const od_detector_type *t = segment_detector(cmd, seg, nwords);
+    for (size_t k = 0; t && k < t->nparams; k++)
+        if (!strcmp(t->params[k].name, key)) {
+            if (t->params[k].type == OD_P_CHOICE) cand_words(text, t->params[k].choices, pre);
+            else if (t->params[k].type == OD_P_BOOL) cand_words(text, "yes|no", pre);
+        }
+    if (is_column_key(key)) cand_source(text, COMPL_COLUMN, NULL, pre);
+    return !strcmp(key, "to");
+}
+
+static void cand_option_names(const char *text, const od_command *cmd, const od_detector_type *t)
+{
+    char buf[80];
+    for (const cmd_optspec *o = cmd->opts; o && o->name; o++) {
+        snprintf(buf, sizeof buf, "%s=", o->name);
+        cand_add(text, buf, strlen(buf));
+    }
+    for (size_t k = 0; t && k < t->nparams; k++) {
+        snprintf(buf, sizeof buf, "%s=", t->params[k].name);
+        cand_add(text, buf, strlen(buf));
+    }
+}
+
+/* A positional word or an option name.  Returns 1 for file names. */
+static int complete_word(const od_command *cmd, const char *text, const char *seg, int nwords)
+{
+    if (cmd->words == COMPL_FILE && nwords == 1) return 1;
+    if (!strcmp(cmd->name, "detect") && nwords == 1) cand_source(text, COMPL_DETECTOR, NULL, "");
+    else if (!strcmp(cmd->name, "help") && nwords == 1) {
+        cand_source(text, COMPL_COMMAND, NULL, "");
+        cand_source(text, COMPL_DETECTOR, NULL, "");
+    } else if (!strcmp(cmd->name, "help") && nwords == 2) cand_source(text, COMPL_DETECTOR, NULL, "");
+    else cand_source(text, cmd->words, cmd->word_values, "");
+    cand_option_names(text, cmd, segment_detector(cmd, seg, nwords));
+    return 0;
+}
+
 static char **complete(const char *text, int start, int end)
 {
     (void)end;
     cand_clear();
-    /* find the command of this segment: text after the last ';' before start */
     const char *line = rl_line_buffer;
-    int seg = 0;
-    for (int i = 0; i < start; i++) if (line[i] == ';') seg = i + 1;
     char verb[64] = "";
-    int nwords = 0;
-    {
-        const char *p = line + seg;
-        while (p < line + start) {
-            while (p < line + start && (*p == ' ' || *p == '\t')) p++;
-            if (p >= line + start) break;
-            const char *q = p;
-            while (q < line + start && *q != ' ' && *q != '\t') q++;
-            if (nwords == 0) snprintf(verb, sizeof verb, "%.*s", (int)(q - p), p);
-            nwords++;
-            p = q;
-        }
-    }
+    int seg;
+    int nwords = segment_words(line, start, &seg, verb, sizeof verb);
     rl_attempted_completion_over = 1;
     if (nwords == 0) {
         cand_source(text, COMPL_COMMAND, NULL, "");
     } else {
         const od_command *cmd = cmd_find(verb);
         if (!cmd) return NULL;
-        const char *eq = strchr(text, '=');
-        if (eq) {
-            /* value of an option */
-            char key[64];
-            snprintf(key, sizeof key, "%.*s", (int)(eq - text), text);
-            char pre[80];
-            snprintf(pre, sizeof pre, "%s=", key);
-            if (cmd->opts)
-                for (const cmd_optspec *o = cmd->opts; o->name; o++)
-                    if (!strcmp(o->name, key)) {
-                        if (o->values) cand_words(text, o->values, pre);
-                        else if (o->compl == COMPL_FILE) {
-                            rl_attempted_completion_over = 0;
-                            return NULL;
-                        } else cand_source(text, o->compl, NULL, pre);
-                    }
-            if (!strcmp(cmd->name, "detect") && nwords >= 2) {
-                /* detector parameter values */
-                char algo[64];
-                sscanf(line + seg, "%*s %63s", algo);
-                const od_detector_type *t = od_detector_find(algo);
-                if (t)
-                    for (size_t k = 0; k < t->nparams; k++)
-                        if (!strcmp(t->params[k].name, key)) {
-                            if (t->params[k].type == OD_P_CHOICE) cand_words(text, t->params[k].choices, pre);
-                            else if (t->params[k].type == OD_P_BOOL) cand_words(text, "yes|no", pre);
-                        }
-            }
-            if (!strcmp(key, "on") || !strcmp(key, "columns") || !strcmp(key, "label") || !strcmp(key, "time") ||
-                !strcmp(key, "ignore") || !strcmp(key, "x") || !strcmp(key, "y") || !strcmp(key, "col"))
-                cand_source(text, COMPL_COLUMN, NULL, pre);
-            if (!strcmp(key, "to")) { rl_attempted_completion_over = 0; return NULL; }
-        } else {
-            /* positional words and option names */
-            if (cmd->words == COMPL_FILE && nwords == 1) { rl_attempted_completion_over = 0; return NULL; }
-            if (!strcmp(cmd->name, "detect") && nwords == 1) cand_source(text, COMPL_DETECTOR, NULL, "");
-            else if (!strcmp(cmd->name, "help") && nwords == 1) {
-                cand_source(text, COMPL_COMMAND, NULL, "");
-                cand_source(text, COMPL_DETECTOR, NULL, "");
-            } else if (!strcmp(cmd->name, "help") && nwords == 2) cand_source(text, COMPL_DETECTOR, NULL, "");
-            else cand_source(text, cmd->words, cmd->word_values, "");
-            if (cmd->opts)
-                for (const cmd_optspec *o = cmd->opts; o->name; o++) {
-                    char buf[80];
-                    snprintf(buf, sizeof buf, "%s=", o->name);
-                    cand_add(text, buf, strlen(buf));
-                }
-            if (!strcmp(cmd->name, "detect") && nwords >= 2) {
-                char algo[64] = "";
-                sscanf(line + seg, "%*s %63s", algo);
-                const od_detector_type *t = od_detector_find(algo);
-                if (t)
-                    for (size_t k = 0; k < t->nparams; k++) {
-                        char buf[80];
-                        snprintf(buf, sizeof buf, "%s=", t->params[k].name);
-                        cand_add(text, buf, strlen(buf));
-                    }
-            }
+        int files = strchr(text, '=') ? complete_value(cmd, text, line + seg, nwords)
+                                      : complete_word(cmd, text, line + seg, nwords);
+        if (files) {
+            cand_clear();
+            rl_attempted_completion_over = 0;
+            return NULL;
         }
     }
     if (ncands == 1 && cands[0][strlen(cands[0]) - 1] == '=') rl_completion_suppress_append = 1;
@@ -221,23 +245,6 @@ static char **complete(const char *text, int start, int end)
 
 /* ---- the loop -------------------------------------------------------- */
 
-static char *state_dir(void)
-{
-    const char *x = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char buf[4096];
-    if (x && *x) snprintf(buf, sizeof buf, "%s/oddity", x);
-    else if (home && *home) snprintf(buf, sizeof buf, "%s/.local/state/oddity", home);
-    else return NULL;
-    /* mkdir -p */
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') { *p = 0; mkdir(buf, 0700); *p = '/'; }
-    mkdir(buf, 0700);
-    return strdup(buf);
-}
-
-char *repl_state_dir(void) { return state_dir(); }
-
 int repl_run(od_session *s)
 {
     S = s;
@@ -245,7 +252,7 @@ int repl_run(od_session *s)
     rl_attempted_completion_function = complete;
     rl_completer_word_break_characters = " \t;";
     rl_catch_signals = 0;
-    char *dir = state_dir();
+    char *dir = session_state_dir();
     char hist[4200] = "";
     if (dir) {
         snprintf(hist, sizeof hist, "%s/history", dir);
@@ -253,7 +260,6 @@ int repl_run(od_session *s)
     }
     free(dir);
     repl_install_sigint(s);
-    int rc = 0;
     while (!s->quit) {
         at_prompt = 1;
         char *line = readline("oddity> ");
@@ -262,7 +268,8 @@ int repl_run(od_session *s)
             char *more = readline("   ...> ");
             if (!more) break;
             size_t l = strlen(line) + strlen(more) + 2;
-            char *j = malloc(l);
+            char *j = od_malloc(s->ctx, l);
+            if (!j) { free(more); break; }   /* out of memory: run what was typed */
             snprintf(j, l, "%s\n%s", line, more);
             free(line);
             free(more);
@@ -276,8 +283,7 @@ int repl_run(od_session *s)
             add_history(line);
             if (*hist) append_history(1, hist);
             od_ctx_clear_cancel(s->ctx);
-            rc = od_exec_line(s, line);
-            if (rc == 0 && *p != '#') session_record(s, line);
+            session_exec(s, line, 1);   /* errors are reported; the prompt goes on */
             if (od_cancelled(s->ctx)) fprintf(s->errfp, "interrupted\n");
         }
         free(line);

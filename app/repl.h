@@ -4,5 +4,4 @@
 #include "cmd/cmd.h"
 int repl_run(od_session *s);
 void repl_install_sigint(od_session *s);
-char *repl_state_dir(void);   /* $XDG_STATE_HOME/oddity, created; caller frees */
 #endif

@@ -53,6 +53,7 @@ typedef struct {
     od_params *p;
     void *state;
     char *dataset;
+    size_t dataset_version;         /* the dataset's version count when the run was made (1 = as loaded) */
     size_t n;                       /* rows (points of the original series for windowed/seq runs) */
     double *scores;                 /* n, NaN = not scored */
     long *cluster;                  /* n or NULL */

@@ -7,6 +7,7 @@
 #define OD_CMD_H
 
 #include <stdio.h>
+#include <time.h>
 #include "oddity.h"
 #include "workspace.h"
 #include "lex.h"
@@ -25,6 +26,20 @@ typedef struct {
 
 typedef struct od_session od_session;
 
+/* What goes to `history` and the journal in place of a command's own text.
+ * A command that does not stand for itself (tune: a key-driven screen) says
+ * so through a result instead of touching the session. */
+typedef enum {
+    CMD_JOURNAL_SELF = 0,      /* the command's own text (the default) */
+    CMD_JOURNAL_NOTHING,       /* nothing: the command changed no state (tune cancelled) */
+    CMD_JOURNAL_FOLLOWUP,      /* run `followup` now and journal it instead (tune applied) */
+} cmd_journal;
+
+typedef struct {
+    cmd_journal journal;
+    char *followup;            /* CMD_JOURNAL_FOLLOWUP: one line of commands; od_exec_line frees it */
+} cmd_result;
+
 typedef struct {
     const char *name;
     const char *usage;         /* "load PATH [as NAME] [label=COL] ..." */
@@ -36,7 +51,9 @@ typedef struct {
     compl_kind words;          /* completion source for positional words */
     const char *word_values;   /* COMPL_WORDS: "a|b|c" */
     const char *topic;         /* grouping for `help` */
-    void (*help_more)(FILE *fp);   /* text generated from a family's table (rules, metrics), or NULL */
+    /* instead of fn, for a command that is journaled as something else */
+    int (*fn_res)(od_session *s, const cmd_line *c, cmd_result *res);
+    void (*help_more)(FILE *fp);   /* help text generated from a family's table (rules, metrics), or NULL */
 } od_command;
 
 struct od_session {
@@ -54,14 +71,15 @@ struct od_session {
     char *journal_path;
     char **hist;               /* lines that ran, for `history` and `save session` */
     size_t nhist, caphist;
+    unsigned long start_seed;  /* the state the session started in: the header */
+    int start_threads;         /* of the journal and of `save session` (effective count) */
+    time_t start_time;         /* a comment in the header */
     const char *cur_line;      /* the line being executed (for caret errors) */
     int cur_col0;
     const char *src_name;      /* script name while running -f/source */
     long src_lineno;
     void *plot;                /* gnuplot process handle (plot module) */
     int line_ncmds;            /* commands on the line being executed */
-    int record_override;       /* set by a command: journal record_as instead of the line */
-    char *record_as;           /* (NULL: journal nothing) */
 };
 
 extern const od_command *const od_commands[];
@@ -69,8 +87,14 @@ extern const size_t od_ncommands;
 const od_command *cmd_find(const char *name);
 
 /* Execute one input line (may hold several ';'-separated commands).
- * Returns 0 or a negative code; errors have been reported to s->errfp. */
+ * Returns 0 or a negative code; errors have been reported to s->errfp.
+ * Records nothing: session_exec() runs a line and journals it. */
 int od_exec_line(od_session *s, const char *line);
+/* The same; *journal (when not NULL) receives the text that stands for what
+ * ran, for history and the journal: the line itself, or (when a command
+ * failed or asked for a result other than itself) the commands that ran
+ * joined by "; ".  NULL when nothing ran.  The caller frees it. */
+int od_exec_line_journal(od_session *s, const char *line, char **journal);
 
 /* Reporting helpers for handlers. */
 int cmd_fail(od_session *s, int code);                 /* report ctx error message */
@@ -87,8 +111,21 @@ od_version *cmd_version(od_session *s, od_dataset **d);
 od_run *cmd_run(od_session *s, const cmd_line *c, size_t word);
 const char *cmd_part_name(int part);   /* OD_PART_* or -1 (all rows): "train" "val" "test" "all" */
 
-/* Journal / history */
+/* ---- the session (session.c): start state, history, journal, scripts ----
+ * The journal and `save session` share one header, written by
+ * session_write_header(): a comment naming the version and the start time,
+ * then `set seed=N threads=N` with the state the session started in (every
+ * setting that changes results), so a saved session replays to the same
+ * numbers whatever flags started it. */
+int session_open(od_session *s, unsigned long seed, int threads);  /* 0 or OD_ENOMEM */
+void session_close(od_session *s);
+int session_open_journal(od_session *s);   /* $XDG_STATE_HOME/oddity/sessions/; 0 or <0 */
+void session_write_header(od_session *s, FILE *fp);
+int session_save(od_session *s, const char *path);   /* header + history; 0 or -errno */
 void session_record(od_session *s, const char *line);
+int session_exec(od_session *s, const char *line, int record);    /* run, then record */
+int session_run_file(od_session *s, const char *path, int from_source);
+char *session_state_dir(void);   /* $XDG_STATE_HOME/oddity (created) or NULL; caller frees */
 
 /* Output tables (app/out.c) */
 typedef struct od_table od_table;
@@ -101,16 +138,27 @@ void tbl_free(od_table *t);
 const char *fmtn(double x);            /* rotating static buffers, 6 significant digits */
 const char *fmtg(double x, int sig);
 
-/* Run commands (cmd_detect.c, cmd_thr.c, cmd_eval.c) */
+/* The man page (app/man.c), generated from the command table. */
+void od_write_man(FILE *fp);
+od_table *tbl_new_v(size_t ncol, const char *const *head);
+void tbl_row_v(od_table *t, const char *const *cells);
+
+/* ---- shared between the cmd_<topic>.c files, by the file defining them ----
+ * Declared here and nowhere else: no .c file declares another's function. */
+/* cmd_data.c */
+const char *cmd_as_name(od_session *s, const cmd_line *c, size_t first, int *bad);
+void cmd_print_lineage(od_session *s, od_dataset *d);
+/* cmd_detect.c */
 void cmd_run_summary(od_session *s, const od_run *r);
 int cmd_detect_column(od_session *s, const cmd_line *c);
 int cmd_export_scores(od_session *s, const cmd_line *c);
-int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const char *path);
 int cmd_save_model(od_session *s, const cmd_line *c);
 int cmd_load_model_words(od_session *s, const cmd_line *c);
-const char *cmd_metric_str(const od_metric *m);
+/* cmd_eval.c */
 int cmd_parse_on(od_session *s, const cmd_line *c, const od_run *r, int *part);
 size_t cmd_run_part(const od_run *r, int part, double **sc, int **lab);
+const char *cmd_metric_str(const od_metric *m);
+int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const char *path);
 /* Report the engine error in ctx as "PREFIX: message", the caret under the
  * option the message names ("KEY=...", "option KEY=...", "unknown option
  * 'KEY'"); returns rc. */
@@ -118,8 +166,7 @@ int cmd_fail_opt(od_session *s, const cmd_line *c, int rc, const char *prefix);
 /* The runs named by words[first..], or every run when none is named.  NULL
  * with *nr = 0 when there are no runs; NULL with *nr > 0 after an error. */
 od_run **cmd_runs_of(od_session *s, const cmd_line *c, size_t first, size_t *nr);
-const char *cmd_as_name(od_session *s, const cmd_line *c, size_t first, int *bad);
-od_table *tbl_new_v(size_t ncol, const char *const *head);
-void tbl_row_v(od_table *t, const char *const *cells);
+/* cmd_plot.c */
+void cmd_plot_close(od_session *s);
 
 #endif

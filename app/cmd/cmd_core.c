@@ -1,35 +1,10 @@
-/* cmd_core.c - help, quit, set, history, source, save session. */
+/* cmd_core.c - help, quit, set, history, source, save (session.c writes the session). */
 #include "config.h"
 #include "cmd.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-void session_record(od_session *s, const char *line)
-{
-    if (s->record_override) {   /* e.g. tune: its threshold line, or nothing */
-        char *alt = s->record_as;
-        s->record_override = 0;
-        s->record_as = NULL;
-        if (alt) session_record(s, alt);
-        free(alt);
-        return;
-    }
-    if (s->nhist == s->caphist) {
-        size_t cap = s->caphist ? 2 * s->caphist : 64;
-        char **h = realloc(s->hist, cap * sizeof *h);
-        if (!h) return;
-        s->hist = h;
-        s->caphist = cap;
-    }
-    s->hist[s->nhist++] = strdup(line);
-    if (s->journal) {
-        fprintf(s->journal, "%s\n", line);
-        fflush(s->journal);
-    }
-}
 
 static void print_wrapped(FILE *fp, const char *text, const char *indent)
 {
@@ -181,38 +156,22 @@ static int cmd_history(od_session *s, const cmd_line *c)
     return 0;
 }
 
-int session_run_file(od_session *s, const char *path, int from_source);
-
 static int cmd_source(od_session *s, const cmd_line *c)
 {
     if (s->depth > 16) return cmd_error_at(s, c->words[1].col, "source: scripts nested too deeply (more than 16)");
     return session_run_file(s, c->words[1].text, 1);
 }
 
-void session_write_header(od_session *s, FILE *fp)
-{
-    time_t now = time(NULL);
-    char date[64];
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", localtime(&now));
-    fprintf(fp, "# oddity %s session, %s\n", PACKAGE_VERSION, date);
-}
-
 static int cmd_save(od_session *s, const cmd_line *c)
 {
     const char *what = c->words[1].text;
-    if (!strcmp(what, "model")) {
-        int cmd_save_model(od_session *s, const cmd_line *c);
-        return cmd_save_model(s, c);
-    }
+    if (!strcmp(what, "model")) return cmd_save_model(s, c);
     if (strcmp(what, "session") != 0)
         return cmd_error_at(s, c->words[1].col, "save: expected 'session' or 'model' (usage: save session FILE | save model RUN to=FILE)");
     if (c->nwords < 3) return cmd_error_at(s, 0, "save session: expected a file name");
     const char *path = c->words[2].text;
-    FILE *fp = fopen(path, "w");
-    if (!fp) return cmd_error_at(s, c->words[2].col, "save session: cannot write %s: %s", path, strerror(errno));
-    session_write_header(s, fp);
-    for (size_t i = 0; i < s->nhist; i++) fprintf(fp, "%s\n", s->hist[i]);
-    if (fclose(fp)) return cmd_error_at(s, c->words[2].col, "save session: cannot write %s: %s", path, strerror(errno));
+    int e = session_save(s, path);
+    if (e) return cmd_error_at(s, c->words[2].col, "save session: cannot write %s: %s", path, strerror(-e));
     fprintf(s->outfp, "saved %zu lines to %s\n", s->nhist, path);
     return 0;
 }
@@ -263,8 +222,9 @@ const od_command cmd_source_entry = {
 const od_command cmd_save_entry = {
     .name = "save", .usage = "save session FILE | save model RUN to=FILE", .topic = "session",
     .summary = "save this session as a replayable script (or a fitted model)",
-    .help = "`save session FILE` writes every line that ran so far, after a header, as a\n"
-            "script that `oddity -f FILE` replays to the same numbers.\n\n"
+    .help = "`save session FILE` writes every line that ran so far, after the header the\n"
+            "journal has too (the seed and thread count the session started with), as a\n"
+            "script that `oddity -f FILE` replays to the same numbers whatever flags start it.\n\n"
             "example:\n  save session lesson1.odd",
     .min_words = 1, .max_words = 2, .opts = NULL, .fn = cmd_save, .words = COMPL_WORDS, .word_values = "session|model",
 };

@@ -31,8 +31,11 @@ static void print_describe(od_session *s, const od_run *r)
 static void print_headline(od_session *s, const od_run *r)
 {
     od_run_eval ev;
+    od_eval_opts o;
+    od_eval_opts_init(&o);
+    o.series = 0;
     int part = od_run_default_part(r);
-    if (od_run_eval_part(s->ctx, r, part, 0, &ev)) { od_ctx_clear_error(s->ctx); return; }
+    if (od_run_eval_part(s->ctx, r, part, &o, &ev)) { od_ctx_clear_error(s->ctx); return; }
     fprintf(s->outfp, "  %s (%zu rows): ROC-AUC %s  AP(step) %s  best-F1(oracle) %s", od_run_part_name(part), ev.used,
             cmd_metric_str(&ev.auc), cmd_metric_str(&ev.ap), cmd_metric_str(&ev.bestf1));
     if (ev.bestf1.defined) fprintf(s->outfp, " at s >= %s", fmtg(ev.bestf1_t, 6));
@@ -171,7 +174,9 @@ static int cmd_runs(od_session *s, const cmd_line *c)
         char fs[32], ss[32], th[64];
         snprintf(fs, sizeof fs, "%s", s->show_times ? fmtg(r->fit_secs, 3) : "-");
         snprintf(ss, sizeof ss, "%s", s->show_times ? fmtg(r->score_secs, 3) : "-");
-        if (r->thr.set) snprintf(th, sizeof th, "%s %s", r->thr.strict ? ">" : ">=", fmtg(r->thr.value, 6));
+        if (r->thr.set)
+            snprintf(th, sizeof th, "%s %s%s%s", r->thr.strict ? ">" : ">=", fmtg(r->thr.value, 6), r->thr.point ? " (streaming)" : "",
+                     r->thr.oracle ? " (oracle)" : "");
         else snprintf(th, sizeof th, "-");
         tbl_row(t, r->name, r->algo, r->dataset, r->fit_on ? r->fit_on : "", fs, ss, th, r->params ? r->params : "");
     }

@@ -78,6 +78,15 @@ od_run **cmd_runs_of(od_session *s, const cmd_line *c, size_t first, size_t *nr)
     return runs;
 }
 
+/* alpha=, cardinality=, bias= of the range-based metrics. */
+static int eval_options(od_session *s, const cmd_line *c, od_eval_opts *o)
+{
+    od_eval_opts_init(o);
+    for (size_t i = 0; i < c->nopts; i++)
+        if (od_eval_opts_set(s->ctx, o, c->opts[i].key, c->opts[i].val)) return cmd_fail_opt(s, c, OD_EINVAL, c->words[0].text);
+    return 0;
+}
+
 /* ---- metrics ---------------------------------------------------------- */
 
 static void print_metric_line(od_session *s, const od_metric *m, int width)
@@ -89,6 +98,11 @@ static void print_metric_line(od_session *s, const od_metric *m, int width)
 /* The entries of the metric table with exactly these needs, in order. */
 static void print_group(od_session *s, const od_run_eval *ev, unsigned needs, int width)
 {
+    for (size_t i = 0; i < od_nmetric_defs; i++)   /* long names (range metrics with options) widen the column */
+        if (od_metric_defs[i].needs == needs) {
+            od_metric m = od_run_metric(ev, &od_metric_defs[i]);
+            if ((int)strlen(m.name) > width) width = (int)strlen(m.name);
+        }
     for (size_t i = 0; i < od_nmetric_defs; i++) {
         const od_metric_def *d = &od_metric_defs[i];
         if (d->needs != needs) continue;
@@ -130,7 +144,9 @@ static int cmd_metrics(od_session *s, const cmd_line *c)
     int part;
     if (cmd_parse_on(s, c, r, &part)) return OD_EINVAL;
     od_run_eval ev;
-    int rc = od_run_eval_part(s->ctx, r, part, 1, &ev);
+    od_eval_opts eo;
+    if (eval_options(s, c, &eo)) return OD_EINVAL;
+    int rc = od_run_eval_part(s->ctx, r, part, &eo, &ev);
     if (rc) return cmd_fail_opt(s, c, rc, "metrics");
     FILE *fp = s->outfp;
     char why[200];
@@ -190,70 +206,158 @@ static int by_name(const void *a, const void *b)
     return d ? d : x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static void compare_table(od_session *s, cmp_row *rows, size_t nr, int series)
+/* The compare columns: the metric table's, then the sort key and the
+ * range-based F1 when asked for (their titles carry their parameters). */
+static size_t compare_columns(const od_metric_def *key, int series, int range, const od_metric_def **cols)
 {
-    const char *head[32];
-    size_t nc = 0, cols[32], ncols = 0;
-    head[nc++] = "run";
-    head[nc++] = "on";
+    size_t n = 0;
     for (int rank = 1; rank < 24; rank++)
         for (size_t i = 0; i < od_nmetric_defs; i++) {
             const od_metric_def *d = &od_metric_defs[i];
-            if (d->column != rank || ((d->needs & OD_NEEDS_SERIES) && !series)) continue;
-            cols[ncols++] = i;
-            head[nc++] = d->title;
+            if (d->column == rank && (!(d->needs & OD_NEEDS_SERIES) || series)) cols[n++] = d;
         }
+    if (key && !key->column) cols[n++] = key;
+    const od_metric_def *rf = od_metric_def_find("range_f1");
+    if (range && series && key != rf) cols[n++] = rf;
+    return n;
+}
+
+/* A column's title: the table's, or for an extra column the name of its
+ * first defined value (e.g. "range-F1(a=0.2,gamma=one,bias=flat)"). */
+static void column_title(const od_metric_def *d, const cmp_row *rows, size_t nr, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", d->column ? d->title : d->key);
+    for (size_t q = 0; !d->column && q < nr; q++) {
+        od_metric m = od_run_metric(&rows[q].ev, d);
+        if (m.defined) { snprintf(buf, n, "%s", m.name); return; }
+    }
+}
+
+static void compare_cells(od_session *s, const cmp_row *row, const od_metric_def **cols, size_t ncols, char (*cells)[48],
+                          const char **out)
+{
+    const od_run *r = row->run;
+    size_t k = 0;
+    out[k++] = r->name;
+    if (r->dataset_version > 1) snprintf(cells[k], sizeof cells[k], "%s v%zu", r->dataset, r->dataset_version);
+    else snprintf(cells[k], sizeof cells[k], "%s", r->dataset);
+    out[k] = cells[k], k++;
+    out[k++] = od_run_part_name(row->ev.part);
+    snprintf(cells[k], sizeof cells[k], "%zu", row->ev.used);
+    out[k] = cells[k], k++;
+    for (size_t j = 0; j < ncols; j++, k++) {
+        od_metric m = od_run_metric(&row->ev, cols[j]);
+        unsigned nd = cols[j]->needs;
+        int na = (nd & OD_NEEDS_SERIES) ? !m.defined : (nd & OD_NEEDS_THRESHOLD) && !row->ev.has_thr;
+        /* a value at an oracle threshold (chosen with the labels) is starred */
+        snprintf(cells[k], sizeof cells[k], "%s%s", na ? "-" : cmd_metric_str(&m),
+                 !na && (nd & OD_NEEDS_THRESHOLD) && r->thr.oracle ? "*" : "");
+        out[k] = cells[k];
+    }
+    snprintf(cells[k], sizeof cells[k], "%s", s->show_times ? fmtg(r->fit_secs, 3) : "-");
+    out[k] = cells[k], k++;
+    snprintf(cells[k], sizeof cells[k], "%s", s->show_times ? fmtg(r->score_secs, 3) : "-");
+    out[k] = cells[k];
+}
+
+static void compare_table(od_session *s, cmp_row *rows, size_t nr, const od_metric_def **cols, size_t ncols)
+{
+    const char *head[40];
+    char titles[32][OD_METRIC_NAME_MAX], cells[40][48];
+    size_t nc = 0;
+    head[nc++] = "run";
+    head[nc++] = "data";
+    head[nc++] = "on";
+    head[nc++] = "rows";
+    for (size_t j = 0; j < ncols; j++) {
+        column_title(cols[j], rows, nr, titles[j], sizeof titles[j]);
+        head[nc++] = titles[j];
+    }
     head[nc++] = "fit s";
     head[nc++] = "score s";
     od_table *t = tbl_new_v(nc, head);
     tbl_align(t, 1, 0);
+    tbl_align(t, 2, 0);
     for (size_t q = 0; q < nr; q++) {
-        char cells[32][32];
-        const char *row[32];
-        size_t k = 0;
-        row[k++] = rows[q].run->name;
-        row[k++] = od_run_part_name(rows[q].ev.part);
-        for (size_t j = 0; j < ncols; j++, k++) {
-            const od_metric_def *d = &od_metric_defs[cols[j]];
-            od_metric m = od_run_metric(&rows[q].ev, d);
-            int na = (d->needs & OD_NEEDS_SERIES) ? !m.defined : (d->needs & OD_NEEDS_THRESHOLD) && !rows[q].ev.has_thr;
-            snprintf(cells[k], sizeof cells[k], "%s", na ? "-" : cmd_metric_str(&m));
-            row[k] = cells[k];
-        }
-        snprintf(cells[k], sizeof cells[k], "%s", s->show_times ? fmtg(rows[q].run->fit_secs, 3) : "-");
-        row[k] = cells[k], k++;
-        snprintf(cells[k], sizeof cells[k], "%s", s->show_times ? fmtg(rows[q].run->score_secs, 3) : "-");
-        row[k] = cells[k], k++;
+        const char *row[40];
+        compare_cells(s, &rows[q], cols, ncols, cells, row);
         tbl_row_v(t, row);
     }
     tbl_print(t, s->outfp);
     tbl_free(t);
 }
 
-static int cmd_compare(od_session *s, const cmd_line *c)
+/* Without named runs, compare the runs on the same rows: those of the
+ * current dataset (or of the first run when the current one has none)
+ * with the same row count.  Returns how many were left out. */
+static size_t same_rows(od_session *s, od_run **runs, size_t *nr)
 {
-    const od_metric_def *key;
-    if (sort_key(s, c, &key)) return OD_EINVAL;
-    size_t nr;
-    od_run **runs = cmd_runs_of(s, c, 1, &nr);
-    if (!runs && !nr) { fprintf(s->outfp, "no runs yet (try: detect kmeans k=4)\n"); return 0; }
-    cmp_row *rows = runs ? od_calloc(s->ctx, nr, sizeof *rows) : NULL;
-    int rc = runs && !rows ? cmd_fail(s, OD_ENOMEM) : runs ? 0 : OD_ENOTFOUND, series = 0;
-    for (size_t k = 0; !rc && k < nr; k++) {
-        int part;
+    od_dataset *cur = od_ws_current(s->ws);
+    const od_run *ref = runs[0];
+    for (size_t k = 0; cur && k < *nr; k++)
+        if (!strcmp(runs[k]->dataset, cur->name)) { ref = runs[k]; break; }
+    const char *ds = ref->dataset;
+    size_t n = ref->n, kept = 0;
+    for (size_t k = 0; k < *nr; k++)
+        if (!strcmp(runs[k]->dataset, ds) && runs[k]->n == n) runs[kept++] = runs[k];
+    size_t out = *nr - kept;
+    *nr = kept;
+    return out;
+}
+
+static int compare_rows(od_session *s, const cmd_line *c, od_run **runs, size_t nr, const od_metric_def *key,
+                        const od_eval_opts *eo, cmp_row *rows, int *series)
+{
+    *series = 0;
+    for (size_t k = 0; k < nr; k++) {
+        int part, rc;
         rows[k].run = runs[k];
         rows[k].idx = k;
-        if ((rc = cmd_parse_on(s, c, runs[k], &part))) break;
-        if ((rc = od_run_eval_part(s->ctx, runs[k], part, 1, &rows[k].ev))) { rc = cmd_fail_opt(s, c, rc, "compare"); break; }
+        if ((rc = cmd_parse_on(s, c, runs[k], &part))) return rc;
+        if ((rc = od_run_eval_part(s->ctx, runs[k], part, eo, &rows[k].ev))) return cmd_fail_opt(s, c, rc, "compare");
         od_metric m = key ? od_run_metric(&rows[k].ev, key) : od_metric_make("", 0);
         rows[k].key = m.defined ? m.value : -INFINITY;
-        series |= rows[k].ev.series;
+        *series |= rows[k].ev.series;
     }
+    return 0;
+}
+
+/* What the numbers were measured against: sort order, oracles, rows left out. */
+static void compare_notes(od_session *s, const cmd_line *c, const cmp_row *rows, size_t nr, size_t left)
+{
+    int oracle = 0;
+    for (size_t q = 0; q < nr; q++) oracle |= rows[q].run->thr.set && rows[q].run->thr.oracle;
+    fprintf(s->outfp, "(sorted by %s; rows = scored labelled rows of the part; best-F1 is an oracle that uses the labels; "
+                      "@thr = at each run's threshold%s",
+            cmd_optval(c, "sort") ? cmd_optval(c, "sort") : "ap", oracle ? ", * = an oracle threshold chosen with the labels" : "");
+    if (left) fprintf(s->outfp, "; %zu run%s on other rows left out: name the runs to compare them", left, left == 1 ? "" : "s");
+    fprintf(s->outfp, ")\n");
+    for (size_t q = 0; q < nr; q++) {
+        const od_run_eval *ev = &rows[q].ev;
+        char why[200];
+        od_run_unscored(rows[q].run, why, sizeof why);
+        if (ev->nan) fprintf(s->outfp, "  %s: %zu rows without a score left out%s%s%s\n", rows[q].run->name, ev->nan,
+                             *why ? " (" : "", why, *why ? ")" : "");
+    }
+}
+
+static int cmd_compare(od_session *s, const cmd_line *c)
+{
+    const od_metric_def *key, *cols[32];
+    od_eval_opts eo;
+    if (sort_key(s, c, &key) || eval_options(s, c, &eo)) return OD_EINVAL;
+    size_t nr, left = 0;
+    od_run **runs = cmd_runs_of(s, c, 1, &nr);
+    if (!runs && !nr) { fprintf(s->outfp, "no runs yet (try: detect kmeans k=4)\n"); return 0; }
+    if (runs && c->nwords <= 1) left = same_rows(s, runs, &nr);
+    cmp_row *rows = runs ? od_calloc(s->ctx, nr, sizeof *rows) : NULL;
+    int series, rc = runs && !rows ? cmd_fail(s, OD_ENOMEM) : runs ? 0 : OD_ENOTFOUND;
+    if (!rc) rc = compare_rows(s, c, runs, nr, key, &eo, rows, &series);
     if (!rc) {
+        int range = cmd_opt_entry(c, "alpha") || cmd_opt_entry(c, "bias") || cmd_opt_entry(c, "cardinality");
         qsort(rows, nr, sizeof *rows, key ? by_key : by_name);
-        compare_table(s, rows, nr, series);
-        fprintf(s->outfp, "(sorted by %s; best-F1 is an oracle that uses the labels; @thr = at each run's threshold)\n",
-                cmd_optval(c, "sort") ? cmd_optval(c, "sort") : "ap");
+        compare_table(s, rows, nr, cols, compare_columns(key, series, range, cols));
+        compare_notes(s, c, rows, nr, left);
     }
     free(rows);
     free(runs);
@@ -266,7 +370,7 @@ static void export_header(FILE *fp)
 {
     fprintf(fp, "run,algo,part,rows,anomalies,scored");
     for (size_t i = 0; i < od_nmetric_defs; i++) fprintf(fp, ",%s", od_metric_defs[i].key);
-    fprintf(fp, ",best_f1_threshold,threshold,rule,tp,fp,tn,fn,fit_s,score_s\n");
+    fprintf(fp, ",best_f1_threshold,threshold,rule,threshold_oracle,tp,fp,tn,fn,fit_s,score_s\n");
 }
 
 static void export_row(FILE *fp, const od_run *r, const od_run_eval *ev)
@@ -278,10 +382,10 @@ static void export_row(FILE *fp, const od_run *r, const od_run_eval *ev)
     }
     fprintf(fp, ",%.17g", ev->bestf1_t);
     if (ev->has_thr)
-        fprintf(fp, ",%.17g,%s,%zu,%zu,%zu,%zu", r->thr.point ? NAN : r->thr.value, r->thr.strict ? ">" : ">=", ev->cm.tp,
-                ev->cm.fp, ev->cm.tn, ev->cm.fn);
+        fprintf(fp, ",%.17g,%s,%d,%zu,%zu,%zu,%zu", r->thr.point ? NAN : r->thr.value, r->thr.strict ? ">" : ">=", r->thr.oracle,
+                ev->cm.tp, ev->cm.fp, ev->cm.tn, ev->cm.fn);
     else
-        fprintf(fp, ",,,,,,");
+        fprintf(fp, ",,,,,,,");
     fprintf(fp, ",%.6g,%.6g\n", r->fit_secs, r->score_secs);
 }
 
@@ -312,7 +416,7 @@ int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const ch
         if (np < 0) rc = OD_EINVAL;
         for (int q = 0; !rc && q < np; q++, rows++) {
             od_run_eval ev;
-            if ((rc = od_run_eval_part(s->ctx, runs[k], parts[q], 1, &ev))) rc = cmd_fail_opt(s, c, rc, "export");
+            if ((rc = od_run_eval_part(s->ctx, runs[k], parts[q], NULL, &ev))) rc = cmd_fail_opt(s, c, rc, "export");
             else export_row(fp, runs[k], &ev);
         }
     }
@@ -322,13 +426,19 @@ int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const ch
     return rc;
 }
 
+#define RANGE_OPTS \
+    { "alpha", NULL, COMPL_NONE, "range-based recall: weight of finding an event at all, 0..1 (default 0)" }, \
+    { "cardinality", "one|reciprocal", COMPL_NONE, "range-based: penalty for an event cut into pieces (default one)" }, \
+    { "bias", "flat|front|back|middle", COMPL_NONE, "range-based: which part of an event matters most (default flat)" },
 static const cmd_optspec metrics_opts[] = {
     { "on", "train|val|test|all", COMPL_NONE, "rows to evaluate (default: test when split, else all)" },
+    RANGE_OPTS
     { NULL, NULL, COMPL_NONE, NULL }
 };
 static const cmd_optspec compare_opts[] = {
     { "on", "train|val|test|all", COMPL_NONE, "rows to evaluate (default: test when split, else all)" },
     { "sort", NULL, COMPL_NONE, "leaderboard order: a metric key (default ap; see help metrics) or name" },
+    RANGE_OPTS
     { NULL, NULL, COMPL_NONE, NULL }
 };
 

@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cmd_export_scores(od_session *s, const cmd_line *c);
-int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const char *path);
-
 /* A copy of f without the columns not named in names[0..k) (label and time
  * stay); NULL with the error reported. */
 static od_frame *export_columns(od_session *s, const cmd_line *c, const od_frame *f, char **names, size_t k)

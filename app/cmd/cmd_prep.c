@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cmd_print_lineage(od_session *s, od_dataset *d);
-
 static void print_report(od_session *s, od_out *o)
 {
     const char *t = od_out_str(o);

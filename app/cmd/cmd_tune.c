@@ -9,13 +9,49 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-size_t cmd_run_part(const od_run *r, int part, double **sc, int **lab);
-int cmd_parse_on(od_session *s, const cmd_line *c, const od_run *r, int *part);
+/* The rows of the part tune shows, as a tune model; 0 or an error reported. */
+static int tune_build(od_session *s, const od_run *r, int part, tune_model *tm)
+{
+    double *sc;
+    int *lab;
+    size_t n = cmd_run_part(r, part, &sc, &lab);
+    int bad = tune_model_build(tm, sc, r->labels ? lab : NULL, n);
+    free(sc);
+    free(lab);
+    if (bad) return cmd_error_at(s, 0, "tune: out of memory");
+    if (tm->m == 0) {
+        tune_model_free(tm);
+        return cmd_error_at(s, 0, "tune: %s has no scored rows in the %s part", r->name, cmd_part_name(part));
+    }
+    return 0;
+}
 
-static int cmd_tune(od_session *s, const cmd_line *c)
+/* The screen's title, the run's current threshold and the start position. */
+static void tune_setup(const od_run *r, int part, const tune_model *tm, tune_view *v, char *title, size_t ntitle,
+                       char *current, size_t ncurrent)
+{
+    size_t l = (size_t)snprintf(title, ntitle, "tune %s: %s on %s, %s part: %zu scored rows", r->name, r->algo,
+                                r->dataset, cmd_part_name(part), tm->n);
+    if (tm->labelled && l < ntitle) snprintf(title + l, ntitle - l, ", %zu anomalies", tm->npos);
+    v->title = title;
+    v->current = NULL;
+    if (r->thr.set) {
+        snprintf(current, ncurrent, "current threshold: %s%s", r->thr.desc ? r->thr.desc : "set",
+                 r->thr.point ? " (per-point: tune starts from its last value)" : "");
+        v->current = current;
+        v->p0 = tune_model_position(tm, r->thr.value, r->thr.strict);
+    } else {
+        long one = tm->n >= 100 ? (long)(tm->n / 100) : 1;
+        v->p0 = tune_model_step_rows(tm, 0, one);   /* about 1% flagged */
+    }
+}
+
+/* `tune` itself is never journaled: when a threshold is applied, the
+ * `threshold RUN value=V` line runs next (od_exec_line runs the follow-up)
+ * and stands for it in history and the journal; when cancelled, nothing. */
+static int cmd_tune(od_session *s, const cmd_line *c, cmd_result *res)
 {
     od_run *r = cmd_run(s, c, 1);
     if (!r) return OD_ENOTFOUND;
@@ -27,51 +63,30 @@ static int cmd_tune(od_session *s, const cmd_line *c)
                             r->name);
     int part;
     if (cmd_parse_on(s, c, r, &part)) return OD_EINVAL;
-    double *sc;
-    int *lab;
-    size_t n = cmd_run_part(r, part, &sc, &lab);
     tune_model tm;
-    int bad = tune_model_build(&tm, sc, r->labels ? lab : NULL, n);
-    free(sc);
-    free(lab);
-    if (bad) return cmd_error_at(s, 0, "tune: out of memory");
-    if (tm.m == 0) {
-        tune_model_free(&tm);
-        return cmd_error_at(s, 0, "tune: %s has no scored rows in the %s part", r->name, cmd_part_name(part));
-    }
+    if (tune_build(s, r, part, &tm)) return OD_EINVAL;
     char title[512], current[512];
-    size_t l = (size_t)snprintf(title, sizeof title, "tune %s: %s on %s, %s part: %zu scored rows", r->name, r->algo,
-                                r->dataset, cmd_part_name(part), tm.n);
-    if (tm.labelled && l < sizeof title) snprintf(title + l, sizeof title - l, ", %zu anomalies", tm.npos);
-    tune_view v = {title, NULL, 0};
-    if (r->thr.set) {
-        snprintf(current, sizeof current, "current threshold: %s%s", r->thr.desc ? r->thr.desc : "set",
-                 r->thr.point ? " (per-point: tune starts from its last value)" : "");
-        v.current = current;
-        v.p0 = tune_model_position(&tm, r->thr.value, r->thr.strict);
-    } else {
-        long one = tm.n >= 100 ? (long)(tm.n / 100) : 1;
-        v.p0 = tune_model_step_rows(&tm, 0, one);   /* about 1% flagged */
-    }
+    tune_view v;
+    tune_setup(r, part, &tm, &v, title, sizeof title, current, sizeof current);
     fflush(s->outfp);
     size_t p = v.p0;
     int rc = tui_tune(&v, &tm, &p);
     double value = tune_model_value(&tm, p);
     tune_model_free(&tm);
     if (rc < 0) return cmd_error_at(s, 0, "tune: cannot use this terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "unset");
-    char line[256] = "";
-    int e = 0;
     if (rc == 0 || (r->thr.set && !r->thr.point && p == v.p0)) {
         fprintf(s->outfp, "tune: %s unchanged\n", r->name);
-    } else {
-        snprintf(line, sizeof line, "threshold %s value=%.17g", r->name, value);
-        fprintf(s->outfp, "%s\n", line);
-        e = od_exec_line(s, line);   /* (resets the override: set it after) */
+        res->journal = CMD_JOURNAL_NOTHING;
+        return 0;
     }
-    /* `tune` itself is never journaled; the threshold line it ran is */
-    s->record_override = 1;
-    if (*line && e == 0) s->record_as = strdup(line);
-    return e;
+    int len = snprintf(NULL, 0, "threshold %s value=%.17g", r->name, value);
+    char *line = len < 0 ? NULL : od_malloc(s->ctx, (size_t)len + 1);
+    if (!line) return cmd_fail(s, OD_ENOMEM);
+    snprintf(line, (size_t)len + 1, "threshold %s value=%.17g", r->name, value);
+    fprintf(s->outfp, "%s\n", line);
+    res->journal = CMD_JOURNAL_FOLLOWUP;
+    res->followup = line;
+    return 0;
 }
 
 static const cmd_optspec tune_opts[] = {
@@ -95,5 +110,5 @@ const od_command cmd_tune_entry = {
             "goes to history and the journal, so the session replays unattended.  Needs an\n"
             "interactive terminal and a line of its own.\n\n"
             "example:\n  tune km\n  tune lstm on=val",
-    .min_words = 1, .max_words = 1, .opts = tune_opts, .fn = cmd_tune, .words = COMPL_RUN,
+    .min_words = 1, .max_words = 1, .opts = tune_opts, .fn_res = cmd_tune, .words = COMPL_RUN,
 };

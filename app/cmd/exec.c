@@ -148,55 +148,60 @@ od_run *cmd_run(od_session *s, const cmd_line *c, size_t word)
     return r;
 }
 
-static int check_options(od_session *s, const od_command *cmd, const cmd_line *c)
+static int check_words(od_session *s, const od_command *cmd, const cmd_line *c)
 {
     size_t nw = c->nwords - 1;
-    if ((int)nw < cmd->min_words) {
-        cmd_error_at(s, 0, "%s: missing argument (usage: %s)", cmd->name, cmd->usage);
-        return -1;
+    if ((int)nw < cmd->min_words)
+        return cmd_error_at(s, 0, "%s: missing argument (usage: %s)", cmd->name, cmd->usage);
+    if (cmd->max_words >= 0 && (int)nw > cmd->max_words)
+        return cmd_error_at(s, c->words[cmd->max_words + 1].col, "%s: unexpected word '%s' (usage: %s)", cmd->name,
+                            c->words[cmd->max_words + 1].text, cmd->usage);
+    return 0;
+}
+
+/* Is val one of the '|'-separated values? */
+static int in_list(const char *values, const char *val)
+{
+    size_t vl = strlen(val);
+    for (const char *p = values;;) {
+        const char *e = strchr(p, '|');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == vl && !strncmp(p, val, l)) return 1;
+        if (!e) return 0;
+        p = e + 1;
     }
-    if (cmd->max_words >= 0 && (int)nw > cmd->max_words) {
-        cmd_error_at(s, c->words[cmd->max_words + 1].col, "%s: unexpected word '%s' (usage: %s)", cmd->name,
-                     c->words[cmd->max_words + 1].text, cmd->usage);
-        return -1;
+}
+
+/* Option i of c: known to the command, a value from its closed list, once. */
+static int check_option(od_session *s, const od_command *cmd, const cmd_line *c, size_t i)
+{
+    const cmd_opt *opt = &c->opts[i];
+    const cmd_optspec *o;
+    for (o = cmd->opts; o->name; o++)
+        if (!strcmp(o->name, opt->key)) break;
+    if (!o->name) {
+        char list[512] = "";
+        size_t len = 0;
+        for (const cmd_optspec *q = cmd->opts; q->name && len + 40 < sizeof list; q++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", q == cmd->opts ? "" : ", ", q->name);
+        return cmd_error_at(s, opt->col, "%s: unknown option '%s' (options: %s)", cmd->name, opt->key,
+                            *list ? list : "none");
     }
+    if (o->values && !strchr(o->values, '*') && !in_list(o->values, opt->val))
+        return cmd_error_at(s, opt->vcol, "%s: option %s=%s: expected one of %s", cmd->name, o->name, opt->val,
+                            o->values);
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(c->opts[j].key, opt->key))
+            return cmd_error_at(s, opt->col, "%s: option '%s' given twice", cmd->name, opt->key);
+    return 0;
+}
+
+static int check_options(od_session *s, const od_command *cmd, const cmd_line *c)
+{
+    if (check_words(s, cmd, c)) return -1;
     if (!cmd->opts) return 0;
-    for (size_t i = 0; i < c->nopts; i++) {
-        const cmd_optspec *o;
-        for (o = cmd->opts; o->name; o++)
-            if (!strcmp(o->name, c->opts[i].key)) break;
-        if (!o->name) {
-            char list[512] = "";
-            size_t len = 0;
-            for (const cmd_optspec *q = cmd->opts; q->name && len + 40 < sizeof list; q++)
-                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", q == cmd->opts ? "" : ", ", q->name);
-            cmd_error_at(s, c->opts[i].col, "%s: unknown option '%s' (options: %s)", cmd->name, c->opts[i].key,
-                         *list ? list : "none");
-            return -1;
-        }
-        if (o->values && !strchr(o->values, '*')) {
-            /* closed list of values */
-            size_t vl = strlen(c->opts[i].val);
-            int ok = 0;
-            for (const char *p = o->values;;) {
-                const char *e = strchr(p, '|');
-                size_t l = e ? (size_t)(e - p) : strlen(p);
-                if (l == vl && !strncmp(p, c->opts[i].val, l)) { ok = 1; break; }
-                if (!e) break;
-                p = e + 1;
-            }
-            if (!ok) {
-                cmd_error_at(s, c->opts[i].vcol, "%s: option %s=%s: expected one of %s", cmd->name, o->name,
-                             c->opts[i].val, o->values);
-                return -1;
-            }
-        }
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(c->opts[j].key, c->opts[i].key)) {
-                cmd_error_at(s, c->opts[i].col, "%s: option '%s' given twice", cmd->name, c->opts[i].key);
-                return -1;
-            }
-    }
+    for (size_t i = 0; i < c->nopts; i++)
+        if (check_option(s, cmd, c, i)) return -1;
     return 0;
 }
 
@@ -207,56 +212,114 @@ static void show_warnings(od_session *s)
     od_ctx_clear_warnings(s->ctx);
 }
 
-/* Shift columns of a sub-command's tokens so errors point into the full line. */
-static void shift_cols(cmd_line *c)
+static int unknown_command(od_session *s, const cmd_line *c)
 {
-    /* tokens are already relative to the whole line: nothing to do */
-    (void)c;
+    /* suggest commands sharing a prefix */
+    char sugg[256] = "";
+    size_t len = 0;
+    for (size_t k = 0; k < od_ncommands && len + 40 < sizeof sugg; k++)
+        if (!strncmp(od_commands[k]->name, c->words[0].text, 2))
+            len += (size_t)snprintf(sugg + len, sizeof sugg - len, "%s%s", len ? ", " : "", od_commands[k]->name);
+    if (*sugg)
+        return cmd_error_at(s, c->words[0].col, "unknown command '%s' (did you mean: %s?)", c->words[0].text, sugg);
+    return cmd_error_at(s, c->words[0].col, "unknown command '%s' (type help for the list)", c->words[0].text);
+}
+
+/* Find, check and run one command; res says what stands for it. */
+static int dispatch(od_session *s, const cmd_line *c, cmd_result *res)
+{
+    const od_command *cmd = cmd_find(c->words[0].text);
+    if (!cmd) return unknown_command(s, c);
+    if (check_options(s, cmd, c)) return OD_EINVAL;
+    od_ctx_clear_error(s->ctx);
+    od_ctx_clear_cancel(s->ctx);
+    int rc = cmd->fn_res ? cmd->fn_res(s, c, res) : cmd->fn(s, c);
+    show_warnings(s);
+    fflush(s->outfp);
+    return rc;
+}
+
+/* The journal text of a line, built while its commands run. */
+typedef struct {
+    char *text;        /* commands that ran, joined by "; " */
+    size_t len;
+    int as_typed;      /* every command ran and stood for itself */
+} journal_buf;
+
+static int journal_add(od_session *s, journal_buf *j, const char *cmd)
+{
+    size_t l = strlen(cmd);
+    char *t = realloc(j->text, j->len + l + 3);
+    if (!t) return cmd_error_at(s, 0, "out of memory");
+    j->text = t;
+    j->len += (size_t)sprintf(t + j->len, "%s%s", j->len ? "; " : "", cmd);
+    return 0;
+}
+
+static int exec_line(od_session *s, const char *line, journal_buf *j, int nested);
+
+/* Run command c of a line and add what stands for it to j (if any). */
+static int exec_command(od_session *s, const cmd_line *c, journal_buf *j, int nested)
+{
+    cmd_result res = { CMD_JOURNAL_SELF, NULL };
+    int rc = dispatch(s, c, &res);
+    if (rc == 0 && res.journal == CMD_JOURNAL_FOLLOWUP) {
+        if (nested || !res.followup)   /* a follow-up asks for no follow-up of its own */
+            rc = cmd_error_at(s, 0, "%s: internal error: no follow-up line to run", c->words[0].text);
+        else
+            rc = exec_line(s, res.followup, NULL, 1);
+    }
+    if (rc == 0 && j) {
+        if (res.journal != CMD_JOURNAL_SELF) j->as_typed = 0;
+        if (res.journal == CMD_JOURNAL_SELF) rc = journal_add(s, j, c->src);
+        else if (res.journal == CMD_JOURNAL_FOLLOWUP) rc = journal_add(s, j, res.followup);
+    }
+    free(res.followup);
+    return rc;
+}
+
+static int exec_line(od_session *s, const char *line, journal_buf *j, int nested)
+{
+    const char *old_line = s->cur_line;
+    int old_ncmds = s->line_ncmds;
+    cmd_line *cmds;
+    cmd_err e;
+    s->cur_line = line;
+    s->cur_col0 = 1;
+    int n = cmd_parse_line(line, &cmds, &e);
+    int rc = 0;
+    if (n < 0) {
+        rc = cmd_error_at(s, e.col, "%s", e.msg);
+        n = 0;
+    }
+    s->line_ncmds = n;
+    int i;
+    for (i = 0; i < n && !s->quit && !rc; i++) rc = exec_command(s, &cmds[i], j, nested);
+    if (j && (rc || i < n)) j->as_typed = 0;   /* not all of it ran */
+    cmd_lines_free(cmds, n);
+    s->cur_line = old_line;
+    s->line_ncmds = old_ncmds;
+    return rc;
+}
+
+int od_exec_line_journal(od_session *s, const char *line, char **journal)
+{
+    journal_buf j = { NULL, 0, 1 };
+    int rc = exec_line(s, line, journal ? &j : NULL, 0);
+    if (journal) {
+        *journal = NULL;
+        if (j.text && j.as_typed) {
+            *journal = strdup(line);   /* as typed, with its comment */
+            if (!*journal) rc = rc ? rc : cmd_error_at(s, 0, "out of memory");
+            free(j.text);
+        } else {
+            *journal = j.text;
+        }
+    }
+    return rc;
 }
 
 int od_exec_line(od_session *s, const char *line)
 {
-    cmd_line *cmds;
-    cmd_err e;
-    s->record_override = 0;   /* left by a command of a line that then failed */
-    free(s->record_as);
-    s->record_as = NULL;
-    s->cur_line = line;
-    s->cur_col0 = 1;
-    int n = cmd_parse_line(line, &cmds, &e);
-    if (n < 0) {
-        cmd_error_at(s, e.col, "%s", e.msg);
-        s->cur_line = NULL;
-        return OD_EINVAL;
-    }
-    int rc = 0;
-    s->line_ncmds = n;
-    for (int i = 0; i < n && !s->quit; i++) {
-        cmd_line *c = &cmds[i];
-        shift_cols(c);
-        const od_command *cmd = cmd_find(c->words[0].text);
-        if (!cmd) {
-            /* suggest commands sharing a prefix */
-            char sugg[256] = "";
-            size_t len = 0;
-            for (size_t k = 0; k < od_ncommands && len + 40 < sizeof sugg; k++)
-                if (!strncmp(od_commands[k]->name, c->words[0].text, 2))
-                    len += (size_t)snprintf(sugg + len, sizeof sugg - len, "%s%s", len ? ", " : "", od_commands[k]->name);
-            if (*sugg)
-                rc = cmd_error_at(s, c->words[0].col, "unknown command '%s' (did you mean: %s?)", c->words[0].text, sugg);
-            else
-                rc = cmd_error_at(s, c->words[0].col, "unknown command '%s' (type help for the list)", c->words[0].text);
-            break;
-        }
-        if (check_options(s, cmd, c)) { rc = OD_EINVAL; break; }
-        od_ctx_clear_error(s->ctx);
-        od_ctx_clear_cancel(s->ctx);
-        rc = cmd->fn(s, c);
-        show_warnings(s);
-        fflush(s->outfp);
-        if (rc) break;
-    }
-    cmd_lines_free(cmds, n);
-    s->cur_line = NULL;
-    return rc;
+    return od_exec_line_journal(s, line, NULL);
 }

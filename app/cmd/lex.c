@@ -1,3 +1,4 @@
+/* lex.c - the command language's lexer and parser (grammar in lex.h). */
 #include "config.h"
 #include "lex.h"
 
@@ -90,83 +91,100 @@ void cmd_lines_free(cmd_line *cmds, int n)
     free(cmds);
 }
 
+/* Does ch end a word or value? */
+static int ends_token(char ch) { return !ch || isspace((unsigned char)ch) || ch == ';' || ch == '#'; }
+
+/* A quoted word or value at p into buf (NUL-terminated); a space, ';', '#'
+ * or the end must follow.  Returns the pointer past it or NULL. */
+static const char *read_quoted_token(const char *line, const char *p, char *buf, cmd_err *e)
+{
+    size_t len = 0;
+    p = read_quoted(line, p, buf, &len, e);
+    if (!p) return NULL;
+    buf[len] = 0;
+    if (!ends_token(*p)) {
+        seterr(e, (int)(p - line) + 1, "expected a space after the closing quote");
+        return NULL;
+    }
+    return p;
+}
+
+/* The value of key=value, p just past the '=', into buf. */
+static const char *read_value(const char *line, const char *p, char *buf, cmd_err *e)
+{
+    if (*p == '"') return read_quoted_token(line, p, buf, e);
+    size_t len = 0;
+    while (!ends_token(*p)) {
+        if (*p == '"') {
+            seterr(e, (int)(p - line) + 1, "unexpected quote inside a value (quote the whole value)");
+            return NULL;
+        }
+        buf[len++] = *p++;
+    }
+    buf[len] = 0;
+    return p;
+}
+
+/* key=value: buf holds the key; p points at the '='.  Takes buf. */
+static const char *read_option(const char *line, const char *p, int col, char *buf, cmd_line *c, cmd_err *e)
+{
+    if (!*buf) { free(buf); seterr(e, col, "expected an option name before '='"); return NULL; }
+    if (!cmd_is_name(buf)) {
+        free(buf);
+        seterr(e, col, "bad option name (names are letters, digits, _ . -)");
+        return NULL;
+    }
+    char *key = strdup(buf);
+    p++;
+    int vcol = (int)(p - line) + 1;
+    p = read_value(line, p, buf, e);
+    if (!p) { free(buf); free(key); return NULL; }
+    if (!key || push_opt(c, key, buf, col, vcol)) {
+        free(key); free(buf);
+        seterr(e, col, "out of memory");
+        return NULL;
+    }
+    return p;
+}
+
+/* A bare word, or key=value, at p (column col) into buf.  Takes buf. */
+static const char *read_bare(const char *line, const char *p, int col, char *buf, cmd_line *c, cmd_err *e)
+{
+    size_t len = 0;
+    while (!ends_token(*p)) {
+        if (*p == '=') {
+            buf[len] = 0;
+            return read_option(line, p, col, buf, c, e);
+        }
+        if (*p == '"') {
+            free(buf);
+            seterr(e, (int)(p - line) + 1, "unexpected quote inside a word (quote the whole word)");
+            return NULL;
+        }
+        buf[len++] = *p++;
+    }
+    buf[len] = 0;
+    if (push_word(c, buf, col, 0)) { free(buf); seterr(e, col, "out of memory"); return NULL; }
+    return p;
+}
+
 /* Parse one command from p up to ';', '#' or end.  Returns pointer past it. */
 static const char *parse_command(const char *line, const char *p, cmd_line *c, cmd_err *e)
 {
-    size_t cap = strlen(p) + 1;
+    size_t cap = strlen(p) + 1;   /* room for any token of the rest of the line */
     while (*p && *p != ';' && *p != '#') {
         if (isspace((unsigned char)*p)) { p++; continue; }
         int col = (int)(p - line) + 1;
         char *buf = malloc(cap);
         if (!buf) { seterr(e, col, "out of memory"); return NULL; }
-        size_t len = 0;
-        if (*p == '"') {
-            p = read_quoted(line, p, buf, &len, e);
-            if (!p) { free(buf); return NULL; }
-            buf[len] = 0;
-            if (*p && !isspace((unsigned char)*p) && *p != ';' && *p != '#') {
-                free(buf);
-                seterr(e, (int)(p - line) + 1, "expected a space after the closing quote");
-                return NULL;
-            }
-            if (push_word(c, buf, col, 1)) { free(buf); seterr(e, col, "out of memory"); return NULL; }
+        if (*p != '"') {
+            p = read_bare(line, p, col, buf, c, e);
+            if (!p) return NULL;
             continue;
         }
-        /* bare word, possibly key=value */
-        const char *eq = NULL;
-        while (*p && !isspace((unsigned char)*p) && *p != ';' && *p != '#') {
-            if (*p == '=' && !eq) {
-                eq = p;
-                buf[len] = 0;
-                p++;
-                int vcol = (int)(p - line) + 1;
-                size_t klen = len;
-                if (klen == 0) { free(buf); seterr(e, col, "expected an option name before '='"); return NULL; }
-                if (!cmd_is_name(buf)) {
-                    free(buf);
-                    seterr(e, col, "bad option name (names are letters, digits, _ . -)");
-                    return NULL;
-                }
-                char *key = strdup(buf);
-                len = 0;
-                if (*p == '"') {
-                    p = read_quoted(line, p, buf, &len, e);
-                    if (!p) { free(buf); free(key); return NULL; }
-                    if (*p && !isspace((unsigned char)*p) && *p != ';' && *p != '#') {
-                        free(buf); free(key);
-                        seterr(e, (int)(p - line) + 1, "expected a space after the closing quote");
-                        return NULL;
-                    }
-                } else {
-                    while (*p && !isspace((unsigned char)*p) && *p != ';' && *p != '#') {
-                        if (*p == '"') {
-                            free(buf); free(key);
-                            seterr(e, (int)(p - line) + 1, "unexpected quote inside a value (quote the whole value)");
-                            return NULL;
-                        }
-                        buf[len++] = *p++;
-                    }
-                }
-                buf[len] = 0;
-                if (!key || push_opt(c, key, buf, col, vcol)) {
-                    free(key); free(buf);
-                    seterr(e, col, "out of memory");
-                    return NULL;
-                }
-                buf = NULL;
-                break;
-            }
-            if (*p == '"') {
-                free(buf);
-                seterr(e, (int)(p - line) + 1, "unexpected quote inside a word (quote the whole word)");
-                return NULL;
-            }
-            buf[len++] = *p++;
-        }
-        if (buf) {
-            buf[len] = 0;
-            if (push_word(c, buf, col, 0)) { free(buf); seterr(e, col, "out of memory"); return NULL; }
-        }
+        p = read_quoted_token(line, p, buf, e);
+        if (!p) { free(buf); return NULL; }
+        if (push_word(c, buf, col, 1)) { free(buf); seterr(e, col, "out of memory"); return NULL; }
     }
     return p;
 }
@@ -195,6 +213,7 @@ int cmd_parse_line(const char *line, cmd_line **out, cmd_err *e)
         const char *end = q;
         while (end > start && isspace((unsigned char)end[-1])) end--;
         c->src = strndup(start, (size_t)(end - start));
+        if (!c->src) { cmd_lines_free(cmds, n); return seterr(e, 0, "out of memory"); }
         if (c->nwords == 0 || (c->nopts && c->opts[0].col < c->words[0].col)) {
             int col = c->nopts ? c->opts[0].col : c->col0;
             cmd_lines_free(cmds, n);

@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "curve.h"
 #include "tsmetrics.h"
+#include "affiliation.h"
 #include "threshold.h"
 #include "spot.h"
 #include "ensemble.h"

@@ -23,3 +23,10 @@ EXTRA_PROGRAMS += bench/bench_eval
 bench_bench_eval_SOURCES = bench/bench_eval.c
 bench_bench_eval_LDADD = $(ENGINE_LIBS)
 EXTRA_DIST += bench/anchor_eval.py
+
+# affiliation metrics (Huet et al. 2022)
+libodengine_a_SOURCES += engine/eval/affiliation.c engine/eval/affiliation.h
+check_PROGRAMS += tests/unit/test_eval_affiliation
+TESTS += tests/unit/test_eval_affiliation
+tests_unit_test_eval_affiliation_SOURCES = tests/unit/test_eval_affiliation.c tests/unit/test_eval_fixture.h
+tests_unit_test_eval_affiliation_LDADD = $(ENGINE_LIBS)

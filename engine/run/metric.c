@@ -10,6 +10,7 @@
 #include "config.h"
 #include "run.h"
 #include "../eval/curve.h"
+#include "../eval/affiliation.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -36,6 +37,9 @@ static od_metric m_ev_f(const od_run_eval *e) { return e->ev.f; }
 static od_metric m_rg_p(const od_run_eval *e) { return e->rg.precision; }
 static od_metric m_rg_r(const od_run_eval *e) { return e->rg.recall; }
 static od_metric m_rg_f(const od_run_eval *e) { return e->rg.f; }
+static od_metric m_af_p(const od_run_eval *e) { return e->af.precision; }
+static od_metric m_af_r(const od_run_eval *e) { return e->af.recall; }
+static od_metric m_af_f(const od_run_eval *e) { return e->af.f; }
 static od_metric m_vus_roc(const od_run_eval *e) { return e->vus.vus_roc; }
 static od_metric m_vus_pr(const od_run_eval *e) { return e->vus.vus_pr; }
 
@@ -61,6 +65,9 @@ const od_metric_def od_metric_defs[] = {
     { "range_precision", NULL, 0, T | S, "range-based precision (Tatbul et al. 2018)", m_rg_p },
     { "range_recall", NULL, 0, T | S, "range-based recall (Tatbul et al. 2018)", m_rg_r },
     { "range_f1", NULL, 0, T | S, "range-based F1 (Tatbul et al. 2018)", m_rg_f },
+    { "aff_precision", NULL, 0, T | S, "affiliation precision (Huet et al. 2022): closeness of each flagged point to its event", m_af_p },
+    { "aff_recall", NULL, 0, T | S, "affiliation recall (Huet et al. 2022): closeness of each event's points to the flags", m_af_r },
+    { "aff_f1", NULL, 0, T | S, "affiliation F1 (0 when nothing is flagged)", m_af_f },
     { "vus_roc", NULL, 0, S, "volume under the range-ROC surface over buffers 0..L (TSB-AD)", m_vus_roc },
     { "vus_pr", "VUS-PR", 8, S, "volume under the range-PR surface over buffers 0..L (TSB-AD)", m_vus_pr },
 };
@@ -126,7 +133,7 @@ static int curve_metrics(od_ctx *ctx, const od_run *r, int part, od_run_eval *ev
 }
 
 /* The series metrics on the scored, labelled rows of part in row order. */
-static int series_metrics(od_ctx *ctx, const od_run *r, int part, od_run_eval *ev)
+static int series_metrics(od_ctx *ctx, const od_run *r, int part, const od_eval_opts *o, od_run_eval *ev)
 {
     size_t n = 0;
     double *sc = od_mallocn(ctx, r->n ? r->n : 1, sizeof *sc);
@@ -139,10 +146,11 @@ static int series_metrics(od_ctx *ctx, const od_run *r, int part, od_run_eval *e
         pred[n++] = od_run_flags(r, i);
     }
     ev->ts_rows = n;
-    od_range_opts_default(&ev->range);
+    ev->range = o->range;
     if (!rc && ev->has_thr && !(rc = od_ts_point_adjust(ctx, lab, pred, n, NULL, &ev->pa)) &&
-        !(rc = od_ts_revised_pa(ctx, lab, pred, n, &ev->rpa)) && !(rc = od_ts_event_f1(ctx, lab, pred, n, &ev->ev)))
-        rc = od_ts_range_prf(ctx, lab, pred, n, &ev->range, &ev->rg);
+        !(rc = od_ts_revised_pa(ctx, lab, pred, n, &ev->rpa)) && !(rc = od_ts_event_f1(ctx, lab, pred, n, &ev->ev)) &&
+        !(rc = od_ts_range_prf(ctx, lab, pred, n, &ev->range, &ev->rg)))
+        rc = od_ts_affiliation(ctx, lab, pred, n, &ev->af);
     if (!rc) {
         ev->vus_L = VUS_L;
         rc = od_ts_vus(ctx, sc, lab, n, VUS_L, VUS_K, &ev->vus);
@@ -153,8 +161,37 @@ static int series_metrics(od_ctx *ctx, const od_run *r, int part, od_run_eval *e
     return rc;
 }
 
-int od_run_eval_part(od_ctx *ctx, const od_run *r, int part, int series, od_run_eval *ev)
+void od_eval_opts_init(od_eval_opts *o)
 {
+    memset(o, 0, sizeof *o);
+    o->series = 1;
+    od_range_opts_default(&o->range);
+}
+
+int od_eval_opts_set(od_ctx *ctx, od_eval_opts *o, const char *key, const char *val)
+{
+    if (!strcmp(key, "alpha")) {
+        char *end;
+        double a = strtod(val, &end);
+        if (end == val || *end || !(a >= 0 && a <= 1)) return od_error(ctx, OD_EINVAL, "alpha=%s: expected a number in [0, 1]", val);
+        o->range.alpha = a;
+    } else if (!strcmp(key, "cardinality")) {
+        if (od_cardinality_parse(ctx, val, &o->range.gamma)) return od_error(ctx, OD_EINVAL, "cardinality=%s: expected one or reciprocal", val);
+    } else if (!strcmp(key, "bias")) {
+        od_bias b;
+        if (od_bias_parse(ctx, val, &b)) return od_error(ctx, OD_EINVAL, "bias=%s: expected flat, front, back or middle", val);
+        o->range.bias_recall = o->range.bias_precision = b;
+    }
+    return OD_OK;
+}
+
+int od_run_eval_part(od_ctx *ctx, const od_run *r, int part, const od_eval_opts *o, od_run_eval *ev)
+{
+    od_eval_opts def;
+    if (!o) {
+        od_eval_opts_init(&def);
+        o = &def;
+    }
     memset(ev, 0, sizeof *ev);
     ev->run = r;
     ev->part = part;
@@ -164,9 +201,9 @@ int od_run_eval_part(od_ctx *ctx, const od_run *r, int part, int series, od_run_
     if (rc) return rc;
     ev->has_thr = r->thr.set;
     if (ev->has_thr) confusion(r, part, &ev->cm);
-    ev->series = series && r->is_series;
+    ev->series = o->series && r->is_series;
     if (ev->series) {
-        rc = series_metrics(ctx, r, part, ev);
+        rc = series_metrics(ctx, r, part, o, ev);
         ev->ts_ok = rc == OD_OK;
         if (rc == OD_ENOMEM) return rc;
         if (rc) {

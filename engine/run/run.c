@@ -119,7 +119,7 @@ static void *dup_or_null(od_ctx *ctx, const void *p, size_t n, int *fail)
 }
 
 /* Labels, parts and time axis of a version, copied into the run. */
-static int attach_data(od_ctx *ctx, od_run *r, const od_version *v)
+static int attach_data(od_ctx *ctx, od_run *r, const od_dataset *d, const od_version *v)
 {
     const od_frame *f = v->frame;
     int fail = 0;
@@ -135,6 +135,8 @@ static int attach_data(od_ctx *ctx, od_run *r, const od_version *v)
     long t = od_frame_role(f, OD_ROLE_TIME);
     if (t >= 0) r->time = dup_or_null(ctx, f->cols[t].num, f->nrow * sizeof(double), &fail);
     r->is_series = r->is_series || t >= 0 || v->win > 0;
+    for (size_t k = 0; k < d->nv; k++)
+        if (&d->v[k] == v) r->dataset_version = k + 1;
     return fail ? OD_ENOMEM : OD_OK;
 }
 
@@ -168,12 +170,10 @@ static int add_run(od_ctx *ctx, od_workspace *ws, od_run *r, od_run **out)
     return OD_OK;
 }
 
-static void set_unscored(od_ctx *ctx, od_run *r, const char *fmt, size_t a, size_t b)
+static void set_unscored(od_ctx *ctx, od_run *r, const char *text)
 {
-    char buf[160];
-    snprintf(buf, sizeof buf, fmt, a, b);
     free(r->unscored);
-    r->unscored = od_strdup(ctx, buf);
+    r->unscored = od_strdup(ctx, text);
 }
 
 size_t od_run_unscored(const od_run *r, char *buf, size_t n)
@@ -261,8 +261,11 @@ static int score_rows(od_ctx *ctx, od_run *r, const od_version *v, const double 
             int has_cl = wcl[0] != -2;
             size_t left = od_window_map(n, W, S, wsc, has_cl ? wcl : NULL, (od_wagg)v->wagg, r->scores, has_cl ? cl : NULL);
             if (has_cl) { r->cluster = cl; cl = NULL; }
-            if (left && S <= W) set_unscored(ctx, r, "the last %zu points: after the last full window (stride=%zu)", left, S);
-            else if (left) set_unscored(ctx, r, "%zu points: in no window (stride=%zu > size)", left, S);
+            char why[160];
+            if (left == 1 && S <= W) snprintf(why, sizeof why, "the last point: after the last full window (stride=%zu)", S);
+            else if (S <= W) snprintf(why, sizeof why, "the last %zu points: after the last full window (stride=%zu)", left, S);
+            else snprintf(why, sizeof why, "%zu points: in no window (stride=%zu > size=%zu)", left, S, W);
+            if (left) set_unscored(ctx, r, why);
         }
         free(wsc);
         free(wcl);
@@ -274,7 +277,9 @@ static int score_rows(od_ctx *ctx, od_run *r, const od_version *v, const double 
         if (rc == OD_OK && t->seq) {
             size_t k = 0;
             while (k < n && isnan(r->scores[k])) k++;
-            if (k) set_unscored(ctx, r, "the first %zu points: warm-up of window=%zu", k, (size_t)od_params_int(r->p, "window"));
+            char why[160];
+            snprintf(why, sizeof why, "the first %zu point%s: warm-up of window=%ld", k, k == 1 ? "" : "s", od_params_int(r->p, "window"));
+            if (k) set_unscored(ctx, r, why);
         }
     }
     free(cl);
@@ -386,7 +391,7 @@ int od_run_fit(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_t
     r->p = od_params_copy(ctx, p);
     r->params = r->p ? od_params_format(r->p) : NULL;
     int rc = !r->p || !r->params ? OD_ENOMEM : fit_and_score(ctx, r, v, o);
-    if (!rc) rc = attach_data(ctx, r, v);
+    if (!rc) rc = attach_data(ctx, r, d, v);
     if (rc) { od_run_free(r); return rc; }
     return add_run(ctx, ws, r, out);
 }
@@ -421,7 +426,7 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     int rc = data_matrix(ctx, v->frame, NULL, 0, &X, &dd);
     if (!rc) rc = score_rows(ctx, r, v, X, dd);
     free(X);
-    if (!rc) rc = attach_data(ctx, r, v);
+    if (!rc) rc = attach_data(ctx, r, d, v);
     if (rc) { od_run_free(r); return rc; }
     return add_run(ctx, ws, r, out);
 }
@@ -445,7 +450,7 @@ int od_run_from_column(od_ctx *ctx, od_workspace *ws, od_dataset *d, const char 
     if (!rc) {
         snprintf(r->params, pl, "col=%s", col);
         memcpy(r->scores, v->frame->cols[j].num, n * sizeof *r->scores);
-        rc = attach_data(ctx, r, v);
+        rc = attach_data(ctx, r, d, v);
     }
     if (rc) { od_run_free(r); return rc; }
     return add_run(ctx, ws, r, out);
@@ -462,6 +467,7 @@ static int copy_rows(od_ctx *ctx, od_run *r, const od_run *m)
     r->part = dup_or_null(ctx, m->part, n, &fail);
     r->time = dup_or_null(ctx, m->time, n * sizeof *r->time, &fail);
     r->is_series = m->is_series;
+    r->dataset_version = m->dataset_version;
     r->fit_on = od_strdup(ctx, m->fit_on ? m->fit_on : "-");
     return fail || !r->fit_on ? OD_ENOMEM : OD_OK;
 }
@@ -503,6 +509,9 @@ int od_run_ensemble(od_ctx *ctx, od_workspace *ws, od_run *const *m, size_t k, o
 {
     if (k < 2) return od_error(ctx, OD_EINVAL, "an ensemble needs at least two runs");
     for (size_t j = 0; j < k; j++) {
+        if (strcmp(m[j]->dataset, m[0]->dataset))
+            return od_error(ctx, OD_EINVAL, "%s is a run on %s but %s is on %s: an ensemble combines runs on the same rows",
+                            m[j]->name, m[j]->dataset, m[0]->name, m[0]->dataset);
         if (m[j]->n != m[0]->n)
             return od_error(ctx, OD_EINVAL, "%s scores %zu rows but %s scores %zu: members must share their rows", m[j]->name,
                             m[j]->n, m[0]->name, m[0]->n);

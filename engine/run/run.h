@@ -212,15 +212,25 @@ struct od_run_eval {
     int ts_ok;                     /* the series metrics could be computed */
     char ts_err[160];
     size_t ts_rows, events, events_hit, pred_ranges;
-    od_ts_prf pa, rpa, ev, rg;
+    od_ts_prf pa, rpa, ev, rg, af;
     od_range_opts range;
     od_vus vus;
     size_t vus_L;
 };
 
-/* Compute every metric of r on `part` (labels needed: OD_EDATA otherwise).
- * Series metrics are computed when the run is a series and series != 0. */
-int od_run_eval_part(od_ctx *ctx, const od_run *r, int part, int series, od_run_eval *ev);
+/* How the metrics are computed. */
+typedef struct {
+    int series;                    /* compute the series metrics (of series runs) */
+    od_range_opts range;           /* range-based P/R (alpha, cardinality, bias) */
+} od_eval_opts;
+void od_eval_opts_init(od_eval_opts *o);   /* series on, od_range_opts_default */
+/* range options from key=value words: alpha=A (0..1) cardinality=one|reciprocal
+ * bias=flat|front|back|middle; other keys are left alone (return 0). */
+int od_eval_opts_set(od_ctx *ctx, od_eval_opts *o, const char *key, const char *val);
+
+/* Compute every metric of r on `part` (labels needed: OD_EDATA otherwise);
+ * o may be NULL (od_eval_opts_init). */
+int od_run_eval_part(od_ctx *ctx, const od_run *r, int part, const od_eval_opts *o, od_run_eval *ev);
 /* The value of metric `d` for ev (undefined with a reason when it does not
  * apply: no threshold, not a series). */
 od_metric od_run_metric(const od_run_eval *ev, const od_metric_def *d);

@@ -33,4 +33,35 @@ for odd in tests/sessions/replay*.odd; do
   if [ -n "$first" ] && [ "$first" = "$second" ]; then echo "ok $n - replay of $odd is byte-identical"
   else echo "not ok $n - replay of $odd is byte-identical"; fi
 done
+# A saved session carries the seed and thread count the session started with,
+# so it replays to the same numbers whatever flags start the replay.
+check() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+rand='load sample-data/blobs.csv; split train=0.6 test=0.4; detect kmeans k=3 init=k-means++ as km; metrics km'
+seeded=$("$bin" --seed=7 --no-times --no-journal -e "$rand" -e "save session $tmp/s7.odd" 2>&1 | grep -v '^saved ')
+replayed=$("$bin" --no-times --no-journal -f "$tmp/s7.odd" 2>&1)
+other=$("$bin" --seed=42 --no-times --no-journal -e "$rand" 2>&1)
+[ -n "$seeded" ] && [ "$seeded" = "$replayed" ]
+check $? "save session under --seed=7 replays byte-identically without --seed"
+[ "$seeded" != "$other" ]
+check $? "... and seed 42 gives other numbers (the case can fail)"
+sed -n 2p "$tmp/s7.odd" | grep -qx 'set seed=7 threads=[1-9][0-9]*'
+check $? "save session's header sets the start seed and the effective thread count"
+# The journal of an interactive session and `save session` share one header:
+# the journal is the saved session plus the `save session` line itself.
+mkdir "$tmp/state"
+XDG_STATE_HOME="$tmp/state" OD_SEED=9 "$bin" -i --no-times --threads=1 >"$tmp/i.out" 2>&1 <<EOF
+load sample-data/blobs.csv
+# a comment is not journaled
+set terminal=dumb
+save session $tmp/i.odd
+EOF
+journal=$(ls "$tmp"/state/oddity/sessions/*.odd 2>/dev/null | head -1)
+[ -n "$journal" ] && [ "$(sed '$d' "$journal")" = "$(cat "$tmp/i.odd")" ] &&
+  [ "$(tail -n 1 "$journal")" = "save session $tmp/i.odd" ] &&
+  sed -n 2p "$journal" | grep -qx 'set seed=9 threads=1'
+check $? "the interactive journal starts with save session's header (set seed=9 threads=1)"
+# A line whose second command fails is journaled as the command that ran.
+"$bin" --no-times --no-journal -k -e 'set seed=3; nosuchcommand' -e "save session $tmp/p.odd" >/dev/null 2>&1
+[ "$(sed -n '3,$p' "$tmp/p.odd")" = "set seed=3" ]
+check $? "a line that fails part-way journals the commands that ran"
 echo "1..$n"

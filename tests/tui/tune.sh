@@ -22,7 +22,7 @@ wait_for() {
   return 1
 }
 keys() { tmux -L $sock send-keys -t t "$@"; }
-echo "1..13"
+echo "1..14"
 setup='set seed=42; load sample-data/blobs.csv; split train=0.6 test=0.4 stratify=yes; scale zscore; detect kmeans k=4 as km'
 cd "$top" || exit 1
 tmux -L $sock -f "$tmp/tmux.conf" new-session -d -s t -x 100 -y 30 \
@@ -61,5 +61,7 @@ wait_for EXITED
 journal=$(ls "$tmp"/state/oddity/sessions/*.odd 2>/dev/null | head -1)
 [ -n "$journal" ] && grep -q '^threshold km value=' "$journal" && ! grep -q '^tune' "$journal"
 ok $? "the journal holds the threshold line and no tune"
+sed -n 1p "$journal" | grep -q '^# oddity .* session started ' && sed -n 2p "$journal" | grep -qx 'set seed=[0-9][0-9]* threads=[1-9][0-9]*'
+ok $? "the journal starts with the session header (version; start seed and threads)"
 rf1=$("$bin" --no-journal --no-times -f "$journal" -e 'metrics km' 2>&1 | sed -n 's/^  F1  *\([0-9.]*\)$/\1/p' | tail -1)
 [ -n "$rf1" ] && [ "$rf1" = "$mf1" ]; ok $? "the journal replays unattended to the same F1 ($rf1)"

@@ -327,20 +327,20 @@ static void test_metrics(od_ctx *ctx)
     od_ctx_clear_error(ctx);
     od_test_int(od_run_from_column(ctx, ws, d, "ext", "ext", &r), 0, "a column of scores as a run");
     od_run_eval ev;
-    od_test_int(od_run_eval_part(ctx, r, OD_PART_ALL, 1, &ev), 0, "eval on all rows");
+    od_test_int(od_run_eval_part(ctx, r, OD_PART_ALL, NULL, &ev), 0, "eval on all rows");
     /* scores = row index: the 10 outliers are the 10 highest scores */
     od_test_true(ev.auc.defined && ev.auc.value == 1 && ev.ap.value == 1, "ROC-AUC = AP = 1 when the anomalies score highest");
     od_metric f1 = od_run_metric(&ev, od_metric_def_find("f1"));
     od_test_true(!f1.defined && strstr(f1.reason, "threshold"), "F1 without a threshold is undefined and says why");
     od_metric vus = od_run_metric(&ev, od_metric_def_find("vus_pr"));
     od_test_true(!vus.defined, "VUS-PR of a tabular run is undefined");
-    od_test_int(od_run_eval_part(ctx, r, OD_PART_TEST, 1, &ev), OD_EINVAL, "on=test of unsplit data is an error");
+    od_test_int(od_run_eval_part(ctx, r, OD_PART_TEST, NULL, &ev), OD_EINVAL, "on=test of unsplit data is an error");
     od_ctx_clear_error(ctx);
     /* ensemble of a run with itself = its rank-normalised scores, same ranking */
     od_run *m[2] = { r, r }, *e = NULL;
     od_test_int(od_run_ensemble(ctx, ws, m, 2, OD_NORM_RANK, OD_COMBINE_MEAN, NULL, "e", &e), 0, "ensemble");
     od_run_eval ee;
-    od_run_eval_part(ctx, e, OD_PART_ALL, 0, &ee);
+    od_run_eval_part(ctx, e, OD_PART_ALL, NULL, &ee);
     od_test_true(ee.auc.value == 1, "ensemble of a perfect run stays perfect");
     od_test_int(od_run_ensemble(ctx, ws, m, 2, OD_NORM_RANK, OD_COMBINE_MEAN, NULL, "ext", &e), OD_EINVAL,
                 "an ensemble cannot replace its member");

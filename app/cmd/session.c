@@ -1,0 +1,196 @@
+/* session.c - the session: the state it started in, the lines that ran
+ * (history and the journal), scripts, and `save session`.
+ *
+ * The journal of an interactive session and `save session FILE` are the
+ * same script: session_write_header() then the lines that ran.  The header
+ * is a comment (version, start time) and `set seed=N threads=N` with the
+ * state the session started in, so the script replays to the same numbers
+ * whatever --seed, $OD_SEED or --threads started the replay.  Settings that
+ * do not change results (terminal, times) are not written. */
+#include "config.h"
+#include "cmd.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+int session_open(od_session *s, unsigned long seed, int threads)
+{
+    memset(s, 0, sizeof *s);
+    s->ctx = od_ctx_new(seed);
+    s->ws = od_ws_new();
+    if (!s->ctx || !s->ws) {
+        od_ws_free(s->ws);
+        od_ctx_free(s->ctx);
+        s->ws = NULL;
+        s->ctx = NULL;
+        return OD_ENOMEM;
+    }
+    s->outfp = stdout;
+    s->errfp = stderr;
+    snprintf(s->terminal, sizeof s->terminal, "dumb");
+    od_ctx_set_threads(s->ctx, threads);
+    s->start_seed = od_ctx_seed(s->ctx);
+    s->start_threads = od_ctx_threads(s->ctx);   /* effective: 0 resolved to the cores */
+    s->start_time = time(NULL);
+    return 0;
+}
+
+void session_close(od_session *s)
+{
+    cmd_plot_close(s);
+    if (s->journal) fclose(s->journal);
+    s->journal = NULL;
+    free(s->journal_path);
+    s->journal_path = NULL;
+    for (size_t i = 0; i < s->nhist; i++) free(s->hist[i]);
+    free(s->hist);
+    s->hist = NULL;
+    s->nhist = s->caphist = 0;
+    od_ws_free(s->ws);
+    od_ctx_free(s->ctx);
+    s->ws = NULL;
+    s->ctx = NULL;
+}
+
+void session_write_header(od_session *s, FILE *fp)
+{
+    char date[64] = "";
+    struct tm tm;
+    if (localtime_r(&s->start_time, &tm)) strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+    fprintf(fp, "# oddity %s session started %s\n", PACKAGE_VERSION, date);
+    fprintf(fp, "set seed=%lu threads=%d\n", s->start_seed, s->start_threads);
+}
+
+static void write_lines(od_session *s, FILE *fp)
+{
+    session_write_header(s, fp);
+    for (size_t i = 0; i < s->nhist; i++) fprintf(fp, "%s\n", s->hist[i]);
+}
+
+int session_save(od_session *s, const char *path)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp) return -errno;
+    write_lines(s, fp);
+    int bad = ferror(fp);
+    if (fclose(fp) || bad) return -(errno ? errno : EIO);
+    return 0;
+}
+
+char *session_state_dir(void)
+{
+    const char *x = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    char buf[4096];
+    int l;
+    if (x && *x) l = snprintf(buf, sizeof buf, "%s/oddity", x);
+    else if (home && *home) l = snprintf(buf, sizeof buf, "%s/.local/state/oddity", home);
+    else return NULL;
+    if (l < 0 || (size_t)l >= sizeof buf) return NULL;
+    /* mkdir -p */
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') { *p = 0; mkdir(buf, 0700); *p = '/'; }
+    mkdir(buf, 0700);
+    return strdup(buf);
+}
+
+int session_open_journal(od_session *s)
+{
+    char *dir = session_state_dir();
+    if (!dir) return OD_ENOTFOUND;
+    char stamp[64] = "";
+    struct tm tm;
+    if (localtime_r(&s->start_time, &tm)) strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    size_t cap = strlen(dir) + 128;
+    char *path = od_malloc(s->ctx, cap);
+    if (!path) { free(dir); return OD_ENOMEM; }
+    snprintf(path, cap, "%s/sessions", dir);
+    mkdir(path, 0700);
+    snprintf(path, cap, "%s/sessions/session-%s-%ld.odd", dir, stamp, (long)getpid());
+    free(dir);
+    s->journal = fopen(path, "w");
+    if (!s->journal) {
+        fprintf(s->errfp, "warning: no journal: cannot write %s: %s\n", path, strerror(errno));
+        free(path);
+        return OD_EIO;
+    }
+    s->journal_path = path;
+    write_lines(s, s->journal);   /* lines that ran before it opened (DATA-FILEs) */
+    fflush(s->journal);
+    return 0;
+}
+
+void session_record(od_session *s, const char *line)
+{
+    char *copy = strdup(line);
+    if (copy && s->nhist == s->caphist) {
+        size_t cap = s->caphist ? 2 * s->caphist : 64;
+        char **h = realloc(s->hist, cap * sizeof *h);
+        if (h) {
+            s->hist = h;
+            s->caphist = cap;
+        }
+    }
+    if (!copy || s->nhist == s->caphist) {
+        free(copy);
+        fprintf(s->errfp, "error: out of memory: the line is missing from history and `save session`\n");
+    } else {
+        s->hist[s->nhist++] = copy;
+    }
+    if (s->journal) {
+        fprintf(s->journal, "%s\n", line);
+        fflush(s->journal);
+    }
+}
+
+int session_exec(od_session *s, const char *line, int record)
+{
+    char *journal = NULL;
+    int rc = od_exec_line_journal(s, line, record ? &journal : NULL);
+    if (journal) session_record(s, journal);
+    free(journal);
+    return rc;
+}
+
+/* Run a script file line by line.  Errors name FILE:LINE[:COL].  Lines of
+ * the top-level script are recorded; those of a `source`d one are not (the
+ * `source` line is). */
+int session_run_file(od_session *s, const char *path, int from_source)
+{
+    FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
+    if (!fp) {
+        if (s->src_name) fprintf(s->errfp, "%s:%ld: ", s->src_name, s->src_lineno);
+        fprintf(s->errfp, "error: cannot open %s: %s\n", path, strerror(errno));
+        return OD_EIO;
+    }
+    const char *old_name = s->src_name;
+    long old_line = s->src_lineno;
+    s->src_name = fp == stdin ? "<stdin>" : path;
+    s->src_lineno = 0;
+    s->depth++;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 0;
+    while (!s->quit && (len = getline(&line, &cap, fp)) >= 0) {
+        s->src_lineno++;
+        if (len > 0 && line[len - 1] == '\n') line[--len] = 0;
+        if (len > 0 && line[len - 1] == '\r') line[--len] = 0;
+        od_ctx_clear_cancel(s->ctx);
+        int r = session_exec(s, line, !from_source && s->depth == 1);
+        if (r) {
+            rc = r;
+            if (!s->keep_going) break;
+        }
+    }
+    free(line);
+    if (fp != stdin) fclose(fp);
+    s->depth--;
+    s->src_name = old_name;
+    s->src_lineno = old_line;
+    return rc;
+}
