@@ -20,6 +20,7 @@ static void version_free(od_version *v)
     free(v->step);
     free(v->part);
     free(v->split_desc);
+    free(v->pseudo);
     free(v->fold);
 }
 
@@ -52,6 +53,7 @@ void od_run_free(od_run *r)
     free(r->scores);
     free(r->cluster);
     free(r->labels);
+    free(r->pseudo);
     free(r->part);
     free(r->time);
     free(r->fit_on);
@@ -204,6 +206,7 @@ int od_ds_push_donate(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_frame *f,
     if (top && top->frame && top->frame->nrow == f->nrow) {
         nv.part = dupmem(top->part, f->nrow);
         nv.split_desc = top->split_desc ? strdup(top->split_desc) : NULL;
+        nv.pseudo = top->pseudo ? strdup(top->pseudo) : NULL;
         nv.fold = dupmem(top->fold, f->nrow * sizeof(int));
         nv.nfolds = top->nfolds;
         nv.win = top->win;

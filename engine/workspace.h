@@ -26,6 +26,7 @@ typedef struct {
     int nfolds;
     size_t win, stride;    /* window view over the feature columns; win = 0: none */
     int wagg;              /* how window scores map to points: od_wagg (run/run.h) */
+    char *pseudo;          /* name of the pseudo-label column (pseudolabel), or NULL */
     size_t bytes;
 } od_version;
 
@@ -57,7 +58,8 @@ typedef struct {
     size_t n;                       /* rows (points of the original series for windowed/seq runs) */
     double *scores;                 /* n, NaN = not scored */
     long *cluster;                  /* n or NULL */
-    int *labels;                    /* n or NULL (-1 = unknown) */
+    int *labels;                    /* ground truth: n or NULL (-1 = unknown) */
+    int *pseudo;                    /* pseudo-labels (pseudolabel): n or NULL */
     unsigned char *part;            /* n or NULL */
     double *time;                   /* n or NULL: time axis (seconds) */
     int is_series;                  /* the dataset has a time axis / sequence order */

@@ -36,7 +36,8 @@ static void print_headline(od_session *s, const od_run *r)
     o.series = 0;
     int part = od_run_default_part(r);
     if (od_run_eval_part(s->ctx, r, part, &o, &ev)) { od_ctx_clear_error(s->ctx); return; }
-    fprintf(s->outfp, "  %s (%zu rows): ROC-AUC %s  AP(step) %s  best-F1(oracle) %s", od_run_part_name(part), ev.used,
+    fprintf(s->outfp, "  %s (%zu rows, vs %s): ROC-AUC %s  AP(step) %s  best-F1(oracle) %s", od_run_part_name(part), ev.used,
+            od_labels_desc(ev.labels),
             cmd_metric_str(&ev.auc), cmd_metric_str(&ev.ap), cmd_metric_str(&ev.bestf1));
     if (ev.bestf1.defined) fprintf(s->outfp, " at s >= %s", fmtg(ev.bestf1_t, 6));
     if (ev.nan) fprintf(s->outfp, "  (%zu rows without a score left out)", ev.nan);
@@ -56,7 +57,7 @@ void cmd_run_summary(od_session *s, const od_run *r)
     if (*why) fprintf(fp, " (no score: %s)", why);
     fputc('\n', fp);
     print_describe(s, r);
-    if (r->labels) print_headline(s, r);
+    if (r->labels || r->pseudo) print_headline(s, r);
 }
 
 /* ---- detect ----------------------------------------------------------- */

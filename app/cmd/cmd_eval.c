@@ -151,7 +151,8 @@ static int cmd_metrics(od_session *s, const cmd_line *c)
     FILE *fp = s->outfp;
     char why[200];
     od_run_unscored(r, why, sizeof why);
-    fprintf(fp, "%s on %s: %zu rows (%zu anomalous, %zu normal)", r->name, od_run_part_name(part), ev.used, ev.pos, ev.neg);
+    fprintf(fp, "%s on %s vs %s: %zu rows (%zu anomalous, %zu normal)", r->name, od_run_part_name(part), od_labels_desc(ev.labels),
+            ev.used, ev.pos, ev.neg);
     if (ev.nan) fprintf(fp, "; %zu rows without a score left out%s%s%s", ev.nan, *why ? " (" : "", why, *why ? ")" : "");
     if (ev.unlabelled) fprintf(fp, "; %zu unlabelled rows left out", ev.unlabelled);
     fputc('\n', fp);
@@ -325,8 +326,16 @@ static int compare_rows(od_session *s, const cmd_line *c, od_run **runs, size_t 
 /* What the numbers were measured against: sort order, oracles, rows left out. */
 static void compare_notes(od_session *s, const cmd_line *c, const cmp_row *rows, size_t nr, size_t left)
 {
-    int oracle = 0;
-    for (size_t q = 0; q < nr; q++) oracle |= rows[q].run->thr.set && rows[q].run->thr.oracle;
+    int oracle = 0, kinds = 0;
+    for (size_t q = 0; q < nr; q++) {
+        oracle |= rows[q].run->thr.set && rows[q].run->thr.oracle;
+        kinds |= 1 << rows[q].ev.labels;
+    }
+    if (kinds == 1 << OD_LABELS_TRUTH || kinds == 1 << OD_LABELS_PSEUDO)
+        fprintf(s->outfp, "(measured against the %s)\n", kinds == 1 << OD_LABELS_TRUTH ? "truth (the label column)" : "pseudo-labels");
+    else
+        for (size_t q = 0; q < nr; q++)
+            fprintf(s->outfp, "(%s: measured against the %s)\n", rows[q].run->name, od_labels_desc(rows[q].ev.labels));
     fprintf(s->outfp, "(sorted by %s; rows = scored labelled rows of the part; best-F1 is an oracle that uses the labels; "
                       "@thr = at each run's threshold%s",
             cmd_optval(c, "sort") ? cmd_optval(c, "sort") : "ap", oracle ? ", * = an oracle threshold chosen with the labels" : "");
@@ -412,7 +421,7 @@ int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const ch
     int rc = fp ? 0 : cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno)));
     if (fp) export_header(fp);
     for (size_t k = 0; !rc && k < nr; k++) {
-        int parts[4], np = runs[k]->labels ? export_parts(s, c, runs[k], parts) : 0;
+        int parts[4], np = runs[k]->labels || runs[k]->pseudo ? export_parts(s, c, runs[k], parts) : 0;
         if (np < 0) rc = OD_EINVAL;
         for (int q = 0; !rc && q < np; q++, rows++) {
             od_run_eval ev;
@@ -432,12 +441,14 @@ int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const ch
     { "bias", "flat|front|back|middle", COMPL_NONE, "range-based: which part of an event matters most (default flat)" },
 static const cmd_optspec metrics_opts[] = {
     { "on", "train|val|test|all", COMPL_NONE, "rows to evaluate (default: test when split, else all)" },
+    { "labels", "truth|pseudo", COMPL_NONE, "measure against the label column or the pseudo-labels (default: truth when there is one)" },
     RANGE_OPTS
     { NULL, NULL, COMPL_NONE, NULL }
 };
 static const cmd_optspec compare_opts[] = {
     { "on", "train|val|test|all", COMPL_NONE, "rows to evaluate (default: test when split, else all)" },
     { "sort", NULL, COMPL_NONE, "leaderboard order: a metric key (default ap; see help metrics) or name" },
+    { "labels", "truth|pseudo", COMPL_NONE, "measure against the label column or the pseudo-labels (default: truth when there is one)" },
     RANGE_OPTS
     { NULL, NULL, COMPL_NONE, NULL }
 };

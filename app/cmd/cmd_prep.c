@@ -403,8 +403,10 @@ static int cmd_folds(od_session *s, const cmd_line *c)
     return rc;
 }
 
-/* A copy of the frame whose label is the 0/1 column pseudo_label made from
- * flag; the old label (if any) is kept, ignored, and named in *old. */
+/* A copy of the frame with the 0/1 column pseudo_label made from flag
+ * (ignored as a feature; the version names it as its pseudo-labels).  The
+ * label column, the ground truth, keeps its role: metrics are measured
+ * against it unless asked for labels=pseudo.  Its name goes to *old. */
 static od_frame *pseudo_frame(od_session *s, const od_frame *src, const unsigned char *flag, const char **old)
 {
     size_t n = src->nrow;
@@ -412,12 +414,11 @@ static od_frame *pseudo_frame(od_session *s, const od_frame *src, const unsigned
     double *lab = f ? od_mallocn(s->ctx, n ? n : 1, sizeof *lab) : NULL;
     if (!lab) { od_frame_free(f); return NULL; }
     long ol = od_frame_role(f, OD_ROLE_LABEL);
-    if (ol >= 0) f->cols[ol].role = OD_ROLE_IGNORED;
     long ex = od_frame_find(f, "pseudo_label");
     if (ex >= 0) od_frame_drop_col(f, (size_t)ex);
     *old = ol >= 0 ? src->cols[ol].name : NULL;
     for (size_t i = 0; i < n; i++) lab[i] = flag[i];
-    if (od_frame_add_num_donate(s->ctx, f, "pseudo_label", lab, OD_COL_NUM, OD_ROLE_LABEL)) { od_frame_free(f); return NULL; }
+    if (od_frame_add_num_donate(s->ctx, f, "pseudo_label", lab, OD_COL_NUM, OD_ROLE_IGNORED)) { od_frame_free(f); return NULL; }
     return f;
 }
 
@@ -449,9 +450,15 @@ static int cmd_pseudolabel(od_session *s, const cmd_line *c)
     if (!rc && (!f || (old && !oldname))) rc = OD_ENOMEM;
     if (rc) { od_frame_free(f); od_out_free(rep); free(oldname); return cmd_fail(s, rc); }
     if (!(rc = push(s, d, f, c))) {
+        od_version *nv = od_ds_top(d);
+        free(nv->pseudo);
+        if (!(nv->pseudo = od_strdup(s->ctx, "pseudo_label"))) rc = cmd_fail(s, OD_ENOMEM);
+    }
+    if (!rc) {
         print_report(s, rep);
-        fprintf(s->outfp, "  pseudo_label is now the label column%s%s%s; detect ... fit=normal fits on rows it marks normal\n",
-                old ? " (the old label '" : "", old ? oldname : "", old ? "' is kept, ignored)" : "");
+        fprintf(s->outfp, "  pseudo_label holds the pseudo-labels: detect ... fit=normal fits on the rows they mark normal\n");
+        if (old) fprintf(s->outfp, "  metrics stay measured against the truth ('%s'); labels=pseudo measures against the pseudo-labels\n", oldname);
+        else fprintf(s->outfp, "  there is no label column: metrics are measured against the pseudo-labels, and say so\n");
     }
     free(oldname);
     od_out_free(rep);

@@ -15,7 +15,8 @@ static void print_threshold(od_session *s, const od_run *r, const od_thr_report 
     const od_threshold *th = &rep->th;
     fprintf(fp, "%s: threshold%s: flag score %s %s  [%s", r->name, r->thr.point ? " (final, streaming)" : "",
             r->thr.strict ? ">" : ">=", fmtg(th->value, 6), r->thr.desc);
-    if (th->n_used) fprintf(fp, "; from %zu %s scores", th->n_used, th->is_oracle ? "labelled" : "training");
+    const od_thr_rule *rule = od_thr_rule_find(th->method);
+    if (th->n_used) fprintf(fp, "; from %zu %s scores", th->n_used, rule && rule->oracle ? "labelled" : "training");
     if (th->n_nan) fprintf(fp, ", %zu NaN left out", th->n_nan);
     fprintf(fp, "]\n");
     if (r->thr.point)
@@ -24,7 +25,8 @@ static void print_threshold(od_session *s, const od_run *r, const od_thr_report 
             fmtg(rep->scored ? 100.0 * (double)rep->flagged / (double)rep->scored : 0, 3));
     if (rep->has_effect) {
         od_metric p = od_metric_precision(&rep->cm), rc = od_metric_recall(&rep->cm), f1 = od_metric_f1(&rep->cm);
-        fprintf(fp, "; on %s: precision %s recall %s F1 %s (TP %zu FP %zu FN %zu TN %zu)", od_run_part_name(rep->part),
+        fprintf(fp, "; on %s vs %s: precision %s recall %s F1 %s (TP %zu FP %zu FN %zu TN %zu)", od_run_part_name(rep->part),
+                od_labels_desc(rep->labels),
                 cmd_metric_str(&p), cmd_metric_str(&rc), cmd_metric_str(&f1), rep->cm.tp, rep->cm.fp, rep->cm.fn, rep->cm.tn);
     }
     fputc('\n', fp);
@@ -140,6 +142,7 @@ static const cmd_optspec thr_opts[] = {
     { "level", NULL, COMPL_NONE, "spot/dspot: quantile of the initial threshold (default 0.98)" },
     { "depth", NULL, COMPL_NONE, "dspot: moving-average window of the drift (default 10)" },
     { "on", "train|val|test|all", COMPL_NONE, "best-f1: rows whose labels choose it (default: test when split)" },
+    { "labels", "truth|pseudo", COMPL_NONE, "best-f1: the label column or the pseudo-labels (default: truth when there is one)" },
     { NULL, NULL, COMPL_NONE, NULL }
 };
 static const cmd_optspec ens_opts[] = {

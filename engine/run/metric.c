@@ -92,13 +92,13 @@ od_metric od_run_metric(const od_run_eval *ev, const od_metric_def *d)
 }
 
 /* Confusion at the run's threshold over the labelled, scored rows of part. */
-static void confusion(const od_run *r, int part, od_confusion *cm)
+static void confusion(const od_run *r, int part, const int *L, od_confusion *cm)
 {
     memset(cm, 0, sizeof *cm);
     for (size_t i = 0; i < r->n; i++) {
-        if (!od_run_in_part(r, part, i) || isnan(r->scores[i]) || r->labels[i] < 0) continue;
+        if (!od_run_in_part(r, part, i) || isnan(r->scores[i]) || L[i] < 0) continue;
         int f = od_run_flags(r, i);
-        if (r->labels[i]) { if (f) cm->tp++; else cm->fn++; }
+        if (L[i]) { if (f) cm->tp++; else cm->fn++; }
         else { if (f) cm->fp++; else cm->tn++; }
     }
 }
@@ -107,7 +107,7 @@ static int curve_metrics(od_ctx *ctx, const od_run *r, int part, od_run_eval *ev
 {
     double *sc;
     int *lab, err = 0;
-    size_t k = od_run_part(ctx, r, part, &sc, &lab);
+    size_t k = od_run_part_vs(ctx, r, part, ev->labels, &sc, &lab);
     if (k == (size_t)-1) return OD_ENOMEM;
     od_curve *cv = od_curve_new(ctx, sc, lab, k, &err);
     free(sc);
@@ -140,9 +140,9 @@ static int series_metrics(od_ctx *ctx, const od_run *r, int part, const od_eval_
     int *lab = od_mallocn(ctx, r->n ? r->n : 1, sizeof *lab), *pred = od_mallocn(ctx, r->n ? r->n : 1, sizeof *pred);
     int rc = sc && lab && pred ? OD_OK : OD_ENOMEM;
     for (size_t i = 0; !rc && i < r->n; i++) {
-        if (!od_run_in_part(r, part, i) || isnan(r->scores[i]) || r->labels[i] < 0) continue;
+        if (!od_run_in_part(r, part, i) || isnan(r->scores[i]) || ev->lab[i] < 0) continue;
         sc[n] = r->scores[i];
-        lab[n] = r->labels[i];
+        lab[n] = ev->lab[i];
         pred[n++] = od_run_flags(r, i);
     }
     ev->ts_rows = n;
@@ -181,6 +181,11 @@ int od_eval_opts_set(od_ctx *ctx, od_eval_opts *o, const char *key, const char *
         od_bias b;
         if (od_bias_parse(ctx, val, &b)) return od_error(ctx, OD_EINVAL, "bias=%s: expected flat, front, back or middle", val);
         o->range.bias_recall = o->range.bias_precision = b;
+    } else if (!strcmp(key, "labels")) {
+        int k = 0;
+        while (od_labels_names[k] && strcmp(od_labels_names[k], val)) k++;
+        if (!od_labels_names[k] || !k) return od_error(ctx, OD_EINVAL, "labels=%s: expected truth or pseudo", val);
+        o->labels = k;
     }
     return OD_OK;
 }
@@ -195,12 +200,12 @@ int od_run_eval_part(od_ctx *ctx, const od_run *r, int part, const od_eval_opts 
     memset(ev, 0, sizeof *ev);
     ev->run = r;
     ev->part = part;
-    if (!r->labels) return od_error(ctx, OD_EDATA, "the data of %s has no label column (nothing to compare against)", r->name);
-    int rc = od_run_check_part(ctx, r, part);
+    int rc = od_run_need_labels(ctx, r, o->labels, &ev->lab, &ev->labels);
+    if (!rc) rc = od_run_check_part(ctx, r, part);
     if (!rc) rc = curve_metrics(ctx, r, part, ev);
     if (rc) return rc;
     ev->has_thr = r->thr.set;
-    if (ev->has_thr) confusion(r, part, &ev->cm);
+    if (ev->has_thr) confusion(r, part, ev->lab, &ev->cm);
     ev->series = o->series && r->is_series;
     if (ev->series) {
         rc = series_metrics(ctx, r, part, o, ev);

@@ -43,6 +43,31 @@ int od_run_check_part(od_ctx *ctx, const od_run *r, int part)
     return OD_OK;
 }
 
+const char *const od_labels_names[] = { "default", "truth", "pseudo", NULL };
+
+const char *od_labels_desc(int which)
+{
+    return which == OD_LABELS_PSEUDO ? "pseudo-labels" : "truth";
+}
+
+const int *od_run_labels(const od_run *r, int which, int *resolved)
+{
+    if (which == OD_LABELS_DEFAULT) which = r->labels ? OD_LABELS_TRUTH : OD_LABELS_PSEUDO;
+    if (resolved) *resolved = which;
+    return which == OD_LABELS_TRUTH ? r->labels : r->pseudo;
+}
+
+int od_run_need_labels(od_ctx *ctx, const od_run *r, int which, const int **lab, int *resolved)
+{
+    *lab = od_run_labels(r, which, resolved);
+    if (*lab) return OD_OK;
+    if (which == OD_LABELS_PSEUDO)
+        return od_error(ctx, OD_EDATA, "labels=pseudo: the data of %s has no pseudo-labels (make them with: pseudolabel mean k=3)", r->name);
+    if (which == OD_LABELS_TRUTH && r->pseudo)
+        return od_error(ctx, OD_EDATA, "labels=truth: the data of %s has no label column, only pseudo-labels (labels=pseudo)", r->name);
+    return od_error(ctx, OD_EDATA, "the data of %s has no label column (nothing to compare against)", r->name);
+}
+
 int od_run_in_part(const od_run *r, int part, size_t i)
 {
     return part == OD_PART_ALL || (r->part && r->part[i] == part);
@@ -50,6 +75,12 @@ int od_run_in_part(const od_run *r, int part, size_t i)
 
 size_t od_run_part(od_ctx *ctx, const od_run *r, int part, double **sc, int **lab)
 {
+    return od_run_part_vs(ctx, r, part, OD_LABELS_DEFAULT, sc, lab);
+}
+
+size_t od_run_part_vs(od_ctx *ctx, const od_run *r, int part, int which, double **sc, int **lab)
+{
+    const int *L = od_run_labels(r, which, NULL);
     size_t k = 0;
     *sc = od_mallocn(ctx, r->n ? r->n : 1, sizeof **sc);
     *lab = od_mallocn(ctx, r->n ? r->n : 1, sizeof **lab);
@@ -63,7 +94,7 @@ size_t od_run_part(od_ctx *ctx, const od_run *r, int part, double **sc, int **la
     for (size_t i = 0; i < r->n; i++) {
         if (!od_run_in_part(r, part, i)) continue;
         (*sc)[k] = r->scores[i];
-        (*lab)[k] = r->labels ? r->labels[i] : -1;
+        (*lab)[k] = L ? L[i] : -1;
         k++;
     }
     return k;
@@ -130,6 +161,12 @@ static int attach_data(od_ctx *ctx, od_run *r, const od_dataset *d, const od_ver
         if (!r->labels) return OD_ENOMEM;
         for (size_t i = 0; i < f->nrow; i++)
             r->labels[i] = isnan(f->cols[l].num[i]) ? -1 : f->cols[l].num[i] != 0;
+    }
+    long ps = v->pseudo ? od_frame_find(f, v->pseudo) : -1;
+    if (ps >= 0) {
+        r->pseudo = od_mallocn(ctx, f->nrow ? f->nrow : 1, sizeof *r->pseudo);
+        if (!r->pseudo) return OD_ENOMEM;
+        for (size_t i = 0; i < f->nrow; i++) r->pseudo[i] = isnan(f->cols[ps].num[i]) ? -1 : f->cols[ps].num[i] != 0;
     }
     r->part = dup_or_null(ctx, v->part, f->nrow, &fail);
     long t = od_frame_role(f, OD_ROLE_TIME);
@@ -290,10 +327,18 @@ static int score_rows(od_ctx *ctx, od_run *r, const od_version *v, const double 
 /* --------------------------------------------------------------- fitting */
 
 /* Which rows a fit sees (use[i] = 1), with the errors of impossible modes. */
+/* fit=normal uses the pseudo-labels when `pseudolabel` made them (that is
+ * what they are for), else the label column. */
+static long normal_labels(const od_version *v)
+{
+    long ps = v->pseudo ? od_frame_find(v->frame, v->pseudo) : -1;
+    return ps >= 0 ? ps : od_frame_role(v->frame, OD_ROLE_LABEL);
+}
+
 static int fit_rows(od_ctx *ctx, const od_version *v, od_fit_mode fit, unsigned char *use)
 {
     const od_frame *f = v->frame;
-    long lab = od_frame_role(f, OD_ROLE_LABEL);
+    long lab = normal_labels(v);
     if (fit == OD_FIT_NORMAL && lab < 0)
         return od_error(ctx, OD_EINVAL, "fit=normal needs a label column (or: pseudolabel mean k=3 to make one)");
     for (size_t i = 0; i < f->nrow; i++) {
@@ -354,7 +399,9 @@ static int fit_and_score(od_ctx *ctx, od_run *r, const od_version *v, const od_f
         rc = od_error(ctx, OD_EDATA, "detect %s: no rows to fit on (fit=%s)", t->name, od_fit_mode_names[o->fit]);
     if (!rc) {
         char desc[128];
-        snprintf(desc, sizeof desc, "%s (%zu %s)", o->fit == OD_FIT_TRAIN && !v->part ? "all" : od_fit_mode_names[o->fit],
+        long nl = normal_labels(v);
+        snprintf(desc, sizeof desc, "%s%s (%zu %s)", o->fit == OD_FIT_TRAIN && !v->part ? "all" : od_fit_mode_names[o->fit],
+                 o->fit != OD_FIT_NORMAL ? "" : v->pseudo && nl >= 0 && !strcmp(v->frame->cols[nl].name, v->pseudo) ? " by pseudo-labels" : " by truth",
                  train.n, v->win && !t->seq ? "windows" : "rows");
         r->fit_on = od_strdup(ctx, desc);
         if (t->seq && v->win)
@@ -464,6 +511,7 @@ static int copy_rows(od_ctx *ctx, od_run *r, const od_run *m)
     int fail = 0;
     r->n = n;
     r->labels = dup_or_null(ctx, m->labels, n * sizeof *r->labels, &fail);
+    r->pseudo = dup_or_null(ctx, m->pseudo, n * sizeof *r->pseudo, &fail);
     r->part = dup_or_null(ctx, m->part, n, &fail);
     r->time = dup_or_null(ctx, m->time, n * sizeof *r->time, &fail);
     r->is_series = m->is_series;

@@ -42,10 +42,24 @@ int od_part_parse(od_ctx *ctx, const char *s, int *part);
 int od_run_default_part(const od_run *r);
 /* OD_EINVAL when part names a part of a run whose data was not split. */
 int od_run_check_part(od_ctx *ctx, const od_run *r, int part);
+/* Which labels a number is measured against: the ground truth (the label
+ * column) or the pseudo-labels made by `pseudolabel`.  DEFAULT: the truth
+ * when the data has it, else the pseudo-labels. */
+enum { OD_LABELS_DEFAULT = 0, OD_LABELS_TRUTH = 1, OD_LABELS_PSEUDO = 2 };
+extern const char *const od_labels_names[];      /* "default" "truth" "pseudo", NULL */
+const char *od_labels_desc(int which);           /* "truth" / "pseudo-labels" */
+/* The labels `which` resolves to (*resolved = TRUTH or PSEUDO), or NULL when
+ * the run has none of that kind. */
+const int *od_run_labels(const od_run *r, int which, int *resolved);
+/* OD_EDATA naming what is missing when od_run_labels gives NULL. */
+int od_run_need_labels(od_ctx *ctx, const od_run *r, int which, const int **lab, int *resolved);
+
 /* Scores and labels (-1 = unknown) of the rows of one part, in row order
- * (copies; the caller frees both).  Returns the number of rows, or
- * (size_t)-1 when out of memory (message in ctx). */
+ * (copies; the caller frees both), against the default labels (see
+ * od_run_part_vs).  Returns the number of rows, or (size_t)-1 when out of
+ * memory (message in ctx). */
 size_t od_run_part(od_ctx *ctx, const od_run *r, int part, double **scores, int **labels);
+size_t od_run_part_vs(od_ctx *ctx, const od_run *r, int part, int which, double **scores, int **labels);
 /* Does row i belong to `part`? */
 int od_run_in_part(const od_run *r, int part, size_t i);
 
@@ -130,6 +144,7 @@ typedef struct {
     od_rule rule;
     int has_rule;
     int part;                      /* best-f1: whose labels choose it */
+    int labels;                    /* best-f1: truth or pseudo-labels (OD_LABELS_*) */
 } od_thr_args;
 void od_thr_args_init(od_thr_args *a);
 
@@ -155,6 +170,7 @@ typedef struct {
     od_threshold th;               /* method, params, value, rule, oracle, counts */
     size_t flagged, scored;        /* over every scored row */
     int has_effect;                /* labels exist: the confusion below is set */
+    int labels;                    /* ... against these (OD_LABELS_TRUTH/PSEUDO) */
     int part;                      /* the part the effect is counted on */
     od_confusion cm;
     size_t alarms;                 /* streaming rules: alarms raised */
@@ -201,6 +217,8 @@ const od_metric_def *od_metric_def_find(const char *key);
 struct od_run_eval {
     const od_run *run;
     int part;
+    int labels;                    /* OD_LABELS_TRUTH or OD_LABELS_PSEUDO: what it is measured against */
+    const int *lab;                /* those labels (n) */
     size_t rows;                   /* rows in the part */
     size_t used, nan, unlabelled;  /* rows used, rows without a score, without a label */
     size_t pos, neg;
@@ -221,6 +239,7 @@ struct od_run_eval {
 /* How the metrics are computed. */
 typedef struct {
     int series;                    /* compute the series metrics (of series runs) */
+    int labels;                    /* OD_LABELS_*: what the metrics are measured against */
     od_range_opts range;           /* range-based P/R (alpha, cardinality, bias) */
 } od_eval_opts;
 void od_eval_opts_init(od_eval_opts *o);   /* series on, od_range_opts_default */

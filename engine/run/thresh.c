@@ -86,12 +86,14 @@ static int th_mad(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_thresho
 
 static int th_best_f1(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
 {
-    if (!r->labels) return od_error(ctx, OD_EDATA, "best-f1 is an oracle that needs labels; %s has none", r->name);
-    int rc = od_run_check_part(ctx, r, a->part);
+    const int *L;
+    int which, rc = od_run_need_labels(ctx, r, a->labels, &L, &which);
+    if (rc) return od_error(ctx, OD_EDATA, "best-f1 is an oracle that needs labels: %s", od_ctx_errmsg(ctx));
+    rc = od_run_check_part(ctx, r, a->part);
     if (rc) return rc;
     double *sc;
     int *lab, err = 0;
-    size_t k = od_run_part(ctx, r, a->part, &sc, &lab);
+    size_t k = od_run_part_vs(ctx, r, a->part, which, &sc, &lab);
     if (k == (size_t)-1) return OD_ENOMEM;
     od_curve *cv = od_curve_new(ctx, sc, lab, k, &err);
     free(sc);
@@ -99,6 +101,11 @@ static int th_best_f1(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_thr
     if (!cv) return err ? err : OD_EINVAL;
     rc = od_threshold_best_f1(ctx, cv, th);
     od_curve_free(cv);
+    if (!rc && which == OD_LABELS_PSEUDO) {
+        th->is_oracle = 0;   /* pseudo-labels come from the data, not from the truth: a deployable rule */
+        size_t l = strlen(th->params);
+        snprintf(th->params + l, sizeof th->params - l, "%svs=pseudo-labels", l ? "," : "");
+    }
     return rc;
 }
 
@@ -153,7 +160,7 @@ const od_thr_rule od_thr_rules[] = {
     { "sigma", "k", "", "k", "mean + k sd (population sd; k default 3), score > t", 0, 0, th_sigma },
     { "iqr", "k", "", "k", "Q3 + k IQR (k default 1.5), score > t", 0, 0, th_iqr },
     { "mad", "k", "", "k", "median + k 1.4826 MAD (k default 3), score > t", 0, 0, th_mad },
-    { "best-f1", "on", "", "", "the best F1 on the labels of the evaluation rows: an ORACLE", 1, 0, th_best_f1 },
+    { "best-f1", "on,labels", "", "", "the best F1 on the labels of the evaluation rows: an ORACLE", 1, 0, th_best_f1 },
     { "spot", "q,level", "", "q level", "Siffer et al. 2017: a generalised Pareto tail (Grimshaw's\n"
       "maximum likelihood or the method of moments, the better kept)\nfitted over the level quantile of the training scores, then\n"
       "streamed over the other rows in order with refits", 0, 1, th_spot },
@@ -241,6 +248,13 @@ static int set_arg(od_ctx *ctx, od_thr_args *a, const char *key, const char *v)
         return OD_OK;
     }
     if (!strcmp(key, "on")) return od_part_parse(ctx, v, &a->part);
+    if (!strcmp(key, "labels")) {
+        int k = 0;
+        while (od_labels_names[k] && strcmp(od_labels_names[k], v)) k++;
+        if (!od_labels_names[k] || !k) return od_error(ctx, OD_EINVAL, "labels=%s: expected truth or pseudo", v);
+        a->labels = k;
+        return OD_OK;
+    }
     return od_error(ctx, OD_EINVAL, "unknown option '%s'", key);
 }
 
@@ -302,16 +316,17 @@ static int keep(od_ctx *ctx, od_run *r, od_threshold *th)
 static void effect(const od_run *r, od_thr_report *rep)
 {
     rep->part = od_run_default_part(r);
+    const int *L = od_run_labels(r, OD_LABELS_DEFAULT, &rep->labels);
     for (size_t i = 0; i < r->n; i++) {
         if (isnan(r->scores[i])) continue;
         rep->scored++;
         int f = od_run_flags(r, i);
         rep->flagged += (size_t)f;
-        if (!r->labels || !od_run_in_part(r, rep->part, i) || r->labels[i] < 0) continue;
-        if (r->labels[i]) { if (f) rep->cm.tp++; else rep->cm.fn++; }
+        if (!L || !od_run_in_part(r, rep->part, i) || L[i] < 0) continue;
+        if (L[i]) { if (f) rep->cm.tp++; else rep->cm.fn++; }
         else { if (f) rep->cm.fp++; else rep->cm.tn++; }
     }
-    rep->has_effect = r->labels != NULL;
+    rep->has_effect = L != NULL;
     for (size_t i = 0; rep->th.alarms && i < rep->th.n_points; i++) rep->alarms += rep->th.alarms[i];
 }
 

@@ -40,7 +40,7 @@ thr=$(sed -n 's/^threshold  score >= \([^ ]*\) .*/\1/p' "$tmp/screen" | head -1)
 best=$(sed -n 's/^best F1 \([0-9.]*\) at.*/\1/p' "$tmp/screen" | head -1)
 [ -n "$f1" ] && [ "$f1" = "$best" ]; ok $? "b moves to the best F1 (screen F1 '$f1', best '$best', threshold '$thr')"
 keys Enter
-wait_for 'on test: precision'; ok $? "Enter applies the threshold and reports its effect"
+wait_for 'on test vs truth: precision'; ok $? "Enter applies the threshold and reports its effect"
 keys 'history' Enter
 wait_for '[0-9]  threshold km value='; ok $? "history holds the threshold line"
 ! grep -q '[0-9]  tune' "$tmp/screen"; ok $? "history does not hold 'tune'"

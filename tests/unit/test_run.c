@@ -216,7 +216,7 @@ static void test_fit_rows(od_ctx *ctx)
     od_version *v = od_ds_top(d);
     for (size_t i = 0; i < 200; i++) v->part[i] = i % 2 ? OD_PART_TRAIN : OD_PART_TEST;   /* outliers 191..199 odd: 5 in train */
     od_run_fit(ctx, ws, d, g, p, &o, &r);
-    od_test_str(r->fit_on, "normal (95 rows)", "fit=normal: training rows labelled 0 only (100 - 5)");
+    od_test_str(r->fit_on, "normal by truth (95 rows)", "fit=normal: training rows labelled 0 only (100 - 5)");
     od_test_int(od_run_default_part(r), OD_PART_TEST, "a split run is judged on test by default");
     const char *cols[] = { "a" };
     od_fit_opts o1 = { .name = "g1", .fit = OD_FIT_ALL, .cols = cols, .ncols = 1 };
