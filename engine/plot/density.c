@@ -8,6 +8,7 @@
  * sum (bin width h/16, kernel cut at 8h) for large ones. */
 #include "config.h"
 #include "plot_int.h"
+#include "../core/num.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,12 +18,6 @@
 #define KDE_BINS_PER_H 16
 #define KDE_CUT 8.0
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Sorted copy of the finite values of x; *m gets their count. */
 static double *finite_sorted(od_ctx *ctx, const double *x, size_t n, size_t *m)
 {
@@ -31,20 +26,9 @@ static double *finite_sorted(od_ctx *ctx, const double *x, size_t n, size_t *m)
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i])) s[k++] = x[i];
-    qsort(s, k, sizeof *s, cmp_double);
+    qsort(s, k, sizeof *s, od_cmp_double);
     *m = k;
     return s;
-}
-
-/* Linearly interpolated quantile (numpy's default, "type 7") of sorted s. */
-static double quantile_sorted(const double *s, size_t m, double p)
-{
-    if (m == 1) return s[0];
-    double h = (double)(m - 1) * p;
-    size_t lo = (size_t)floor(h);
-    if (lo >= m - 1) return s[m - 1];
-    double t = h - (double)lo;
-    return s[lo] + (s[lo + 1] - s[lo]) * t;
 }
 
 static size_t bins_from_width(double range, double width)
@@ -61,7 +45,7 @@ static size_t bins_sorted(const double *s, size_t m, od_plot_bin_rule rule)
     double range = s[m - 1] - s[0];
     if (!(range > 0)) return 1;
     if (rule == OD_PLOT_BINS_FD) {
-        double iqr = quantile_sorted(s, m, 0.75) - quantile_sorted(s, m, 0.25);
+        double iqr = od_quantile_sorted(s, m, 0.75) - od_quantile_sorted(s, m, 0.25);
         if (iqr > 0) return bins_from_width(range, 2.0 * iqr * pow((double)m, -1.0 / 3.0));
     }
     return bins_from_width(range, range / (log2((double)m) + 1.0));
@@ -126,7 +110,7 @@ static double bandwidth_sorted(const double *s, size_t m)
         for (size_t i = 0; i < m; i++) ss += (s[i] - mean) * (s[i] - mean);
         sd = sqrt(ss / (double)(m - 1));
     }
-    double iqr = (quantile_sorted(s, m, 0.75) - quantile_sorted(s, m, 0.25)) / 1.34;
+    double iqr = (od_quantile_sorted(s, m, 0.75) - od_quantile_sorted(s, m, 0.25)) / 1.34;
     double a = sd < iqr ? sd : iqr;
     if (!(a > 0)) a = sd > iqr ? sd : iqr;
     if (!(a > 0)) {
@@ -292,8 +276,8 @@ int od_plot_pdf(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_p
         rc = od_error(ctx, OD_EDATA, "plot pdf: no %sfinite score", labelled ? "labelled row with a " : "");
         goto done;
     }
-    qsort(all, nall, sizeof *all, cmp_double);
-    for (int c = 0; c < ncls; c++) qsort(cls[c], ncl[c], sizeof(double), cmp_double);
+    qsort(all, nall, sizeof *all, od_cmp_double);
+    for (int c = 0; c < ncls; c++) qsort(cls[c], ncl[c], sizeof(double), od_cmp_double);
 
     /* histogram over all rows */
     double lo = all[0], hi = all[nall - 1];

@@ -225,7 +225,7 @@ int od_prep_clean(od_ctx *ctx, const od_frame *in, const od_clean_opts *opt,
                               missing_name(opt->missing), g->cols[idx[k]].name, fit_mask ? "fit part" : "data");
                 goto done;
             }
-            double v = opt->missing == OD_MISSING_MEAN ? sum / (double)m : od_prep_quantile(buf, m, 0.5);
+            double v = opt->missing == OD_MISSING_MEAN ? sum / (double)m : od_quantile_select(buf, m, 0.5);
             stat[k] = v;
             for (size_t i = 0; i < n; i++)
                 if (isnan(x[i])) {
@@ -313,7 +313,7 @@ int od_prep_clean(od_ctx *ctx, const od_frame *in, const od_clean_opts *opt,
                 hi = mean + opt->clip_k * sd;
             } else {
                 double p[2] = { opt->clip_lo, opt->clip_hi }, q[2];
-                od_prep_quantiles(buf, m, p, 2, q);
+                od_quantiles_select(buf, m, p, 2, q);
                 lo = q[0];
                 hi = q[1];
             }

@@ -227,7 +227,7 @@ static void test_quantile(void)
         for (size_t i = 1; i < n; i++)   /* insertion sort: the reference */
             for (size_t j = i; j > 0 && s[j - 1] > s[j]; j--) { double x = s[j]; s[j] = s[j - 1]; s[j - 1] = x; }
         double p[5] = { 0, 0.01, 0.25 + 0.001 * t, 0.5, 1 }, q[5];
-        od_prep_quantiles(a, n, p, 5, q);
+        od_quantiles_select(a, n, p, 5, q);
         for (int k = 0; k < 5; k++) {
             double h = (double)(n - 1) * p[k];
             size_t i = (size_t)floor(h);
