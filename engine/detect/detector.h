@@ -53,8 +53,6 @@ int od_params_is(const od_params *p, const char *name, const char *word); /* val
 int od_params_given(const od_params *p, const char *name);     /* set explicitly, not default */
 /* "k=8 init=k-means++ ..." in spec order (caller frees). */
 char *od_params_format(const od_params *p);
-size_t od_params_count(const od_params *p);
-const od_param_spec *od_params_spec(const od_params *p, size_t i);
 
 /* Per-epoch training log of neural detectors (for `plot loss`). */
 typedef struct {
