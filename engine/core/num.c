@@ -42,6 +42,7 @@ double od_quantile_sorted(const double *sorted, size_t n, double p)
     if (!(v >= 0)) return sorted[0];
     double fl = floor(v);
     size_t lo = (size_t)fl;
+    if (v == fl) return sorted[lo]; /* an order statistic: no inf * 0 from the next one */
     return od_lerp(sorted[lo], sorted[lo + 1], v - fl);
 }
 
@@ -127,6 +128,10 @@ void od_quantiles_select(double *a, size_t n, const double *p, size_t np, double
         if (lo < from) from = 0;
         double x0 = select_range(a, from, n - 1, lo);
         from = lo;
+        if (v == fl) {
+            q[m] = x0;
+            continue;
+        }
         double x1 = od_min(a + lo + 1, n - lo - 1); /* the next order statistic */
         q[m] = od_lerp(x0, x1, v - fl);
     }

@@ -9,8 +9,11 @@
  *     _lerp(a, b, t) = a + (b - a) * t       when t <  0.5
  *                    = b - (b - a) * (1 - t) when t >= 0.5
  *
- * with q = max(x) when v >= n - 1 and q = min(x) when v < 0.
- * The selection versions give the same numbers without a full sort. */
+ * with q = max(x) when v >= n - 1 and q = min(x) when v < 0.  When v is a whole
+ * number (g = 0) the order statistic x[lo] itself is returned: numpy computes
+ * x[lo] + (x[lo+1] - x[lo]) * 0, the same number except when x[lo+1] is
+ * infinite (numpy: NaN from inf * 0, numpy issue #12282) or for the sign of a
+ * zero.  The selection versions give the same numbers without a full sort. */
 #ifndef OD_CORE_NUM_H
 #define OD_CORE_NUM_H
 

@@ -71,6 +71,10 @@ static void test_quantile(void)
     od_test_true(od_quantile_sorted(s3, 2, 0.5) == 0.3, "np.quantile([0.1, 0.5], 0.5) = 0.3 (t = 0.5 takes the symmetric form)");
     od_test_true(od_quantile_sorted(a4, 4, 0.1) == 1.3, "np.quantile([1,2,3,4], 0.1) = 1.3 (t < 0.5: a + (b-a)t)");
     od_test_true(od_lerp(0.1, 0.2, 0.7) == 0.17, "od_lerp(0.1, 0.2, 0.7) = 0.17 like numpy's _lerp");
+    const double wi[] = { 1, 5, INFINITY };
+    od_test_true(od_quantile_sorted(wi, 3, 0.5) == 5, "an exact order statistic is returned as is, even before inf (numpy: 5 + inf*0 = NaN)");
+    double wis[] = { INFINITY, 5, 1 };
+    od_test_true(od_quantile_select(wis, 3, 0.5) == 5, "... by selection too");
     double u[] = { 4, 1, 3, 2 };
     od_test_true(od_quantile_select(u, 4, 0.25) == 1.75, "selection: np.quantile([4,1,3,2], 0.25) = 1.75");
     double w[] = { 0.4, 0.1 };
