@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OUT_FILE, OUT_BUF, OUT_NULL };
+enum { OUT_FILE, OUT_BUF };
 
 struct od_out {
     int kind;
@@ -30,7 +30,6 @@ od_out *od_out_file(FILE *fp)
 }
 
 od_out *od_out_buffer(void) { return out_new(OUT_BUF); }
-od_out *od_out_null(void) { return out_new(OUT_NULL); }
 
 void od_out_free(od_out *out)
 {
@@ -70,7 +69,7 @@ int od_puts(od_out *o, const char *s) { return od_write(o, s, strlen(s)); }
 
 int od_vprintf(od_out *o, const char *fmt, va_list ap)
 {
-    if (!o || o->kind == OUT_NULL) return 0;
+    if (!o) return 0;
     if (o->kind == OUT_FILE) return vfprintf(o->fp, fmt, ap) < 0 ? -1 : 0;
     va_list ap2;
     va_copy(ap2, ap);

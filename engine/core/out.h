@@ -1,5 +1,6 @@
 /* out.h - output sinks.  All engine text (reports, tables, plot scripts) goes to
- * an od_out: a FILE, a growable buffer, or nothing.  The engine never writes to
+ * an od_out: a FILE, a growable buffer, or nothing (a NULL sink: every write
+ * to NULL succeeds and goes nowhere).  The engine never writes to
  * stdout/stderr itself; the front end decides where a sink points. */
 #ifndef OD_OUT_H
 #define OD_OUT_H
@@ -12,7 +13,6 @@ typedef struct od_out od_out;
 
 od_out *od_out_file(FILE *fp);     /* does not close fp */
 od_out *od_out_buffer(void);       /* growable in-memory buffer */
-od_out *od_out_null(void);
 void od_out_free(od_out *out);
 
 int od_printf(od_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,5 +1,5 @@
 libodengine_a_SOURCES += engine/data/frame.c engine/data/frame.h
-libodengine_a_SOURCES += engine/data/csv.c engine/data/readerr.c engine/data/readerr.h engine/data/csv.h engine/data/arff.c engine/data/arff.h \
+libodengine_a_SOURCES += engine/data/csv_int.h engine/data/csv_read.c engine/data/csv_sniff.c engine/data/csv_fast.c engine/data/csv_write.c engine/data/readerr.c engine/data/readerr.h engine/data/csv.h engine/data/arff.c engine/data/arff.h \
 	engine/data/load.c engine/data/load.h engine/data/timeparse.c engine/data/timeparse.h
 
 check_PROGRAMS += tests/unit/test_csv

@@ -273,26 +273,3 @@ void od_kdtree_knn(const od_kdtree *t, const double *q, size_t k, double *d2, si
         }
     }
 }
-
-/* ---------------------------------------------------------------- count */
-
-static size_t kd_count_rec(const od_kdtree *t, size_t nd, const double *q, double r2, size_t limit, size_t c)
-{
-    const od_kdnode *N = &t->nodes[nd];
-    if (od_kdtree_mind2(t, nd, q) > r2) return c;
-    if (od_kdtree_maxd2(t, nd, q) <= r2) return c + (N->end - N->start);
-    if (N->left < 0) {
-        double buf[N->end - N->start];
-        od_kdtree_leaf_d2(t, N, q, buf);
-        for (size_t p = 0; p < N->end - N->start && c < limit; p++) c += buf[p] <= r2;
-        return c;
-    }
-    c = kd_count_rec(t, (size_t)N->left, q, r2, limit, c);
-    if (c >= limit) return c;
-    return kd_count_rec(t, (size_t)N->right, q, r2, limit, c);
-}
-
-size_t od_kdtree_count(const od_kdtree *t, const double *q, double r2, size_t limit)
-{
-    return kd_count_rec(t, 0, q, r2, limit, 0);
-}

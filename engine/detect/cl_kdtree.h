@@ -72,8 +72,4 @@ void od_kdtree_leaf_d2(const od_kdtree *t, const od_kdnode *N, const double *q, 
  * positions in pos[k] (pos may be NULL when k <= 64).  k <= n. */
 void od_kdtree_knn(const od_kdtree *t, const double *q, size_t k, double *d2, size_t *pos);
 
-/* Number of points with squared distance <= r2 from q, counting stops once it
- * reaches `limit` (pass SIZE_MAX for a full count). */
-size_t od_kdtree_count(const od_kdtree *t, const double *q, double r2, size_t limit);
-
 #endif

@@ -3,7 +3,7 @@
  * A detector is one file in engine/detect/ that ends in one
  *     const od_detector_type od_detector_<name> = { ... };
  * and one line in registry.c.  Its parameter table drives validation,
- * `help detect NAME`, tab completion and the TUI's forms.
+ * `help detect NAME` and tab completion.
  *
  * Data handed to a detector is a row-major n x d matrix of doubles with no NaN
  * (the front end refuses data with missing values before calling fit/score and
@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include "../core/ctx.h"
 #include "../core/out.h"
+#include "../core/data.h"   /* od_data: the matrix view fit/score take */
 
 typedef enum { OD_P_INT, OD_P_REAL, OD_P_CHOICE, OD_P_BOOL, OD_P_STR } od_ptype;
 
@@ -52,8 +53,6 @@ int od_params_is(const od_params *p, const char *name, const char *word); /* val
 int od_params_given(const od_params *p, const char *name);     /* set explicitly, not default */
 /* "k=8 init=k-means++ ..." in spec order (caller frees). */
 char *od_params_format(const od_params *p);
-size_t od_params_count(const od_params *p);
-const od_param_spec *od_params_spec(const od_params *p, size_t i);
 
 /* Per-epoch training log of neural detectors (for `plot loss`). */
 typedef struct {
@@ -62,17 +61,6 @@ typedef struct {
 } od_fitlog;
 int od_fitlog_add(od_fitlog *log, double train, double val, double secs);
 void od_fitlog_done(od_fitlog *log);
-
-/* A row-major n x d matrix view: row i starts at X + i*ld (ld >= d for
- * ordinary matrices; ld < d for a sliding-window view, whose rows overlap in
- * memory: windows of W points of a c-channel series with stride s are the view
- * {series, n_windows, W*c, s*c}, so windowing copies nothing).  Always index
- * as X[i*ld + j]; ld == d means contiguous. */
-typedef struct {
-    const double *X;
-    size_t n, d;
-    size_t ld;
-} od_data;
 
 typedef struct od_detector_type {
     const char *name;

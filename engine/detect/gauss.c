@@ -3,6 +3,7 @@
  * -log pdf. */
 #include "config.h"
 #include "cl_cluster.h"
+#include "../core/num.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -309,12 +310,6 @@ void od_mcd_result_done(od_mcd_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static int mcd_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int od_mcd_fit(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
                double support_fraction, od_mcd_result *r)
 {
@@ -349,7 +344,7 @@ int od_mcd_fit(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
         /* exact: the shortest half (sklearn's 1-d case) */
         double *xs = work + 2 * d * d;
         for (size_t i = 0; i < n; i++) xs[i] = X[i * ld];
-        qsort(xs, n, sizeof *xs, mcd_cmp_double);
+        qsort(xs, n, sizeof *xs, od_cmp_double);
         double loc;
         if (h < n) {
             double best = INFINITY, acc = 0;
@@ -482,7 +477,7 @@ int od_mcd_fit(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
     /* consistency correction: median(dist) / chi2_d.isf(0.5) */
     double *sd = work + 2 * d * d;
     memcpy(sd, dist, n * sizeof *sd);
-    qsort(sd, n, sizeof *sd, mcd_cmp_double);
+    qsort(sd, n, sizeof *sd, od_cmp_double);
     double med = n % 2 ? sd[n / 2] : 0.5 * (sd[n / 2 - 1] + sd[n / 2]);
     double corr = med / gsl_cdf_chisq_Qinv(0.5, (double)d);
     if (!(corr > 0) || !isfinite(corr)) {

@@ -196,9 +196,6 @@ int od_params_given(const od_params *p, const char *name)
     return i >= 0 && p->given[i];
 }
 
-size_t od_params_count(const od_params *p) { return p->n; }
-const od_param_spec *od_params_spec(const od_params *p, size_t i) { return i < p->n ? &p->spec[i] : NULL; }
-
 char *od_params_format(const od_params *p)
 {
     od_out *o = od_out_buffer();

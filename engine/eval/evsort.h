@@ -68,17 +68,10 @@ void od_eval_sort_buckets(uint64_t *a, const size_t *cnt, int threads);
  * n entries.  The result is in k/idx. */
 void od_eval_radix_sort_idx(uint64_t *k, uint32_t *idx, uint64_t *tmpk, uint32_t *tmpi, size_t n);
 
-/* k-th smallest of a[0..n) (0-based, a without NaN); reorders a so that a[k]
- * holds it, smaller values before and larger after (like C++ nth_element). */
-double od_eval_select(double *a, size_t n, size_t k);
-
 /* malloc for big arrays (n*size bytes, overflow-checked): regions of 4 MB
  * and more are advised to use transparent huge pages before first touch (as
  * numpy does), which divides the page-fault cost of fresh memory by up to
  * 512.  Free with free().  Sets OD_ENOMEM in ctx (when ctx != NULL) on failure. */
 void *od_eval_big_alloc(od_ctx *ctx, size_t n, size_t size);
-
-/* Smallest value of a[0..n), n >= 1. */
-double od_eval_min(const double *a, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
 /* spot.c - GPD fitting (Grimshaw's trick, method of moments) and SPOT/DSPOT. */
 #include "config.h"
 #include "spot.h"
+#include "../core/num.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -336,12 +337,6 @@ static double window_mean(const od_spot *s)
     return sum / (double)s->o.depth;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 od_spot *od_spot_new(od_ctx *ctx, const od_spot_opts *o, const double *calib, size_t n, int *err)
 {
     int dummy;
@@ -405,7 +400,7 @@ od_spot *od_spot_new(od_ctx *ctx, const od_spot_opts *o, const double *calib, si
         goto fail;
     }
     memcpy(sorted, vals, m * sizeof *sorted);
-    qsort(sorted, m, sizeof *sorted, cmp_double);
+    qsort(sorted, m, sizeof *sorted, od_cmp_double);
     size_t it = (size_t)(o->level * (double)m);
     if (it >= m) it = m - 1;
     s->t = sorted[it];

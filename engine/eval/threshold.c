@@ -1,7 +1,7 @@
 /* threshold.c - thresholds from training-score statistics and the best-F1 oracle. */
 #include "config.h"
 #include "threshold.h"
-#include "evsort.h"
+#include "../core/num.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -55,39 +55,19 @@ static double *finite_copy(od_ctx *ctx, const double *x, size_t n, size_t *m, in
     return a;
 }
 
-/* numpy's _lerp: a + (b-a)*t, or b - (b-a)*(1-t) when t >= 0.5 */
-static double lerp(double a, double b, double t)
-{
-    double d = b - a;
-    return t >= 0.5 ? b - d * (1 - t) : a + d * t;
-}
-
-/* linear percentile of a[0..m) (reordered), q in [0,100] */
+/* linear percentile of a[0..m) (reordered), q in [0,100]: numpy's
+ * percentile(a, q), the shared quantile of core/num.h */
 static double percentile_of(double *a, size_t m, double q)
 {
-    double quant = q / 100.0;
-    double v = (double)(m - 1) * quant;
-    if (v >= (double)(m - 1)) {
-        double mx = a[0];
-        for (size_t i = 1; i < m; i++)
-            if (a[i] > mx) mx = a[i];
-        return mx;
-    }
-    if (v < 0) return od_eval_min(a, m);
-    double fl = floor(v);
-    size_t lo = (size_t)fl;
-    double g = v - fl;
-    double x0 = od_eval_select(a, m, lo);
-    double x1 = od_eval_min(a + lo + 1, m - lo - 1); /* the next order statistic */
-    return lerp(x0, x1, g);
+    return od_quantile_select(a, m, q / 100.0);
 }
 
 /* numpy.median: middle value, or the mean of the two middle values */
 static double median_of(double *a, size_t m)
 {
-    if (m % 2) return od_eval_select(a, m, m / 2);
-    double x0 = od_eval_select(a, m, m / 2 - 1);
-    double x1 = od_eval_min(a + m / 2, m - m / 2);
+    if (m % 2) return od_select(a, m, m / 2);
+    double x0 = od_select(a, m, m / 2 - 1);
+    double x1 = od_min(a + m / 2, m - m / 2);
     return (x0 + x1) / 2;
 }
 

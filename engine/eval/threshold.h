@@ -15,7 +15,8 @@
  *
  * Percentiles are numpy's default ("linear", type 7): with the non-NaN values
  * sorted, v = (n-1)*q/100, result = a[floor v] + frac(v)*(a[floor v + 1] - a[floor v]),
- * computed exactly like numpy's _lerp so the result matches to the last bit.
+ * computed exactly like numpy's _lerp so the result matches to the last bit
+ * (od_quantile_select in core/num.h, which says where it parts from numpy).
  */
 #ifndef OD_EVAL_THRESHOLD_H
 #define OD_EVAL_THRESHOLD_H

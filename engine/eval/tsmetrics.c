@@ -29,21 +29,6 @@ size_t od_ts_events(const int *x, size_t n, od_event *ev, size_t cap)
     return k;
 }
 
-size_t od_ts_predict(const double *scores, size_t n, double t, od_rule rule, int *pred)
-{
-    size_t nnan = 0;
-    for (size_t i = 0; i < n; i++) {
-        double s = scores[i];
-        if (isnan(s)) {
-            nnan++;
-            pred[i] = 0;
-        } else {
-            pred[i] = rule == OD_RULE_GT ? s > t : s >= t;
-        }
-    }
-    return nnan;
-}
-
 /* labels in {0,1}; pred (unless NULL) in {0,1} */
 static int check_01(od_ctx *ctx, const int *labels, const int *pred, size_t n)
 {

@@ -29,10 +29,6 @@ typedef struct {
  * of them to ev (may be NULL) and returns how many there are. */
 size_t od_ts_events(const int *x, size_t n, od_event *ev, size_t cap);
 
-/* pred[i] = 1 if scores[i] >= t (OD_RULE_GE) or > t (OD_RULE_GT), else 0;
- * NaN scores are never flagged.  Returns the number of NaN scores. */
-size_t od_ts_predict(const double *scores, size_t n, double t, od_rule rule, int *pred);
-
 /* Result of the point-adjust family and the range metrics. */
 typedef struct {
     od_metric precision, recall, f;  /* names carry the convention */

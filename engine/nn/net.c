@@ -24,9 +24,6 @@ _Static_assert(sizeof kinds / sizeof kinds[0] == OD_NN_KIND_COUNT, "one ops tabl
 static const char *const act_names[] = {"linear", "relu", "tanh", "sigmoid", "gelu"};
 _Static_assert(sizeof act_names / sizeof act_names[0] == OD_NN_ACT_COUNT, "one name per activation");
 
-const od_nn_layer_ops *od_nn_ops_of(od_nn_kind k) { return kinds[k]; }
-
-const char *od_nn_kind_name(od_nn_kind k) { return k < OD_NN_KIND_COUNT ? kinds[k]->name : "?"; }
 const char *od_nn_act_name(od_nn_act a) { return a < OD_NN_ACT_COUNT ? act_names[a] : "?"; }
 
 int od_nn_threads(const od_nn *net)
@@ -212,19 +209,6 @@ void od_nn_init_weights(od_ctx *ctx, od_nn *net)
 }
 
 size_t od_nn_nlayers(const od_nn *net) { return net->nl; }
-od_nn_kind od_nn_layer_kind(const od_nn *net, size_t l) { return net->L[l].kind; }
-
-float *od_nn_layer_params(od_nn *net, size_t l, size_t *n)
-{
-    *n = net->L[l].np;
-    return net->w ? net->w + net->L[l].poff : NULL;
-}
-
-float *od_nn_layer_grads(od_nn *net, size_t l, size_t *n)
-{
-    *n = net->L[l].np;
-    return net->g ? net->g + net->L[l].poff : NULL;
-}
 
 void od_nn_layer_shape(const od_nn *net, size_t l, size_t *T, size_t *C)
 {

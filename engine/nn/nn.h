@@ -53,7 +53,6 @@ typedef enum {
     OD_NN_KIND_COUNT
 } od_nn_kind;
 
-const char *od_nn_kind_name(od_nn_kind k);
 const char *od_nn_act_name(od_nn_act a);
 
 typedef struct od_nn od_nn;
@@ -112,10 +111,6 @@ void od_nn_init_weights(od_ctx *ctx, od_nn *net);
 
 /* ---- inspection ------------------------------------------------------------ */
 size_t od_nn_nlayers(const od_nn *net);
-od_nn_kind od_nn_layer_kind(const od_nn *net, size_t l);
-/* Parameters of layer l (view into od_nn_params; *n gets their count). */
-float *od_nn_layer_params(od_nn *net, size_t l, size_t *n);
-float *od_nn_layer_grads(od_nn *net, size_t l, size_t *n);
 /* Output shape of layer l (l = nlayers - 1: the network's output). */
 void od_nn_layer_shape(const od_nn *net, size_t l, size_t *T, size_t *C);
 size_t od_nn_nparams(const od_nn *net);
@@ -161,7 +156,6 @@ od_nn_optim_opts od_nn_optim_defaults(od_nn_opt kind);
 typedef struct od_nn_optim od_nn_optim;
 od_nn_optim *od_nn_optim_new(od_ctx *ctx, size_t n, const od_nn_optim_opts *o);
 void od_nn_optim_free(od_nn_optim *opt);
-void od_nn_optim_reset(od_nn_optim *opt);
 /* One update of w[n] from g[n] with learning rate lr (the schedule's value). */
 void od_nn_optim_step(od_nn_optim *opt, float *w, const float *g, double lr);
 /* Scales g so that its L2 norm is at most max_norm (PyTorch's

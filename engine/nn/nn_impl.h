@@ -198,9 +198,6 @@ extern const od_nn_layer_ops od_nn_dense_ops, od_nn_act_ops, od_nn_conv1d_ops, o
 int od_nn_push(od_ctx *ctx, od_nn *net, od_nn_kind k, od_nn_layer **L);
 void od_nn_commit(od_nn *net, od_nn_layer *L);
 
-/* The forward/backward functions of a layer kind (for profiling tools). */
-const od_nn_layer_ops *od_nn_ops_of(od_nn_kind k);
-
 /* Threads a pass may use now: min(OpenMP maximum, threads prepared for). */
 int od_nn_threads(const od_nn *net);
 /* Single-threaded BLAS for the duration of an engine call (restores the

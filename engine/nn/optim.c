@@ -57,13 +57,6 @@ void od_nn_optim_free(od_nn_optim *p)
     free(p);
 }
 
-void od_nn_optim_reset(od_nn_optim *p)
-{
-    p->t = 0;
-    memset(p->m1, 0, p->n * sizeof *p->m1);
-    memset(p->m2, 0, p->n * sizeof *p->m2);
-}
-
 OD_NN_HOT static void sgd(float *restrict w, const float *restrict g, float *restrict b, size_t n,
                           float lr, float wd, float mom, int nesterov, int first)
 {

@@ -8,6 +8,7 @@
  * sum (bin width h/16, kernel cut at 8h) for large ones. */
 #include "config.h"
 #include "plot_int.h"
+#include "../core/num.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,12 +18,6 @@
 #define KDE_BINS_PER_H 16
 #define KDE_CUT 8.0
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Sorted copy of the finite values of x; *m gets their count. */
 static double *finite_sorted(od_ctx *ctx, const double *x, size_t n, size_t *m)
 {
@@ -31,20 +26,9 @@ static double *finite_sorted(od_ctx *ctx, const double *x, size_t n, size_t *m)
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i])) s[k++] = x[i];
-    qsort(s, k, sizeof *s, cmp_double);
+    qsort(s, k, sizeof *s, od_cmp_double);
     *m = k;
     return s;
-}
-
-/* Linearly interpolated quantile (numpy's default, "type 7") of sorted s. */
-static double quantile_sorted(const double *s, size_t m, double p)
-{
-    if (m == 1) return s[0];
-    double h = (double)(m - 1) * p;
-    size_t lo = (size_t)floor(h);
-    if (lo >= m - 1) return s[m - 1];
-    double t = h - (double)lo;
-    return s[lo] + (s[lo + 1] - s[lo]) * t;
 }
 
 static size_t bins_from_width(double range, double width)
@@ -61,7 +45,7 @@ static size_t bins_sorted(const double *s, size_t m, od_plot_bin_rule rule)
     double range = s[m - 1] - s[0];
     if (!(range > 0)) return 1;
     if (rule == OD_PLOT_BINS_FD) {
-        double iqr = quantile_sorted(s, m, 0.75) - quantile_sorted(s, m, 0.25);
+        double iqr = od_quantile_sorted(s, m, 0.75) - od_quantile_sorted(s, m, 0.25);
         if (iqr > 0) return bins_from_width(range, 2.0 * iqr * pow((double)m, -1.0 / 3.0));
     }
     return bins_from_width(range, range / (log2((double)m) + 1.0));
@@ -126,7 +110,7 @@ static double bandwidth_sorted(const double *s, size_t m)
         for (size_t i = 0; i < m; i++) ss += (s[i] - mean) * (s[i] - mean);
         sd = sqrt(ss / (double)(m - 1));
     }
-    double iqr = (quantile_sorted(s, m, 0.75) - quantile_sorted(s, m, 0.25)) / 1.34;
+    double iqr = (od_quantile_sorted(s, m, 0.75) - od_quantile_sorted(s, m, 0.25)) / 1.34;
     double a = sd < iqr ? sd : iqr;
     if (!(a > 0)) a = sd > iqr ? sd : iqr;
     if (!(a > 0)) {
@@ -246,6 +230,190 @@ static double interp(const double *gx, const double *gy, size_t m, double x)
     return gy[m - 1];
 }
 
+/* What the score-distribution plot is drawn from: the finite scores by class
+ * (one class when unlabelled) and all together, sorted; the histogram counts
+ * (nb bins over [lo, hi], per class); the KDE grid gx with the densities gy
+ * and bandwidths h per class; false positives and negatives at thr. */
+typedef struct {
+    int labelled, ncls, has_thr;
+    double thr;
+    double *cls[2], *all;
+    size_t ncl[2], nall;
+    double lo, hi, *counts;
+    size_t nb;
+    double h[2], *gx, *gy[2];
+    size_t ng;
+    size_t fp, fn;
+} pdf_parts;
+
+static void pdf_parts_free(pdf_parts *P)
+{
+    for (int c = 0; c < 2; c++) {
+        free(P->cls[c]);
+        free(P->gy[c]);
+    }
+    free(P->all);
+    free(P->counts);
+    free(P->gx);
+}
+
+/* rows by class: finite scores only, other labels skipped; sorted */
+static int pdf_split(od_ctx *ctx, const od_plot_pdf_data *d, pdf_parts *P)
+{
+    size_t n = d->n;
+    for (int c = 0; c < P->ncls; c++)
+        if (!(P->cls[c] = od_mallocn(ctx, n, sizeof(double)))) return OD_ENOMEM;
+    if (!(P->all = od_mallocn(ctx, n, sizeof *P->all))) return OD_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        double v = d->score[i];
+        if (!isfinite(v)) continue;
+        int c = 0;
+        if (P->labelled) {
+            if (d->label[i] != 0 && d->label[i] != 1) continue;
+            c = d->label[i];
+        }
+        P->cls[c][P->ncl[c]++] = v;
+        P->all[P->nall++] = v;
+        if (P->has_thr && P->labelled) {
+            if (c == 0 && v >= P->thr) P->fp++;
+            if (c == 1 && v < P->thr) P->fn++;
+        }
+    }
+    if (P->nall == 0)
+        return od_error(ctx, OD_EDATA, "plot pdf: no %sfinite score", P->labelled ? "labelled row with a " : "");
+    qsort(P->all, P->nall, sizeof *P->all, od_cmp_double);
+    for (int c = 0; c < P->ncls; c++) qsort(P->cls[c], P->ncl[c], sizeof(double), od_cmp_double);
+    return OD_OK;
+}
+
+/* the histogram over all rows, then the KDE grid over the data +- 3
+ * bandwidths, stretched to hold the threshold */
+static int pdf_density(od_ctx *ctx, const od_plot_pdf_data *d, pdf_parts *P)
+{
+    int rc;
+    P->lo = P->all[0];
+    P->hi = P->all[P->nall - 1];
+    if (!(P->hi > P->lo)) { P->lo -= 0.5; P->hi += 0.5; }
+    P->nb = d->bins > 0 ? (size_t)d->bins : bins_sorted(P->all, P->nall, d->rule);
+    if (!(P->counts = od_mallocn(ctx, P->nb * 2, sizeof *P->counts))) return OD_ENOMEM;
+    for (int c = 0; c < P->ncls; c++)
+        if ((rc = od_plot_hist_counts(ctx, P->cls[c], P->ncl[c], P->lo, P->hi, P->nb, P->counts + (size_t)c * P->nb)))
+            return rc;
+
+    double hmax = 0;
+    for (int c = 0; c < P->ncls; c++)
+        if (P->ncl[c]) {
+            P->h[c] = bandwidth_sorted(P->cls[c], P->ncl[c]);
+            if (P->h[c] > hmax) hmax = P->h[c];
+        }
+    double g0 = P->all[0] - 3 * hmax, g1 = P->all[P->nall - 1] + 3 * hmax;
+    if (P->has_thr) {
+        double pad = 0.05 * (g1 - g0);
+        if (P->thr <= g0) g0 = P->thr - pad;
+        if (P->thr >= g1) g1 = P->thr + pad;
+    }
+    size_t ng = P->ng;
+    if (!(P->gx = od_mallocn(ctx, ng, sizeof *P->gx))) return OD_ENOMEM;
+    for (size_t j = 0; j < ng; j++) P->gx[j] = g0 + (g1 - g0) * (double)j / (double)(ng - 1);
+    P->gx[ng - 1] = g1;
+    for (int c = 0; c < P->ncls; c++) {
+        if (!(P->gy[c] = od_mallocn(ctx, ng, sizeof(double)))) return OD_ENOMEM;
+        if (P->ncl[c]) {
+            if ((rc = kde_sorted(ctx, P->cls[c], P->ncl[c], P->h[c], P->gx, ng, P->gy[c]))) return rc;
+        } else {
+            for (size_t j = 0; j < ng; j++) P->gy[c][j] = NAN;
+        }
+    }
+    return OD_OK;
+}
+
+static void xy_line(od_plotw *w, double x, double y)
+{
+    od_plotw_num(w, x);
+    od_plotw_printf(w, " ");
+    od_plotw_num(w, y);
+    od_plotw_printf(w, "\n");
+}
+
+/* $hist (centre, width, density per class), $kde (x, density per class) and,
+ * with labels and a threshold, $fp / $fn: the normal density right of the
+ * threshold, the anomalous density left of it */
+static void pdf_blocks(od_plotw *w, const pdf_parts *P, int shade)
+{
+    size_t nb = P->nb, ng = P->ng;
+    double lo = P->lo, hi = P->hi, thr = P->thr, width = (hi - lo) / (double)nb;
+    od_plotw_printf(w, "$hist << EOD\n");
+    for (size_t b = 0; b < nb; b++) {
+        double e0 = lo + (double)b * width, e1 = b + 1 == nb ? hi : lo + (double)(b + 1) * width;
+        od_plotw_num(w, 0.5 * (e0 + e1));
+        od_plotw_printf(w, " ");
+        od_plotw_num(w, e1 - e0);
+        for (int c = 0; c < P->ncls; c++) {
+            od_plotw_printf(w, " ");
+            od_plotw_num(w, P->ncl[c] ? P->counts[(size_t)c * nb + b] / ((double)P->ncl[c] * (e1 - e0)) : NAN);
+        }
+        od_plotw_printf(w, "\n");
+    }
+    od_plotw_printf(w, "EOD\n$kde << EOD\n");
+    for (size_t j = 0; j < ng; j++) {
+        od_plotw_num(w, P->gx[j]);
+        for (int c = 0; c < P->ncls; c++) {
+            od_plotw_printf(w, " ");
+            od_plotw_num(w, P->gy[c][j]);
+        }
+        od_plotw_printf(w, "\n");
+    }
+    od_plotw_printf(w, "EOD\n");
+    if (!shade) return;
+    od_plotw_printf(w, "$fp << EOD\n");
+    if (P->ncl[0]) {
+        xy_line(w, thr, interp(P->gx, P->gy[0], ng, thr));
+        for (size_t j = 0; j < ng; j++)
+            if (P->gx[j] > thr) xy_line(w, P->gx[j], P->gy[0][j]);
+    }
+    od_plotw_printf(w, "EOD\n$fn << EOD\n");
+    if (P->ncl[1]) {
+        for (size_t j = 0; j < ng; j++)
+            if (P->gx[j] < thr) xy_line(w, P->gx[j], P->gy[1][j]);
+        xy_line(w, thr, interp(P->gx, P->gy[1], ng, thr));
+    }
+    od_plotw_printf(w, "EOD\n");
+}
+
+static void pdf_plot_cmd(od_plotw *w, const pdf_parts *P, int shade)
+{
+    const char *sep = "";
+    od_plotw_printf(w, "plot ");
+    if (!P->labelled) {
+        od_plotw_printf(w, "$hist using 1:3:2 with boxes lc rgb " OD_PLOTW_NORMAL " title ");
+        od_plotw_quotef(w, "histogram (n=%zu)", P->ncl[0]);
+        od_plotw_printf(w, ", \\\n     $kde using 1:2 with lines lw 2 lc rgb " OD_PLOTW_NORMAL " title 'density'\n");
+        return;
+    }
+    static const char *const name[2] = { "normal", "anomalous" };
+    static const char *const col[2] = { OD_PLOTW_NORMAL, OD_PLOTW_ANOMAL };
+    for (int c = 0; c < 2; c++) {
+        if (!P->ncl[c]) continue;
+        od_plotw_printf(w, "%s$hist using 1:%d:2 with boxes lc rgb %s title ", sep, 3 + c, col[c]);
+        od_plotw_quotef(w, "%s (n=%zu)", name[c], P->ncl[c]);
+        sep = ", \\\n     ";
+    }
+    if (shade && P->ncl[0]) {
+        od_plotw_printf(w, "%s$fp using 1:2 with filledcurves y=0 fs transparent solid 0.5 lc rgb '#ff7f0e' title ", sep);
+        od_plotw_quotef(w, "false positives: %zu of %zu normal", P->fp, P->ncl[0]);
+    }
+    if (shade && P->ncl[1]) {
+        od_plotw_printf(w, "%s$fn using 1:2 with filledcurves y=0 fs transparent solid 0.5 lc rgb '#9467bd' title ", sep);
+        od_plotw_quotef(w, "false negatives: %zu of %zu anomalous", P->fn, P->ncl[1]);
+    }
+    for (int c = 0; c < 2; c++) {
+        if (!P->ncl[c]) continue;
+        od_plotw_printf(w, "%s$kde using 1:%d with lines lw 2 lc rgb %s title '%s density'", sep, 2 + c, col[c],
+                        name[c]);
+    }
+    od_plotw_printf(w, "\n");
+}
+
 int od_plot_pdf(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_pdf_data *d)
 {
     if (!d || d->n == 0 || !d->score) return od_error(ctx, OD_EINVAL, "plot pdf: no scores");
@@ -255,196 +423,34 @@ int od_plot_pdf(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_p
         return od_error(ctx, OD_EINVAL, "plot pdf: unknown bin rule %d", (int)d->rule);
     if (d->grid < 0 || d->grid == 1 || d->grid > 10000)
         return od_error(ctx, OD_EINVAL, "plot pdf: grid=%d is outside 2..10000", d->grid);
-    size_t n = d->n, ng = d->grid ? (size_t)d->grid : 256;
-    int labelled = d->label != NULL, ncls = labelled ? 2 : 1;
-    double thr = d->threshold;
-    int has_thr = isfinite(thr);
-    int rc = 0;
-
-    double *cls[2] = { NULL, NULL }, *all = NULL, *counts = NULL, *gx = NULL, *gy[2] = { NULL, NULL };
-    size_t ncl[2] = { 0, 0 }, nall = 0, nb = 0;
-    double h[2] = { 0, 0 };
-    size_t fp = 0, fn = 0;
-
-    /* rows by class: finite scores only, other labels skipped */
-    for (int c = 0; c < ncls; c++) {
-        cls[c] = od_mallocn(ctx, n, sizeof(double));
-        if (!cls[c]) { rc = OD_ENOMEM; goto done; }
-    }
-    all = od_mallocn(ctx, n, sizeof *all);
-    if (!all) { rc = OD_ENOMEM; goto done; }
-    for (size_t i = 0; i < n; i++) {
-        double v = d->score[i];
-        if (!isfinite(v)) continue;
-        int c = 0;
-        if (labelled) {
-            if (d->label[i] != 0 && d->label[i] != 1) continue;
-            c = d->label[i];
-        }
-        cls[c][ncl[c]++] = v;
-        all[nall++] = v;
-        if (has_thr && labelled) {
-            if (c == 0 && v >= thr) fp++;
-            if (c == 1 && v < thr) fn++;
-        }
-    }
-    if (nall == 0) {
-        rc = od_error(ctx, OD_EDATA, "plot pdf: no %sfinite score", labelled ? "labelled row with a " : "");
-        goto done;
-    }
-    qsort(all, nall, sizeof *all, cmp_double);
-    for (int c = 0; c < ncls; c++) qsort(cls[c], ncl[c], sizeof(double), cmp_double);
-
-    /* histogram over all rows */
-    double lo = all[0], hi = all[nall - 1];
-    if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
-    nb = d->bins > 0 ? (size_t)d->bins : bins_sorted(all, nall, d->rule);
-    counts = od_mallocn(ctx, nb * 2, sizeof *counts);
-    if (!counts) { rc = OD_ENOMEM; goto done; }
-    for (int c = 0; c < ncls; c++)
-        if ((rc = od_plot_hist_counts(ctx, cls[c], ncl[c], lo, hi, nb, counts + (size_t)c * nb))) goto done;
-
-    /* KDE grid over the data +- 3 bandwidths, stretched to hold the threshold */
-    double hmax = 0;
-    for (int c = 0; c < ncls; c++)
-        if (ncl[c]) {
-            h[c] = bandwidth_sorted(cls[c], ncl[c]);
-            if (h[c] > hmax) hmax = h[c];
-        }
-    double g0 = all[0] - 3 * hmax, g1 = all[nall - 1] + 3 * hmax;
-    if (has_thr) {
-        double pad = 0.05 * (g1 - g0);
-        if (thr <= g0) g0 = thr - pad;
-        if (thr >= g1) g1 = thr + pad;
-    }
-    gx = od_mallocn(ctx, ng, sizeof *gx);
-    if (!gx) { rc = OD_ENOMEM; goto done; }
-    for (size_t j = 0; j < ng; j++) gx[j] = g0 + (g1 - g0) * (double)j / (double)(ng - 1);
-    gx[ng - 1] = g1;
-    for (int c = 0; c < ncls; c++) {
-        gy[c] = od_mallocn(ctx, ng, sizeof(double));
-        if (!gy[c]) { rc = OD_ENOMEM; goto done; }
-        if (ncl[c]) {
-            if ((rc = kde_sorted(ctx, cls[c], ncl[c], h[c], gx, ng, gy[c]))) goto done;
-        } else {
-            for (size_t j = 0; j < ng; j++) gy[c][j] = NAN;
-        }
-    }
+    pdf_parts P = { .labelled = d->label != NULL, .ncls = d->label ? 2 : 1, .thr = d->threshold,
+                    .has_thr = isfinite(d->threshold), .ng = d->grid ? (size_t)d->grid : 256 };
+    int rc = pdf_split(ctx, d, &P);
+    if (!rc) rc = pdf_density(ctx, d, &P);
+    if (rc) goto done;
 
     od_plotw w = { out, 0 };
     const char *xl = d->name && *d->name ? d->name : "score";
     if ((rc = od_plotw_begin(ctx, &w, o, "pdf", "Score distribution", xl, "density"))) goto done;
     od_plotw_printf(&w, "set key below\nset yrange [0:*]\nset style fill transparent solid 0.25 noborder\n");
-    if (has_thr) {
+    if (P.has_thr) {
         od_plotw_printf(&w, "set arrow 1 from first %.10g, graph 0 to first %.10g, graph 1 nohead dt 2 lw 2 lc rgb "
-                        OD_PLOTW_DARK "\nset label 1 ", thr, thr);
-        od_plotw_quotef(&w, "threshold=%.4g", thr);
-        od_plotw_printf(&w, " at first %.10g, graph 0.97 left offset character 1,0 noenhanced\n", thr);
+                        OD_PLOTW_DARK "\nset label 1 ", P.thr, P.thr);
+        od_plotw_quotef(&w, "threshold=%.4g", P.thr);
+        od_plotw_printf(&w, " at first %.10g, graph 0.97 left offset character 1,0 noenhanced\n", P.thr);
     }
-    od_plotw_printf(&w, "# bins: %zu (%s), bandwidth:", nb,
+    od_plotw_printf(&w, "# bins: %zu (%s), bandwidth:", P.nb,
                     d->bins > 0 ? "given" : d->rule == OD_PLOT_BINS_FD ? "Freedman-Diaconis" : "Sturges");
-    for (int c = 0; c < ncls; c++) {
+    for (int c = 0; c < P.ncls; c++) {
         od_plotw_printf(&w, " ");
-        od_plotw_num(&w, h[c]);
+        od_plotw_num(&w, P.h[c]);
     }
     od_plotw_printf(&w, " (Silverman)\n");
-
-    double width = (hi - lo) / (double)nb;
-    od_plotw_printf(&w, "$hist << EOD\n");
-    for (size_t b = 0; b < nb; b++) {
-        double e0 = lo + (double)b * width, e1 = b + 1 == nb ? hi : lo + (double)(b + 1) * width;
-        od_plotw_num(&w, 0.5 * (e0 + e1));
-        od_plotw_printf(&w, " ");
-        od_plotw_num(&w, e1 - e0);
-        for (int c = 0; c < ncls; c++) {
-            od_plotw_printf(&w, " ");
-            od_plotw_num(&w, ncl[c] ? counts[(size_t)c * nb + b] / ((double)ncl[c] * (e1 - e0)) : NAN);
-        }
-        od_plotw_printf(&w, "\n");
-    }
-    od_plotw_printf(&w, "EOD\n$kde << EOD\n");
-    for (size_t j = 0; j < ng; j++) {
-        od_plotw_num(&w, gx[j]);
-        for (int c = 0; c < ncls; c++) {
-            od_plotw_printf(&w, " ");
-            od_plotw_num(&w, gy[c][j]);
-        }
-        od_plotw_printf(&w, "\n");
-    }
-    od_plotw_printf(&w, "EOD\n");
-    int shade = has_thr && labelled;
-    if (shade) {
-        /* normal density right of the threshold, anomalous density left of it */
-        od_plotw_printf(&w, "$fp << EOD\n");
-        if (ncl[0]) {
-            od_plotw_num(&w, thr);
-            od_plotw_printf(&w, " ");
-            od_plotw_num(&w, interp(gx, gy[0], ng, thr));
-            od_plotw_printf(&w, "\n");
-            for (size_t j = 0; j < ng; j++)
-                if (gx[j] > thr) {
-                    od_plotw_num(&w, gx[j]);
-                    od_plotw_printf(&w, " ");
-                    od_plotw_num(&w, gy[0][j]);
-                    od_plotw_printf(&w, "\n");
-                }
-        }
-        od_plotw_printf(&w, "EOD\n$fn << EOD\n");
-        if (ncl[1]) {
-            for (size_t j = 0; j < ng; j++)
-                if (gx[j] < thr) {
-                    od_plotw_num(&w, gx[j]);
-                    od_plotw_printf(&w, " ");
-                    od_plotw_num(&w, gy[1][j]);
-                    od_plotw_printf(&w, "\n");
-                }
-            od_plotw_num(&w, thr);
-            od_plotw_printf(&w, " ");
-            od_plotw_num(&w, interp(gx, gy[1], ng, thr));
-            od_plotw_printf(&w, "\n");
-        }
-        od_plotw_printf(&w, "EOD\n");
-    }
-
-    const char *sep = "";
-    od_plotw_printf(&w, "plot ");
-    if (!labelled) {
-        od_plotw_printf(&w, "$hist using 1:3:2 with boxes lc rgb " OD_PLOTW_NORMAL " title ");
-        od_plotw_quotef(&w, "histogram (n=%zu)", ncl[0]);
-        od_plotw_printf(&w, ", \\\n     $kde using 1:2 with lines lw 2 lc rgb " OD_PLOTW_NORMAL " title 'density'\n");
-    } else {
-        static const char *const name[2] = { "normal", "anomalous" };
-        static const char *const col[2] = { OD_PLOTW_NORMAL, OD_PLOTW_ANOMAL };
-        for (int c = 0; c < 2; c++) {
-            if (!ncl[c]) continue;
-            od_plotw_printf(&w, "%s$hist using 1:%d:2 with boxes lc rgb %s title ", sep, 3 + c, col[c]);
-            od_plotw_quotef(&w, "%s (n=%zu)", name[c], ncl[c]);
-            sep = ", \\\n     ";
-        }
-        if (shade && ncl[0]) {
-            od_plotw_printf(&w, "%s$fp using 1:2 with filledcurves y=0 fs transparent solid 0.5 lc rgb '#ff7f0e' title ", sep);
-            od_plotw_quotef(&w, "false positives: %zu of %zu normal", fp, ncl[0]);
-        }
-        if (shade && ncl[1]) {
-            od_plotw_printf(&w, "%s$fn using 1:2 with filledcurves y=0 fs transparent solid 0.5 lc rgb '#9467bd' title ", sep);
-            od_plotw_quotef(&w, "false negatives: %zu of %zu anomalous", fn, ncl[1]);
-        }
-        for (int c = 0; c < 2; c++) {
-            if (!ncl[c]) continue;
-            od_plotw_printf(&w, "%s$kde using 1:%d with lines lw 2 lc rgb %s title '%s density'", sep, 2 + c, col[c],
-                            name[c]);
-        }
-        od_plotw_printf(&w, "\n");
-    }
+    int shade = P.has_thr && P.labelled;
+    pdf_blocks(&w, &P, shade);
+    pdf_plot_cmd(&w, &P, shade);
     rc = od_plotw_end(ctx, &w, o);
-
 done:
-    for (int c = 0; c < 2; c++) {
-        free(cls[c]);
-        free(gy[c]);
-    }
-    free(all);
-    free(counts);
-    free(gx);
+    pdf_parts_free(&P);
     return rc;
 }

@@ -563,14 +563,6 @@ int od_gnuplot_has_terminal(const od_gnuplot *gp, const char *name)
     return 0;
 }
 
-const char *od_gnuplot_window_terminal(const od_gnuplot *gp)
-{
-    static const char *const names[] = { "qt", "wxt", "x11" };
-    for (size_t i = 0; i < 3; i++)
-        if (od_gnuplot_has_terminal(gp, names[i])) return names[i];
-    return NULL;
-}
-
 od_plot_color od_gnuplot_color(const od_gnuplot *gp, od_plot_color want)
 {
     if (!gp || gp->version < 502) return OD_PLOT_COLOR_NONE;

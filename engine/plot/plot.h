@@ -282,8 +282,6 @@ int od_gnuplot_version(const od_gnuplot *gp);
 const char *od_gnuplot_version_str(const od_gnuplot *gp);
 /* 1 if gnuplot lists the terminal `name` in GPVAL_TERMINALS. */
 int od_gnuplot_has_terminal(const od_gnuplot *gp, const char *name);
-/* The first of qt, wxt, x11 that gnuplot has, or NULL (gnuplot-nox). */
-const char *od_gnuplot_window_terminal(const od_gnuplot *gp);
 /* The best colour not above `want` that this gnuplot's dumb terminal has
  * (all three from 5.2 on; NONE before). */
 od_plot_color od_gnuplot_color(const od_gnuplot *gp, od_plot_color want);

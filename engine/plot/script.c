@@ -425,6 +425,176 @@ static void time_axis(od_plotw *w, const od_plot_opts *o, double span)
                     time_format(steps[k], span), steps[k]);
 }
 
+/* Labelled anomaly runs of a series as rectangles spanning the graph's
+ * height; when thinning (nb buckets), runs less than a bucket apart are
+ * merged.  Returns the number of rectangles. */
+static size_t series_label_runs(od_plotw *w, const od_plot_series_data *d, size_t nb, size_t width,
+                                double xmin, double xmax)
+{
+    size_t n = d->n, nruns = 0, merge_gap = nb ? n / nb : 0;
+    for (size_t i = 0; i < n;) {
+        if (d->label[i] != 1) { i++; continue; }
+        size_t j = i;
+        for (;;) {
+            while (j + 1 < n && d->label[j + 1] == 1) j++;
+            size_t k = j + 1;
+            while (k < n && k - j <= merge_gap && d->label[k] != 1) k++;
+            if (k < n && d->label[k] == 1 && k - j <= merge_gap) j = k;
+            else break;
+        }
+        double xi = d->t ? d->t[i] : (double)i, xj = d->t ? d->t[j] : (double)j;
+        if (isfinite(xi) && isfinite(xj)) {
+            double x0 = xi, x1 = xj;
+            if (i > 0) {
+                double xp = d->t ? d->t[i - 1] : (double)(i - 1);
+                if (isfinite(xp)) x0 = 0.5 * (xp + xi);
+            }
+            if (j + 1 < n) {
+                double xn = d->t ? d->t[j + 1] : (double)(j + 1);
+                if (isfinite(xn)) x1 = 0.5 * (xj + xn);
+            }
+            /* at least two pixels (characters) wide, or it would not show */
+            double minw = 2 * (xmax - xmin) / (double)width;
+            if (x1 - x0 < minw) {
+                double c = 0.5 * (x0 + x1);
+                x0 = c - 0.5 * minw;
+                x1 = c + 0.5 * minw;
+            }
+            if (x1 <= x0) { x0 -= 0.5; x1 += 0.5; }
+            nruns++;
+            od_plotw_printf(w, "set object %zu rect from ", nruns);
+            od_plotw_num15(w, x0);
+            od_plotw_printf(w, ", graph 0 to ");
+            od_plotw_num15(w, x1);
+            od_plotw_printf(w, ", graph 1 behind fc rgb " OD_PLOTW_ANOMAL " fs transparent solid 0.15 noborder\n");
+        }
+        i = j + 1;
+    }
+    return nruns;
+}
+
+/* The rows of a series plot, one per row: x, channels, [score], [flag]. */
+static void series_rows(od_plotw *w, const od_plot_series_data *d, int flags)
+{
+    size_t n = d->n, nch = d->nch;
+    for (size_t i = 0; i < n && !w->err; i++) {
+        od_plotw_num15(w, d->t ? d->t[i] : (double)i);
+        for (size_t c = 0; c < nch; c++) {
+            od_plotw_printf(w, " ");
+            od_plotw_num(w, d->y[c][i]);
+        }
+        if (d->score) {
+            od_plotw_printf(w, " ");
+            od_plotw_num(w, d->score[i]);
+        }
+        if (flags) od_plotw_printf(w, " %d", isfinite(d->score[i]) && d->score[i] >= d->threshold);
+        od_plotw_printf(w, "\n");
+    }
+}
+
+/* The rows of a thinned series plot: per bucket of consecutive rows the
+ * minimum at the first x, the highest-scoring flagged row, the maximum at the
+ * last x. */
+static int series_rows_thinned(od_ctx *ctx, od_plotw *w, const od_plot_series_data *d, size_t nb, int flags)
+{
+    size_t n = d->n, nch = d->nch, nv = nch + (d->score ? 1 : 0);
+    double *lo = od_mallocn(ctx, 2 * (nv ? nv : 1), sizeof *lo);
+    if (!lo) return OD_ENOMEM;
+    double *hi = lo + nv;
+    for (size_t b = 0; b < nb && !w->err; b++) {
+        size_t i0 = b * n / nb, i1 = (b + 1) * n / nb;
+        double xf = NAN, xl = NAN;
+        size_t fbest = (size_t)-1;   /* the highest-scoring flagged row */
+        for (size_t v = 0; v < nv; v++) lo[v] = INFINITY, hi[v] = -INFINITY;
+        for (size_t i = i0; i < i1; i++) {
+            double x = d->t ? d->t[i] : (double)i;
+            if (isfinite(x)) {
+                if (!isfinite(xf)) xf = x;
+                xl = x;
+            }
+            for (size_t v = 0; v < nv; v++) {
+                double y = v < nch ? d->y[v][i] : d->score[i];
+                if (!isfinite(y)) continue;
+                if (y < lo[v]) lo[v] = y;
+                if (y > hi[v]) hi[v] = y;
+            }
+            if (flags && isfinite(d->score[i]) && d->score[i] >= d->threshold && isfinite(x) &&
+                (fbest == (size_t)-1 || d->score[i] > d->score[fbest]))
+                fbest = i;
+        }
+        /* min at the first x, the flagged row itself, max at the last x */
+        for (int part = 0; part < 3; part++) {
+            if (part == 1) {
+                if (fbest == (size_t)-1) continue;
+                od_plotw_num15(w, d->t ? d->t[fbest] : (double)fbest);
+                for (size_t v = 0; v < nv; v++) {
+                    od_plotw_printf(w, " ");
+                    od_plotw_num(w, v < nch ? d->y[v][fbest] : d->score[fbest]);
+                }
+                od_plotw_printf(w, " 1\n");
+                continue;
+            }
+            od_plotw_num15(w, part ? xl : xf);
+            for (size_t v = 0; v < nv; v++) {
+                od_plotw_printf(w, " ");
+                od_plotw_num(w, part ? hi[v] : lo[v]);   /* +-inf (no value) prints as NaN */
+            }
+            if (flags) od_plotw_printf(w, " 0");
+            od_plotw_printf(w, "\n");
+        }
+    }
+    free(lo);
+    return OD_OK;
+}
+
+/* The plot command of a series: the score first (behind), then the
+ * channels, then the flagged points and the labelled runs' key entry. */
+static void series_plot_cmd(od_plotw *w, const od_plot_series_data *d, int flags, int y2, size_t nruns)
+{
+    size_t nch = d->nch, col_score = nch + 2, col_flag = nch + 2 + (d->score ? 1 : 0);
+    const char *sname = d->score_name && *d->score_name ? d->score_name : "score";
+    od_plotw_printf(w, "plot ");
+    const char *sep = "";
+    if (d->score) {
+        od_plotw_printf(w, "%s$series using 1:%zu%s with lines lc rgb '#909090' title ", sep, col_score,
+                        y2 ? " axes x1y2" : "");
+        od_plotw_quote(w, sname);
+        od_plotw_printf(w, " noenhanced");
+        sep = ", \\\n     ";
+        if (flags) {
+            od_plotw_printf(w, "%s%.10g%s with lines dt 2 lc rgb " OD_PLOTW_ANOMAL " title ", sep, d->threshold,
+                            y2 ? " axes x1y2" : "");
+            od_plotw_quotef(w, "threshold=%.4g", d->threshold);
+        }
+    }
+    for (size_t c = 0; c < nch; c++) {
+        char fallback[40];
+        const char *name = d->names && d->names[c] && *d->names[c] ? d->names[c] : NULL;
+        if (!name) {
+            snprintf(fallback, sizeof fallback, "channel %zu", c + 1);
+            name = fallback;
+        }
+        od_plotw_printf(w, "%s$series using 1:%zu with lines lc rgb %s title ", sep, c + 2,
+                        od_plotw_colour(c == 0 ? 0 : c + 1));
+        od_plotw_quote(w, name);
+        od_plotw_printf(w, " noenhanced");
+        sep = ", \\\n     ";
+    }
+    if (flags) {
+        size_t ntarget = nch ? nch : 1;
+        for (size_t c = 0; c < ntarget; c++) {
+            size_t col = nch ? c + 2 : col_score;
+            od_plotw_printf(w, "%s$series using 1:(column(%zu) > 0.5 ? column(%zu) : NaN) with points pt 7 ps 0.8 "
+                            "lc rgb " OD_PLOTW_ANOMAL " %s", sep, col_flag, col,
+                            c == 0 ? "title 'flagged (score >= threshold)'" : "notitle");
+        }
+    }
+    if (nruns)
+        od_plotw_printf(w, "%sNaN with filledcurves y=0 fc rgb " OD_PLOTW_ANOMAL
+                        " fs transparent solid 0.15 title 'labelled anomaly'", sep);
+    od_plotw_printf(w, "\n");
+}
+
 int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_series_data *d)
 {
     if (!d || d->n == 0) return od_error(ctx, OD_EINVAL, "plot series: no rows");
@@ -467,159 +637,15 @@ int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plo
     size_t nb = !o->full && n > 4 * width ? 2 * width : 0;
     if (nb) od_plotw_printf(&w, "# %zu rows thinned to the minimum and maximum of each of %zu buckets\n", n, nb);
 
-    /* labelled anomaly runs as rectangles spanning the graph's height; when
-     * thinning, runs less than a bucket apart are merged */
-    size_t nruns = 0, merge_gap = nb ? n / nb : 0;
-    if (d->label) {
-        for (size_t i = 0; i < n;) {
-            if (d->label[i] != 1) { i++; continue; }
-            size_t j = i;
-            for (;;) {
-                while (j + 1 < n && d->label[j + 1] == 1) j++;
-                size_t k = j + 1;
-                while (k < n && k - j <= merge_gap && d->label[k] != 1) k++;
-                if (k < n && d->label[k] == 1 && k - j <= merge_gap) j = k;
-                else break;
-            }
-            double xi = d->t ? d->t[i] : (double)i, xj = d->t ? d->t[j] : (double)j;
-            if (isfinite(xi) && isfinite(xj)) {
-                double x0 = xi, x1 = xj;
-                if (i > 0) {
-                    double xp = d->t ? d->t[i - 1] : (double)(i - 1);
-                    if (isfinite(xp)) x0 = 0.5 * (xp + xi);
-                }
-                if (j + 1 < n) {
-                    double xn = d->t ? d->t[j + 1] : (double)(j + 1);
-                    if (isfinite(xn)) x1 = 0.5 * (xj + xn);
-                }
-                /* at least two pixels (characters) wide, or it would not show */
-                double minw = 2 * (xmax - xmin) / (double)width;
-                if (x1 - x0 < minw) {
-                    double c = 0.5 * (x0 + x1);
-                    x0 = c - 0.5 * minw;
-                    x1 = c + 0.5 * minw;
-                }
-                if (x1 <= x0) { x0 -= 0.5; x1 += 0.5; }
-                nruns++;
-                od_plotw_printf(&w, "set object %zu rect from ", nruns);
-                od_plotw_num15(&w, x0);
-                od_plotw_printf(&w, ", graph 0 to ");
-                od_plotw_num15(&w, x1);
-                od_plotw_printf(&w, ", graph 1 behind fc rgb " OD_PLOTW_ANOMAL " fs transparent solid 0.15 noborder\n");
-            }
-            i = j + 1;
-        }
-    }
+    /* labelled anomaly runs as rectangles spanning the graph's height */
+    size_t nruns = d->label ? series_label_runs(&w, d, nb, width, xmin, xmax) : 0;
 
-    /* columns: x, channels, [score], [flag] */
-    size_t col_score = nch + 2, col_flag = nch + 2 + (d->score ? 1 : 0);
-    size_t nv = nch + (d->score ? 1 : 0);
     od_plotw_printf(&w, "$series << EOD\n");
-    if (!nb) {
-        for (size_t i = 0; i < n && !w.err; i++) {
-            od_plotw_num15(&w, d->t ? d->t[i] : (double)i);
-            for (size_t c = 0; c < nch; c++) {
-                od_plotw_printf(&w, " ");
-                od_plotw_num(&w, d->y[c][i]);
-            }
-            if (d->score) {
-                od_plotw_printf(&w, " ");
-                od_plotw_num(&w, d->score[i]);
-            }
-            if (flags) od_plotw_printf(&w, " %d", isfinite(d->score[i]) && d->score[i] >= d->threshold);
-            od_plotw_printf(&w, "\n");
-        }
-    } else {
-        double *lo = od_mallocn(ctx, 2 * (nv ? nv : 1), sizeof *lo);
-        if (!lo) return OD_ENOMEM;
-        double *hi = lo + nv;
-        for (size_t b = 0; b < nb && !w.err; b++) {
-            size_t i0 = b * n / nb, i1 = (b + 1) * n / nb;
-            double xf = NAN, xl = NAN;
-            size_t fbest = (size_t)-1;   /* the highest-scoring flagged row */
-            for (size_t v = 0; v < nv; v++) lo[v] = INFINITY, hi[v] = -INFINITY;
-            for (size_t i = i0; i < i1; i++) {
-                double x = d->t ? d->t[i] : (double)i;
-                if (isfinite(x)) {
-                    if (!isfinite(xf)) xf = x;
-                    xl = x;
-                }
-                for (size_t v = 0; v < nv; v++) {
-                    double y = v < nch ? d->y[v][i] : d->score[i];
-                    if (!isfinite(y)) continue;
-                    if (y < lo[v]) lo[v] = y;
-                    if (y > hi[v]) hi[v] = y;
-                }
-                if (flags && isfinite(d->score[i]) && d->score[i] >= d->threshold && isfinite(x) &&
-                    (fbest == (size_t)-1 || d->score[i] > d->score[fbest]))
-                    fbest = i;
-            }
-            /* min at the first x, the flagged row itself, max at the last x */
-            for (int part = 0; part < 3; part++) {
-                if (part == 1) {
-                    if (fbest == (size_t)-1) continue;
-                    od_plotw_num15(&w, d->t ? d->t[fbest] : (double)fbest);
-                    for (size_t v = 0; v < nv; v++) {
-                        od_plotw_printf(&w, " ");
-                        od_plotw_num(&w, v < nch ? d->y[v][fbest] : d->score[fbest]);
-                    }
-                    od_plotw_printf(&w, " 1\n");
-                    continue;
-                }
-                od_plotw_num15(&w, part ? xl : xf);
-                for (size_t v = 0; v < nv; v++) {
-                    od_plotw_printf(&w, " ");
-                    od_plotw_num(&w, part ? hi[v] : lo[v]);   /* +-inf (no value) prints as NaN */
-                }
-                if (flags) od_plotw_printf(&w, " 0");
-                od_plotw_printf(&w, "\n");
-            }
-        }
-        free(lo);
-    }
+    if (!nb) series_rows(&w, d, flags);
+    else if (series_rows_thinned(ctx, &w, d, nb, flags)) return OD_ENOMEM;
     od_plotw_printf(&w, "EOD\n");
 
-    /* the score first (behind), then the channels, then the marks */
-    od_plotw_printf(&w, "plot ");
-    const char *sep = "";
-    if (d->score) {
-        od_plotw_printf(&w, "%s$series using 1:%zu%s with lines lc rgb '#909090' title ", sep, col_score,
-                        y2 ? " axes x1y2" : "");
-        od_plotw_quote(&w, sname);
-        od_plotw_printf(&w, " noenhanced");
-        sep = ", \\\n     ";
-        if (flags) {
-            od_plotw_printf(&w, "%s%.10g%s with lines dt 2 lc rgb " OD_PLOTW_ANOMAL " title ", sep, d->threshold,
-                            y2 ? " axes x1y2" : "");
-            od_plotw_quotef(&w, "threshold=%.4g", d->threshold);
-        }
-    }
-    for (size_t c = 0; c < nch; c++) {
-        char fallback[40];
-        const char *name = d->names && d->names[c] && *d->names[c] ? d->names[c] : NULL;
-        if (!name) {
-            snprintf(fallback, sizeof fallback, "channel %zu", c + 1);
-            name = fallback;
-        }
-        od_plotw_printf(&w, "%s$series using 1:%zu with lines lc rgb %s title ", sep, c + 2,
-                        od_plotw_colour(c == 0 ? 0 : c + 1));
-        od_plotw_quote(&w, name);
-        od_plotw_printf(&w, " noenhanced");
-        sep = ", \\\n     ";
-    }
-    if (flags) {
-        size_t ntarget = nch ? nch : 1;
-        for (size_t c = 0; c < ntarget; c++) {
-            size_t col = nch ? c + 2 : col_score;
-            od_plotw_printf(&w, "%s$series using 1:(column(%zu) > 0.5 ? column(%zu) : NaN) with points pt 7 ps 0.8 "
-                            "lc rgb " OD_PLOTW_ANOMAL " %s", sep, col_flag, col,
-                            c == 0 ? "title 'flagged (score >= threshold)'" : "notitle");
-        }
-    }
-    if (nruns)
-        od_plotw_printf(&w, "%sNaN with filledcurves y=0 fc rgb " OD_PLOTW_ANOMAL
-                        " fs transparent solid 0.15 title 'labelled anomaly'", sep);
-    od_plotw_printf(&w, "\n");
+    series_plot_cmd(&w, d, flags, y2, nruns);
     return od_plotw_end(ctx, &w, o);
 }
 
@@ -707,11 +733,9 @@ static void xy_row(od_plotw *w, double x, double y)
     od_plotw_num(w, y);
 }
 
-int od_plot_scatter(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_scatter_data *d)
+/* The colouring of a scatter plot has the array it needs. */
+static int scatter_check(od_ctx *ctx, const od_plot_scatter_data *d)
 {
-    if (!d || d->n == 0) return od_error(ctx, OD_EINVAL, "plot scatter: no rows");
-    if (!d->x || !d->y) return od_error(ctx, OD_EINVAL, "plot scatter: x or y array missing");
-    size_t n = d->n;
     switch (d->by) {
     case OD_PLOT_BY_NONE: break;
     case OD_PLOT_BY_LABEL:
@@ -726,6 +750,118 @@ int od_plot_scatter(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_pl
     default:
         return od_error(ctx, OD_EINVAL, "plot scatter: unknown colouring %d", (int)d->by);
     }
+    return OD_OK;
+}
+
+/* The data blocks of a scatter plot: set 0 in the given order (by score: the
+ * highest last, on top), sets 1 and 2 in row order. */
+static void scatter_blocks(od_plotw *w, const od_plot_scatter_data *d, const signed char *set,
+                           const size_t *order, size_t no, const size_t cnt[3])
+{
+    size_t n = d->n;
+    static const char *const block[3] = { "$points", "$anomalous", "$grey" };
+    for (int st = 0; st < 3; st++) {
+        if (!cnt[st]) continue;
+        od_plotw_printf(w, "%s << EOD\n", block[st]);
+        size_t lim = st == 0 ? no : n;
+        for (size_t j = 0; j < lim && !w->err; j++) {
+            size_t i = st == 0 ? order[j] : j;
+            if (set[i] != st) continue;
+            xy_row(w, d->x[i], d->y[i]);
+            if (st == 0 && d->by == OD_PLOT_BY_CLUSTER) od_plotw_printf(w, " %d", d->cluster[i]);
+            if (st == 0 && d->by == OD_PLOT_BY_SCORE) {
+                od_plotw_printf(w, " ");
+                od_plotw_num(w, d->score[i]);
+            }
+            od_plotw_printf(w, "\n");
+        }
+        od_plotw_printf(w, "EOD\n");
+    }
+}
+
+/* The palette and plot command of a scatter plot for its colouring. */
+static void scatter_plot_cmd(od_plotw *w, const od_plot_scatter_data *d, const size_t cnt[3], long cmin, long cmax,
+                             double smin, double smax)
+{
+    const char *sep = "";
+    switch (d->by) {
+    case OD_PLOT_BY_NONE:
+        od_plotw_printf(w, "plot $points using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_NORMAL " notitle\n");
+        break;
+    case OD_PLOT_BY_LABEL:
+        od_plotw_printf(w, "plot ");
+        if (cnt[2]) {
+            od_plotw_printf(w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'unlabelled'");
+            sep = ", \\\n     ";
+        }
+        if (cnt[0]) {
+            od_plotw_printf(w, "%s$points using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_NORMAL " title 'normal'", sep);
+            sep = ", \\\n     ";
+        }
+        if (cnt[1])
+            od_plotw_printf(w, "%s$anomalous using 1:2 with points pt 7 ps 1 lc rgb " OD_PLOTW_ANOMAL
+                            " title 'anomalous'", sep);
+        od_plotw_printf(w, "\n");
+        break;
+    case OD_PLOT_BY_CLUSTER: {
+        if (cnt[0]) {
+            long k = cmax - cmin + 1;
+            od_plotw_printf(w, "set cbrange [%.1f:%.1f]\nset cblabel 'cluster'\n", cmin - 0.5, cmax + 0.5);
+            if (k <= 10) {
+                od_plotw_printf(w, "set palette maxcolors %ld\nset palette defined (", k);
+                for (long c = 0; c < k; c++)
+                    od_plotw_printf(w, "%s%ld %s", c ? ", " : "", c, od_plotw_colour((size_t)c));
+                if (k == 1) od_plotw_printf(w, ", 1 %s", od_plotw_colour(0));
+                od_plotw_printf(w, ")\n");
+            } else {
+                od_plotw_printf(w, "set palette maxcolors %ld\nset palette model HSV defined (0 0 0.75 0.85, 1 0.85 0.75 0.85)\n",
+                                k > 256 ? 256 : k);
+            }
+            if (k <= 20) od_plotw_printf(w, "set cbtics 1\n");
+        }
+        od_plotw_printf(w, "plot ");
+        if (cnt[2]) {
+            od_plotw_printf(w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'noise'");
+            sep = ", \\\n     ";
+        }
+        if (cnt[0])
+            od_plotw_printf(w, "%s$points using 1:2:3 with points pt 7 ps 0.8 lc palette title 'cluster'", sep);
+        od_plotw_printf(w, "\n");
+        break;
+    }
+    case OD_PLOT_BY_SCORE: {
+        const char *cn = d->cname && *d->cname ? d->cname : "score";
+        if (cnt[0]) {
+            double lo = smin, hi = smax;
+            if (hi <= lo) { lo -= 0.5; hi += 0.5; }
+            od_plotw_printf(w, "set cbrange [%.10g:%.10g]\nset cblabel ", lo, hi);
+            od_plotw_quote(w, cn);
+            od_plotw_printf(w, " noenhanced\nset palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21908d', "
+                            "0.75 '#5dc963', 1 '#fde725')\n");
+        }
+        od_plotw_printf(w, "plot ");
+        if (cnt[2]) {
+            od_plotw_printf(w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'not scored'");
+            sep = ", \\\n     ";
+        }
+        if (cnt[0]) {
+            od_plotw_printf(w, "%s$points using 1:2:3 with points pt 7 ps 0.8 lc palette title ", sep);
+            od_plotw_quote(w, cn);
+            od_plotw_printf(w, " noenhanced");
+        }
+        od_plotw_printf(w, "\n");
+        break;
+    }
+    }
+}
+
+int od_plot_scatter(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_scatter_data *d)
+{
+    if (!d || d->n == 0) return od_error(ctx, OD_EINVAL, "plot scatter: no rows");
+    if (!d->x || !d->y) return od_error(ctx, OD_EINVAL, "plot scatter: x or y array missing");
+    size_t n = d->n;
+    int rc = scatter_check(ctx, d);
+    if (rc) return rc;
     const char *xn = d->xname && *d->xname ? d->xname : "x";
     const char *yn = d->yname && *d->yname ? d->yname : "y";
     size_t tl = strlen(xn) + strlen(yn) + 8;
@@ -733,7 +869,7 @@ int od_plot_scatter(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_pl
     if (!title && !(o && o->title)) return od_error(ctx, OD_ENOMEM, "plot scatter: out of memory");
     if (title) snprintf(title, tl, "%s vs %s", yn, xn);
     od_plotw w = { out, 0 };
-    int rc = od_plotw_begin(ctx, &w, o, "scatter", title, xn, yn);
+    rc = od_plotw_begin(ctx, &w, o, "scatter", title, xn, yn);
     free(title);
     if (rc) return rc;
     od_plotw_printf(&w, "set key below\n");
@@ -803,97 +939,11 @@ int od_plot_scatter(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_pl
         score_keys = NULL;
     }
 
-    static const char *const block[3] = { "$points", "$anomalous", "$grey" };
-    for (int st = 0; st < 3; st++) {
-        if (!cnt[st]) continue;
-        od_plotw_printf(&w, "%s << EOD\n", block[st]);
-        size_t lim = st == 0 ? no : n;
-        for (size_t j = 0; j < lim && !w.err; j++) {
-            size_t i = st == 0 ? order[j] : j;
-            if (set[i] != st) continue;
-            xy_row(&w, d->x[i], d->y[i]);
-            if (st == 0 && d->by == OD_PLOT_BY_CLUSTER) od_plotw_printf(&w, " %d", d->cluster[i]);
-            if (st == 0 && d->by == OD_PLOT_BY_SCORE) {
-                od_plotw_printf(&w, " ");
-                od_plotw_num(&w, d->score[i]);
-            }
-            od_plotw_printf(&w, "\n");
-        }
-        od_plotw_printf(&w, "EOD\n");
-    }
+    scatter_blocks(&w, d, set, order, no, cnt);
     free(set);
     free(order);
 
-    const char *sep = "";
-    switch (d->by) {
-    case OD_PLOT_BY_NONE:
-        od_plotw_printf(&w, "plot $points using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_NORMAL " notitle\n");
-        break;
-    case OD_PLOT_BY_LABEL:
-        od_plotw_printf(&w, "plot ");
-        if (cnt[2]) {
-            od_plotw_printf(&w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'unlabelled'");
-            sep = ", \\\n     ";
-        }
-        if (cnt[0]) {
-            od_plotw_printf(&w, "%s$points using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_NORMAL " title 'normal'", sep);
-            sep = ", \\\n     ";
-        }
-        if (cnt[1])
-            od_plotw_printf(&w, "%s$anomalous using 1:2 with points pt 7 ps 1 lc rgb " OD_PLOTW_ANOMAL
-                            " title 'anomalous'", sep);
-        od_plotw_printf(&w, "\n");
-        break;
-    case OD_PLOT_BY_CLUSTER: {
-        if (cnt[0]) {
-            long k = cmax - cmin + 1;
-            od_plotw_printf(&w, "set cbrange [%.1f:%.1f]\nset cblabel 'cluster'\n", cmin - 0.5, cmax + 0.5);
-            if (k <= 10) {
-                od_plotw_printf(&w, "set palette maxcolors %ld\nset palette defined (", k);
-                for (long c = 0; c < k; c++)
-                    od_plotw_printf(&w, "%s%ld %s", c ? ", " : "", c, od_plotw_colour((size_t)c));
-                if (k == 1) od_plotw_printf(&w, ", 1 %s", od_plotw_colour(0));
-                od_plotw_printf(&w, ")\n");
-            } else {
-                od_plotw_printf(&w, "set palette maxcolors %ld\nset palette model HSV defined (0 0 0.75 0.85, 1 0.85 0.75 0.85)\n",
-                                k > 256 ? 256 : k);
-            }
-            if (k <= 20) od_plotw_printf(&w, "set cbtics 1\n");
-        }
-        od_plotw_printf(&w, "plot ");
-        if (cnt[2]) {
-            od_plotw_printf(&w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'noise'");
-            sep = ", \\\n     ";
-        }
-        if (cnt[0])
-            od_plotw_printf(&w, "%s$points using 1:2:3 with points pt 7 ps 0.8 lc palette title 'cluster'", sep);
-        od_plotw_printf(&w, "\n");
-        break;
-    }
-    case OD_PLOT_BY_SCORE: {
-        const char *cn = d->cname && *d->cname ? d->cname : "score";
-        if (cnt[0]) {
-            double lo = smin, hi = smax;
-            if (hi <= lo) { lo -= 0.5; hi += 0.5; }
-            od_plotw_printf(&w, "set cbrange [%.10g:%.10g]\nset cblabel ", lo, hi);
-            od_plotw_quote(&w, cn);
-            od_plotw_printf(&w, " noenhanced\nset palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21908d', "
-                            "0.75 '#5dc963', 1 '#fde725')\n");
-        }
-        od_plotw_printf(&w, "plot ");
-        if (cnt[2]) {
-            od_plotw_printf(&w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'not scored'");
-            sep = ", \\\n     ";
-        }
-        if (cnt[0]) {
-            od_plotw_printf(&w, "%s$points using 1:2:3 with points pt 7 ps 0.8 lc palette title ", sep);
-            od_plotw_quote(&w, cn);
-            od_plotw_printf(&w, " noenhanced");
-        }
-        od_plotw_printf(&w, "\n");
-        break;
-    }
-    }
+    scatter_plot_cmd(&w, d, cnt, cmin, cmax, smin, smax);
     return od_plotw_end(ctx, &w, o);
 }
 

@@ -33,7 +33,7 @@
 #include "../core/ctx.h"
 #include "../core/out.h"
 #include "../data/frame.h"
-#include "../detect/detector.h"
+#include "../core/data.h"
 
 /* Resolve a column selection (see above) to column indices.  On success
  * *idx (caller frees) holds *d indices.  Errors: unknown name (OD_ENOTFOUND),
@@ -41,11 +41,6 @@
  * (OD_EDATA). */
 int od_prep_columns(od_ctx *ctx, const od_frame *f, const char *const *cols, size_t ncols,
                     size_t **idx, size_t *d);
-
-/* Quantile p in [0,1] of a[0..n-1] with linear interpolation between order
- * statistics (numpy.percentile's default "linear" method: h = (n-1)p).
- * Reorders a (selection, O(n) expected).  n must be > 0, a free of NaN. */
-double od_prep_quantile(double *a, size_t n, double p);
 
 /* ------------------------------------------------------------------ clean */
 

@@ -60,7 +60,7 @@ static size_t fit_col(od_scale_method m, const double *x, size_t n, const unsign
         if (!cnt) return 0;
         static const double p[3] = { 0.25, 0.5, 0.75 };
         double q[3];
-        od_prep_quantiles(buf, cnt, p, 3, q);
+        od_quantiles_select(buf, cnt, p, 3, q);
         *center = q[1];
         *scale = q[2] - q[0];
         if (*scale < 10 * DBL_EPSILON) { *scale = 1; *constant = 1; }

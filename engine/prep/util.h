@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 #include "prep.h"
+#include "../core/num.h"   /* od_quantiles_select: numpy linear quantiles */
 
 /* Number of fit rows (all rows when mask == NULL); error OD_EDATA when none. */
 int od_prep_fit_count(od_ctx *ctx, const od_frame *f, const unsigned char *mask, size_t *nfit);
@@ -27,9 +28,6 @@ int od_prep_frame_with(od_ctx *ctx, const od_frame *in, double **repl, od_frame 
 /* First index in [0,n) of the first NaN in x, or n. */
 size_t od_prep_first_nan(const double *x, size_t n);
 size_t od_prep_count_nan(const double *x, size_t n);
-
-/* Quantiles p[0..np-1] (ascending) of a[0..n-1], numpy linear; reorders a. */
-void od_prep_quantiles(double *a, size_t n, const double *p, size_t np, double *q);
 
 /* Format with 6 significant digits into one of a few rotating buffers. */
 const char *od_prep_num(double x);

@@ -3,11 +3,13 @@
  * chain (undo, memory bound). */
 #include "config.h"
 #include "oddity.h"
+#include "core/num.h"
 #include "../od_test.h"
 
 #include <math.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_rng.h>
 
 static const od_param_spec spec[] = {
     { "k", OD_P_INT, "8", 1, 100, NULL, "clusters" },
@@ -25,6 +27,91 @@ static od_frame *tiny_frame(od_ctx *ctx, size_t n)
     od_frame_add_num_donate(ctx, f, "x", x, OD_COL_NUM, OD_ROLE_FEATURE);
     od_frame_add_num_donate(ctx, f, "label", y, OD_COL_NUM, OD_ROLE_LABEL);
     return f;
+}
+
+/* od_cmp_double: ascending, NaN last, a total order qsort can rely on. */
+static void test_cmp_double(void)
+{
+    double nan = NAN, one = 1, two = 2, pz = 0.0, nz = -0.0, inf = INFINITY;
+    od_test_true(od_cmp_double(&one, &two) < 0 && od_cmp_double(&two, &one) > 0, "cmp: 1 < 2");
+    od_test_int(od_cmp_double(&one, &one), 0, "cmp: 1 == 1");
+    od_test_int(od_cmp_double(&nz, &pz), 0, "cmp: -0.0 == +0.0");
+    od_test_true(od_cmp_double(&nan, &inf) > 0 && od_cmp_double(&inf, &nan) < 0, "cmp: NaN after +inf");
+    double ninf = -INFINITY;
+    od_test_true(od_cmp_double(&nan, &ninf) > 0, "cmp: NaN after -inf");
+    od_test_int(od_cmp_double(&nan, &nan), 0, "cmp: NaN == NaN");
+    double a[] = { 3, NAN, -INFINITY, 0.5, NAN, INFINITY, -2, 0.5, NAN, 1e-300 };
+    size_t n = sizeof a / sizeof *a;
+    qsort(a, n, sizeof *a, od_cmp_double);
+    const double want[] = { -INFINITY, -2, 1e-300, 0.5, 0.5, 3, INFINITY };
+    int ok = 1;
+    for (size_t i = 0; i < 7; i++) ok &= a[i] == want[i];
+    for (size_t i = 7; i < n; i++) ok &= isnan(a[i]) != 0;
+    od_test_true(ok, "qsort with od_cmp_double: numbers ascending, the three NaNs last");
+}
+
+/* The linear quantile against numpy.quantile (method="linear"), by hand. */
+static void test_quantile(void)
+{
+    const double a4[] = { 1, 2, 3, 4 }, a5[] = { 1, 2, 3, 4, 5 };
+    od_test_true(od_quantile_sorted(a4, 4, 0.25) == 1.75, "np.quantile([1,2,3,4], 0.25) = 1.75");
+    od_test_true(od_quantile_sorted(a4, 4, 0.5) == 2.5, "np.quantile([1,2,3,4], 0.5) = 2.5");
+    od_test_true(od_quantile_sorted(a5, 5, 0.5) == 3, "np.quantile([1..5], 0.5) = 3");
+    od_test_true(od_quantile_sorted(a5, 5, 0) == 1, "p=0: the minimum");
+    od_test_true(od_quantile_sorted(a5, 5, 1) == 5, "p=1: the maximum");
+    const double one[] = { 7 };
+    od_test_true(od_quantile_sorted(one, 1, 0.3) == 7, "one value: every quantile is it");
+    /* numpy's _lerp uses b - (b-a)*(1-t) for t >= 0.5: np.quantile([0.1, 0.4], 0.75)
+     * is 0.325, where a + (b-a)*t would give 0.32500000000000007 */
+    const double s2[] = { 0.1, 0.4 };
+    volatile double t = 0.75;
+    od_test_true(0.1 + (0.4 - 0.1) * t != 0.325, "(the naive form differs in the last bit here)");
+    od_test_true(od_quantile_sorted(s2, 2, 0.75) == 0.325, "np.quantile([0.1, 0.4], 0.75) = 0.325 (symmetric _lerp)");
+    const double s3[] = { 0.1, 0.5 };
+    od_test_true(od_quantile_sorted(s3, 2, 0.5) == 0.3, "np.quantile([0.1, 0.5], 0.5) = 0.3 (t = 0.5 takes the symmetric form)");
+    od_test_true(od_quantile_sorted(a4, 4, 0.1) == 1.3, "np.quantile([1,2,3,4], 0.1) = 1.3 (t < 0.5: a + (b-a)t)");
+    od_test_true(od_lerp(0.1, 0.2, 0.7) == 0.17, "od_lerp(0.1, 0.2, 0.7) = 0.17 like numpy's _lerp");
+    const double wi[] = { 1, 5, INFINITY };
+    od_test_true(od_quantile_sorted(wi, 3, 0.5) == 5, "an exact order statistic is returned as is, even before inf (numpy: 5 + inf*0 = NaN)");
+    double wis[] = { INFINITY, 5, 1 };
+    od_test_true(od_quantile_select(wis, 3, 0.5) == 5, "... by selection too");
+    double u[] = { 4, 1, 3, 2 };
+    od_test_true(od_quantile_select(u, 4, 0.25) == 1.75, "selection: np.quantile([4,1,3,2], 0.25) = 1.75");
+    double w[] = { 0.4, 0.1 };
+    od_test_true(od_quantile_select(w, 2, 0.75) == 0.325, "selection: symmetric _lerp as well");
+
+    /* selection == sorted, bit for bit, on random arrays with and without ties,
+     * p in ascending and in mixed order */
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    int ok = 1, ok_sel = 1;
+    for (int it = 0; it < 300; it++) {
+        size_t n = 1 + gsl_rng_uniform_int(r, it < 200 ? 40 : 3000);
+        double *x = malloc(n * sizeof *x), *s = malloc(n * sizeof *s), *c = malloc(n * sizeof *c);
+        for (size_t i = 0; i < n; i++)
+            x[i] = it % 3 ? gsl_rng_uniform(r) - 0.5 : (double)gsl_rng_uniform_int(r, 4);
+        memcpy(s, x, n * sizeof *s);
+        qsort(s, n, sizeof *s, od_cmp_double);
+        const double p[] = { 0, 0.01, 0.25, 0.5, 0.5, 0.75, 0.98, 1, 0.3, 0.001 * it };
+        size_t np = sizeof p / sizeof *p;
+        double q[sizeof p / sizeof *p];
+        memcpy(c, x, n * sizeof *c);
+        od_quantiles_select(c, n, p, np, q);
+        for (size_t k = 0; k < np; k++) {
+            if (q[k] != od_quantile_sorted(s, n, p[k])) ok = 0;
+            memcpy(c, x, n * sizeof *c);
+            if (od_quantile_select(c, n, p[k]) != q[k]) ok = 0;
+        }
+        size_t k = gsl_rng_uniform_int(r, n);
+        memcpy(c, x, n * sizeof *c);
+        double v = od_select(c, n, k);
+        if (v != s[k] || c[k] != v) ok_sel = 0;
+        for (size_t i = 0; i < n; i++)
+            if ((i < k && c[i] > v) || (i > k && c[i] < v)) ok_sel = 0;
+        free(x), free(s), free(c);
+    }
+    gsl_rng_free(r);
+    od_test_true(ok, "od_quantiles_select == od_quantile_select == od_quantile_sorted bit for bit (300 arrays)");
+    od_test_true(ok_sel, "od_select puts the k-th smallest at k, smaller before, larger after");
 }
 
 int main(void)
@@ -202,5 +289,7 @@ int main(void)
     od_test_true(od_ws_current(ws) == NULL, "no current dataset left");
     od_ws_free(ws);
     od_ctx_free(ctx);
+    test_cmp_double();
+    test_quantile();
     return od_test_done();
 }

@@ -729,8 +729,8 @@ static void test_parallel_and_chunks(void)
         size_t m = 1u << 20;
         char *b = malloc(m + 4096);
         memcpy(b, csv, m);
-        char *nl = memrchr(b, '\n', m);
-        m = (size_t)(nl - b) + 1;
+        char *eol = memrchr(b, '\n', m);
+        m = (size_t)(eol - b) + 1;
         int nmut = 1 + (int)gsl_rng_uniform_int(r, 30);
         for (int k = 0; k < nmut; k++) {
             size_t at = 40 + gsl_rng_uniform_int(r, m - 80);

@@ -227,7 +227,7 @@ static void test_quantile(void)
         for (size_t i = 1; i < n; i++)   /* insertion sort: the reference */
             for (size_t j = i; j > 0 && s[j - 1] > s[j]; j--) { double x = s[j]; s[j] = s[j - 1]; s[j - 1] = x; }
         double p[5] = { 0, 0.01, 0.25 + 0.001 * t, 0.5, 1 }, q[5];
-        od_prep_quantiles(a, n, p, 5, q);
+        od_quantiles_select(a, n, p, 5, q);
         for (int k = 0; k < 5; k++) {
             double h = (double)(n - 1) * p[k];
             size_t i = (size_t)floor(h);
@@ -353,10 +353,10 @@ static void test_clean(od_ctx *ctx)
                      "NaN policy: clipping leaves NaN as NaN (and ignores it in the quantiles)");
         od_frame_free(g);
         /* a time column that goes backwards: row order, with a warning */
-        double *tc = malloc(10 * sizeof *tc);
-        for (int i = 0; i < 10; i++) tc[i] = i == 5 ? 0 : i;
+        double *tback = malloc(10 * sizeof *tback);
+        for (int i = 0; i < 10; i++) tback[i] = i == 5 ? 0 : i;
         od_frame *ft = od_frame_copy(ctx, f);
-        od_frame_add_num_donate(ctx, ft, "t", tc, OD_COL_TIME, OD_ROLE_TIME);
+        od_frame_add_num_donate(ctx, ft, "t", tback, OD_COL_TIME, OD_ROLE_TIME);
         od_ctx_clear_warnings(ctx);
         o = (od_clean_opts){ .missing = OD_MISSING_INTERPOLATE };
         od_test_int(od_prep_clean(ctx, ft, &o, NULL, &g, NULL, NULL), OD_OK, "interpolate with a decreasing time column");
