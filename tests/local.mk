@@ -1,2 +1,6 @@
 # tests: shared helpers; each module's unit tests are listed in that module's local.mk.
 EXTRA_DIST += tests/od_test.h tests/fixtures tests/data tests/sessions
+# issue 14: the trust model (overwrite rule, --safe, source paths, atomic
+# writes, the journal under write errors, escaped text) and the history file.
+TESTS += tests/safety.sh tests/tui/history.sh
+EXTRA_DIST += tests/safety.sh tests/tui/history.sh
