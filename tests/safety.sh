@@ -179,6 +179,13 @@ if wired cmd_out_path cmd_plot.c && command -v gnuplot >/dev/null 2>&1; then
   ok $? "--safe: plot to= outside the output directory is refused"
 else skip "plot to= does not call cmd_out_path yet (app/cmd/cmd_plot.c) or no gnuplot"; fi
 
+# "starts no program but gnuplot": the plot module is the only code that
+# starts a process (help scripts says so); a new one must be looked at.
+spawners=$(cd "$top" && grep -rnE '(^|[^A-Za-z0-9_.>])(system|popen|fork|vfork|execl|execlp|execle|execv|execvp|execvpe|posix_spawnp?|wordexp)[[:space:]]*\(' \
+  app engine --include=*.c --include=*.h | grep -v '^engine/plot/gnuplot.c:')
+[ -z "$spawners" ] && grep -q 'posix_spawn(' "$top/engine/plot/gnuplot.c"
+ok $? "only engine/plot/gnuplot.c starts a process${spawners:+ (also: $(printf '%s' "$spawners" | head -3 | tr '\n' ' '))}"
+
 # ---- text from data is escaped -----------------------------------------
 printf 'a\033]0;pwned\007,\033[2Jb,label\n1,2,0\n3,4,1\n5,6,0\n' > evil.csv
 odd -e "load evil.csv as evil" -e "describe" -e "datasets"
