@@ -36,6 +36,11 @@ ok $? "force=yes replaces it (keeping the file's mode)"
 odd -e "set seed=4" -e "save session fresh.odd" -e "set seed=5" -e "save session fresh.odd"
 [ $? = 0 ] && grep -qx 'set seed=5' fresh.odd
 ok $? "a file this session wrote may be replaced without force=yes"
+if [ "$(id -u)" != 0 ]; then
+  echo "read only" > ro.odd; chmod 444 ro.odd
+  odd -e "save session ro.odd force=yes"; [ $? != 0 ] && [ "$(cat ro.odd)" = "read only" ] && grep -q 'the file is read-only' "$tmp/err"
+  ok $? "force=yes does not replace a read-only file"
+else skip "root may write any file: the read-only case needs another user"; fi
 odd -e "save session ."; [ $? != 0 ] && grep -q 'names a directory' "$tmp/err"
 ok $? "a directory is never a file to write"
 [ -z "$(ls -A | grep '^\.')" ]

@@ -199,6 +199,12 @@ char *cmd_out_path(od_session *s, const cmd_line *c, const char *what, const cha
         free(canon);
         return NULL;
     }
+    if (exists && S_ISREG(st.st_mode) && access(canon, W_OK) != 0 && errno == EACCES) {
+        /* rename() would replace it anyway: keep the meaning of read-only */
+        cmd_error_at(s, col, "%s: refusing to replace %s: the file is read-only", what, cmd_escape(path));
+        free(canon);
+        return NULL;
+    }
     if (exists && !in_written(s, canon)) {
         if (s->safe.on) {
             cmd_error_at(s, col, "%s: --safe: refusing to replace existing file %s (a safe script may only replace files it wrote)",
