@@ -52,6 +52,11 @@ static void usage(FILE *fp)
             "  -j, --threads=N      worker threads (default: all cores)\n"
             "      --no-times       do not print timings (byte-identical replays)\n"
             "      --no-journal     do not write the session journal\n"
+            "      --safe           run -f scripts in safe mode: they write only in the output\n"
+            "                       directory, replace no file, read only beside themselves\n"
+            "                       and start no program but gnuplot (help scripts)\n"
+            "      --out-dir=DIR    the output directory of --safe scripts (default: a new\n"
+            "                       directory beside the script, FILE-out)\n"
             "  -h, --help           display this help and exit\n"
             "  -V, --version        output version information and exit\n\n"
             "Interactive sessions are journaled to $XDG_STATE_HOME/oddity/sessions/.\n"
@@ -64,13 +69,14 @@ typedef struct {
     const char *scripts[MAX_SCRIPTS];   /* -f FILE and -e LINES, in order */
     int is_exec[MAX_SCRIPTS];
     int nscripts;
-    int force_interactive, keep_going, no_times, no_journal, threads;
+    int force_interactive, keep_going, no_times, no_journal, threads, safe;
+    const char *out_dir;                /* --out-dir */
     unsigned long seed;
     char **data;                        /* positional DATA-FILEs */
     int ndata;
 } options;
 
-enum { OPT_NO_TIMES = 1, OPT_NO_JOURNAL, OPT_PLAIN, OPT_MAN };
+enum { OPT_NO_TIMES = 1, OPT_NO_JOURNAL, OPT_PLAIN, OPT_MAN, OPT_SAFE, OPT_OUT_DIR };
 
 static int parse_number(const char *opt, const char *arg, unsigned long max, unsigned long *v)
 {
@@ -111,6 +117,14 @@ static int parse_option(int c, const char *arg, options *o)
     case OPT_NO_TIMES: o->no_times = 1; return -1;
     case OPT_NO_JOURNAL: o->no_journal = 1; return -1;
     case OPT_PLAIN: return -1;
+    case OPT_SAFE: o->safe = 1; return -1;
+    case OPT_OUT_DIR:
+        if (!*arg) {
+            fprintf(stderr, "oddity: --out-dir: expected a directory\n");
+            return 2;
+        }
+        o->out_dir = arg;
+        return -1;
     case OPT_MAN: od_write_man(stdout); return 0;
     case 'h': usage(stdout); return 0;
     case 'V':
@@ -136,6 +150,8 @@ static int parse_args(int argc, char **argv, options *o)
         { "no-times", no_argument, NULL, OPT_NO_TIMES },
         { "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
         { "plain", no_argument, NULL, OPT_PLAIN },
+        { "safe", no_argument, NULL, OPT_SAFE },
+        { "out-dir", required_argument, NULL, OPT_OUT_DIR },
         { "man", no_argument, NULL, OPT_MAN },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -150,6 +166,10 @@ static int parse_args(int argc, char **argv, options *o)
         if ((r = parse_option(c, optarg, o)) >= 0) return r;
     o->data = argv + optind;
     o->ndata = argc - optind;
+    if (o->out_dir && !o->safe) {
+        fprintf(stderr, "oddity: --out-dir is the output directory of --safe scripts (give --safe too)\n");
+        return 2;
+    }
     return -1;
 }
 
@@ -184,7 +204,7 @@ static int run_scripts(od_session *s, const options *o)
             s->src_name = NULL;
             r = session_exec(s, o->scripts[i], 1);
         } else {
-            r = session_run_file(s, o->scripts[i], 0);
+            r = session_run_script(s, o->scripts[i], 0, o->safe);
         }
         if (r) {
             rc = r;
@@ -214,6 +234,7 @@ int main(int argc, char **argv)
     s.keep_going = o.keep_going;
     s.show_times = !o.no_times && !getenv("ODDITY_NO_TIMES");
     s.interactive = o.force_interactive || (o.nscripts == 0 && isatty(STDIN_FILENO));
+    s.out_dir_opt = o.out_dir;
     od_ctx_set_progress(s.ctx, progress, &s);
     repl_install_sigint(&s);
 
@@ -222,7 +243,7 @@ int main(int argc, char **argv)
     int r = run_scripts(&s, &o);
     if (r) rc = r;
     if (s.interactive && !(rc && o.nscripts)) rc = run_interactive(&s);
-    else if (!s.interactive && o.nscripts == 0) rc = session_run_file(&s, "-", 0);
+    else if (!s.interactive && o.nscripts == 0) rc = session_run_script(&s, "-", 0, o.safe);
 
     session_close(&s);
     return rc ? 1 : 0;

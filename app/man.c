@@ -63,6 +63,11 @@ static void man_head(FILE *fp)
           ".TP\n\\fB\\-j\\fR, \\fB\\-\\-threads\\fR=\\fIN\\fR\nworker threads (default: all cores)\n"
           ".TP\n\\fB\\-\\-no\\-times\\fR\ndo not print timings, so replays are byte\\-identical\n"
           ".TP\n\\fB\\-\\-no\\-journal\\fR\ndo not write the session journal\n"
+          ".TP\n\\fB\\-\\-safe\\fR\nrun \\-f scripts (and a script on standard input) in safe mode: they write only\n"
+          "inside the output directory, replace no file, read only inside their own directory\n"
+          "and start no program but gnuplot (see SCRIPTS, FILES AND TRUST)\n"
+          ".TP\n\\fB\\-\\-out\\-dir\\fR=\\fIDIR\\fR\nthe output directory of \\-\\-safe scripts (default: a new directory beside\n"
+          "the script, \\fIFILE\\fR\\-out, created mode 0700 on the first write)\n"
           ".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\ndisplay help and exit\n"
           ".TP\n\\fB\\-V\\fR, \\fB\\-\\-version\\fR\noutput version information and exit\n"
           ".SH THE COMMAND LANGUAGE\n"
@@ -124,15 +129,31 @@ static void man_detectors(FILE *fp)
     }
 }
 
+/* Help topics that are not commands (help scripts): one .SH each. */
+static void man_topics(FILE *fp)
+{
+    for (const cmd_help_topic *t = cmd_help_topics; t->name; t++) {
+        fputs(".SH ", fp);
+        for (const char *p = t->title; *p; p++) fputc(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p, fp);
+        fputs("\n", fp);
+        block(fp, t->text);
+        fputs(".PP\n(at the prompt: \\fBhelp ", fp);
+        roff(fp, t->name);
+        fputs("\\fR)\n", fp);
+    }
+}
+
 void od_write_man(FILE *fp)
 {
     man_head(fp);
     man_commands(fp);
+    man_topics(fp);
     man_detectors(fp);
     fputs(".SH FILES\n.TP\n$XDG_STATE_HOME/oddity/sessions/\njournals of interactive sessions: one .odd script each, the lines that ran after\n"
           "the header \\fBsave session\\fR writes (the seed and thread count the session started\n"
           "with), so \\fBoddity \\-f\\fR replays it to the same numbers\n"
-          ".TP\n$XDG_STATE_HOME/oddity/history\nreadline history\n"
+          ".TP\n$XDG_STATE_HOME/oddity/history\nreadline history of the prompt: the last 1000 lines, mode 0600, written\n"
+          "whole at exit through a temporary file (the directory is created mode 0700)\n"
           ".SH ENVIRONMENT\n.TP\nOD_SEED\ndefault seed\n.TP\nNO_COLOR\nno ANSI colour in terminal plots\n"
           ".SH EXAMPLES\n.nf\noddity sample\\-data/blobs.csv\noddity \\-e 'load sample\\-data/blobs.csv; detect kmeans k=4; metrics kmeans1'\n"
           "oddity \\-f scripts/demo.odd\n.fi\n", fp);

@@ -1,12 +1,21 @@
 /* out.c - aligned text tables and number formatting for the handlers.
  * Out of memory never crashes a table: a row that cannot be stored is
- * dropped and the printed table ends with a line saying so. */
+ * dropped and the printed table ends with a line saying so.  Cells hold
+ * text from data (column names, values, file names): control characters
+ * are escaped as they are stored (cmd_escape), so no table can send the
+ * terminal an escape sequence. */
 #include "config.h"
 #include "cmd/cmd.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A cell as stored: a copy with control characters escaped. */
+static char *cell(const char *c)
+{
+    return cmd_escape_dup(c ? c : "", 0);
+}
 
 struct od_table {
     size_t ncol, nrow, cap;
@@ -33,7 +42,7 @@ od_table *tbl_new(size_t ncol, ...)
     va_start(ap, ncol);
     for (size_t j = 0; j < ncol; j++) {
         const char *h = va_arg(ap, const char *);
-        t->cells[j] = strdup(h ? h : "");
+        t->cells[j] = cell(h);
         t->right[j] = j > 0;
     }
     va_end(ap);
@@ -56,7 +65,7 @@ void tbl_row(od_table *t, ...)
     va_start(ap, t);
     for (size_t j = 0; j < t->ncol; j++) {
         const char *c = va_arg(ap, const char *);
-        t->cells[t->nrow * t->ncol + j] = strdup(c ? c : "");
+        t->cells[t->nrow * t->ncol + j] = cell(c);
     }
     va_end(ap);
     t->nrow++;
@@ -86,7 +95,7 @@ static void print_row(const od_table *t, size_t i, const size_t *w, FILE *fp)
 
 void tbl_print(od_table *t, FILE *fp)
 {
-    size_t *w = t ? calloc(t->ncol ? t->ncol : 1, sizeof *w) : NULL;
+    size_t *w = t && t->cells && t->right ? calloc(t->ncol ? t->ncol : 1, sizeof *w) : NULL;
     if (!w) {
         fputs("(table not shown: out of memory)\n", fp);
         return;
@@ -104,7 +113,7 @@ void tbl_print(od_table *t, FILE *fp)
 void tbl_free(od_table *t)
 {
     if (!t) return;
-    for (size_t i = 0; i < t->nrow * t->ncol; i++) free(t->cells[i]);
+    for (size_t i = 0; t->cells && i < t->nrow * t->ncol; i++) free(t->cells[i]);
     free(t->cells);
     free(t->right);
     free(t);
@@ -132,7 +141,7 @@ od_table *tbl_new_v(size_t ncol, const char *const *head)
     t->cells = calloc(t->cap * (ncol ? ncol : 1), sizeof(char *));
     t->right = calloc(ncol ? ncol : 1, 1);
     for (size_t j = 0; j < ncol && t->cells && t->right; j++) {
-        t->cells[j] = strdup(head[j] ? head[j] : "");
+        t->cells[j] = cell(head[j]);
         t->right[j] = j > 0;
     }
     return t;
@@ -140,10 +149,13 @@ od_table *tbl_new_v(size_t ncol, const char *const *head)
 
 void tbl_row_v(od_table *t, const char *const *cells)
 {
+    if (!t || !t->cells) return;
     if (t->nrow == t->cap) {
+        char **c = realloc(t->cells, 2 * t->cap * (t->ncol ? t->ncol : 1) * sizeof(char *));
+        if (!c) { t->lost++; return; }
+        t->cells = c;
         t->cap *= 2;
-        t->cells = realloc(t->cells, t->cap * t->ncol * sizeof(char *));
     }
-    for (size_t j = 0; j < t->ncol; j++) t->cells[t->nrow * t->ncol + j] = strdup(cells[j] ? cells[j] : "");
+    for (size_t j = 0; j < t->ncol; j++) t->cells[t->nrow * t->ncol + j] = cell(cells[j]);
     t->nrow++;
 }

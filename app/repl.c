@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <readline/readline.h>
 #include <readline/history.h>
 
@@ -211,6 +212,7 @@ static int complete_word(const od_command *cmd, const char *text, const char *se
     else if (!strcmp(cmd->name, "help") && nwords == 1) {
         cand_source(text, COMPL_COMMAND, NULL, "");
         cand_source(text, COMPL_DETECTOR, NULL, "");
+        for (const cmd_help_topic *t = cmd_help_topics; t->name; t++) cand_add(text, t->name, strlen(t->name));
     } else if (!strcmp(cmd->name, "help") && nwords == 2) cand_source(text, COMPL_DETECTOR, NULL, "");
     else cand_source(text, cmd->words, cmd->word_values, "");
     cand_option_names(text, cmd, segment_detector(cmd, seg, nwords));
@@ -243,6 +245,29 @@ static char **complete(const char *text, int start, int end)
     return rl_completion_matches(text, gen);
 }
 
+/* ---- history ------------------------------------------------------------
+ * $XDG_STATE_HOME/oddity/history: read when the prompt opens, capped at
+ * HISTORY_MAX lines, written whole at exit through a temporary file renamed
+ * over the old one, so a full disk or a crash mid-write never truncates it. */
+
+#define HISTORY_MAX 1000
+
+static void history_save(od_session *s, const char *path)
+{
+    cmd_outfile o;
+    if (cmd_outfile_open(s, &o, "history", path)) return;
+    (void)fchmod(fileno(o.fp), 0600);   /* what was typed is nobody else's business */
+    cmd_outfile_detach(&o);
+    int e = write_history(o.tmp);
+    if (e) {
+        fprintf(s->errfp, "error: history: cannot write %s: %s (the old file is left as it was)\n", cmd_escape(path),
+                strerror(e));
+        cmd_outfile_abort(&o);
+        return;
+    }
+    cmd_outfile_commit(s, &o);
+}
+
 /* ---- the loop -------------------------------------------------------- */
 
 int repl_run(od_session *s)
@@ -256,9 +281,10 @@ int repl_run(od_session *s)
     char hist[4200] = "";
     if (dir) {
         snprintf(hist, sizeof hist, "%s/history", dir);
-        read_history(hist);
+        read_history(hist);   /* none yet: it is created at exit */
     }
     free(dir);
+    stifle_history(HISTORY_MAX);
     repl_install_sigint(s);
     while (!s->quit) {
         at_prompt = 1;
@@ -281,13 +307,12 @@ int repl_run(od_session *s)
         while (*p == ' ' || *p == '\t') p++;
         if (*p) {
             add_history(line);
-            if (*hist) append_history(1, hist);
             od_ctx_clear_cancel(s->ctx);
             session_exec(s, line, 1);   /* errors are reported; the prompt goes on */
             if (od_cancelled(s->ctx)) fprintf(s->errfp, "interrupted\n");
         }
         free(line);
     }
-    if (*hist) history_truncate_file(hist, 2000);
+    if (*hist) history_save(s, hist);
     return 0;
 }

@@ -26,6 +26,15 @@ typedef struct {
 
 typedef struct od_session od_session;
 
+/* Safe mode (outfile.c): the limits of a script from someone else. */
+typedef struct {
+    int on;                    /* sticky for the script and every script it sources */
+    char *read_root;           /* canonical directory reads must stay inside */
+    char *out_dir;             /* canonical output directory once it exists, else NULL */
+    char *out_dir_want;        /* where it is created on the first write */
+    int out_dir_given;         /* --out-dir=DIR: may exist already */
+} cmd_safe;
+
 /* What goes to `history` and the journal in place of a command's own text.
  * A command that does not stand for itself (tune: a key-driven screen) says
  * so through a result instead of touching the session. */
@@ -80,6 +89,13 @@ struct od_session {
     long src_lineno;
     void *plot;                /* gnuplot process handle (plot module) */
     int line_ncmds;            /* commands on the line being executed */
+    /* trust (outfile.c; `help scripts`) */
+    char *base_dir;            /* relative paths resolve against it (a sourced script's directory); NULL = cwd */
+    cmd_safe safe;             /* safe mode limits, on while a safe script runs */
+    const char *out_dir_opt;   /* --out-dir=DIR (not owned) */
+    char **written;            /* canonical paths this session wrote: they may be replaced */
+    size_t nwritten, capwritten;
+    int journal_failed;        /* a journal write failed (reported once) */
 };
 
 extern const od_command *const od_commands[];
@@ -121,10 +137,15 @@ int session_open(od_session *s, unsigned long seed, int threads);  /* 0 or OD_EN
 void session_close(od_session *s);
 int session_open_journal(od_session *s);   /* $XDG_STATE_HOME/oddity/sessions/; 0 or <0 */
 void session_write_header(od_session *s, FILE *fp);
-int session_save(od_session *s, const char *path);   /* header + history; 0 or -errno */
+/* header + history, atomically, to a path cmd_out_path() approved; 0 or an error reported */
+int session_save(od_session *s, const char *path);
 void session_record(od_session *s, const char *line);
 int session_exec(od_session *s, const char *line, int record);    /* run, then record */
+/* Run a script.  from_source: a `source`d script (its lines are not
+ * recorded) whose relative paths resolve against its own directory; safe:
+ * run it in safe mode (a no-op when already safe: safe mode is sticky). */
 int session_run_file(od_session *s, const char *path, int from_source);
+int session_run_script(od_session *s, const char *path, int from_source, int safe);
 char *session_state_dir(void);   /* $XDG_STATE_HOME/oddity (created) or NULL; caller frees */
 
 /* Output tables (app/out.c) */
@@ -137,6 +158,55 @@ void tbl_print(od_table *t, FILE *fp);
 void tbl_free(od_table *t);
 const char *fmtn(double x);            /* rotating static buffers, 6 significant digits */
 const char *fmtg(double x, int sig);
+
+/* ---- trust: paths, overwrite rules, safe mode, atomic files, escaping (outfile.c) ----
+ * Every command that writes a file calls cmd_out_path() and every one that
+ * reads one calls cmd_in_path() before touching the path; both report their
+ * own errors (caret at col) and return a malloc'd path to use, or NULL. */
+/* PATH relative to the sourced script's directory (or as given); malloc'd, NULL = out of memory */
+char *cmd_resolve_path(od_session *s, const char *path);
+char *cmd_dir_of(const char *path);     /* "a/b" -> "a", "b" -> ".", "/b" -> "/"; malloc'd */
+/* What may be written: refuses an existing file unless c has force=yes or this
+ * session wrote it; in safe mode anything outside the output directory (relative
+ * paths are inside it), any existing file it did not write and symbolic links.
+ * what = "save session", "export scores", ...: the message's prefix. */
+char *cmd_out_path(od_session *s, const cmd_line *c, const char *what, const char *path, int col);
+/* What may be read: in safe mode only files inside the script's directory. */
+char *cmd_in_path(od_session *s, const cmd_line *c, const char *what, const char *path, int col);
+/* Safe mode for one script: enter saves the state leave restores. */
+int cmd_safe_enter(od_session *s, const char *script, cmd_safe *saved);
+void cmd_safe_leave(od_session *s, cmd_safe *saved);
+
+/* A file written atomically: open creates a temporary file beside path (same
+ * mode as the file it replaces); write to fp; commit flushes, fsyncs and
+ * renames it over path.  For an engine function that takes a path: detach
+ * (closes fp), let it write o.tmp, then commit (or abort).  open and commit
+ * report errors naming the file and the reason, and leave an old file as it
+ * was; abort removes the temporary file silently. */
+typedef struct {
+    const char *what;          /* message prefix */
+    char *path, *tmp;
+    FILE *fp;
+} cmd_outfile;
+int cmd_outfile_open(od_session *s, cmd_outfile *o, const char *what, const char *path);
+void cmd_outfile_detach(cmd_outfile *o);
+int cmd_outfile_commit(od_session *s, cmd_outfile *o);
+void cmd_outfile_abort(cmd_outfile *o);
+
+/* Text from data (column names, values, file names) for the terminal: control
+ * characters as \e \n \t \r \xNN, DEL and bytes that are not UTF-8 as \xNN,
+ * C1 controls and bidi overrides as \uNNNN.  cmd_escape returns s itself when
+ * nothing needs escaping, else one of 8 rotating buffers (valid until 8 more calls). */
+enum { CMD_ESC_KEEP_NL = 1, CMD_ESC_KEEP_TAB = 2 };
+const char *cmd_escape(const char *s);
+char *cmd_escape_dup(const char *s, int flags);             /* malloc'd; NULL = out of memory */
+size_t cmd_escape_to(char *out, const char *s, size_t n, int flags);   /* out NULL: the length */
+
+/* Help topics that are not commands (`help scripts`), for help and the man page. */
+typedef struct {
+    const char *name, *title, *text;
+} cmd_help_topic;
+extern const cmd_help_topic cmd_help_topics[];   /* terminated by {NULL} */
 
 /* The man page (app/man.c), generated from the command table. */
 void od_write_man(FILE *fp);

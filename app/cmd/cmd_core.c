@@ -59,6 +59,55 @@ static void help_detector(od_session *s, const od_detector_type *t)
     fprintf(fp, "\ncommon options: as=NAME fit=train|normal|all on=COLS (see: help detect)\n");
 }
 
+/* Topics that are not commands: `help scripts`; the man page prints them too. */
+const cmd_help_topic cmd_help_topics[] = {
+    { "scripts", "scripts, files and trust",
+      "A script is a file of command lines: `oddity -f FILE`, `source FILE`, a lesson,\n"
+      "a saved session.  Scripts travel: treat one from someone else like any file\n"
+      "from someone else, and run it with --safe.\n\n"
+      "Output files.  An output command (save session, save model, export ..., plot\n"
+      "to=) never replaces an existing file: it refuses, naming the file, unless the\n"
+      "command has force=yes or this session wrote that file earlier.  Every file\n"
+      "oddity writes itself goes to a temporary file beside the target, is flushed to\n"
+      "the disk and renamed over the target: a full disk or a write error leaves the\n"
+      "old file as it was and the error names the file and the reason.\n\n"
+      "Relative paths.  In a file run with `source FILE`, relative paths (load,\n"
+      "source, save, export, plot to=) resolve against FILE's own directory, so a\n"
+      "script and its data travel together.  In `oddity -f FILE` they resolve against\n"
+      "the current directory, as a shell script's do (unless --safe, below).\n\n"
+      "Safe mode.  `oddity --safe -f FILE` (or `source FILE safe=yes`) runs FILE so that\n"
+      "it cannot harm:\n"
+      "  - it writes only inside its output directory: --out-dir=DIR, or by default a\n"
+      "    new directory beside the script, FILE-out (FILE-out-2, ... if that exists),\n"
+      "    created mode 0700 on the first write; relative output paths go there, and\n"
+      "    absolute paths, ../ and symbolic links leading out are refused;\n"
+      "  - it replaces no file it did not write itself (force=yes does not lift this);\n"
+      "  - it reads only files inside its own directory (relative paths resolve\n"
+      "    there; ../, absolute paths and symbolic links leading out are refused);\n"
+      "  - it starts no program but gnuplot: the plot module is the only code in\n"
+      "    oddity that starts a process, and it only runs gnuplot, with names from\n"
+      "    the script or the data passed as quoted strings;\n"
+      "  - safe mode is sticky: every script it sources is safe too, `source FILE\n"
+      "    safe=no` is refused, and no `set` turns it off.\n"
+      "Each refusal is an error that names the rule (--safe: ...).  Only the script\n"
+      "runs in safe mode: -e lines, DATA-FILEs and the prompt after -i are yours.\n"
+      "Safe mode guards against the script, not against other programs changing\n"
+      "files while it runs.\n\n"
+      "Text from data.  Column names, values and file names are printed with control\n"
+      "characters escaped (\\e, \\n, \\xNN, \\uNNNN), so a data file cannot move the\n"
+      "cursor, retitle or recolour the terminal.\n\n"
+      "examples:\n  oddity --safe -f lesson.odd\n  oddity --safe --out-dir=results -f ~/Downloads/homework.odd\n"
+      "  source homework/run.odd safe=yes\n  export scores km to=scores.csv force=yes" },
+    { NULL, NULL, NULL }
+};
+
+static const cmd_help_topic *find_topic(const char *name)
+{
+    for (const cmd_help_topic *t = cmd_help_topics; t->name; t++)
+        if (!strcmp(t->name, name)) return t;
+    return NULL;
+}
+
 static int cmd_help(od_session *s, const cmd_line *c)
 {
     FILE *fp = s->outfp;
@@ -83,11 +132,19 @@ static int cmd_help(od_session *s, const cmd_line *c)
             for (size_t i = 0; i < od_detector_count(); i++)
                 fprintf(fp, "  %-12s %s\n", od_detector_at(i)->name, od_detector_at(i)->summary);
         }
+        fprintf(fp, "\ntopics\n");
+        for (const cmd_help_topic *t = cmd_help_topics; t->name; t++) fprintf(fp, "  %-12s %s\n", t->name, t->title);
         fprintf(fp, "\nSyntax: command word key=value key=\"quoted value\" key=a,b,c ; next command  # comment\n");
         return 0;
     }
     const char *topic = c->words[1].text;
     const od_command *cmd = cmd_find(topic);
+    const cmd_help_topic *ht = cmd ? NULL : find_topic(topic);
+    if (ht) {
+        fprintf(fp, "%s\n\n", ht->title);
+        print_wrapped(fp, ht->text, "  ");
+        return 0;
+    }
     if (!cmd) {
         const od_detector_type *t = od_detector_find(topic);
         if (t) { help_detector(s, t); return 0; }
@@ -159,7 +216,16 @@ static int cmd_history(od_session *s, const cmd_line *c)
 static int cmd_source(od_session *s, const cmd_line *c)
 {
     if (s->depth > 16) return cmd_error_at(s, c->words[1].col, "source: scripts nested too deeply (more than 16)");
-    return session_run_file(s, c->words[1].text, 1);
+    int safe = 0;
+    if (cmd_opt_bool(s, c, "safe", &safe) < 0) return OD_EINVAL;
+    const cmd_opt *o = cmd_opt_entry(c, "safe");
+    if (o && !safe && s->safe.on)
+        return cmd_error_at(s, o->vcol, "source: --safe: a safe script cannot run a script in unsafe mode (safe mode is sticky)");
+    char *path = cmd_in_path(s, c, "source", c->words[1].text, c->words[1].col);
+    if (!path) return OD_EIO;
+    int rc = session_run_script(s, path, 1, safe);
+    free(path);
+    return rc;
 }
 
 static int cmd_save(od_session *s, const cmd_line *c)
@@ -167,12 +233,18 @@ static int cmd_save(od_session *s, const cmd_line *c)
     const char *what = c->words[1].text;
     if (!strcmp(what, "model")) return cmd_save_model(s, c);
     if (strcmp(what, "session") != 0)
-        return cmd_error_at(s, c->words[1].col, "save: expected 'session' or 'model' (usage: save session FILE | save model RUN to=FILE)");
+        return cmd_error_at(s, c->words[1].col, "save: expected 'session' or 'model' (usage: save session FILE [force=yes] | save model RUN to=FILE)");
     if (c->nwords < 3) return cmd_error_at(s, 0, "save session: expected a file name");
+    for (size_t i = 0; i < c->nopts; i++)
+        if (strcmp(c->opts[i].key, "force"))
+            return cmd_error_at(s, c->opts[i].col, "save session: unknown option '%s' (options: force)", c->opts[i].key);
     const char *path = c->words[2].text;
-    int e = session_save(s, path);
-    if (e) return cmd_error_at(s, c->words[2].col, "save session: cannot write %s: %s", path, strerror(-e));
-    fprintf(s->outfp, "saved %zu lines to %s\n", s->nhist, path);
+    char *real = cmd_out_path(s, c, "save session", path, c->words[2].col);
+    if (!real) return OD_EINVAL;
+    int rc = session_save(s, real);
+    free(real);
+    if (rc) return rc;
+    fprintf(s->outfp, "saved %zu lines to %s\n", s->nhist, cmd_escape(path));
     return 0;
 }
 
@@ -184,14 +256,19 @@ static const cmd_optspec set_opts[] = {
     { NULL, NULL, COMPL_NONE, NULL }
 };
 static const cmd_optspec no_opts[] = { { NULL, NULL, COMPL_NONE, NULL } };
+static const cmd_optspec source_opts[] = {
+    { "safe", "yes|no", COMPL_NONE, "run the script in safe mode (see: help scripts)" },
+    { NULL, NULL, COMPL_NONE, NULL }
+};
 
 const od_command cmd_help_entry = {
-    .name = "help", .usage = "help [COMMAND | detect ALGO | ALGO]", .topic = "session",
+    .name = "help", .usage = "help [COMMAND | TOPIC | detect ALGO | ALGO]", .topic = "session",
     .summary = "list the commands, or explain one command or detector",
     .help = "Without a word: every command with its summary.  With a command: its usage,\n"
             "description, options and an example.  `help detect kmeans` (or `help kmeans`)\n"
-            "shows a detector's parameters with their defaults and ranges.\n\n"
-            "example:\n  help load\n  help detect gmm",
+            "shows a detector's parameters with their defaults and ranges.  `help scripts`\n"
+            "explains what a script may do and how to run one from someone else.\n\n"
+            "example:\n  help load\n  help detect gmm\n  help scripts",
     .min_words = 0, .max_words = 2, .opts = no_opts, .fn = cmd_help, .words = COMPL_COMMAND,
 };
 const od_command cmd_quit_entry = {
@@ -213,18 +290,24 @@ const od_command cmd_history_entry = {
     .min_words = 0, .max_words = 0, .opts = no_opts, .fn = cmd_history,
 };
 const od_command cmd_source_entry = {
-    .name = "source", .usage = "source FILE.odd", .topic = "session", .summary = "run the lines of a script file",
+    .name = "source", .usage = "source FILE.odd [safe=yes]", .topic = "session", .summary = "run the lines of a script file",
     .help = "Runs each line of FILE as if typed.  The first error stops the script (unless\n"
-            "oddity was started with --keep-going) and names FILE, line and column.\n\n"
-            "example:\n  source scripts/demo.odd",
-    .min_words = 1, .max_words = 1, .opts = no_opts, .fn = cmd_source, .words = COMPL_FILE,
+            "oddity was started with --keep-going) and names FILE, line and column.\n"
+            "Relative paths in FILE (load, source, save, export, plot to=) resolve against\n"
+            "FILE's own directory, so a script and its data travel together.  With\n"
+            "safe=yes FILE runs in safe mode, as `oddity --safe -f FILE` would (see: help\n"
+            "scripts); inside a safe script every source is safe.\n\n"
+            "example:\n  source scripts/demo.odd\n  source ~/Downloads/lesson.odd safe=yes",
+    .min_words = 1, .max_words = 1, .opts = source_opts, .fn = cmd_source, .words = COMPL_FILE,
 };
 const od_command cmd_save_entry = {
-    .name = "save", .usage = "save session FILE | save model RUN to=FILE", .topic = "session",
+    .name = "save", .usage = "save session FILE [force=yes] | save model RUN to=FILE [force=yes]", .topic = "session",
     .summary = "save this session as a replayable script (or a fitted model)",
     .help = "`save session FILE` writes every line that ran so far, after the header the\n"
             "journal has too (the seed and thread count the session started with), as a\n"
-            "script that `oddity -f FILE` replays to the same numbers whatever flags start it.\n\n"
-            "example:\n  save session lesson1.odd",
+            "script that `oddity -f FILE` replays to the same numbers whatever flags start it.\n"
+            "An existing FILE is replaced only with force=yes or when this session wrote it;\n"
+            "the file is written whole or not at all (see: help scripts).\n\n"
+            "example:\n  save session lesson1.odd\n  save session lesson1.odd force=yes",
     .min_words = 1, .max_words = 2, .opts = NULL, .fn = cmd_save, .words = COMPL_WORDS, .word_values = "session|model",
 };

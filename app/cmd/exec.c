@@ -19,18 +19,56 @@ const od_command *cmd_find(const char *name)
 static void err_prefix(od_session *s, int col)
 {
     if (s->src_name) {
-        if (col > 0) fprintf(s->errfp, "%s:%ld:%d: ", s->src_name, s->src_lineno, col);
-        else fprintf(s->errfp, "%s:%ld: ", s->src_name, s->src_lineno);
+        if (col > 0) fprintf(s->errfp, "%s:%ld:%d: ", cmd_escape(s->src_name), s->src_lineno, col);
+        else fprintf(s->errfp, "%s:%ld: ", cmd_escape(s->src_name), s->src_lineno);
     }
     fputs("error: ", s->errfp);
 }
 
+/* Text that may come from data or a script, control characters escaped
+ * (line breaks kept); an unprintable message is replaced, never dropped. */
+static void put_text(FILE *fp, const char *text)
+{
+    char *e = cmd_escape_dup(text, CMD_ESC_KEEP_NL | CMD_ESC_KEEP_TAB);
+    fputs(e ? e : "(message not shown: out of memory)", fp);
+    free(e);
+}
+
+static void vput_text(FILE *fp, const char *fmt, va_list ap)
+{
+    char buf[1024];
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(buf, sizeof buf, fmt, aq);
+    va_end(aq);
+    if (n < 0) return;
+    if ((size_t)n < sizeof buf) { put_text(fp, buf); return; }
+    char *big = malloc((size_t)n + 1);
+    if (!big) { buf[sizeof buf - 1] = 0; put_text(fp, buf); return; }
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    put_text(fp, big);
+    free(big);
+}
+
+/* The line with the caret under column col (of the raw line): both escaped,
+ * so a control character in the line cannot reach the terminal and the caret
+ * still points at the right word. */
 static void caret(od_session *s, int col)
 {
     if (col <= 0 || !s->cur_line) return;
-    fprintf(s->errfp, "  %s\n  ", s->cur_line);
-    for (int i = 1; i < col; i++) fputc(s->cur_line[i - 1] == '\t' ? '\t' : ' ', s->errfp);
+    const char *line = s->cur_line;
+    size_t n = strlen(line), pre = (size_t)col - 1 < n ? (size_t)col - 1 : n;
+    char *esc = cmd_escape_dup(line, CMD_ESC_KEEP_TAB);
+    size_t epre = cmd_escape_to(NULL, line, pre, CMD_ESC_KEEP_TAB);
+    if (!esc) return;
+    fprintf(s->errfp, "  %s\n  ", esc);
+    for (size_t i = 0; i < epre; i++) {
+        unsigned char ch = (unsigned char)esc[i];
+        if ((ch & 0xC0) == 0x80) continue;   /* UTF-8 continuation: same column */
+        fputc(ch == '\t' ? '\t' : ' ', s->errfp);
+    }
     fputs("^\n", s->errfp);
+    free(esc);
 }
 
 int cmd_error_at(od_session *s, int col, const char *fmt, ...)
@@ -38,7 +76,7 @@ int cmd_error_at(od_session *s, int col, const char *fmt, ...)
     err_prefix(s, col);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(s->errfp, fmt, ap);
+    vput_text(s->errfp, fmt, ap);
     va_end(ap);
     fputc('\n', s->errfp);
     caret(s, col);
@@ -50,7 +88,8 @@ int cmd_fail(od_session *s, int code)
 {
     const char *m = od_ctx_errmsg(s->ctx);
     err_prefix(s, 0);
-    fprintf(s->errfp, "%s\n", *m ? m : od_strerror(code));
+    put_text(s->errfp, *m ? m : od_strerror(code));
+    fputc('\n', s->errfp);
     fflush(s->errfp);
     od_ctx_clear_error(s->ctx);
     return code ? code : OD_EINVAL;
@@ -60,7 +99,7 @@ void cmd_note(od_session *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(s->outfp, fmt, ap);
+    vput_text(s->outfp, fmt, ap);
     va_end(ap);
     fputc('\n', s->outfp);
 }
@@ -208,7 +247,11 @@ static int check_options(od_session *s, const od_command *cmd, const cmd_line *c
 static void show_warnings(od_session *s)
 {
     size_t n = od_ctx_nwarnings(s->ctx);
-    for (size_t i = 0; i < n; i++) fprintf(s->errfp, "warning: %s\n", od_ctx_warning(s->ctx, i));
+    for (size_t i = 0; i < n; i++) {
+        fputs("warning: ", s->errfp);
+        put_text(s->errfp, od_ctx_warning(s->ctx, i));
+        fputc('\n', s->errfp);
+    }
     od_ctx_clear_warnings(s->ctx);
 }
 

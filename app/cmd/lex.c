@@ -125,29 +125,33 @@ static const char *read_value(const char *line, const char *p, char *buf, cmd_er
     return p;
 }
 
-/* key=value: buf holds the key; p points at the '='.  Takes buf. */
+/* A copy of the token in the scratch buffer, just its size: the memory a line
+ * takes stays linear in its length, whatever the number of words. */
+static char *token(const char *buf) { return strdup(buf); }
+
+/* key=value: buf (scratch) holds the key; p points at the '='. */
 static const char *read_option(const char *line, const char *p, int col, char *buf, cmd_line *c, cmd_err *e)
 {
-    if (!*buf) { free(buf); seterr(e, col, "expected an option name before '='"); return NULL; }
+    if (!*buf) { seterr(e, col, "expected an option name before '='"); return NULL; }
     if (!cmd_is_name(buf)) {
-        free(buf);
         seterr(e, col, "bad option name (names are letters, digits, _ . -)");
         return NULL;
     }
-    char *key = strdup(buf);
+    char *key = token(buf);
     p++;
     int vcol = (int)(p - line) + 1;
     p = read_value(line, p, buf, e);
-    if (!p) { free(buf); free(key); return NULL; }
-    if (!key || push_opt(c, key, buf, col, vcol)) {
-        free(key); free(buf);
+    if (!p) { free(key); return NULL; }
+    char *val = token(buf);
+    if (!key || !val || push_opt(c, key, val, col, vcol)) {
+        free(key); free(val);
         seterr(e, col, "out of memory");
         return NULL;
     }
     return p;
 }
 
-/* A bare word, or key=value, at p (column col) into buf.  Takes buf. */
+/* A bare word, or key=value, at p (column col), through the scratch buf. */
 static const char *read_bare(const char *line, const char *p, int col, char *buf, cmd_line *c, cmd_err *e)
 {
     size_t len = 0;
@@ -157,35 +161,37 @@ static const char *read_bare(const char *line, const char *p, int col, char *buf
             return read_option(line, p, col, buf, c, e);
         }
         if (*p == '"') {
-            free(buf);
             seterr(e, (int)(p - line) + 1, "unexpected quote inside a word (quote the whole word)");
             return NULL;
         }
         buf[len++] = *p++;
     }
     buf[len] = 0;
-    if (push_word(c, buf, col, 0)) { free(buf); seterr(e, col, "out of memory"); return NULL; }
+    char *w = token(buf);
+    if (!w || push_word(c, w, col, 0)) { free(w); seterr(e, col, "out of memory"); return NULL; }
     return p;
 }
 
-/* Parse one command from p up to ';', '#' or end.  Returns pointer past it. */
+/* Parse one command from p up to ';', '#' or end.  Returns pointer past it.
+ * One scratch buffer, room for any token of the rest of the line, serves
+ * every token; each is then copied at its own size. */
 static const char *parse_command(const char *line, const char *p, cmd_line *c, cmd_err *e)
 {
-    size_t cap = strlen(p) + 1;   /* room for any token of the rest of the line */
-    while (*p && *p != ';' && *p != '#') {
+    char *buf = malloc(strlen(p) + 1);
+    if (!buf) { seterr(e, (int)(p - line) + 1, "out of memory (a line of %zu bytes)", strlen(line)); return NULL; }
+    while (p && *p && *p != ';' && *p != '#') {
         if (isspace((unsigned char)*p)) { p++; continue; }
         int col = (int)(p - line) + 1;
-        char *buf = malloc(cap);
-        if (!buf) { seterr(e, col, "out of memory"); return NULL; }
         if (*p != '"') {
             p = read_bare(line, p, col, buf, c, e);
-            if (!p) return NULL;
             continue;
         }
         p = read_quoted_token(line, p, buf, e);
-        if (!p) { free(buf); return NULL; }
-        if (push_word(c, buf, col, 1)) { free(buf); seterr(e, col, "out of memory"); return NULL; }
+        if (!p) break;
+        char *w = token(buf);
+        if (!w || push_word(c, w, col, 1)) { free(w); seterr(e, col, "out of memory"); p = NULL; }
     }
+    free(buf);
     return p;
 }
 

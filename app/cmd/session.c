@@ -54,6 +54,16 @@ void session_close(od_session *s)
     od_ctx_free(s->ctx);
     s->ws = NULL;
     s->ctx = NULL;
+    for (size_t i = 0; i < s->nwritten; i++) free(s->written[i]);
+    free(s->written);
+    s->written = NULL;
+    s->nwritten = s->capwritten = 0;
+    free(s->safe.read_root);
+    free(s->safe.out_dir);
+    free(s->safe.out_dir_want);
+    memset(&s->safe, 0, sizeof s->safe);
+    free(s->base_dir);
+    s->base_dir = NULL;
 }
 
 void session_write_header(od_session *s, FILE *fp)
@@ -73,11 +83,32 @@ static void write_lines(od_session *s, FILE *fp)
 
 int session_save(od_session *s, const char *path)
 {
-    FILE *fp = fopen(path, "w");
-    if (!fp) return -errno;
-    write_lines(s, fp);
-    int bad = ferror(fp);
-    if (fclose(fp) || bad) return -(errno ? errno : EIO);
+    cmd_outfile o;
+    int rc = cmd_outfile_open(s, &o, "save session", path);
+    if (rc) return rc;
+    write_lines(s, o.fp);
+    return cmd_outfile_commit(s, &o);
+}
+
+/* A journal write failed: say so once, close it, and go on without it. */
+static void journal_failed(od_session *s, int e)
+{
+    if (!s->journal) return;
+    fclose(s->journal);
+    s->journal = NULL;
+    s->journal_failed = 1;
+    fprintf(s->errfp, "journal: cannot write %s: %s; the session goes on without a journal\n",
+            cmd_escape(s->journal_path ? s->journal_path : "?"), strerror(e ? e : EIO));
+    fflush(s->errfp);
+}
+
+/* Write one line (or the header when line is NULL) and flush; 0 or the errno. */
+static int journal_write(od_session *s, const char *line)
+{
+    errno = 0;
+    if (line) fprintf(s->journal, "%s\n", line);
+    else write_lines(s, s->journal);
+    if (fflush(s->journal) || ferror(s->journal)) return errno ? errno : EIO;
     return 0;
 }
 
@@ -119,8 +150,11 @@ int session_open_journal(od_session *s)
         return OD_EIO;
     }
     s->journal_path = path;
-    write_lines(s, s->journal);   /* lines that ran before it opened (DATA-FILEs) */
-    fflush(s->journal);
+    int e = journal_write(s, NULL);   /* the header, and lines that ran before it opened (DATA-FILEs) */
+    if (e) {
+        journal_failed(s, e);
+        return OD_EIO;
+    }
     return 0;
 }
 
@@ -141,10 +175,8 @@ void session_record(od_session *s, const char *line)
     } else {
         s->hist[s->nhist++] = copy;
     }
-    if (s->journal) {
-        fprintf(s->journal, "%s\n", line);
-        fflush(s->journal);
-    }
+    int e;
+    if (s->journal && (e = journal_write(s, line))) journal_failed(s, e);
 }
 
 int session_exec(od_session *s, const char *line, int record)
@@ -158,20 +190,11 @@ int session_exec(od_session *s, const char *line, int record)
 
 /* Run a script file line by line.  Errors name FILE:LINE[:COL].  Lines of
  * the top-level script are recorded; those of a `source`d one are not (the
- * `source` line is). */
-int session_run_file(od_session *s, const char *path, int from_source)
+ * `source` line is).  A sourced script's relative paths resolve against its
+ * own directory (so does a safe script's); a top-level script's against the
+ * current directory, as a shell's would. */
+static int run_lines(od_session *s, FILE *fp, int record)
 {
-    FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
-    if (!fp) {
-        if (s->src_name) fprintf(s->errfp, "%s:%ld: ", s->src_name, s->src_lineno);
-        fprintf(s->errfp, "error: cannot open %s: %s\n", path, strerror(errno));
-        return OD_EIO;
-    }
-    const char *old_name = s->src_name;
-    long old_line = s->src_lineno;
-    s->src_name = fp == stdin ? "<stdin>" : path;
-    s->src_lineno = 0;
-    s->depth++;
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -181,16 +204,57 @@ int session_run_file(od_session *s, const char *path, int from_source)
         if (len > 0 && line[len - 1] == '\n') line[--len] = 0;
         if (len > 0 && line[len - 1] == '\r') line[--len] = 0;
         od_ctx_clear_cancel(s->ctx);
-        int r = session_exec(s, line, !from_source && s->depth == 1);
+        int r = session_exec(s, line, record);
         if (r) {
             rc = r;
             if (!s->keep_going) break;
         }
     }
     free(line);
-    if (fp != stdin) fclose(fp);
+    return rc;
+}
+
+int session_run_script(od_session *s, const char *path, int from_source, int safe)
+{
+    int is_stdin = !strcmp(path, "-");
+    FILE *fp = is_stdin ? stdin : fopen(path, "r");
+    if (!fp) {
+        int e = errno;
+        if (s->src_name) fprintf(s->errfp, "%s:%ld: ", cmd_escape(s->src_name), s->src_lineno);
+        fprintf(s->errfp, "error: cannot open %s: %s\n", cmd_escape(path), strerror(e));
+        return OD_EIO;
+    }
+    cmd_safe saved_safe;
+    if (safe && cmd_safe_enter(s, path, &saved_safe)) {
+        if (!is_stdin) fclose(fp);
+        return OD_EIO;
+    }
+    char *old_base = s->base_dir;
+    if (!is_stdin && (from_source || s->safe.on)) {
+        char *canon = realpath(path, NULL);
+        s->base_dir = canon ? cmd_dir_of(canon) : NULL;
+        free(canon);
+        if (!s->base_dir) s->base_dir = cmd_dir_of(path);
+    } else if (old_base) {
+        s->base_dir = strdup(old_base);
+    }
+    const char *old_name = s->src_name;
+    long old_line = s->src_lineno;
+    s->src_name = is_stdin ? "<stdin>" : path;
+    s->src_lineno = 0;
+    s->depth++;
+    int rc = run_lines(s, fp, !from_source && s->depth == 1);
+    if (!is_stdin) fclose(fp);
     s->depth--;
     s->src_name = old_name;
     s->src_lineno = old_line;
+    free(s->base_dir);
+    s->base_dir = old_base;
+    if (safe) cmd_safe_leave(s, &saved_safe);
     return rc;
+}
+
+int session_run_file(od_session *s, const char *path, int from_source)
+{
+    return session_run_script(s, path, from_source, 0);
 }

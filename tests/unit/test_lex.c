@@ -3,6 +3,10 @@
 #include "lex.h"
 #include "../od_test.h"
 
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
 static int parse(const char *line, cmd_line **c, cmd_err *e) { return cmd_parse_line(line, c, e); }
 
 int main(void)
@@ -85,6 +89,29 @@ int main(void)
     if (n == 1) od_test_str(c[0].words[1].text, "a \"b\"", "quoted text parses back");
     cmd_lines_free(c, n > 0 ? n : 0);
     free(q);
+
+    /* Memory is linear in the line: a 90 KB line of 30000 words keeps each
+     * word at its own size (it used to hold a copy of the rest of the line
+     * per word: 568 MB for such a line). */
+    {
+        size_t nw = 30000, len = 3 * nw + 16;
+        char *big = malloc(len);
+        size_t off = (size_t)snprintf(big, len, "t");
+        for (size_t i = 0; i < nw; i++) off += (size_t)snprintf(big + off, len - off, " %c%c", 'a' + (int)(i % 26), i % 2 ? '=' : 'b');
+        n = parse(big, &c, &e);
+        od_test_int(n, 1, "a 90 KB line of 30000 words parses");
+        size_t most = 0;
+        if (n == 1) {
+            od_test_int((long long)(c[0].nwords + c[0].nopts), (long long)nw + 1, "every word and option kept");
+            for (size_t i = 0; i < c[0].nwords; i++)
+                if (malloc_usable_size(c[0].words[i].text) > most) most = malloc_usable_size(c[0].words[i].text);
+            for (size_t i = 0; i < c[0].nopts; i++)
+                if (malloc_usable_size(c[0].opts[i].val) > most) most = malloc_usable_size(c[0].opts[i].val);
+        }
+        od_test_int(most <= 64, 1, "each word is stored at its own size (at most 64 usable bytes), not the line's 90 KB");
+        cmd_lines_free(c, n > 0 ? n : 0);
+        free(big);
+    }
 
     od_test_int(cmd_line_incomplete("plot x title=\"abc"), 1, "open quote is incomplete");
     od_test_int(cmd_line_incomplete("plot x title=\"abc\" # \""), 0, "quote in comment ignored");
