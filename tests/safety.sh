@@ -158,23 +158,25 @@ if wired cmd_in_path cmd_data.c; then
   odd --safe -f s/sub/l1.odd; [ $? != 0 ] && grep -q -- '--safe: refusing to read ../blobs.csv' "$tmp/err"
   ok $? "--safe: load above the script's directory is refused"
 else skip "load does not call cmd_in_path yet (app/cmd/cmd_data.c)"; fi
-if wired cmd_out_path cmd_prep.c; then
+if wired cmd_out_path cmd_export.c; then
   printf 'load data.csv\nexport data to=../x.csv\n' > lesson/e1.odd
   odd --safe -f lesson/e1.odd; [ $? != 0 ] && [ ! -e x.csv ] && grep -q -- '--safe: refusing to write outside' "$tmp/err"
   ok $? "--safe: export data outside the output directory is refused"
   echo "mine" > mine.csv
   odd -e "load lesson/data.csv" -e "export data to=mine.csv"; [ $? != 0 ] && [ "$(cat mine.csv)" = mine ]
   ok $? "export data refuses to replace an existing file without force=yes"
-else skip "export data does not call cmd_out_path yet (app/cmd/cmd_prep.c)"; skip "export data overwrite rule not wired yet"; fi
+else skip "export data does not call cmd_out_path yet (app/cmd/cmd_export.c)"; skip "export data overwrite rule not wired yet"; fi
 if wired cmd_out_path cmd_detect.c; then
   echo "mine" > m.odm
   odd -e "load lesson/data.csv" -e "detect gauss as g" -e "save model g to=m.odm"; [ $? != 0 ] && [ "$(cat m.odm)" = mine ] &&
     grep -q 'refusing to replace existing file m.odm (give force=yes)' "$tmp/err"
   ok $? "save model refuses to replace an existing file without force=yes"
+  echo "mine" > mine.csv
   odd -e "load lesson/data.csv" -e "detect gauss as g" -e "export scores g to=mine.csv"; [ $? != 0 ] && [ "$(cat mine.csv)" = mine ]
   ok $? "export scores refuses to replace an existing file without force=yes"
 else skip "save model does not call cmd_out_path yet (app/cmd/cmd_detect.c)"; skip "export scores not wired yet"; fi
 if wired cmd_out_path cmd_eval.c; then
+  echo "mine" > mine.csv
   odd -e "load lesson/data.csv" -e "detect gauss as g" -e "export leaderboard to=mine.csv"; [ $? != 0 ] && [ "$(cat mine.csv)" = mine ]
   ok $? "export leaderboard refuses to replace an existing file without force=yes"
 else skip "export leaderboard does not call cmd_out_path yet (app/cmd/cmd_eval.c)"; fi

@@ -135,7 +135,10 @@ static int cmd_load(od_session *s, const cmd_line *c)
     od_frame *f = NULL;
     if (!rc) {
         int err = 0;
-        if (!(f = od_data_load(s->ctx, path, &o, &err))) rc = cmd_fail(s, err ? err : OD_EDATA);
+        char *real = cmd_in_path(s, c, "load", path, c->words[1].col);   /* --safe: not above the script */
+        if (!real) rc = OD_EINVAL;
+        else if (!(f = od_data_load(s->ctx, real, &o, &err))) rc = cmd_fail(s, err ? err : OD_EDATA);
+        free(real);
     }
     double dt = od_now() - t0;
     free(l.ign);
@@ -271,8 +274,8 @@ static const char *head_cell(const od_frame *f, size_t j, long i, char *buf, siz
         return buf;
     }
     const od_column *col = &f->cols[j - 1];
-    if (i < 0) return col->name;
-    if (col->type == OD_COL_TEXT) return col->text[i] ? col->text[i] : "NA";
+    if (i < 0) return cmd_escape(col->name);   /* text from the data: control characters escaped */
+    if (col->type == OD_COL_TEXT) return col->text[i] ? cmd_escape(col->text[i]) : "NA";
     if (isnan(col->num[i])) return "NA";
     if (col->type == OD_COL_TIME) {
         time_t tt = (time_t)col->num[i];

@@ -224,12 +224,14 @@ int cmd_export_scores(od_session *s, const cmd_line *c)
             free(runs);
             return e;
         }
-    FILE *fp = fopen(path, "w");
-    int rc = fp ? 0 : cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno)));
-    if (fp) {
-        write_score_rows(fp, runs, nr);
-        if (fclose(fp)) rc = cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno)));
-        else fprintf(s->outfp, "wrote %zu rows x %zu runs to %s\n", runs[0]->n, nr, path);
+    char *real = cmd_out_path(s, c, "export scores", path, cmd_opt_entry(c, "to")->vcol);
+    cmd_outfile out;
+    int rc = real ? cmd_outfile_open(s, &out, "export scores", real) : OD_EINVAL;
+    free(real);
+    if (!rc) {
+        write_score_rows(out.fp, runs, nr);
+        rc = cmd_outfile_commit(s, &out);
+        if (!rc) fprintf(s->outfp, "wrote %zu rows x %zu runs to %s\n", runs[0]->n, nr, path);
     }
     free(runs);
     return rc;
@@ -244,8 +246,16 @@ int cmd_save_model(od_session *s, const cmd_line *c)
     if (!r) return OD_ENOTFOUND;
     const char *path = cmd_optval(c, "to");
     if (!path) return cmd_error_at(s, 0, "save model: expected to=FILE");
-    int rc = od_model_save(s->ctx, r, path);
-    if (rc) return cmd_fail_opt(s, c, rc, "save model");
+    char *real = cmd_out_path(s, c, "save model", path, cmd_opt_entry(c, "to")->vcol);
+    if (!real) return OD_EINVAL;
+    cmd_outfile out;
+    int rc = cmd_outfile_open(s, &out, "save model", real);
+    free(real);
+    if (rc) return rc;
+    cmd_outfile_detach(&out);
+    rc = od_model_save(s->ctx, r, out.tmp);
+    if (rc) { cmd_outfile_abort(&out); return cmd_fail_opt(s, c, rc, "save model"); }
+    if ((rc = cmd_outfile_commit(s, &out))) return rc;
     fprintf(s->outfp, "saved model %s (%s) to %s\n", r->name, r->type->name, path);
     return 0;
 }

@@ -417,8 +417,11 @@ int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const ch
     size_t nr, rows = 0;
     od_run **runs = cmd_runs_of(s, c, 2, &nr);
     if (!runs) return nr ? OD_ENOTFOUND : cmd_error_at(s, 0, "export %s: no runs yet", what);
-    FILE *fp = fopen(path, "w");
-    int rc = fp ? 0 : cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno)));
+    char *real = cmd_out_path(s, c, what, path, cmd_opt_entry(c, "to")->vcol);
+    cmd_outfile out;
+    int rc = real ? cmd_outfile_open(s, &out, what, real) : OD_EINVAL;
+    free(real);
+    FILE *fp = rc ? NULL : out.fp;
     if (fp) export_header(fp);
     for (size_t k = 0; !rc && k < nr; k++) {
         int parts[4], np = runs[k]->labels || runs[k]->pseudo ? export_parts(s, c, runs[k], parts) : 0;
@@ -429,7 +432,8 @@ int cmd_export_eval(od_session *s, const cmd_line *c, const char *what, const ch
             else export_row(fp, runs[k], &ev);
         }
     }
-    if (fp && fclose(fp) && !rc) rc = cmd_fail(s, od_error(s->ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno)));
+    if (fp && rc) cmd_outfile_abort(&out);
+    else if (fp) rc = cmd_outfile_commit(s, &out);
     if (!rc) fprintf(s->outfp, "wrote %zu rows (run x part) to %s\n", rows, path);
     free(runs);
     return rc;

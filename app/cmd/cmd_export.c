@@ -43,9 +43,19 @@ static int export_data(od_session *s, const cmd_line *c, const char *path)
         if (!g) return OD_EINVAL;
         f = g;
     }
-    int rc = od_csv_write(s->ctx, f, path);
-    if (rc) rc = cmd_fail(s, rc);
-    else fprintf(s->outfp, "wrote %zu rows x %zu columns to %s\n", f->nrow, f->ncol, path);
+    /* the overwrite rule and --safe, then an atomic write (temporary file, rename) */
+    char *real = cmd_out_path(s, c, "export data", path, cmd_opt_entry(c, "to")->vcol);
+    cmd_outfile out;
+    int rc = real ? cmd_outfile_open(s, &out, "export data", real) : OD_EINVAL;
+    free(real);
+    if (!rc) {
+        cmd_outfile_detach(&out);
+        if ((rc = od_csv_write(s->ctx, f, out.tmp))) {
+            cmd_outfile_abort(&out);
+            rc = cmd_fail(s, rc);
+        } else if (!(rc = cmd_outfile_commit(s, &out)))
+            fprintf(s->outfp, "wrote %zu rows x %zu columns to %s\n", f->nrow, f->ncol, path);
+    }
     od_frame_free(g);
     return rc;
 }
@@ -108,6 +118,7 @@ static const cmd_optspec export_opts[] = {
     { "to", NULL, COMPL_FILE, "output file (.csv)" },
     { "columns", NULL, COMPL_COLUMN, "export data: only these columns (plus label and time)" },
     { "on", "train|val|test|all", COMPL_NONE, "export metrics: which rows" },
+    { "force", "yes|no", COMPL_NONE, "replace an existing file" },
     { NULL, NULL, COMPL_NONE, NULL }
 };
 

@@ -482,7 +482,7 @@ void cmd_plot_close(od_session *s)
 
 /* Run the script through the session's gnuplot (started on first use) and
  * show the dumb terminal's text or say which file was written. */
-static int plot_render(od_session *s, const od_plot_opts *o, const char *script)
+static int plot_render(od_session *s, const od_plot_opts *o, const char *script, const char *shown)
 {
     if (!s->plot) {
         od_gnuplot *gp;
@@ -496,7 +496,7 @@ static int plot_render(od_session *s, const od_plot_opts *o, const char *script)
     int rc = text ? od_gnuplot_run(s->ctx, s->plot, script, text, 60) : OD_ENOMEM;
     if (rc) rc = cmd_fail(s, rc);
     else if (o->term == OD_PLOT_TERM_DUMB) fputs(od_out_str(text), s->outfp);
-    else if (o->output) fprintf(s->outfp, "wrote %s\n", o->output);
+    else if (o->output) fprintf(s->outfp, "wrote %s\n", shown ? shown : o->output);
     od_out_free(text);
     return rc;
 }
@@ -505,11 +505,17 @@ static int cmd_plot(od_session *s, const cmd_line *c)
 {
     od_plot_opts o;
     if (plot_opts(s, c, &o)) return OD_EINVAL;
+    char *real = NULL;   /* to=FILE: the overwrite rule and --safe */
+    if (o.output && !wants_commands(c) && !(real = cmd_out_path(s, c, "plot", o.output, cmd_opt_entry(c, "to")->vcol)))
+        return OD_EINVAL;
+    const char *shown = o.output;
+    if (real) o.output = real;
     od_out *script = od_out_buffer();
     int rc = script ? plot_script(s, c, &o, script) : cmd_fail(s, OD_ENOMEM);
     if (!rc && wants_commands(c)) fputs(od_out_str(script), s->outfp);
-    else if (!rc) rc = plot_render(s, &o, od_out_str(script));
+    else if (!rc) rc = plot_render(s, &o, od_out_str(script), shown);
     od_out_free(script);
+    free(real);
     return rc;
 }
 
@@ -550,6 +556,7 @@ __attribute__((constructor)) static void plot_strings(void)
 
 static const cmd_optspec plot_opts_spec[] = {
     { "to", NULL, COMPL_FILE, "write a file instead: .png, .svg or .pdf" },
+    { "force", "yes|no", COMPL_NONE, "to=: replace an existing file" },
     { "on", "train|val|test|all", COMPL_NONE, "rows (default: test when split, else all)" },
     { "title", NULL, COMPL_NONE, "plot title" },
     { "width", NULL, COMPL_NONE, "width (characters in the terminal, pixels or points in files)" },

@@ -114,7 +114,7 @@ static int cmd_ensemble(od_session *s, const cmd_line *c)
 }
 
 /* "  value V   score >= V ..." lines of the rule table, for `help threshold`. */
-void cmd_threshold_help(FILE *fp)
+static void cmd_threshold_help(FILE *fp)
 {
     fprintf(fp, "\nrules (method=):\n");
     for (size_t i = 0; i < od_nthr_rules; i++) {
