@@ -42,6 +42,8 @@ typedef enum {
     CMD_JOURNAL_SELF = 0,      /* the command's own text (the default) */
     CMD_JOURNAL_NOTHING,       /* nothing: the command changed no state (tune cancelled) */
     CMD_JOURNAL_FOLLOWUP,      /* run `followup` now and journal it instead (tune applied) */
+    CMD_JOURNAL_TEXT,          /* journal `followup` as the line that stands for what ran, without running it
+                                  (detect interrupted by Ctrl-C: the epochs that were trained) */
 } cmd_journal;
 
 typedef struct {

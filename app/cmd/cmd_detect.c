@@ -119,7 +119,44 @@ static int detector_not_found(od_session *s, const cmd_line *c)
     return cmd_error_at(s, c->words[1].col, "detect: no detector named '%s' (detectors: %s, column)", c->words[1].text, list);
 }
 
-static int cmd_detect(od_session *s, const cmd_line *c)
+/* `text` with its option key=VALUE set to key=val (appended when absent). */
+static char *with_option(od_session *s, const char *text, const char *key, const char *val)
+{
+    size_t kl = strlen(key), tl = strlen(text);
+    const char *p = text, *hit = NULL;
+    while ((p = strstr(p, key)) && !hit) {
+        if ((p == text || p[-1] == ' ') && p[kl] == '=') hit = p;
+        p += kl;
+    }
+    size_t cap = tl + kl + strlen(val) + 3;
+    char *out = od_malloc(s->ctx, cap);
+    if (!out) return NULL;
+    if (!hit) snprintf(out, cap, "%s %s=%s", text, key, val);
+    else {
+        const char *end = hit + kl + 1;
+        while (*end && *end != ' ' && *end != ';' && *end != '#') end++;
+        snprintf(out, cap, "%.*s%s=%s%s", (int)(hit - text), text, key, val, end);
+    }
+    return out;
+}
+
+/* Training stopped by Ctrl-C keeps what it trained: the run's parameters and
+ * the journal say epochs=N, so a replay trains exactly those epochs. */
+static int journal_interrupted(od_session *s, const cmd_line *c, od_run *r, cmd_result *res)
+{
+    char n[32];
+    snprintf(n, sizeof n, "%zu", r->interrupted);
+    char *line = with_option(s, c->src, "epochs", n), *params = with_option(s, r->params, "epochs", n);
+    if (!line || !params) { free(line); free(params); return cmd_fail(s, OD_ENOMEM); }
+    free(r->params);
+    r->params = params;
+    res->journal = CMD_JOURNAL_TEXT;
+    res->followup = line;
+    fprintf(s->errfp, "note: journaled as trained: %s\n", line);
+    return 0;
+}
+
+static int cmd_detect(od_session *s, const cmd_line *c, cmd_result *res)
 {
     if (!strcmp(c->words[1].text, "column")) return cmd_detect_column(s, c);
     const od_detector_type *t = od_detector_find(c->words[1].text);
@@ -139,6 +176,7 @@ static int cmd_detect(od_session *s, const cmd_line *c)
     if (!rc) rc = od_run_fit(s->ctx, s->ws, d, t, p, &o, &r);
     if (rc && *od_ctx_errmsg(s->ctx)) rc = cmd_fail_opt(s, c, rc, "detect");
     else if (!rc) cmd_run_summary(s, r);
+    if (!rc && r->interrupted) rc = journal_interrupted(s, c, r, res);   /* only networks log epochs */
     od_params_free(p);
     free(cols);
     return rc;
@@ -302,7 +340,7 @@ const od_command cmd_detect_entry = {
             "turns a column of the dataset (scores from another tool) into a run.\n\n"
             "examples:\n  detect kmeans k=4 as km\n  detect gmm k=3 covariance=full fit=normal\n"
             "  detect lstm window=64 epochs=10 as lstm",
-    .min_words = 1, .max_words = 3, .opts = NULL, .fn = cmd_detect, .words = COMPL_DETECTOR,
+    .min_words = 1, .max_words = 3, .opts = NULL, .fn_res = cmd_detect, .words = COMPL_DETECTOR,
 };
 const od_command cmd_runs_entry = {
     .name = "runs", .usage = "runs", .topic = "detectors",

@@ -315,7 +315,7 @@ static int exec_command(od_session *s, const cmd_line *c, journal_buf *j, int ne
     if (rc == 0 && j) {
         if (res.journal != CMD_JOURNAL_SELF) j->as_typed = 0;
         if (res.journal == CMD_JOURNAL_SELF) rc = journal_add(s, j, c->src);
-        else if (res.journal == CMD_JOURNAL_FOLLOWUP) rc = journal_add(s, j, res.followup);
+        else if (res.journal == CMD_JOURNAL_FOLLOWUP || res.journal == CMD_JOURNAL_TEXT) rc = journal_add(s, j, res.followup);
     }
     free(res.followup);
     return rc;

@@ -410,7 +410,12 @@ static int fit_and_score(od_ctx *ctx, od_run *r, const od_version *v, const od_f
         double t0 = od_now();
         rc = t->fit(ctx, r->p, &train, &r->log, &r->state);
         r->fit_secs = od_now() - t0;
-        if (od_cancelled(ctx)) od_ctx_clear_cancel(ctx);
+        if (od_cancelled(ctx)) {
+            /* a network kept what it trained: record the epochs it completed, so
+             * the front end can journal a line that trains exactly those */
+            if (!rc && r->log.n) r->interrupted = r->log.n;
+            od_ctx_clear_cancel(ctx);
+        }
     }
     if (!rc) rc = score_rows(ctx, r, v, X, d);
     free(X);
