@@ -6,5 +6,5 @@ TESTS += tests/layers.sh
 EXTRA_DIST += tests/layers.sh
 # issue 14: the trust model (overwrite rule, --safe, source paths, atomic
 # writes, the journal under write errors, escaped text) and the history file.
-TESTS += tests/safety.sh tests/tui/history.sh
-EXTRA_DIST += tests/safety.sh tests/tui/history.sh
+TESTS += tests/safety.sh tests/tui/history.sh tests/tui/multiline.sh
+EXTRA_DIST += tests/safety.sh tests/tui/history.sh tests/tui/multiline.sh

@@ -158,9 +158,27 @@ int session_open_journal(od_session *s)
     return 0;
 }
 
-void session_record(od_session *s, const char *line)
+/* A line continued inside an open quote at the prompt holds newlines: they
+ * are written as the \n escape the lexer reads back, so the journal and
+ * `save session` keep one replayable line per command line. */
+static char *one_line(const char *line)
 {
-    char *copy = strdup(line);
+    size_t n = 0;
+    for (const char *p = line; *p; p++) n += *p == '\n';
+    char *out = malloc(strlen(line) + n + 1), *q = out;
+    if (!out) return NULL;
+    for (const char *p = line; *p; p++) {
+        if (*p == '\n') { *q++ = '\\'; *q++ = 'n'; }
+        else *q++ = *p;
+    }
+    *q = 0;
+    return out;
+}
+
+void session_record(od_session *s, const char *raw)
+{
+    char *copy = one_line(raw);
+    const char *line = copy ? copy : raw;
     if (copy && s->nhist == s->caphist) {
         size_t cap = s->caphist ? 2 * s->caphist : 64;
         char **h = realloc(s->hist, cap * sizeof *h);
@@ -170,6 +188,7 @@ void session_record(od_session *s, const char *line)
         }
     }
     if (!copy || s->nhist == s->caphist) {
+        line = raw;
         free(copy);
         fprintf(s->errfp, "error: out of memory: the line is missing from history and `save session`\n");
     } else {
