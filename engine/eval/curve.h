@@ -14,7 +14,7 @@
  * counted (od_curve_info: n_nan, n_unlabelled); labels other than 0, 1, -1
  * are an error.  +-Inf scores are ordinary values.  -0.0 equals 0.0.
  *
- * Conventions (sklearn 1.2 `_binary_clf_curve`, see ALGORITHMS.md sections 1-4):
+ * Conventions (sklearn 1.2 `_binary_clf_curve`, see docs/algorithms.md sections 1-4):
  *   The scores are sorted descending once (radix sort on the bit pattern,
  *   O(n)) and collapsed to the m distinct values t_0 > t_1 > ... > t_{m-1};
  *   at t_k, TP_k = #{y=1, s >= t_k} and FP_k = #{y=0, s >= t_k}.

@@ -2,7 +2,7 @@
  * undefined states (metrics.h), the sorted curve object (curve.h),
  * time-series metrics (tsmetrics.h), thresholds (threshold.h), SPOT/DSPOT
  * (spot.h) and ensembles (ensemble.h).  Exact conventions:
- * ../shared/ALGORITHMS.md; reference fixtures: tests/fixtures/eval/. */
+ * docs/algorithms.md; reference fixtures: tests/fixtures/eval/. */
 #ifndef OD_EVAL_H
 #define OD_EVAL_H
 

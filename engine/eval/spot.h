@@ -1,5 +1,5 @@
 /* spot.h - SPOT and DSPOT streaming thresholds from extreme value theory
- * (Siffer, Fouque, Termier, Largouet, KDD 2017; ALGORITHMS.md section 10).
+ * (Siffer, Fouque, Termier, Largouet, KDD 2017; docs/algorithms.md section 10).
  *
  * Calibration on n initial scores: t = the `level` quantile (spot.py's
  * convention: sorted[floor(level*n)]), peaks Y = x - t for x > t, a

@@ -1,6 +1,6 @@
 /* tsmetrics.h - time-series anomaly metrics: point adjustment (PA), revised
  * (event-level) PA, event-F1, range-based precision/recall (Tatbul et al.) and
- * VUS-ROC / VUS-PR (Paparrizos et al.).  Definitions: ALGORITHMS.md 5-7.
+ * VUS-ROC / VUS-PR (Paparrizos et al.).  Definitions: docs/algorithms.md 5-7.
  *
  * Inputs are 0/1 arrays in time order: labels (ground truth) and pred (the
  * decision of a threshold, see od_ts_predict).  An "event" is a maximal run of
