@@ -130,11 +130,17 @@ static void print_series(od_session *s, const od_run_eval *ev)
         fprintf(s->outfp, "  (time-series metrics unavailable: %s)\n", ev->ts_err);
         return;
     }
+    int w = 34;   /* one column for both groups, as wide as the longest name */
+    for (size_t i = 0; i < od_nmetric_defs; i++)
+        if (od_metric_defs[i].needs & OD_NEEDS_SERIES && (ev->has_thr || !(od_metric_defs[i].needs & OD_NEEDS_THRESHOLD))) {
+            od_metric m = od_run_metric(ev, &od_metric_defs[i]);
+            if ((int)strlen(m.name) > w) w = (int)strlen(m.name);
+        }
     if (ev->has_thr) {
         fprintf(s->outfp, "  events: %zu labelled, %zu detected; %zu flagged ranges\n", ev->events, ev->events_hit, ev->pred_ranges);
-        print_group(s, ev, OD_NEEDS_THRESHOLD | OD_NEEDS_SERIES, 34);
+        print_group(s, ev, OD_NEEDS_THRESHOLD | OD_NEEDS_SERIES, w);
     }
-    print_group(s, ev, OD_NEEDS_SERIES, 34);
+    print_group(s, ev, OD_NEEDS_SERIES, w);
 }
 
 static int cmd_metrics(od_session *s, const cmd_line *c)
