@@ -21,3 +21,10 @@ bench_bench_cluster_LDADD = $(ENGINE_LIBS)
 EXTRA_PROGRAMS += bench/odds_bench
 bench_odds_bench_SOURCES = bench/odds_bench.c
 bench_odds_bench_LDADD = $(ENGINE_LIBS)
+# outlier detectors of issue 15 (Isolation Forest, kNN, LOF, PCA, HBOS, ECOD)
+libodengine_a_SOURCES += engine/detect/nbr.h engine/detect/nbr.c engine/detect/knn.c engine/detect/lof.c \
+	engine/detect/iforest.h engine/detect/iforest.c engine/detect/pcad.c engine/detect/hbos.c engine/detect/ecod.c
+check_PROGRAMS += tests/unit/test_detect
+TESTS += tests/unit/test_detect
+tests_unit_test_detect_SOURCES = tests/unit/test_detect.c tests/unit/test_cluster_fx.h
+tests_unit_test_detect_LDADD = $(ENGINE_LIBS)

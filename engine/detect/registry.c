@@ -11,6 +11,12 @@
     X(dbscan) \
     X(kde) \
     X(gauss) \
+    X(iforest) \
+    X(knn) \
+    X(lof) \
+    X(pca) \
+    X(hbos) \
+    X(ecod) \
     X(tsn) \
     X(cnn) \
     X(lstm) \

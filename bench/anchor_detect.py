@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Speed of oddity's iforest, lof and knn detectors through the command line against
+scikit-learn in the same run, on ../shared/bench's blobs data (issue 15's targets).
+
+    /usr/bin/python3 bench/anchor_detect.py --oddity _build/release/oddity
+        [--data /tmp/odd-bench] [--threads 2] [--rounds 3] [--cases iforest,lof,knn]
+
+Cases (both sides get the same rows; oddity reads the CSV, scikit-learn the .npy
+written from it):
+  iforest  blobs_n1000000_d8: oddity `detect iforest` (trees=100 samples=256) vs
+           IsolationForest(n_estimators=100, max_samples=256).fit(X).score_samples(X)
+  lof      blobs_n100000_d8: `detect lof k=20` vs LocalOutlierFactor(n_neighbors=20).fit(X)
+  knn      blobs_n100000_d8: `detect knn k=5` vs NearestNeighbors(n_neighbors=5).fit(X)
+           .kneighbors() and the distance to the 5th neighbour
+Check round first (not timed): oddity exports its scores; lof and knn must equal
+scikit-learn's to 1e-9 (relative), iforest's ROC-AUC must be within 0.01.  Then
+--rounds interleaved rounds: oddity as a whole process (`oddity -e 'load F; detect ..'`,
+wall time, CSV parsing included) and its own fit + score seconds as it prints them,
+next to scikit-learn's fit + score (n_jobs=threads).  Medians; ratio = sklearn /
+oddity (> 1: oddity is faster).
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--oddity", required=True)
+    ap.add_argument("--data", default="/tmp/odd-bench")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--cases", default="iforest,lof,knn")
+    a = ap.parse_args()
+    for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[v] = str(a.threads)
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+    from threadpoolctl import threadpool_limits
+
+    oddity = os.path.abspath(a.oddity)
+    work = tempfile.mkdtemp(prefix="odd-detect-")
+
+    def run_oddity(csv, det, export):
+        out = os.path.join(work, "scores.csv")
+        if os.path.exists(out):
+            os.remove(out)
+        line = f"set threads={a.threads}; load {csv}; detect {det} as r"
+        if export:
+            line += "; export scores r to=scores.csv"
+        t0 = time.perf_counter()
+        p = subprocess.run([oddity, "-e", line], cwd=work, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        if p.returncode:
+            sys.exit(f"oddity failed: {p.stdout}{p.stderr}")
+        m = re.search(r"in ([0-9.e+-]+) s; scored .* in ([0-9.e+-]+) s", p.stdout)
+        auc = re.search(r"ROC-AUC ([0-9.]+)", p.stdout)
+        fit_score = float(m.group(1)) + float(m.group(2)) if m else float("nan")
+        s = np.loadtxt(out, delimiter=",", skiprows=1, usecols=2) if export else None
+        return wall, fit_score, float(auc.group(1)) if auc else float("nan"), s
+
+    cases = {
+        "iforest": ("blobs_n1000000_d8", "iforest trees=100 samples=256"),
+        "lof": ("blobs_n100000_d8", "lof k=20"),
+        "knn": ("blobs_n100000_d8", "knn k=5"),
+    }
+    rows = []
+    with threadpool_limits(limits=a.threads):
+        for name in a.cases.split(","):
+            base, det = cases[name]
+            csv = os.path.join(a.data, base + ".csv")
+            X = np.load(os.path.join(a.data, base + ".npy"))
+            y = np.load(os.path.join(a.data, base + "_label.npy"))
+
+            def sk():
+                if name == "iforest":
+                    from sklearn.ensemble import IsolationForest
+                    return -IsolationForest(n_estimators=100, max_samples=256, random_state=0,
+                                            n_jobs=a.threads).fit(X).score_samples(X)
+                if name == "lof":
+                    from sklearn.neighbors import LocalOutlierFactor
+                    return -LocalOutlierFactor(n_neighbors=20, n_jobs=a.threads).fit(X).negative_outlier_factor_
+                from sklearn.neighbors import NearestNeighbors
+                return NearestNeighbors(n_neighbors=5, n_jobs=a.threads).fit(X).kneighbors()[0][:, -1]
+
+            # check round
+            _, _, auc_o, s_o = run_oddity(csv, det, True)
+            s_k = sk()
+            auc_k = roc_auc_score(y, s_k)
+            if name == "iforest":
+                ok = abs(auc_o - auc_k) <= 0.01
+                check = f"ROC-AUC oddity {auc_o:.4f} sklearn {auc_k:.4f}"
+            else:
+                err = float(np.max(np.abs(s_o - s_k) / np.maximum(1, np.abs(s_k))))
+                ok = err <= 1e-9
+                check = f"max rel score diff {err:.2g}, ROC-AUC {auc_o:.4f} / {auc_k:.4f}"
+            print(f"{name}: check {'ok' if ok else 'FAILED'}: {check}", flush=True)
+            wo, fo, tk = [], [], []
+            for r in range(a.rounds):
+                w, f, _, _ = run_oddity(csv, det, False)
+                t0 = time.perf_counter()
+                sk()
+                t = time.perf_counter() - t0
+                wo.append(w), fo.append(f), tk.append(t)
+                print(f"  round {r + 1}: oddity process {w:.3f} s (fit+score {f:.3f} s), sklearn fit+score {t:.3f} s",
+                      flush=True)
+            W, F, T = statistics.median(wo), statistics.median(fo), statistics.median(tk)
+            rows.append((name, base, W, F, T, ok))
+    print()
+    print(f"{'case':8} {'data':18} {'oddity proc s':>13} {'oddity fit+score s':>18} {'sklearn s':>10} "
+          f"{'ratio (fit+score)':>17} {'ratio (process)':>15}  check")
+    for name, base, W, F, T, ok in rows:
+        print(f"{name:8} {base:18} {W:13.3f} {F:18.3f} {T:10.3f} {T / F:16.1f}x {T / W:14.1f}x  {'ok' if ok else 'FAILED'}")
+    return 0 if all(r[5] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
