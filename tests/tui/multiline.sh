@@ -33,5 +33,5 @@ wait_for EXITED
 lines=$(grep -c 'title=' "$tmp/s.odd" 2>/dev/null)
 grep -q 'plot pdf g title="two\\nlines" commands' "$tmp/s.odd"; ok $? "the two-line command is one journal line with a backslash-n escape"
 [ "$lines" = 1 ]; ok $? "... and only one line of the saved session holds it"
-"$bin" --no-journal --no-times -f "$tmp/s.odd" > "$tmp/replay" 2>&1
+cd "$top" && "$bin" --no-journal --no-times -f "$tmp/s.odd" > "$tmp/replay" 2>&1
 grep -q 'two' "$tmp/replay" && grep -q 'lines' "$tmp/replay" && ! grep -q error "$tmp/replay"; ok $? "the saved session replays without an error, the title intact"
