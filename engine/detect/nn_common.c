@@ -44,6 +44,22 @@ int od_nnd_act(const od_params *p)
     return CHOICE_VALUE(p, "activation", act_vals);
 }
 
+/* Issue 13: the float32 network has undefined behaviour on NaN/inf inputs
+ * (nn_impl.h: NaN losses, comparisons in max-pooling/argmax, early stopping
+ * that never improves), so every value must be finite before training or
+ * scoring starts.  The first bad value is named by row and channel. */
+static int check_finite(od_ctx *ctx, const char *name, const od_data *d, const char *what)
+{
+    size_t bad = 0, bi = 0, bj = 0;
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t j = 0; j < d->d; j++)
+            if (!isfinite(d->X[i * d->ld + j]) && bad++ == 0) bi = i, bj = j;
+    if (!bad) return OD_OK;
+    return od_error(ctx, OD_EDATA, "%s: the %s has %zu missing or non-finite value%s (first at point %zu, channel %zu); "
+                    "a network cannot train or score on them: clean missing=interpolate first",
+                    name, what, bad, bad == 1 ? "" : "s", bi + 1, bj + 1);
+}
+
 static int model_geometry(od_ctx *ctx, od_nnd_model *m, const od_params *p, size_t c)
 {
     m->c = c;
@@ -107,6 +123,8 @@ int od_nnd_fit(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, const od_d
     *state = NULL;
     size_t n = train->n, c = train->d;
     if (c == 0) return od_error(ctx, OD_EDATA, "%s: the data has no channels", k->name);
+    int frc = check_finite(ctx, k->name, train, "training part");
+    if (frc) return frc;
     od_nnd_model *m = od_calloc(ctx, 1, sizeof *m);
     if (!m) return OD_ENOMEM;
     m->kind = k;
@@ -259,6 +277,8 @@ int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *sc
     if (data->d != m->c)
         return od_error(ctx, OD_EDATA, "%s: the model was trained on %zu channel%s, the data has %zu",
                         m->kind->name, m->c, m->c == 1 ? "" : "s", data->d);
+    int frc = check_finite(ctx, m->kind->name, data, "data to score");
+    if (frc) return frc;
     for (size_t i = 0; i < n; i++) {
         scores[i] = NAN;
         if (cluster) cluster[i] = -1;
