@@ -263,7 +263,11 @@ static double window_error(int kind, const float *y, const float *t, size_t n)
 /* s[i] <- alpha s[i] + (1 - alpha) s[i-1] in place, alpha = 2 / (span + 1):
  * the exponentially weighted mean of the errors up to each point (pandas'
  * ewm(span, adjust=False)), which damps isolated forecast misses and keeps
- * sustained ones. */
+ * sustained ones.  The convention is named as such in help and describe:
+ * it is NOT Telemanom's (khundman/telemanom errors.py get_errors: pandas
+ * ewm(span) with the default adjust=True, i.e. sum (1-a)^i e_t-i / sum (1-a)^i,
+ * then e_s[:l_s] = mean(e_s[:2 l_s]), which looks ahead); a score here only
+ * depends on the past, so it can be computed online. */
 static void ewma(double *s, size_t n, size_t span)
 {
     double a = 2.0 / ((double)span + 1.0);
@@ -326,6 +330,8 @@ void od_nnd_describe(const void *state, od_out *out)
               OD_X_LOOKUP(opt_vals, opt_names, m->opt), OD_X_LOOKUP(sched_vals, sched_names, m->sched),
               OD_X_LOOKUP(loss_vals, loss_names, m->loss), OD_X_LOOKUP(error_vals, error_names, m->error));
     if (m->act >= 0) od_printf(out, " activation=%s", OD_X_LOOKUP(act_vals, act_names, m->act));
+    if (m->smooth) od_printf(out, "\nsmooth=%zu: causal EWM of the errors, pandas ewm(span=%zu, adjust=False), not Telemanom's",
+                             m->smooth, m->smooth);
     od_printf(out, "\n");
     if (od_nn_summary(m->net, buf, sizeof buf) == OD_OK) od_puts(out, buf);
     /* no wall-clock time here: describe() output is part of replayable session

@@ -55,7 +55,7 @@
     {"loss", OD_P_CHOICE, "mse", 0, -1, OD_CHOICES(OD_NND_LOSSES), "training loss"},                                     \
     {"error", OD_P_CHOICE, "mse", 0, -1, OD_CHOICES(OD_NND_ERRORS), "score of a window: mean square, mean absolute or max error"}, \
     {"smooth", OD_P_INT, "0", 0, 1000000, NULL,                                                          \
-     "span of an exponentially weighted moving average of the errors, past points only (Telemanom-style; 0: raw)"}, \
+     "span of a causal EWM of the errors, pandas ewm(span, adjust=False); not Telemanom's smoothing (0: raw)"}, \
     {"stride", OD_P_INT, "1", 1, 100000, NULL, "step between training windows"}
 
 /* The help paragraph every sequence detector (cnn, lstm, gru, attn) ends
@@ -66,7 +66,10 @@
     "`horizon` predicted points with the real ones, reconstruct mode the whole window with its\n" \
     "reconstruction; error= reduces over values and channels (mse, mae or max).  The first\n" \
     "window+horizon-1 (forecast) or window-1 (reconstruct) points score NaN.  smooth=S replaces\n" \
-    "each score by the exponentially weighted mean of the errors up to it (span S).\n" \
+    "each score by a causal exponentially weighted mean of the errors up to it: s_t = a e_t +\n" \
+    "(1-a) s_t-1, a = 2/(S+1), from the first scored point (pandas ewm(span=S, adjust=False)).\n" \
+    "This is not Telemanom's smoothing, which uses the bias-adjusted mean (adjust=True) and then\n" \
+    "replaces the first l_s smoothed errors by the mean of the first 2 l_s (using later points).\n" \
     "Training: shuffled mini-batches (optimizer=adam|adamw|sgd, lr, schedule, clip); the last val=\n" \
     "fraction of the windows validates, patience= epochs without improvement stop training and the\n" \
     "best weights are kept.  Ctrl-C stops training and keeps the best weights so far.\n"
