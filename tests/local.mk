@@ -8,3 +8,7 @@ EXTRA_DIST += tests/layers.sh
 # writes, the journal under write errors, escaped text) and the history file.
 TESTS += tests/safety.sh tests/tui/history.sh tests/tui/multiline.sh
 EXTRA_DIST += tests/safety.sh tests/tui/history.sh tests/tui/multiline.sh
+# issue 13: every value of every enumerated option of every detector and command
+# reaches the engine, and numeric parameters accept exactly their bounds.
+TESTS += tests/options.sh
+EXTRA_DIST += tests/options.sh

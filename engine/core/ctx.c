@@ -77,10 +77,16 @@ void od_ctx_free(od_ctx *ctx)
 int od_error(od_ctx *ctx, int code, const char *fmt, ...)
 {
     if (ctx) {
+        /* format into a copy: a caller may wrap the current message,
+         * od_error(ctx, c, "context: %s", od_ctx_errmsg(ctx)), and vsnprintf
+         * into the buffer it reads from is undefined (it garbled best-f1's
+         * "needs labels" message, issue 13) */
+        char buf[sizeof ctx->errmsg];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+        vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
+        memcpy(ctx->errmsg, buf, sizeof buf);
     }
     return code;
 }

@@ -17,7 +17,30 @@
 #ifndef OD_CORE_NUM_H
 #define OD_CORE_NUM_H
 
+#include <math.h>
 #include <stddef.h>
+
+/* The largest magnitude a data value may have (issue 13, "numbers at the
+ * edges").  The one rule: every value the engine computes with is either
+ * missing (NaN) or finite with |x| <= OD_VALUE_MAX.  The readers refuse any
+ * other number (inf, -inf, an overflow like 1e400, or 1e155) at load with
+ * file:line:col; the run layer refuses a data matrix that breaks it (a
+ * transform such as pca whiten= or scale robust can make large values).
+ * 1e100 leaves room for what the algorithms do with values: squared
+ * differences (<= 4e200) summed over any realistic number of rows and
+ * columns, products in covariances, exp/log of their ratios, all stay finite,
+ * so no command needs its own overflow check. */
+#define OD_VALUE_MAX 1e100
+
+/* 1 if x is a value the engine accepts in data: finite with |x| <= OD_VALUE_MAX. */
+static inline int od_value_ok(double x) { return x >= -OD_VALUE_MAX && x <= OD_VALUE_MAX; }
+
+/* The error text that says why a number is refused (for the readers' messages):
+ * "not finite" or "beyond +-1e100". */
+static inline const char *od_value_why(double x)
+{
+    return isfinite(x) ? "is beyond +-1e100" : "is not a finite number";
+}
 
 /* qsort comparator for doubles: ascending, NaN after every number (NaNs equal
  * to each other), -0.0 and +0.0 equal.  A total order, so qsort is well defined

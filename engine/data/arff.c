@@ -2,6 +2,7 @@
 #include "arff.h"
 #include "timeparse.h"
 #include "readerr.h"
+#include "../core/num.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -311,6 +312,10 @@ static int parse_row(arff *r, const char *p, const char *e)
             if (a->type == A_NUM) {
                 if (od_csv_parse_number(s, n, &v))
                     rc = fail(r, r->line, r->fcol[j], OD_EDATA, "'%s' in numeric attribute '%s' (expected a number or ?)", od_read_excerpt(s, n, ex), a->name);
+                else if (!isnan(v) && !od_value_ok(v)) /* the one rule for numbers at the edges (core/num.h) */
+                    rc = fail(r, r->line, r->fcol[j], OD_EDATA, "'%s' in numeric attribute '%s' %s (values must be finite, "
+                              "at most 1e100 in size, so squares cannot overflow): write ? to read it as missing, "
+                              "or rescale the attribute", od_read_excerpt(s, n, ex), a->name, od_value_why(v));
             } else if (a->type == A_DATE) {
                 if (od_time_parse(s, n, &v))
                     rc = fail(r, r->line, r->fcol[j], OD_EDATA, "'%s' in date attribute '%s' (expected YYYY-MM-DD[THH:MM:SS] or ?)", od_read_excerpt(s, n, ex), a->name);

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "csv_int.h"
 #include "timeparse.h"
+#include "../core/num.h"
 
 #include <pthread.h>
 #include <sys/mman.h>
@@ -31,6 +32,8 @@ static const char *fast_row(const reader *r, const char *p, size_t row)
         const char *q;
         if (c->fast == F_NUM) { /* the common case first, outside the switch */
             q = scan_number_short(p, &c->num[row], r->cloc);
+            /* a number beyond +-1e100 (inf, 1e400) goes the general way, which refuses it with its place */
+            if (q && __builtin_expect(!(fabs(c->num[row]) <= OD_VALUE_MAX), 0) && !isnan(c->num[row])) goto bail;
             if (!q || (r->na_num && is_na(r, p, (size_t)(q - p)))) {
                 if (!(q = fast_na(r, p))) goto bail;
                 c->num[row] = NAN;
@@ -40,6 +43,7 @@ static const char *fast_row(const reader *r, const char *p, size_t row)
         case F_LNUM: {
             double v;
             q = scan_number_short(p, &v, r->cloc);
+            if (q && !isnan(v) && !od_value_ok(v)) goto bail;
             if (!q || (r->na_num && is_na(r, p, (size_t)(q - p)))) {
                 if (!(q = fast_na(r, p))) goto bail;
                 v = NAN;

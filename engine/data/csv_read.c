@@ -4,6 +4,7 @@
 #include "csv_int.h"
 #include "timeparse.h"
 #include "readerr.h"
+#include "../core/num.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -350,9 +351,16 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
     case T_NUM:
         if (is_na(r, s, n))
             c->num[row] = NAN;
-        else if (od_csv_parse_number_z(s, n, &v, r->cloc) == 0) {
+        else if (od_csv_parse_number_z(s, n, &v, r->cloc) == 0 && (isnan(v) || od_value_ok(v) || c->ignored)) {
             c->num[row] = v;
             c->nvalid++;
+        } else if (od_csv_parse_number_z(s, n, &v, r->cloc) == 0) {
+            /* the one rule for numbers at the edges (core/num.h) */
+            return od_csv_fail(r, line, col, OD_EDATA,
+                               "'%s' in numeric column '%s' %s (values must be finite, at most 1e100 in size, so "
+                               "squares cannot overflow): to read it as missing add it to missing= (e.g. missing=NA,%s), "
+                               "or rescale the column",
+                               od_read_excerpt(s, n, ex), c->name, od_value_why(v), od_read_excerpt(s, n, ex));
         } else if (c->ignored) {
             c->num[row] = NAN;
             c->nbad++;

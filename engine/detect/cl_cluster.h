@@ -107,7 +107,9 @@ int od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const doubl
 
 /* -------------------------------------------------------------------- GMM */
 
-enum { OD_GMM_FULL, OD_GMM_TIED, OD_GMM_DIAG, OD_GMM_SPHERICAL };
+/* covariance= values (choice index = enum value = the number in model files) */
+#define OD_GMM_COVS(X) X(OD_GMM_FULL, "full") X(OD_GMM_TIED, "tied") X(OD_GMM_DIAG, "diag") X(OD_GMM_SPHERICAL, "spherical")
+enum { OD_GMM_COVS(OD_X_ENUM) OD_GMM_NCOV };
 
 typedef struct {
     size_t k, d;
@@ -148,7 +150,9 @@ size_t od_gmm_nparams(const od_gmm_model *m);
 
 /* ------------------------------------------------------------ hierarchical */
 
-enum { OD_LINK_SINGLE, OD_LINK_COMPLETE, OD_LINK_AVERAGE, OD_LINK_WARD };
+/* linkage= values (choice index = enum value) */
+#define OD_LINKAGES(X) X(OD_LINK_SINGLE, "single") X(OD_LINK_COMPLETE, "complete") X(OD_LINK_AVERAGE, "average") X(OD_LINK_WARD, "ward")
+enum { OD_LINKAGES(OD_X_ENUM) OD_LINK_COUNT };
 
 /* Agglomerative clustering with Euclidean distances; Z gets (n-1) x 4 rows in
  * scipy.cluster.hierarchy.linkage's format (cluster a, cluster b, height,

@@ -33,6 +33,30 @@ typedef struct {
     const char *help;      /* one line */
 } od_param_spec;
 
+/* Enumerated parameters: the names of a CHOICE parameter's values are written
+ * once, in an X-list of (ENGINE_VALUE, "name") pairs in the list's order, e.g.
+ *     #define OD_GMM_COVS(X) X(OD_GMM_FULL, "full") X(OD_GMM_TIED, "tied") ...
+ * and everything else is made from it: the enum (enum { OD_GMM_COVS(OD_X_ENUM) }),
+ * the spec's choices string (OD_CHOICES(OD_GMM_COVS) = "full|tied|..."), the
+ * names a describe() prints (OD_X_NAME), or, for an enum defined elsewhere, the
+ * table mapping the choice index to the engine value (OD_X_ENUM).  So the
+ * value the user names is the value the engine runs; a detector's describe()
+ * prints every enumerated parameter as NAME=VALUE read back from what the
+ * fitted model holds (tests/options.sh checks this through the command line). */
+#define OD_X_ENUM(e, s) e,
+#define OD_X_NAME(e, s) s,
+#define OD_X_BAR(e, s) "|" s
+#define OD_CHOICES(LIST) (LIST(OD_X_BAR) + 1)
+/* The name of engine value v in an int values[] / names[] pair made from one
+ * X-list ("?" if none). */
+#define OD_X_LOOKUP(vals, names, v) od_x_lookup((vals), (names), sizeof(vals) / sizeof(vals)[0], (int)(v))
+static inline const char *od_x_lookup(const int *vals, const char *const *names, size_t n, int v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (vals[i] == v) return names[i];
+    return "?";
+}
+
 /* A validated set of parameter values (defaults filled in). */
 typedef struct od_params od_params;
 

@@ -677,8 +677,8 @@ static void ga_describe(const void *state, od_out *out)
 {
     const ga_state *s = state;
     char a[32], b[32];
-    od_printf(out, "%s Gaussian on %zu rows x %zu columns\n", s->robust ? "robust (MCD)" : "empirical", s->n_train,
-              s->d);
+    od_printf(out, "%s Gaussian (robust=%s) on %zu rows x %zu columns\n", s->robust ? "robust (MCD)" : "empirical",
+              s->robust ? "yes" : "no", s->n_train, s->d);
     if (s->robust)
         od_printf(out, "MCD support h=%zu rows, raw log det %s; %zu rows kept by reweighting\n", s->h,
                   od_fmt_num(a, sizeof a, s->raw_logdet, 8), s->n_support);

@@ -634,6 +634,7 @@ fail:
 typedef struct {
     od_gmm_model m;
     int n_init;
+    int init;       /* GM_INIT_* (not in the payload: re-read from the model file's options) */
 } gm_state;
 
 static void gm_free(void *state)
@@ -644,13 +645,19 @@ static void gm_free(void *state)
     free(s);
 }
 
+/* init= values (choice index = enum value) */
+#define GM_INITS(X) X(GM_INIT_KMEANS, "kmeans") X(GM_INIT_RANDOM, "random")
+enum { GM_INITS(OD_X_ENUM) GM_NINIT };
+static const char *const gm_init_names[] = { GM_INITS(OD_X_NAME) };
+static const char *const gm_cov_names[] = { OD_GMM_COVS(OD_X_NAME) };
+
 static const od_param_spec gm_params_spec[] = {
     { "k", OD_P_INT, "4", 1, 10000, NULL, "number of mixture components" },
-    { "covariance", OD_P_CHOICE, "full", 0, -1, "full|diag|tied|spherical", "covariance type of the components" },
+    { "covariance", OD_P_CHOICE, "full", 0, -1, OD_CHOICES(OD_GMM_COVS), "covariance type of the components" },
     { "max_iter", OD_P_INT, "100", 1, 1e6, NULL, "maximum EM iterations" },
     { "tol", OD_P_REAL, "1e-3", 0, HUGE_VAL, NULL, "stop when the mean log-likelihood gains less than this" },
     { "reg", OD_P_REAL, "1e-6", 0, HUGE_VAL, NULL, "added to the covariance diagonals (sklearn reg_covar)" },
-    { "init", OD_P_CHOICE, "kmeans", 0, -1, "kmeans|random", "initial responsibilities: k-means labels or random" },
+    { "init", OD_P_CHOICE, "kmeans", 0, -1, OD_CHOICES(GM_INITS), "initial responsibilities: k-means labels or random" },
     { "n_init", OD_P_INT, "1", 1, 1000, NULL, "EM runs from different initialisations; the best lower bound wins" },
 };
 
@@ -667,7 +674,7 @@ static int gm_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     int cov = od_params_choice(p, "covariance");
     int max_iter = (int)od_params_int(p, "max_iter");
     double tol = od_params_real(p, "tol"), reg = od_params_real(p, "reg");
-    int init_random = od_params_choice(p, "init") == 1;
+    int init = od_params_choice(p, "init"), init_random = init == GM_INIT_RANDOM;
     long n_init = od_params_int(p, "n_init");
     double *buf;
     const double *X = od_cl_contig(ctx, train, &buf);
@@ -681,6 +688,7 @@ static int gm_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
         goto done;
     }
     s->n_init = (int)n_init;
+    s->init = init;
     double best = -INFINITY;
     for (long r = 0; r < n_init; r++) {
         if (init_random) {
@@ -754,7 +762,6 @@ static int gm_score(od_ctx *ctx, const void *state, const od_data *data, double 
     return OD_OK;
 }
 
-static const char *gm_cov_names[] = { "full", "tied", "diag", "spherical" };
 
 static void gm_describe(const void *state, od_out *out)
 {
@@ -762,8 +769,8 @@ static void gm_describe(const void *state, od_out *out)
     const od_gmm_model *m = &s->m;
     char a[32], b[32], c[32];
     double n = (double)m->n_train, np = (double)od_gmm_nparams(m);
-    od_printf(out, "Gaussian mixture: k=%zu, covariance=%s, %zu rows x %zu columns, %d run(s)\n", m->k,
-              gm_cov_names[m->cov], m->n_train, m->d, s->n_init);
+    od_printf(out, "Gaussian mixture: k=%zu, covariance=%s, init=%s, %zu rows x %zu columns, %d run(s)\n", m->k,
+              gm_cov_names[m->cov], gm_init_names[s->init], m->n_train, m->d, s->n_init);
     od_printf(out, "log-likelihood: %s (mean %s per row)\n", od_fmt_num(a, sizeof a, m->loglik, 10),
               od_fmt_num(b, sizeof b, m->loglik / n, 10));
     od_printf(out, "BIC: %s  AIC: %s  (%.0f free parameters)\n",
@@ -803,7 +810,6 @@ static int gm_save(od_ctx *ctx, const void *state, FILE *fp)
 
 static int gm_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
 {
-    (void)p;
     int rc;
     uint64_t k, d, nt;
     int32_t iv[4];
@@ -814,7 +820,7 @@ static int gm_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     if ((rc = od_cl_read_u64(ctx, fp, GM_NAME, &nt, UINT64_MAX))) return rc;
     if ((rc = od_cl_read(ctx, fp, GM_NAME, iv, sizeof iv[0], 4))) return rc;
     if ((rc = od_cl_read(ctx, fp, GM_NAME, dv, sizeof dv[0], 3))) return rc;
-    if (k == 0 || d == 0 || iv[0] < 0 || iv[0] > OD_GMM_SPHERICAL || k * d * d > (1u << 28))
+    if (k == 0 || d == 0 || iv[0] < 0 || iv[0] >= OD_GMM_NCOV || k * d * d > (1u << 28))
         return od_error(ctx, OD_EFORMAT, "gmm model file is corrupt");
     gm_state *s = od_calloc(ctx, 1, sizeof *s);
     if (!s) return OD_ENOMEM;
@@ -827,6 +833,8 @@ static int gm_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     m->n_iter = iv[1];
     m->converged = iv[2];
     s->n_init = iv[3];
+    s->init = p ? od_params_choice(p, "init") : 0;
+    if (s->init < 0 || s->init >= GM_NINIT) s->init = 0;
     m->lower_bound = dv[0];
     m->loglik = dv[1];
     m->reg_added = dv[2];

@@ -222,7 +222,7 @@ static void hb_describe(const void *state, od_out *out)
         if (nb > mx) mx = nb;
     }
     char b1[32], b2[32];
-    od_printf(out, "histogram-based outlier score: %s bins, %zu columns, %zu rows\n", hb_mode_names[s->mode], s->d,
+    od_printf(out, "histogram-based outlier score: mode=%s bins, %zu columns, %zu rows\n", hb_mode_names[s->mode], s->d,
               s->n_train);
     if (mn == mx) od_printf(out, "bins per column: %zu%s\n", mn, s->bins_auto ? " (auto: floor(sqrt(rows)))" : "");
     else od_printf(out, "bins per column: %zu to %zu (runs of equal values kept together)\n", mn, mx);

@@ -261,6 +261,8 @@ static inline size_t hc_cidx(size_t n, size_t i, size_t j)
     return n * i - (i * (i + 1)) / 2 + (j - i - 1);
 }
 
+static const char *const hc_link_names[] = { OD_LINKAGES(OD_X_NAME) };
+
 static int hc_matrix(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, int method, double *Z)
 {
     size_t m = n * (n - 1) / 2;
@@ -268,7 +270,7 @@ static int hc_matrix(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld
     if (!D)
         return od_error(ctx, OD_ENOMEM, "hclust: linkage=%s on %zu rows needs %.1f GB for the distance "
                         "matrix; use linkage=ward or single, or `sample` fewer rows",
-                        method == OD_LINK_COMPLETE ? "complete" : "average", n, (double)m * 8 / 1e9);
+                        hc_link_names[method], n, (double)m * 8 / 1e9);
     size_t *size = od_mallocn(ctx, n, sizeof *size), *chain = od_mallocn(ctx, n, sizeof *chain);
     if (!size || !chain) {
         free(D), free(size), free(chain);
@@ -413,10 +415,9 @@ static void hc_free(void *state)
     free(s);
 }
 
-static const char *hc_link_names[] = { "single", "complete", "average", "ward" };
 
 static const od_param_spec hc_params[] = {
-    { "linkage", OD_P_CHOICE, "ward", 0, -1, "single|complete|average|ward", "how cluster distances are measured" },
+    { "linkage", OD_P_CHOICE, "ward", 0, -1, OD_CHOICES(OD_LINKAGES), "how cluster distances are measured" },
     { "k", OD_P_INT, "8", 1, 1e9, NULL, "cut the tree into k clusters" },
     { "height", OD_P_REAL, "none", 0, HUGE_VAL, "none", "cut at this merge height instead of k" },
     { "min_size", OD_P_INT, "auto", 1, 1e12, "auto",
@@ -579,7 +580,7 @@ static int hc_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     if ((rc = od_cl_read(ctx, fp, HC_NAME, u, sizeof u[0], 7))) return rc;
     if ((rc = od_cl_read(ctx, fp, HC_NAME, iv, sizeof iv[0], 2))) return rc;
     if (u[0] == 0 || u[0] > (1u << 20) || u[2] == 0 || u[2] > (1u << 30) || u[2] * u[0] > (1u << 30) ||
-        u[6] > HC_TOP || iv[0] < 0 || iv[0] > OD_LINK_WARD)
+        u[6] > HC_TOP || iv[0] < 0 || iv[0] >= OD_LINK_COUNT)
         return od_error(ctx, OD_EFORMAT, "hclust model file is corrupt");
     hc_state *s = od_calloc(ctx, 1, sizeof *s);
     if (!s) return OD_ENOMEM;

@@ -112,7 +112,10 @@ int od_kde_logdens(od_ctx *ctx, const od_kdtree *t, double h, double rtol, doubl
 
 /* ---------------------------------------------------------------- detector */
 
-enum { KD_BW_SCOTT, KD_BW_SILVERMAN, KD_BW_VALUE };
+/* bandwidth= words (choice index = enum value); a number is KD_BW_VALUE */
+#define KD_BWS(X) X(KD_BW_SCOTT, "scott") X(KD_BW_SILVERMAN, "silverman")
+enum { KD_BWS(OD_X_ENUM) KD_BW_VALUE };
+static const char *const kd_bw_names[] = { KD_BWS(OD_X_NAME) "given" };
 
 typedef struct {
     size_t d, n;
@@ -132,7 +135,7 @@ static void kd_free(void *state)
 }
 
 static const od_param_spec kd_params[] = {
-    { "bandwidth", OD_P_REAL, "scott", 0, HUGE_VAL, "scott|silverman",
+    { "bandwidth", OD_P_REAL, "scott", 0, HUGE_VAL, OD_CHOICES(KD_BWS),
       "kernel width h: scott, silverman (rules of thumb, see help) or a number" },
     { "rtol", OD_P_REAL, "1e-4", 0, 1, NULL, "relative error allowed in the density (0 = exact)" },
     { "atol", OD_P_REAL, "0", 0, HUGE_VAL, NULL, "absolute error allowed in the density" },
@@ -150,8 +153,8 @@ static int kd_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     s->d = d;
     s->rtol = od_params_real(p, "rtol");
     s->atol = od_params_real(p, "atol");
-    s->bw = od_params_is(p, "bandwidth", "scott") ? KD_BW_SCOTT
-          : od_params_is(p, "bandwidth", "silverman") ? KD_BW_SILVERMAN : KD_BW_VALUE;
+    s->bw = od_params_choice(p, "bandwidth");   /* the word's index, -1 for a number */
+    if (s->bw < 0 || s->bw > KD_BW_VALUE) s->bw = KD_BW_VALUE;
     /* sigma: root mean of the per-column population variances */
     double vs = 0;
     for (size_t j = 0; j < d; j++) {
@@ -217,9 +220,8 @@ static void kd_describe(const void *state, od_out *out)
 {
     const kd_state *s = state;
     char a[32], b[32], c[32];
-    static const char *bwn[] = { "scott", "silverman", "given" };
     od_printf(out, "Gaussian KDE on %zu rows x %zu columns\n", s->n, s->d);
-    od_printf(out, "bandwidth h = %s (%s; data sigma %s)\n", od_fmt_num(a, sizeof a, s->h, 6), bwn[s->bw],
+    od_printf(out, "bandwidth=%s: h = %s (data sigma %s)\n", kd_bw_names[s->bw], od_fmt_num(a, sizeof a, s->h, 6),
               od_fmt_num(b, sizeof b, s->sigma, 6));
     od_printf(out, "tolerance: rtol=%s atol=%s%s\n", od_fmt_num(a, sizeof a, s->rtol, 3),
               od_fmt_num(c, sizeof c, s->atol, 3), s->rtol == 0 && s->atol == 0 ? " (exact)" : "");

@@ -384,14 +384,21 @@ done:
 
 /* ---------------------------------------------------------------- detector */
 
-enum { KM_SCORE_DISTANCE, KM_SCORE_CBLOF };
+/* init= and score= values (choice index = enum value) */
+#define KM_INITS(X) X(KM_INIT_PLUSPLUS, "k-means++") X(KM_INIT_RANDOM, "random") X(KM_INIT_FIRST, "first")
+#define KM_SCORES(X) X(KM_SCORE_DISTANCE, "distance") X(KM_SCORE_CBLOF, "cblof")
+enum { KM_INITS(OD_X_ENUM) KM_NINIT };
+enum { KM_SCORES(OD_X_ENUM) KM_NSCORE };
+static const char *const km_init_names[] = { KM_INITS(OD_X_NAME) };
+static const char *const km_score_names[] = { KM_SCORES(OD_X_NAME) };
 
 typedef struct {
     size_t k, d, n_train;
     double *C;          /* k x d */
     double *size;       /* k: training rows per cluster */
     unsigned char *large;
-    int scoring;
+    int scoring;        /* KM_SCORE_* */
+    int init;           /* KM_INIT_* (not in the payload: re-read from the model file's options) */
     double alpha, beta, inertia;
     int n_iter, converged, n_init;
     size_t nlarge;
@@ -409,14 +416,14 @@ static void km_free(void *state)
 
 static const od_param_spec km_params[] = {
     { "k", OD_P_INT, "8", 1, 1e6, NULL, "number of clusters" },
-    { "init", OD_P_CHOICE, "k-means++", 0, -1, "k-means++|random|first",
+    { "init", OD_P_CHOICE, "k-means++", 0, -1, OD_CHOICES(KM_INITS),
       "seeding: k-means++, k random rows, or the first k rows" },
     { "n_init", OD_P_INT, "auto", 1, 1000, "auto",
       "runs from different seeds, the lowest inertia wins (auto: 1 for k-means++, 10 for random)" },
     { "max_iter", OD_P_INT, "300", 1, 1e7, NULL, "maximum Lloyd iterations per run" },
     { "tol", OD_P_REAL, "1e-4", 0, HUGE_VAL, NULL,
       "stop when the summed squared centre shift <= tol x mean feature variance" },
-    { "score", OD_P_CHOICE, "distance", 0, -1, "distance|cblof",
+    { "score", OD_P_CHOICE, "distance", 0, -1, OD_CHOICES(KM_SCORES),
       "distance to the nearest centroid, or CBLOF (small clusters scored against large ones)" },
     { "alpha", OD_P_REAL, "0.9", 0.5, 1, NULL, "CBLOF: large clusters hold at least this share of the rows" },
     { "beta", OD_P_REAL, "5", 1, HUGE_VAL, NULL, "CBLOF: size ratio that separates large from small clusters" },
@@ -472,7 +479,8 @@ static int km_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     if (kl < 1 || (size_t)kl > n)
         return od_error(ctx, OD_EINVAL, "kmeans: k=%ld exceeds the %zu training rows", kl, n);
     size_t k = (size_t)kl;
-    int init_random = od_params_choice(p, "init") == 1, init_first = od_params_choice(p, "init") == 2;
+    int init_kind = od_params_choice(p, "init");
+    int init_random = init_kind == KM_INIT_RANDOM, init_first = init_kind == KM_INIT_FIRST;
     long n_init = od_params_is(p, "n_init", "auto") ? (init_random ? 10 : 1) : od_params_int(p, "n_init");
     if (init_first) n_init = 1;
     int max_iter = (int)od_params_int(p, "max_iter");
@@ -491,6 +499,7 @@ static int km_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     s->d = d;
     s->n_train = n;
     s->scoring = od_params_choice(p, "score");
+    s->init = init_kind;
     s->alpha = od_params_real(p, "alpha");
     s->beta = od_params_real(p, "beta");
     s->n_init = (int)n_init;
@@ -590,7 +599,8 @@ static void km_describe(const void *state, od_out *out)
 {
     const km_state *s = state;
     char b1[32];
-    od_printf(out, "k-means: k=%zu on %zu rows x %zu columns, %d run(s)\n", s->k, s->n_train, s->d, s->n_init);
+    od_printf(out, "k-means: k=%zu, init=%s, score=%s, on %zu rows x %zu columns, %d run(s)\n", s->k,
+              km_init_names[s->init], km_score_names[s->scoring], s->n_train, s->d, s->n_init);
     od_printf(out, "inertia (sum of squared distances): %s\n", od_fmt_num(b1, sizeof b1, s->inertia, 8));
     od_printf(out, "iterations: %d (%s)\n", s->n_iter, s->converged ? "converged" : "not converged");
     od_printf(out, "score: %s\n", s->scoring == KM_SCORE_CBLOF ? "CBLOF" : "distance to nearest centroid");
@@ -623,7 +633,6 @@ static int km_save(od_ctx *ctx, const void *state, FILE *fp)
 
 static int km_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
 {
-    (void)p;
     int rc;
     uint64_t k, d, nt, nl;
     if ((rc = od_cl_read_header(ctx, fp, KM_NAME, KM_VERSION, NULL))) return rc;
@@ -648,6 +657,8 @@ static int km_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     s->n_iter = iv[1];
     s->converged = iv[2];
     s->n_init = iv[3];
+    s->init = p ? od_params_choice(p, "init") : 0;
+    if (s->init < 0 || s->init >= KM_NINIT) s->init = 0;
     s->alpha = dv[0];
     s->beta = dv[1];
     s->inertia = dv[2];

@@ -27,6 +27,7 @@ static const char *const kn_method_names[] = { KN_METHODS(KN_STR) };
 typedef struct {
     size_t k;
     int method, algo;
+    int asked;       /* algorithm= as given (auto resolves to kdtree or brute) */
     od_nbr *nb;
     double *train;   /* n_train scores of the training rows (themselves left out) */
 } kn_state;
@@ -78,7 +79,8 @@ static int kn_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     if (!s) return OD_ENOMEM;
     s->k = (size_t)k;
     s->method = od_params_choice(p, "method");
-    s->nb = od_nbr_new(ctx, train->X, n, train->d, train->ld, od_params_choice(p, "algorithm"));
+    s->asked = od_params_choice(p, "algorithm");
+    s->nb = od_nbr_new(ctx, train->X, n, train->d, train->ld, s->asked);
     s->train = od_mallocn(ctx, n, sizeof *s->train);
     double *dist = od_mallocn(ctx, n * s->k, sizeof *dist);
     if (!s->nb || !s->train || !dist) rc = OD_ENOMEM;
@@ -128,7 +130,7 @@ static void kn_describe(const void *state, od_out *out)
     const kn_state *s = state;
     od_printf(out, "k-nearest-neighbour distance: k=%zu, method=%s, on %zu rows x %zu columns\n", s->k,
               kn_method_names[s->method], s->nb->n, s->nb->d);
-    od_printf(out, "neighbour search: %s%s\n", od_nbr_algo_name(s->nb->algo),
+    od_printf(out, "neighbour search: algorithm=%s: %s%s\n", od_nbr_algo_name(s->asked), od_nbr_algo_name(s->nb->algo),
               s->nb->algo == OD_NBR_KDTREE ? " (exact)" : " (exact, every training row scanned)");
     double mx = 0, mean = 0;
     for (size_t i = 0; i < s->nb->n; i++) {
@@ -163,6 +165,7 @@ static int kn_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     if (!s) return OD_ENOMEM;
     s->k = k;
     s->method = (int)method;
+    s->asked = od_params_choice(p, "algorithm");
     if ((rc = od_nbr_load(ctx, fp, KN_NAME, &s->nb))) goto fail;
     if (k == 0 || k >= s->nb->n) {
         rc = od_error(ctx, OD_EFORMAT, "knn model file is corrupt (k=%llu)", (unsigned long long)k);

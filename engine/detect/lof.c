@@ -14,6 +14,7 @@
 
 typedef struct {
     size_t k, k_asked;
+    int asked;       /* algorithm= as given (auto resolves to kdtree or brute) */
     od_nbr *nb;
     double *kdist;   /* n: distance to the k-th neighbour (the row itself left out) */
     double *lrd;     /* n: local reachability density */
@@ -67,7 +68,9 @@ static int lo_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     if (!s) return OD_ENOMEM;
     s->k = k;
     s->k_asked = ka;
-    s->nb = od_nbr_new(ctx, train->X, n, train->d, train->ld, od_params_choice(p, "algorithm"));
+    s->asked = od_params_choice(p, "algorithm");
+    s->asked = od_params_choice(p, "algorithm");
+    s->nb = od_nbr_new(ctx, train->X, n, train->d, train->ld, s->asked);
     s->kdist = od_mallocn(ctx, n, sizeof *s->kdist);
     s->lrd = od_mallocn(ctx, n, sizeof *s->lrd);
     s->train = od_mallocn(ctx, n, sizeof *s->train);
@@ -131,9 +134,9 @@ static int lo_score(od_ctx *ctx, const void *state, const od_data *data, double 
 static void lo_describe(const void *state, od_out *out)
 {
     const lo_state *s = state;
-    od_printf(out, "local outlier factor: k=%zu%s on %zu rows x %zu columns, neighbour search %s\n", s->k,
+    od_printf(out, "local outlier factor: k=%zu%s on %zu rows x %zu columns, neighbour search algorithm=%s: %s\n", s->k,
               s->k < s->k_asked ? " (k asked for exceeded the rows)" : "", s->nb->n, s->nb->d,
-              od_nbr_algo_name(s->nb->algo));
+              od_nbr_algo_name(s->asked), od_nbr_algo_name(s->nb->algo));
     size_t above = 0;
     double mx = 0;
     for (size_t i = 0; i < s->nb->n; i++) {

@@ -23,11 +23,52 @@ void od_nnd_free(void *state)
     free(m);
 }
 
+/* choice index -> engine value, and the names, of each enumerated option */
+static const int opt_vals[] = {OD_NND_OPTIMIZERS(OD_X_ENUM)}, sched_vals[] = {OD_NND_SCHEDULES(OD_X_ENUM)};
+static const int loss_vals[] = {OD_NND_LOSSES(OD_X_ENUM)}, act_vals[] = {OD_NND_ACTIVATIONS(OD_X_ENUM)};
+static const int mode_vals[] = {OD_NND_MODES(OD_X_ENUM)}, error_vals[] = {OD_NND_ERRORS(OD_X_ENUM)};
+static const char *const opt_names[] = {OD_NND_OPTIMIZERS(OD_X_NAME)}, *const sched_names[] = {OD_NND_SCHEDULES(OD_X_NAME)};
+static const char *const loss_names[] = {OD_NND_LOSSES(OD_X_NAME)}, *const act_names[] = {OD_NND_ACTIVATIONS(OD_X_NAME)};
+static const char *const mode_names[] = {OD_NND_MODES(OD_X_NAME)}, *const error_names[] = {OD_NND_ERRORS(OD_X_NAME)};
+
+/* vals[choice index of option `name`], or -1 when p has no such option */
+static int choice_value(const od_params *p, const char *name, const int *vals, size_t n)
+{
+    int i = od_params_choice(p, name);
+    return i >= 0 && (size_t)i < n ? vals[i] : -1;
+}
+#define CHOICE_VALUE(p, name, vals) choice_value((p), (name), (vals), sizeof(vals) / sizeof(vals)[0])
+
+int od_nnd_act(const od_params *p)
+{
+    return CHOICE_VALUE(p, "activation", act_vals);
+}
+
+/* Issue 13: the float32 network has undefined behaviour on NaN/inf inputs
+ * (nn_impl.h: NaN losses, comparisons in max-pooling/argmax, early stopping
+ * that never improves), so every value must be finite before training or
+ * scoring starts.  The first bad value is named by row and channel. */
+static int check_finite(od_ctx *ctx, const char *name, const od_data *d, const char *what)
+{
+    size_t bad = 0, bi = 0, bj = 0;
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t j = 0; j < d->d; j++)
+            if (!isfinite(d->X[i * d->ld + j]) && bad++ == 0) bi = i, bj = j;
+    if (!bad) return OD_OK;
+    return od_error(ctx, OD_EDATA, "%s: the %s has %zu missing or non-finite value%s (first at point %zu, channel %zu); "
+                    "a network cannot train or score on them: clean missing=interpolate first",
+                    name, what, bad, bad == 1 ? "" : "s", bi + 1, bj + 1);
+}
+
 static int model_geometry(od_ctx *ctx, od_nnd_model *m, const od_params *p, size_t c)
 {
     m->c = c;
-    m->mode = od_params_choice(p, "mode");
-    m->error = od_params_choice(p, "error");
+    m->mode = CHOICE_VALUE(p, "mode", mode_vals);
+    m->error = CHOICE_VALUE(p, "error", error_vals);
+    m->opt = CHOICE_VALUE(p, "optimizer", opt_vals);
+    m->sched = CHOICE_VALUE(p, "schedule", sched_vals);
+    m->loss = CHOICE_VALUE(p, "loss", loss_vals);
+    m->act = od_nnd_act(p);
     m->smooth = (size_t)od_params_int(p, "smooth");
     m->W = (size_t)od_params_int(p, "window");
     m->h = m->mode == OD_NND_FORECAST ? (size_t)od_params_int(p, "horizon") : 0;
@@ -82,6 +123,8 @@ int od_nnd_fit(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, const od_d
     *state = NULL;
     size_t n = train->n, c = train->d;
     if (c == 0) return od_error(ctx, OD_EDATA, "%s: the data has no channels", k->name);
+    int frc = check_finite(ctx, k->name, train, "training part");
+    if (frc) return frc;
     od_nnd_model *m = od_calloc(ctx, 1, sizeof *m);
     if (!m) return OD_ENOMEM;
     m->kind = k;
@@ -137,8 +180,7 @@ int od_nnd_fit(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, const od_d
     size_t batch = (size_t)od_params_int(p, "batch");
     od_nn_train_opts o;
     memset(&o, 0, sizeof o);
-    static const od_nn_opt opts[] = {OD_NN_OPT_ADAM, OD_NN_OPT_ADAMW, OD_NN_OPT_SGD};
-    o.opt = od_nn_optim_defaults(opts[od_params_choice(p, "optimizer")]);
+    o.opt = od_nn_optim_defaults((od_nn_opt)m->opt);
     o.opt.lr = od_params_real(p, "lr");
     o.opt.weight_decay = od_params_real(p, "weight_decay");
     if (o.opt.kind == OD_NN_OPT_SGD) {
@@ -149,8 +191,8 @@ int od_nnd_fit(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, const od_d
     o.batch = batch;
     o.patience = (size_t)od_params_int(p, "patience");
     o.clip = od_params_real(p, "clip");
-    o.sched = (od_nn_sched)od_params_choice(p, "schedule");
-    o.loss = (od_nn_loss)od_params_choice(p, "loss");
+    o.sched = (od_nn_sched)m->sched;
+    o.loss = (od_nn_loss)m->loss;
     if ((rc = od_nn_prepare(ctx, m->net, batch < m->n_train ? batch : m->n_train))) goto fail;
     od_nn_init_weights(ctx, m->net);
     if (!(tr = od_nn_train_init(ctx, m->net, &o, &dtr, m->n_val ? &dva : NULL))) { rc = OD_ENOMEM; goto fail; }
@@ -211,17 +253,21 @@ static double window_error(int kind, const float *y, const float *t, size_t n)
     double s = 0;
     for (size_t i = 0; i < n; i++) {
         double e = fabs((double)y[i] - t[i]);
-        if (kind == 0) s += e * e;
-        else if (kind == 1) s += e;
+        if (kind == OD_NND_ERR_MSE) s += e * e;
+        else if (kind == OD_NND_ERR_MAE) s += e;
         else if (e > s) s = e;
     }
-    return kind == 2 ? s : s / (double)n;
+    return kind == OD_NND_ERR_MAX ? s : s / (double)n;
 }
 
 /* s[i] <- alpha s[i] + (1 - alpha) s[i-1] in place, alpha = 2 / (span + 1):
  * the exponentially weighted mean of the errors up to each point (pandas'
  * ewm(span, adjust=False)), which damps isolated forecast misses and keeps
- * sustained ones. */
+ * sustained ones.  The convention is named as such in help and describe:
+ * it is NOT Telemanom's (khundman/telemanom errors.py get_errors: pandas
+ * ewm(span) with the default adjust=True, i.e. sum (1-a)^i e_t-i / sum (1-a)^i,
+ * then e_s[:l_s] = mean(e_s[:2 l_s]), which looks ahead); a score here only
+ * depends on the past, so it can be computed online. */
 static void ewma(double *s, size_t n, size_t span)
 {
     double a = 2.0 / ((double)span + 1.0);
@@ -235,6 +281,8 @@ int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *sc
     if (data->d != m->c)
         return od_error(ctx, OD_EDATA, "%s: the model was trained on %zu channel%s, the data has %zu",
                         m->kind->name, m->c, m->c == 1 ? "" : "s", data->d);
+    int frc = check_finite(ctx, m->kind->name, data, "data to score");
+    if (frc) return frc;
     for (size_t i = 0; i < n; i++) {
         scores[i] = NAN;
         if (cluster) cluster[i] = -1;
@@ -278,6 +326,13 @@ void od_nnd_describe(const void *state, od_out *out)
               m->mode == OD_NND_FORECAST ? "forecaster" : "autoencoder", m->W);
     if (m->h) od_printf(out, ", horizon %zu", m->h);
     od_printf(out, ", %zu channel%s, %zu parameters\n", m->c, m->c == 1 ? "" : "s", od_nn_nparams(m->net));
+    od_printf(out, "mode=%s optimizer=%s schedule=%s loss=%s error=%s", OD_X_LOOKUP(mode_vals, mode_names, m->mode),
+              OD_X_LOOKUP(opt_vals, opt_names, m->opt), OD_X_LOOKUP(sched_vals, sched_names, m->sched),
+              OD_X_LOOKUP(loss_vals, loss_names, m->loss), OD_X_LOOKUP(error_vals, error_names, m->error));
+    if (m->act >= 0) od_printf(out, " activation=%s", OD_X_LOOKUP(act_vals, act_names, m->act));
+    if (m->smooth) od_printf(out, "\nsmooth=%zu: causal EWM of the errors, pandas ewm(span=%zu, adjust=False), not Telemanom's",
+                             m->smooth, m->smooth);
+    od_printf(out, "\n");
     if (od_nn_summary(m->net, buf, sizeof buf) == OD_OK) od_puts(out, buf);
     /* no wall-clock time here: describe() output is part of replayable session
      * output; the run's fit time is shown by the front end (runs, compare) */

@@ -8,13 +8,12 @@
 static const od_param_spec tsn_params[] = {
     OD_NND_COMMON_PARAMS("32", "1", "units per hidden layer", "hidden layers (each side of the bottleneck)"),
     {"bottleneck", OD_P_INT, "8", 1, 4096, NULL, "code size of the autoencoder (mode=reconstruct)"},
-    {"activation", OD_P_CHOICE, "relu", 0, -1, "relu|tanh|sigmoid|gelu", "hidden-layer activation"},
+    {"activation", OD_P_CHOICE, "relu", 0, -1, OD_CHOICES(OD_NND_ACTIVATIONS), "hidden-layer activation"},
 };
 
 static int tsn_build(od_ctx *ctx, od_nn *net, const od_params *p, size_t c, int mode)
 {
-    static const od_nn_act acts[] = {OD_NN_ACT_RELU, OD_NN_ACT_TANH, OD_NN_ACT_SIGMOID, OD_NN_ACT_GELU};
-    od_nn_act act = acts[od_params_choice(p, "activation")];
+    od_nn_act act = (od_nn_act)od_nnd_act(p);
     size_t H = (size_t)od_params_int(p, "hidden"), L = (size_t)od_params_int(p, "layers");
     size_t W = (size_t)od_params_int(p, "window");
     double drop = od_params_real(p, "dropout");

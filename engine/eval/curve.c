@@ -405,7 +405,12 @@ od_metric od_curve_precision_at(const od_curve *c, size_t k, size_t *n_flagged)
     od_metric m;
     if (n_flagged) *n_flagged = 0;
     size_t kk = k ? k : c->P;
-    snprintf(name, sizeof name, "P@k(k=%zu)", kk);
+    /* ">=": the convention in the name (issue 13).  Rows scoring >= the k-th
+     * highest score are flagged, so ties at it are all in.  PyOD's
+     * precision_n_scores flags s > numpy.percentile(s, 100 (1 - k/n)) instead,
+     * which is the same set when the k-th and (k+1)-th scores differ and
+     * flags fewer rows when they tie. */
+    snprintf(name, sizeof name, "P@k(k=%zu,>=)", kk);
     if (no_rows(c, name, &m)) return m;
     if (kk == 0) return od_metric_undefined(name, "k = P = 0: no anomalous rows in the labels (%zu normal)", c->N);
     if (kk > c->P + c->N) return od_metric_undefined(name, "k=%zu exceeds the %zu scored rows", kk, c->P + c->N);

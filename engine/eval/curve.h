@@ -103,7 +103,8 @@ od_best_f1 od_curve_best_f1(const od_curve *c);
 /* Precision among the top k scores: t = the k-th highest score (counting
  * ties), rule s >= t, so ties at t may flag more than k rows (*n_flagged says
  * how many; may be NULL).  k = 0 means k = P, the number of anomalous rows
- * (then it is R-precision).  Name "P@k(k=K)".  Undefined when k > n_used or
+ * (then it is R-precision).  Name "P@k(k=K,>=)": the rule is in the name because
+ * PyOD's precision_n_scores uses s > its percentile threshold (fewer rows on ties).  Undefined when k > n_used or
  * k = 0 with P = 0. */
 od_metric od_curve_precision_at(const od_curve *c, size_t k, size_t *n_flagged);
 

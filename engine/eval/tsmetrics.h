@@ -55,7 +55,14 @@ int od_ts_revised_pa(od_ctx *ctx, const int *labels, const int *pred, size_t n, 
 
 /* Event-F1 (TSB-AD EventF1PA, without its 1e-15 in the denominator):
  * recall = events hit / events, precision = point-wise precision of pred (cm
- * is the point-wise matrix), F = harmonic mean.  Names "point-precision",
+ * is the point-wise matrix), F = harmonic mean.
+ * False positives: counted per POINT, not per range: every flagged point
+ * outside a labelled event is one FP, so one false alarm lasting 50 points
+ * costs as much as 50 one-point alarms; flagged points inside events count
+ * as TP point by point (no point adjustment on the precision side), so
+ * precision = flagged-inside / flagged.  Contrast: RPA (above) also counts FP
+ * per point but TP per event; range-based precision (below) scores each
+ * flagged range by its overlap.  Names "point-precision",
  * "event-recall", "event-F1". */
 int od_ts_event_f1(od_ctx *ctx, const int *labels, const int *pred, size_t n, od_ts_prf *out);
 

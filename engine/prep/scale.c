@@ -1,5 +1,6 @@
 #include "config.h"
 #include "util.h"
+#include "../core/num.h"
 
 #include <float.h>
 #include <stdlib.h>
@@ -111,15 +112,19 @@ static size_t fit_col(od_scale_method m, const double *x, size_t n, const unsign
     return cnt;
 }
 
-/* y = (x - c) / s; returns the number of NaN in x (they stay NaN). */
-static size_t apply_col(const double *x, double *y, size_t n, double c, double s)
+/* y = (x - c) / s; returns the number of NaN in x (they stay NaN).  *big
+ * (may be NULL) counts the values the result puts beyond +-1e100 or makes
+ * non-finite (a tiny scale next to large values; engine/core/num.h). */
+static size_t apply_col(const double *x, double *y, size_t n, double c, double s, size_t *big)
 {
-    size_t nan = 0;
+    size_t nan = 0, nb = 0;
     for (size_t i = 0; i < n; i++) {
         double v = (x[i] - c) / s;
-        nan += v != v;
+        nan += x[i] != x[i];
+        nb += x[i] == x[i] && !od_value_ok(v);
         y[i] = v;
     }
+    if (big) *big = nb;
     return nan;
 }
 
@@ -149,7 +154,7 @@ int od_prep_scale(od_ctx *ctx, const od_frame *in, od_scale_method method,
     int rc;
     size_t *idx = NULL, d = 0, nfit = 0, n = in->nrow;
     double **repl = NULL, *buf = NULL;
-    size_t *cnt = NULL, *nans = NULL;
+    size_t *cnt = NULL, *nans = NULL, *big = NULL;
     int *constant = NULL;
     od_scaler *s = NULL;
     *out = NULL;
@@ -163,8 +168,9 @@ int od_prep_scale(od_ctx *ctx, const od_frame *in, od_scale_method method,
     repl = od_calloc(ctx, in->ncol, sizeof *repl);
     cnt = od_calloc(ctx, d, sizeof *cnt);
     nans = od_calloc(ctx, d, sizeof *nans);
+    big = od_calloc(ctx, d ? d : 1, sizeof *big);
     constant = od_calloc(ctx, d, sizeof *constant);
-    if (!s || !repl || !cnt || !nans || !constant) goto done;
+    if (!s || !repl || !cnt || !nans || !big || !constant) goto done;
     s->nfit = nfit;
     for (size_t j = 0; j < d; j++) {
         if (!(s->names[j] = od_strdup(ctx, in->cols[idx[j]].name))) goto done;
@@ -185,8 +191,16 @@ int od_prep_scale(od_ctx *ctx, const od_frame *in, od_scale_method method,
         const double *x = in->cols[idx[j]].num;
         cnt[j] = fit_col(method, x, n, fit_mask, buf ? buf + (size_t)tid * nfit : NULL,
                          &s->center[j], &s->scale[j], &constant[j]);
-        if (cnt[j]) nans[j] = apply_col(x, repl[idx[j]], n, s->center[j], s->scale[j]);
+        if (cnt[j]) nans[j] = apply_col(x, repl[idx[j]], n, s->center[j], s->scale[j], &big[j]);
     }
+    /* issue 13: no column becomes NaN or infinite silently */
+    for (size_t j = 0; j < d; j++)
+        if (cnt[j] && big[j]) {
+            rc = od_error(ctx, OD_EDATA, "scale %s: column '%s' would get %zu value%s beyond +-1e100 (its scale %g is "
+                          "tiny next to its values); use another method or clip the column first",
+                          od_scale_method_name(method), s->names[j], big[j], big[j] == 1 ? "" : "s", s->scale[j]);
+            goto done;
+        }
     for (size_t j = 0; j < d; j++)
         if (!cnt[j]) {
             rc = od_error(ctx, OD_EDATA, "column '%s' has no value in the %s: clean it or drop it first",
@@ -212,6 +226,7 @@ done:
     free(buf);
     free(cnt);
     free(nans);
+    free(big);
     free(constant);
     free(idx);
     od_scaler_free(s);
@@ -232,7 +247,13 @@ int od_scaler_apply(od_ctx *ctx, const od_scaler *s, const od_frame *in, od_fram
         }
         if (repl[c]) continue;
         if (!(repl[c] = od_mallocn(ctx, in->nrow ? in->nrow : 1, sizeof(double)))) { rc = OD_ENOMEM; break; }
-        apply_col(in->cols[c].num, repl[c], in->nrow, s->center[j], s->scale[j]);
+        size_t big = 0;
+        apply_col(in->cols[c].num, repl[c], in->nrow, s->center[j], s->scale[j], &big);
+        if (big) {
+            rc = od_error(ctx, OD_EDATA, "the scaler puts %zu value%s of column '%s' beyond +-1e100 (scale %g)",
+                          big, big == 1 ? "" : "s", s->names[j], s->scale[j]);
+            break;
+        }
     }
     if (!rc) rc = od_prep_frame_with(ctx, in, repl, out);
     for (size_t j = 0; j < in->ncol; j++) free(repl[j]);

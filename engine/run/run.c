@@ -2,6 +2,7 @@
  * runs and ensembles.  See run.h. */
 #include "config.h"
 #include "run.h"
+#include "../core/num.h"
 #include "../eval/ensemble.h"
 
 #include <math.h>
@@ -253,6 +254,18 @@ static int data_matrix(od_ctx *ctx, const od_frame *f, const char *const *cols, 
         const double *col = f->cols[idx[k]].num;
         size_t miss = 0;
         for (size_t i = 0; i < f->nrow; i++) miss += isnan(col[i]);
+        /* issue 13 (engine/core/num.h, the one rule for numbers at the edges):
+         * the readers refuse values beyond +-1e100; a transform can still make
+         * one (pca whiten=, scale robust with a tiny IQR), so refuse it here
+         * before a detector squares it.  [h-edge: minimal change in engine/run] */
+        for (size_t i = 0; i < f->nrow && !miss; i++)
+            if (!isnan(col[i]) && !od_value_ok(col[i])) {
+                rc = od_error(ctx, OD_EDATA, "column '%s' row %zu holds %g: values beyond +-1e100 would overflow the "
+                              "detectors' squared distances; rescale the column (scale robust|zscore) or undo the "
+                              "transform that made it", f->cols[idx[k]].name, i + 1, col[i]);
+                free(idx);
+                return rc;
+            }
         if (miss) {
             rc = od_error(ctx, OD_EDATA, "column '%s' has %zu missing values: run clean missing=mean|median|interpolate|drop first",
                           f->cols[idx[k]].name, miss);

@@ -314,7 +314,7 @@ static void test_kde(void)
             od_test_true(e < 1e-10, "kde bandwidth=%s on z-scored data equals sklearn's (max rel err %.2g)", bw[b], e);
             free(s);
         }
-        check_describe("kde", "bandwidth=scott", Z->v, n, d, "bandwidth h = 0.42339");
+        check_describe("kde", "bandwidth=scott", Z->v, n, d, "bandwidth=scott: h = 0.42339");
     }
     /* a far query point: finite score (log-sum-exp, no underflow to -inf) */
     {

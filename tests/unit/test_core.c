@@ -123,6 +123,10 @@ int main(void)
     int rc = od_error(ctx, OD_EINVAL, "option k=%d: must be at least 1", 0);
     od_test_int(rc, OD_EINVAL, "od_error returns its code");
     od_test_str(od_ctx_errmsg(ctx), "option k=0: must be at least 1", "message kept in the context");
+    od_error(ctx, OD_EDATA, "outer: %s", od_ctx_errmsg(ctx));
+    od_test_str(od_ctx_errmsg(ctx), "outer: option k=0: must be at least 1",
+                "od_error can wrap the context's own message (no overlapping vsnprintf)");
+    od_error(ctx, OD_EINVAL, "option k=%d: must be at least 1", 0);
     od_ctx_clear_error(ctx);
     od_test_str(od_ctx_errmsg(ctx), "", "message cleared");
     od_warn(ctx, "covariance regularised by %g", 1e-6);

@@ -365,14 +365,34 @@ static void test_memory_inputs(void)
     od_test_true(f && f->nrow == 2 && f->cols[1].num[1] == 4, "old Mac CR line ends");
     od_frame_free(f);
     /* numbers */
-    f = mem("v\n-0\n+1.5\n.5\n5.\n1e3\n-2.5E-3\ninf\n-Infinity\n0.000\n", &d);
+    f = mem("v\n-0\n+1.5\n.5\n5.\n1e3\n-2.5E-3\n1e100\n-1e100\n0.000\n", &d);
     if (od_test_true(f && f->nrow == 9, "number forms")) {
         const double *v = f->cols[0].num;
         od_test_true(same_bits(v[0], -0.0) && v[1] == 1.5 && v[2] == 0.5 && v[3] == 5 && v[4] == 1000 && v[5] == -2.5e-3
-                         && isinf(v[6]) && v[6] > 0 && isinf(v[7]) && v[7] < 0 && same_bits(v[8], 0.0),
-                     "-0, +1.5, .5, 5., 1e3, -2.5E-3, inf, -Infinity, 0.000");
+                         && v[6] == 1e100 && v[7] == -1e100 && same_bits(v[8], 0.0),
+                     "-0, +1.5, .5, 5., 1e3, -2.5E-3, 1e100, -1e100 (the largest accepted), 0.000");
     }
     od_frame_free(f);
+    /* numbers at the edges (issue 13, engine/core/num.h): inf, -Infinity, an
+     * overflow and |x| > 1e100 are refused with their place, and read as
+     * missing when listed in missing= */
+    static const char *const edge[] = { "inf", "-Infinity", "1e400", "1.0000001e100", "-1e155" };
+    for (size_t k = 0; k < sizeof edge / sizeof *edge; k++) {
+        char txt[64], want[64];
+        snprintf(txt, sizeof txt, "v\n1\n%s\n2\n", edge[k]);
+        int err = 0;
+        f = od_csv_read_mem(ctx, "t.csv", txt, strlen(txt), &d, &err);
+        snprintf(want, sizeof want, "t.csv:3:1: '%s' in numeric column 'v' ", edge[k]);
+        od_test_true(!f && err == OD_EDATA && strncmp(od_ctx_errmsg(ctx), want, strlen(want)) == 0
+                         && strstr(od_ctx_errmsg(ctx), "missing=NA,"),
+                     "%s refused at file:line:col, naming missing= (%s)", edge[k], f ? "loaded" : od_ctx_errmsg(ctx));
+        od_frame_free(f);
+        const char *na1[] = { "NA", edge[k] };
+        f = od_csv_read_mem(ctx, "t.csv", txt, strlen(txt), &(od_csv_opts){ .header = -1, .na = na1, .nna = 2 }, &err);
+        od_test_true(f && f->nrow == 3 && isnan(f->cols[0].num[1]) && f->cols[0].num[2] == 2,
+                     "missing=NA,%s reads it as missing", edge[k]);
+        od_frame_free(f);
+    }
     /* custom NA tokens */
     const char *na[] = { "-999", "missing" };
     f = mem("a,b\n1,-999\nmissing,2\n", &(od_csv_opts){ .header = -1, .na = na, .nna = 2 });
@@ -584,7 +604,10 @@ static void test_exact(void)
     char *csv = malloc(cap);
     len += (size_t)snprintf(csv, cap, "a,b,c\n");
     for (size_t i = 0; i < (size_t)N * C; i++) {
-        random_number(r, txt[i], sizeof txt[i]);
+        /* values the reader accepts: finite, |x| <= 1e100 (engine/core/num.h);
+         * the full range is checked on od_csv_parse_number below */
+        do random_number(r, txt[i], sizeof txt[i]);
+        while (!(fabs(strtod(txt[i], NULL)) <= 1e100));
         len += (size_t)snprintf(csv + len, cap - len, "%s%c", txt[i], i % C == C - 1 ? '\n' : ',');
     }
     int err;
@@ -606,7 +629,13 @@ static void test_exact(void)
         double got;
         if (od_csv_parse_number(txt[i], strlen(txt[i]), &got) || !same_bits(got, strtod(txt[i], NULL))) bad++;
     }
-    od_test_int((long long)bad, 0, "od_csv_parse_number bit-identical to strtod");
+    for (size_t i = 0; i < 60000; i++) { /* the full range, overflows included */
+        char t[64];
+        double got;
+        random_number(r, t, sizeof t);
+        if (od_csv_parse_number(t, strlen(t), &got) || !same_bits(got, strtod(t, NULL))) bad++;
+    }
+    od_test_int((long long)bad, 0, "od_csv_parse_number bit-identical to strtod (full range too)");
     static const char *notnum[] = { "", "-", ".", "1e", "1e+", "0x10", "1,5", "1.5.2", " 1", "1 ", "--1", "e5", "1d", "nan1" };
     bad = 0;
     for (size_t i = 0; i < sizeof notnum / sizeof *notnum; i++) {
@@ -801,18 +830,19 @@ static void test_roundtrip(void)
         uint64_t bits = ((uint64_t)gsl_rng_get(r) << 32) ^ gsl_rng_get(r);
         memcpy(&x[i], &bits, sizeof x[i]);
         if (!isfinite(x[i])) x[i] = NAN;
+        else if (fabs(x[i]) > 1e100) x[i] = ldexp(x[i], -800); /* into the accepted range, bits kept */
         y[i] = gsl_ran_ugaussian(r) * 1e-3;
         lab[i] = i % 17 == 0;
     }
     x[0] = -0.0;
-    x[1] = INFINITY;
+    x[1] = -1e100;
     x[2] = 5e-324;
     od_frame_add_num_donate(ctx, a, "x", x, OD_COL_NUM, OD_ROLE_FEATURE);
     od_frame_add_num_donate(ctx, a, "y", y, OD_COL_NUM, OD_ROLE_FEATURE);
     od_frame_add_num_donate(ctx, a, "label", lab, OD_COL_NUM, OD_ROLE_LABEL);
     int err;
     od_frame *b = od_csv_write(ctx, a, tmp) == OD_OK ? od_csv_read(ctx, tmp, NULL, &err) : NULL;
-    od_test_true(b && frames_equal(a, b, "random"), "20000 random doubles (with -0, inf, subnormal, NaN) round-trip exactly");
+    od_test_true(b && frames_equal(a, b, "random"), "20000 random doubles (with -0, -1e100, subnormal, NaN) round-trip exactly");
     od_frame_free(a);
     od_frame_free(b);
     gsl_rng_free(r);

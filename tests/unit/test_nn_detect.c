@@ -230,6 +230,28 @@ static void test_errors(void)
     od_data two = {series, 50, 2, 2};
     od_test_int(m ? od_detector_lstm.score(ctx, m, &two, s, NULL) : -99, OD_EDATA, "channel count must match (%s)",
                 od_ctx_errmsg(ctx));
+    /* issue 13: NaN or inf in the data is an error before training or
+     * scoring starts (the float32 engine's behaviour on them is undefined) */
+    static double holey[NTRAIN];
+    for (size_t i = 0; i < NTRAIN; i++) holey[i] = series[i];
+    holey[37] = NAN;
+    od_data bad = {holey, NTRAIN, 1, 1};
+    const od_detector_type *const nnd[] = {&od_detector_tsn, &od_detector_cnn, &od_detector_lstm, &od_detector_gru,
+                                           &od_detector_attn};
+    for (size_t i = 0; i < sizeof nnd / sizeof *nnd; i++) {
+        od_params *q = params(nnd[i], "window=8 hidden=4 epochs=1");
+        void *mq = NULL;
+        od_ctx_clear_warnings(ctx);
+        int rc = q ? nnd[i]->fit(ctx, q, &bad, NULL, &mq) : -99;
+        od_test_true(rc == OD_EDATA && !mq && strstr(od_ctx_errmsg(ctx), "1 missing or non-finite value (first at point 38")
+                         && strstr(od_ctx_errmsg(ctx), "clean missing="),
+                     "%s: NaN in the training part is an error before training (%s)", nnd[i]->name, od_ctx_errmsg(ctx));
+        od_test_int((long long)od_ctx_nwarnings(ctx), 0, "%s: ... and no epoch ran (no warning, no progress)", nnd[i]->name);
+        od_params_free(q);
+    }
+    holey[37] = INFINITY;
+    od_test_int(m ? od_detector_lstm.score(ctx, m, &bad, s, NULL) : -99, OD_EDATA,
+                "inf in the data to score is an error (%s)", od_ctx_errmsg(ctx));
     if (m) od_detector_lstm.free(m);
     od_params_free(p);
 }

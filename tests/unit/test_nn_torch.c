@@ -55,6 +55,33 @@ static od_nn_act act_of(const char *s)
     return OD_NN_ACT_COUNT;
 }
 
+/* Tolerances from the error bound of the operations (issue 13), not a
+ * blanket 1e-5 (which would hide an 8.5e-6 error on a value of size 1).
+ * The references are float64 (gen_nn.py); the engine computes in float32
+ * with unit roundoff u = 2^-24.  A float32 sum of K products carries an
+ * error of at most gamma_K = K u / (1 - K u) ~ K u times the sum of the
+ * magnitudes of its terms (Higham, Accuracy and Stability of Numerical
+ * Algorithms, 3.1); through a network the relative errors of the layers
+ * add along the longest chain of accumulations from the input to an output.
+ * So each case's tolerance is
+ *     tol = ULPS * K * u,   ULPS = 2,
+ * with K the accumulation length along that chain, counted from the network
+ * as it is read (chain_len below): dense fan-in, conv kernel x channels,
+ * recurrent (inputs + hidden) x steps, attention 2 x model width + head width
+ * + steps, layer norm 2 x width, plus the loss's mean over the outputs.
+ * Gradients add the backward chain (the same length again) and the sum over
+ * the batch and the time steps that a parameter gradient accumulates.
+ * gamma_K's own constant is 1; ULPS = 2 allows the sum of the terms'
+ * magnitudes to be up to twice max(1, |want|), the scale cmp() measures
+ * against (inputs are N(0,1), weights small).  The measured errors are
+ * 10-100 times below these bounds; an 8.5e-6 error on a value of size 1
+ * fails every case whose K is below 71 (the dense, conv and 4-head cases'
+ * outputs).  Optimiser steps: a handful
+ * of elementwise operations per step (K = 12 per step, 2 steps). */
+#define ULPS 2.0
+static const double u32 = 0x1p-24;
+static double chain_len;     /* K of the network last read */
+
 /* max |got - want| / max(1, |want|) */
 static double cmp(const float *got, const double *want, size_t n)
 {
@@ -70,34 +97,45 @@ static od_nn *read_net(void)
     if (!word(w, sizeof w) || strcmp(w, "net") || fscanf(fx, "%zu %zu", &T, &C) != 2) return NULL;
     od_nn *net = od_nn_new(ctx, T, C);
     int rc = 0;
+    double t = (double)T, c = (double)C, K = 0;   /* the current shape and the chain so far */
     while (word(w, sizeof w) && strcmp(w, "end")) {
         size_t p1, p2, p3, p4, p5;
         int f;
-        if (!strcmp(w, "dense") && fscanf(fx, "%zu %63s %d", &p1, a, &f) == 3)
+        if (!strcmp(w, "dense") && fscanf(fx, "%zu %63s %d", &p1, a, &f) == 3) {
             rc |= od_nn_add_dense(ctx, net, p1, act_of(a), f);
-        else if (!strcmp(w, "act") && fscanf(fx, "%63s", a) == 1)
+            K += (f ? t * c : c) + 1, c = (double)p1, t = f ? 1 : t;
+        } else if (!strcmp(w, "act") && fscanf(fx, "%63s", a) == 1) {
             rc |= od_nn_add_act(ctx, net, act_of(a));
-        else if (!strcmp(w, "conv1d") && fscanf(fx, "%zu %zu %zu %zu %zu %63s", &p1, &p2, &p3, &p4, &p5, a) == 6)
+            K += 1;
+        } else if (!strcmp(w, "conv1d") && fscanf(fx, "%zu %zu %zu %zu %zu %63s", &p1, &p2, &p3, &p4, &p5, a) == 6) {
             rc |= od_nn_add_conv1d(ctx, net, p1, p2, p3, p4, p5, act_of(a));
-        else if (!strcmp(w, "lstm") && fscanf(fx, "%zu %d", &p1, &f) == 2)
-            rc |= od_nn_add_lstm(ctx, net, p1, f);
-        else if (!strcmp(w, "gru") && fscanf(fx, "%zu %d", &p1, &f) == 2)
-            rc |= od_nn_add_gru(ctx, net, p1, f);
-        else if (!strcmp(w, "mha") && fscanf(fx, "%zu %d", &p1, &f) == 2)
+            K += (double)p2 * c + 1, c = (double)p1;
+            t = floor((t + 2.0 * (double)p4 - (double)p5 * ((double)p2 - 1) - 1) / (double)p3) + 1;
+        } else if ((!strcmp(w, "lstm") || !strcmp(w, "gru")) && fscanf(fx, "%zu %d", &p1, &f) == 2) {
+            rc |= w[0] == 'l' ? od_nn_add_lstm(ctx, net, p1, f) : od_nn_add_gru(ctx, net, p1, f);
+            K += t * (c + (double)p1 + 2), c = (double)p1, t = f ? t : 1;
+        } else if (!strcmp(w, "mha") && fscanf(fx, "%zu %d", &p1, &f) == 2) {
             rc |= od_nn_add_mha(ctx, net, p1, f);
-        else if (!strcmp(w, "ffn") && fscanf(fx, "%zu %63s %d", &p1, a, &f) == 3)
+            K += 2 * c + c / (double)p1 + t + 2;
+        } else if (!strcmp(w, "ffn") && fscanf(fx, "%zu %63s %d", &p1, a, &f) == 3) {
             rc |= od_nn_add_ffn(ctx, net, p1, act_of(a), f);
-        else if (!strcmp(w, "layernorm"))
+            K += c + (double)p1 + 2;
+        } else if (!strcmp(w, "layernorm")) {
             rc |= od_nn_add_layernorm(ctx, net);
-        else if (!strcmp(w, "posenc"))
+            K += 2 * c + 2;
+        } else if (!strcmp(w, "posenc")) {
             rc |= od_nn_add_posenc(ctx, net);
-        else if (!strcmp(w, "last"))
+            K += 1;
+        } else if (!strcmp(w, "last")) {
             rc |= od_nn_add_last(ctx, net);
-        else if (!strcmp(w, "repeat") && fscanf(fx, "%zu", &p1) == 1)
+            t = 1;
+        } else if (!strcmp(w, "repeat") && fscanf(fx, "%zu", &p1) == 1) {
             rc |= od_nn_add_repeat(ctx, net, p1);
-        else
+            t = (double)p1;
+        } else
             rc = -1;
     }
+    chain_len = K;
     if (rc) {
         printf("# building the network failed: %s\n", od_ctx_errmsg(ctx));
         od_nn_free(net);
@@ -132,12 +170,18 @@ static void run_case(const char *name)
     float *dy = malloc(ny * sizeof *dy), *gx = malloc(nx * sizeof *gx);
     double l = od_nn_loss_eval(lk, out, t, ny, dy);
     double ey = cmp(out, y, ny);
-    od_test_true(ey < 1e-5, "%s: forward output equals PyTorch's (max err %.2g)", name, ey);
-    od_test_rel(l, lossval, 1e-5, "%s: %s loss", name, loss);
+    /* the bounds (see ULPS above): forward chain; loss = chain + mean over
+     * the outputs; gradients = forward + backward chain + the sum over the
+     * batch and the input steps */
+    double kf = chain_len, kl = chain_len + (double)ny, kg = 2 * chain_len + (double)(B * od_nn_in_size(net));
+    double tf = ULPS * kf * u32, tl = ULPS * kl * u32, tg = ULPS * kg * u32;
+    od_test_true(ey <= tf, "%s: forward output equals PyTorch's (max err %.2g <= %.2g = %g ulps x K=%g)", name, ey, tf,
+                 ULPS, kf);
+    od_test_rel(l, lossval, tl, "%s: %s loss (rel tol %.2g, K=%g)", name, loss, tl, kl);
     od_nn_backward(net, dy, B, gx);
     double ew = cmp(od_nn_grads(net), dw, ndw), ex = cmp(gx, dx, ndx);
-    od_test_true(ew < 1e-5, "%s: parameter gradients equal PyTorch's (max err %.2g)", name, ew);
-    od_test_true(ex < 1e-5, "%s: input gradient equals PyTorch's (max err %.2g)", name, ex);
+    od_test_true(ew <= tg, "%s: parameter gradients equal PyTorch's (max err %.2g <= %.2g, K=%g)", name, ew, tg, kg);
+    od_test_true(ex <= tg, "%s: input gradient equals PyTorch's (max err %.2g <= %.2g, K=%g)", name, ex, tg, kg);
     free(dy);
     free(gx);
 done:
@@ -164,8 +208,8 @@ static void run_optim(const char *name)
     od_nn_optim *opt = od_nn_optim_new(ctx, n, &o);
     od_nn_optim_step(opt, w, g1, lr);
     od_nn_optim_step(opt, w, g2, lr);
-    double e = cmp(w, want, n);
-    od_test_true(e < 1e-6, "%s: two steps equal torch.optim's (max err %.2g)", name, e);
+    double e = cmp(w, want, n), tol = ULPS * 2 * 12 * u32;   /* 2 steps of ~12 elementwise operations */
+    od_test_true(e <= tol, "%s: two steps equal torch.optim's (max err %.2g <= %.2g)", name, e, tol);
     od_nn_optim_free(opt);
     free(w); free(g1); free(g2); free(want);
 }

@@ -1,0 +1,276 @@
+#!/bin/sh
+# Options reach the engine (issue 13), through the command line.
+#
+# Detectors: for every detector `help detect` lists and every parameter its
+# `help detect ALGO` table shows:
+#   * enumerated (a|b|c, yes|no): `detect ALGO PARAM=VALUE` for every value;
+#     the run's describe() output, which prints what the fitted model holds,
+#     must name PARAM=VALUE, and the values must give different scores
+#     (`export scores`) unless the table below says why they may coincide;
+#   * numeric (int/real LO..HI): LO and HI are accepted, values just outside
+#     are refused with an error naming the option.
+# Commands: every enumerated option value (KEY=a|b|c in `help CMD`, and the
+# positional word lists of the usage lines) must have a row in the effect
+# table below: a line to run and a text only that value puts in the output.
+# A value with no row fails the test, so a new value needs a check.
+# Tabular detectors run on 300 rows of sample-data/blobs.csv, sequence
+# detectors (those with window=) on 400 points of sample-data/series.csv with
+# tiny networks; bounds are checked on a 2-row file, where any fit that would
+# be slow fails fast after the options were validated.
+top=${top_srcdir:-.}
+bin=${top_builddir:-.}/oddity
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+cd "$top" || exit 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+ok() { n=$((n+1)); echo "ok $n - $1"; }
+notok() { n=$((n+1)); echo "not ok $n - $1"; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2"; fi; }
+odd() { "$bin" --no-journal --no-times --seed=1 -j 1 "$@"; }
+
+head -n 301 sample-data/blobs.csv > "$tmp/blobs.csv"
+head -n 401 sample-data/series.csv > "$tmp/series.csv"
+printf 'x1,x2\n1,2\n3,5\n' > "$tmp/two.csv"
+# small networks so that every value trains in a fraction of a second
+seqfast='window=8 hidden=4 epochs=4 batch=32 patience=0'
+seqextra_cnn='kernel=3'
+seqextra_attn='heads=1 ff=8'
+
+# Values that may give the same scores, and why (ALGO.PARAM).
+may_coincide='
+kmeans.init   k-means++ and the first k rows can converge to the same clusters
+knn.algorithm every search is exact: the kd-tree and the brute-force scan find the same neighbours
+lof.algorithm every search is exact: the kd-tree and the brute-force scan find the same neighbours
+'
+
+algos=$(odd -e 'help detect' | awk '/^detectors:/{d=1;next} d&&NF>=2{print $1}')
+[ -n "$algos" ] || { notok "help detect lists the detectors"; echo "1..$n"; exit 1; }
+
+for a in $algos; do
+  odd -e "help detect $a" > "$tmp/help.$a" 2>&1
+  # name kind lo hi values   (kind: choice|int|real; values: a|b|c or -)
+  awk '/^parameters:/{p=1;next} /^$/{p=0} p&&$1!="name"{
+         if ($3=="int"||$3=="real") { split($4,r,"\\.\\."); print $1, $3, r[1], (r[2]==""?"-":r[2]), ($5=="or"?$6:"-") }
+         else print $1, "choice", "-", "-", $3 }' "$tmp/help.$a" > "$tmp/params.$a"
+  seq=no; grep -q '^window int' "$tmp/params.$a" && seq=yes
+  if [ $seq = yes ]; then
+    eval "extra=\${seqextra_$a:-}"
+    data=$tmp/series.csv; base="$seqfast $extra"
+  else
+    data=$tmp/blobs.csv; base=''
+    [ $a = kmeans ] || [ $a = gmm ] || [ $a = hclust ] && base='k=3'
+  fi
+  # ---- enumerated values: one script, one run per value
+  script=$tmp/enum.$a.odd; : > "$script"
+  echo "load $data as d" >> "$script"
+  : > "$tmp/runs.$a"
+  i=0
+  while read -r name kind lo hi vals; do
+    [ "$kind" = choice ] || continue
+    for v in $(echo "$vals" | tr '|' ' '); do
+      i=$((i+1))
+      # drop the base option the value itself sets (mode=, k=...)
+      b=$(echo " $base " | sed "s/ $name=[^ ]*//")
+      echo "detect $a $b $name=$v as r$i" >> "$script"
+      echo "r$i $name $v" >> "$tmp/runs.$a"
+    done
+  done < "$tmp/params.$a"
+  [ $i -gt 0 ] || continue
+  echo "export scores $(awk '{printf "%s ", $1}' "$tmp/runs.$a")to=$tmp/scores.$a.csv" >> "$script"
+  odd -k -f "$script" > "$tmp/out.$a" 2>&1
+  rc=$?
+  check $((rc >= 128)) "$a: $i enumerated values run without a crash (exit $rc)"
+  if grep -q 'Sanitizer\|runtime error' "$tmp/out.$a"; then notok "$a: sanitizer report"; sed 's/^/#   /' "$tmp/out.$a" | head -20; fi
+  while read -r r name v; do
+    # the run's summary block: its headline and the indented describe lines
+    awk -v r="$r" 'index($0, r ": ")==1{on=1;print;next} on&&/^  /{print;next} {on=0}' "$tmp/out.$a" > "$tmp/blk"
+    want="$name=$v"
+    case $v in true|on|1) want="$name=yes" ;; false|off|0) want="$name=no" ;; esac
+    if grep -q -- "$want" "$tmp/blk"; then ok "$a $name=$v reaches the engine (describe: $want)"
+    else notok "$a $name=$v reaches the engine (describe should name $want)"; sed 's/^/#   /' "$tmp/blk" | head -8
+         grep "enum.$a.odd" "$tmp/out.$a" | head -3 | sed 's/^/#   /'; fi
+  done < "$tmp/runs.$a"
+  # different values, different scores
+  for name in $(awk '{print $2}' "$tmp/runs.$a" | uniq); do
+    cols=$(awk -v p="$name" '$2==p{printf "%s ", $1}' "$tmp/runs.$a")
+    dup=$(awk -F, -v cols="$cols" '
+      NR==1 { nc=split(cols, want, " "); for (j=1;j<=NF;j++) for (k=1;k<=nc;k++) if ($j==want[k]) idx[k]=j; next }
+      { for (k=1;k<=nc;k++) s[k]=s[k] "," $(idx[k]) }
+      END { for (k=1;k<=nc;k++) for (l=k+1;l<=nc;l++) if (!(k in idx) || !(l in idx) || s[k]==s[l]) printf "%s=%s ", want[k], want[l] }' "$tmp/scores.$a.csv")
+    if [ -z "$dup" ]; then ok "$a $name: every value gives different scores"
+    elif echo "$may_coincide" | grep -q "^$a\.$name "; then ok "$a $name: runs $dup coincide (allowed: $(echo "$may_coincide" | grep "^$a\.$name " | sed 's/^[^ ]* *//'))"
+    else notok "$a $name: every value gives different scores (same: $dup)"; fi
+  done
+done
+
+# ---- numeric bounds, on the 2-row file
+for a in $algos; do
+  script=$tmp/num.$a.odd
+  echo "load $tmp/two.csv as t" > "$script"
+  : > "$tmp/nchk.$a"
+  line=1
+  while read -r name kind lo hi vals; do
+    [ "$kind" = int ] || [ "$kind" = real ] || continue
+    for case in lo hi below above; do
+      v=$(awk -v k="$kind" -v lo="$lo" -v hi="$hi" -v c="$case" 'BEGIN{
+            if ((c=="hi"||c=="above") && hi=="-") exit
+            x = (c=="lo"||c=="below") ? lo+0 : hi+0
+            m = (x<0?-x:x); if (m<1) m=1
+            if (c=="below") x -= (k=="int") ? 1 : 1e-6*m
+            if (c=="above") x += (k=="int") ? 1 : 1e-6*m
+            if (c=="lo") { print lo; exit } if (c=="hi") { print hi; exit }
+            if (k=="int") printf "%.0f\n", x; else printf "%.17g\n", x }')
+      [ -n "$v" ] || continue
+      line=$((line+1))
+      echo "detect $a $name=$v" >> "$script"
+      echo "$line $name $v $case" >> "$tmp/nchk.$a"
+    done
+  done < "$tmp/params.$a"
+  [ $line -gt 1 ] || continue
+  odd -k -f "$script" > "$tmp/nout.$a" 2>&1
+  rc=$?
+  check $((rc >= 128)) "$a: numeric bounds run without a crash (exit $rc)"
+  bad=0
+  while read -r l name v case; do
+    err=$(grep "^$script:$l[:]" "$tmp/nout.$a" | head -1)
+    case $case in
+      lo|hi) if echo "$err" | grep -q "option $name="; then bad=1; echo "# $a $name=$v ($case bound) refused: $err"; fi ;;
+      *) if ! echo "$err" | grep -q "option $name=$v: must be"; then bad=1; echo "# $a $name=$v ($case the range) not refused naming the option: $err"; fi ;;
+    esac
+  done < "$tmp/nchk.$a"
+  check $bad "$a: every numeric parameter accepts its bounds and refuses values just outside ($(wc -l < "$tmp/nchk.$a") cases)"
+done
+
+# ---- commands: every enumerated option value has an effect only it has.
+# KEY|LINES|REGEX[|FILE]: run LINES (T/ = the test's directory), then REGEX
+# (grep -E) must match their output, or FILE when one is given.
+S='load T/blobs.csv; split train=0.5 val=0.2 test=0.3; detect gauss as g; detect kmeans k=3 as k'
+P='load T/blobs.csv; split train=0.5 val=0.2 test=0.3; pseudolabel mean k=3; detect gauss as g'
+Q='load sample-data/series.csv; detect gauss as g; threshold g method=percentile q=98'
+cat > "$tmp/effects" <<EOT
+load.header=yes|load T/hdr.csv header=yes as h|: 2 rows x 2 columns
+load.header=no|load T/num.csv header=no as h|: 3 rows x 2 columns
+load.header=auto|load T/hdr.csv header=auto as h|: 2 rows x 2 columns
+export.data|$S; export data to=T/x.csv|wrote 300 rows x 7 columns
+export.scores|$S; export scores g k to=T/x.csv|wrote 300 rows x 2 runs
+export.metrics|$S; export metrics g to=T/x.csv|wrote 4 rows \(run x part\)
+export.leaderboard|$S; export leaderboard to=T/x.csv|wrote 8 rows \(run x part\)
+export.on=train|$S; export metrics g on=train to=T/x.csv|^g,gauss,train,150,|T/x.csv
+export.on=val|$S; export metrics g on=val to=T/x.csv|^g,gauss,val,60,|T/x.csv
+export.on=test|$S; export metrics g on=test to=T/x.csv|^g,gauss,test,90,|T/x.csv
+export.on=all|$S; export metrics g on=all to=T/x.csv|^g,gauss,all,300,|T/x.csv
+export.force=yes|load T/blobs.csv; export data to=T/exists.csv force=yes|^wrote 300 rows
+export.force=no|load T/blobs.csv; export data to=T/exists.csv force=no|exists
+clean.missing=drop|load T/miss.csv; clean missing=drop|missing \(drop\): dropped 2 rows
+clean.missing=mean|load T/miss.csv; clean missing=mean|x1: 1 filled with 4.33333
+clean.missing=median|load T/miss.csv; clean missing=median|x1: 1 filled with 5$
+clean.missing=interpolate|load T/miss.csv; clean missing=interpolate; head|^  3 +5 +5.5$
+clean.missing=ffill|load T/miss.csv; clean missing=ffill; head|^  2 +1 +3$
+scale.zscore|load T/blobs.csv; scale zscore|column +mean +sd
+scale.minmax|load T/blobs.csv; scale minmax|column +min +max-min
+scale.robust|load T/blobs.csv; scale robust|column +median +IQR
+pca.whiten=yes|load T/blobs.csv; pca k=2 whiten=yes|whiten=yes
+pca.whiten=no|load T/blobs.csv; pca k=2 whiten=no|whiten=no$
+window.agg=max|load T/blobs.csv; window size=4 agg=max|score is the max(imum)? of the windows
+window.agg=mean|load T/blobs.csv; window size=4 agg=mean|score is the mean of the windows
+split.order=time|load T/blobs.csv; split train=0.5 test=0.5 order=time|in row order: train first
+split.order=random|load T/blobs.csv; split train=0.5 test=0.5 order=random|^split order=random:
+split.stratify=yes|load T/blobs.csv; split train=0.5 test=0.5 order=random stratify=yes|stratify=yes:
+split.stratify=no|load T/blobs.csv; split train=0.5 test=0.5 order=random stratify=no|^split order=random:
+folds.order=time|load T/blobs.csv; folds k=3 order=time|rolling origin
+folds.order=random|load T/blobs.csv; folds k=3 order=random|folds k=3 random
+folds.stratify=yes|load T/blobs.csv; folds k=3 order=random stratify=yes|random stratified
+folds.stratify=no|load T/blobs.csv; folds k=3 order=random stratify=no|folds k=3 random over
+threshold.rule=>=|$S; threshold g method=value value=5 rule=>=|flag score >= 5
+threshold.rule=>|$S; threshold g method=value value=5 rule=>|flag score > 5
+threshold.on=train|$S; threshold g method=best-f1 on=train|from 150 labelled scores
+threshold.on=val|$S; threshold g method=best-f1 on=val|from 60 labelled scores
+threshold.on=test|$S; threshold g method=best-f1 on=test|from 90 labelled scores
+threshold.on=all|$S; threshold g method=best-f1 on=all|from 300 labelled scores
+threshold.labels=truth|$P; threshold g method=best-f1 labels=truth|oracle: uses the labels
+threshold.labels=pseudo|$P; threshold g method=best-f1 labels=pseudo|vs=pseudo-labels
+metrics.on=train|$S; metrics g on=train|^g on train vs truth: 150 rows
+metrics.on=val|$S; metrics g on=val|^g on val vs truth: 60 rows
+metrics.on=test|$S; metrics g on=test|^g on test vs truth: 90 rows
+metrics.on=all|$S; metrics g on=all|^g on all vs truth: 300 rows
+metrics.labels=truth|$P; metrics g labels=truth|^g on test vs truth
+metrics.labels=pseudo|$P; metrics g labels=pseudo|^g on test vs pseudo-labels
+metrics.cardinality=one|$Q; metrics g cardinality=one|range-F1\(a=0,gamma=one,
+metrics.cardinality=reciprocal|$Q; metrics g cardinality=reciprocal|range-F1\(a=0,gamma=reciprocal,
+metrics.bias=flat|$Q; metrics g bias=flat|range-F1\(.*bias=flat\)
+metrics.bias=front|$Q; metrics g bias=front|range-F1\(.*bias=front\)
+metrics.bias=back|$Q; metrics g bias=back|range-F1\(.*bias=back\)
+metrics.bias=middle|$Q; metrics g bias=middle|range-F1\(.*bias=middle\)
+compare.on=train|$S; compare on=train|^g .* train +150 
+compare.on=val|$S; compare on=val|^g .* val +60 
+compare.on=test|$S; compare on=test|^g .* test +90 
+compare.on=all|$S; compare on=all|^g .* all +300 
+compare.labels=truth|$P; compare labels=truth|measured against the truth
+compare.labels=pseudo|$P; compare labels=pseudo|measured against the pseudo-labels
+compare.cardinality=one|$Q; compare g cardinality=one|range-F1\(a=0,gamma=one,
+compare.cardinality=reciprocal|$Q; compare g cardinality=reciprocal|range-F1\(a=0,gamma=reciprocal,
+compare.bias=flat|$Q; compare g bias=flat|range-F1\(.*bias=flat\)
+compare.bias=front|$Q; compare g bias=front|range-F1\(.*bias=front\)
+compare.bias=back|$Q; compare g bias=back|range-F1\(.*bias=back\)
+compare.bias=middle|$Q; compare g bias=middle|range-F1\(.*bias=middle\)
+ensemble.norm=zscore|$S; ensemble g k norm=zscore as e; runs|members=g,k norm=zscore
+ensemble.norm=minmax|$S; ensemble g k norm=minmax as e; runs|members=g,k norm=minmax
+ensemble.norm=rank|$S; ensemble g k norm=rank as e; runs|members=g,k norm=rank
+ensemble.norm=none|$S; ensemble g k norm=none as e; runs|members=g,k norm=none
+ensemble.combine=mean|$S; ensemble g k combine=mean as e; runs|members=g,k .*combine=mean
+ensemble.combine=max|$S; ensemble g k combine=max as e; runs|members=g,k .*combine=max
+ensemble.combine=median|$S; ensemble g k combine=median as e; runs|members=g,k .*combine=median
+ensemble.combine=weighted|$S; ensemble g k combine=weighted weights=1,2 as e; runs|members=g,k .*combine=weighted
+set.terminal=dumb|set terminal=png; set terminal=dumb; set|terminal=dumb
+set.terminal=png|set terminal=png; set|terminal=png
+set.terminal=svg|set terminal=svg; set|terminal=svg
+set.terminal=pdf|set terminal=pdf; set|terminal=pdf
+set.terminal=qt|set terminal=qt; set|terminal=qt
+set.terminal=wxt|set terminal=wxt; set|terminal=wxt
+set.terminal=x11|set terminal=x11; set|terminal=x11
+set.times=on|set times=on; set|times=on
+set.times=off|set times=on; set times=off; set|times=off
+source.safe=yes|source T/sub/sub.odd safe=yes|--safe: refusing to read
+source.safe=no|source T/sub/sub.odd safe=no|^loaded blobs: 300 rows
+EOT
+# Not checked here, and why (KEY prefix):
+not_here='
+tune.on=   tune is the full-screen tuner: tests/tui/tune.sh drives it
+plot.      plot kinds and options make gnuplot scripts: engine/plot unit tests and tests/plot-injection.sh
+'
+cmds=$(odd -e help | awk '/^detectors \(help/{exit} /^  [a-z]/{print $1}')
+: > "$tmp/wanted"
+for c in $cmds; do
+  odd -e "help $c" 2>&1 | awk -v c="$c" '
+    /^usage:/ { if ($3 ~ /\|/ && $3 !~ /[][=]/) { n=split($3, v, "|"); for (i=1;i<=n;i++) print c "." v[i] } }
+    /^options:/ { o=1; next }
+    o && match($0, /\(([^()]*\|[^()]*)\)$/) { n=split(substr($0, RSTART+1, RLENGTH-2), v, "|"); for (i=1;i<=n;i++) print c "." $1 "=" v[i] }' >> "$tmp/wanted"
+done
+printf 'a,b\n1,2\n3,4\n' > "$tmp/hdr.csv"
+printf '1,2\n3,4\n5,6\n' > "$tmp/num.csv"
+printf 'x1,x2\n1,2\nNA,3\n5,NA\n7,8\n' > "$tmp/miss.csv"
+mkdir "$tmp/sub" && printf 'load %s/blobs.csv\n' "$tmp" > "$tmp/sub/sub.odd"
+missing=
+while read -r key; do
+  row=$(grep -F "$key|" "$tmp/effects" | head -1)
+  if [ "${row%%|*}" != "$key" ]; then
+    skip=no
+    for pre in $(echo "$not_here" | awk 'NF{print $1}'); do
+      case $key in "$pre"*) skip=yes ;; esac
+    done
+    [ $skip = yes ] || missing="$missing $key"
+    continue
+  fi
+  lines=$(echo "$row" | cut -d'|' -f2 | sed "s#T/#$tmp/#g")
+  re=$(echo "$row" | cut -d'|' -f3)
+  file=$(echo "$row" | cut -d'|' -f4 | sed "s#T/#$tmp/#g")
+  rm -f "$tmp/x.csv"
+  head -n 3 "$tmp/blobs.csv" > "$tmp/exists.csv"
+  out=$(odd -e "$lines" 2>&1)
+  [ -n "$file" ] && out=$(cat "$file" 2>/dev/null)
+  if printf '%s\n' "$out" | grep -qE -- "$re"; then ok "$key: /$re/"
+  else notok "$key: expected /$re/"; printf '%s\n' "$out" | tail -5 | sed 's/^/#   /'; fi
+done < "$tmp/wanted"
+[ -z "$missing" ]; check $? "every enumerated command option value has a check${missing:+ (missing:$missing)}"
+echo "1..$n"
