@@ -212,7 +212,9 @@ int od_ds_push_donate(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_frame *f,
         nv.win = top->win;
         nv.stride = top->stride;
         nv.wagg = top->wagg;
+        nv.series = top->series;
     } else if (top) {
+        nv.series = top->series;
         nv.win = top->win;
         nv.stride = top->stride;
         nv.wagg = top->wagg;
@@ -270,4 +272,9 @@ int od_ws_drop_run(od_workspace *ws, const char *name)
             return OD_OK;
         }
     return OD_ENOTFOUND;
+}
+
+int od_version_is_series(const od_version *v)
+{
+    return v->series || v->win > 0 || (v->frame && od_frame_role(v->frame, OD_ROLE_TIME) >= 0);
 }

@@ -27,6 +27,7 @@ typedef struct {
     size_t win, stride;    /* window view over the feature columns; win = 0: none */
     int wagg;              /* how window scores map to points: od_wagg (run/run.h) */
     char *pseudo;          /* name of the pseudo-label column (pseudolabel), or NULL */
+    int series;            /* declared a series: load series=yes, or split order=time */
     size_t bytes;
 } od_version;
 
@@ -104,5 +105,10 @@ void od_run_free(od_run *r);
 void od_thresh_clear(od_thresh *t);
 
 size_t od_frame_bytes(const od_frame *f);
+
+/* Is this version a series (rows in time order)?  The one place that decides:
+ * a time column, a window view, or declared (load series=yes, split
+ * order=time).  A sequence detector's run is a series run whatever this says. */
+int od_version_is_series(const od_version *v);
 
 #endif

@@ -152,6 +152,8 @@ cat > "$tmp/effects" <<EOT
 load.header=yes|load T/hdr.csv header=yes as h|: 2 rows x 2 columns
 load.header=no|load T/num.csv header=no as h|: 3 rows x 2 columns
 load.header=auto|load T/hdr.csv header=auto as h|: 2 rows x 2 columns
+load.series=yes|load T/blobs.csv series=yes; detect gauss as g; compare|VUS-PR
+load.series=no|load T/blobs.csv series=no; detect gauss as g; compare|R@thr +fit s
 export.data|$S; export data to=T/x.csv|wrote 300 rows x 7 columns
 export.scores|$S; export scores g k to=T/x.csv|wrote 300 rows x 2 runs
 export.metrics|$S; export metrics g to=T/x.csv|wrote 4 rows \(run x part\)

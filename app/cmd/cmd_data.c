@@ -145,7 +145,10 @@ static int cmd_load(od_session *s, const cmd_line *c)
     free(l.cols);
     free(l.na);
     if (rc) return rc;
+    int series = 0;
+    if (cmd_opt_bool(s, c, "series", &series) < 0) { od_frame_free(f); return OD_EINVAL; }
     if ((rc = od_ws_add_dataset_donate(s->ctx, s->ws, name, path, f, c->src))) return cmd_fail(s, rc);
+    od_ds_top(od_ws_dataset(s->ws, name))->series = series;
     fprintf(s->outfp, "loaded ");
     summary_line(s, name, f);
     if (s->show_times) fprintf(s->outfp, "  read %s in %s s\n", path, fmtg(dt, 3));
@@ -337,6 +340,7 @@ static const cmd_optspec load_opts[] = {
     { "sep", NULL, COMPL_NONE, "field separator: , ; | or tab (default: detected)" },
     { "header", "yes|no|auto", COMPL_NONE, "first line is a header (default: detected)" },
     { "missing", NULL, COMPL_NONE, "tokens meaning missing (default: empty,NA,NaN,nan,null,NULL,?)" },
+    { "series", "yes|no", COMPL_NONE, "the rows are a series in time order even without a time column (default: no)" },
     { NULL, NULL, COMPL_NONE, NULL }
 };
 static const cmd_optspec no_opts[] = { { NULL, NULL, COMPL_NONE, NULL } };
@@ -349,7 +353,10 @@ const od_command cmd_load_entry = {
             "The label column (0/1 or two values) is found by name unless label= is given;\n"
             "the time column is the first timestamp column unless time= is given.  Text\n"
             "columns are kept but ignored.  A malformed file gets one error naming the file,\n"
-            "line and column, and nothing is loaded.\n\n"
+            "line and column, and nothing is loaded.  Numbers must be finite and at most\n"
+            "1e100 in size (so squares cannot overflow): inf, 1e400 or 1e155 are refused with\n"
+            "file:line:col; list such a token in missing= (missing=NA,inf) to read it as missing.\n"
+            "series=yes says the rows are a series in time order without a time column.\n\n"
             "examples:\n  load sample-data/blobs.csv\n  load sample-data/series.csv as s label=label\n"
             "  load data.csv ignore=label_point missing=NA,-999\n\n"
             "`load model FILE as NAME` reads a model saved with `save model` and scores the\n"

@@ -298,7 +298,7 @@ static int order_opts(od_session *s, const cmd_line *c, const od_version *v, od_
                       unsigned long *seed)
 {
     const char *ord = cmd_optval(c, "order");
-    int has_time = od_frame_role(v->frame, OD_ROLE_TIME) >= 0 || v->win, r;
+    int has_time = od_version_is_series(v), r;
     *order = ord ? (!strcmp(ord, "time") ? OD_ORDER_TIME : OD_ORDER_RANDOM) : (has_time ? OD_ORDER_TIME : OD_ORDER_RANDOM);
     *strat = 0;
     if ((r = cmd_opt_bool(s, c, "stratify", strat)) < 0) return r;
@@ -354,6 +354,7 @@ static int cmd_split(od_session *s, const cmd_line *c)
         nv->part = part;
         free(nv->split_desc);
         nv->split_desc = desc;
+        nv->series = nv->series || o.order == OD_ORDER_TIME;   /* split in time order: the rows are a series */
         part = NULL;
         desc = NULL;
         print_report(s, rep);

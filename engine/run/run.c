@@ -172,7 +172,7 @@ static int attach_data(od_ctx *ctx, od_run *r, const od_dataset *d, const od_ver
     r->part = dup_or_null(ctx, v->part, f->nrow, &fail);
     long t = od_frame_role(f, OD_ROLE_TIME);
     if (t >= 0) r->time = dup_or_null(ctx, f->cols[t].num, f->nrow * sizeof(double), &fail);
-    r->is_series = r->is_series || t >= 0 || v->win > 0;
+    r->is_series = r->is_series || od_version_is_series(v);
     for (size_t k = 0; k < d->nv; k++)
         if (&d->v[k] == v) r->dataset_version = k + 1;
     return fail ? OD_ENOMEM : OD_OK;
