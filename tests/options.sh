@@ -154,6 +154,15 @@ load.header=no|load T/num.csv header=no as h|: 3 rows x 2 columns
 load.header=auto|load T/hdr.csv header=auto as h|: 2 rows x 2 columns
 load.series=yes|load T/blobs.csv series=yes; detect gauss as g; compare|VUS-PR
 load.series=no|load T/blobs.csv series=no; detect gauss as g; compare|R@thr +fit s
+threshold.method=value|$S; threshold g method=value value=3|\[value
+threshold.method=contamination|$S; threshold g method=contamination c=0.05|\[contamination
+threshold.method=percentile|$S; threshold g method=percentile q=98|\[percentile
+threshold.method=sigma|$S; threshold g method=sigma|\[sigma
+threshold.method=iqr|$S; threshold g method=iqr|\[iqr
+threshold.method=mad|$S; threshold g method=mad|\[mad
+threshold.method=best-f1|$S; threshold g method=best-f1|\[best-f1
+threshold.method=spot|$S; threshold g method=spot q=1e-3|\[spot
+threshold.method=dspot|$S; threshold g method=dspot q=1e-3|\[dspot
 export.data|$S; export data to=T/x.csv|wrote 300 rows x 7 columns
 export.scores|$S; export scores g k to=T/x.csv|wrote 300 rows x 2 runs
 export.metrics|$S; export metrics g to=T/x.csv|wrote 4 rows \(run x part\)

@@ -131,9 +131,18 @@ static void cmd_threshold_help(FILE *fp)
     }
 }
 
-/* Option names only: which rule takes which is the rule table's business. */
+/* The rule names for method= (validation, help and completion), built from
+ * the rule table before main runs: the command entry is const. */
+static char rule_words[256];
+
+__attribute__((constructor)) static void rule_strings(void)
+{
+    snprintf(rule_words, sizeof rule_words, "%s", od_thr_rule_list("|"));
+}
+
+/* Option names: which rule takes which is the rule table's business. */
 static const cmd_optspec thr_opts[] = {
-    { "method", NULL, COMPL_NONE, "the rule (below)" },
+    { "method", rule_words, COMPL_NONE, "the rule (below)" },
     { "value", NULL, COMPL_NONE, "value: the threshold" },
     { "rule", ">=|>", COMPL_NONE, "value: flag when score >= t (default) or > t" },
     { "c", NULL, COMPL_NONE, "contamination: expected share of anomalies in the training scores, (0, 0.5]" },
