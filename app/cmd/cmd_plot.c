@@ -509,13 +509,23 @@ static int cmd_plot(od_session *s, const cmd_line *c)
     if (o.output && !wants_commands(c) && !(real = cmd_out_path(s, c, "plot", o.output, cmd_opt_entry(c, "to")->vcol)))
         return OD_EINVAL;
     const char *shown = o.output;
-    if (real) o.output = real;
+    cmd_outfile out;   /* gnuplot writes a temporary file beside the target, renamed when complete */
+    int rc = real ? cmd_outfile_open(s, &out, "plot", real) : 0;
+    free(real);
+    if (rc) return rc;
+    if (shown && !wants_commands(c)) {
+        cmd_outfile_detach(&out);
+        o.output = out.tmp;
+    }
     od_out *script = od_out_buffer();
-    int rc = script ? plot_script(s, c, &o, script) : cmd_fail(s, OD_ENOMEM);
+    if (!rc) rc = script ? plot_script(s, c, &o, script) : cmd_fail(s, OD_ENOMEM);
     if (!rc && wants_commands(c)) fputs(od_out_str(script), s->outfp);
     else if (!rc) rc = plot_render(s, &o, od_out_str(script), shown);
+    if (shown && !wants_commands(c)) {
+        if (rc) cmd_outfile_abort(&out);
+        else rc = cmd_outfile_commit(s, &out);
+    }
     od_out_free(script);
-    free(real);
     return rc;
 }
 
