@@ -102,6 +102,7 @@ int od_csv_fill(reader *r)
             r->len += k;
             if (r->mempos == r->memlen) r->eof = 1;
         } else {
+            if (od_cancelled(r->ctx)) return od_error(r->ctx, OD_ECANCEL, "%s: loading interrupted", r->name);
             ssize_t k = read(r->fd, r->buf + r->len, want);
             if (k < 0) {
                 if (errno == EINTR) continue;
