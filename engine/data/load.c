@@ -126,7 +126,7 @@ od_frame *od_data_load(od_ctx *ctx, const char *path, const od_csv_opts *opts, i
     od_csv_opts o = opts ? *opts : (od_csv_opts){ .header = -1 };
     if (is_tsv && !o.sep) o.sep = '\t';
 
-    /* Not a regular file (a pipe, a FIFO, /dev/stdin, /dev/fd/N): read it
+    /* Not a regular file (a pipe, a FIFO, /dev/fd/N, a terminal): read it
      * once into memory, then sniff and parse that buffer under the user's
      * path.  O_NONBLOCK: opening a FIFO does not wait for a writer here;
      * slurp_stream waits, and Ctrl-C ends the wait. */
