@@ -388,6 +388,12 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
     case T_TEXT:
         if (is_na(r, s, n)) c->text[row] = NULL;
         else {
+            const char *bad = find_ctrl(s, n);
+            if (bad)
+                return od_csv_fail(r, line, col + (size_t)(bad - s), OD_EDATA,
+                                   "control character 0x%02X in '%s' in text column '%s' (expected printable text: printed, it "
+                                   "could take over the terminal; remove it, or leave the column out with columns=)",
+                                   (unsigned char)*bad, od_read_excerpt(s, n, ex), c->name);
             if (!(c->text[row] = malloc(n + 1))) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
             memcpy(c->text[row], s, n + 1);
             c->nvalid++;

@@ -324,7 +324,7 @@ static void test_memory_inputs(void)
     f = mem("5,6\n1,2\n", &(od_csv_opts){ .header = 1 });
     od_test_true(f && f->nrow == 1 && col(f, "5") && col(f, "6"), "header=1 with numeric names");
     od_frame_free(f);
-    f = mem("p,q\nr,s\n", &(od_csv_opts){ .header = 0 });
+    f = mem("p,1\nr,2\n", &(od_csv_opts){ .header = 0 });
     od_test_true(f && f->nrow == 2 && col(f, "V1") && f->cols[0].type == OD_COL_TEXT, "header=0 keeps a text first row");
     od_frame_free(f);
     od_test_str(memerr("a,b\n1,2\n3,4\n", &(od_csv_opts){ 0 }),
@@ -1159,6 +1159,30 @@ static void test_streams(void)
     free(csv);
 }
 
+/* Values that look like numbers but are not read (tests/data/bad has the
+ * errors): the option the message names does fix them. */
+static void test_numberlike(void)
+{
+    const char *ign[] = { "reading" };
+    od_csv_opts o = { .header = -1, .ignore = ign, .nignore = 1 };
+    int err = 0;
+    od_frame *f = od_data_load(ctx, "tests/data/bad/hexadecimal.csv", &o, &err);
+    od_test_true(f && f->nrow == 3 && f->cols[1].type == OD_COL_TEXT, "hexadecimal.csv with ignore=reading loads, the column as text (%s)",
+                 f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+    const char *ign2[] = { "a" };
+    o.ignore = ign2;
+    f = od_data_load(ctx, "tests/data/bad/double_dot.csv", &o, &err);
+    od_test_true(f && f->nrow == 4, "double_dot.csv with ignore=a loads (%s)", f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+    /* a text column whose values are mostly words is still text */
+    const char *txt = "x,code\n1,A12\n2,1.2.3\n3,B7\n4,C9\n";
+    f = od_csv_read_mem(ctx, "mem", txt, strlen(txt), &(od_csv_opts){ .header = -1 }, &err);
+    od_test_true(f && f->ncol == 2 && f->cols[1].type == OD_COL_TEXT, "a mostly-text column with one '1.2.3' stays text (%s)",
+                 f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir");
@@ -1173,7 +1197,7 @@ int main(void)
     } parts[] = { { "corpus", test_corpus },     { "good files", test_good_files }, { "memory inputs", test_memory_inputs },
                   { "labels", test_labels },     { "timestamps", test_time },       { "exactness", test_exact },
                   { "parallel", test_parallel_and_chunks }, { "round trip", test_roundtrip }, { "fuzz", test_fuzz },
-                  { "sample data", test_sample_data }, { "streams", test_streams } };
+                  { "sample data", test_sample_data }, { "streams", test_streams }, { "number-like", test_numberlike } };
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         double t0 = od_now();
         parts[i].fn();
