@@ -457,8 +457,8 @@ static int check_numberlike(reader *r, const sample_t *s, size_t first, size_t j
     const char *v = od_read_excerpt(s->arena + fb->off, fb->len, ex);
     if (kind == BADNUM_COMMA)
         return od_csv_fail(r, fb->line, fb->col, OD_EDATA,
-                           "'%s' in column '%s' has a decimal comma, which is not read (expected a decimal point, as in "
-                           "1.5: convert the file, or give ignore=%s to keep the column as text)",
+                           "'%s' in column '%s' has a decimal comma (expected a decimal point, as in 1.5: give "
+                           "decimal=, to read decimal commas, or ignore=%s to keep the column as text)",
                            v, c->name, c->name);
     if (kind == BADNUM_HEX)
         return od_csv_fail(r, fb->line, fb->col, OD_EDATA,
@@ -536,6 +536,8 @@ int od_csv_sniff(reader *r, sample_t *s, int *header)
     *header = 0;
     if ((rc = check_text(r, r->pos))) return rc;
     if (!r->sep) r->sep = detect_sep(r);
+    if (r->sep == ',' && r->opts->decimal == ',')
+        return od_csv_fail(r, 0, 0, OD_EINVAL, "decimal=,: the separator is ',' too (expected sep=; or sep=tab with decimal commas)");
     /* sample records; an error after the first record waits until the names
      * are checked, so that a bad header line (earlier in the file) wins */
     size_t maxrec = CSV_SAMPLE_ROWS + 1;

@@ -1175,6 +1175,23 @@ static void test_numberlike(void)
     f = od_data_load(ctx, "tests/data/bad/double_dot.csv", &o, &err);
     od_test_true(f && f->nrow == 4, "double_dot.csv with ignore=a loads (%s)", f ? "ok" : od_ctx_errmsg(ctx));
     od_frame_free(f);
+    /* decimal=, reads decimal commas, through the general path for every row */
+    f = od_data_load(ctx, "tests/data/bad/decimal_comma.csv", &(od_csv_opts){ .header = -1, .decimal = ',' }, &err);
+    od_test_true(f && f->nrow == 3 && f->cols[0].num[0] == 1.5 && f->cols[1].num[1] == 4.0 && f->cols[2].type == OD_COL_TEXT,
+                 "decimal_comma.csv with decimal=, reads 1,5 as 1.5 (%s)", f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+    size_t cap = 20 * 5000 + 16, k = 0;
+    char *big = malloc(cap);
+    k += (size_t)snprintf(big + k, cap - k, "x;y\n");
+    for (int i = 0; i < 5000; i++) k += (size_t)snprintf(big + k, cap - k, "%d,25;%d\n", i, i);
+    f = od_csv_read_mem(ctx, "mem", big, k, &(od_csv_opts){ .header = -1, .decimal = ',' }, &err);
+    od_test_true(f && f->nrow == 5000 && f->cols[0].num[4999] == 4999.25, "decimal=, on 5000 rows (%s)", f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+    free(big);
+    f = od_csv_read_mem(ctx, "mem", "a,b\n1,2\n", 8, &(od_csv_opts){ .header = -1, .decimal = ',' }, &err);
+    od_test_str(f ? "(loaded)" : od_ctx_errmsg(ctx), "mem: decimal=,: the separator is ',' too (expected sep=; or sep=tab with decimal commas)",
+                "decimal=, with the separator ','");
+    od_frame_free(f);
     /* a text column whose values are mostly words is still text */
     const char *txt = "x,code\n1,A12\n2,1.2.3\n3,B7\n4,C9\n";
     f = od_csv_read_mem(ctx, "mem", txt, strlen(txt), &(od_csv_opts){ .header = -1 }, &err);
