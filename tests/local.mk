@@ -12,3 +12,6 @@ EXTRA_DIST += tests/safety.sh tests/tui/history.sh tests/tui/multiline.sh
 # reaches the engine, and numeric parameters accept exactly their bounds.
 TESTS += tests/options.sh
 EXTRA_DIST += tests/options.sh
+# issue 14: a FIFO without a writer: Ctrl-C ends the wait; pipes lose no bytes.
+TESTS += tests/fifo.sh
+EXTRA_DIST += tests/fifo.sh

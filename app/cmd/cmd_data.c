@@ -107,6 +107,10 @@ static int load_parse(od_session *s, const cmd_line *c, od_csv_opts *o, load_lis
         else if (strlen(v) == 1 && strchr(",;|", v[0])) o->sep = v[0];
         else return cmd_error_at(s, e->vcol, "load: sep=%s: expected , ; | or tab", v);
     }
+    if ((e = cmd_opt_entry(c, "decimal"))) {
+        if (strcmp(e->val, ".") && strcmp(e->val, ",")) return cmd_error_at(s, e->vcol, "load: decimal=%s: expected . or ,", e->val);
+        o->decimal = e->val[0];
+    }
     o->header = -1;
     if ((e = cmd_opt_entry(c, "header"))) o->header = !strcmp(e->val, "yes") ? 1 : !strcmp(e->val, "no") ? 0 : -1;
     o->label = cmd_optval(c, "label");
@@ -341,24 +345,29 @@ static const cmd_optspec load_opts[] = {
     { "header", "yes|no|auto", COMPL_NONE, "first line is a header (default: detected)" },
     { "missing", NULL, COMPL_NONE, "tokens meaning missing (default: empty,NA,NaN,nan,null,NULL,?)" },
     { "series", "yes|no", COMPL_NONE, "the rows are a series in time order even without a time column (default: no)" },
+    { "decimal", NULL, COMPL_NONE, "decimal mark of numbers: . (default) or , as in 1,5 (then sep is not ,)" },
     { NULL, NULL, COMPL_NONE, NULL }
 };
 static const cmd_optspec no_opts[] = { { NULL, NULL, COMPL_NONE, NULL } };
 
 const od_command cmd_load_entry = {
-    .name = "load", .usage = "load PATH [as NAME] [label=COL] [time=COL] [ignore=a,b] [columns=a,b] [sep=,] [header=yes|no] [missing=NA,?] | load model FILE as NAME",
+    .name = "load", .usage = "load PATH [as NAME] [label=COL] [time=COL] [ignore=a,b] [columns=a,b] [sep=,] [header=yes|no] [missing=NA,?] [decimal=,] | load model FILE as NAME",
     .topic = "data", .summary = "read a CSV/TSV or ARFF file into a named dataset",
     .help = "Reads CSV (RFC 4180; separator , ; tab or | detected), TSV or ARFF.  Column\n"
             "types are inferred: numbers, text, timestamps (ISO 8601 or YYYY-MM-DD HH:MM:SS).\n"
             "The label column (0/1 or two values) is found by name unless label= is given;\n"
             "the time column is the first timestamp column unless time= is given.  Text\n"
             "columns are kept but ignored.  A malformed file gets one error naming the file,\n"
-            "line and column, and nothing is loaded.  Numbers must be finite and at most\n"
-            "1e100 in size (so squares cannot overflow): inf, 1e400 or 1e155 are refused with\n"
-            "file:line:col; list such a token in missing= (missing=NA,inf) to read it as missing.\n"
-            "series=yes says the rows are a series in time order without a time column.\n\n"
+            "line and column, and nothing is loaded; values that look like numbers but are\n"
+            "not read (1,5  0x1A  1..2), a file of text only and control characters are such\n"
+            "errors, naming the option that helps (decimal=, for decimal commas, ignore=COL).\n"
+            "Numbers must be finite and at most 1e100 in size (so squares cannot overflow):\n"
+            "inf, 1e400 or 1e155 are refused; list such a token in missing= (missing=NA,inf)\n"
+            "to read it as missing.  series=yes says the rows are a series in time order\n"
+            "without a time column.  PATH may be a pipe or a FIFO (load /dev/stdin, load <(cmd)):\n"
+            "it is read whole first; Ctrl-C stops the wait for a FIFO's writer.\n\n"
             "examples:\n  load sample-data/blobs.csv\n  load sample-data/series.csv as s label=label\n"
-            "  load data.csv ignore=label_point missing=NA,-999\n\n"
+            "  load data.csv ignore=label_point missing=NA,-999\n  load european.csv sep=; decimal=,\n\n"
             "`load model FILE as NAME` reads a model saved with `save model` and scores the\n"
             "current dataset with it (a truncated or foreign file gets a clear error).",
     .min_words = 1, .max_words = 4, .opts = load_opts, .fn = cmd_load, .words = COMPL_FILE,

@@ -736,6 +736,13 @@ od_frame *od_arff_read(od_ctx *ctx, const char *path, const od_csv_opts *opts, i
             cap *= 2;
             continue;
         }
+        if (od_cancelled(ctx)) {
+            rc = od_error(ctx, OD_ECANCEL, "%s: loading interrupted", path);
+            free(buf);
+            close(fd);
+            if (err) *err = rc;
+            return NULL;
+        }
         ssize_t k = read(fd, buf + len, cap - len);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) {

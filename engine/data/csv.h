@@ -56,6 +56,8 @@ typedef struct {
     const char *const *ignore;  size_t nignore;   /* columns to mark OD_ROLE_IGNORED */
     const char *const *columns; size_t ncolumns;  /* if set: keep only these (plus label and time) */
     const char *const *na;      size_t nna;       /* NA tokens; NULL = "", NA, NaN, nan, null, NULL, ? */
+    char decimal;             /* 0 or '.' = decimal point; ',' = decimal comma ("1,5"; a '.' is then not
+                                 part of a number, and the separator cannot be ',') */
 } od_csv_opts;          /* zero-initialised = all defaults */
 
 /* Reads a delimited text file.  opts may be NULL: all defaults with the

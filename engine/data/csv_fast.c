@@ -81,6 +81,7 @@ static const char *fast_row(const reader *r, const char *p, size_t row)
                 if (k == r->nlv) goto bail;
                 c->num[row] = k;
             } else {
+                if (find_ctrl(p, n)) goto bail; /* the general path reports it */
                 char *t = malloc(n + 1);
                 if (!t) goto bail;
                 memcpy(t, p, n);

@@ -273,6 +273,17 @@ static inline int is_na(const reader *r, const char *s, size_t n)
     return 0;
 }
 
+/* First control byte in s[0..n) (below 32 except tab and line ends, or DEL),
+ * or NULL: printed, such text could move the cursor or retitle the terminal. */
+static inline const char *find_ctrl(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 32 && c != '\t' && c != '\n' && c != '\r') || c == 127) return s + i;
+    }
+    return NULL;
+}
+
 static inline int is_blank(char c, char sep) { return c == ' ' || (c == '\t' && sep != '\t'); }
 
 /* csv_read.c */

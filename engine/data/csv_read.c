@@ -64,11 +64,26 @@ int od_csv_fail(reader *r, size_t line, size_t col, int code, const char *fmt, .
     return rc;
 }
 
+/* A number as the options read it: with decimal=',' the comma is the decimal
+ * mark and a '.' makes the value not a number. */
+static int parse_num(const reader *r, const char *s, size_t n, double *v)
+{
+    if (r->opts->decimal != ',') return od_csv_parse_number_z(s, n, v, r->cloc);
+    if (n == 0 || memchr(s, '.', n)) return -1;
+    char small[128], *b = n < sizeof small ? small : malloc(n + 1);
+    if (!b) return -1;
+    for (size_t i = 0; i < n; i++) b[i] = s[i] == ',' ? '.' : s[i];
+    b[n] = 0;
+    int rc = od_csv_parse_number_z(b, n, v, r->cloc);
+    if (b != small) free(b);
+    return rc;
+}
+
 int od_csv_classify(const reader *r, const char *s, size_t n)
 {
     double v;
     if (is_na(r, s, n)) return C_NA;
-    if (od_csv_parse_number_z(s, n, &v, r->cloc) == 0) return C_NUM;
+    if (parse_num(r, s, n, &v) == 0) return C_NUM;
     if (od_time_parse(s, n, &v) == 0) return C_TIME;
     return C_TEXT;
 }
@@ -102,6 +117,7 @@ int od_csv_fill(reader *r)
             r->len += k;
             if (r->mempos == r->memlen) r->eof = 1;
         } else {
+            if (od_cancelled(r->ctx)) return od_error(r->ctx, OD_ECANCEL, "%s: loading interrupted", r->name);
             ssize_t k = read(r->fd, r->buf + r->len, want);
             if (k < 0) {
                 if (errno == EINTR) continue;
@@ -281,11 +297,11 @@ oom:
     return od_error(r->ctx, OD_ENOMEM, "%s: out of memory for %zu rows", r->name, nc);
 }
 
-static void set_fast(col_t *c)
+static void set_fast(col_t *c, int dec_comma)
 {
     if (!c->keep) c->fast = F_SKIP;
     else switch (c->type) {
-    case T_NUM: c->fast = F_NUM; break;
+    case T_NUM: c->fast = dec_comma ? F_BAIL : F_NUM; break; /* decimal=,: the general path */
     case T_TIME: c->fast = F_TIME; break;
     case T_TEXT: c->fast = F_TEXT; break;
     case T_LNUM: c->fast = F_LNUM; break;
@@ -310,7 +326,7 @@ static int decide(reader *r, size_t j, int cls)
         c->num = NULL;
         c->text = t;
     }
-    set_fast(c);
+    set_fast(c, r->opts->decimal == ',');
     return OD_OK;
 }
 
@@ -351,10 +367,10 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
     case T_NUM:
         if (is_na(r, s, n))
             c->num[row] = NAN;
-        else if (od_csv_parse_number_z(s, n, &v, r->cloc) == 0 && (isnan(v) || od_value_ok(v) || c->ignored)) {
+        else if (parse_num(r, s, n, &v) == 0 && (isnan(v) || od_value_ok(v) || c->ignored)) {
             c->num[row] = v;
             c->nvalid++;
-        } else if (od_csv_parse_number_z(s, n, &v, r->cloc) == 0) {
+        } else if (parse_num(r, s, n, &v) == 0) {
             /* the one rule for numbers at the edges (core/num.h) */
             return od_csv_fail(r, line, col, OD_EDATA,
                                "'%s' in numeric column '%s' %s (values must be finite, at most 1e100 in size, so "
@@ -387,6 +403,12 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
     case T_TEXT:
         if (is_na(r, s, n)) c->text[row] = NULL;
         else {
+            const char *bad = find_ctrl(s, n);
+            if (bad)
+                return od_csv_fail(r, line, col + (size_t)(bad - s), OD_EDATA,
+                                   "control character 0x%02X in '%s' in text column '%s' (expected printable text: printed, it "
+                                   "could take over the terminal; remove it, or leave the column out with columns=)",
+                                   (unsigned char)*bad, od_read_excerpt(s, n, ex), c->name);
             if (!(c->text[row] = malloc(n + 1))) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
             memcpy(c->text[row], s, n + 1);
             c->nvalid++;
@@ -485,14 +507,14 @@ static int alloc_cols(reader *r, size_t rcap, size_t sure)
     for (size_t j = 0; j < r->ncol; j++) {
         col_t *c = &r->cols[j];
         if (!c->keep) {
-            set_fast(c);
+            set_fast(c, r->opts->decimal == ',');
             continue;
         }
         if (c->type == T_TEXT) c->text = calloc(rcap, sizeof *c->text);
         else c->num = malloc(rcap * sizeof *c->num);
         if (!c->text && !c->num) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory for %zu rows", r->name, rcap);
         if (c->num && sure * sizeof(double) >= ((size_t)4 << 20)) advise_huge(c->num, sure * sizeof(double));
-        set_fast(c);
+        set_fast(c, r->opts->decimal == ',');
     }
     r->rcap = rcap;
     return OD_OK;
@@ -712,6 +734,10 @@ static od_frame *run(reader *r, int *err)
     if (r->sep == '"' || r->sep == '\n' || r->sep == '\r' || r->sep == 0x7f) {
         rc = od_csv_fail(r, 0, 0, OD_EINVAL, "sep=%s: cannot be the separator (expected one character such as , ; | or a tab)",
                          r->sep == '"' ? "\"" : r->sep == '\n' ? "\\n" : r->sep == '\r' ? "\\r" : "DEL");
+        goto done;
+    }
+    if (r->opts->decimal && r->opts->decimal != '.' && r->opts->decimal != ',') {
+        rc = od_csv_fail(r, 0, 0, OD_EINVAL, "decimal=%c: expected . or ,", r->opts->decimal);
         goto done;
     }
     r->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);

@@ -410,6 +410,68 @@ static int set_names(reader *r, const sample_t *s, int header)
     return OD_OK;
 }
 
+/* A value that looks like a number but is not one that the reader reads:
+ * a decimal comma ("1,5", "1.234,5"), hexadecimal ("0x1A"), or digits with
+ * stray dots or commas ("1..2", "1.2.3", "1,234,567"). */
+enum { BADNUM_NONE, BADNUM_COMMA, BADNUM_HEX, BADNUM_OTHER };
+
+static int bad_number_kind(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+    if (i + 2 < n && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+        for (i += 2; i < n; i++)
+            if (!isxdigit((unsigned char)s[i])) return BADNUM_NONE;
+        return BADNUM_HEX;
+    }
+    if (i >= n || !(is_digit(s[i]) || (s[i] == '.' && i + 1 < n && is_digit(s[i + 1])))) return BADNUM_NONE;
+    size_t commas = 0, dots = 0, lastcomma = 0, lastdot = 0;
+    for (; i < n; i++) {
+        if (s[i] == ',') commas++, lastcomma = i + 1;
+        else if (s[i] == '.') dots++, lastdot = i + 1;
+        else if (!is_digit(s[i])) return BADNUM_NONE;
+    }
+    if (!is_digit(s[n - 1])) return commas || dots > 1 ? BADNUM_OTHER : BADNUM_NONE;
+    if (commas == 1 && lastcomma > lastdot) return BADNUM_COMMA;
+    return commas || dots > 1 ? BADNUM_OTHER : BADNUM_NONE;
+}
+
+/* A column that would be text although most of its values look like numbers
+ * the reader does not read: an error at the first such value, naming the fix
+ * (ignore=COL keeps the column as text). */
+static int check_numberlike(reader *r, const sample_t *s, size_t first, size_t j, const size_t *n)
+{
+    size_t nc = r->ncol, nbad = 0;
+    const fld_t *fb = NULL;
+    int kind = BADNUM_NONE;
+    for (size_t i = first; i < s->nrec; i++) {
+        const fld_t *f = &s->f[i * nc + j];
+        int k = bad_number_kind(s->arena + f->off, f->len);
+        if (k == BADNUM_NONE) continue;
+        if (!fb) fb = f, kind = k;
+        nbad++;
+    }
+    if (!fb || 2 * (nbad + n[C_NUM]) <= n[C_NUM] + n[C_TIME] + n[C_TEXT]) return OD_OK;
+    const col_t *c = &r->cols[j];
+    char ex[64];
+    const char *v = od_read_excerpt(s->arena + fb->off, fb->len, ex);
+    if (kind == BADNUM_COMMA)
+        return od_csv_fail(r, fb->line, fb->col, OD_EDATA,
+                           "'%s' in column '%s' has a decimal comma (expected a decimal point, as in 1.5: give "
+                           "decimal=, to read decimal commas, or ignore=%s to keep the column as text)",
+                           v, c->name, c->name);
+    if (kind == BADNUM_HEX)
+        return od_csv_fail(r, fb->line, fb->col, OD_EDATA,
+                           "'%s' in column '%s' is hexadecimal, which is not read (expected decimal numbers: convert the "
+                           "column, or give ignore=%s to keep it as text)",
+                           v, c->name, c->name);
+    return od_csv_fail(r, fb->line, fb->col, OD_EDATA,
+                       "'%s' in column '%s' is not a number, though most of the column looks numeric (expected numbers "
+                       "such as 1.5 or 2e-3: fix the value, add it to missing= if it means missing, or give ignore=%s to "
+                       "keep the column as text)",
+                       v, c->name, c->name);
+}
+
 /* Types from the sample's data rows (records first..nrec). */
 static int infer_types(reader *r, const sample_t *s, size_t first)
 {
@@ -430,6 +492,9 @@ static int infer_types(reader *r, const sample_t *s, size_t first)
         else if (n[C_NUM] > n[C_TIME] + n[C_TEXT]) c->type = T_NUM;
         else if (n[C_TIME] > n[C_NUM] + n[C_TEXT]) c->type = T_TIME;
         else c->type = T_TEXT;
+        int rc;
+        if (c->type == T_TEXT && !c->ignored && (long)j != r->timecol && (rc = check_numberlike(r, s, first, j, n)))
+            return rc;
         if ((long)j == r->timecol && c->type == T_TEXT) {
             /* point at the first value that is not a timestamp */
             for (size_t i = first; i < s->nrec; i++) {
@@ -444,6 +509,22 @@ static int infer_types(reader *r, const sample_t *s, size_t first)
             }
         }
     }
+    /* text only: nothing to look for anomalies in (is it a data file?) */
+    long text = -1;
+    for (size_t j = 0; j < nc; j++) {
+        int t = r->cols[j].keep ? r->cols[j].type : T_TEXT;
+        if (t != T_TEXT && t != T_LTEXT) return OD_OK;
+        if (text < 0 && t == T_TEXT) text = (long)j;
+    }
+    for (size_t i = first; text >= 0 && i < s->nrec; i++) {
+        const fld_t *f = &s->f[i * nc + (size_t)text];
+        if (od_csv_classify(r, s->arena + f->off, f->len) != C_TEXT) continue;
+        char ex[64];
+        return od_csv_fail(r, f->line, f->col, OD_EDATA,
+                           "'%s' in column '%s': every column is text (expected at least one column of numbers or "
+                           "timestamps; is this a data file, and is sep= right?)",
+                           od_read_excerpt(s->arena + f->off, f->len, ex), r->cols[text].name);
+    }
     return OD_OK;
 }
 
@@ -455,6 +536,8 @@ int od_csv_sniff(reader *r, sample_t *s, int *header)
     *header = 0;
     if ((rc = check_text(r, r->pos))) return rc;
     if (!r->sep) r->sep = detect_sep(r);
+    if (r->sep == ',' && r->opts->decimal == ',')
+        return od_csv_fail(r, 0, 0, OD_EINVAL, "decimal=,: the separator is ',' too (expected sep=; or sep=tab with decimal commas)");
     /* sample records; an error after the first record waits until the names
      * are checked, so that a bad header line (earlier in the file) wins */
     size_t maxrec = CSV_SAMPLE_ROWS + 1;

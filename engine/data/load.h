@@ -5,6 +5,13 @@
  *   .csv .tsv (sep '\t' unless given) .txt .dat, anything else -> od_csv_read
  *     (a file without a .csv/.tsv extension whose first line starts with
  *     "@relation" is read as ARFF)
+ *
+ * Input that is not a regular file (a pipe, /dev/stdin, /dev/fd/N, a FIFO) is
+ * read once, whole, into memory and then sniffed and parsed from there, so no
+ * byte is lost; messages still name `path`.  A FIFO is opened without waiting
+ * for a writer; the wait and every read poll the context's cancel flag, so
+ * Ctrl-C ends them (OD_ECANCEL, "load: interrupted while waiting for a writer
+ * on FIFO PATH ...").
  */
 #ifndef OD_LOAD_H
 #define OD_LOAD_H

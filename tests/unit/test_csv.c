@@ -13,7 +13,10 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static od_ctx *ctx;
@@ -321,7 +324,7 @@ static void test_memory_inputs(void)
     f = mem("5,6\n1,2\n", &(od_csv_opts){ .header = 1 });
     od_test_true(f && f->nrow == 1 && col(f, "5") && col(f, "6"), "header=1 with numeric names");
     od_frame_free(f);
-    f = mem("p,q\nr,s\n", &(od_csv_opts){ .header = 0 });
+    f = mem("p,1\nr,2\n", &(od_csv_opts){ .header = 0 });
     od_test_true(f && f->nrow == 2 && col(f, "V1") && f->cols[0].type == OD_COL_TEXT, "header=0 keeps a text first row");
     od_frame_free(f);
     od_test_str(memerr("a,b\n1,2\n3,4\n", &(od_csv_opts){ 0 }),
@@ -1033,6 +1036,170 @@ static void test_sample_data(void)
     }
 }
 
+/* ------------------------------------------------------------ streams */
+
+/* Input that cannot be read twice (a pipe through /dev/fd/N, a FIFO): the
+ * bytes looked at to tell ARFF from CSV must reach the reader (issue 14: the
+ * first 4 KiB were lost and a 1000-row CSV failed or lost rows). */
+static char *rows_text(size_t n, size_t *len)
+{
+    size_t cap = 16 + n * 24, k = 0;
+    char *t = malloc(cap);
+    if (!t) return NULL;
+    k += (size_t)snprintf(t + k, cap - k, "a,b\n");
+    for (size_t i = 0; i < n; i++) k += (size_t)snprintf(t + k, cap - k, "%zu,%zu\n", i, 2 * i);
+    *len = k;
+    return t;
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, s, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        s += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Loads `text` through a pipe named /dev/fd/N (written by a child process, so
+ * any size works); returns the frame or NULL. */
+static od_frame *load_piped(const char *text, size_t len, char *name, size_t namecap, int *err)
+{
+    int p[2];
+    if (pipe(p) != 0) return NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        _exit(write_all(p[1], text, len) ? 1 : 0);
+    }
+    close(p[1]);
+    snprintf(name, namecap, "/dev/fd/%d", p[0]);
+    od_frame *f = pid > 0 ? od_data_load(ctx, name, NULL, err) : NULL;
+    close(p[0]);
+    if (pid > 0) waitpid(pid, NULL, 0);
+    return f;
+}
+
+static void test_streams(void)
+{
+    char name[64];
+    size_t len;
+    int err = 0;
+    struct stat st;
+    if (stat("/dev/fd/0", &st) != 0) {
+        od_test_skip("no /dev/fd");
+        return;
+    }
+    char *csv = rows_text(1000, &len);
+    od_frame *f = load_piped(csv, len, name, sizeof name, &err);
+    od_test_true(f != NULL, "a 1000-row CSV through a pipe loads (%s)", f ? "ok" : od_ctx_errmsg(ctx));
+    od_test_int(f ? (long long)f->nrow : -1, 1000, "pipe: all 1000 rows");
+    od_test_true(f && f->ncol == 2 && f->cols[1].num[999] == 1998, "pipe: the last row read right");
+    od_frame_free(f);
+    free(csv);
+
+    csv = rows_text(100000, &len); /* larger than any pipe buffer and the 4 KiB sniff */
+    f = load_piped(csv, len, name, sizeof name, &err);
+    od_test_int(f ? (long long)f->nrow : -1, 100000, "pipe: 100000 rows (%zu bytes)", len);
+    od_frame_free(f);
+
+    const char *arff = "% comment\n@relation r\n@attribute x numeric\n@attribute y numeric\n@data\n1,2\n3,4\n5,6\n";
+    f = load_piped(arff, strlen(arff), name, sizeof name, &err);
+    od_test_true(f && f->nrow == 3 && f->ncol == 2, "an ARFF file through a pipe loads as ARFF (%s)", f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+
+    /* an error names the path as given */
+    const char *bad = "a,b\n1,2\n3\n";
+    f = load_piped(bad, strlen(bad), name, sizeof name, &err);
+    char want[256];
+    snprintf(want, sizeof want, "%s:3:", name);
+    od_test_true(!f && !strncmp(od_ctx_errmsg(ctx), want, strlen(want)), "pipe: the error names %s and the line (%s)", name,
+                 od_ctx_errmsg(ctx));
+    od_frame_free(f);
+
+    /* a FIFO with a writer that comes late */
+    char fifo[] = "/tmp/od_test_csv_fifoXXXXXX";
+    if (!mkdtemp(fifo)) {
+        od_test_true(0, "mkdtemp: %s", strerror(errno));
+        free(csv);
+        return;
+    }
+    char path[96];
+    snprintf(path, sizeof path, "%s/data", fifo);
+    if (mkfifo(path, 0600) != 0) {
+        od_test_skip("mkfifo failed");
+    } else {
+        size_t n1;
+        char *t = rows_text(1000, &n1);
+        pid_t pid = fork();
+        if (pid == 0) {
+            usleep(200000);
+            int fd = open(path, O_WRONLY);
+            _exit(fd < 0 || write_all(fd, t, n1) ? 1 : 0);
+        }
+        f = pid > 0 ? od_data_load(ctx, path, NULL, &err) : NULL;
+        od_test_true(f && f->nrow == 1000, "a FIFO with a writer: all 1000 rows (%s)", f ? "ok" : od_ctx_errmsg(ctx));
+        od_frame_free(f);
+        if (pid > 0) waitpid(pid, NULL, 0);
+        /* no writer: the cancel flag ends the wait with a clear error */
+        *od_ctx_cancel_flag(ctx) = 1;
+        f = od_data_load(ctx, path, NULL, &err);
+        od_ctx_clear_cancel(ctx);
+        snprintf(want, sizeof want, "load: interrupted while waiting for a writer on FIFO %s", path);
+        od_test_true(!f && err == OD_ECANCEL && !strncmp(od_ctx_errmsg(ctx), want, strlen(want)),
+                     "a FIFO without a writer: cancel interrupts the wait (%s)", od_ctx_errmsg(ctx));
+        od_frame_free(f);
+        free(t);
+        unlink(path);
+    }
+    rmdir(fifo);
+    free(csv);
+}
+
+/* Values that look like numbers but are not read (tests/data/bad has the
+ * errors): the option the message names does fix them. */
+static void test_numberlike(void)
+{
+    const char *ign[] = { "reading" };
+    od_csv_opts o = { .header = -1, .ignore = ign, .nignore = 1 };
+    int err = 0;
+    od_frame *f = od_data_load(ctx, "tests/data/bad/hexadecimal.csv", &o, &err);
+    od_test_true(f && f->nrow == 3 && f->cols[1].type == OD_COL_TEXT, "hexadecimal.csv with ignore=reading loads, the column as text (%s)",
+                 f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+    const char *ign2[] = { "a" };
+    o.ignore = ign2;
+    f = od_data_load(ctx, "tests/data/bad/double_dot.csv", &o, &err);
+    od_test_true(f && f->nrow == 4, "double_dot.csv with ignore=a loads (%s)", f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+    /* decimal=, reads decimal commas, through the general path for every row */
+    f = od_data_load(ctx, "tests/data/bad/decimal_comma.csv", &(od_csv_opts){ .header = -1, .decimal = ',' }, &err);
+    od_test_true(f && f->nrow == 3 && f->cols[0].num[0] == 1.5 && f->cols[1].num[1] == 4.0 && f->cols[2].type == OD_COL_TEXT,
+                 "decimal_comma.csv with decimal=, reads 1,5 as 1.5 (%s)", f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+    size_t cap = 20 * 5000 + 16, k = 0;
+    char *big = malloc(cap);
+    k += (size_t)snprintf(big + k, cap - k, "x;y\n");
+    for (int i = 0; i < 5000; i++) k += (size_t)snprintf(big + k, cap - k, "%d,25;%d\n", i, i);
+    f = od_csv_read_mem(ctx, "mem", big, k, &(od_csv_opts){ .header = -1, .decimal = ',' }, &err);
+    od_test_true(f && f->nrow == 5000 && f->cols[0].num[4999] == 4999.25, "decimal=, on 5000 rows (%s)", f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+    free(big);
+    f = od_csv_read_mem(ctx, "mem", "a,b\n1,2\n", 8, &(od_csv_opts){ .header = -1, .decimal = ',' }, &err);
+    od_test_str(f ? "(loaded)" : od_ctx_errmsg(ctx), "mem: decimal=,: the separator is ',' too (expected sep=; or sep=tab with decimal commas)",
+                "decimal=, with the separator ','");
+    od_frame_free(f);
+    /* a text column whose values are mostly words is still text */
+    const char *txt = "x,code\n1,A12\n2,1.2.3\n3,B7\n4,C9\n";
+    f = od_csv_read_mem(ctx, "mem", txt, strlen(txt), &(od_csv_opts){ .header = -1 }, &err);
+    od_test_true(f && f->ncol == 2 && f->cols[1].type == OD_COL_TEXT, "a mostly-text column with one '1.2.3' stays text (%s)",
+                 f ? "ok" : od_ctx_errmsg(ctx));
+    od_frame_free(f);
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir");
@@ -1047,7 +1214,7 @@ int main(void)
     } parts[] = { { "corpus", test_corpus },     { "good files", test_good_files }, { "memory inputs", test_memory_inputs },
                   { "labels", test_labels },     { "timestamps", test_time },       { "exactness", test_exact },
                   { "parallel", test_parallel_and_chunks }, { "round trip", test_roundtrip }, { "fuzz", test_fuzz },
-                  { "sample data", test_sample_data } };
+                  { "sample data", test_sample_data }, { "streams", test_streams }, { "number-like", test_numberlike } };
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         double t0 = od_now();
         parts[i].fn();
