@@ -43,67 +43,49 @@ static double integrate(double u, double v, double *bp, size_t nbp, region_fn re
 
 /* ---------------------------------------------------------- precision */
 
+/* The integrands below all measure the distance to one interval [lo, hi]
+ * (the event for precision, a prediction piece for recall) inside the zone
+ * [e0, e1]; m = min(lo - e0, e1 - hi) is used by the precision side. */
 typedef struct {
-    double j0, j1, e0, e1, m;   /* event, its zone, m = min(j0 - e0, e1 - j1) */
-} prec_arg;
+    double lo, hi, e0, e1, m;
+} span;
 
 enum { LEFT = 0, INSIDE = 1, RIGHT = 2 };
 
-static int prec_region(double x, const void *p)
+static int span_region(double x, const void *p)
 {
-    const prec_arg *a = p;
-    return x < a->j0 ? LEFT : x > a->j1 ? RIGHT : INSIDE;
+    const span *a = p;
+    return x < a->lo ? LEFT : x > a->hi ? RIGHT : INSIDE;
 }
 
-static double prec_dist(double x, int reg, const prec_arg *a)
+static double span_dist(double x, int reg, const void *p)
 {
-    return reg == LEFT ? a->j0 - x : reg == RIGHT ? x - a->j1 : 0;
+    const span *a = p;
+    return reg == LEFT ? a->lo - x : reg == RIGHT ? x - a->hi : 0;
 }
+
+/* ---------------------------------------------------------- precision */
 
 /* P(dist(X, J) >= d(x)) for X uniform on E: 1 - (|J| + min(d, m) + d)/|E|
  * outside J (d never exceeds the far side of E there), 1 inside. */
 static double prec_survival(double x, int reg, const void *p)
 {
-    const prec_arg *a = p;
+    const span *a = p;
     if (reg == INSIDE) return 1;
-    double d = prec_dist(x, reg, a);
-    return 1 - ((a->j1 - a->j0) + fmin(d, a->m) + d) / (a->e1 - a->e0);
-}
-
-static double prec_distance(double x, int reg, const void *p)
-{
-    return prec_dist(x, reg, p);
+    double d = span_dist(x, reg, a);
+    return 1 - ((a->hi - a->lo) + fmin(d, a->m) + d) / (a->e1 - a->e0);
 }
 
 /* ------------------------------------------------------------- recall */
 
-typedef struct {
-    double ia, ib, e0, e1;      /* a prediction piece inside the zone [e0, e1] */
-} rec_arg;
-
-static int rec_region(double y, const void *p)
-{
-    const rec_arg *a = p;
-    return y < a->ia ? LEFT : y > a->ib ? RIGHT : INSIDE;
-}
-
-static double rec_dist(double y, int reg, const rec_arg *a)
-{
-    return reg == LEFT ? a->ia - y : reg == RIGHT ? y - a->ib : 0;
-}
-
 /* P(|X - y| >= d(y)) for X uniform on E: 1 - (min(d, y - e0) + min(d, e1 - y))/|E|. */
 static double rec_survival(double y, int reg, const void *p)
 {
-    const rec_arg *a = p;
-    double d = rec_dist(y, reg, a);
+    const span *a = p;
+    double d = span_dist(y, reg, a);
     return 1 - (fmin(d, y - a->e0) + fmin(d, a->e1 - y)) / (a->e1 - a->e0);
 }
 
-static double rec_distance(double y, int reg, const void *p)
-{
-    return rec_dist(y, reg, p);
-}
 
 /* ----------------------------------------------------------- one event */
 
@@ -122,12 +104,12 @@ static double hi_of(const od_interval *v, size_t k, size_t n, double t1)
 static void event_precision(const od_interval *J, double e0, double e1, const od_interval *P, size_t np, double *prob,
                             double *dist)
 {
-    prec_arg a = { J->a, J->b, e0, e1, fmin(J->a - e0, e1 - J->b) };
-    double bp[4] = { a.j0, a.j1, a.j0 - a.m, a.j1 + a.m }, len = 0, sp = 0, sd = 0;
+    span a = { J->a, J->b, e0, e1, fmin(J->a - e0, e1 - J->b) };
+    double bp[4] = { a.lo, a.hi, a.lo - a.m, a.hi + a.m }, len = 0, sp = 0, sd = 0;
     for (size_t k = 0; k < np; k++) {
         len += P[k].b - P[k].a;
-        sp += integrate(P[k].a, P[k].b, bp, 4, prec_region, prec_survival, &a);
-        sd += integrate(P[k].a, P[k].b, bp, 2, prec_region, prec_distance, &a);
+        sp += integrate(P[k].a, P[k].b, bp, 4, span_region, prec_survival, &a);
+        sd += integrate(P[k].a, P[k].b, bp, 2, span_region, span_dist, &a);
     }
     *prob = np ? sp / len : NAN;
     *dist = np ? sd / len : NAN;
@@ -147,10 +129,10 @@ static void event_recall(const od_interval *J, double e0, double e1, const od_in
     for (size_t k = 0; k < np; k++) {
         double lo = fmax(J->a, lo_of(P, k, np, e0)), hi = fmin(J->b, hi_of(P, k, np, e1));
         if (hi <= lo) continue;
-        rec_arg a = { P[k].a, P[k].b, e0, e1 };
-        double bp[6] = { a.ia, a.ib, 0.5 * (a.ia + e0), 0.5 * (a.ia + e1), 0.5 * (a.ib + e0), 0.5 * (a.ib + e1) };
-        sp += integrate(lo, hi, bp, 6, rec_region, rec_survival, &a);
-        sd += integrate(lo, hi, bp, 2, rec_region, rec_distance, &a);
+        span a = { P[k].a, P[k].b, e0, e1, 0 };
+        double bp[6] = { a.lo, a.hi, 0.5 * (a.lo + e0), 0.5 * (a.lo + e1), 0.5 * (a.hi + e0), 0.5 * (a.hi + e1) };
+        sp += integrate(lo, hi, bp, 6, span_region, rec_survival, &a);
+        sd += integrate(lo, hi, bp, 2, span_region, span_dist, &a);
     }
     *prob = sp / (J->b - J->a);
     *dist = sd / (J->b - J->a);
