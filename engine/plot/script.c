@@ -1131,7 +1131,7 @@ int od_plot_bars(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_
     if (rc) return rc;
     od_plotw_printf(&w, "set style fill solid 0.6 border -1\nset boxwidth 0.7\nset key off\n");
     od_plotw_printf(&w, "set xrange [-0.6:%g]\n", (double)d->n - 0.4);
-    od_plotw_printf(&w, "set xtics rotate by -45 (");
+    od_plotw_printf(&w, "set xtics %s(", d->n > 12 ? "rotate by -45 " : "");
     for (size_t i = 0; i < d->n; i++) {
         od_plotw_printf(&w, "%s", i ? ", " : "");
         od_plotw_quote(&w, d->names ? d->names[i] : NULL);
