@@ -156,13 +156,22 @@ static int print_features(od_session *s, const od_run *r, const od_run_explanati
     if (!idx) return cmd_fail(s, OD_ENOMEM);
     double tot = 0;
     for (size_t j = 0; j < x->d; j++) tot += x->contrib[j];
-    int with_orig = orig != NULL && e->win0 < 0 && e->seen;
+    /* the same values in original units, when an earlier version of the same
+     * rows holds the columns (before scale); not after pca */
+    double *ov = orig && e->seen ? od_mallocn(s->ctx, x->d, sizeof *ov) : NULL;
+    int with_orig = 0;
+    for (size_t j = 0; ov && j < x->d; j++) {
+        size_t d = r->ncols, row = e->win0 >= 0 ? (size_t)e->win0 + j / d : e->row;
+        long oc = od_frame_find(orig, r->cols[j % d]);
+        ov[j] = oc >= 0 && orig->cols[oc].type != OD_COL_TEXT && row < orig->nrow ? orig->cols[oc].num[row] : NAN;
+        with_orig |= oc >= 0;
+    }
     const char *head[6];
     size_t nc = 0;
     head[nc++] = "rank";
     head[nc++] = r->type->seq ? "channel" : "feature";
     if (with_orig) head[nc++] = "value";
-    if (e->seen) head[nc++] = with_orig ? "as seen" : "value";
+    if (e->seen) head[nc++] = orig ? "as seen" : "value";
     head[nc++] = r->type->seq ? "error" : "contribution";
     head[nc++] = "share";
     od_table *tb = tbl_new_v(nc, head);
@@ -174,10 +183,7 @@ static int print_features(od_session *s, const od_run *r, const od_run_explanati
         const char *cp[6];
         snprintf(cells[q++], 64, "%zu", k + 1);
         snprintf(cells[q++], 64, "%s", cmd_escape(e->names[j]));
-        if (with_orig) {
-            long oc = od_frame_find(orig, e->names[j]);
-            snprintf(cells[q++], 64, "%s", oc >= 0 && orig->cols[oc].type != OD_COL_TEXT ? fmtg(orig->cols[oc].num[e->row], 7) : "-");
-        }
+        if (with_orig) snprintf(cells[q++], 64, "%s", isnan(ov[j]) ? "-" : fmtg(ov[j], 7));
         if (e->seen) snprintf(cells[q++], 64, "%s", fmtg(e->seen[j], 7));
         snprintf(cells[q++], 64, "%s", fmtg(x->contrib[j], 6));
         if (tot != 0 && isfinite(tot)) snprintf(cells[q++], 64, "%s%%", fmtg(100 * x->contrib[j] / tot, 3));
@@ -191,6 +197,7 @@ static int print_features(od_session *s, const od_run *r, const od_run_explanati
     fprintf(fp, "%s sum to %s%s\n", r->type->seq ? "channel errors" : "contributions", fmtg(tot, 6),
             x->exact ? " (an exact decomposition)" : " (a ranking, not a decomposition of the score)");
     free(idx);
+    free(ov);
     return 0;
 }
 

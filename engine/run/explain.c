@@ -61,9 +61,13 @@ int od_run_view_get(od_ctx *ctx, od_workspace *ws, const od_run *r, od_run_view 
                                 root + 1, d->v[root].step ? d->v[root].step : "?");
     } else {
         v->ncols = od_frame_feature_cols(f, v->col);
-        if (r->cols)
-            snprintf(v->note, sizeof v->note, "the detector saw columns made by a transform (%s%s); %s columns shown in %s",
-                     r->cols[0], r->ncols > 1 ? ", ..." : "", root == 0 ? "the original" : "the earlier", units);
+        if (r->cols) {
+            char saw[128] = "";
+            for (size_t j = 0; j < r->ncols && j < 4; j++)
+                snprintf(saw + strlen(saw), sizeof saw - strlen(saw), "%s%s", j ? ", " : "", r->cols[j]);
+            snprintf(v->note, sizeof v->note, "the detector saw %s%s (made by a transform such as pca); the feature columns "
+                     "are shown instead, in %s", saw, r->ncols > 4 ? ", ..." : "", units);
+        }
         else snprintf(v->note, sizeof v->note, "a run without its own columns (%s): the feature columns in %s", r->algo, units);
     }
     v->time_col = od_frame_role(f, OD_ROLE_TIME);

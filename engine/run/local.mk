@@ -7,3 +7,7 @@ tests_unit_test_run_LDADD = $(ENGINE_LIBS)
 tests_unit_test_describe_SOURCES = tests/unit/test_describe.c tests/od_test.h
 tests_unit_test_describe_LDADD = $(ENGINE_LIBS)
 TESTS += tests/unit/test_run tests/unit/test_describe
+# issue 16: explain entries of every detector, top, the SSE rule (planted anomalies)
+check_PROGRAMS += tests/unit/test_explain
+tests_unit_test_explain_LDADD = $(ENGINE_LIBS)
+TESTS += tests/unit/test_explain
