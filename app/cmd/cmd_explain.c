@@ -164,7 +164,7 @@ static int print_features(od_session *s, const od_run *r, const od_run_explanati
         size_t d = r->ncols, row = e->win0 >= 0 ? (size_t)e->win0 + j / d : e->row;
         long oc = od_frame_find(orig, r->cols[j % d]);
         ov[j] = oc >= 0 && orig->cols[oc].type != OD_COL_TEXT && row < orig->nrow ? orig->cols[oc].num[row] : NAN;
-        with_orig |= oc >= 0;
+        with_orig |= oc >= 0 && !isnan(ov[j]) && ov[j] != e->seen[j];   /* only when a step changed them */
     }
     const char *head[6];
     size_t nc = 0;
