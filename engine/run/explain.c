@@ -159,9 +159,14 @@ int od_run_explain(od_ctx *ctx, od_workspace *ws, const od_run *r, size_t row, o
     memset(out, 0, sizeof *out);
     out->win0 = -1;
     const od_detector_type *t = r->type;
-    if (!t || !r->state || !r->cols)
-        return od_error(ctx, OD_EINVAL, "%s is a%s run, not a detector's: explain its members instead", r->name,
-                        !strcmp(r->algo, "ensemble") ? "n ensemble" : !strcmp(r->algo, "column") ? " column" : " model-less");
+    if (!t || !r->state) {
+        if (!strcmp(r->algo, "ensemble"))
+            return od_error(ctx, OD_EINVAL, "%s is an ensemble run, not a detector's: explain its members instead", r->name);
+        return od_error(ctx, OD_EINVAL, "%s holds scores read from a column (%s), not a detector's: nothing to explain", r->name,
+                        r->params ? r->params : "?");
+    }
+    if (!r->cols)
+        return od_error(ctx, OD_ESTATE, "%s does not record the columns its detector saw: fit it again to explain it", r->name);
     if (!t->explain) return od_error(ctx, OD_EINVAL, "%s: the %s detector cannot explain its scores", r->name, t->name);
     if (row >= r->n) return od_error(ctx, OD_EINVAL, "ROW=%zu: %s has rows 1..%zu", row + 1, r->name, r->n);
     if (isnan(r->scores[row])) {
