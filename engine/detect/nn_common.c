@@ -562,8 +562,7 @@ int od_nnd_explain(od_ctx *ctx, const void *state, const od_data *data, size_t r
                         row + 1, m->span - 1, W, m->h ? " plus the horizon" : "", m->span);
     int fc = m->mode == OD_NND_FORECAST;
     size_t s0 = fc ? (row + 1 >= 2 * W ? row + 1 - W : W) : row + 1 - W;
-    size_t s1 = fc ? (row + m->h <= n ? row : n - m->h) : row;
-    size_t steps = fc ? s1 - s0 + 1 : W;
+    size_t steps = fc ? row - s0 + 1 : W;   /* forecast: point s needs only the W points before it */
     float *series = normalise(ctx, m, data), *xb = NULL;
     if (!series) return OD_ENOMEM;
     size_t in = W * c, out = od_nn_out_size(m->net), B = (size_t)batch_for_scoring(m->net);
