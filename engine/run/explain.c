@@ -121,8 +121,8 @@ void od_run_top_done(od_run_top_result *t)
 
 void od_run_explanation_done(od_run_explanation *e)
 {
-    od_explanation_done(&e->ex);
     for (size_t j = 0; e->names && j < e->ex.d; j++) free(e->names[j]);
+    od_explanation_done(&e->ex);   /* after the names: it zeroes ex.d */
     free(e->names);
     free(e->seen);
     free(e->nb_row);
