@@ -49,6 +49,8 @@ void od_run_free(od_run *r)
     free(r->name);
     free(r->algo);
     free(r->params);
+    for (size_t j = 0; r->cols && j < r->ncols; j++) free(r->cols[j]);
+    free(r->cols);
     free(r->dataset);
     free(r->scores);
     free(r->cluster);

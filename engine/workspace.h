@@ -52,6 +52,8 @@ typedef struct {
     const od_detector_type *type;   /* NULL for ensembles / column runs */
     char *algo;                     /* "kmeans", "ensemble", "column" */
     char *params;                   /* formatted parameters */
+    char **cols;                    /* the columns the detector saw (ncols names), or NULL (ensembles, column runs) */
+    size_t ncols;
     od_params *p;
     void *state;
     char *dataset;

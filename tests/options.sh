@@ -160,6 +160,7 @@ threshold.method=percentile|$S; threshold g method=percentile q=98|\[percentile
 threshold.method=sigma|$S; threshold g method=sigma|\[sigma
 threshold.method=iqr|$S; threshold g method=iqr|\[iqr
 threshold.method=mad|$S; threshold g method=mad|\[mad
+threshold.method=sse|$S; threshold g method=sse|\[sse low=[0-9]+,high=[0-9]+,sse=
 threshold.method=best-f1|$S; threshold g method=best-f1|\[best-f1
 threshold.method=spot|$S; threshold g method=spot q=1e-3|\[spot
 threshold.method=dspot|$S; threshold g method=dspot q=1e-3|\[dspot
@@ -201,6 +202,10 @@ threshold.on=test|$S; threshold g method=best-f1 on=test|from 90 labelled scores
 threshold.on=all|$S; threshold g method=best-f1 on=all|from 300 labelled scores
 threshold.labels=truth|$P; threshold g method=best-f1 labels=truth|oracle: uses the labels
 threshold.labels=pseudo|$P; threshold g method=best-f1 labels=pseudo|vs=pseudo-labels
+top.part=train|$S; top g n=2 part=train|of 150 scored rows \(train rows\)
+top.part=val|$S; top g n=2 part=val|of 60 scored rows \(val rows\)
+top.part=test|$S; top g n=2 part=test|of 90 scored rows \(test rows\)
+top.part=all|$S; top g n=2 part=all|of 300 scored rows \(all rows\)
 metrics.on=train|$S; metrics g on=train|^g on train vs truth: 150 rows
 metrics.on=val|$S; metrics g on=val|^g on val vs truth: 60 rows
 metrics.on=test|$S; metrics g on=test|^g on test vs truth: 90 rows

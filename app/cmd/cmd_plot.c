@@ -79,7 +79,7 @@ typedef struct {
 
 /* What a kind needs: runs (at least one must exist), labels on those runs,
  * only one run (the first named). */
-enum { NEED_RUNS = 1, NEED_LABELS = 2, ONE_RUN = 4 };
+enum { NEED_RUNS = 1, NEED_LABELS = 2, ONE_RUN = 4, OWN_WORDS = 8 /* the builder reads its words (RUN ROW) */ };
 
 static int wants_commands(const cmd_line *c)
 {
@@ -413,6 +413,103 @@ static int build_loss(plot_req *q)
     return rc ? cmd_fail(q->s, rc) : 0;
 }
 
+/* plot explain RUN ROW: the window against its forecast or reconstruction
+ * (sequence models; the per-step error on the second axis), or the
+ * per-feature contributions as bars, largest first (tabular detectors). */
+static int build_explain(plot_req *q)
+{
+    od_session *s = q->s;
+    const cmd_line *c = q->c;
+    size_t w[2], nw = 0;
+    for (size_t i = 2; i < c->nwords && nw < 2; i++)
+        if (strcmp(c->words[i].text, "commands")) w[nw++] = i;
+    if (nw < 2) return cmd_error_at(s, 0, "plot explain: expected RUN ROW (e.g. plot explain km 151)");
+    od_run *r = cmd_run(s, c, w[0]);
+    if (!r) return OD_ENOTFOUND;
+    const char *t = c->words[w[1]].text;
+    char *end;
+    long row = strtol(t, &end, 10);
+    if (end == t || *end || row < 1 || (size_t)row > r->n)
+        return cmd_error_at(s, c->words[w[1]].col + s->cur_col0 - 1, "plot explain: ROW '%s': expected a row number 1..%zu of %s",
+                            t, r->n, r->name);
+    od_run_explanation e;
+    int rc = od_run_explain(s->ctx, s->ws, r, (size_t)row - 1, &e);
+    if (rc) return cmd_fail(s, rc);
+    od_plot_opts o = *q->o;
+    char title[160];
+    snprintf(title, sizeof title, "%s row %ld", r->name, row);
+    if (!o.title) o.title = title;
+    const od_explanation *x = &e.ex;
+    if (x->steps) {
+        size_t n = x->steps, c2 = 2 * x->chans;
+        double *tt = od_mallocn(s->ctx, n, sizeof *tt), *err = od_calloc(s->ctx, n, sizeof *err);
+        double *ys = od_mallocn(s->ctx, n * c2 + 1, sizeof *ys);
+        const double **yp = od_calloc(s->ctx, c2 + 1, sizeof *yp);
+        char **names = od_calloc(s->ctx, c2 + 1, sizeof *names);
+        rc = tt && err && ys && yp && names ? OD_OK : OD_ENOMEM;
+        int recon = od_params_is(r->p, "mode", "reconstruct");
+        for (size_t ch = 0; !rc && ch < x->chans; ch++) {
+            double *a = ys + (2 * ch) * n, *b = ys + (2 * ch + 1) * n;
+            for (size_t k = 0; k < n; k++) {
+                a[k] = x->target[k * x->chans + ch];
+                b[k] = x->pred[k * x->chans + ch];
+            }
+            yp[2 * ch] = a;
+            yp[2 * ch + 1] = b;
+            size_t l = strlen(e.names[ch]) + 32;
+            names[2 * ch] = od_malloc(s->ctx, l);
+            names[2 * ch + 1] = od_malloc(s->ctx, l);
+            if (!names[2 * ch] || !names[2 * ch + 1]) { rc = OD_ENOMEM; break; }
+            snprintf(names[2 * ch], l, "%s (z)", e.names[ch]);
+            snprintf(names[2 * ch + 1], l, "%s %s", e.names[ch], recon ? "reconstruction" : "forecast");
+        }
+        for (size_t k = 0; !rc && k < n; k++) {
+            tt[k] = (double)(x->step0 + (long)k + 1);
+            for (size_t ch = 0; ch < x->chans; ch++) err[k] += x->err[k * x->chans + ch];
+        }
+        if (!rc) {
+            od_plot_series_data d = { .n = n, .t = tt, .nch = c2, .y = yp, .names = (const char *const *)names,
+                                      .score = err, .score_name = "squared error", .threshold = NAN };
+            if (!o.xlabel) o.xlabel = "row";
+            rc = od_plot_series(s->ctx, q->script, &o, &d);
+        }
+        for (size_t k = 0; names && k < c2; k++) free(names[k]);
+        free(names);
+        free(yp);
+        free(ys);
+        free(err);
+        free(tt);
+    } else if (x->contrib) {
+        /* bars, largest first */
+        size_t d = x->d, *idx = od_mallocn(s->ctx, d + 1, sizeof *idx);
+        double *v = od_mallocn(s->ctx, d + 1, sizeof *v);
+        const char **nm = od_mallocn(s->ctx, d + 1, sizeof *nm);
+        rc = idx && v && nm ? OD_OK : OD_ENOMEM;
+        for (size_t j = 0; !rc && j < d; j++) idx[j] = j;
+        for (size_t a = 1; !rc && a < d; a++)   /* insertion sort: stable, d is small */
+            for (size_t b = a; b > 0 && x->contrib[idx[b]] > x->contrib[idx[b - 1]]; b--) {
+                size_t tmp = idx[b];
+                idx[b] = idx[b - 1];
+                idx[b - 1] = tmp;
+            }
+        for (size_t j = 0; !rc && j < d; j++) {
+            v[j] = x->contrib[idx[j]];
+            nm[j] = e.names[idx[j]];
+        }
+        if (!rc) {
+            od_plot_bars_data bd = { .n = d, .value = v, .names = nm, .ylabel = "contribution" };
+            rc = od_plot_bars(s->ctx, q->script, &o, &bd);
+        }
+        free(idx);
+        free(v);
+        free(nm);
+    } else {
+        rc = od_error(s->ctx, OD_EDATA, "plot explain: %s has nothing to draw for row %ld", r->name, row);
+    }
+    od_run_explanation_done(&e);
+    return rc ? cmd_fail(s, rc) : 0;
+}
+
 /* The plot kinds: dispatch, the error listing them, the usage line, `help
  * plot` and completion all read this table.  Adding a kind is one entry
  * (and its builder).  help: continuation lines are indented under the first. */
@@ -437,6 +534,10 @@ static const plot_kind kinds[] = {
       "label, a run's clusters or its score", build_scatter },
     { "metrics", NEED_RUNS | NEED_LABELS | ONE_RUN, "precision, recall and F1 against the threshold", build_metrics },
     { "loss", NEED_RUNS | ONE_RUN, "training and validation loss per epoch of a neural run", build_loss },
+    { "explain", OWN_WORDS,
+      "plot explain RUN ROW: the window against its forecast or reconstruction\n"
+      "(neural runs, squared error on the second axis) or the per-feature\n"
+      "contributions as bars, largest first (see explain)", build_explain },
 };
 enum { NKINDS = sizeof kinds / sizeof kinds[0] };
 
@@ -444,6 +545,7 @@ enum { NKINDS = sizeof kinds / sizeof kinds[0] };
 static int plot_kind_runs(plot_req *q, const plot_kind *k)
 {
     od_session *s = q->s;
+    if (k->needs & OWN_WORDS) return 0;
     if (!(q->runs = plot_runs(s, q->c, &q->nr, (k->needs & NEED_RUNS) != 0))) return OD_EINVAL;
     if ((k->needs & NEED_RUNS) && !q->nr) return cmd_error_at(s, 0, "plot %s: no runs yet (try: detect kmeans k=4)", k->name);
     if ((k->needs & ONE_RUN) && q->nr > 1) q->nr = 1;
@@ -561,7 +663,7 @@ __attribute__((constructor)) static void plot_strings(void)
                      "file with to=.  The word `commands` prints the gnuplot script instead, to keep\n"
                      "or edit.  Names from data files are quoted so they cannot run gnuplot commands.\n\n",
                      "examples:\n  plot roc km gmm\n  plot pr km to=pr.png\n  plot pdf km\n  plot scatter km by=cluster\n"
-                     "  plot series lstm to=series.svg width=1200 height=400\n  plot roc km commands");
+                     "  plot series lstm to=series.svg width=1200 height=400\n  plot explain km 151\n  plot roc km commands");
 }
 
 static const cmd_optspec plot_opts_spec[] = {

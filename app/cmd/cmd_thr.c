@@ -173,7 +173,7 @@ const od_command cmd_threshold_entry = {
             "Moving a threshold is instant: try several values and watch F1, or move it\n"
             "with the keys in `tune RUN`, which writes the value line for you.\n\n"
             "examples:\n  threshold km method=percentile q=98\n  threshold km value=3.2\n"
-            "  threshold lstm method=spot q=1e-3\n  threshold g method=best-f1",
+            "  threshold lstm method=spot q=1e-3\n  threshold km method=sse\n  threshold g method=best-f1",
     .help_more = cmd_threshold_help,
     .min_words = 1, .max_words = 1, .opts = thr_opts, .fn = cmd_threshold, .words = COMPL_RUN,
 };

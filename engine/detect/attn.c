@@ -77,4 +77,5 @@ const od_detector_type od_detector_attn = {
     .save = od_nnd_save,
     .load = attn_load,
     .free = od_nnd_free,
+    .explain = od_nnd_explain,
 };

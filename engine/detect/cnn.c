@@ -65,4 +65,5 @@ const od_detector_type od_detector_cnn = {
     .save = od_nnd_save,
     .load = cnn_load,
     .free = od_nnd_free,
+    .explain = od_nnd_explain,
 };

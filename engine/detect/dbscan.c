@@ -579,6 +579,19 @@ fail:
     return rc;
 }
 
+/* explain: the nearest core points (minpts of them) and the per-feature
+ * share of the mean squared distance to them. */
+static int db_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const db_state *s = state;
+    int rc = od_cl_check_score(ctx, "dbscan", data, s->d);
+    if (rc) return rc;
+    if ((rc = od_explain_neighbours(ctx, s->P, s->ncore, s->d, s->d, data->X + row * data->ld, s->minpts, ex))) return rc;
+    snprintf(ex->method, sizeof ex->method, "dbscan: the %zu nearest core points (eps %.4g, minpts %zu) and the per-feature share "
+             "of the mean squared distance to them", ex->nnb, s->eps, s->minpts);
+    return OD_OK;
+}
+
 const od_detector_type od_detector_dbscan = {
     .name = DB_NAME,
     .family = "cluster",
@@ -611,4 +624,5 @@ const od_detector_type od_detector_dbscan = {
     .save = db_save,
     .load = db_load,
     .free = db_free,
+    .explain = db_explain,
 };

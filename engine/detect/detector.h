@@ -86,6 +86,43 @@ typedef struct {
 int od_fitlog_add(od_fitlog *log, double train, double val, double secs);
 void od_fitlog_done(od_fitlog *log);
 
+/* Why one row scored as it did: what a detector's optional explain entry
+ * fills in.  Every part is optional (NULL / 0 when the method has none):
+ *   contrib   per-feature terms (d of them, larger = more anomalous); `exact`
+ *             says they add up to the score (or to the stated part of it,
+ *             e.g. the squared distance behind a distance score)
+ *   nb_x      the nearest training rows (nnb x d, their coordinates, so the
+ *             caller can find their row numbers) and nb_dist their distances
+ *   err       sequence models: steps x chans errors (z-score units) of the
+ *             window ending at the row; target/pred the data and its
+ *             forecast or reconstruction (z-score units), step0 the row of
+ *             the first step
+ * method is the one line that names how the numbers were computed.
+ * Free with od_explanation_done. */
+typedef struct {
+    char method[240];
+    size_t d;
+    double *contrib;
+    int exact;
+    long cluster;          /* the centre / component explained against (-1: none) */
+    size_t nnb;
+    double *nb_x, *nb_dist;
+    size_t steps, chans;
+    long step0;
+    double *err, *target, *pred;
+} od_explanation;
+void od_explanation_done(od_explanation *e);
+/* Helpers for explain entries (explain.c).  Allocate ex->contrib (d zeros). */
+int od_explain_alloc_contrib(od_ctx *ctx, od_explanation *ex, size_t d);
+/* The k nearest of the n x d rows T (leading dimension ld) to x, skipping one
+ * row bitwise equal to x (the leave-one-out rule of the neighbour
+ * detectors): their coordinates and distances into ex->nb_x/nb_dist, and
+ * ex->contrib[j] = the mean over them of (x_j - nb_j)^2, the per-feature
+ * share of the squared distances (exact: they sum to the mean squared
+ * distance). */
+int od_explain_neighbours(od_ctx *ctx, const double *T, size_t n, size_t d, size_t ld, const double *x, size_t k,
+                          od_explanation *ex);
+
 typedef struct od_detector_type {
     const char *name;
     const char *family;    /* "cluster", "density", "neural", ... */
@@ -108,6 +145,10 @@ typedef struct od_detector_type {
     int (*save)(od_ctx *ctx, const void *state, FILE *fp);
     int (*load)(od_ctx *ctx, const od_params *p, FILE *fp, void **state);
     void (*free)(void *state);
+    /* Optional: why row `row` of `data` (the matrix score() saw) scored as it
+     * did; fills ex (zeroed by the caller).  OD_EDATA for a row it does not
+     * score (warm-up). */
+    int (*explain)(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex);
 } od_detector_type;
 
 /* Registry */

@@ -185,6 +185,21 @@ fail:
     return rc;
 }
 
+/* explain: the per-feature -ln(tail probability) terms the score sums. */
+static int ec_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const ec_state *s = state;
+    int rc = od_cl_check_score(ctx, EC_NAME, data, s->d);
+    if (rc) return rc;
+    if ((rc = od_explain_alloc_contrib(ctx, ex, s->d))) return rc;
+    const double *x = data->X + row * data->ld;
+    for (size_t j = 0; j < s->d; j++) ex->contrib[j] = ec_col(s, j, x[j], NULL, NULL);
+    ex->exact = 1;
+    snprintf(ex->method, sizeof ex->method, "ecod: per-feature terms -ln(tail probability), the tail chosen by each column's "
+             "skewness; the score is their sum");
+    return OD_OK;
+}
+
 const od_detector_type od_detector_ecod = {
     .name = EC_NAME,
     .family = "density",
@@ -210,4 +225,5 @@ const od_detector_type od_detector_ecod = {
     .save = ec_save,
     .load = ec_load,
     .free = ec_free,
+    .explain = ec_explain,
 };

@@ -736,6 +736,37 @@ static int ga_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     return OD_OK;
 }
 
+/* explain: terms z_j (Sigma^-1 z)_j of the squared Mahalanobis distance,
+ * z = x - location, Sigma^-1 = Linv^T Linv (over the directions kept). */
+static int ga_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const ga_state *s = state;
+    int rc = od_cl_check_score(ctx, GA_NAME, data, s->d);
+    if (rc) return rc;
+    size_t d = s->d;
+    const double *x = data->X + row * data->ld;
+    if ((rc = od_explain_alloc_contrib(ctx, ex, d))) return rc;
+    double *z = od_mallocn(ctx, d + s->rank + 1, sizeof *z);
+    if (!z) return OD_ENOMEM;
+    double *y = z + d;
+    for (size_t j = 0; j < d; j++) z[j] = x[j] - s->loc[j];
+    for (size_t a = 0; a < s->rank; a++) {
+        y[a] = 0;
+        for (size_t b = 0; b < d; b++) y[a] += s->Linv[a * d + b] * z[b];
+    }
+    for (size_t j = 0; j < d; j++) {
+        double u = 0;
+        for (size_t a = 0; a < s->rank; a++) u += s->Linv[a * d + j] * y[a];
+        ex->contrib[j] = z[j] * u;
+    }
+    free(z);
+    ex->exact = 1;
+    snprintf(ex->method, sizeof ex->method, "gauss%s: terms z_j (Sigma^-1 z)_j of the squared Mahalanobis distance, z = x - %slocation; "
+             "they sum to the distance (score = (d log 2pi + log det + distance) / 2)", s->robust ? " (robust MCD)" : "",
+             s->robust ? "MCD " : "");
+    return OD_OK;
+}
+
 const od_detector_type od_detector_gauss = {
     .name = GA_NAME,
     .family = "density",
@@ -767,4 +798,5 @@ const od_detector_type od_detector_gauss = {
     .save = ga_save,
     .load = ga_load,
     .free = ga_free,
+    .explain = ga_explain,
 };

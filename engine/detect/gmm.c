@@ -851,6 +851,50 @@ static int gm_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     return OD_OK;
 }
 
+/* explain: the most responsible component c and the terms z_j (P^T P z)_j of
+ * its squared Mahalanobis distance, z = x - mu_c, P the precision factor
+ * (P^T P = Sigma_c^-1): they sum to the distance exactly. */
+static int gm_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const gm_state *s = state;
+    const od_gmm_model *m = &s->m;
+    int rc = od_cl_check_score(ctx, GM_NAME, data, m->d);
+    if (rc) return rc;
+    const double *x = data->X + row * data->ld;
+    long c;
+    double lp;
+    if ((rc = od_gmm_logpdf(ctx, m, x, 1, data->ld, &lp, &c))) return rc;
+    size_t d = m->d;
+    if ((rc = od_explain_alloc_contrib(ctx, ex, d))) return rc;
+    double *z = od_mallocn(ctx, 2 * d, sizeof *z);
+    if (!z) return OD_ENOMEM;
+    double *y = z + d;
+    for (size_t j = 0; j < d; j++) z[j] = x[j] - m->means[(size_t)c * d + j];
+    if (m->cov == OD_GMM_FULL || m->cov == OD_GMM_TIED) {
+        const double *P = m->prec + (m->cov == OD_GMM_FULL ? (size_t)c * d * d : 0);
+        for (size_t a = 0; a < d; a++) {
+            y[a] = 0;
+            for (size_t b = 0; b <= a; b++) y[a] += P[a * d + b] * z[b];
+        }
+        for (size_t j = 0; j < d; j++) {
+            double u = 0;   /* (P^T y)_j */
+            for (size_t a = j; a < d; a++) u += P[a * d + j] * y[a];
+            ex->contrib[j] = z[j] * u;
+        }
+    } else {
+        for (size_t j = 0; j < d; j++) {
+            double p = m->cov == OD_GMM_DIAG ? m->prec[(size_t)c * d + j] : m->prec[c];
+            ex->contrib[j] = z[j] * z[j] * p * p;
+        }
+    }
+    free(z);
+    ex->exact = 1;
+    ex->cluster = c;
+    snprintf(ex->method, sizeof ex->method, "gmm: terms z_j (Sigma^-1 z)_j of the squared Mahalanobis distance to component %ld "
+             "(the most responsible one), z = x - mean; they sum to the distance", c);
+    return OD_OK;
+}
+
 const od_detector_type od_detector_gmm = {
     .name = GM_NAME,
     .family = "density",
@@ -879,4 +923,5 @@ const od_detector_type od_detector_gmm = {
     .save = gm_save,
     .load = gm_load,
     .free = gm_free,
+    .explain = gm_explain,
 };

@@ -48,4 +48,5 @@ const od_detector_type od_detector_gru = {
     .save = od_nnd_save,
     .load = gru_load,
     .free = od_nnd_free,
+    .explain = od_nnd_explain,
 };

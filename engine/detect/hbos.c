@@ -292,6 +292,20 @@ fail:
     return rc;
 }
 
+/* explain: the per-feature terms -log2(density + alpha) the score sums. */
+static int hb_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const hb_state *s = state;
+    int rc = od_cl_check_score(ctx, HB_NAME, data, s->d);
+    if (rc) return rc;
+    if ((rc = od_explain_alloc_contrib(ctx, ex, s->d))) return rc;
+    const double *x = data->X + row * data->ld;
+    for (size_t j = 0; j < s->d; j++) ex->contrib[j] = -hb_col(s, j, x[j]);
+    ex->exact = 1;
+    snprintf(ex->method, sizeof ex->method, "hbos: per-feature terms -log2(histogram density + alpha); the score is their sum");
+    return OD_OK;
+}
+
 const od_detector_type od_detector_hbos = {
     .name = HB_NAME,
     .family = "density",
@@ -322,4 +336,5 @@ const od_detector_type od_detector_hbos = {
     .save = hb_save,
     .load = hb_load,
     .free = hb_free,
+    .explain = hb_explain,
 };

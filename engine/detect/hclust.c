@@ -606,6 +606,30 @@ static int hc_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     return OD_OK;
 }
 
+/* explain: per-feature terms of the squared distance to the centroid of the
+ * large cluster the score measures against (distance / RMS radius). */
+static int hc_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const hc_state *s = state;
+    int rc = od_cl_check_score(ctx, HC_NAME, data, s->d);
+    if (rc) return rc;
+    const double *x = data->X + row * data->ld;
+    size_t d = s->d, c0 = 0;
+    double best = INFINITY;
+    for (size_t c = 0; c < s->nc; c++) {
+        if (!s->large[c]) continue;
+        double v = sqrt(od_cl_sqdist(x, s->C + c * d, d)) / s->rad[c];
+        if (v < best) { best = v; c0 = c; }
+    }
+    if ((rc = od_explain_alloc_contrib(ctx, ex, d))) return rc;
+    for (size_t j = 0; j < d; j++) ex->contrib[j] = (x[j] - s->C[c0 * d + j]) * (x[j] - s->C[c0 * d + j]);
+    ex->exact = 1;
+    ex->cluster = (long)c0;
+    snprintf(ex->method, sizeof ex->method,
+             "hclust: per-feature share of the squared distance to the centroid of cluster %zu (the nearest large one, by distance / radius)", c0);
+    return OD_OK;
+}
+
 const od_detector_type od_detector_hclust = {
     .name = HC_NAME,
     .family = "cluster",
@@ -638,4 +662,5 @@ const od_detector_type od_detector_hclust = {
     .save = hc_save,
     .load = hc_load,
     .free = hc_free,
+    .explain = hc_explain,
 };

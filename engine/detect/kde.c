@@ -272,6 +272,19 @@ static int kd_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     return OD_OK;
 }
 
+/* explain: the 5 nearest training rows (the kernel sum is dominated by
+ * them) and the per-feature share of the squared distance to them. */
+static int kd_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const kd_state *s = state;
+    int rc = od_cl_check_score(ctx, "kde", data, s->d);
+    if (rc) return rc;
+    if ((rc = od_explain_neighbours(ctx, s->X, s->n, s->d, s->d, data->X + row * data->ld, 5, ex))) return rc;
+    snprintf(ex->method, sizeof ex->method, "kde: the %zu nearest training rows (they dominate the kernel sum, bandwidth %.4g) and "
+             "the per-feature share of the mean squared distance to them", ex->nnb, s->h);
+    return OD_OK;
+}
+
 const od_detector_type od_detector_kde = {
     .name = KD_NAME,
     .family = "density",
@@ -303,4 +316,5 @@ const od_detector_type od_detector_kde = {
     .save = kd_save,
     .load = kd_load,
     .free = kd_free,
+    .explain = kd_explain,
 };

@@ -676,6 +676,39 @@ fail:
     return rc;
 }
 
+/* explain: per-feature terms (x_j - c_j)^2 of the squared distance to the
+ * centre the score measures (the nearest one; for score=cblof rows of small
+ * clusters, the nearest large one). */
+static int km_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const km_state *s = state;
+    int rc = od_cl_check_score(ctx, KM_NAME, data, s->d);
+    if (rc) return rc;
+    const double *x = data->X + row * data->ld;
+    size_t d = s->d, c0 = 0;
+    double b = INFINITY;
+    for (size_t c = 0; c < s->k; c++) {
+        double v = od_cl_sqdist(x, s->C + c * d, d);
+        if (v < b) { b = v; c0 = c; }
+    }
+    int small = s->scoring == KM_SCORE_CBLOF && s->nlarge < s->k && !s->large[c0];
+    if (small) {
+        b = INFINITY;
+        for (size_t c = 0; c < s->k; c++)
+            if (s->large[c]) {
+                double v = od_cl_sqdist(x, s->C + c * d, d);
+                if (v < b) { b = v; c0 = c; }
+            }
+    }
+    if ((rc = od_explain_alloc_contrib(ctx, ex, d))) return rc;
+    for (size_t j = 0; j < d; j++) ex->contrib[j] = (x[j] - s->C[c0 * d + j]) * (x[j] - s->C[c0 * d + j]);
+    ex->exact = 1;
+    ex->cluster = (long)c0;
+    snprintf(ex->method, sizeof ex->method, "k-means: per-feature share of the squared distance to the nearest %scentre (cluster %zu)",
+             small ? "large " : "", c0);
+    return OD_OK;
+}
+
 const od_detector_type od_detector_kmeans = {
     .name = KM_NAME,
     .family = "cluster",
@@ -709,4 +742,5 @@ const od_detector_type od_detector_kmeans = {
     .save = km_save,
     .load = km_load,
     .free = km_free,
+    .explain = km_explain,
 };

@@ -179,6 +179,19 @@ fail:
     return rc;
 }
 
+/* explain: the k nearest training rows (the row itself left out, as the
+ * score does) and the per-feature share of the mean squared distance. */
+static int kn_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const kn_state *s = state;
+    if (data->d != s->nb->d) return od_error(ctx, OD_EDATA, "knn: the model has %zu columns, the data %zu", s->nb->d, data->d);
+    int rc = od_explain_neighbours(ctx, s->nb->X, s->nb->n, s->nb->d, s->nb->d, data->X + row * data->ld, s->k, ex);
+    if (rc) return rc;
+    snprintf(ex->method, sizeof ex->method, "knn: the k=%zu nearest training rows and the per-feature share of the mean squared "
+             "distance to them", s->k);
+    return OD_OK;
+}
+
 const od_detector_type od_detector_knn = {
     .name = KN_NAME,
     .family = "neighbour",
@@ -206,4 +219,5 @@ const od_detector_type od_detector_knn = {
     .save = kn_save,
     .load = kn_load,
     .free = kn_free,
+    .explain = kn_explain,
 };

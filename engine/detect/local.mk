@@ -1,4 +1,4 @@
-libodengine_a_SOURCES += engine/detect/detector.h engine/detect/params.c engine/detect/registry.c
+libodengine_a_SOURCES += engine/detect/detector.h engine/detect/params.c engine/detect/registry.c engine/detect/explain.c
 # clustering and density detectors (k-means, GMM, hclust, DBSCAN, Gaussian/MCD, KDE)
 libodengine_a_SOURCES += engine/detect/cl_cluster.h engine/detect/cl_common.c \
 	engine/detect/cl_kdtree.h engine/detect/cl_kdtree.c engine/detect/kmeans.c \

@@ -190,6 +190,19 @@ fail:
     return rc;
 }
 
+/* explain: the k nearest training rows whose density LOF compares with,
+ * and the per-feature share of the mean squared distance to them. */
+static int lo_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const lo_state *s = state;
+    if (data->d != s->nb->d) return od_error(ctx, OD_EDATA, "lof: the model has %zu columns, the data %zu", s->nb->d, data->d);
+    int rc = od_explain_neighbours(ctx, s->nb->X, s->nb->n, s->nb->d, s->nb->d, data->X + row * data->ld, s->k, ex);
+    if (rc) return rc;
+    snprintf(ex->method, sizeof ex->method, "lof: the k=%zu nearest training rows (whose local density the row's is compared "
+             "with) and the per-feature share of the mean squared distance to them", s->k);
+    return OD_OK;
+}
+
 const od_detector_type od_detector_lof = {
     .name = LO_NAME,
     .family = "neighbour",
@@ -217,4 +230,5 @@ const od_detector_type od_detector_lof = {
     .save = lo_save,
     .load = lo_load,
     .free = lo_free,
+    .explain = lo_explain,
 };

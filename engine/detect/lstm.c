@@ -48,4 +48,5 @@ const od_detector_type od_detector_lstm = {
     .save = od_nnd_save,
     .load = lstm_load,
     .free = od_nnd_free,
+    .explain = od_nnd_explain,
 };

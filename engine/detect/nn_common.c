@@ -543,3 +543,68 @@ int od_nnd_build_recurrent(od_ctx *ctx, od_nn *net, const od_params *p, size_t c
     }
     return rc ? rc : od_nn_add_dense(ctx, net, c, OD_NN_ACT_NONE, 0);
 }
+
+/* explain: the per-step, per-channel squared errors (z-score units) over the
+ * window that ends at `row`.  reconstruct: the window's W points against
+ * their reconstruction.  forecast: the one-step-ahead forecasts of the (up
+ * to) W points ending at the row, each point predicted as the first step
+ * after the W points before it.  contrib[ch]: the channel's summed error. */
+int od_nnd_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    od_nnd_model *m = (od_nnd_model *)state;   /* the network's workspaces are scratch */
+    size_t n = data->n, c = m->c, W = m->W;
+    if (data->d != c)
+        return od_error(ctx, OD_EDATA, "%s: the model was trained on %zu channel%s, the data has %zu", m->kind->name, c,
+                        c == 1 ? "" : "s", data->d);
+    if (row >= n) return od_error(ctx, OD_EINVAL, "row %zu: the series has %zu points", row + 1, n);
+    if (row + 1 < m->span)
+        return od_error(ctx, OD_EDATA, "row %zu was not scored: the first %zu points are the warm-up of window=%zu%s (try row %zu or later)",
+                        row + 1, m->span - 1, W, m->h ? " plus the horizon" : "", m->span);
+    int fc = m->mode == OD_NND_FORECAST;
+    size_t s0 = fc ? (row + 1 >= 2 * W ? row + 1 - W : W) : row + 1 - W;
+    size_t steps = fc ? row - s0 + 1 : W;   /* forecast: point s needs only the W points before it */
+    float *series = normalise(ctx, m, data), *xb = NULL;
+    if (!series) return OD_ENOMEM;
+    size_t in = W * c, out = od_nn_out_size(m->net), B = (size_t)batch_for_scoring(m->net);
+    int rc = od_explain_alloc_contrib(ctx, ex, c);
+    ex->err = od_mallocn(ctx, steps * c, sizeof *ex->err);
+    ex->target = od_mallocn(ctx, steps * c, sizeof *ex->target);
+    ex->pred = od_mallocn(ctx, steps * c, sizeof *ex->pred);
+    if (!rc && (!ex->err || !ex->target || !ex->pred)) rc = OD_ENOMEM;
+    if (!rc) rc = od_nn_prepare(ctx, m->net, fc ? B : 1);
+    if (!rc && !(xb = od_mallocn(ctx, fc ? B : 1, in * sizeof *xb))) rc = OD_ENOMEM;
+    ex->steps = steps;
+    ex->chans = c;
+    ex->step0 = (long)s0;
+    if (!rc && !fc) {
+        memcpy(xb, series + s0 * c, in * sizeof *xb);
+        const float *y = od_nn_forward(m->net, xb, 1, 0);
+        for (size_t q = 0; q < W * c; q++) {
+            ex->target[q] = xb[q];
+            ex->pred[q] = y[q];
+        }
+    }
+    for (size_t a = 0; !rc && fc && a < steps; a += B) {
+        size_t nb = steps - a < B ? steps - a : B;
+        for (size_t b = 0; b < nb; b++) memcpy(xb + b * in, series + (s0 + a + b - W) * c, in * sizeof *xb);
+        const float *y = od_nn_forward(m->net, xb, nb, 0);
+        for (size_t b = 0; b < nb; b++)
+            for (size_t ch = 0; ch < c; ch++) {
+                ex->target[(a + b) * c + ch] = series[(s0 + a + b) * c + ch];
+                ex->pred[(a + b) * c + ch] = y[b * out + ch];
+            }
+    }
+    if (!rc) od_nn_release(m->net);
+    for (size_t q = 0; !rc && q < steps * c; q++) {
+        double e = ex->target[q] - ex->pred[q];
+        ex->err[q] = e * e;
+        ex->contrib[q % c] += e * e;
+    }
+    if (!rc)
+        snprintf(ex->method, sizeof ex->method, fc ? "%s: per-step, per-channel squared one-step-ahead forecast errors (z-score units) "
+                 "of the %zu points up to the row" : "%s: per-step, per-channel squared reconstruction errors (z-score units) of "
+                 "the window of %zu points ending at the row", m->kind->name, steps);
+    free(xb);
+    free(series);
+    return rc;
+}

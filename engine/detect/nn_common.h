@@ -121,6 +121,7 @@ int od_nnd_fit(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, const od_d
                od_fitlog *log, void **state);
 int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *scores, long *cluster);
 void od_nnd_describe(const void *state, od_out *out);
+int od_nnd_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex);
 int od_nnd_save(od_ctx *ctx, const void *state, FILE *fp);
 int od_nnd_load(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, FILE *fp, void **state);
 void od_nnd_free(void *state);

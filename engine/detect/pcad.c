@@ -246,6 +246,35 @@ fail:
     return rc;
 }
 
+/* explain: per-feature squared residual e_j^2 of the reconstruction from
+ * the k major components (exact for score=reconstruction). */
+static int pc_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex)
+{
+    const pc_state *s = state;
+    int rc = od_cl_check_score(ctx, PC_NAME, data, s->d);
+    if (rc) return rc;
+    size_t d = s->d;
+    if ((rc = od_explain_alloc_contrib(ctx, ex, d))) return rc;
+    const double *x = data->X + row * data->ld;
+    double *e = ex->contrib;
+    for (size_t j = 0; j < d; j++) e[j] = x[j] - s->mean[j];
+    double *r = od_mallocn(ctx, d, sizeof *r);
+    if (!r) return OD_ENOMEM;
+    memcpy(r, e, d * sizeof *r);
+    for (size_t c = 0; c < s->k; c++) {
+        const double *v = s->comp + c * d;
+        double y = 0;
+        for (size_t j = 0; j < d; j++) y += r[j] * v[j];
+        for (size_t j = 0; j < d; j++) e[j] -= y * v[j];
+    }
+    free(r);
+    for (size_t j = 0; j < d; j++) e[j] *= e[j];
+    ex->exact = s->score == PC_RECON;
+    snprintf(ex->method, sizeof ex->method, "pca: per-feature squared reconstruction error from the %zu major component%s%s", s->k,
+             s->k == 1 ? "" : "s", s->score == PC_RECON ? " (they sum to the score)" : " (the residual the score's minor-component distances measure)");
+    return OD_OK;
+}
+
 const od_detector_type od_detector_pca = {
     .name = PC_NAME,
     .family = "linear",
@@ -274,4 +303,5 @@ const od_detector_type od_detector_pca = {
     .save = pc_save,
     .load = pc_load,
     .free = pc_free,
+    .explain = pc_explain,
 };

@@ -71,4 +71,5 @@ const od_detector_type od_detector_tsn = {
     .save = od_nnd_save,
     .load = tsn_load,
     .free = od_nnd_free,
+    .explain = od_nnd_explain,
 };

@@ -188,6 +188,69 @@ int od_threshold_mad(od_ctx *ctx, const double *train, size_t n, double k, od_th
     return OD_OK;
 }
 
+int od_sse_cut(od_ctx *ctx, const double *x, size_t n, double *t, double *sse, size_t *nlow)
+{
+    size_t m;
+    int err;
+    double *a = finite_copy(ctx, x, n, &m, &err);
+    if (!a) return err;
+    qsort(a, m, sizeof *a, od_cmp_double);
+    if (a[0] == a[m - 1]) {
+        double v = a[0];
+        free(a);
+        return od_error(ctx, OD_EDATA, "sse: all %zu scores equal %g: no cut splits them into two groups", m, v);
+    }
+    /* centre on the mean so the sums of squares do not cancel */
+    double mean = 0, tot = 0, sq = 0;
+    for (size_t i = 0; i < m; i++) mean += a[i];
+    mean /= (double)m;
+    for (size_t i = 0; i < m; i++) {
+        double c = a[i] - mean;
+        tot += c;
+        sq += c * c;
+    }
+    /* SSE(i) = sq - S_lo^2/i - S_hi^2/(m-i): minimise = maximise the between term */
+    double best = -INFINITY, s_lo = 0;
+    size_t bi = 0;
+    for (size_t i = 1; i < m; i++) {
+        s_lo += a[i - 1] - mean;
+        if (a[i - 1] == a[i]) continue;          /* ties stay together */
+        double s_hi = tot - s_lo;
+        double between = s_lo * s_lo / (double)i + s_hi * s_hi / (double)(m - i);
+        if (between > best) { best = between; bi = i; }
+    }
+    *t = a[bi - 1];
+    *nlow = bi;
+    /* the minimum SSE, recomputed directly from the two groups' means */
+    double ml = 0, mh = 0, e = 0;
+    for (size_t i = 0; i < bi; i++) ml += a[i];
+    for (size_t i = bi; i < m; i++) mh += a[i];
+    ml /= (double)bi;
+    mh /= (double)(m - bi);
+    for (size_t i = 0; i < m; i++) {
+        double c = a[i] - (i < bi ? ml : mh);
+        e += c * c;
+    }
+    *sse = e;
+    free(a);
+    return OD_OK;
+}
+
+int od_threshold_sse(od_ctx *ctx, const double *train, size_t n, od_threshold *th)
+{
+    double t, sse;
+    size_t nlow;
+    int rc = od_sse_cut(ctx, train, n, &t, &sse, &nlow);
+    if (rc) return rc;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) m += !isnan(train[i]);
+    set_head(th, "sse", OD_RULE_GT, t);
+    snprintf(th->params, sizeof th->params, "low=%zu,high=%zu,sse=%.10g", nlow, m - nlow, sse);
+    th->n_used = m;
+    th->n_nan = n - m;
+    return OD_OK;
+}
+
 int od_threshold_best_f1(od_ctx *ctx, const od_curve *c, od_threshold *th)
 {
     od_best_f1 b = od_curve_best_f1(c);

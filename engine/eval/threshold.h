@@ -73,6 +73,20 @@ int od_threshold_iqr(od_ctx *ctx, const double *train, size_t n, double k, od_th
  * (mean of the two middle values for even n), rule s > t. */
 int od_threshold_mad(od_ctx *ctx, const double *train, size_t n, double k, od_threshold *th);
 
+/* Otsu's criterion on scores: sort the non-NaN values a[0] <= ... <= a[m-1]
+ * and cut between two DISTINCT neighbouring values a[i-1] < a[i] (tied values
+ * always fall in the same group); the cut minimises the total within-group
+ * sum of squared errors SSE(i) = sum_{j<i} (a_j - mean_lo)^2 + sum_{j>=i}
+ * (a_j - mean_hi)^2, computed exactly from prefix sums of the centred values
+ * (O(m log m): the sort).  Among cuts with equal SSE the lowest one wins.
+ * *t = a[i-1] (the largest value of the low group: s > t flags the high
+ * group), *sse the minimum, *nlow = i.  OD_EDATA when fewer than two distinct
+ * values remain (constant scores: no cut splits them). */
+int od_sse_cut(od_ctx *ctx, const double *x, size_t n, double *t, double *sse, size_t *nlow);
+
+/* The SSE (Otsu) cut of the training scores, rule s > t (see od_sse_cut). */
+int od_threshold_sse(od_ctx *ctx, const double *train, size_t n, od_threshold *th);
+
 /* The threshold of the best F1 on the curve (od_curve_best_f1), rule s >= t,
  * is_oracle = 1.  OD_EDATA when F1 is undefined (reason in ctx). */
 int od_threshold_best_f1(od_ctx *ctx, const od_curve *c, od_threshold *th);

@@ -219,6 +219,17 @@ typedef struct {
 /* Training and validation loss per epoch; opts->logy for a log-scale y. */
 int od_plot_loss(od_ctx *ctx, od_out *out, const od_plot_opts *opts, const od_plot_loss_data *d);
 
+typedef struct {
+    size_t n;                    /* bars, drawn left to right in this order */
+    const double *value;         /* n heights; non-finite = no bar */
+    const char *const *names;    /* n x-tic labels (quoted) */
+    const char *ylabel;          /* NULL = "contribution" */
+} od_plot_bars_data;
+
+/* A bar chart (explain: per-feature contributions), a zero line when some
+ * bars are negative. */
+int od_plot_bars(od_ctx *ctx, od_out *out, const od_plot_opts *opts, const od_plot_bars_data *d);
+
 /* ---------------------------------------------------------------- densities
  * The numbers behind od_plot_pdf, exposed for tests and other front ends. */
 

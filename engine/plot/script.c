@@ -1115,3 +1115,37 @@ int od_plot_loss(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_
     od_plotw_printf(&w, "\n");
     return od_plotw_end(ctx, &w, o);
 }
+
+int od_plot_bars(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_bars_data *d)
+{
+    if (!d || d->n == 0 || !d->value) return od_error(ctx, OD_EINVAL, "plot bars: no bars");
+    size_t fin = 0, neg = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        fin += isfinite(d->value[i]) != 0;
+        neg += d->value[i] < 0;
+    }
+    if (!fin) return od_error(ctx, OD_EDATA, "plot bars: no finite value");
+    const char *yl = d->ylabel ? d->ylabel : "contribution";
+    od_plotw w = { out, 0 };
+    int rc = od_plotw_begin(ctx, &w, o, "bars", "Contributions", "", yl);
+    if (rc) return rc;
+    od_plotw_printf(&w, "set style fill solid 0.6 border -1\nset boxwidth 0.7\nset key off\n");
+    od_plotw_printf(&w, "set xrange [-0.6:%g]\n", (double)d->n - 0.4);
+    od_plotw_printf(&w, "set xtics %s(", d->n > 12 ? "rotate by -45 " : "");
+    for (size_t i = 0; i < d->n; i++) {
+        od_plotw_printf(&w, "%s", i ? ", " : "");
+        od_plotw_quote(&w, d->names ? d->names[i] : NULL);
+        od_plotw_printf(&w, " %zu", i);
+    }
+    od_plotw_printf(&w, ")\n");
+    if (neg) od_plotw_printf(&w, "set xzeroaxis\n");
+    od_plotw_printf(&w, "$bars << EOD\n");
+    for (size_t i = 0; i < d->n && !w.err; i++) {
+        od_plotw_printf(&w, "%zu ", i);
+        od_plotw_num(&w, d->value[i]);
+        od_plotw_printf(&w, "\n");
+    }
+    od_plotw_printf(&w, "EOD\n");
+    od_plotw_printf(&w, "plot $bars using 1:2 with boxes lc rgb %s\n", od_plotw_colour(0));
+    return od_plotw_end(ctx, &w, o);
+}

@@ -285,6 +285,22 @@ static int data_matrix(od_ctx *ctx, const od_frame *f, const char *const *cols, 
     return X ? OD_OK : OD_ENOMEM;
 }
 
+/* The names of the columns the detector sees, kept with the run (top,
+ * explain). */
+static int record_cols(od_ctx *ctx, od_run *r, const od_frame *f, const char *const *cols, size_t ncols)
+{
+    size_t *idx = od_mallocn(ctx, f->ncol + ncols + 1, sizeof *idx), d;
+    if (!idx) return OD_ENOMEM;
+    int rc = pick_columns(ctx, f, cols, ncols, idx, &d);
+    if (!rc && !(r->cols = od_calloc(ctx, d, sizeof *r->cols))) rc = OD_ENOMEM;
+    for (size_t k = 0; !rc && k < d; k++) {
+        if (!(r->cols[k] = od_strdup(ctx, f->cols[idx[k]].name))) rc = OD_ENOMEM;
+        r->ncols = k + 1;
+    }
+    free(idx);
+    return rc;
+}
+
 /* ------------------------------------------------------------- scoring */
 
 /* Score every row of version v with r's fitted state (r->type, r->state). */
@@ -431,6 +447,7 @@ static int fit_and_score(od_ctx *ctx, od_run *r, const od_version *v, const od_f
         }
     }
     if (!rc) rc = score_rows(ctx, r, v, X, d);
+    if (!rc) rc = record_cols(ctx, r, v->frame, o->cols, o->ncols);
     free(X);
     free(own);
     free(use);
@@ -490,6 +507,7 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     double *X;
     int rc = data_matrix(ctx, v->frame, NULL, 0, &X, &dd);
     if (!rc) rc = score_rows(ctx, r, v, X, dd);
+    if (!rc) rc = record_cols(ctx, r, v->frame, NULL, 0);
     free(X);
     if (!rc) rc = attach_data(ctx, r, d, v);
     if (rc) { od_run_free(r); return rc; }

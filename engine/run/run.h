@@ -254,6 +254,51 @@ int od_run_eval_part(od_ctx *ctx, const od_run *r, int part, const od_eval_opts 
  * apply: no threshold, not a series). */
 od_metric od_run_metric(const od_run_eval *ev, const od_metric_def *d);
 
+/* ------------------------------------------------------- top and explain */
+
+/* Where a run's rows are shown in original units: the dataset version chain's
+ * root (as loaded) when every version from it to the run's keeps the rows,
+ * else the run's own version (a step dropped rows).  cols: the run's columns
+ * as found in that frame, or, when the detector saw columns a transform made
+ * (pca), the frame's feature columns; note says which, in one line. */
+typedef struct {
+    const od_frame *frame;         /* a view owned by the workspace */
+    size_t *col, ncols;            /* columns of frame to show */
+    long time_col;                 /* frame's time column, or -1 */
+    char note[256];
+} od_run_view;
+void od_run_view_done(od_run_view *v);
+int od_run_view_get(od_ctx *ctx, od_workspace *ws, const od_run *r, od_run_view *v);
+
+/* The n highest-scoring rows of `part` (ties: lower row first); rows
+ * without a score are left out and counted.  rows: 0-based (caller frees). */
+typedef struct {
+    size_t *rows, n;
+    size_t in_part, unscored;      /* rows of the part, of which without a score */
+    od_run_view view;
+} od_run_top_result;
+int od_run_top(od_ctx *ctx, od_workspace *ws, const od_run *r, size_t n, int part, od_run_top_result *out);
+void od_run_top_done(od_run_top_result *t);
+
+/* Why row `row` (0-based point) of run r scored as it did, through its
+ * detector's explain entry on the data version it was fitted on.  Errors:
+ * a run without a detector (ensemble, column), a detector without explain,
+ * a row without a score (warm-up: the reason), data that changed since the
+ * run was made.  A windowed tabular run explains the window whose score the
+ * point took (the highest-scoring window covering it). */
+typedef struct {
+    od_explanation ex;
+    size_t row;
+    double score;
+    char **names;                  /* ex.d names: columns, or COL@ROW for window features */
+    double *seen;                  /* ex.d: the values the detector saw (NULL for sequence models) */
+    long *nb_row;                  /* ex.nnb: 0-based row (window: its first point) of each neighbour, -1 unknown */
+    long win0;                     /* windowed tabular runs: first point of the window explained, else -1 */
+    size_t win_len;
+} od_run_explanation;
+int od_run_explain(od_ctx *ctx, od_workspace *ws, const od_run *r, size_t row, od_run_explanation *out);
+void od_run_explanation_done(od_run_explanation *e);
+
 /* ---------------------------------------------------------- model files */
 
 /* File: 8-byte magic "ODDMODEL", uint32 format version, uint32 length +

@@ -59,6 +59,12 @@ static int st_mad(od_ctx *ctx, const double *tr, size_t n, const od_thr_args *a,
     return od_threshold_mad(ctx, tr, n, a->has_k ? a->k : 3, th);
 }
 
+static int st_sse(od_ctx *ctx, const double *tr, size_t n, const od_thr_args *a, od_threshold *th)
+{
+    (void)a;
+    return od_threshold_sse(ctx, tr, n, th);
+}
+
 static int th_value(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
 {
     return od_threshold_value(ctx, a->value, a->has_rule ? a->rule : OD_RULE_GE, th);
@@ -82,6 +88,11 @@ static int th_iqr(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_thresho
 static int th_mad(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
 {
     return on_training(ctx, r, a, th, st_mad);
+}
+
+static int th_sse(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    return on_training(ctx, r, a, th, st_sse);
 }
 
 static int th_best_f1(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
@@ -160,6 +171,8 @@ const od_thr_rule od_thr_rules[] = {
     { "sigma", "k", "", "k", "mean + k sd (population sd; k default 3), score > t", 0, 0, th_sigma },
     { "iqr", "k", "", "k", "Q3 + k IQR (k default 1.5), score > t", 0, 0, th_iqr },
     { "mad", "k", "", "k", "median + k 1.4826 MAD (k default 3), score > t", 0, 0, th_mad },
+    { "sse", "", "", "", "Otsu on scores: the cut between two distinct scores with the\n"
+      "least within-group sum of squared errors, score > t", 0, 0, th_sse },
     { "best-f1", "on,labels", "", "", "the best F1 on the labels of the evaluation rows: an ORACLE", 1, 0, th_best_f1 },
     { "spot", "q,level", "", "q level", "Siffer et al. 2017: a generalised Pareto tail (Grimshaw's\n"
       "maximum likelihood or the method of moments, the better kept)\nfitted over the level quantile of the training scores, then\n"

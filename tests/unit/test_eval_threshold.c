@@ -277,6 +277,71 @@ static void test_spot(od_ctx *ctx)
     free(x);
 }
 
+/* The SSE (Otsu) cut against the brute-force numpy reference (gen_sse.py):
+ * the threshold is a data value and must match exactly; ties fall in one
+ * group; constant scores are an error. */
+static void test_sse(od_ctx *ctx)
+{
+    fx_file f;
+    if (fx_open(&f, od_test_path("tests/fixtures/eval/sse.txt"))) {
+        od_test_true(0, "open sse.txt");
+        return;
+    }
+    double *x = NULL;
+    size_t n = 0;
+    int id = -1, cases = 0;
+    while (fx_next(&f)) {
+        if (fx_is(&f, "case")) id = atoi(f.rest);
+        else if (fx_is(&f, "x")) {
+            free(x);
+            x = fx_nums_alloc(f.rest, &n);
+        } else if (fx_is(&f, "sse")) {
+            double t = NAN, sse = NAN;
+            size_t nlow = 0;
+            int rc = od_sse_cut(ctx, x, n, &t, &sse, &nlow);
+            cases++;
+            if (!strncmp(f.rest, "error", 5)) {
+                od_test_int(rc, OD_EDATA, "sse case %d: fewer than two distinct values is an error", id);
+                continue;
+            }
+            double want[3];
+            fx_nums(f.rest, want, 3);
+            od_test_int(rc, OD_OK, "sse case %d runs", id);
+            od_test_true(t == want[0], "sse case %d: threshold %.17g == numpy %.17g", id, t, want[0]);
+            od_test_int((long long)nlow, (long long)want[2], "sse case %d: low group size", id);
+            if (want[1] == 0) od_test_true(fabs(sse) < 1e-12, "sse case %d: SSE 0", id);
+            else od_test_rel(sse, want[1], 1e-9, "sse case %d: SSE", id);
+            od_threshold th;
+            od_threshold_init(&th);
+            rc = od_threshold_sse(ctx, x, n, &th);
+            od_test_true(!rc && th.value == t && th.rule == OD_RULE_GT && !strcmp(th.method, "sse"),
+                         "sse case %d: od_threshold_sse keeps the cut, rule s > t", id);
+            od_threshold_clear(&th);
+        }
+    }
+    free(x);
+    fx_close(&f);
+    od_test_int(cases, 10, "sse fixture: every case read");
+    /* property: the cut beats every other cut between distinct values */
+    double y[60];
+    for (int i = 0; i < 60; i++) y[i] = sin(i * 1.3) * 3 + (i % 7 == 0) * 9;
+    double t, best;
+    size_t nl;
+    od_sse_cut(ctx, y, 60, &t, &best, &nl);
+    int worse = 1;
+    for (int c = 0; c < 60; c++) {
+        double tt = y[c], ml = 0, mh = 0, e = 0;
+        size_t kl = 0, kh = 0;
+        for (int i = 0; i < 60; i++) { if (y[i] <= tt) { ml += y[i]; kl++; } else { mh += y[i]; kh++; } }
+        if (!kh) continue;
+        ml /= (double)kl;
+        mh /= (double)kh;
+        for (int i = 0; i < 60; i++) e += (y[i] - (y[i] <= tt ? ml : mh)) * (y[i] - (y[i] <= tt ? ml : mh));
+        if (e < best - 1e-9) worse = 0;
+    }
+    od_test_true(worse, "sse: no cut between distinct values has a smaller SSE");
+}
+
 int main(void)
 {
     od_ctx *ctx = od_ctx_new(2017);
@@ -284,6 +349,7 @@ int main(void)
     test_methods(ctx);
     test_gpd_fit(ctx);
     test_spot(ctx);
+    test_sse(ctx);
     od_ctx_free(ctx);
     return od_test_done();
 }
