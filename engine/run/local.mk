@@ -8,3 +8,8 @@ tests_unit_test_run_LDADD = $(ENGINE_LIBS)
 tests_unit_test_describe_SOURCES = tests/unit/test_describe.c tests/od_test.h
 tests_unit_test_describe_LDADD = $(ENGINE_LIBS)
 TESTS += tests/unit/test_run tests/unit/test_describe
+
+check_PROGRAMS += tests/unit/test_search
+tests_unit_test_search_SOURCES = tests/unit/test_search.c tests/od_test.h
+tests_unit_test_search_LDADD = $(ENGINE_LIBS)
+TESTS += tests/unit/test_search

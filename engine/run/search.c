@@ -161,6 +161,17 @@ int od_grid_add(od_ctx *ctx, od_grid *g, const od_detector_type *t, const char *
     od_grid_axis a;
     int rc = od_grid_axis_parse(ctx, spec, key, val, &a);
     if (rc) return rc;
+    for (size_t i = 0; i < a.n; i++) {   /* every value as the parameter table reads it */
+        const char *v = a.vals[i];
+        od_params *p = od_params_parse(ctx, t->params, t->nparams, &key, &v, 1);
+        if (!p) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
+            od_grid_axis_done(&a);
+            return od_error(ctx, OD_EINVAL, "%s=%s: %s", key, val, msg);
+        }
+        od_params_free(p);
+    }
     od_grid_axis *ax = realloc(g->ax, (g->nax + 1) * sizeof *ax);
     if (!ax) { od_grid_axis_done(&a); return od_error(ctx, OD_ENOMEM, "out of memory"); }
     g->ax = ax;
@@ -372,7 +383,7 @@ static int refit_plan(od_ctx *ctx, const od_dataset *d, size_t *base, char **des
         if (!d->v[i].recipe) { b0 = i; break; }
     for (size_t i = 0; i <= b0; i++)
         if (d->v[i].recipe && od_prep_step_fitted(d->v[i].recipe))
-            return od_error(ctx, OD_ESTATE, "search: '%s' was fitted on rows that include the folds' test rows, and the later "
+            return od_error(ctx, OD_ESTATE, "'%s' was fitted on rows that include the folds' test rows, and the later "
                             "step '%s' cannot be replayed inside each fold; undo back to before '%s' and search there",
                             d->v[i].step, d->v[b0].step, d->v[i].step);
     size_t first = SIZE_MAX;
@@ -381,7 +392,7 @@ static int refit_plan(od_ctx *ctx, const od_dataset *d, size_t *base, char **des
     if (first == SIZE_MAX) { *base = top; return OD_OK; }
     *base = first - 1;
     if (!d->v[*base].frame)
-        return od_error(ctx, OD_ESTATE, "search: the version before '%s' was released to bound memory, so the step cannot be "
+        return od_error(ctx, OD_ESTATE, "the version before '%s' was released to bound memory, so the step cannot be "
                         "fitted again per fold; reload the data and redo the steps", d->v[first].step);
     od_out *o = od_out_buffer();
     if (!o) return OD_ENOMEM;
@@ -415,7 +426,7 @@ static int replay(od_ctx *ctx, const od_dataset *d, size_t base, const unsigned 
         size_t *kept = NULL;
         rc = od_prep_step_apply(ctx, st, cur, mask, &nf, &kept);
         if (rc) {
-            rc = od_error(ctx, rc, "search: '%s' fitted on a fold: %s", d->v[i].step, od_ctx_errmsg(ctx));
+            rc = od_error(ctx, rc, "'%s' fitted on a fold: %s", d->v[i].step, od_ctx_errmsg(ctx));
             break;
         }
         int same = (!kept && !st->kept) ||
@@ -423,7 +434,7 @@ static int replay(od_ctx *ctx, const od_dataset *d, size_t base, const unsigned 
         if (!same) {
             free(kept);
             od_frame_free(nf);
-            rc = od_error(ctx, OD_ESTATE, "search: '%s' drops other rows when fitted on a fold than it dropped on the "
+            rc = od_error(ctx, OD_ESTATE, "'%s' drops other rows when fitted on a fold than it dropped on the "
                           "training rows; drop rows before any scale/pca/clip step", d->v[i].step);
             break;
         }
@@ -440,6 +451,21 @@ static int replay(od_ctx *ctx, const od_dataset *d, size_t base, const unsigned 
     if (!own && !(own = od_frame_copy(ctx, cur))) return OD_ENOMEM;
     *out = own;
     return OD_OK;
+}
+
+int od_search_refit(od_ctx *ctx, const od_dataset *d, const unsigned char *train, od_frame **out, char **steps)
+{
+    size_t base;
+    char *desc = NULL;
+    *out = NULL;
+    if (steps) *steps = NULL;
+    if (!d || !d->nv || !od_ds_top((od_dataset *)d)->frame) return od_error(ctx, OD_ESTATE, "no dataset loaded");
+    int rc = refit_plan(ctx, d, &base, &desc);
+    if (!rc && base < d->nv - 1) rc = replay(ctx, d, base, train, out);
+    else if (!rc && !(*out = od_frame_copy(ctx, d->v[d->nv - 1].frame))) rc = OD_ENOMEM;
+    if (!rc && steps) *steps = desc;
+    else free(desc);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- search */
@@ -654,7 +680,7 @@ static int pick_configs(od_ctx *ctx, od_search *s, const od_search_opts *o, uint
         qsort(cfg, n, sizeof *cfg, cmp_size);
     } else {
         if (G > OD_GRID_MAX)
-            return od_error(ctx, OD_EINVAL, "search: the grid has %zu configurations (more than %d): sample some with n=N", G,
+            return od_error(ctx, OD_EINVAL, "the grid has %zu configurations (more than %d): sample some with n=N", G,
                             OD_GRID_MAX);
         if (!(cfg = od_mallocn(ctx, n ? n : 1, sizeof *cfg))) return OD_ENOMEM;
         for (size_t i = 0; i < n; i++) cfg[i] = i;
@@ -722,8 +748,16 @@ static int fold_data(od_ctx *ctx, search_job *J, size_t base)
             ntr += tr[i];
             nte += te[i];
         }
-        if (!ntr || !nte) { rc = od_error(ctx, OD_EDATA, "search: fold %zu has no %s rows", j + 1, ntr ? "test" : "training"); break; }
-        if (base < J->d->nv - 1) rc = replay(ctx, J->d, base, tr, &J->frames[j]);
+        if (!ntr || !nte) { rc = od_error(ctx, OD_EDATA, "fold %zu has no %s rows", j + 1, ntr ? "test" : "training"); break; }
+        if (base < J->d->nv - 1) {
+            /* in a scratch context: the steps' warnings were shown when they ran */
+            od_ctx *c = od_ctx_new(od_ctx_seed(ctx));
+            if (!c) { rc = od_error(ctx, OD_ENOMEM, "out of memory"); break; }
+            od_ctx_set_threads(c, od_ctx_threads(ctx));
+            rc = replay(c, J->d, base, tr, &J->frames[j]);
+            if (rc) od_error(ctx, rc, "%s", od_ctx_errmsg(c));
+            od_ctx_free(c);
+        }
     }
     free(tr);
     free(te);

@@ -74,6 +74,13 @@ void od_grid_config(const od_grid *g, size_t idx, size_t *vi);
  * seed drives the shuffle. */
 int od_search_folds(od_ctx *ctx, const od_version *v, size_t k, unsigned long seed, od_folds **out);
 
+/* The top version's frame of d with every fitted step of its lineage fitted
+ * again on the rows train[] marks (top-version rows): what a fold's fits see.
+ * steps (may be NULL): the steps refitted, "scale zscore; pca k=2", or NULL
+ * when none is (the frame is then a copy of the top one).  Errors name the
+ * step that cannot be replayed. */
+int od_search_refit(od_ctx *ctx, const od_dataset *d, const unsigned char *train, od_frame **out, char **steps);
+
 /* ------------------------------------------------------------- criterion */
 
 typedef enum {
