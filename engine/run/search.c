@@ -164,11 +164,9 @@ int od_grid_add(od_ctx *ctx, od_grid *g, const od_detector_type *t, const char *
     for (size_t i = 0; i < a.n; i++) {   /* every value as the parameter table reads it */
         const char *v = a.vals[i];
         od_params *p = od_params_parse(ctx, t->params, t->nparams, &key, &v, 1);
-        if (!p) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
+        if (!p) {   /* the message names the value: "option k=2.5: expected an integer" */
             od_grid_axis_done(&a);
-            return od_error(ctx, OD_EINVAL, "%s=%s: %s", key, val, msg);
+            return OD_EINVAL;
         }
         od_params_free(p);
     }
