@@ -607,6 +607,7 @@ static int run_fold(search_job *J, od_search_row *row, size_t j, double *secs)
     od_ctx *c = od_ctx_new(seed);
     if (!c) return od_error(J->ctx, OD_ENOMEM, "out of memory");
     od_ctx_set_threads(c, od_ctx_threads(J->ctx));
+    od_ctx_set_parent(c, J->ctx);   /* Ctrl-C reaches a long fit (a network stops at the end of its step) */
     const char *keys[64], *vals[64];
     od_search_row_params(s, row, keys, vals);
     od_params *p = od_params_parse(c, J->t->params, J->t->nparams, keys, vals, s->grid.nax);
