@@ -169,6 +169,7 @@ static int cmd_search(od_session *s, const cmd_line *c, cmd_result *res)
         fprintf(s->outfp, "interrupted: %zu of %zu configurations completed; %s\n", S->ndone, S->nrows,
                 b ? "the best so far is kept" : "none has a score");
     if (!b) {
+        if (S->interrupted) res->journal = CMD_JOURNAL_NOTHING;   /* no run was made: nothing to replay */
         fflush(s->outfp);
         int e = S->interrupted ? 0 : cmd_error_at(s, 0, "search: no configuration has a score (%s)",
                                                    S->ndone && S->rows[0].why ? S->rows[0].why : "nothing completed");
