@@ -496,7 +496,7 @@ static int build_search(plot_req *q)
     double *buf = od_mallocn(s->ctx, (5 * n + 1) * na, sizeof *buf);
     int rc = P && ser && buf ? 0 : OD_ENOMEM;
     const od_search_row *best = od_search_best(S);
-    size_t bvi[64], vi[64];
+    size_t bvi[OD_GRID_MAX_PARAMS], vi[OD_GRID_MAX_PARAMS];
     if (best) od_grid_config(&S->grid, best->config, bvi);
     char ylab[64];
     snprintf(ylab, sizeof ylab, "%s (%s)", S->crit.name, S->crit.higher_better ? "higher is better" : "lower is better");

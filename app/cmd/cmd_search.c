@@ -95,7 +95,7 @@ static void print_leaderboard(od_session *s, const od_search *S)
     size_t show = S->ndone < SHOW_ROWS ? S->ndone : SHOW_ROWS;
     for (size_t q = 0; t && q < show; q++) {
         const od_search_row *r = &S->rows[S->order[q]];
-        const char *keys[64], *vals[64];
+        const char *keys[OD_GRID_MAX_PARAMS], *vals[OD_GRID_MAX_PARAMS];
         od_search_row_params(S, r, keys, vals);
         snprintf(cells[0], sizeof cells[0], "%zu", q + 1);
         for (size_t a = 0; a < na; a++) snprintf(cells[1 + a], sizeof cells[0], "%s", vals[a]);
@@ -126,7 +126,7 @@ static void search_free_v(void *p) { od_search_free(p); }
 static int best_run(od_session *s, od_dataset *d, const od_detector_type *t, od_search *S, const char *name, od_run **out)
 {
     const od_search_row *b = od_search_best(S);
-    const char *keys[64], *vals[64];
+    const char *keys[OD_GRID_MAX_PARAMS], *vals[OD_GRID_MAX_PARAMS];
     od_search_row_params(S, b, keys, vals);
     od_params *p = od_params_parse(s->ctx, t->params, t->nparams, keys, vals, S->grid.nax);
     if (!p) return cmd_fail(s, OD_EINVAL);

@@ -158,6 +158,7 @@ int od_grid_add(od_ctx *ctx, od_grid *g, const od_detector_type *t, const char *
     }
     for (size_t i = 0; i < g->nax; i++)
         if (!strcmp(g->ax[i].name, key)) return od_error(ctx, OD_EINVAL, "option %s=%s: %s is given twice", key, val, key);
+    if (g->nax >= OD_GRID_MAX_PARAMS) return od_error(ctx, OD_EINVAL, "option %s=%s: more than %d parameters", key, val, OD_GRID_MAX_PARAMS);
     od_grid_axis a;
     int rc = od_grid_axis_parse(ctx, spec, key, val, &a);
     if (rc) return rc;
@@ -493,7 +494,7 @@ const od_search_row *od_search_best(const od_search *s)
 
 void od_search_row_params(const od_search *s, const od_search_row *r, const char **keys, const char **vals)
 {
-    size_t vi[64];
+    size_t vi[OD_GRID_MAX_PARAMS];
     od_grid_config(&s->grid, r->config, vi);
     for (size_t i = 0; i < s->grid.nax; i++) {
         keys[i] = s->grid.ax[i].name;
@@ -608,7 +609,7 @@ static int run_fold(search_job *J, od_search_row *row, size_t j, double *secs)
     if (!c) return od_error(J->ctx, OD_ENOMEM, "out of memory");
     od_ctx_set_threads(c, od_ctx_threads(J->ctx));
     od_ctx_set_parent(c, J->ctx);   /* Ctrl-C reaches a long fit (a network stops at the end of its step) */
-    const char *keys[64], *vals[64];
+    const char *keys[OD_GRID_MAX_PARAMS], *vals[OD_GRID_MAX_PARAMS];
     od_search_row_params(s, row, keys, vals);
     od_params *p = od_params_parse(c, J->t->params, J->t->nparams, keys, vals, s->grid.nax);
     int rc = p ? OD_OK : OD_EINVAL;
@@ -643,7 +644,7 @@ static int run_fold(search_job *J, od_search_row *row, size_t j, double *secs)
 
 static char *row_params(od_ctx *ctx, const od_search *s, size_t config)
 {
-    size_t vi[64];
+    size_t vi[OD_GRID_MAX_PARAMS];
     od_grid_config(&s->grid, config, vi);
     od_out *o = od_out_buffer();
     if (!o) return NULL;
@@ -661,6 +662,10 @@ static int pick_configs(od_ctx *ctx, od_search *s, const od_search_opts *o, uint
 {
     size_t G = s->grid_size, n = G;
     size_t *cfg;
+    if (G > ((size_t)1 << 52))
+        return od_error(ctx, OD_EINVAL, "the grid has more than 2^52 configurations: give fewer values");
+    if (o->sample > OD_GRID_MAX_SAMPLE)
+        return od_error(ctx, OD_EINVAL, "n=%zu: at most %d configurations are sampled", o->sample, OD_GRID_MAX_SAMPLE);
     if (o->sample && o->sample < G) {
         n = o->sample;
         if (!(cfg = od_mallocn(ctx, n, sizeof *cfg))) return OD_ENOMEM;

@@ -40,6 +40,8 @@
 #define OD_GRID_LOG_POINTS 5
 #define OD_GRID_MAX_AXIS 10000
 #define OD_GRID_MAX 100000          /* configurations of a full grid (n= samples larger grids) */
+#define OD_GRID_MAX_SAMPLE 10000    /* n= at most */
+#define OD_GRID_MAX_PARAMS 64       /* parameters searched at once */
 
 typedef struct {
     char *name;                     /* the parameter */
