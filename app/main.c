@@ -31,7 +31,8 @@ static void progress(void *user, const char *what, double frac, const char *deta
         fprintf(s->errfp, "  %s\n", buf);
         fflush(s->errfp);
     } else if (s->interactive && isatty(fileno(s->errfp))) {
-        if (frac >= 0 && frac < 1) fprintf(s->errfp, "\r  %s %3d%%", what, (int)(100 * frac));
+        if (frac >= 0 && frac < 1)
+            fprintf(s->errfp, "\r  %s %3d%%%s%s\033[K", what, (int)(100 * frac), detail ? "  " : "", detail ? detail : "");
         else fprintf(s->errfp, "\r\033[K");
         fflush(s->errfp);
     }

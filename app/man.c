@@ -156,5 +156,6 @@ void od_write_man(FILE *fp)
           "whole at exit through a temporary file (the directory is created mode 0700)\n"
           ".SH ENVIRONMENT\n.TP\nOD_SEED\ndefault seed\n.TP\nNO_COLOR\nno ANSI colour in terminal plots\n"
           ".SH EXAMPLES\n.nf\noddity sample\\-data/blobs.csv\noddity \\-e 'load sample\\-data/blobs.csv; detect kmeans k=4; metrics kmeans1'\n"
+          "oddity \\-e 'load sample\\-data/blobs.csv; search kmeans k=2..8 metric=silhouette; plot search kmeans_best'\n"
           "oddity \\-f scripts/demo.odd\n.fi\n", fp);
 }

@@ -29,5 +29,6 @@
 #include "plot/plot.h"
 #include "workspace.h"
 #include "run/run.h"
+#include "run/search.h"
 
 #endif

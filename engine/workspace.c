@@ -22,6 +22,7 @@ static void version_free(od_version *v)
     free(v->split_desc);
     free(v->pseudo);
     free(v->fold);
+    od_prep_step_free(v->recipe);
 }
 
 static void dataset_free(od_dataset *d)
@@ -62,6 +63,7 @@ void od_run_free(od_run *r)
     free(r->unscored);
     od_fitlog_done(&r->log);
     od_thresh_clear(&r->thr);
+    if (r->search && r->search_free) r->search_free(r->search);
     free(r);
 }
 

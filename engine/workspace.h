@@ -28,6 +28,8 @@ typedef struct {
     int wagg;              /* how window scores map to points: od_wagg (run/run.h) */
     char *pseudo;          /* name of the pseudo-label column (pseudolabel), or NULL */
     int series;            /* declared a series: load series=yes, or split order=time */
+    od_prep_step *recipe;  /* how the step can be fitted again on other rows (search), or
+                              NULL: a step that cannot (load, pseudolabel) */
     size_t bytes;
 } od_version;
 
@@ -72,6 +74,8 @@ typedef struct {
     double fit_secs, score_secs;
     od_fitlog log;
     od_thresh thr;
+    void *search;                   /* the search that chose this run (run/search.h: od_search), or NULL */
+    void (*search_free)(void *);
 } od_run;
 
 typedef struct {

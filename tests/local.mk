@@ -10,8 +10,8 @@ TESTS += tests/safety.sh tests/tui/history.sh tests/tui/multiline.sh
 EXTRA_DIST += tests/safety.sh tests/tui/history.sh tests/tui/multiline.sh
 # issue 13: every value of every enumerated option of every detector and command
 # reaches the engine, and numeric parameters accept exactly their bounds.
-TESTS += tests/options.sh
-EXTRA_DIST += tests/options.sh
+TESTS += tests/options.sh tests/search.sh
+EXTRA_DIST += tests/options.sh tests/search.sh
 # issue 14: a FIFO without a writer: Ctrl-C ends the wait; pipes lose no bytes.
 TESTS += tests/fifo.sh
 EXTRA_DIST += tests/fifo.sh

@@ -288,5 +288,60 @@ while read -r key; do
   if printf '%s\n' "$out" | grep -qE -- "$re"; then ok "$key: /$re/"
   else notok "$key: expected /$re/"; printf '%s\n' "$out" | tail -5 | sed 's/^/#   /'; fi
 done < "$tmp/wanted"
+# ---- search and plot elbow (issue 16): every option and value through the
+# command line, each checked by a text only it puts in the output.
+B="load $tmp/blobs.csv"
+Q="load $tmp/series.csv; split train=0.6 test=0.4 order=time"
+while IFS='|' read -r what lines re; do
+  [ -n "$what" ] || continue
+  out=$(odd -e "$lines" 2>&1)
+  if printf '%s\n' "$out" | grep -qE -- "$re"; then ok "search/elbow $what: /$re/"
+  else notok "search/elbow $what: expected /$re/"; printf '%s\n' "$out" | tail -5 | sed 's/^/#   /'; fi
+done <<EOT
+search grid a,b,c|$B; search kmeans k=2,5,3 folds=2|^ +[0-9] +5 
+search grid LO..HI|$B; search kmeans k=2..4 folds=2|^search kmeans: 3 configurations
+search grid LO..HI:STEP|$B; search kmeans k=2..8:3 folds=2|^search kmeans: 3 configurations .*$
+search grid log(LO..HI)|$B; search iforest samples=log(16..256) trees=10 folds=2|^search iforest: 5 configurations
+search grid log(LO..HI):N|$B; search iforest samples=log(16..256):3 trees=10 folds=2|^ +[0-9] +64 +10 
+search grid words|$B; search kmeans k=3 init=random,first folds=2|^ +[0-9] +3 +first 
+search folds=K|$B; search kmeans k=2 folds=4|x 4-fold stratified over 300 rows
+search folds (default 5)|$B; search kmeans k=2|x 5-fold stratified
+search folds on a series (default 3, rolling)|$Q; search kmeans k=2|x 3-fold rolling origin \(time order\) over 240 training rows
+search metric (default ap)|$B; search kmeans k=2 folds=2|; ap \(vs truth\)
+search metric=ap|$B; search kmeans k=2 folds=2 metric=ap|ap mean
+search metric=roc|$B; search kmeans k=2 folds=2 metric=roc|roc_auc mean
+search metric=roc_auc|$B; search kmeans k=2 folds=2 metric=roc_auc|roc_auc mean
+search metric=best-f1|$B; search kmeans k=2 folds=2 metric=best-f1|best_f1 mean
+search metric=best_f1|$B; search kmeans k=2 folds=2 metric=best_f1|best_f1 mean
+search metric=pr_auc_trapz|$B; search kmeans k=2 folds=2 metric=pr_auc_trapz|pr_auc_trapz mean
+search metric=p_at_n|$B; search kmeans k=2 folds=2 metric=p_at_n|p_at_n mean
+search metric=vus-pr|$Q; search kmeans k=2 metric=vus-pr|vus_pr mean
+search metric=vus_roc|$Q; search kmeans k=2 metric=vus_roc|vus_roc mean
+search metric=silhouette|$B; search kmeans k=2 folds=2 metric=silhouette|silhouette \(no labels used\)
+search metric=sse|$B; search kmeans k=2 folds=2 metric=sse|sse \(no labels used\)
+search metric=bic|$B; search gmm k=2 folds=2 metric=bic|bic \(no labels used\)
+search metric=aic|$B; search gmm k=2 folds=2 metric=aic|aic \(no labels used\)
+search metric=val-loss|$Q; search tsn window=8 hidden=4 epochs=2 metric=val-loss|val-loss \(no labels used\)
+search metric=f1 (at a threshold)|$B; search kmeans k=2 metric=f1|metric=f1: is measured at a threshold
+search n=N|$B; search kmeans k=2..9 n=3 folds=2|^search kmeans: 3 configurations of 8 
+search first=M|$B; search kmeans k=2..9 first=2 folds=2|^search kmeans: 2 configurations of 8 
+search as NAME|$B; search kmeans k=2 folds=2 as mybest; runs|refitted on the training rows as mybest
+search as=NAME|$B; search kmeans k=2 folds=2 as=mybest2|refitted on the training rows as mybest2
+search default name|$B; search kmeans k=2 folds=2|as kmeans_best$
+search refits scale per fold|$B; split train=0.7 test=0.3; scale robust; search kmeans k=2 folds=2|inside every fold on its training rows: scale robust
+search refits pca per fold|$B; pca k=2; search kmeans k=2 folds=2|inside every fold on its training rows: pca k=2
+search refits clean per fold|$B; clean clip=3; search kmeans k=2 folds=2|inside every fold on its training rows: clean clip=3
+search refuses pseudolabel after scale|$B; scale zscore; pseudolabel mean k=3; search kmeans k=2|'scale zscore' was fitted on rows that include
+search without labels: refused for iforest|load $tmp/two.csv; search iforest trees=10|the data has no labels
+plot elbow kmeans|$B; plot elbow kmeans k=2..5 width=60 height=15|^kmeans elbow on 300 training rows; chosen k=.* by kneedle
+plot elbow gmm|$B; plot elbow gmm k=1..4 width=60 height=15|^  k=[0-9] +BIC [0-9.]+  AIC
+plot elbow silhouette=yes|$B; plot elbow kmeans k=2..5 silhouette=yes width=60 height=15|silhouette [0-9.]+
+plot elbow silhouette=no|$B; plot elbow kmeans k=2..5 silhouette=no width=60 height=15|^  k=5 +SSE [0-9.]+$
+plot elbow k=LO..HI:STEP|$B; plot elbow kmeans k=2..8:3 commands|^8 
+plot elbow k=a,b,c|$B; plot elbow gmm k=1,3 commands|set label 'chosen k=[13]'
+plot elbow to=FILE|$B; plot elbow kmeans k=2..4 to=$tmp/elbow.svg|^wrote $tmp/elbow.svg
+plot search|$B; search kmeans k=2..4 init=random,first folds=2 as s; plot search s commands|set multiplot layout 1,2
+plot search to=FILE|$B; search kmeans k=2..4 folds=2 as s; plot search s to=$tmp/search.svg|^wrote $tmp/search.svg
+EOT
 [ -z "$missing" ]; check $? "every enumerated command option value has a check${missing:+ (missing:$missing)}"
 echo "1..$n"

@@ -6,6 +6,7 @@
 #include "plot/plot.h"
 #include "prep/prep.h"
 #include "run/run.h"
+#include "run/search.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -79,7 +80,7 @@ typedef struct {
 
 /* What a kind needs: runs (at least one must exist), labels on those runs,
  * only one run (the first named). */
-enum { NEED_RUNS = 1, NEED_LABELS = 2, ONE_RUN = 4, OWN_WORDS = 8 /* the builder reads its words (RUN ROW) */ };
+enum { NEED_RUNS = 1, NEED_LABELS = 2, ONE_RUN = 4, OWN_WORDS = 8 /* the builder reads its words (plot explain RUN ROW, plot elbow ALGO) */ };
 
 static int wants_commands(const cmd_line *c)
 {
@@ -510,6 +511,136 @@ static int build_explain(plot_req *q)
     return rc ? cmd_fail(s, rc) : 0;
 }
 
+/* plot elbow ALGO k=GRID [silhouette=yes]: SSE (kmeans) or BIC and AIC
+ * (gmm) against k, the chosen k marked, the silhouette on the second axis. */
+static int build_elbow(plot_req *q)
+{
+    od_session *s = q->s;
+    const cmd_line *c = q->c;
+    size_t w = 2;
+    while (w < c->nwords && !strcmp(c->words[w].text, "commands")) w++;
+    if (w >= c->nwords) return cmd_error_at(s, 0, "plot elbow: expected a detector: plot elbow kmeans k=2..12 or plot elbow gmm k=1..10");
+    const char *algo = c->words[w].text;
+    const od_detector_type *t = od_detector_find(algo);
+    if (!t || (strcmp(algo, "kmeans") && strcmp(algo, "gmm")))
+        return cmd_error_at(s, c->words[w].col, "plot elbow: '%s': the elbow is drawn for kmeans (SSE) or gmm (BIC and AIC)", algo);
+    for (size_t i = w + 1; i < c->nwords; i++)
+        if (strcmp(c->words[i].text, "commands"))
+            return cmd_error_at(s, c->words[i].col, "plot elbow: unexpected word '%s' (usage: plot elbow kmeans|gmm k=LO..HI [silhouette=yes])", c->words[i].text);
+    const cmd_opt *ko = cmd_opt_entry(c, "k");
+    if (!ko) return cmd_error_at(s, 0, "plot elbow: expected k=LO..HI (e.g. k=2..12)");
+    int sil = 0;
+    if (cmd_opt_bool(s, c, "silhouette", &sil) < 0) return OD_EINVAL;
+    const od_param_spec *spec = NULL;
+    for (size_t i = 0; i < t->nparams; i++)
+        if (!strcmp(t->params[i].name, "k")) spec = &t->params[i];
+    od_grid_axis ax;
+    int rc = od_grid_axis_parse(s->ctx, spec, "k", ko->val, &ax);
+    if (rc) return cmd_fail_opt(s, c, rc, "plot elbow");
+    if (ax.n < 2) { od_grid_axis_done(&ax); return cmd_error_at(s, ko->vcol, "plot elbow: k=%s: give at least two values", ko->val); }
+    od_dataset *d = cmd_dataset(s);
+    od_elbow e;
+    if (!d) { od_grid_axis_done(&ax); return OD_ESTATE; }
+    rc = od_elbow_run(s->ctx, d, t, &ax, sil, &e);
+    od_grid_axis_done(&ax);
+    if (rc) return cmd_fail_opt(s, c, rc, "plot elbow");
+    int km = !strcmp(algo, "kmeans");
+    char mark[96] = "", title[160];
+    double mx = e.chosen == SIZE_MAX ? NAN : e.k[e.chosen];
+    if (!isnan(mx)) snprintf(mark, sizeof mark, "chosen k=%g", mx);
+    snprintf(title, sizeof title, "%s elbow on %zu training rows: %s", algo, e.rows, km ? "SSE against k" : "BIC and AIC against k");
+    od_plot_xy_series ser[3];
+    size_t ns = 0;
+    if (km) ser[ns++] = (od_plot_xy_series){ .name = "SSE (inertia)", .x = e.k, .y = e.sse, .n = e.n, .lines = 1 };
+    else {
+        ser[ns++] = (od_plot_xy_series){ .name = "BIC", .x = e.k, .y = e.bic, .n = e.n, .lines = 1 };
+        ser[ns++] = (od_plot_xy_series){ .name = "AIC", .x = e.k, .y = e.aic, .n = e.n, .lines = 1 };
+    }
+    if (sil) ser[ns++] = (od_plot_xy_series){ .name = "silhouette", .x = e.k, .y = e.silhouette, .n = e.n, .lines = 1, .y2 = 1 };
+    od_plot_xy_panel P = { .xlabel = "k", .ylabel = km ? "SSE" : "BIC, AIC", .y2label = "silhouette", .s = ser, .ns = ns,
+                           .mark_x = mx, .mark_label = mark };
+    /* the numbers and the rule, so the choice is explained where it is drawn */
+    FILE *fp = s->outfp;
+    if (!wants_commands(c)) {
+        fprintf(fp, "%s elbow on %zu training rows; chosen k=%s by %s\n", algo, e.rows, isnan(mx) ? "-" : fmtg(mx, 6), e.rule);
+        for (size_t i = 0; i < e.n; i++) {
+            fprintf(fp, "  k=%-4g", e.k[i]);
+            if (km) fprintf(fp, "  SSE %s", fmtg(e.sse[i], 6));
+            else fprintf(fp, "  BIC %s  AIC %s", fmtg(e.bic[i], 7), fmtg(e.aic[i], 7));
+            if (sil) fprintf(fp, "  silhouette %s", fmtg(e.silhouette[i], 4));
+            fprintf(fp, "%s\n", i == e.chosen ? "  <- chosen" : "");
+        }
+        if (sil && e.sil_best != SIZE_MAX) fprintf(fp, "  the best silhouette is at k=%g\n", e.k[e.sil_best]);
+    }
+    rc = od_plot_xy(s->ctx, q->script, q->o, "elbow", title, &P, 1);
+    od_elbow_done(&e);
+    return rc ? cmd_fail(s, rc) : 0;
+}
+
+/* plot search RUN: the metric against each searched parameter, one panel
+ * per parameter: every configuration (mean +- sd over the folds) and the
+ * best at each value, the best configuration marked. */
+static int build_search(plot_req *q)
+{
+    od_session *s = q->s;
+    const od_run *r = q->runs[0];
+    const od_search *S = r->search;
+    if (!S) return cmd_fail(s, od_error(s->ctx, OD_EDATA, "plot search: %s was not made by search (try: search kmeans k=2..8 as %s)", r->name, r->name));
+    size_t na = S->grid.nax, n = S->ndone;
+    if (!na || !n) return cmd_fail(s, od_error(s->ctx, OD_EDATA, "plot search: the search of %s has no completed configuration", r->name));
+    od_plot_xy_panel *P = od_calloc(s->ctx, na, sizeof *P);
+    od_plot_xy_series *ser = od_calloc(s->ctx, 2 * na, sizeof *ser);
+    double *buf = od_mallocn(s->ctx, (5 * n + 1) * na, sizeof *buf);
+    int rc = P && ser && buf ? 0 : OD_ENOMEM;
+    const od_search_row *best = od_search_best(S);
+    size_t bvi[OD_GRID_MAX_PARAMS], vi[OD_GRID_MAX_PARAMS];
+    if (best) od_grid_config(&S->grid, best->config, bvi);
+    char ylab[64];
+    snprintf(ylab, sizeof ylab, "%s (%s)", S->crit.name, S->crit.higher_better ? "higher is better" : "lower is better");
+    for (size_t a = 0; a < na && !rc; a++) {
+        const od_grid_axis *ax = &S->grid.ax[a];
+        double *x = buf + a * (5 * n + 1), *y = x + n, *e = y + n, *bx = e + n, *by = bx + n;
+        int numeric = 1;
+        for (size_t v = 0; v < ax->n; v++) {
+            char *end;
+            strtod(ax->vals[v], &end);
+            numeric &= *end == 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const od_search_row *row = &S->rows[i];
+            od_grid_config(&S->grid, row->config, vi);
+            x[i] = numeric ? strtod(ax->vals[vi[a]], NULL) : (double)vi[a];
+            y[i] = row->mean;
+            e[i] = row->sd;
+        }
+        size_t nb = 0;
+        for (size_t v = 0; v < ax->n; v++) {   /* the best mean at each value of this parameter */
+            double b = NAN;
+            for (size_t i = 0; i < n; i++) {
+                od_grid_config(&S->grid, S->rows[i].config, vi);
+                double m = S->rows[i].mean;
+                if (vi[a] != v || isnan(m)) continue;
+                if (isnan(b) || (S->crit.higher_better ? m > b : m < b)) b = m;
+            }
+            if (isnan(b)) continue;
+            bx[nb] = numeric ? strtod(ax->vals[v], NULL) : (double)v;
+            by[nb++] = b;
+        }
+        ser[2 * a] = (od_plot_xy_series){ .name = "configurations (mean +- sd)", .x = x, .y = y, .err = e, .n = n };
+        ser[2 * a + 1] = (od_plot_xy_series){ .name = "best at each value", .x = bx, .y = by, .n = nb, .lines = 1 };
+        P[a] = (od_plot_xy_panel){ .title = ax->name, .xlabel = ax->name, .ylabel = ylab, .xlabels = numeric ? NULL : (const char *const *)ax->vals,
+                                   .nx = ax->n, .s = &ser[2 * a], .ns = 2, .mark_label = "best",
+                                   .mark_x = !best ? NAN : numeric ? strtod(ax->vals[bvi[a]], NULL) : (double)bvi[a] };
+    }
+    char title[160];
+    snprintf(title, sizeof title, "search %s: %s over %zu folds (%s)", S->detector, S->crit.name, S->nfolds, r->name);
+    if (!rc) rc = od_plot_xy(s->ctx, q->script, q->o, "search", title, P, na);
+    free(P);
+    free(ser);
+    free(buf);
+    return rc ? cmd_fail(s, rc) : 0;
+}
+
 /* The plot kinds: dispatch, the error listing them, the usage line, `help
  * plot` and completion all read this table.  Adding a kind is one entry
  * (and its builder).  help: continuation lines are indented under the first. */
@@ -538,6 +669,14 @@ static const plot_kind kinds[] = {
       "plot explain RUN ROW: the window against its forecast or reconstruction\n"
       "(neural runs, squared error on the second axis) or the per-feature\n"
       "contributions as bars, largest first (see explain)", build_explain },
+    { "elbow", OWN_WORDS,
+      "plot elbow kmeans|gmm k=LO..HI [silhouette=yes]: SSE (kmeans) or BIC and\n"
+      "AIC (gmm) against k on the training rows, the chosen k marked (kmeans: the\n"
+      "kneedle point, farthest below the line from the first to the last point;\n"
+      "gmm: the least BIC); silhouette=yes adds the mean silhouette on a second axis", build_elbow },
+    { "search", NEED_RUNS | ONE_RUN,
+      "plot search RUN: the metric of a search against each parameter searched\n"
+      "(mean +- sd over the folds), the best configuration marked", build_search },
 };
 enum { NKINDS = sizeof kinds / sizeof kinds[0] };
 
@@ -634,7 +773,7 @@ static int cmd_plot(od_session *s, const cmd_line *c)
 /* The usage line, `help plot` and the completion words, built from the kind
  * table before main runs (the command entry below is const and read by help,
  * the man page and completion). */
-static char plot_usage[256], plot_words[128], plot_help[2048];
+static char plot_usage[256], plot_words[128], plot_help[4096];
 
 static void plot_help_append(const char *fmt, const char *a, const char *b)
 {
@@ -663,7 +802,8 @@ __attribute__((constructor)) static void plot_strings(void)
                      "file with to=.  The word `commands` prints the gnuplot script instead, to keep\n"
                      "or edit.  Names from data files are quoted so they cannot run gnuplot commands.\n\n",
                      "examples:\n  plot roc km gmm\n  plot pr km to=pr.png\n  plot pdf km\n  plot scatter km by=cluster\n"
-                     "  plot series lstm to=series.svg width=1200 height=400\n  plot explain km 151\n  plot roc km commands");
+                     "  plot series lstm to=series.svg width=1200 height=400\n  plot explain km 151\n  plot roc km commands\n"
+                     "  plot elbow kmeans k=2..12 silhouette=yes\n  plot elbow gmm k=1..10\n  plot search km_best");
 }
 
 static const cmd_optspec plot_opts_spec[] = {
@@ -679,6 +819,8 @@ static const cmd_optspec plot_opts_spec[] = {
     { "columns", NULL, COMPL_COLUMN, "series: channels to draw (default: up to 8 features)" },
     { "bins", NULL, COMPL_NONE, "pdf: number of histogram bins (default Freedman-Diaconis)" },
     { "logy", "yes|no", COMPL_NONE, "loss: logarithmic y axis" },
+    { "k", NULL, COMPL_NONE, "elbow: the values of k (LO..HI, LO..HI:STEP or a,b,c)" },
+    { "silhouette", "yes|no", COMPL_NONE, "elbow: add the mean silhouette per k" },
     { NULL, NULL, COMPL_NONE, NULL }
 };
 

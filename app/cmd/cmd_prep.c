@@ -41,6 +41,22 @@ static int push(od_session *s, od_dataset *d, od_frame *f, const cmd_line *c)
     return rc ? cmd_fail(s, rc) : 0;
 }
 
+/* The new top version records how it was made (st donated), so `search` can
+ * fit the step again inside each fold; 0 or a reported OD_ENOMEM. */
+static int keep_recipe(od_session *s, od_dataset *d, od_prep_step *st)
+{
+    if (!st) return cmd_fail(s, OD_ENOMEM);
+    od_version *v = od_ds_top(d);
+    od_prep_step_free(v->recipe);
+    v->recipe = st;
+    return 0;
+}
+
+static od_prep_step *recipe_keep(od_session *s)
+{
+    return od_prep_step_new(s->ctx, OD_STEP_KEEP, NULL, 0);
+}
+
 /* The names of these families (missing-value treatments, scalers) live in
  * these tables only: dispatch, usage lines, completion and errors read them
  * (the strings are built before main, see prep_strings below). */
@@ -152,6 +168,20 @@ static int cmd_clean(od_session *s, const cmd_line *c)
     od_out *rep = od_out_buffer();
     if (!rc && (rc = rep ? od_prep_clean(s->ctx, v->frame, &o, fm, &out, &kept, rep) : nomem(s))) rc = cmd_fail(s, rc);
     if (!rc) rc = push(s, d, out, c);
+    if (!rc) {
+        od_prep_step *st = od_prep_step_new(s->ctx, OD_STEP_CLEAN, o.cols, o.ncols);
+        if (st) {
+            st->clean = o;
+            st->clean.cols = (const char *const *)st->cols;
+            st->nin = oldn;
+            if (kept && od_ds_top(d)->frame->nrow != oldn) {
+                st->nkept = od_ds_top(d)->frame->nrow;
+                if (!(st->kept = od_mallocn(s->ctx, st->nkept + 1, sizeof *st->kept))) { od_prep_step_free(st); st = NULL; }
+                else memcpy(st->kept, kept, st->nkept * sizeof *kept);
+            }
+        }
+        rc = keep_recipe(s, d, st);
+    }
     if (!rc && oldpart && kept && od_ds_top(d)->frame->nrow != oldn) {
         rc = clean_keep_split(s, d, oldpart, desc, kept);
         desc = NULL;
@@ -197,9 +227,14 @@ static int cmd_scale(od_session *s, const cmd_line *c)
     od_frame *out = NULL;
     od_out *rep = od_out_buffer();
     rc = rep ? od_prep_scale(s->ctx, v->frame, scalers[k].m, (const char *const *)cols, nc, fm, &out, NULL, rep) : nomem(s);
+    od_prep_step *st = rc ? NULL : od_prep_step_new(s->ctx, OD_STEP_SCALE, (const char *const *)cols, nc);
+    if (st) st->scale = scalers[k].m;
     free(fm);
     free(cols);
-    return finish(s, d, c, rc, out, rep);
+    rc = finish(s, d, c, rc, out, rep);
+    if (!rc) rc = keep_recipe(s, d, st);
+    else od_prep_step_free(st);
+    return rc;
 }
 
 static int pca_parse(od_session *s, const cmd_line *c, od_pca_opts *o)
@@ -233,9 +268,17 @@ static int cmd_pca(od_session *s, const cmd_line *c)
     od_frame *out = NULL;
     od_out *rep = od_out_buffer();
     rc = rep ? od_prep_pca(s->ctx, v->frame, &o, fm, &out, NULL, rep) : nomem(s);
+    od_prep_step *st = rc ? NULL : od_prep_step_new(s->ctx, OD_STEP_PCA, o.cols, o.ncols);
+    if (st) {
+        st->pca = o;
+        st->pca.cols = (const char *const *)st->cols;
+    }
     free(fm);
     free(cols);
-    return finish(s, d, c, rc, out, rep);
+    rc = finish(s, d, c, rc, out, rep);
+    if (!rc) rc = keep_recipe(s, d, st);
+    else od_prep_step_free(st);
+    return rc;
 }
 
 /* agg= of `window` (checked against od_wagg_names by the option spec): its
@@ -273,6 +316,9 @@ static int cmd_window(od_session *s, const cmd_line *c)
         nv->win = (size_t)W;
         nv->stride = (size_t)S;
         nv->wagg = agg;
+        rc = keep_recipe(s, d, recipe_keep(s));
+    }
+    if (!rc) {
         print_report(s, rep);
         fprintf(s->outfp, "  detectors now see one row per window; a point's score is the %s of the windows that cover it\n",
                 od_wagg_names[agg]);
@@ -357,6 +403,9 @@ static int cmd_split(od_session *s, const cmd_line *c)
         nv->series = nv->series || o.order == OD_ORDER_TIME;   /* split in time order: the rows are a series */
         part = NULL;
         desc = NULL;
+        rc = keep_recipe(s, d, recipe_keep(s));
+    }
+    if (!rc) {
         print_report(s, rep);
     }
     free(part);
@@ -398,6 +447,7 @@ static int cmd_folds(od_session *s, const cmd_line *c)
     od_frame *f = od_frame_copy(s->ctx, v->frame);
     rc = f ? push(s, d, f, c) : cmd_fail(s, OD_ENOMEM);
     if (!rc) rc = folds_keep(s, d, fo);
+    if (!rc) rc = keep_recipe(s, d, recipe_keep(s));
     if (!rc) print_report(s, rep);
     od_folds_free(fo);
     od_out_free(rep);

@@ -24,6 +24,7 @@ struct od_ctx {
     od_progress_fn progress;
     void *progress_user;
     volatile sig_atomic_t cancel;
+    const od_ctx *parent;       /* its cancel flag counts too (od_ctx_set_parent) */
 };
 
 const char *od_strerror(int code)
@@ -174,7 +175,8 @@ void od_progress(od_ctx *ctx, const char *what, double frac, const char *detail)
 }
 
 volatile sig_atomic_t *od_ctx_cancel_flag(od_ctx *ctx) { return &ctx->cancel; }
-int od_cancelled(const od_ctx *ctx) { return ctx && ctx->cancel != 0; }
+int od_cancelled(const od_ctx *ctx) { return ctx && (ctx->cancel != 0 || od_cancelled(ctx->parent)); }
+void od_ctx_set_parent(od_ctx *ctx, const od_ctx *parent) { ctx->parent = parent; }
 void od_ctx_clear_cancel(od_ctx *ctx) { ctx->cancel = 0; }
 
 void *od_malloc(od_ctx *ctx, size_t n)

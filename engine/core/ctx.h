@@ -79,6 +79,10 @@ void od_progress(od_ctx *ctx, const char *what, double frac, const char *detail)
 volatile sig_atomic_t *od_ctx_cancel_flag(od_ctx *ctx);
 int od_cancelled(const od_ctx *ctx);
 void od_ctx_clear_cancel(od_ctx *ctx);
+/* A context made for one task of a longer job (a search's fit) stops when
+ * the job's context is cancelled too: od_cancelled(ctx) is also true when
+ * od_cancelled(parent) is.  Clearing ctx's flag leaves the parent's. */
+void od_ctx_set_parent(od_ctx *ctx, const od_ctx *parent);
 
 /* Checked allocation helpers: on failure set OD_ENOMEM in ctx and return NULL. */
 void *od_malloc(od_ctx *ctx, size_t n);

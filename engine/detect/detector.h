@@ -78,6 +78,15 @@ int od_params_given(const od_params *p, const char *name);     /* set explicitly
 /* "k=8 init=k-means++ ..." in spec order (caller frees). */
 char *od_params_format(const od_params *p);
 
+/* Label-free model-selection facts of a fitted model (search without
+ * labels, plot elbow); NaN for what a model does not have. */
+typedef struct {
+    double inertia;        /* k-means: sum of squared distances of the training rows to their centre */
+    double loglik;         /* total log-likelihood of the training rows (gmm) */
+    double nparams;        /* free parameters (gmm: BIC/AIC) */
+    double ntrain;         /* training rows */
+} od_fit_stats;
+
 /* Per-epoch training log of neural detectors (for `plot loss`). */
 typedef struct {
     size_t n, cap;
@@ -149,6 +158,8 @@ typedef struct od_detector_type {
      * did; fills ex (zeroed by the caller).  OD_EDATA for a row it does not
      * score (warm-up). */
     int (*explain)(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex);
+    /* Model-selection facts (may be NULL: the detector has none). */
+    void (*stats)(const void *state, od_fit_stats *out);
 } od_detector_type;
 
 /* Registry */

@@ -637,6 +637,13 @@ typedef struct {
     int init;       /* GM_INIT_* (not in the payload: re-read from the model file's options) */
 } gm_state;
 
+static void gm_stats(const void *state, od_fit_stats *o)
+{
+    const gm_state *s = state;
+    *o = (od_fit_stats){ .inertia = NAN, .loglik = s->m.loglik, .nparams = (double)od_gmm_nparams(&s->m),
+                         .ntrain = (double)s->m.n_train };
+}
+
 static void gm_free(void *state)
 {
     gm_state *s = state;
@@ -924,4 +931,5 @@ const od_detector_type od_detector_gmm = {
     .load = gm_load,
     .free = gm_free,
     .explain = gm_explain,
+    .stats = gm_stats,
 };

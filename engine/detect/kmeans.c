@@ -595,6 +595,12 @@ static int km_score(od_ctx *ctx, const void *state, const od_data *data, double 
     return OD_OK;
 }
 
+static void km_stats(const void *state, od_fit_stats *o)
+{
+    const km_state *s = state;
+    *o = (od_fit_stats){ .inertia = s->inertia, .loglik = NAN, .nparams = (double)(s->k * s->d), .ntrain = (double)s->n_train };
+}
+
 static void km_describe(const void *state, od_out *out)
 {
     const km_state *s = state;
@@ -743,4 +749,5 @@ const od_detector_type od_detector_kmeans = {
     .load = km_load,
     .free = km_free,
     .explain = km_explain,
+    .stats = km_stats,
 };

@@ -1,7 +1,7 @@
 # engine/plot: gnuplot script generation (pure, golden-tested), densities for
 # the score-distribution plot, and the gnuplot process behind a pipe.
 libodengine_a_SOURCES += engine/plot/plot.h engine/plot/plot_int.h engine/plot/script.c \
-	engine/plot/density.c engine/plot/gnuplot.c
+	engine/plot/density.c engine/plot/gnuplot.c engine/plot/xy.c
 
 check_PROGRAMS += tests/unit/test_plot
 TESTS += tests/unit/test_plot

@@ -257,6 +257,39 @@ int od_plot_bandwidth(od_ctx *ctx, const double *x, size_t n, double *h);
 int od_plot_kde(od_ctx *ctx, const double *x, size_t n, double h,
                 const double *grid, size_t m, double *dens);
 
+/* Values against a parameter, in one or more panels side by side (plot
+ * elbow: SSE or BIC/AIC and silhouette against k; plot search: the metric
+ * against each searched parameter).  A series is drawn as lines with points
+ * (lines = 0: points only, with error bars when err is given); y2 puts it on
+ * the second y axis.  x: numbers (n values), or NULL with xlabels: words at
+ * 0, 1, ... mark_x (not NaN): a dashed vertical line labelled mark_label. */
+typedef struct {
+    const char *name;              /* legend (quoted) */
+    const double *x;               /* n values; NULL: the panel's x */
+    const double *y;               /* n values (NaN: left out) */
+    const double *err;             /* n error bars or NULL */
+    size_t n;
+    int lines;                     /* 1: lines and points; 0: points */
+    int y2;                        /* on the second y axis */
+} od_plot_xy_series;
+
+typedef struct {
+    const char *title;             /* panel title (NULL: none) */
+    const char *xlabel, *ylabel, *y2label;
+    const char *const *xlabels;    /* nx words for a categorical x axis, or NULL */
+    size_t nx;
+    int logx;
+    const od_plot_xy_series *s;
+    size_t ns;
+    double mark_x;
+    const char *mark_label;
+} od_plot_xy_panel;
+
+/* kind: the plot's name in messages and the header ("elbow", "search");
+ * title: the whole plot's (opts->title overrides it). */
+int od_plot_xy(od_ctx *ctx, od_out *out, const od_plot_opts *opts, const char *kind, const char *title,
+               const od_plot_xy_panel *p, size_t np);
+
 /* ---------------------------------------------------------------- process */
 
 typedef struct od_gnuplot od_gnuplot;

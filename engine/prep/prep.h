@@ -311,4 +311,38 @@ int od_prep_pseudolabel(od_ctx *ctx, const od_frame *f, const od_pseudo_opts *op
                         const unsigned char *fit_mask, unsigned char *flag, double *dist,
                         od_out *report);
 
+
+/* --------------------------------------------------------------- recipes */
+
+/* What a transform did, kept with the version it made (od_version.recipe), so
+ * the transform can be fitted again on other rows: `search` refits every step
+ * inside each cross-validation fold so that no fold sees its test rows.
+ * KEEP: the frame is the previous version's (split, folds, window). */
+typedef enum { OD_STEP_KEEP = 1, OD_STEP_CLEAN, OD_STEP_SCALE, OD_STEP_PCA } od_step_kind;
+
+typedef struct {
+    od_step_kind kind;
+    char **cols;               /* the selection (owned, ncols names); NULL: all numeric features */
+    size_t ncols;
+    od_clean_opts clean;       /* CLEAN (clean.cols is `cols`) */
+    od_scale_method scale;     /* SCALE */
+    od_pca_opts pca;           /* PCA (pca.cols is `cols`) */
+    size_t nin;                /* rows of the input frame */
+    size_t *kept;              /* CLEAN that dropped rows: the nkept surviving input rows; else NULL */
+    size_t nkept;
+} od_prep_step;
+
+/* A step of `kind` on the columns cols[0..ncols) (copied; NULL = all numeric
+ * features); the caller fills the kind's options.  NULL when out of memory. */
+od_prep_step *od_prep_step_new(od_ctx *ctx, od_step_kind kind, const char *const *cols, size_t ncols);
+void od_prep_step_free(od_prep_step *st);
+/* Does the step fit a statistic on the fit rows (scale, pca, clean with
+ * missing=mean|median or clip=)?  KEEP and the other cleans do not. */
+int od_prep_step_fitted(const od_prep_step *st);
+/* Apply the step to `in`, its statistics fitted on fit_mask (NULL: all
+ * rows): a new frame in *out; kept (may be NULL) as od_prep_clean's (NULL
+ * when the step keeps every row). */
+int od_prep_step_apply(od_ctx *ctx, const od_prep_step *st, const od_frame *in, const unsigned char *fit_mask,
+                       od_frame **out, size_t **kept);
+
 #endif

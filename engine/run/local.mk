@@ -1,6 +1,7 @@
 # engine/run: the run layer (fit, score, thresholds, metrics, model files, describe).
 libodengine_a_SOURCES += engine/run/run.h engine/run/run.c engine/run/thresh.c engine/run/metric.c engine/run/model.c \
-	engine/run/describe.c engine/run/describe.h engine/run/explain.c
+	engine/run/describe.c engine/run/describe.h engine/run/explain.c \
+	engine/run/search.c engine/run/search.h
 
 check_PROGRAMS += tests/unit/test_run tests/unit/test_describe
 tests_unit_test_run_LDADD = $(ENGINE_LIBS)
@@ -11,3 +12,8 @@ TESTS += tests/unit/test_run tests/unit/test_describe
 check_PROGRAMS += tests/unit/test_explain
 tests_unit_test_explain_LDADD = $(ENGINE_LIBS)
 TESTS += tests/unit/test_explain
+
+check_PROGRAMS += tests/unit/test_search
+tests_unit_test_search_SOURCES = tests/unit/test_search.c tests/od_test.h
+tests_unit_test_search_LDADD = $(ENGINE_LIBS)
+TESTS += tests/unit/test_search

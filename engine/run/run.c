@@ -173,7 +173,7 @@ static int attach_data(od_ctx *ctx, od_run *r, const od_dataset *d, const od_ver
     long t = od_frame_role(f, OD_ROLE_TIME);
     if (t >= 0) r->time = dup_or_null(ctx, f->cols[t].num, f->nrow * sizeof(double), &fail);
     r->is_series = r->is_series || od_version_is_series(v);
-    for (size_t k = 0; k < d->nv; k++)
+    for (size_t k = 0; d && k < d->nv; k++)
         if (&d->v[k] == v) r->dataset_version = k + 1;
     return fail ? OD_ENOMEM : OD_OK;
 }
@@ -243,7 +243,7 @@ static int pick_columns(od_ctx *ctx, const od_frame *f, const char *const *cols,
 }
 
 /* Row-major n x d matrix of the chosen columns, refusing missing values. */
-static int data_matrix(od_ctx *ctx, const od_frame *f, const char *const *cols, size_t ncols, double **Xout, size_t *d_out)
+int od_run_data_matrix(od_ctx *ctx, const od_frame *f, const char *const *cols, size_t ncols, double **Xout, size_t *d_out)
 {
     size_t *idx = od_mallocn(ctx, f->ncol + ncols + 1, sizeof *idx), d;
     *Xout = NULL;
@@ -418,7 +418,7 @@ static int fit_and_score(od_ctx *ctx, od_run *r, const od_version *v, const od_f
     const od_detector_type *t = r->type;
     size_t n = v->frame->nrow, d = 0;
     double *X, *own = NULL;
-    int rc = data_matrix(ctx, v->frame, o->cols, o->ncols, &X, &d);
+    int rc = od_run_data_matrix(ctx, v->frame, o->cols, o->ncols, &X, &d);
     unsigned char *use = rc ? NULL : od_malloc(ctx, n ? n : 1);
     if (!rc && !use) rc = OD_ENOMEM;
     od_data train;
@@ -478,6 +478,26 @@ int od_run_fit(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_t
     return add_run(ctx, ws, r, out);
 }
 
+int od_run_fit_detached(od_ctx *ctx, const od_version *v, const od_detector_type *t, const od_params *p,
+                        const od_fit_opts *o, od_run **out)
+{
+    *out = NULL;
+    od_run *r = od_calloc(ctx, 1, sizeof *r);
+    if (!r) return OD_ENOMEM;
+    r->name = od_strdup(ctx, o->name ? o->name : t->name);
+    r->algo = od_strdup(ctx, t->name);
+    r->dataset = od_strdup(ctx, "");
+    r->type = t;
+    r->is_series = t->seq;
+    r->p = od_params_copy(ctx, p);
+    r->params = r->p ? od_params_format(r->p) : NULL;
+    int rc = !r->name || !r->algo || !r->dataset || !r->p || !r->params ? OD_ENOMEM : fit_and_score(ctx, r, v, o);
+    if (!rc) rc = attach_data(ctx, r, NULL, v);
+    if (rc) { od_run_free(r); return rc; }
+    *out = r;
+    return OD_OK;
+}
+
 void od_model_free(od_model *m)
 {
     if (!m) return;
@@ -505,7 +525,7 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     r->fit_on = od_strdup(ctx, source ? source : "-");
     size_t dd = 0;
     double *X;
-    int rc = data_matrix(ctx, v->frame, NULL, 0, &X, &dd);
+    int rc = od_run_data_matrix(ctx, v->frame, NULL, 0, &X, &dd);
     if (!rc) rc = score_rows(ctx, r, v, X, dd);
     if (!rc) rc = record_cols(ctx, r, v->frame, NULL, 0);
     free(X);

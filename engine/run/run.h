@@ -97,6 +97,16 @@ typedef struct {
 int od_run_fit(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_type *t, const od_params *p,
                const od_fit_opts *o, od_run **out);
 
+/* The same fit on version v, which need not belong to a dataset (search
+ * fits on each fold's refitted frame and parts), into a run that is NOT
+ * added to a workspace: the caller frees *out with od_run_free. */
+int od_run_fit_detached(od_ctx *ctx, const od_version *v, const od_detector_type *t, const od_params *p,
+                        const od_fit_opts *o, od_run **out);
+/* The row-major nrow x *d matrix of the named numeric columns (NULL: the
+ * feature columns); missing values and values beyond +-1e100 are refused.
+ * The caller frees *X. */
+int od_run_data_matrix(od_ctx *ctx, const od_frame *f, const char *const *cols, size_t ncols, double **X, size_t *d);
+
 /* The per-point map of window scores (nwin = (n - W)/S + 1 windows): see
  * od_wagg.  wcl (may be NULL) are window clusters; pcl (may be NULL) gets,
  * per point, the cluster of the window whose score the point took (max) or
