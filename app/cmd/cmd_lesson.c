@@ -292,6 +292,7 @@ typedef struct {
     /* what the step did when it ran, for `b` */
     int ran;
     char *ds_name;             /* current dataset before it ran (NULL: none) */
+    char *made;                /* `drop` line for the runs or dataset it added, or NULL */
     size_t nv_before, nv_after, nds_before, nds_after, nruns_before, nruns_after;
 } lstep;
 
@@ -325,6 +326,7 @@ static void lesson_free(lesson *L)
         free(t->cmd);
         free(t->question);
         free(t->ds_name);
+        free(t->made);
         strv_free(&t->hints);
         strv_free(&t->solutions);
         strv_free(&t->expects);
@@ -414,6 +416,7 @@ static int lesson_parse(od_session *s, const char *path, FILE *fp, lesson *L)
             }
             ex = NULL;
             if (p[0] == '#' && p[1] == '!') continue;
+            if (!strncmp(skip_ws(p + 1), "LESSON-TODO", 11)) continue;   /* a note for the lesson's authors */
             const char *t = *p == '#' ? p + 1 : p;
             if (*t == ' ') t++;
             if (!*p && (!prose || !*prose)) continue;   /* blank lines before any prose */
@@ -572,6 +575,25 @@ static void note_after(runner *R, lstep *t)
     t->nds_after = s->ws->nds;
     t->nruns_after = s->ws->nruns;
     t->ran = 1;
+    free(t->made);
+    t->made = NULL;
+    /* what it added, by name, for `b` (drop forgets runs and datasets) */
+    if (t->nds_after > t->nds_before && od_ws_current(s->ws)) {
+        if (append(&t->made, "drop")) return;
+        char *old = t->made;
+        size_t l = strlen(old) + strlen(od_ws_current(s->ws)->name) + 2;
+        if ((t->made = malloc(l))) snprintf(t->made, l, "%s %s", old, od_ws_current(s->ws)->name);
+        free(old);
+    } else if (t->nruns_after > t->nruns_before) {
+        size_t l = 8;
+        for (size_t i = t->nruns_before; i < t->nruns_after; i++) l += strlen(s->ws->runs[i]->name) + 1;
+        if (!(t->made = malloc(l))) return;
+        strcpy(t->made, "drop");
+        for (size_t i = t->nruns_before; i < t->nruns_after; i++) {
+            strcat(t->made, " ");
+            strcat(t->made, s->ws->runs[i]->name);
+        }
+    }
 }
 
 /* Check every expect of an exercise; 1 all met (why empty), 0 not (why:
@@ -690,17 +712,20 @@ static void step_back(runner *R, lstep *t)
         return;
     }
     od_dataset *d = t->ds_name ? od_ws_dataset(s->ws, t->ds_name) : NULL;
-    if (t->nds_after > t->nds_before) {
-        fprintf(fp, "cannot undo `%s`: the dataset it loaded stays (running the step again loads it again)\n", step_word(t));
+    if (t->made) {
+        fprintf(fp, "oddity> %s   # back: forget what the step made\n", t->made);
+        run_lesson_line(R, t->made, t->line);
     } else if (d && t->nv_after > t->nv_before && d->nv == t->nv_after) {
-        for (size_t k = t->nv_before; k < t->nv_after; k++)
+        for (size_t k = t->nv_before; k < t->nv_after; k++) {
+            fprintf(fp, "oddity> undo   # back\n");
             if (run_lesson_line(R, "undo", t->line)) break;
-    } else if (t->nruns_after > t->nruns_before || !strcmp(step_word(t), "detect") || !strcmp(step_word(t), "ensemble")) {
-        fprintf(fp, "cannot undo `%s`: its run stays (running the step again replaces it)\n", step_word(t));
+        }
+    } else if (!strcmp(step_word(t), "detect") || !strcmp(step_word(t), "ensemble")) {
+        fprintf(fp, "cannot undo `%s`: it replaced a run of the same name, which is gone (running the step again replaces it again)\n", step_word(t));
     } else if (!strcmp(step_word(t), "threshold")) {
         fprintf(fp, "cannot undo `threshold`: the run keeps the new threshold until one is set again\n");
     } else {
-        fprintf(fp, "`%s` changed nothing undo takes back\n", step_word(t));
+        fprintf(fp, "`%s` changed nothing undo takes back (only dataset versions, new runs and new datasets are undone)\n", step_word(t));
     }
     t->ran = 0;
 }
