@@ -215,6 +215,7 @@ static int complete_word(const od_command *cmd, const char *text, const char *se
         cand_source(text, COMPL_COMMAND, NULL, "");
         cand_source(text, COMPL_DETECTOR, NULL, "");
         for (const cmd_help_topic *t = cmd_help_topics; t->name; t++) cand_add(text, t->name, strlen(t->name));
+        cand_add(text, "glossary", 8);
         for (const cmd_glossary_entry *g = cmd_glossary; g->term; g++) cand_add(text, g->term, strlen(g->term));
     } else if (!strcmp(cmd->name, "help") && nwords == 2 && strstr(seg, "glossary")) {
         for (const cmd_glossary_entry *g = cmd_glossary; g->term; g++) cand_add(text, g->term, strlen(g->term));

@@ -159,6 +159,11 @@ static int cmd_help(od_session *s, const cmd_line *c)
         const od_detector_type *t = od_detector_find(topic);
         if (t) { help_detector(s, t); return 0; }
         const cmd_glossary_entry *g = cmd_glossary_find(topic);
+        if (!g && c->nwords == 3) {   /* help early stopping */
+            char two[128];
+            snprintf(two, sizeof two, "%s %s", topic, c->words[2].text);
+            g = cmd_glossary_find(two);
+        }
         if (g) { cmd_glossary_print(fp, g); return 0; }
         return cmd_error_at(s, c->words[1].col, "help: no command, detector or glossary term named '%s' (help lists the commands, help glossary the terms)", topic);
     }

@@ -750,8 +750,8 @@ static int run_interactive_lesson(runner *R)
     for (int k = 1; k <= R->pg.nex; k++) before += R->pg.solved[k] == 1;
     if (before || R->pg.finished)
         fprintf(fp, "Your progress: %d of %d exercises solved%s.\n", before, R->L.nex, R->pg.finished ? "; you finished it before" : "");
-    fprintf(fp, "At each pause: Enter goes on, s skips, b goes back, r reruns, q quits, ? helps;\n"
-                "anything else you type runs as a command (your own, outside the lesson's safe mode).\n");
+    fprintf(fp, "At each pause: Enter goes on; s, b, r, q or ? then Enter skip, go back, rerun, quit\n"
+                "or help; anything else you type runs as a command (yours, outside the lesson's safe mode).\n");
     size_t i = 0;
     size_t hints_shown = 0;
     int shown = 0;   /* the current step's text has been shown */
@@ -954,7 +954,8 @@ const od_command cmd_lesson_entry = {
     .name = "lesson", .usage = "lesson FILE.odd [solve=yes]", .topic = "session",
     .summary = "step through a lesson: prose, each command before it runs, exercises",
     .help = "A lesson is a script of prose (comment blocks), commands and exercises; the\n"
-            "runner shows each comment block, then the next command, and waits:\n"
+            "runner shows each comment block, then the next command, and waits for a\n"
+            "line: Enter alone, or one of these letters and Enter:\n"
             "  Enter     run the command shown (on an exercise: check the answer)\n"
             "  s         skip the step (an exercise stays open in your progress)\n"
             "  b         go back one step, undoing it when it made a dataset version\n"

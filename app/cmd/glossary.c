@@ -40,7 +40,7 @@ const cmd_glossary_entry cmd_glossary[] = {
       "matrix, so it stays honest on imbalanced data.  Undefined when a margin is 0.\n"
       "Reference: Matthews 1975; Chicco & Jurman 2020.\n"
       "shows it: metrics km" },
-    { "confusion matrix", "confusion|tp|fp|tn|fn", "the four counts at a threshold",
+    { "confusion-matrix", "confusion|tp|fp|tn|fn", "the four counts at a threshold",
       "TP anomalies flagged, FP normal rows flagged (false alarms), FN anomalies\n"
       "missed, TN normal rows left alone.  Every metric at a threshold is made of\n"
       "them; `tune` shows them change as the threshold moves.\n"
@@ -279,11 +279,11 @@ const cmd_glossary_entry cmd_glossary[] = {
       "Each epoch the optimiser sees every training window once; the training and\n"
       "validation losses are printed per epoch.  Validation loss rising while the\n"
       "training loss falls is overfitting.  shows it: plot loss t" },
-    { "early stopping", "patience", "stop training when validation stops improving",
+    { "early-stopping", "patience", "stop training when validation stops improving",
       "patience=P: stop after P epochs without a better validation loss and keep the\n"
       "best weights (Ctrl-C does the same by hand).  Reference: Prechelt 1998.\n"
       "shows it: detect tsn window=48 epochs=100 patience=3 as t" },
-    { "learning rate", "lr|schedule", "the step size of the optimiser",
+    { "learning-rate", "lr|schedule", "the step size of the optimiser",
       "lr scales each update.  Too large: the loss jumps or diverges; too small:\n"
       "training crawls.  schedule=step or cosine lowers it as training goes on.\n"
       "shows it: detect tsn window=48 lr=0.01 as t; plot loss t" },
@@ -292,7 +292,7 @@ const cmd_glossary_entry cmd_glossary[] = {
       "the gradient and its square (Kingma & Ba 2015); adamw: adam with weight decay\n"
       "kept apart from the gradient (Loshchilov & Hutter 2019).\n"
       "shows it: detect tsn optimizer=sgd lr=0.01 as t" },
-    { "weight decay", "weight_decay|l2|regularisation|dropout", "shrinking the weights to fight overfitting",
+    { "weight-decay", "weight_decay|l2|regularisation|dropout", "shrinking the weights to fight overfitting",
       "weight_decay adds lambda |w|^2 to the loss (adamw: decays w directly); dropout\n"
       "zeroes random units while training.  Both trade training fit for generality.\n"
       "shows it: detect tsn optimizer=adamw weight_decay=0.01 as t" },
@@ -309,11 +309,11 @@ const cmd_glossary_entry cmd_glossary[] = {
       "Detectors fit on the training rows; thresholds and choices may use the\n"
       "validation rows; the test rows are looked at once, to report.  Metrics default\n"
       "to the test rows.  shows it: split train=0.6 val=0.2 test=0.2" },
-    { "stratified split", "stratify|stratified", "a random split keeping the anomaly share in every part",
+    { "stratified-split", "stratify|stratified", "a random split keeping the anomaly share in every part",
       "stratify=yes draws each part so its anomaly share is within one row of the\n"
       "whole: with 2% anomalies a plain random test part could hold 1% or 3%.\n"
       "shows it: split train=0.6 test=0.4 stratify=yes" },
-    { "time-ordered split", "order=time|chronological", "train on the past, test on the future",
+    { "time-ordered-split", "order=time|chronological", "train on the past, test on the future",
       "For a series, a random split lets the model see the future of every test\n"
       "point: split order=time keeps train before val before test.\n"
       "shows it: split train=0.5 test=0.5 order=time" },
@@ -341,7 +341,7 @@ const cmd_glossary_entry cmd_glossary[] = {
       "clean clip=K caps values at K sd, clip=LO,HI at quantiles.  It also shrinks\n"
       "the anomalies you are looking for: clean reports how many labelled anomalies\n"
       "were clipped.  shows it: clean clip=0.01,0.99" },
-    { "missing values", "missing|nan|imputation", "cells without a value",
+    { "missing-values", "missing|nan|imputation", "cells without a value",
       "Detectors refuse missing values: `clean missing=drop|mean|median|interpolate|\n"
       "ffill` treats them (mean and median from the training rows).  Dropping rows may\n"
       "drop anomalies: clean says how many.  shows it: describe; clean missing=median" },
