@@ -26,7 +26,7 @@ static void help_detector(od_session *s, const od_detector_type *t)
     fprintf(fp, "detect %s — %s (%s%s)\n\n", t->name, t->summary, t->family, t->seq ? ", sequence model" : "");
     if (t->help) { print_wrapped(fp, t->help, "  "); fputc('\n', fp); }
     const cmd_glossary_entry *g = cmd_glossary_find(t->name);
-    if (g) fprintf(fp, "%s\n\n", g->text);
+    if (g) { print_wrapped(fp, g->text, "  "); fputc('\n', fp); }
     fprintf(fp, "parameters:\n");
     od_table *tb = tbl_new(4, "  name", "default", "allowed", "meaning");
     tbl_align(tb, 1, 0);
