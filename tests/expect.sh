@@ -43,6 +43,8 @@ od -e "expect run km"; [ $? = 1 ] && grep -q 'no run named km' "$tmp/out"; ok $?
 od -e 'lesson scripts/lessons/01-loading.odd'; [ $? = 1 ] && grep -q 'lesson: steps through a lesson at the prompt' "$tmp/out"
 ok $? "lesson FILE in a script without solve=yes is refused"
 od -e 'lesson scripts/lessons/01-loading.odd solve=yes'; [ $? = 0 ] && grep -q 'all 2 exercises are solved' "$tmp/out"; ok $? "lesson FILE solve=yes runs it solved"
+od -e 'lesson scripts/lessons/01-loading.odd solve=yes; history'
+grep -q '^ *[0-9]*  clean missing=median' "$tmp/out" && ! grep -q '^ *[0-9]*  lesson ' "$tmp/out"; ok $? "the lesson's lines are in history, the lesson line is not (a replay runs it once)"
 od -e 'lesson scripts/lessons/01-loading.odd solve=no'; [ $? = 1 ]; ok $? "lesson FILE solve=no in a script is refused"
 od --solve; [ $? = 2 ] && grep -q -- '--solve runs a lesson' "$tmp/out"; ok $? "--solve without --lesson: exit 2"
 od --lesson scripts/lessons/01-loading.odd -e describe; [ $? = 2 ]; ok $? "--lesson with -e: exit 2"

@@ -923,8 +923,11 @@ int cmd_lesson_run(od_session *s, const char *path, int solve)
     return rc;
 }
 
-static int cmd_lesson(od_session *s, const cmd_line *c)
+/* The lesson's lines and the student's are journaled one by one as they run,
+ * so the `lesson` line itself is not (a replay must not run the lesson twice). */
+static int cmd_lesson(od_session *s, const cmd_line *c, cmd_result *res)
 {
+    res->journal = CMD_JOURNAL_NOTHING;
     int solve = 0;
     if (cmd_opt_bool(s, c, "solve", &solve) < 0) return OD_EINVAL;
     if (!solve && !s->interactive)
@@ -993,7 +996,7 @@ const od_command cmd_lesson_entry = {
             "scaling, splits, k-means, clustering, density, thresholds and metrics, time\n"
             "series, neural detectors, ensembles).  `help glossary` explains their words.\n\n"
             "examples:\n  lesson scripts/lessons/01-loading.odd\n  lesson scripts/lessons/07-thresholds.odd solve=yes",
-    .min_words = 1, .max_words = 1, .opts = lesson_opts, .fn = cmd_lesson, .words = COMPL_FILE,
+    .min_words = 1, .max_words = 1, .opts = lesson_opts, .fn_res = cmd_lesson, .words = COMPL_FILE,
 };
 
 const od_command cmd_expect_entry = {
