@@ -47,7 +47,13 @@ static void usage(FILE *fp)
             "standard input when it is not a terminal).  DATA-FILEs are loaded first.\n\n"
             "  -f, --file=FILE      run the commands in FILE (a .odd script) and exit\n"
             "  -e, --execute=LINES  run LINES (commands separated by ';') and exit\n"
-            "  -i, --interactive    open the prompt after -f/-e\n"
+            "  -i, --interactive    open the prompt after -f/-e (or --lesson)\n"
+            "      --lesson=FILE    step through the lesson FILE (help lesson): prose, each\n"
+            "                       command before it runs, exercises; in safe mode\n"
+            "      --solve          with --lesson: run it without pausing, each exercise\n"
+            "                       solved by its #solution lines and checked (for CI)\n"
+            "      --echo           print every line of -f scripts (comments, commands)\n"
+            "                       as it runs\n"
             "  -k, --keep-going     in scripts, continue after an error\n"
             "  -s, --seed=N         seed of every random choice (default 42, or $OD_SEED)\n"
             "  -j, --threads=N      worker threads (default: all cores)\n"
@@ -72,12 +78,14 @@ typedef struct {
     int nscripts;
     int force_interactive, keep_going, no_times, no_journal, threads, safe;
     const char *out_dir;                /* --out-dir */
+    const char *lesson;                 /* --lesson */
+    int solve, echo;
     unsigned long seed;
     char **data;                        /* positional DATA-FILEs */
     int ndata;
 } options;
 
-enum { OPT_NO_TIMES = 1, OPT_NO_JOURNAL, OPT_PLAIN, OPT_MAN, OPT_SAFE, OPT_OUT_DIR };
+enum { OPT_NO_TIMES = 1, OPT_NO_JOURNAL, OPT_PLAIN, OPT_MAN, OPT_SAFE, OPT_OUT_DIR, OPT_LESSON, OPT_SOLVE, OPT_ECHO };
 
 static int parse_number(const char *opt, const char *arg, unsigned long max, unsigned long *v)
 {
@@ -119,6 +127,15 @@ static int parse_option(int c, const char *arg, options *o)
     case OPT_NO_JOURNAL: o->no_journal = 1; return -1;
     case OPT_PLAIN: return -1;
     case OPT_SAFE: o->safe = 1; return -1;
+    case OPT_SOLVE: o->solve = 1; return -1;
+    case OPT_ECHO: o->echo = 1; return -1;
+    case OPT_LESSON:
+        if (o->lesson) {
+            fprintf(stderr, "oddity: --lesson: one lesson at a time\n");
+            return 2;
+        }
+        o->lesson = arg;
+        return -1;
     case OPT_OUT_DIR:
         if (!*arg) {
             fprintf(stderr, "oddity: --out-dir: expected a directory\n");
@@ -153,6 +170,9 @@ static int parse_args(int argc, char **argv, options *o)
         { "plain", no_argument, NULL, OPT_PLAIN },
         { "safe", no_argument, NULL, OPT_SAFE },
         { "out-dir", required_argument, NULL, OPT_OUT_DIR },
+        { "lesson", required_argument, NULL, OPT_LESSON },
+        { "solve", no_argument, NULL, OPT_SOLVE },
+        { "echo", no_argument, NULL, OPT_ECHO },
         { "man", no_argument, NULL, OPT_MAN },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -167,8 +187,16 @@ static int parse_args(int argc, char **argv, options *o)
         if ((r = parse_option(c, optarg, o)) >= 0) return r;
     o->data = argv + optind;
     o->ndata = argc - optind;
-    if (o->out_dir && !o->safe) {
-        fprintf(stderr, "oddity: --out-dir is the output directory of --safe scripts (give --safe too)\n");
+    if (o->out_dir && !o->safe && !o->lesson) {
+        fprintf(stderr, "oddity: --out-dir is the output directory of --safe scripts and lessons (give --safe or --lesson too)\n");
+        return 2;
+    }
+    if (o->solve && !o->lesson) {
+        fprintf(stderr, "oddity: --solve runs a lesson (give --lesson=FILE too)\n");
+        return 2;
+    }
+    if (o->lesson && o->nscripts) {
+        fprintf(stderr, "oddity: --lesson cannot be combined with -f or -e (a lesson is a script; source it inside one instead)\n");
         return 2;
     }
     return -1;
@@ -234,7 +262,8 @@ int main(int argc, char **argv)
     if (session_open(&s, o.seed, o.threads)) { fprintf(stderr, "oddity: out of memory\n"); return 1; }
     s.keep_going = o.keep_going;
     s.show_times = !o.no_times && !getenv("ODDITY_NO_TIMES");
-    s.interactive = o.force_interactive || (o.nscripts == 0 && isatty(STDIN_FILENO));
+    s.interactive = o.force_interactive || (o.nscripts == 0 && !o.solve && isatty(STDIN_FILENO));
+    s.echo = o.echo;
     s.out_dir_opt = o.out_dir;
     od_ctx_set_progress(s.ctx, progress, &s);
     repl_install_sigint(&s);
@@ -243,6 +272,17 @@ int main(int argc, char **argv)
     if (s.interactive && !o.no_journal) session_open_journal(&s);
     int r = run_scripts(&s, &o);
     if (r) rc = r;
+    if (o.lesson && !rc) {
+        int tty = !o.solve && isatty(STDIN_FILENO);
+        if (tty) repl_begin(&s);
+        rc = cmd_lesson_run(&s, o.lesson, o.solve);
+        if (tty) repl_end(&s);
+        if (!o.force_interactive) {
+            session_close(&s);
+            return rc ? 1 : 0;
+        }
+        s.quit = 0;
+    }
     if (s.interactive && !(rc && o.nscripts)) rc = run_interactive(&s);
     else if (!s.interactive && o.nscripts == 0) rc = session_run_script(&s, "-", 0, o.safe);
 

@@ -67,7 +67,12 @@ static void man_head(FILE *fp)
           "inside the output directory, replace no file, read only inside their own directory\n"
           "and start no program but gnuplot (see SCRIPTS, FILES AND TRUST)\n"
           ".TP\n\\fB\\-\\-out\\-dir\\fR=\\fIDIR\\fR\nthe output directory of \\-\\-safe scripts (default: a new directory beside\n"
-          "the script, \\fIFILE\\fR\\-out, created mode 0700 on the first write)\n"
+          "the script, \\fIFILE\\fR\\-out, created mode 0700 on the first write) and of lessons\n"
+          ".TP\n\\fB\\-\\-lesson\\fR=\\fIFILE\\fR\nstep through the lesson FILE: its prose, each command before it runs, its\n"
+          "exercises (see \\fBlesson\\fR); its lines run in safe mode\n"
+          ".TP\n\\fB\\-\\-solve\\fR\nwith \\-\\-lesson: run it without pausing, each exercise solved by its\n"
+          "#solution lines and checked by its expect lines (exit 1 when one fails)\n"
+          ".TP\n\\fB\\-\\-echo\\fR\nprint every line of \\-f scripts, comments and commands, as it runs\n"
           ".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\ndisplay help and exit\n"
           ".TP\n\\fB\\-V\\fR, \\fB\\-\\-version\\fR\noutput version information and exit\n"
           ".SH THE COMMAND LANGUAGE\n"
@@ -143,13 +148,31 @@ static void man_topics(FILE *fp)
     }
 }
 
+/* The glossary: one .TP per term. */
+static void man_glossary(FILE *fp)
+{
+    fputs(".SH GLOSSARY\nThe words the workbench prints or takes (at the prompt: \\fBhelp TERM\\fR,\n"
+          "\\fBhelp glossary\\fR for the list).\n", fp);
+    for (const cmd_glossary_entry *g = cmd_glossary; g->term; g++) {
+        fputs(".TP\n\\fB", fp);
+        roff(fp, g->term);
+        fputs("\\fR \\(em ", fp);
+        roff(fp, g->title);
+        fputs("\n.nf\n", fp);
+        roff(fp, g->text);
+        fputs("\n.fi\n", fp);
+    }
+}
+
 void od_write_man(FILE *fp)
 {
     man_head(fp);
     man_commands(fp);
     man_topics(fp);
     man_detectors(fp);
-    fputs(".SH FILES\n.TP\n$XDG_STATE_HOME/oddity/sessions/\njournals of interactive sessions: one .odd script each, the lines that ran after\n"
+    man_glossary(fp);
+    fputs(".SH FILES\n.TP\n$XDG_STATE_HOME/oddity/lessons/\nprogress of each lesson (\\fINAME\\fR.progress): exercises solved, the furthest step,\n"
+          "whether it was finished; written atomically\n.TP\n$XDG_STATE_HOME/oddity/sessions/\njournals of interactive sessions: one .odd script each, the lines that ran after\n"
           "the header \\fBsave session\\fR writes (the seed and thread count the session started\n"
           "with), so \\fBoddity \\-f\\fR replays it to the same numbers\n"
           ".TP\n$XDG_STATE_HOME/oddity/history\nreadline history of the prompt: the last 1000 lines, mode 0600, written\n"

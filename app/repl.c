@@ -53,6 +53,8 @@ static void cand_add(const char *prefix, const char *s, size_t slen)
 {
     size_t pl = strlen(prefix);
     if (slen < pl || strncmp(s, prefix, pl)) return;
+    for (size_t i = 0; i < ncands; i++)
+        if (strlen(cands[i]) == slen && !strncmp(cands[i], s, slen)) return;   /* a term that is also a detector */
     if (ncands == capcands) {
         size_t cap = capcands ? 2 * capcands : 64;
         char **c = realloc(cands, cap * sizeof *c);
@@ -213,6 +215,10 @@ static int complete_word(const od_command *cmd, const char *text, const char *se
         cand_source(text, COMPL_COMMAND, NULL, "");
         cand_source(text, COMPL_DETECTOR, NULL, "");
         for (const cmd_help_topic *t = cmd_help_topics; t->name; t++) cand_add(text, t->name, strlen(t->name));
+        cand_add(text, "glossary", 8);
+        for (const cmd_glossary_entry *g = cmd_glossary; g->term; g++) cand_add(text, g->term, strlen(g->term));
+    } else if (!strcmp(cmd->name, "help") && nwords == 2 && strstr(seg, "glossary")) {
+        for (const cmd_glossary_entry *g = cmd_glossary; g->term; g++) cand_add(text, g->term, strlen(g->term));
     } else if (!strcmp(cmd->name, "help") && nwords == 2) cand_source(text, COMPL_DETECTOR, NULL, "");
     else cand_source(text, cmd->words, cmd->word_values, "");
     cand_option_names(text, cmd, segment_detector(cmd, seg, nwords));
@@ -270,22 +276,55 @@ static void history_save(od_session *s, const char *path)
 
 /* ---- the loop -------------------------------------------------------- */
 
-int repl_run(od_session *s)
+static char hist_path[4200];
+static int repl_started;
+
+/* The line reader of the lesson runner's pauses: readline with completion and history. */
+static char *repl_read(od_session *s, const char *prompt)
+{
+    (void)s;
+    at_prompt = 1;
+    char *line = readline(prompt);
+    at_prompt = 0;
+    if (line) {
+        const char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (p[0] && p[1]) add_history(line);   /* commands, not the single keys */
+    }
+    return line;
+}
+
+void repl_begin(od_session *s)
 {
     S = s;
+    if (repl_started) return;
+    repl_started = 1;
     rl_readline_name = "oddity";
     rl_attempted_completion_function = complete;
     rl_completer_word_break_characters = " \t;";
     rl_catch_signals = 0;
     char *dir = session_state_dir();
-    char hist[4200] = "";
     if (dir) {
-        snprintf(hist, sizeof hist, "%s/history", dir);
-        read_history(hist);   /* none yet: it is created at exit */
+        snprintf(hist_path, sizeof hist_path, "%s/history", dir);
+        read_history(hist_path);   /* none yet: it is created at exit */
     }
     free(dir);
     stifle_history(HISTORY_MAX);
     repl_install_sigint(s);
+    s->read_line = repl_read;
+}
+
+void repl_end(od_session *s)
+{
+    if (!repl_started) return;
+    repl_started = 0;
+    if (*hist_path) history_save(s, hist_path);
+    s->read_line = NULL;
+}
+
+int repl_run(od_session *s)
+{
+    repl_begin(s);
     while (!s->quit) {
         at_prompt = 1;
         char *line = readline("oddity> ");
@@ -313,6 +352,6 @@ int repl_run(od_session *s)
         }
         free(line);
     }
-    if (*hist) history_save(s, hist);
+    repl_end(s);
     return 0;
 }

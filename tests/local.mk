@@ -15,3 +15,8 @@ EXTRA_DIST += tests/options.sh tests/search.sh
 # issue 14: a FIFO without a writer: Ctrl-C ends the wait; pipes lose no bytes.
 TESTS += tests/fifo.sh
 EXTRA_DIST += tests/fifo.sh
+# issue 18: lessons.  The glossary covers every metric, rule, detector and
+# family; expect, lesson and --lesson/--solve/--echo through the command line;
+# the runner driven through tmux (tests/tui/lib.sh: the shared tmux helpers).
+TESTS += tests/glossary.sh tests/expect.sh tests/tui/lesson.sh
+EXTRA_DIST += tests/glossary.sh tests/expect.sh tests/tui/lesson.sh tests/tui/lib.sh

@@ -249,6 +249,14 @@ set.times=on|set times=on; set|times=on
 set.times=off|set times=on; set times=off; set|times=off
 source.safe=yes|source T/sub/sub.odd safe=yes|--safe: refusing to read
 source.safe=no|source T/sub/sub.odd safe=no|^loaded blobs: 300 rows
+expect.on=train|$S; threshold k method=percentile q=90; expect threshold k flags 0..1000 rows on=train|flags [0-9]+ rows on train
+expect.on=val|$S; threshold k method=percentile q=90; expect threshold k flags 0..1000 rows on=val|flags [0-9]+ rows on val
+expect.on=test|$S; threshold k method=percentile q=90; expect threshold k flags 0..1000 rows on=test|flags [0-9]+ rows on test
+expect.on=all|$S; threshold k method=percentile q=90; expect threshold k flags 0..1000 rows on=all|flags [0-9]+ rows on all
+expect.labels=truth|$S; expect metric roc_auc k 0..1 labels=truth|^expect: ok: roc_auc of k on test
+expect.labels=pseudo|load T/blobs.csv; pseudolabel mean k=2; detect kmeans k=3 as k; expect metric roc_auc k 0..1 labels=pseudo|^expect: ok: roc_auc of k on all
+lesson.solve=yes|lesson T/les.odd solve=yes|^lesson .*: every step ran and all 1 exercises are solved
+lesson.solve=no|lesson T/les.odd solve=no|lesson: steps through a lesson at the prompt
 EOT
 # Not checked here, and why (KEY prefix):
 not_here='
@@ -267,6 +275,7 @@ printf 'a,b\n1,2\n3,4\n' > "$tmp/hdr.csv"
 printf '1,2\n3,4\n5,6\n' > "$tmp/num.csv"
 printf 'x1,x2\n1,2\nNA,3\n5,NA\n7,8\n' > "$tmp/miss.csv"
 mkdir "$tmp/sub" && printf 'load %s/blobs.csv\n' "$tmp" > "$tmp/sub/sub.odd"
+printf '# a lesson\nload %s/blobs.csv\n#? q\n#solution detect kmeans k=2 as km\nexpect run km\n' "$tmp" > "$tmp/les.odd"
 missing=
 while read -r key; do
   row=$(grep -F "$key|" "$tmp/effects" | head -1)

@@ -33,6 +33,7 @@ typedef struct {
     char *out_dir;             /* canonical output directory once it exists, else NULL */
     char *out_dir_want;        /* where it is created on the first write */
     int out_dir_given;         /* --out-dir=DIR: may exist already */
+    char *read_root2;          /* a lesson: the current directory may be read too, or NULL */
 } cmd_safe;
 
 /* What goes to `history` and the journal in place of a command's own text.
@@ -98,6 +99,11 @@ struct od_session {
     char **written;            /* canonical paths this session wrote: they may be replaced */
     size_t nwritten, capwritten;
     int journal_failed;        /* a journal write failed (reported once) */
+    int echo;                  /* -f --echo: print each script line (comments and commands) as it runs */
+    int in_lesson;             /* a lesson runs (lessons do not nest) */
+    /* the line reader of the lesson runner's pauses: readline at a terminal
+     * (repl.c), NULL = read standard input */
+    char *(*read_line)(od_session *s, const char *prompt);
 };
 
 extern const od_command *const od_commands[];
@@ -240,5 +246,19 @@ int cmd_fail_opt(od_session *s, const cmd_line *c, int rc, const char *prefix);
 od_run **cmd_runs_of(od_session *s, const cmd_line *c, size_t first, size_t *nr);
 /* cmd_plot.c */
 void cmd_plot_close(od_session *s);
+/* cmd_lesson.c: run a lesson (help lesson); solve = non-interactively with the
+ * exercises' solutions applied.  0, or an error reported. */
+int cmd_lesson_run(od_session *s, const char *path, int solve);
+/* glossary.c: the glossary (help glossary, help TERM) */
+typedef struct {
+    const char *term;          /* what `help TERM` takes */
+    const char *aliases;       /* other names, '|'-separated ("roc-auc|auc"), or NULL */
+    const char *title;         /* one line */
+    const char *text;          /* 2-6 lines: meaning, formula, reference, a command that shows it */
+} cmd_glossary_entry;
+extern const cmd_glossary_entry cmd_glossary[];   /* terminated by {NULL} */
+const cmd_glossary_entry *cmd_glossary_find(const char *term);
+void cmd_glossary_print(FILE *fp, const cmd_glossary_entry *g);
+void cmd_glossary_list(FILE *fp);
 
 #endif

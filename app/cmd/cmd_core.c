@@ -25,6 +25,8 @@ static void help_detector(od_session *s, const od_detector_type *t)
     FILE *fp = s->outfp;
     fprintf(fp, "detect %s — %s (%s%s)\n\n", t->name, t->summary, t->family, t->seq ? ", sequence model" : "");
     if (t->help) { print_wrapped(fp, t->help, "  "); fputc('\n', fp); }
+    const cmd_glossary_entry *g = cmd_glossary_find(t->name);
+    if (g) { print_wrapped(fp, g->text, "  "); fputc('\n', fp); }
     fprintf(fp, "parameters:\n");
     od_table *tb = tbl_new(4, "  name", "default", "allowed", "meaning");
     tbl_align(tb, 1, 0);
@@ -89,6 +91,9 @@ const cmd_help_topic cmd_help_topics[] = {
       "    the script or the data passed as quoted strings;\n"
       "  - safe mode is sticky: every script it sources is safe too, `source FILE\n"
       "    safe=no` is refused, and no `set` turns it off.\n"
+      "A lesson (help lesson) runs its own lines in safe mode too, and may also read\n"
+      "inside the current directory (where its data usually is); what you type at\n"
+      "its pauses is yours.\n"
       "Each refusal is an error that names the rule (--safe: ...).  Only the script\n"
       "runs in safe mode: -e lines, DATA-FILEs and the prompt after -i are yours.\n"
       "Safe mode guards against the script, not against other programs changing\n"
@@ -134,10 +139,18 @@ static int cmd_help(od_session *s, const cmd_line *c)
         }
         fprintf(fp, "\ntopics\n");
         for (const cmd_help_topic *t = cmd_help_topics; t->name; t++) fprintf(fp, "  %-12s %s\n", t->name, t->title);
+        fprintf(fp, "  %-12s %s\n", "glossary", "every term the workbench prints or takes (help TERM explains one)");
         fprintf(fp, "\nSyntax: command word key=value key=\"quoted value\" key=a,b,c ; next command  # comment\n");
         return 0;
     }
     const char *topic = c->words[1].text;
+    if (!strcmp(topic, "glossary")) {
+        if (c->nwords == 2) { cmd_glossary_list(fp); return 0; }
+        const cmd_glossary_entry *g = cmd_glossary_find(c->words[2].text);
+        if (!g) return cmd_error_at(s, c->words[2].col, "help glossary: no term '%s' (help glossary lists them)", c->words[2].text);
+        cmd_glossary_print(fp, g);
+        return 0;
+    }
     const od_command *cmd = cmd_find(topic);
     const cmd_help_topic *ht = cmd ? NULL : find_topic(topic);
     if (ht) {
@@ -148,8 +161,16 @@ static int cmd_help(od_session *s, const cmd_line *c)
     if (!cmd) {
         const od_detector_type *t = od_detector_find(topic);
         if (t) { help_detector(s, t); return 0; }
-        return cmd_error_at(s, c->words[1].col, "help: no command or detector named '%s' (type help for the list)", topic);
+        const cmd_glossary_entry *g = cmd_glossary_find(topic);
+        if (!g && c->nwords == 3) {   /* help early stopping */
+            char two[128];
+            snprintf(two, sizeof two, "%s %s", topic, c->words[2].text);
+            g = cmd_glossary_find(two);
+        }
+        if (g) { cmd_glossary_print(fp, g); return 0; }
+        return cmd_error_at(s, c->words[1].col, "help: no command, detector or glossary term named '%s' (help lists the commands, help glossary the terms)", topic);
     }
+
     if (!strcmp(cmd->name, "detect") && c->nwords > 2) {
         const od_detector_type *t = od_detector_find(c->words[2].text);
         if (!t)
@@ -167,6 +188,7 @@ static int cmd_help(od_session *s, const cmd_line *c)
                     o->values && !strchr(o->values, '*') ? o->values : "", o->values && !strchr(o->values, '*') ? ")" : "");
     }
     if (cmd->help_more) cmd->help_more(fp);
+    if (cmd_glossary_find(cmd->name)) fprintf(fp, "\nthe term %s: help glossary %s\n", cmd->name, cmd->name);
     if (!strcmp(cmd->name, "detect") && od_detector_count()) {
         fprintf(fp, "\ndetectors:\n");
         for (size_t i = 0; i < od_detector_count(); i++)
@@ -262,13 +284,18 @@ static const cmd_optspec source_opts[] = {
 };
 
 const od_command cmd_help_entry = {
-    .name = "help", .usage = "help [COMMAND | TOPIC | detect ALGO | ALGO]", .topic = "session",
+    .name = "help", .usage = "help [COMMAND | TOPIC | detect ALGO | ALGO | TERM | glossary [TERM]]", .topic = "session",
     .summary = "list the commands, or explain one command or detector",
     .help = "Without a word: every command with its summary.  With a command: its usage,\n"
             "description, options and an example.  `help detect kmeans` (or `help kmeans`)\n"
             "shows a detector's parameters with their defaults and ranges.  `help scripts`\n"
-            "explains what a script may do and how to run one from someone else.\n\n"
-            "example:\n  help load\n  help detect gmm\n  help scripts",
+            "explains what a script may do and how to run one from someone else.  `help TERM`\n"
+            "explains a word the workbench prints or takes (a metric such as ap or pa_f1, a\n"
+            "threshold rule, a detector family, a method word such as leakage): what it\n"
+            "means, the formula, a reference and a command that shows it; `help glossary`\n"
+            "lists the terms and `help glossary TERM` reaches a term a command shares\n"
+            "(help glossary pca).\n\n"
+            "example:\n  help load\n  help detect gmm\n  help scripts\n  help ap\n  help glossary",
     .min_words = 0, .max_words = 2, .opts = no_opts, .fn = cmd_help, .words = COMPL_COMMAND,
 };
 const od_command cmd_quit_entry = {

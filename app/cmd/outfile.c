@@ -250,9 +250,13 @@ char *cmd_in_path(od_session *s, const cmd_line *c, const char *what, const char
         return NULL;
     }
     free(full);
-    if (!inside(canon, s->safe.read_root)) {
-        cmd_error_at(s, col, "%s: --safe: refusing to read %s: it is outside the script's directory %s (run without --safe to allow it)",
-                     what, cmd_escape(path), cmd_escape(s->safe.read_root));
+    if (!inside(canon, s->safe.read_root) && !(s->safe.read_root2 && inside(canon, s->safe.read_root2))) {
+        if (s->safe.read_root2)
+            cmd_error_at(s, col, "%s: --safe: refusing to read %s: a lesson reads only inside its own directory %s and the current directory %s",
+                         what, cmd_escape(path), cmd_escape(s->safe.read_root), cmd_escape(s->safe.read_root2));
+        else
+            cmd_error_at(s, col, "%s: --safe: refusing to read %s: it is outside the script's directory %s (run without --safe to allow it)",
+                         what, cmd_escape(path), cmd_escape(s->safe.read_root));
         free(canon);
         return NULL;
     }
@@ -305,6 +309,7 @@ void cmd_safe_leave(od_session *s, cmd_safe *saved)
 {
     if (saved->on == -1) return;
     free(s->safe.read_root);
+    free(s->safe.read_root2);
     free(s->safe.out_dir);
     free(s->safe.out_dir_want);
     s->safe = *saved;

@@ -59,6 +59,7 @@ void session_close(od_session *s)
     s->written = NULL;
     s->nwritten = s->capwritten = 0;
     free(s->safe.read_root);
+    free(s->safe.read_root2);
     free(s->safe.out_dir);
     free(s->safe.out_dir_want);
     memset(&s->safe, 0, sizeof s->safe);
@@ -223,7 +224,23 @@ static int run_lines(od_session *s, FILE *fp, int record)
         if (len > 0 && line[len - 1] == '\n') line[--len] = 0;
         if (len > 0 && line[len - 1] == '\r') line[--len] = 0;
         od_ctx_clear_cancel(s->ctx);
-        int r = session_exec(s, line, record);
+        /* a lesson's `#solution CMD` line runs in a replay, so the replay
+         * reaches the lesson's `expect` checks with the exercises solved
+         * (help lesson); every other comment line is a comment */
+        const char *run = line;
+        while (*run == ' ' || *run == '\t') run++;
+        int is_solution = !strncmp(run, "#solution ", 10);
+        if (is_solution) run += 10;
+        else run = line;
+        if (s->echo) {
+            const char *t = line;
+            while (*t == ' ' || *t == '\t') t++;
+            if (is_solution) fprintf(s->outfp, "oddity> %s   # the exercise's solution\n", cmd_escape(run));
+            else if (*t == '#' || !*t) fprintf(s->outfp, "%s\n", cmd_escape(line));
+            else fprintf(s->outfp, "oddity> %s\n", cmd_escape(line));
+            fflush(s->outfp);
+        }
+        int r = session_exec(s, run, record);
         if (r) {
             rc = r;
             if (!s->keep_going) break;
