@@ -11,19 +11,25 @@
 
 /* ---- run summaries ---------------------------------------------------- */
 
-static void print_describe(od_session *s, const od_run *r)
+void cmd_print_indented(od_session *s, const char *text)
 {
-    if (!r->type || !r->type->describe || !r->state) return;
-    od_out *o = od_out_buffer();
-    if (!o) return;
-    r->type->describe(r->state, o);
-    for (const char *t = od_out_str(o); *t;) {
+    for (const char *t = text; *t;) {
         const char *e = strchr(t, '\n');
         size_t l = e ? (size_t)(e - t) : strlen(t);
         if (l) fprintf(s->outfp, "  %.*s\n", (int)l, t);
         if (!e) break;
         t = e + 1;
     }
+}
+
+static void print_describe(od_session *s, const od_run *r)
+{
+    if (r->detail) cmd_print_indented(s, r->detail);
+    if (!r->type || !r->type->describe || !r->state) return;
+    od_out *o = od_out_buffer();
+    if (!o) return;
+    r->type->describe(r->state, o);
+    cmd_print_indented(s, od_out_str(o));
     od_out_free(o);
 }
 

@@ -7,7 +7,7 @@
 #define OD_COMMAND_LIST(X) \
     X(load) X(datasets) X(use) X(describe) X(head) X(drop) \
     X(clean) X(scale) X(pca) X(embed) X(window) X(split) X(folds) X(pseudolabel) X(undo) X(lineage) X(export) \
-    X(detect) X(runs) X(threshold) X(tune) X(metrics) X(compare) X(ensemble) X(plot) \
+    X(detect) X(bag) X(runs) X(info) X(threshold) X(tune) X(metrics) X(compare) X(ensemble) X(plot) \
     X(set) X(history) X(source) X(save) X(help) X(quit)
 
 #define X_DECL(n) extern const od_command cmd_##n##_entry;
