@@ -15,3 +15,7 @@ EXTRA_DIST += tests/options.sh
 # issue 14: a FIFO without a writer: Ctrl-C ends the wait; pipes lose no bytes.
 TESTS += tests/fifo.sh
 EXTRA_DIST += tests/fifo.sh
+# issue 21: embed (learned embeddings as data) and bag (members on random
+# feature/row subsets combined as ensemble does).
+TESTS += tests/embed.sh
+EXTRA_DIST += tests/embed.sh
