@@ -195,9 +195,9 @@ int od_run_bag(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_t
     od_version *v = d ? od_ds_top(d) : NULL;
     if (!v || !v->frame) return od_error(ctx, OD_ESTATE, "no dataset loaded (try: load sample-data/blobs.csv)");
     if (t->seq)
-        return od_error(ctx, OD_EINVAL, "bag: %s is a sequence detector (it windows the series itself); bag takes "
+        return od_error(ctx, OD_EINVAL, "%s is a sequence detector (it windows the series itself); bags take "
                         "the tabular detectors", t->name);
-    if (v->win) return od_error(ctx, OD_EINVAL, "bag: not on a window view (undo the window first)");
+    if (v->win) return od_error(ctx, OD_EINVAL, "not on a window view: bags take rows (undo the window first)");
     if (o->n < 1) return od_error(ctx, OD_EINVAL, "n=%zu: a bag needs at least one member", o->n);
     if (!(o->rows > 0 && o->rows <= 1)) return od_error(ctx, OD_EINVAL, "rows=%g: expected a fraction in (0, 1]", o->rows);
     const od_frame *f = v->frame;
@@ -220,7 +220,7 @@ int od_run_bag(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_t
     if (!rc) rc = od_runi_fit_rows(ctx, v, o->fit, use);
     if (!rc) {
         for (size_t i = 0; i < n; i++) ntrain += use[i] != 0;
-        if (ntrain == 0) rc = od_error(ctx, OD_EDATA, "bag %s: no rows to fit on (fit=%s)", t->name, od_fit_mode_names[o->fit]);
+        if (ntrain == 0) rc = od_error(ctx, OD_EDATA, "%s: no rows to fit on (fit=%s)", t->name, od_fit_mode_names[o->fit]);
     }
     if (!rc && (!(train = od_mallocn(ctx, ntrain, sizeof *train)) ||
                 !(m = od_calloc(ctx, o->n, sizeof *m))))
@@ -293,8 +293,8 @@ int od_run_bag(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_t
         for (size_t w = 0; m[j].ctx && w < od_ctx_nwarnings(m[j].ctx); w++)
             od_warn(ctx, "bag member %zu: %s", j + 1, od_ctx_warning(m[j].ctx, w));
     for (size_t j = 0; j < o->n && !rc; j++)
-        if (m[j].rc == OD_ECANCEL && od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "bag %s: interrupted", t->name);
-        else if (m[j].rc) rc = od_error(ctx, m[j].rc, "bag member %zu: %s", j + 1, od_ctx_errmsg(m[j].ctx));
+        if (m[j].rc == OD_ECANCEL && od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "%s: interrupted", t->name);
+        else if (m[j].rc) rc = od_error(ctx, m[j].rc, "member %zu: %s", j + 1, od_ctx_errmsg(m[j].ctx));
     if (rc) goto done;
 
     /* the bag: one run, the members combined as `ensemble` does */
@@ -324,7 +324,7 @@ int od_run_bag(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_t
     }
     if (!rc && !(r->detail = od_out_steal(det))) rc = OD_ENOMEM;
     od_out_free(det);
-    r->fit_secs = secs;
+    r->fit_secs = secs;   /* wall time of the members' fits and scores */
     if (rc) goto done;
     rc = od_runi_add(ctx, ws, r, out);
     r = NULL;
