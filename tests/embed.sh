@@ -63,6 +63,23 @@ cmp -s "$tmp/t1.csv" "$tmp/t2.csv"; check $? "embed ae: threads=1 and threads=2 
 "$bin" --no-journal --no-times -j 2 -f "$tmp/s1.odd" -e "export data to=$tmp/r1.csv" > /dev/null 2>&1
 cmp -s "$tmp/t1.csv" "$tmp/r1.csv"; check $? "the saved session replays the embedding bit for bit"
 
+# Ctrl-C while training: the embedding stands, the journal says the epochs
+# that completed, and the saved session replays to the same embedding
+"$bin" --no-journal --no-times -e "load $F/blobs4.csv ignore=cluster as b" -e "embed ae epochs=1000000" \
+    -e "save session $tmp/int.odd" -e "export data to=$tmp/int1.csv" > "$tmp/int.out" 2> "$tmp/int.err" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 0 ] && grep -q 'warning: embed: training interrupted in epoch [0-9]*; keeping the best weights so far' "$tmp/int.err"
+check $? "Ctrl-C stops embed with a warning; the session goes on (exit $rc)"
+E=$(sed -n 's/^embed ae epochs=\([0-9]*\)$/\1/p' "$tmp/int.odd")
+[ -n "$E" ] && grep -q "note: journaled as trained: embed ae epochs=$E" "$tmp/int.err"
+check $? "the journal trains the $E epochs that completed"
+"$bin" --no-journal --no-times -f "$tmp/int.odd" -e "export data to=$tmp/int2.csv" > /dev/null 2>&1
+[ -s "$tmp/int1.csv" ] && cmp -s "$tmp/int1.csv" "$tmp/int2.csv"; check $? "the replay makes the same embedding"
+
 # ---- embed lstm: a planted shape anomaly (points 900..949, 0-based)
 W=48
 for j in 1 2; do

@@ -241,6 +241,9 @@ od_run **cmd_runs_of(od_session *s, const cmd_line *c, size_t first, size_t *nr)
 /* cmd_thr.c: norm=, combine= and weights= (nr of them) of ensemble and bag;
  * 0 or a reported error */
 int cmd_ensemble_options(od_session *s, const cmd_line *c, size_t nr, od_norm *norm, od_combine *how, double **w);
+/* cmd_detect.c: `text` with its option key=VALUE set to key=val (appended
+ * when absent); NULL when out of memory */
+char *cmd_with_option(od_session *s, const char *text, const char *key, const char *val);
 /* cmd_detect.c: "  " + each line of text */
 void cmd_print_indented(od_session *s, const char *text);
 /* cmd_plot.c */

@@ -126,7 +126,7 @@ static int detector_not_found(od_session *s, const cmd_line *c)
 }
 
 /* `text` with its option key=VALUE set to key=val (appended when absent). */
-static char *with_option(od_session *s, const char *text, const char *key, const char *val)
+char *cmd_with_option(od_session *s, const char *text, const char *key, const char *val)
 {
     size_t kl = strlen(key), tl = strlen(text);
     const char *p = text, *hit = NULL;
@@ -152,7 +152,7 @@ static int journal_interrupted(od_session *s, const cmd_line *c, od_run *r, cmd_
 {
     char n[32];
     snprintf(n, sizeof n, "%zu", r->interrupted);
-    char *line = with_option(s, c->src, "epochs", n), *params = with_option(s, r->params, "epochs", n);
+    char *line = cmd_with_option(s, c->src, "epochs", n), *params = cmd_with_option(s, r->params, "epochs", n);
     if (!line || !params) { free(line); free(params); return cmd_fail(s, OD_ENOMEM); }
     free(r->params);
     r->params = params;

@@ -351,7 +351,7 @@ static int embed_parse(od_session *s, const cmd_line *c, od_embed_opts *o)
     return 0;
 }
 
-static int cmd_embed(od_session *s, const cmd_line *c)
+static int cmd_embed(od_session *s, const cmd_line *c, cmd_result *res)
 {
     od_dataset *d;
     od_version *v = cmd_version(s, &d);
@@ -371,11 +371,12 @@ static int cmd_embed(od_session *s, const cmd_line *c)
     if ((rc = embed_src_save(s, v, &src))) { free(cols); free(fm); return rc; }
     char *from = od_strdup(s->ctx, d->name);
     od_frame *out = NULL;
-    size_t *kept = NULL, nkept = 0;
+    size_t *kept = NULL, nkept = 0, trained = 0;
     od_out *rep = od_out_buffer();
-    rc = rep && from ? od_prep_embed(s->ctx, v->frame, &o, fm, &out, &kept, &nkept, rep) : nomem(s);
+    rc = rep && from ? od_prep_embed(s->ctx, v->frame, &o, fm, &out, &kept, &nkept, &trained, rep) : nomem(s);
     free(fm);
     free(cols);
+    int stopped = od_cancelled(s->ctx) && !rc && trained < o.epochs;
     if (od_cancelled(s->ctx)) od_ctx_clear_cancel(s->ctx);   /* training stopped, the embedding stands */
     if (rc) rc = cmd_fail(s, rc);
     else if (nm) {
@@ -391,6 +392,16 @@ static int cmd_embed(od_session *s, const cmd_line *c)
     if (!rc) {
         print_report(s, rep);
         if (nm) fprintf(s->outfp, "  new dataset %s (now current); %s is unchanged\n", nm, from);
+    }
+    if (!rc && stopped) {
+        /* Ctrl-C: the journal says what was trained, so a replay makes the same embedding */
+        char e[32];
+        snprintf(e, sizeof e, "%zu", trained);
+        if (!(res->followup = cmd_with_option(s, c->src, "epochs", e))) rc = cmd_fail(s, OD_ENOMEM);
+        else {
+            res->journal = CMD_JOURNAL_TEXT;
+            fprintf(s->errfp, "note: journaled as trained: %s\n", res->followup);
+        }
     }
     od_out_free(rep);
     embed_src_free(&src);
@@ -767,7 +778,7 @@ const od_command cmd_embed_entry = {
             "shown while training and in the report; Ctrl-C keeps the best weights so far.\n"
             "as NAME makes a new dataset NAME (current; the source is unchanged).\n\n"
             "examples:\n  embed ae dim=2 hidden=32 epochs=30\n  embed lstm dim=8 window=48 as emb_s",
-    .min_words = 1, .max_words = 3, .opts = embed_opts, .fn = cmd_embed, .words = COMPL_WORDS, .word_values = "ae|lstm",
+    .min_words = 1, .max_words = 3, .opts = embed_opts, .fn_res = cmd_embed, .words = COMPL_WORDS, .word_values = "ae|lstm",
 };
 const od_command cmd_window_entry = {
     .name = "window", .usage = window_usage, .topic = "prepare",

@@ -166,7 +166,7 @@ static int encode(od_ctx *ctx, od_nn *net, const od_embed_opts *o, size_t c, con
 }
 
 int od_prep_embed(od_ctx *ctx, const od_frame *in, const od_embed_opts *opt, const unsigned char *fit_mask,
-                  od_frame **out, size_t **kept, size_t *nkept, od_out *report)
+                  od_frame **out, size_t **kept, size_t *nkept, size_t *trained, od_out *report)
 {
     int rc;
     size_t *idx = NULL, d = 0, nfit = 0, n = in->nrow, *ends = NULL, nout = n, nsamp = 0, epochs = 0;
@@ -178,6 +178,7 @@ int od_prep_embed(od_ctx *ctx, const od_frame *in, const od_embed_opts *opt, con
     *out = NULL;
     if (kept) *kept = NULL;
     if (nkept) *nkept = 0;
+    if (trained) *trained = 0;
 #ifdef _OPENMP
     /* one thread: the network engine sums per-thread gradients in an order
      * that depends on the thread count, and an embedding must be the same
@@ -248,6 +249,11 @@ int od_prep_embed(od_ctx *ctx, const od_frame *in, const od_embed_opts *opt, con
     if ((rc = build(ctx, net, opt, d, 0))) goto done;
     od_nn_data dat = { tr, T * d, tr, T * d, ntr };
     if ((rc = train(ctx, net, opt, &dat, loss, &epochs, &interrupted))) goto done;
+    if (trained) *trained = epochs;
+    if (interrupted && epochs == 0) {
+        rc = od_error(ctx, OD_ECANCEL, "embed: interrupted in epoch 1: nothing was trained");
+        goto done;
+    }
     rc = OD_ENOMEM;
     if (!(y = od_calloc(ctx, opt->dim, sizeof *y))) goto done;
     for (size_t k = 0; k < opt->dim; k++)

@@ -217,9 +217,11 @@ typedef struct {
 
 const char *od_embed_kind_name(od_embed_kind k);   /* "ae" "lstm" */
 /* kept/nkept (may be NULL): for lstm, the input row of every output row
- * (caller frees); NULL for ae (the rows are the input's). */
+ * (caller frees); NULL for ae (the rows are the input's).  trained (may be
+ * NULL): the epochs completed (fewer than opt->epochs after Ctrl-C; an
+ * interruption in the first epoch is OD_ECANCEL). */
 int od_prep_embed(od_ctx *ctx, const od_frame *in, const od_embed_opts *opt, const unsigned char *fit_mask,
-                  od_frame **out, size_t **kept, size_t *nkept, od_out *report);
+                  od_frame **out, size_t **kept, size_t *nkept, size_t *trained, od_out *report);
 
 /* ----------------------------------------------------------------- window */
 
