@@ -54,6 +54,11 @@ grep -q '^  2\. embed ae dim=2 hidden=32 epochs=30  \[600 x 4\]' "$tmp/ae.out"; 
 grep -q '^undid: embed ae dim=2 hidden=32 epochs=30 (now 600 x 8)' "$tmp/ae.out"; check $? "undo steps back to the input"
 grep -q 'reconstruction loss (mse, z-scored) by epoch:' "$tmp/ae.out"; check $? "the report gives the loss of every epoch"
 
+# the loss of every epoch while training, from 2000 training rows on
+odd -e "load sample-data/blobs.csv; embed ae epochs=2" > "$tmp/big.out" 2>&1
+grep -q '^  epoch 2/2  reconstruction loss [0-9.]*$' "$tmp/big.out" && ! grep -q '^  epoch' "$tmp/ae.out"
+check $? "3000 rows: one line per epoch while training; 600 rows: the report only"
+
 # threads=1 and 2, and the replay of a saved session
 for j in 1 2; do
   odd -j $j -e "load $F/blobs4.csv ignore=cluster as b; split train=0.7 test=0.3 stratify=no; embed ae dim=3 epochs=5 activation=relu; export data to=$tmp/t$j.csv force=yes" \

@@ -14,6 +14,10 @@
 #include <omp.h>
 #endif
 
+/* Training samples from which every epoch's loss is shown as a line while
+ * training (below, in the report only). */
+#define OD_EMBED_EPOCH_LINES 2000
+
 const char *od_embed_kind_name(od_embed_kind k)
 {
     return k == OD_EMBED_LSTM ? "lstm" : "ae";
@@ -130,7 +134,9 @@ static int train(od_ctx *ctx, od_nn *net, const od_embed_opts *o, const od_nn_da
         *epochs = e;
         char line[128];
         snprintf(line, sizeof line, "epoch %zu/%zu  reconstruction loss %.4g", e, o->epochs, loss[e - 1]);
-        od_progress(ctx, "embed", (double)e / (double)o->epochs, line);
+        /* "train": the front ends print one line per epoch (as for the networks'
+         * fits) when an epoch is long enough to watch; "embed": a percentage */
+        od_progress(ctx, dat->n >= OD_EMBED_EPOCH_LINES ? "train" : "embed", (double)e / (double)o->epochs, line);
         if (rc == OD_OK) break;
     }
     if (!rc && od_nn_train_diverged(tr))

@@ -196,8 +196,9 @@ void od_pca_free(od_pca *p);
  * Inputs are z-scored with the fit rows' mean and population sd.  Training
  * samples: the fit rows (ae), the windows whose points are all fit rows
  * (lstm).  No validation part: the weights of the lowest training loss are
- * kept.  The loss of every epoch goes through od_progress ("embed") and the
- * report.  Training runs on one thread whatever the ctx says, so the
+ * kept.  The loss of every epoch goes into the report and through
+ * od_progress: as "train" (the front end prints a line per epoch, as for the
+ * neural detectors) from 2000 training samples on, else as "embed".  Training runs on one thread whatever the ctx says, so the
  * embedding depends on the seed only.  Ctrl-C (the cancel flag) stops
  * training and keeps the best weights so far (a warning says so; the flag is
  * left set for the caller).  NaN policy: refuse ("clean first"). */
