@@ -61,6 +61,7 @@ void od_run_free(od_run *r)
     free(r->time);
     free(r->fit_on);
     free(r->unscored);
+    free(r->detail);
     od_fitlog_done(&r->log);
     od_thresh_clear(&r->thr);
     if (r->search && r->search_free) r->search_free(r->search);

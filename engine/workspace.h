@@ -70,6 +70,7 @@ typedef struct {
     int is_series;                  /* the dataset has a time axis / sequence order */
     char *fit_on;                   /* "train (600 rows)" */
     char *unscored;                 /* why rows have no score, or NULL */
+    char *detail;                   /* more lines for `info` (a bag's members), or NULL */
     size_t interrupted;             /* training stopped by Ctrl-C: the epochs it completed (0: not interrupted) */
     double fit_secs, score_secs;
     od_fitlog log;

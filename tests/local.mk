@@ -20,3 +20,7 @@ EXTRA_DIST += tests/fifo.sh
 # the runner driven through tmux (tests/tui/lib.sh: the shared tmux helpers).
 TESTS += tests/glossary.sh tests/expect.sh tests/tui/lesson.sh
 EXTRA_DIST += tests/glossary.sh tests/expect.sh tests/tui/lesson.sh tests/tui/lib.sh
+# issue 21: embed (learned embeddings as data) and bag (members on random
+# feature/row subsets combined as ensemble does).
+TESTS += tests/embed.sh
+EXTRA_DIST += tests/embed.sh

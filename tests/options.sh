@@ -238,6 +238,25 @@ ensemble.combine=mean|$S; ensemble g k combine=mean as e; runs|members=g,k .*com
 ensemble.combine=max|$S; ensemble g k combine=max as e; runs|members=g,k .*combine=max
 ensemble.combine=median|$S; ensemble g k combine=median as e; runs|members=g,k .*combine=median
 ensemble.combine=weighted|$S; ensemble g k combine=weighted weights=1,2 as e; runs|members=g,k .*combine=weighted
+embed.ae|load T/blobs.csv; embed ae dim=2 epochs=2|^embed ae: 6 columns -> 2 \(e1..e2\), dense autoencoder
+embed.lstm|load T/series.csv; embed lstm dim=2 window=8 hidden=4 epochs=1|^embed lstm: 1 column -> 2 \(e1..e2\), sequence autoencoder trained on 393 windows
+embed.activation=tanh|load T/blobs.csv; embed ae epochs=1 activation=tanh|hidden=32 activation=tanh,
+embed.activation=relu|load T/blobs.csv; embed ae epochs=1 activation=relu|hidden=32 activation=relu,
+embed.activation=sigmoid|load T/blobs.csv; embed ae epochs=1 activation=sigmoid|hidden=32 activation=sigmoid,
+embed.activation=gelu|load T/blobs.csv; embed ae epochs=1 activation=gelu|hidden=32 activation=gelu,
+bag.norm=none|$S; bag gauss n=2 norm=none as b; runs|rows=150 of 150 norm=none combine=mean
+bag.norm=zscore|$S; bag gauss n=2 norm=zscore as b; runs|rows=150 of 150 norm=zscore combine=mean
+bag.norm=minmax|$S; bag gauss n=2 norm=minmax as b; runs|rows=150 of 150 norm=minmax combine=mean
+bag.norm=rank|$S; bag gauss n=2 norm=rank as b; runs|rows=150 of 150 norm=rank combine=mean
+bag.combine=mean|$S; bag gauss n=2 combine=mean as b; runs|norm=rank combine=mean$
+bag.combine=max|$S; bag gauss n=2 combine=max as b; runs|norm=rank combine=max$
+bag.combine=median|$S; bag gauss n=2 combine=median as b; runs|norm=rank combine=median$
+bag.combine=weighted|$S; bag gauss n=2 combine=weighted weights=1,3 as b; runs|combine=weighted weights=1,3$
+bag.keep=yes|$S; bag gauss n=2 keep=yes as b; runs|^b\.2 +gauss .*member 2 of bag b
+bag.keep=no|$S; bag gauss n=2 keep=no as b; info b.1|no run named 'b\.1'
+bag.fit=train|$S; bag gauss n=2 fit=train as b|^b: bag on blobs, fit on train \(150 rows\), 2 members
+bag.fit=normal|$S; bag gauss n=2 fit=normal as b|^b: bag on blobs, fit on normal \(14[0-9] rows\), 2 members
+bag.fit=all|$S; bag gauss n=2 fit=all as b|^b: bag on blobs, fit on all \(300 rows\), 2 members
 set.terminal=dumb|set terminal=png; set terminal=dumb; set|terminal=dumb
 set.terminal=png|set terminal=png; set|terminal=png
 set.terminal=svg|set terminal=svg; set|terminal=svg

@@ -244,6 +244,14 @@ int cmd_fail_opt(od_session *s, const cmd_line *c, int rc, const char *prefix);
 /* The runs named by words[first..], or every run when none is named.  NULL
  * with *nr = 0 when there are no runs; NULL with *nr > 0 after an error. */
 od_run **cmd_runs_of(od_session *s, const cmd_line *c, size_t first, size_t *nr);
+/* cmd_thr.c: norm=, combine= and weights= (nr of them) of ensemble and bag;
+ * 0 or a reported error */
+int cmd_ensemble_options(od_session *s, const cmd_line *c, size_t nr, od_norm *norm, od_combine *how, double **w);
+/* cmd_detect.c: `text` with its option key=VALUE set to key=val (appended
+ * when absent); NULL when out of memory */
+char *cmd_with_option(od_session *s, const char *text, const char *key, const char *val);
+/* cmd_detect.c: "  " + each line of text */
+void cmd_print_indented(od_session *s, const char *text);
 /* cmd_plot.c */
 void cmd_plot_close(od_session *s);
 /* cmd_lesson.c: run a lesson (help lesson); solve = non-interactively with the

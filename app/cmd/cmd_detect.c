@@ -11,19 +11,25 @@
 
 /* ---- run summaries ---------------------------------------------------- */
 
-static void print_describe(od_session *s, const od_run *r)
+void cmd_print_indented(od_session *s, const char *text)
 {
-    if (!r->type || !r->type->describe || !r->state) return;
-    od_out *o = od_out_buffer();
-    if (!o) return;
-    r->type->describe(r->state, o);
-    for (const char *t = od_out_str(o); *t;) {
+    for (const char *t = text; *t;) {
         const char *e = strchr(t, '\n');
         size_t l = e ? (size_t)(e - t) : strlen(t);
         if (l) fprintf(s->outfp, "  %.*s\n", (int)l, t);
         if (!e) break;
         t = e + 1;
     }
+}
+
+static void print_describe(od_session *s, const od_run *r)
+{
+    if (r->detail) cmd_print_indented(s, r->detail);
+    if (!r->type || !r->type->describe || !r->state) return;
+    od_out *o = od_out_buffer();
+    if (!o) return;
+    r->type->describe(r->state, o);
+    cmd_print_indented(s, od_out_str(o));
     od_out_free(o);
 }
 
@@ -120,7 +126,7 @@ static int detector_not_found(od_session *s, const cmd_line *c)
 }
 
 /* `text` with its option key=VALUE set to key=val (appended when absent). */
-static char *with_option(od_session *s, const char *text, const char *key, const char *val)
+char *cmd_with_option(od_session *s, const char *text, const char *key, const char *val)
 {
     size_t kl = strlen(key), tl = strlen(text);
     const char *p = text, *hit = NULL;
@@ -146,7 +152,7 @@ static int journal_interrupted(od_session *s, const cmd_line *c, od_run *r, cmd_
 {
     char n[32];
     snprintf(n, sizeof n, "%zu", r->interrupted);
-    char *line = with_option(s, c->src, "epochs", n), *params = with_option(s, r->params, "epochs", n);
+    char *line = cmd_with_option(s, c->src, "epochs", n), *params = cmd_with_option(s, r->params, "epochs", n);
     if (!line || !params) { free(line); free(params); return cmd_fail(s, OD_ENOMEM); }
     free(r->params);
     r->params = params;

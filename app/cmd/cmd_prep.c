@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "prep/prep.h"
 #include "run/run.h"
+#include "nn/nn.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -278,6 +279,177 @@ static int cmd_pca(od_session *s, const cmd_line *c)
     rc = finish(s, d, c, rc, out, rep);
     if (!rc) rc = keep_recipe(s, d, st);
     else od_prep_step_free(st);
+    return rc;
+}
+
+/* ---- embed ------------------------------------------------------------ */
+
+/* What the new version keeps of the one the embedding was made from, saved
+ * before the push (the old version may move). */
+typedef struct {
+    unsigned char *part;
+    char *split_desc, *pseudo;
+    size_t n, win, stride;
+    int wagg, series;
+} embed_src;
+
+static void embed_src_free(embed_src *e)
+{
+    free(e->part);
+    free(e->split_desc);
+    free(e->pseudo);
+}
+
+static int embed_src_save(od_session *s, const od_version *v, embed_src *e)
+{
+    memset(e, 0, sizeof *e);
+    e->n = v->frame->nrow;
+    e->win = v->win;
+    e->stride = v->stride;
+    e->wagg = v->wagg;
+    e->series = od_version_is_series(v);
+    if ((v->part && !(e->part = od_malloc(s->ctx, e->n ? e->n : 1))) ||
+        (v->split_desc && !(e->split_desc = od_strdup(s->ctx, v->split_desc))) ||
+        (v->pseudo && !(e->pseudo = od_strdup(s->ctx, v->pseudo)))) {
+        embed_src_free(e);
+        return cmd_fail(s, OD_ENOMEM);
+    }
+    if (e->part) memcpy(e->part, v->part, e->n);
+    return 0;
+}
+
+/* The split, pseudo-labels and series flag of the source on the new version
+ * nv (rows kept[i] of the source, or the same rows when kept is NULL); a
+ * series embedding has one row per window, so the source's window view does
+ * not carry over. */
+static int embed_carry(od_session *s, od_version *nv, embed_src *e, const size_t *kept, int seq)
+{
+    size_t n = nv->frame->nrow;
+    free(nv->part);
+    nv->part = NULL;
+    if (e->part) {
+        if (!(nv->part = od_malloc(s->ctx, n ? n : 1))) return cmd_fail(s, OD_ENOMEM);
+        for (size_t i = 0; i < n; i++) nv->part[i] = e->part[kept ? kept[i] : i];
+    }
+    free(nv->split_desc);
+    nv->split_desc = e->split_desc;
+    e->split_desc = NULL;
+    free(nv->pseudo);
+    nv->pseudo = e->pseudo;
+    e->pseudo = NULL;
+    free(nv->fold);
+    nv->fold = NULL;
+    nv->nfolds = 0;
+    nv->series = e->series || seq;
+    nv->win = seq ? 0 : e->win;
+    nv->stride = seq ? 0 : e->stride;
+    nv->wagg = seq ? 0 : e->wagg;
+    return 0;
+}
+
+static const struct { const char *name; od_embed_kind kind; } embed_kinds[] = {
+    { "ae", OD_EMBED_AE }, { "lstm", OD_EMBED_LSTM },
+};
+static const struct { const char *name; int act; } embed_acts[] = {
+    { "tanh", OD_NN_ACT_TANH }, { "relu", OD_NN_ACT_RELU }, { "sigmoid", OD_NN_ACT_SIGMOID }, { "gelu", OD_NN_ACT_GELU },
+};
+enum { NEMBED_KINDS = sizeof embed_kinds / sizeof embed_kinds[0], NEMBED_ACTS = sizeof embed_acts / sizeof embed_acts[0] };
+
+/* A positive integer option (default def when absent); <0 after an error. */
+static int embed_size(od_session *s, const cmd_line *c, const char *key, long lo, long hi, long def, size_t *v)
+{
+    long x = def;
+    int r = cmd_opt_long(s, c, key, &x);
+    if (r < 0) return r;
+    if (x < lo || x > hi)
+        return cmd_error_at(s, cmd_opt_entry(c, key)->vcol, "embed: option %s=%ld: must be %ld..%ld", key, x, lo, hi);
+    *v = (size_t)x;
+    return 0;
+}
+
+static int embed_parse(od_session *s, const cmd_line *c, od_embed_opts *o)
+{
+    size_t k = 0;
+    while (k < NEMBED_KINDS && strcmp(c->words[1].text, embed_kinds[k].name)) k++;
+    if (k == NEMBED_KINDS)
+        return cmd_error_at(s, c->words[1].col, "embed: unknown model '%s' (expected ae or lstm)", c->words[1].text);
+    o->kind = embed_kinds[k].kind;
+    int seq = o->kind == OD_EMBED_LSTM, r;
+    if (!seq && cmd_opt_entry(c, "window"))
+        return cmd_error_at(s, cmd_opt_entry(c, "window")->col, "embed ae: window= is an option of embed lstm");
+    if (seq && cmd_opt_entry(c, "activation"))
+        return cmd_error_at(s, cmd_opt_entry(c, "activation")->col, "embed lstm: activation= is an option of embed ae");
+    if ((r = embed_size(s, c, "dim", 1, 1024, seq ? 8 : 2, &o->dim)) || (r = embed_size(s, c, "hidden", 1, 4096, 32, &o->hidden)) ||
+        (r = embed_size(s, c, "epochs", 1, 1000000, 30, &o->epochs)) || (r = embed_size(s, c, "batch", 1, 65536, 64, &o->batch)) ||
+        (r = embed_size(s, c, "window", 2, 100000, 48, &o->window)))
+        return r;
+    o->lr = 0.001;
+    if ((r = cmd_opt_double(s, c, "lr", &o->lr)) < 0) return r;
+    if (!(o->lr > 0 && o->lr <= 10))
+        return cmd_error_at(s, cmd_opt_entry(c, "lr")->vcol, "embed: option lr=%s: must be in (0, 10]", cmd_optval(c, "lr"));
+    o->act = OD_NN_ACT_TANH;
+    const char *a = cmd_optval(c, "activation");
+    for (size_t j = 0; a && j < NEMBED_ACTS; j++)
+        if (!strcmp(a, embed_acts[j].name)) o->act = embed_acts[j].act;
+    return 0;
+}
+
+static int cmd_embed(od_session *s, const cmd_line *c, cmd_result *res)
+{
+    od_dataset *d;
+    od_version *v = cmd_version(s, &d);
+    if (!v) return OD_ESTATE;
+    int bad;
+    const char *nm = cmd_as_name(s, c, 2, &bad);
+    if (bad) return bad;
+    od_embed_opts o;
+    memset(&o, 0, sizeof o);
+    char **cols = NULL;
+    unsigned char *fm = NULL;
+    embed_src src;
+    int rc = embed_parse(s, c, &o);
+    if (rc || (rc = cols_opt(s, c, &cols, &o.ncols))) return rc;
+    o.cols = (const char *const *)cols;
+    if ((rc = fit_mask(s, v, &fm))) { free(cols); return rc; }
+    if ((rc = embed_src_save(s, v, &src))) { free(cols); free(fm); return rc; }
+    char *from = od_strdup(s->ctx, d->name);
+    od_frame *out = NULL;
+    size_t *kept = NULL, nkept = 0, trained = 0;
+    od_out *rep = od_out_buffer();
+    rc = rep && from ? od_prep_embed(s->ctx, v->frame, &o, fm, &out, &kept, &nkept, &trained, rep) : nomem(s);
+    free(fm);
+    free(cols);
+    int stopped = od_cancelled(s->ctx) && !rc && trained < o.epochs;
+    if (od_cancelled(s->ctx)) od_ctx_clear_cancel(s->ctx);   /* training stopped, the embedding stands */
+    if (rc) rc = cmd_fail(s, rc);
+    else if (nm) {
+        /* a new dataset: the source stays as it is */
+        char step[1024];
+        snprintf(step, sizeof step, "%s  (from %s)", c->src, from);
+        if ((rc = od_ws_add_dataset_donate(s->ctx, s->ws, nm, "", out, step))) rc = cmd_fail(s, rc);
+        else d = od_ws_dataset(s->ws, nm);
+    } else {
+        rc = push(s, d, out, c);
+    }
+    if (!rc) rc = embed_carry(s, od_ds_top(d), &src, kept, o.kind == OD_EMBED_LSTM);
+    if (!rc) {
+        print_report(s, rep);
+        if (nm) fprintf(s->outfp, "  new dataset %s (now current); %s is unchanged\n", nm, from);
+    }
+    if (!rc && stopped) {
+        /* Ctrl-C: the journal says what was trained, so a replay makes the same embedding */
+        char e[32];
+        snprintf(e, sizeof e, "%zu", trained);
+        if (!(res->followup = cmd_with_option(s, c->src, "epochs", e))) rc = cmd_fail(s, OD_ENOMEM);
+        else {
+            res->journal = CMD_JOURNAL_TEXT;
+            fprintf(s->errfp, "note: journaled as trained: %s\n", res->followup);
+        }
+    }
+    od_out_free(rep);
+    embed_src_free(&src);
+    free(kept);
+    free(from);
     return rc;
 }
 
@@ -572,6 +744,17 @@ static const cmd_optspec pca_opts[] = {
     { "columns", NULL, COMPL_COLUMN, "input columns (default: all numeric features)" },
     { NULL, NULL, COMPL_NONE, NULL }
 };
+static const cmd_optspec embed_opts[] = {
+    { "dim", NULL, COMPL_NONE, "embedding columns e1..eK (default 2 for ae, 8 for lstm)" },
+    { "hidden", NULL, COMPL_NONE, "hidden units (default 32)" },
+    { "epochs", NULL, COMPL_NONE, "passes over the training rows (default 30)" },
+    { "lr", NULL, COMPL_NONE, "Adam learning rate (default 0.001)" },
+    { "batch", NULL, COMPL_NONE, "rows (windows) per mini-batch (default 64)" },
+    { "window", NULL, COMPL_NONE, "lstm: points per window (default 48)" },
+    { "activation", "tanh|relu|sigmoid|gelu", COMPL_NONE, "ae: activation of the hidden layers (default tanh)" },
+    { "columns", NULL, COMPL_COLUMN, "input columns (default: all numeric features)" },
+    { NULL, NULL, COMPL_NONE, NULL }
+};
 static const cmd_optspec window_opts[] = {
     { "size", NULL, COMPL_NONE, "window length W (points)" },
     { "stride", NULL, COMPL_NONE, "step between windows (default 1)" },
@@ -628,6 +811,24 @@ const od_command cmd_pca_entry = {
             "of every component.  Signs follow scikit-learn.\n\n"
             "examples:\n  pca k=2\n  pca variance=0.95 whiten=yes",
     .min_words = 0, .max_words = 0, .opts = pca_opts, .fn = cmd_pca,
+};
+const od_command cmd_embed_entry = {
+    .name = "embed", .usage = "embed ae|lstm [dim=K] [hidden=H] [epochs=E] [lr=R] [batch=B] [window=W] [activation=..] [columns=..] [as NAME]",
+    .topic = "prepare", .summary = "replace the features by a learned embedding (an autoencoder's bottleneck)",
+    .help = "Trains an autoencoder on the training rows (all rows without a split) and makes\n"
+            "its bottleneck the columns e1..eK, keeping labels, time and the split, so any\n"
+            "detector, plot scatter and describe work on it; undo steps back as after pca.\n"
+            "ae (tabular): dense(hidden) -> dense(K) -> dense(hidden) -> dense(d).\n"
+            "lstm (series): an LSTM encoder of each window of W points -> K values ->\n"
+            "an LSTM decoder; one row per window end (the first W-1 points start the\n"
+            "first window), each row keeping the label, time and part of its last point.\n"
+            "Inputs are z-scored on the training rows; Adam, mse, shuffled mini-batches,\n"
+            "weights and order from the session seed (the same embedding for threads=1\n"
+            "and 2: it trains on one thread).  The reconstruction loss of every epoch is\n"
+            "shown while training and in the report; Ctrl-C keeps the best weights so far.\n"
+            "as NAME makes a new dataset NAME (current; the source is unchanged).\n\n"
+            "examples:\n  embed ae dim=2 hidden=32 epochs=30\n  embed lstm dim=8 window=48 as emb_s",
+    .min_words = 1, .max_words = 3, .opts = embed_opts, .fn_res = cmd_embed, .words = COMPL_WORDS, .word_values = "ae|lstm",
 };
 const od_command cmd_window_entry = {
     .name = "window", .usage = window_usage, .topic = "prepare",

@@ -55,17 +55,17 @@ static int cmd_threshold(od_session *s, const cmd_line *c)
 }
 
 /* weights=w1,w2,.. (one per member) into a new array. */
-static double *parse_weights(od_session *s, const cmd_opt *wo, size_t nr)
+static double *parse_weights(od_session *s, const cmd_opt *wo, size_t nr, const char *what)
 {
     size_t nw;
     char **ws = cmd_list_split(wo->val, &nw);
     double *w = ws && nw == nr ? od_mallocn(s->ctx, nr, sizeof *w) : NULL;
-    if (ws && nw != nr) cmd_error_at(s, wo->vcol, "ensemble: %zu weights for %zu runs", nw, nr);
+    if (ws && nw != nr) cmd_error_at(s, wo->vcol, "%s: %zu weights for %zu %s", what, nw, nr, strcmp(what, "bag") ? "runs" : "members");
     for (size_t k = 0; w && k < nr; k++) {
         char *end;
         w[k] = strtod(ws[k], &end);
         if (*end || !*ws[k] || !isfinite(w[k])) {
-            cmd_error_at(s, wo->vcol, "ensemble: weight '%s' is not a number", ws[k]);
+            cmd_error_at(s, wo->vcol, "%s: weight '%s' is not a number", what, ws[k]);
             free(w);
             w = NULL;
         }
@@ -74,18 +74,18 @@ static double *parse_weights(od_session *s, const cmd_opt *wo, size_t nr)
     return w;
 }
 
-static int ensemble_options(od_session *s, const cmd_line *c, size_t nr, od_norm *norm, od_combine *how, double **w)
+int cmd_ensemble_options(od_session *s, const cmd_line *c, size_t nr, od_norm *norm, od_combine *how, double **w)
 {
-    const char *v;
+    const char *v, *what = c->words[0].text;
     *norm = OD_NORM_RANK;
     *how = OD_COMBINE_MEAN;
     *w = NULL;
-    if ((v = cmd_optval(c, "norm")) && od_norm_parse(s->ctx, v, norm)) return cmd_fail_opt(s, c, OD_EINVAL, "ensemble");
-    if ((v = cmd_optval(c, "combine")) && od_combine_parse(s->ctx, v, how)) return cmd_fail_opt(s, c, OD_EINVAL, "ensemble");
+    if ((v = cmd_optval(c, "norm")) && od_norm_parse(s->ctx, v, norm)) return cmd_fail_opt(s, c, OD_EINVAL, what);
+    if ((v = cmd_optval(c, "combine")) && od_combine_parse(s->ctx, v, how)) return cmd_fail_opt(s, c, OD_EINVAL, what);
     const cmd_opt *wo = cmd_opt_entry(c, "weights");
-    if (*how == OD_COMBINE_WEIGHTED && !wo) return cmd_error_at(s, 0, "ensemble: combine=weighted needs weights=w1,w2,...");
-    if (*how != OD_COMBINE_WEIGHTED && wo) return cmd_error_at(s, wo->col, "ensemble: weights= needs combine=weighted");
-    if (wo && !(*w = parse_weights(s, wo, nr))) return OD_EINVAL;
+    if (*how == OD_COMBINE_WEIGHTED && !wo) return cmd_error_at(s, 0, "%s: combine=weighted needs weights=w1,w2,...", what);
+    if (*how != OD_COMBINE_WEIGHTED && wo) return cmd_error_at(s, wo->col, "%s: weights= needs combine=weighted", what);
+    if (wo && !(*w = parse_weights(s, wo, nr, what))) return OD_EINVAL;
     return 0;
 }
 
@@ -101,7 +101,7 @@ static int cmd_ensemble(od_session *s, const cmd_line *c)
     od_norm norm;
     od_combine how;
     double *w;
-    if ((bad = ensemble_options(s, c, nr, &norm, &how, &w))) return bad;
+    if ((bad = cmd_ensemble_options(s, c, nr, &norm, &how, &w))) return bad;
     od_run **m = od_mallocn(s->ctx, nr, sizeof *m), *r = NULL;
     int rc = m ? 0 : cmd_fail(s, OD_ENOMEM);
     for (size_t k = 0; !rc && k < nr; k++)

@@ -180,6 +180,50 @@ int od_prep_pca(od_ctx *ctx, const od_frame *in, const od_pca_opts *opt,
 int od_pca_apply(od_ctx *ctx, const od_pca *p, const od_frame *in, od_frame **out);
 void od_pca_free(od_pca *p);
 
+/* ------------------------------------------------------------------ embed */
+
+/* Learned embeddings (issue 21): an autoencoder trained on the fit rows with
+ * the float32 network engine (engine/nn: Adam, mse, gradient norm clipped at
+ * 5, shuffled mini-batches from the ctx RNG, weights initialised from it),
+ * whose bottleneck becomes the columns e1..e<dim>.
+ *   OD_EMBED_AE    tabular: dense(hidden, act) -> dense(dim) -> dense(hidden,
+ *                  act) -> dense(d); one embedding row per input row.
+ *   OD_EMBED_LSTM  series: lstm(hidden) -> dense(dim) -> repeat(window) ->
+ *                  lstm(hidden) -> dense per step; the rows are the points
+ *                  in row order, and there is one output row per window end
+ *                  (rows window-1 .. n-1 of the input, every other column
+ *                  taken at the window's last point; *kept lists them).
+ * Inputs are z-scored with the fit rows' mean and population sd.  Training
+ * samples: the fit rows (ae), the windows whose points are all fit rows
+ * (lstm).  No validation part: the weights of the lowest training loss are
+ * kept.  The loss of every epoch goes into the report and through
+ * od_progress: as "train" (the front end prints a line per epoch, as for the
+ * neural detectors) from 2000 training samples on, else as "embed".  Training runs on one thread whatever the ctx says, so the
+ * embedding depends on the seed only.  Ctrl-C (the cancel flag) stops
+ * training and keeps the best weights so far (a warning says so; the flag is
+ * left set for the caller).  NaN policy: refuse ("clean first"). */
+typedef enum { OD_EMBED_AE = 0, OD_EMBED_LSTM = 1 } od_embed_kind;
+
+typedef struct {
+    od_embed_kind kind;
+    size_t dim;                /* bottleneck width k >= 1 */
+    size_t hidden;             /* hidden width >= 1 */
+    size_t epochs, batch;      /* >= 1 */
+    double lr;                 /* Adam learning rate, (0, 10] */
+    size_t window;             /* lstm: points per window (>= 2) */
+    int act;                   /* ae: od_nn_act of the hidden layers */
+    const char *const *cols;   /* selection (NULL: all numeric features) */
+    size_t ncols;
+} od_embed_opts;
+
+const char *od_embed_kind_name(od_embed_kind k);   /* "ae" "lstm" */
+/* kept/nkept (may be NULL): for lstm, the input row of every output row
+ * (caller frees); NULL for ae (the rows are the input's).  trained (may be
+ * NULL): the epochs completed (fewer than opt->epochs after Ctrl-C; an
+ * interruption in the first epoch is OD_ECANCEL). */
+int od_prep_embed(od_ctx *ctx, const od_frame *in, const od_embed_opts *opt, const unsigned char *fit_mask,
+                  od_frame **out, size_t **kept, size_t *nkept, size_t *trained, od_out *report);
+
 /* ----------------------------------------------------------------- window */
 
 /* Sliding windows over a series (frame rows in time order, the selected

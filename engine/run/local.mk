@@ -1,7 +1,8 @@
 # engine/run: the run layer (fit, score, thresholds, metrics, model files, describe).
 libodengine_a_SOURCES += engine/run/run.h engine/run/run.c engine/run/thresh.c engine/run/metric.c engine/run/model.c \
 	engine/run/describe.c engine/run/describe.h engine/run/explain.c \
-	engine/run/search.c engine/run/search.h
+	engine/run/search.c engine/run/search.h \
+	engine/run/bag.c engine/run/run_int.h
 
 check_PROGRAMS += tests/unit/test_run tests/unit/test_describe
 tests_unit_test_run_LDADD = $(ENGINE_LIBS)

@@ -31,6 +31,9 @@ static int write_header(FILE *fp, const char *algo, const char *params)
 
 int od_model_save(od_ctx *ctx, const od_run *r, const char *path)
 {
+    if (!r->type && r->algo && !strcmp(r->algo, "bag"))
+        return od_error(ctx, OD_EINVAL, "%s is a bag: a bag has no model file (yet); make it with keep=yes and save its "
+                        "members (save model %s.1 to=FILE ...)", r->name, r->name);
     if (!r->type || !r->type->save || !r->state)
         return od_error(ctx, OD_EINVAL, "%s is not a fitted detector (ensembles and columns have no model)", r->name);
     size_t l = strlen(path);

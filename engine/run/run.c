@@ -4,6 +4,7 @@
 #include "run.h"
 #include "../core/num.h"
 #include "../eval/ensemble.h"
+#include "run_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -151,7 +152,7 @@ static void *dup_or_null(od_ctx *ctx, const void *p, size_t n, int *fail)
 }
 
 /* Labels, parts and time axis of a version, copied into the run. */
-static int attach_data(od_ctx *ctx, od_run *r, const od_dataset *d, const od_version *v)
+int od_runi_attach(od_ctx *ctx, od_run *r, const od_dataset *d, const od_version *v)
 {
     const od_frame *f = v->frame;
     int fail = 0;
@@ -178,7 +179,7 @@ static int attach_data(od_ctx *ctx, od_run *r, const od_dataset *d, const od_ver
     return fail ? OD_ENOMEM : OD_OK;
 }
 
-static od_run *run_new(od_ctx *ctx, od_workspace *ws, const char *name, const char *algo, const char *dataset)
+od_run *od_runi_new(od_ctx *ctx, od_workspace *ws, const char *name, const char *algo, const char *dataset)
 {
     od_run *r = od_calloc(ctx, 1, sizeof *r);
     if (!r) return NULL;
@@ -200,7 +201,7 @@ static od_run *run_new(od_ctx *ctx, od_workspace *ws, const char *name, const ch
     return r;
 }
 
-static int add_run(od_ctx *ctx, od_workspace *ws, od_run *r, od_run **out)
+int od_runi_add(od_ctx *ctx, od_workspace *ws, od_run *r, od_run **out)
 {
     int rc = od_ws_add_run_donate(ctx, ws, r);
     if (rc) return rc;
@@ -364,7 +365,7 @@ static long normal_labels(const od_version *v)
     return ps >= 0 ? ps : od_frame_role(v->frame, OD_ROLE_LABEL);
 }
 
-static int fit_rows(od_ctx *ctx, const od_version *v, od_fit_mode fit, unsigned char *use)
+int od_runi_fit_rows(od_ctx *ctx, const od_version *v, od_fit_mode fit, unsigned char *use)
 {
     const od_frame *f = v->frame;
     long lab = normal_labels(v);
@@ -422,7 +423,7 @@ static int fit_and_score(od_ctx *ctx, od_run *r, const od_version *v, const od_f
     unsigned char *use = rc ? NULL : od_malloc(ctx, n ? n : 1);
     if (!rc && !use) rc = OD_ENOMEM;
     od_data train;
-    if (!rc) rc = fit_rows(ctx, v, o->fit, use);
+    if (!rc) rc = od_runi_fit_rows(ctx, v, o->fit, use);
     if (!rc) rc = fit_data(ctx, v, t, X, d, use, &train, &own);
     if (!rc && train.n == 0)
         rc = od_error(ctx, OD_EDATA, "detect %s: no rows to fit on (fit=%s)", t->name, od_fit_mode_names[o->fit]);
@@ -466,16 +467,16 @@ int od_run_fit(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_t
 {
     od_version *v = current_version(ctx, d);
     if (!v) return OD_ESTATE;
-    od_run *r = run_new(ctx, ws, o->name, t->name, d->name);
+    od_run *r = od_runi_new(ctx, ws, o->name, t->name, d->name);
     if (!r) return OD_ENOMEM;
     r->type = t;
     r->is_series = t->seq;
     r->p = od_params_copy(ctx, p);
     r->params = r->p ? od_params_format(r->p) : NULL;
     int rc = !r->p || !r->params ? OD_ENOMEM : fit_and_score(ctx, r, v, o);
-    if (!rc) rc = attach_data(ctx, r, d, v);
+    if (!rc) rc = od_runi_attach(ctx, r, d, v);
     if (rc) { od_run_free(r); return rc; }
-    return add_run(ctx, ws, r, out);
+    return od_runi_add(ctx, ws, r, out);
 }
 
 int od_run_fit_detached(od_ctx *ctx, const od_version *v, const od_detector_type *t, const od_params *p,
@@ -512,7 +513,7 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
 {
     od_version *v = current_version(ctx, d);
     if (!v) return OD_ESTATE;
-    od_run *r = run_new(ctx, ws, name, m->type->name, d->name);
+    od_run *r = od_runi_new(ctx, ws, name, m->type->name, d->name);
     if (!r) return OD_ENOMEM;
     r->type = m->type;
     r->is_series = m->type->seq;
@@ -529,9 +530,9 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     if (!rc) rc = score_rows(ctx, r, v, X, dd);
     if (!rc) rc = record_cols(ctx, r, v->frame, NULL, 0);
     free(X);
-    if (!rc) rc = attach_data(ctx, r, d, v);
+    if (!rc) rc = od_runi_attach(ctx, r, d, v);
     if (rc) { od_run_free(r); return rc; }
-    return add_run(ctx, ws, r, out);
+    return od_runi_add(ctx, ws, r, out);
 }
 
 int od_run_from_column(od_ctx *ctx, od_workspace *ws, od_dataset *d, const char *col, const char *name, od_run **out)
@@ -543,7 +544,7 @@ int od_run_from_column(od_ctx *ctx, od_workspace *ws, od_dataset *d, const char 
     if (v->frame->cols[j].type == OD_COL_TEXT) return od_error(ctx, OD_EINVAL, "col=%s: '%s' is a text column, not scores", col, col);
     if (v->frame->cols[j].role == OD_ROLE_LABEL)
         return od_error(ctx, OD_EINVAL, "col=%s: '%s' is the label column; scoring with the answer is not a detector", col, col);
-    od_run *r = run_new(ctx, ws, name ? name : col, "column", d->name);
+    od_run *r = od_runi_new(ctx, ws, name ? name : col, "column", d->name);
     if (!r) return OD_ENOMEM;
     size_t n = v->frame->nrow, pl = strlen(col) + 8;
     r->params = od_malloc(ctx, pl);
@@ -553,10 +554,10 @@ int od_run_from_column(od_ctx *ctx, od_workspace *ws, od_dataset *d, const char 
     if (!rc) {
         snprintf(r->params, pl, "col=%s", col);
         memcpy(r->scores, v->frame->cols[j].num, n * sizeof *r->scores);
-        rc = attach_data(ctx, r, d, v);
+        rc = od_runi_attach(ctx, r, d, v);
     }
     if (rc) { od_run_free(r); return rc; }
-    return add_run(ctx, ws, r, out);
+    return od_runi_add(ctx, ws, r, out);
 }
 
 /* ------------------------------------------------------------- ensembles */
@@ -588,23 +589,33 @@ static char *ensemble_params(od_run *const *m, size_t k, od_norm norm, od_combin
     return s;
 }
 
-static int ensemble_scores(od_ctx *ctx, od_run *const *m, size_t k, od_norm norm, od_combine combine, const double *w,
-                           double *out)
+int od_runi_combine(od_ctx *ctx, const double *const *scores, size_t k, size_t n, const unsigned char *part, od_norm norm,
+                    od_combine combine, const double *w, double *out)
 {
-    size_t n = m[0]->n;
     unsigned char *train = NULL;
-    if (m[0]->part && !(train = od_malloc(ctx, n ? n : 1))) return OD_ENOMEM;
-    for (size_t i = 0; train && i < n; i++) train[i] = m[0]->part[i] == OD_PART_TRAIN;
+    if (part && !(train = od_malloc(ctx, n ? n : 1))) return OD_ENOMEM;
+    for (size_t i = 0; train && i < n; i++) train[i] = part[i] == OD_PART_TRAIN;
     double **ns = od_calloc(ctx, k, sizeof *ns);
     int rc = ns ? OD_OK : OD_ENOMEM;
     for (size_t j = 0; j < k && !rc; j++) {
         ns[j] = od_mallocn(ctx, n ? n : 1, sizeof **ns);
-        rc = ns[j] ? od_ensemble_normalize(ctx, m[j]->scores, n, train, norm, ns[j]) : OD_ENOMEM;
+        rc = ns[j] ? od_ensemble_normalize(ctx, scores[j], n, train, norm, ns[j]) : OD_ENOMEM;
     }
     if (!rc) rc = od_ensemble_combine(ctx, (const double *const *)ns, k, n, combine, w, out);
     for (size_t j = 0; ns && j < k; j++) free(ns[j]);
     free(ns);
     free(train);
+    return rc;
+}
+
+static int ensemble_scores(od_ctx *ctx, od_run *const *m, size_t k, od_norm norm, od_combine combine, const double *w,
+                           double *out)
+{
+    const double **sc = od_calloc(ctx, k, sizeof *sc);
+    if (!sc) return OD_ENOMEM;
+    for (size_t j = 0; j < k; j++) sc[j] = m[j]->scores;
+    int rc = od_runi_combine(ctx, sc, k, m[0]->n, m[0]->part, norm, combine, w, out);
+    free(sc);
     return rc;
 }
 
@@ -622,7 +633,7 @@ int od_run_ensemble(od_ctx *ctx, od_workspace *ws, od_run *const *m, size_t k, o
         if (name && !strcmp(m[j]->name, name))
             return od_error(ctx, OD_EINVAL, "the ensemble cannot replace its member '%s'; choose another name", name);
     }
-    od_run *r = run_new(ctx, ws, name, "ensemble", m[0]->dataset);
+    od_run *r = od_runi_new(ctx, ws, name, "ensemble", m[0]->dataset);
     if (!r) return OD_ENOMEM;
     r->scores = od_mallocn(ctx, m[0]->n ? m[0]->n : 1, sizeof *r->scores);
     r->params = ensemble_params(m, k, norm, combine, w);
@@ -633,5 +644,5 @@ int od_run_ensemble(od_ctx *ctx, od_workspace *ws, od_run *const *m, size_t k, o
         r->score_secs += m[j]->score_secs;
     }
     if (rc) { od_run_free(r); return rc; }
-    return add_run(ctx, ws, r, out);
+    return od_runi_add(ctx, ws, r, out);
 }

@@ -140,6 +140,37 @@ int od_run_from_column(od_ctx *ctx, od_workspace *ws, od_dataset *d, const char 
 int od_run_ensemble(od_ctx *ctx, od_workspace *ws, od_run *const *members, size_t k, od_norm norm, od_combine combine,
                     const double *weights, const char *name, od_run **out);
 
+/* ------------------------------------------------------------------ bags */
+
+typedef struct {
+    const char *name;              /* the bag run's name; NULL: "bagN" */
+    od_fit_mode fit;               /* which rows are training rows (as od_run_fit) */
+    const char *const *cols;       /* columns to draw from; NULL: the features */
+    size_t ncols;
+    size_t n;                      /* members (>= 1) */
+    double flo, fhi;               /* feature fractions: each member takes a count drawn
+                                      uniformly in [floor(flo D), floor(fhi D)] (at least 1);
+                                      flo <= 0: [floor(D/2), D-1], Lazarevic & Kumar 2005 */
+    double rows;                   /* fraction of the training rows each member fits on, (0, 1] */
+    od_norm norm;                  /* as od_run_ensemble */
+    od_combine combine;
+    const double *weights;         /* OD_COMBINE_WEIGHTED: n weights */
+    int keep;                      /* also add the members as runs NAME.1 .. NAME.n */
+} od_bag_opts;
+
+/* Fit detector t (tabular, not on a window view) n times, member j on a
+ * random subset of the columns and of the training rows drawn from
+ * od_rng_stream(key, j) (key: one draw of the ctx RNG), each member with its
+ * own context seeded from that stream; members run in parallel and score
+ * every row, so the bag does not depend on the thread count.  The member
+ * scores are normalised and combined exactly as od_run_ensemble does
+ * (od_ensemble_normalize with the training rows' statistics, then
+ * od_ensemble_combine).  The bag is one run (algo "bag", no model state);
+ * its `detail` lists every member's columns and row count.  keep: the
+ * members become runs too, NAME.j, with on=COLUMNS in their parameters. */
+int od_run_bag(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_type *t, const od_params *p,
+               const od_bag_opts *o, od_run **out);
+
 /* Rows without a score: how many and why ("the first 23 points: warm-up of
  * window=24").  Writes the reason into buf (empty when every row is scored). */
 size_t od_run_unscored(const od_run *r, char *buf, size_t n);
