@@ -493,7 +493,7 @@ int od_run_fit_detached(od_ctx *ctx, const od_version *v, const od_detector_type
     r->p = od_params_copy(ctx, p);
     r->params = r->p ? od_params_format(r->p) : NULL;
     int rc = !r->name || !r->algo || !r->dataset || !r->p || !r->params ? OD_ENOMEM : fit_and_score(ctx, r, v, o);
-    if (!rc) rc = attach_data(ctx, r, NULL, v);
+    if (!rc) rc = od_runi_attach(ctx, r, NULL, v);
     if (rc) { od_run_free(r); return rc; }
     *out = r;
     return OD_OK;
