@@ -15,7 +15,11 @@ echo "1..5"
 ok() { if eval "$2"; then echo "ok $1 - $3"; else echo "not ok $1 - $3"; sed 's/^/#   /' "$tmp/err" | tail -5; fi; }
 "$bin" --no-journal --no-times -e "load $tmp/f as f" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-sleep 1
+# wait until it polls the FIFO (start-up under sanitizers on a busy machine can
+# take seconds; a SIGINT before the command starts would test nothing)
+i=0
+while [ $i -lt 300 ] && ! grep -q poll "/proc/$pid/wchan" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
+[ -r "/proc/$pid/wchan" ] || sleep 2
 kill -INT $pid
 i=0
 while [ $i -lt 50 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; i=$((i+1)); done

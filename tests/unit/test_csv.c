@@ -432,7 +432,9 @@ static void test_memory_inputs(void)
     f = mem("class,x\na,1\nb,2\nc,3\n", &(od_csv_opts){ .header = -1, .ignore = (const char *[]){ "class" }, .nignore = 1 });
     od_test_true(f && od_frame_role(f, OD_ROLE_LABEL) < 0, "ignore=class: not a label candidate");
     od_frame_free(f);
-    /* a wide file: 20000 columns */
+    /* a wide file: 20000 columns.  The time bound guards against quadratic
+     * header handling (minutes); it is not a speed claim (scripts/bench is),
+     * and it is loose because the suite runs under sanitizers on busy machines. */
     {
         size_t nc = 20000, cap = nc * 40, len = 0;
         char *w = malloc(cap);
@@ -443,7 +445,7 @@ static void test_memory_inputs(void)
         w[len] = 0;
         double t0 = od_now();
         f = mem(w, &d);
-        od_test_true(f && f->ncol == nc && f->nrow == 3 && col(f, "c19999")->num[2] == 199993 && od_now() - t0 < 5,
+        od_test_true(f && f->ncol == nc && f->nrow == 3 && col(f, "c19999")->num[2] == 199993 && od_now() - t0 < 30,
                      "20000 columns (%.2f s)", od_now() - t0);
         od_frame_free(f);
         /* the same with column 15001 named like column 8 */
