@@ -15,3 +15,11 @@ EXTRA_DIST += tests/options.sh
 # issue 14: a FIFO without a writer: Ctrl-C ends the wait; pipes lose no bytes.
 TESTS += tests/fifo.sh
 EXTRA_DIST += tests/fifo.sh
+# issue 14: the fuzz harnesses build and the committed corpus replays clean
+# (scripts/fuzz TARGET SECONDS fuzzes; fuzz/README.md).
+TESTS += tests/fuzz-smoke.sh
+EXTRA_DIST += tests/fuzz-smoke.sh fuzz scripts/fuzz
+clean-local: clean-fuzz-smoke
+clean-fuzz-smoke:
+	rm -rf fuzz-smoke fuzz-smoke.log fuzz-smoke-*.log
+.PHONY: clean-fuzz-smoke

@@ -157,6 +157,15 @@ if wired cmd_in_path cmd_data.c; then
   printf 'load ../blobs.csv\n' > s/sub/l1.odd
   odd --safe -f s/sub/l1.odd; [ $? != 0 ] && grep -q -- '--safe: refusing to read ../blobs.csv' "$tmp/err"
   ok $? "--safe: load above the script's directory is refused"
+  # issue 14 (fuzzing): `load model FILE` read any file; now read like data
+  odd -e "load s/blobs.csv" -e "detect gauss as g" -e "save model g to=s/g.oddm"
+  printf 'load blobs.csv\nload model g.oddm as g2\n' > s/m0.odd
+  cp s/blobs.csv s/sub/blobs.csv
+  printf 'load blobs.csv\nload model ../g.oddm as g2\n' > s/sub/m1.odd
+  odd --safe -f s/m0.odd && grep -q '^loaded model g2 (gauss)' "$tmp/out"
+  ok $? "--safe: load model inside the script's directory works (relative to the script)"
+  odd --safe -k -f s/sub/m1.odd; [ $? != 0 ] && grep -q -- 'load model: --safe: refusing to read ../g.oddm' "$tmp/err"
+  ok $? "--safe: load model above the script's directory is refused"
 else skip "load does not call cmd_in_path yet (app/cmd/cmd_data.c)"; fi
 if wired cmd_out_path cmd_export.c; then
   printf 'load data.csv\nexport data to=../x.csv\n' > lesson/e1.odd

@@ -309,8 +309,13 @@ int cmd_load_model_words(od_session *s, const cmd_line *c)
     od_dataset *d = cmd_dataset(s);
     if (!d) return OD_ESTATE;
     const char *path = c->words[2].text;
+    /* a model file is read like a data file: relative to a sourced script,
+     * and under --safe only inside the script's directory */
+    char *real = cmd_in_path(s, c, "load model", path, c->words[2].col);
+    if (!real) return OD_EINVAL;
     od_model m;
-    int rc = od_model_load(s->ctx, path, &m);
+    int rc = od_model_load(s->ctx, real, &m);
+    free(real);
     if (rc) return cmd_fail(s, rc);
     size_t l = strlen(path) + 8;
     char *src = od_malloc(s->ctx, l);

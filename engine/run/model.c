@@ -129,11 +129,9 @@ static int parse_params(od_ctx *ctx, const od_detector_type *t, const char *path
     return rc;
 }
 
-int od_model_load(od_ctx *ctx, const char *path, od_model *m)
+int od_model_load_stream(od_ctx *ctx, FILE *fp, const char *path, od_model *m)
 {
     memset(m, 0, sizeof *m);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return od_error(ctx, OD_EIO, "cannot open %s: %s", path, strerror(errno));
     char algo[64];
     int rc = read_header(ctx, fp, path, algo, sizeof algo, &m->params);
     if (!rc) {
@@ -141,8 +139,21 @@ int od_model_load(od_ctx *ctx, const char *path, od_model *m)
         if (!m->type || !m->type->load) rc = od_error(ctx, OD_EFORMAT, "%s: model of unknown detector '%s'", path, algo);
     }
     if (!rc) rc = parse_params(ctx, m->type, path, m->params, &m->p);
-    if (!rc) rc = m->type->load(ctx, m->p, fp, &m->state);
-    fclose(fp);
+    if (!rc) {
+        rc = m->type->load(ctx, m->p, fp, &m->state);
+        /* the detectors' messages name the detector; say which file too */
+        if (rc && rc != OD_ENOMEM) od_error(ctx, rc, "%s: %s", path, od_ctx_errmsg(ctx));
+    }
     if (rc) od_model_free(m);
+    return rc;
+}
+
+int od_model_load(od_ctx *ctx, const char *path, od_model *m)
+{
+    memset(m, 0, sizeof *m);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return od_error(ctx, OD_EIO, "cannot open %s: %s", path, strerror(errno));
+    int rc = od_model_load_stream(ctx, fp, path, m);
+    fclose(fp);
     return rc;
 }
