@@ -149,6 +149,13 @@ ok $? "source FILE safe=yes runs FILE in safe mode"
 odd -k -e "source s/inner.odd safe=yes" -e "save session after.odd"
 [ -f after.odd ]
 ok $? "... and the session that sourced it is not safe afterwards"
+# found by fuzz/fuzz_session.c: a script sourcing itself twice ran 2^17 copies
+printf 'set seed=1\nsource self.odd\nsource self.odd\nset seed=2\n' > s/self.odd
+odd --safe -k -f s/self.odd; [ $? != 0 ] && [ "$(grep -c 'error: source: .*self.odd is already running' "$tmp/err")" = 2 ]
+ok $? "a script that sources itself is refused at once (no exponential replay)"
+printf 'source self2.odd\n' > s/self1.odd; printf 'source self1.odd\n' > s/self2.odd
+odd -e "source s/self1.odd"; [ $? != 0 ] && grep -q 'error: source: .*self1.odd is already running' "$tmp/err"
+ok $? "... also through another script"
 "$bin" --out-dir=od -e "set" >/dev/null 2>"$tmp/err"; [ $? = 2 ] && grep -q -- '--out-dir is the output directory of --safe scripts' "$tmp/err"
 ok $? "--out-dir without --safe is a usage error"
 # the call sites of other handlers, once wired

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <time.h>
+#include <sys/types.h>
 #include "oddity.h"
 #include "workspace.h"
 #include "lex.h"
@@ -98,6 +99,11 @@ struct od_session {
     char **written;            /* canonical paths this session wrote: they may be replaced */
     size_t nwritten, capwritten;
     int journal_failed;        /* a journal write failed (reported once) */
+    /* the scripts running now, outermost first (device, inode): `source` of
+     * one of them is refused, so a script sourcing itself twice cannot run
+     * 2^16 copies of itself (found by fuzz/fuzz_session.c) */
+    struct { dev_t dev; ino_t ino; } running[24];
+    int nrunning;
 };
 
 extern const od_command *const od_commands[];
