@@ -104,6 +104,8 @@ struct od_session {
      * 2^16 copies of itself (found by fuzz/fuzz_session.c) */
     struct { dev_t dev; ino_t ino; } running[24];
     int nrunning;
+    const char *cur_cmd;       /* the command running (names out-of-memory errors) */
+    unsigned long nerrors;     /* errors printed: a command that fails silently gets one */
 };
 
 extern const od_command *const od_commands[];

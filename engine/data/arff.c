@@ -368,6 +368,19 @@ static int parse(arff *r)
         return fail(r, line, at - ls + 1, OD_EFORMAT, "invalid UTF-8 byte 0x%02X (expected UTF-8 text; convert it, e.g. iconv -f latin1 -t utf-8)",
                     (unsigned char)r->buf[at]);
     }
+    /* control characters (as the CSV reader: below 32 but tab and line ends,
+     * and DEL) anywhere in an ARFF file: names and values are printed, and
+     * such bytes could move the cursor or retitle the terminal */
+    for (size_t i = 0, line = 1, ls = 0; i < r->len; i++) {
+        unsigned char c = (unsigned char)r->buf[i];
+        if (c == '\n') {
+            line++;
+            ls = i + 1;
+        } else if ((c < 32 && c != '\t' && c != '\r') || c == 127) {
+            return fail(r, line, i - ls + 1, OD_EFORMAT,
+                        "control character 0x%02X (expected printable text: printed, it could take over the terminal; remove it)", c);
+        }
+    }
     if (r->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
     r->line = 0;
     while (p < end) {

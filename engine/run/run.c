@@ -417,6 +417,9 @@ static int fit_and_score(od_ctx *ctx, od_run *r, const od_version *v, const od_f
                  o->fit != OD_FIT_NORMAL ? "" : v->pseudo && nl >= 0 && !strcmp(v->frame->cols[nl].name, v->pseudo) ? " by pseudo-labels" : " by truth",
                  train.n, v->win && !t->seq ? "windows" : "rows");
         r->fit_on = od_strdup(ctx, desc);
+        if (!r->fit_on) rc = OD_ENOMEM;   /* the summary would say "fit on -" (scripts/faultinject) */
+    }
+    if (!rc) {
         if (t->seq && v->win)
             od_warn(ctx, "%s is a sequence detector: it windows the series itself (window=%ld) and ignores the dataset's window size=%zu",
                     t->name, od_params_int(r->p, "window"), v->win);
