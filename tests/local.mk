@@ -23,3 +23,9 @@ clean-local: clean-fuzz-smoke
 clean-fuzz-smoke:
 	rm -rf fuzz-smoke fuzz-smoke.log fuzz-smoke-*.log
 .PHONY: clean-fuzz-smoke
+# issue 14: damaged model files: one error naming the file and what is wrong.
+TESTS += tests/model-files.sh
+EXTRA_DIST += tests/model-files.sh
+# issue 14: failing allocations (a sample; scripts/faultinject tries every N).
+TESTS += tests/faultinject.sh
+EXTRA_DIST += tests/faultinject.sh tests/faults scripts/faultinject
