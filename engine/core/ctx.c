@@ -245,6 +245,12 @@ void *od_mallocn(od_ctx *ctx, size_t n, size_t size)
     return od_malloc(ctx, n * size);
 }
 
+void *od_realloc(od_ctx *ctx, void *p, size_t n)
+{
+    void *q = alloc_fails() ? NULL : realloc(p, n ? n : 1);
+    return q ? q : oom(ctx, (double)n);
+}
+
 char *od_strdup(od_ctx *ctx, const char *s)
 {
     size_t n = strlen(s) + 1;
