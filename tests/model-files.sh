@@ -2,6 +2,7 @@
 # A damaged model file gets one error naming the file and what is wrong in it,
 # before anything is allocated for the counts it declares (issue 14: the
 # loaders of knn, lof, pca, iforest, hbos and the networks trusted huge counts).
+# And a missing gnuplot names the program and the Debian package.
 top=$(cd "${top_srcdir:-.}" && pwd)
 bin=$(cd "${top_builddir:-.}" && pwd)/oddity
 tmp=$(mktemp -d)
@@ -50,4 +51,7 @@ echo "not a model" > junk.oddm
 odd -e "load d.csv" -e "load model junk.oddm as j"
 [ $? != 0 ] && grep -q "^error: junk.oddm: not an oddity model file (bad magic number)" err
 ok $? "a file that is not a model says so, naming it"
+PATH=/nonexistent "$bin" --no-journal --no-times -e "load d.csv" -e "detect gauss as g" -e "plot roc g" >out 2>err
+[ $? != 0 ] && grep -q "^error: gnuplot is not installed: apt-get install gnuplot-nox" err
+ok $? "a missing gnuplot names the program and the Debian package"
 echo "1..$n"
