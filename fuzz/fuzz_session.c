@@ -11,6 +11,7 @@
 #include "cmd.h"
 
 #include <dirent.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,19 @@ static void write_data(void)
     fclose(fp);
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* the scratch directory goes when the fuzzer exits */
+static void cleanup(void)
+{
+    if (dir[0]) nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void setup(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -46,6 +60,7 @@ static void setup(void)
     if (!mkdtemp(dir)) abort();
     snprintf(script, sizeof script, "%s/s.odd", dir);
     snprintf(outdir, sizeof outdir, "%s/out", dir);
+    atexit(cleanup);
     write_data();
     setenv("PATH", "/nonexistent", 1);   /* no gnuplot, no other program */
     setenv("XDG_STATE_HOME", dir, 1);
