@@ -106,7 +106,10 @@ static int read_header(od_ctx *ctx, FILE *fp, const char *path, char *algo, size
     if (!read_u32(fp, &la) || la == 0 || la >= na || fread(algo, 1, la, fp) != la)
         return od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (header)", path);
     algo[la] = 0;
-    if (!read_u32(fp, &lp) || lp > MAX_PARAMS || !(*params = od_calloc(ctx, 1, lp + 1)) || fread(*params, 1, lp, fp) != lp)
+    if (!read_u32(fp, &lp) || lp > MAX_PARAMS)
+        return od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (parameters)", path);
+    if (!(*params = od_calloc(ctx, 1, lp + 1))) return OD_ENOMEM;   /* not the file's fault (scripts/faultinject) */
+    if (fread(*params, 1, lp, fp) != lp)
         return od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (parameters)", path);
     return OD_OK;
 }

@@ -208,10 +208,12 @@ static int add_run(od_ctx *ctx, od_workspace *ws, od_run *r, od_run **out)
     return OD_OK;
 }
 
-static void set_unscored(od_ctx *ctx, od_run *r, const char *text)
+/* why rows have no score; OD_ENOMEM rather than a run that does not say */
+static int set_unscored(od_ctx *ctx, od_run *r, const char *text)
 {
     free(r->unscored);
     r->unscored = od_strdup(ctx, text);
+    return r->unscored ? OD_OK : OD_ENOMEM;
 }
 
 size_t od_run_unscored(const od_run *r, char *buf, size_t n)
@@ -315,7 +317,7 @@ static int score_rows(od_ctx *ctx, od_run *r, const od_version *v, const double 
             if (left == 1 && S <= W) snprintf(why, sizeof why, "the last point: after the last full window (stride=%zu)", S);
             else if (S <= W) snprintf(why, sizeof why, "the last %zu points: after the last full window (stride=%zu)", left, S);
             else snprintf(why, sizeof why, "%zu points: in no window (stride=%zu > size=%zu)", left, S, W);
-            if (left) set_unscored(ctx, r, why);
+            if (left) rc = set_unscored(ctx, r, why);
         }
         free(wsc);
         free(wcl);
@@ -329,7 +331,7 @@ static int score_rows(od_ctx *ctx, od_run *r, const od_version *v, const double 
             while (k < n && isnan(r->scores[k])) k++;
             char why[160];
             snprintf(why, sizeof why, "the first %zu point%s: warm-up of window=%ld", k, k == 1 ? "" : "s", od_params_int(r->p, "window"));
-            if (k) set_unscored(ctx, r, why);
+            if (k) rc = set_unscored(ctx, r, why);
         }
     }
     free(cl);
@@ -490,8 +492,8 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     m->params = NULL;
     r->fit_on = od_strdup(ctx, source ? source : "-");
     size_t dd = 0;
-    double *X;
-    int rc = data_matrix(ctx, v->frame, NULL, 0, &X, &dd);
+    double *X = NULL;
+    int rc = r->fit_on ? data_matrix(ctx, v->frame, NULL, 0, &X, &dd) : OD_ENOMEM;
     if (!rc) rc = score_rows(ctx, r, v, X, dd);
     free(X);
     if (!rc) rc = attach_data(ctx, r, d, v);
