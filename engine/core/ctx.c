@@ -180,17 +180,14 @@ void od_ctx_clear_cancel(od_ctx *ctx) { ctx->cancel = 0; }
 /* ---- allocation ------------------------------------------------------
  * ODDITY_FAIL_ALLOC=N (read once) makes the N-th allocation through these
  * wrappers fail, as a full memory would (scripts/faultinject runs a session
- * with every N); ODDITY_FAIL_ALLOC_COUNT=1 prints the number of allocations
- * made at exit, to standard error.  Counting is atomic, so it also holds
+ * with every N); ODDITY_FAIL_ALLOC_COUNT=1 counts them (od_alloc_count; the
+ * program prints the count at exit).  Counting is atomic, so it also holds
  * under threads (the fault run uses one thread, so the N-th is the same
  * allocation every time). */
 static long fail_at = -2;                 /* -2: not read yet, -1: off */
 static unsigned long alloc_count;
 
-static void print_alloc_count(void)
-{
-    fprintf(stderr, "oddity: %lu allocations\n", __atomic_load_n(&alloc_count, __ATOMIC_RELAXED));
-}
+unsigned long od_alloc_count(void) { return __atomic_load_n(&alloc_count, __ATOMIC_RELAXED); }
 
 static int alloc_fails(void)
 {
@@ -199,7 +196,6 @@ static int alloc_fails(void)
         const char *e = getenv("ODDITY_FAIL_ALLOC"), *c = getenv("ODDITY_FAIL_ALLOC_COUNT");
         at = e && *e ? strtol(e, NULL, 10) : 0;
         if (at <= 0) at = c && *c == '1' ? 0 : -1;   /* 0: count only */
-        if (c && *c == '1') atexit(print_alloc_count);
         __atomic_store_n(&fail_at, at, __ATOMIC_RELAXED);
     }
     if (at < 0) return 0;
