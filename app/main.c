@@ -287,5 +287,7 @@ int main(int argc, char **argv)
     else if (!s.interactive && o.nscripts == 0) rc = session_run_script(&s, "-", 0, o.safe);
 
     session_close(&s);
+    const char *count = getenv("ODDITY_FAIL_ALLOC_COUNT");   /* scripts/faultinject */
+    if (count && !strcmp(count, "1")) fprintf(stderr, "oddity: %lu allocations\n", od_alloc_count());
     return rc ? 1 : 0;
 }

@@ -24,3 +24,17 @@ EXTRA_DIST += tests/glossary.sh tests/expect.sh tests/tui/lesson.sh tests/tui/li
 # feature/row subsets combined as ensemble does).
 TESTS += tests/embed.sh
 EXTRA_DIST += tests/embed.sh
+# issue 14: the fuzz harnesses build and the committed corpus replays clean
+# (scripts/fuzz TARGET SECONDS fuzzes; fuzz/README.md).
+TESTS += tests/fuzz-smoke.sh
+EXTRA_DIST += tests/fuzz-smoke.sh fuzz scripts/fuzz
+clean-local: clean-fuzz-smoke
+clean-fuzz-smoke:
+	rm -rf fuzz-smoke fuzz-smoke.log fuzz-smoke-*.log
+.PHONY: clean-fuzz-smoke
+# issue 14: damaged model files: one error naming the file and what is wrong.
+TESTS += tests/model-files.sh
+EXTRA_DIST += tests/model-files.sh
+# issue 14: failing allocations (a sample; scripts/faultinject tries every N).
+TESTS += tests/faultinject.sh
+EXTRA_DIST += tests/faultinject.sh tests/faults scripts/faultinject

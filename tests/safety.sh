@@ -149,6 +149,13 @@ ok $? "source FILE safe=yes runs FILE in safe mode"
 odd -k -e "source s/inner.odd safe=yes" -e "save session after.odd"
 [ -f after.odd ]
 ok $? "... and the session that sourced it is not safe afterwards"
+# found by fuzz/fuzz_session.c: a script sourcing itself twice ran 2^17 copies
+printf 'set seed=1\nsource self.odd\nsource self.odd\nset seed=2\n' > s/self.odd
+odd --safe -k -f s/self.odd; [ $? != 0 ] && [ "$(grep -c 'error: source: .*self.odd is already running' "$tmp/err")" = 2 ]
+ok $? "a script that sources itself is refused at once (no exponential replay)"
+printf 'source self2.odd\n' > s/self1.odd; printf 'source self1.odd\n' > s/self2.odd
+odd -e "source s/self1.odd"; [ $? != 0 ] && grep -q 'error: source: .*self1.odd is already running' "$tmp/err"
+ok $? "... also through another script"
 "$bin" --out-dir=od -e "set" >/dev/null 2>"$tmp/err"; [ $? = 2 ] && grep -q -- '--out-dir is the output directory of --safe scripts' "$tmp/err"
 ok $? "--out-dir without --safe is a usage error"
 # the call sites of other handlers, once wired
@@ -157,6 +164,15 @@ if wired cmd_in_path cmd_data.c; then
   printf 'load ../blobs.csv\n' > s/sub/l1.odd
   odd --safe -f s/sub/l1.odd; [ $? != 0 ] && grep -q -- '--safe: refusing to read ../blobs.csv' "$tmp/err"
   ok $? "--safe: load above the script's directory is refused"
+  # issue 14 (fuzzing): `load model FILE` read any file; now read like data
+  odd -e "load s/blobs.csv" -e "detect gauss as g" -e "save model g to=s/g.oddm"
+  printf 'load blobs.csv\nload model g.oddm as g2\n' > s/m0.odd
+  cp s/blobs.csv s/sub/blobs.csv
+  printf 'load blobs.csv\nload model ../g.oddm as g2\n' > s/sub/m1.odd
+  odd --safe -f s/m0.odd && grep -q '^loaded model g2 (gauss)' "$tmp/out"
+  ok $? "--safe: load model inside the script's directory works (relative to the script)"
+  odd --safe -k -f s/sub/m1.odd; [ $? != 0 ] && grep -q -- 'load model: --safe: refusing to read ../g.oddm' "$tmp/err"
+  ok $? "--safe: load model above the script's directory is refused"
 else skip "load does not call cmd_in_path yet (app/cmd/cmd_data.c)"; fi
 if wired cmd_out_path cmd_export.c; then
   printf 'load data.csv\nexport data to=../x.csv\n' > lesson/e1.odd

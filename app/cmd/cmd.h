@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <time.h>
+#include <sys/types.h>
 #include "oddity.h"
 #include "workspace.h"
 #include "lex.h"
@@ -104,6 +105,13 @@ struct od_session {
     /* the line reader of the lesson runner's pauses: readline at a terminal
      * (repl.c), NULL = read standard input */
     char *(*read_line)(od_session *s, const char *prompt);
+    /* the scripts running now, outermost first (device, inode): `source` of
+     * one of them is refused, so a script sourcing itself twice cannot run
+     * 2^16 copies of itself (found by fuzz/fuzz_session.c) */
+    struct { dev_t dev; ino_t ino; } running[24];
+    int nrunning;
+    const char *cur_cmd;       /* the command running (names out-of-memory errors) */
+    unsigned long nerrors;     /* errors printed: a command that fails silently gets one */
 };
 
 extern const od_command *const od_commands[];

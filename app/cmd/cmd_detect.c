@@ -41,7 +41,11 @@ static void print_headline(od_session *s, const od_run *r)
     od_eval_opts_init(&o);
     o.series = 0;
     int part = od_run_default_part(r);
-    if (od_run_eval_part(s->ctx, r, part, &o, &ev)) { od_ctx_clear_error(s->ctx); return; }
+    /* a run without labels on its part has no headline; any other failure
+     * (out of memory) is said, not dropped (scripts/faultinject) */
+    int rc = od_run_eval_part(s->ctx, r, part, &o, &ev);
+    if (rc == OD_ENOMEM) { cmd_fail(s, rc); return; }
+    if (rc) { od_ctx_clear_error(s->ctx); return; }
     fprintf(s->outfp, "  %s (%zu rows, vs %s): ROC-AUC %s  AP(step) %s  best-F1(oracle) %s", od_run_part_name(part), ev.used,
             od_labels_desc(ev.labels),
             cmd_metric_str(&ev.auc), cmd_metric_str(&ev.ap), cmd_metric_str(&ev.bestf1));
@@ -315,8 +319,13 @@ int cmd_load_model_words(od_session *s, const cmd_line *c)
     od_dataset *d = cmd_dataset(s);
     if (!d) return OD_ESTATE;
     const char *path = c->words[2].text;
+    /* a model file is read like a data file: relative to a sourced script,
+     * and under --safe only inside the script's directory */
+    char *real = cmd_in_path(s, c, "load model", path, c->words[2].col);
+    if (!real) return OD_EINVAL;
     od_model m;
-    int rc = od_model_load(s->ctx, path, &m);
+    int rc = od_model_load(s->ctx, real, &m);
+    free(real);
     if (rc) return cmd_fail(s, rc);
     size_t l = strlen(path) + 8;
     char *src = od_malloc(s->ctx, l);

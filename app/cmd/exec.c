@@ -18,6 +18,7 @@ const od_command *cmd_find(const char *name)
 /* "where: " prefix: script:line:col for scripts, nothing interactively */
 static void err_prefix(od_session *s, int col)
 {
+    s->nerrors++;
     if (s->src_name) {
         if (col > 0) fprintf(s->errfp, "%s:%ld:%d: ", cmd_escape(s->src_name), s->src_lineno, col);
         else fprintf(s->errfp, "%s:%ld: ", cmd_escape(s->src_name), s->src_lineno);
@@ -88,6 +89,10 @@ int cmd_fail(od_session *s, int code)
 {
     const char *m = od_ctx_errmsg(s->ctx);
     err_prefix(s, 0);
+    /* "out of memory allocating 1.2 GB" says the size; say which command too */
+    size_t cl = s->cur_cmd ? strlen(s->cur_cmd) : 0;
+    if (cl && (code == OD_ENOMEM || !strncmp(m, "out of memory", 13)) && !(!strncmp(m, s->cur_cmd, cl) && m[cl] == ':'))
+        fprintf(s->errfp, "%s: ", s->cur_cmd);
     put_text(s->errfp, *m ? m : od_strerror(code));
     fputc('\n', s->errfp);
     fflush(s->errfp);
@@ -276,7 +281,13 @@ static int dispatch(od_session *s, const cmd_line *c, cmd_result *res)
     if (check_options(s, cmd, c)) return OD_EINVAL;
     od_ctx_clear_error(s->ctx);
     od_ctx_clear_cancel(s->ctx);
+    const char *old_cmd = s->cur_cmd;
+    unsigned long nerr = s->nerrors;
+    s->cur_cmd = cmd->name;
     int rc = cmd->fn_res ? cmd->fn_res(s, c, res) : cmd->fn(s, c);
+    /* a command never fails without a word: say what the engine said */
+    if (rc && s->nerrors == nerr) cmd_fail(s, rc);
+    s->cur_cmd = old_cmd;
     show_warnings(s);
     fflush(s->outfp);
     return rc;

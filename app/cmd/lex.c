@@ -276,7 +276,7 @@ char *cmd_quote(const char *s)
 {
     int need = !*s;
     for (const char *p = s; *p; p++)
-        if (isspace((unsigned char)*p) || *p == '"' || *p == '#' || *p == ';' || *p == '\\') need = 1;
+        if (isspace((unsigned char)*p) || *p == '"' || *p == '#' || *p == ';' || *p == '\\' || *p == '=') need = 1;
     if (!need) return strdup(s);
     char *o = malloc(2 * strlen(s) + 3), *q = o;
     if (!o) return NULL;

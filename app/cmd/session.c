@@ -260,8 +260,26 @@ int session_run_script(od_session *s, const char *path, int from_source, int saf
         fprintf(s->errfp, "error: cannot open %s: %s\n", cmd_escape(path), strerror(e));
         return OD_EIO;
     }
+    struct stat st;
+    int tracked = 0;
+    if (!is_stdin && fstat(fileno(fp), &st) == 0) {
+        for (int i = 0; i < s->nrunning; i++)
+            if (s->running[i].dev == st.st_dev && s->running[i].ino == st.st_ino) {
+                if (s->src_name) fprintf(s->errfp, "%s:%ld: ", cmd_escape(s->src_name), s->src_lineno);
+                fprintf(s->errfp, "error: source: %s is already running (a script cannot source itself, directly or through another)\n",
+                        cmd_escape(path));
+                fclose(fp);
+                return OD_EINVAL;
+            }
+        if (s->nrunning < (int)(sizeof s->running / sizeof s->running[0])) {
+            s->running[s->nrunning].dev = st.st_dev;
+            s->running[s->nrunning++].ino = st.st_ino;
+            tracked = 1;
+        }
+    }
     cmd_safe saved_safe;
     if (safe && cmd_safe_enter(s, path, &saved_safe)) {
+        if (tracked) s->nrunning--;
         if (!is_stdin) fclose(fp);
         return OD_EIO;
     }
@@ -287,6 +305,7 @@ int session_run_script(od_session *s, const char *path, int from_source, int saf
     free(s->base_dir);
     s->base_dir = old_base;
     if (safe) cmd_safe_leave(s, &saved_safe);
+    if (tracked) s->nrunning--;
     return rc;
 }
 

@@ -179,27 +179,74 @@ int od_cancelled(const od_ctx *ctx) { return ctx && (ctx->cancel != 0 || od_canc
 void od_ctx_set_parent(od_ctx *ctx, const od_ctx *parent) { ctx->parent = parent; }
 void od_ctx_clear_cancel(od_ctx *ctx) { ctx->cancel = 0; }
 
+/* ---- allocation ------------------------------------------------------
+ * ODDITY_FAIL_ALLOC=N (read once) makes the N-th allocation through these
+ * wrappers fail, as a full memory would (scripts/faultinject runs a session
+ * with every N); ODDITY_FAIL_ALLOC_COUNT=1 counts them (od_alloc_count; the
+ * program prints the count at exit).  Counting is atomic, so it also holds
+ * under threads (the fault run uses one thread, so the N-th is the same
+ * allocation every time). */
+static long fail_at = -2;                 /* -2: not read yet, -1: off */
+static unsigned long alloc_count;
+
+unsigned long od_alloc_count(void) { return __atomic_load_n(&alloc_count, __ATOMIC_RELAXED); }
+
+static int alloc_fails(void)
+{
+    long at = __atomic_load_n(&fail_at, __ATOMIC_RELAXED);
+    if (at == -2) {
+        const char *e = getenv("ODDITY_FAIL_ALLOC"), *c = getenv("ODDITY_FAIL_ALLOC_COUNT");
+        at = e && *e ? strtol(e, NULL, 10) : 0;
+        if (at <= 0) at = c && *c == '1' ? 0 : -1;   /* 0: count only */
+        __atomic_store_n(&fail_at, at, __ATOMIC_RELAXED);
+    }
+    if (at < 0) return 0;
+    return __atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED) == (unsigned long)at;
+}
+
+/* "1.2 GB", "64 KB", "17 bytes" */
+static const char *human_size(char *buf, size_t cap, double n)
+{
+    static const char *const unit[] = { "KB", "MB", "GB", "TB", "PB", "EB" };
+    if (n < 1000) {
+        snprintf(buf, cap, "%.0f bytes", n);
+        return buf;
+    }
+    int u = -1;
+    while (n >= 1000 && u < 5) n /= 1000, u++;
+    snprintf(buf, cap, n < 10 ? "%.1f %s" : "%.0f %s", n, unit[u]);
+    return buf;
+}
+
+static void *oom(od_ctx *ctx, double bytes)
+{
+    char h[32];
+    od_error(ctx, OD_ENOMEM, "out of memory allocating %s", human_size(h, sizeof h, bytes));
+    return NULL;
+}
+
 void *od_malloc(od_ctx *ctx, size_t n)
 {
-    void *p = malloc(n ? n : 1);
-    if (!p) od_error(ctx, OD_ENOMEM, "out of memory (wanted %zu bytes)", n);
-    return p;
+    void *p = alloc_fails() ? NULL : malloc(n ? n : 1);
+    return p ? p : oom(ctx, (double)n);
 }
 
 void *od_calloc(od_ctx *ctx, size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) od_error(ctx, OD_ENOMEM, "out of memory (wanted %zu x %zu bytes)", n, size);
-    return p;
+    void *p = alloc_fails() ? NULL : calloc(n ? n : 1, size ? size : 1);
+    return p ? p : oom(ctx, (double)n * (double)size);
 }
 
 void *od_mallocn(od_ctx *ctx, size_t n, size_t size)
 {
-    if (size && n > SIZE_MAX / size) {
-        od_error(ctx, OD_ENOMEM, "allocation size overflow (%zu x %zu)", n, size);
-        return NULL;
-    }
+    if (size && n > SIZE_MAX / size) return oom(ctx, (double)n * (double)size);
     return od_malloc(ctx, n * size);
+}
+
+void *od_realloc(od_ctx *ctx, void *p, size_t n)
+{
+    void *q = alloc_fails() ? NULL : realloc(p, n ? n : 1);
+    return q ? q : oom(ctx, (double)n);
 }
 
 char *od_strdup(od_ctx *ctx, const char *s)

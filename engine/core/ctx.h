@@ -89,6 +89,10 @@ void *od_malloc(od_ctx *ctx, size_t n);
 void *od_calloc(od_ctx *ctx, size_t n, size_t size);
 void *od_mallocn(od_ctx *ctx, size_t n, size_t size); /* overflow-checked n*size */
 char *od_strdup(od_ctx *ctx, const char *s);
+/* Allocations counted under ODDITY_FAIL_ALLOC or ODDITY_FAIL_ALLOC_COUNT=1 (0 otherwise). */
+unsigned long od_alloc_count(void);
+/* realloc(p, n) that, failing, leaves p as it was and sets the error */
+void *od_realloc(od_ctx *ctx, void *p, size_t n);
 
 /* Monotonic wall clock in seconds. */
 double od_now(void);

@@ -61,7 +61,7 @@ static int fail(arff *r, size_t line, size_t col, int code, const char *fmt, ...
 }
 
 
-static int oom(arff *r) { return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name); }
+static int oom(arff *r) { return od_read_oom(r->ctx, r->name); }
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -72,7 +72,7 @@ static int put(arff *r, const char *s, size_t n)
     if (r->scrlen + n + 1 > r->scrcap) {
         size_t nc = r->scrcap ? r->scrcap : 256;
         while (nc < r->scrlen + n + 1) nc *= 2;
-        char *ns = realloc(r->scr, nc);
+        char *ns = od_realloc(r->ctx, r->scr, nc);
         if (!ns) return oom(r);
         r->scr = ns;
         r->scrcap = nc;
@@ -86,13 +86,13 @@ static int add_field(arff *r, size_t off, size_t col, int quoted)
 {
     if (r->nf == r->fcap) {
         size_t nc = r->fcap ? 2 * r->fcap : 32;
-        size_t *no = realloc(r->foff, nc * sizeof *no);
+        size_t *no = od_realloc(r->ctx, r->foff, nc * sizeof *no);
         if (!no) return oom(r);
         r->foff = no;
-        size_t *ncl = realloc(r->fcol, nc * sizeof *ncl);
+        size_t *ncl = od_realloc(r->ctx, r->fcol, nc * sizeof *ncl);
         if (!ncl) return oom(r);
         r->fcol = ncl;
-        int *nq = realloc(r->fq, nc * sizeof *nq);
+        int *nq = od_realloc(r->ctx, r->fq, nc * sizeof *nq);
         if (!nq) return oom(r);
         r->fq = nq;
         r->fcap = nc;
@@ -156,7 +156,7 @@ static int add_attr(arff *r, size_t line)
 {
     if (r->na == r->acap) {
         size_t nc = r->acap ? 2 * r->acap : 16;
-        attr_t *n = realloc(r->a, nc * sizeof *n);
+        attr_t *n = od_realloc(r->ctx, r->a, nc * sizeof *n);
         if (!n) return oom(r);
         r->a = n;
         r->acap = nc;
@@ -185,7 +185,7 @@ static int parse_attribute(arff *r, const char *p, const char *e)
     if (!*fld(r, 0)) return fail(r, r->line, r->fcol[0], OD_EFORMAT, "empty attribute name (expected @attribute NAME TYPE)");
     if ((rc = add_attr(r, r->line))) return rc;
     attr_t *a = &r->a[r->na - 1];
-    if (!(a->name = strdup(fld(r, 0)))) return oom(r);
+    if (!(a->name = od_strdup(r->ctx, fld(r, 0)))) return oom(r);
     for (size_t k = 0; k + 1 < r->na; k++)
         if (strcmp(r->a[k].name, a->name) == 0)
             return fail(r, r->line, r->fcol[0], OD_EDATA, "duplicate attribute name '%s' (also attribute %zu; expected unique names)",
@@ -209,13 +209,13 @@ static int parse_attribute(arff *r, const char *p, const char *e)
         }
         if (r->nf == 1 && !r->fq[0] && !*fld(r, 0))
             return fail(r, r->line, tcol, OD_EFORMAT, "empty nominal list (expected {value1,value2,...})");
-        if (!(a->vals = calloc(r->nf, sizeof *a->vals))) return oom(r);
+        if (!(a->vals = od_calloc(r->ctx, r->nf, sizeof *a->vals))) return oom(r);
         a->nvals = r->nf;
         for (size_t i = 0; i < r->nf; i++) {
             for (size_t k = 0; k < i; k++)
                 if (strcmp(fld(r, k), fld(r, i)) == 0)
                     return fail(r, r->line, r->fcol[i], OD_EFORMAT, "nominal value '%s' listed twice", od_read_excerpt(fld(r, i), strlen(fld(r, i)), ex));
-            if (!(a->vals[i] = strdup(fld(r, i)))) return oom(r);
+            if (!(a->vals[i] = od_strdup(r->ctx, fld(r, i)))) return oom(r);
         }
         while (p < e && is_space(*p)) p++;
         if (p < e && *p != '%')
@@ -244,17 +244,17 @@ static int parse_attribute(arff *r, const char *p, const char *e)
 static int grow(arff *r)
 {
     size_t nc = r->rcap ? 2 * r->rcap : 256;
-    size_t *nl = realloc(r->rowline, nc * sizeof *nl);
+    size_t *nl = od_realloc(r->ctx, r->rowline, nc * sizeof *nl);
     if (!nl) return oom(r);
     r->rowline = nl;
     for (size_t j = 0; j < r->na; j++) {
         attr_t *a = &r->a[j];
         if (a->type == A_STR) {
-            char **t = realloc(a->text, nc * sizeof *t);
+            char **t = od_realloc(r->ctx, a->text, nc * sizeof *t);
             if (!t) return oom(r);
             a->text = t;
         } else {
-            double *v = realloc(a->num, nc * sizeof *v);
+            double *v = od_realloc(r->ctx, a->num, nc * sizeof *v);
             if (!v) return oom(r);
             a->num = v;
         }
@@ -300,7 +300,7 @@ static int parse_row(arff *r, const char *p, const char *e)
         int missing = !r->fq[j] && strcmp(s, "?") == 0;
         if (a->type == A_STR) {
             a->text[i] = NULL;
-            if (!missing && !(a->text[i] = strdup(s))) {
+            if (!missing && !(a->text[i] = od_strdup(r->ctx, s))) {
                 row_abort(r, i, j);
                 return oom(r);
             }
@@ -367,6 +367,19 @@ static int parse(arff *r)
         if (k == 1) return fail(r, line, at - ls + 1, OD_EFORMAT, "NUL byte: this looks like a binary file (expected ARFF text)");
         return fail(r, line, at - ls + 1, OD_EFORMAT, "invalid UTF-8 byte 0x%02X (expected UTF-8 text; convert it, e.g. iconv -f latin1 -t utf-8)",
                     (unsigned char)r->buf[at]);
+    }
+    /* control characters (as the CSV reader: below 32 but tab and line ends,
+     * and DEL) anywhere in an ARFF file: names and values are printed, and
+     * such bytes could move the cursor or retitle the terminal */
+    for (size_t i = 0, line = 1, ls = 0; i < r->len; i++) {
+        unsigned char c = (unsigned char)r->buf[i];
+        if (c == '\n') {
+            line++;
+            ls = i + 1;
+        } else if ((c < 32 && c != '\t' && c != '\r') || c == 127) {
+            return fail(r, line, i - ls + 1, OD_EFORMAT,
+                        "control character 0x%02X (expected printable text: printed, it could take over the terminal; remove it)", c);
+        }
     }
     if (r->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
     r->line = 0;
@@ -540,7 +553,7 @@ static int make_label(arff *r, long j, int explicit_)
     double code[2];
     for (int k = 0; k < n; k++) code[k] = k == pick ? 1.0 : 0.0;
     if (a->type == A_STR) {
-        double *v = malloc((r->nrow ? r->nrow : 1) * sizeof *v);
+        double *v = od_malloc(r->ctx, (r->nrow ? r->nrow : 1) * sizeof *v);
         if (!v) return oom(r);
         for (size_t i = 0; i < r->nrow; i++) {
             const char *s = a->text[i];
@@ -725,7 +738,7 @@ od_frame *od_arff_read(od_ctx *ctx, const char *path, const od_csv_opts *opts, i
     for (;;) {
         if (!buf) {
             close(fd);
-            rc = od_error(ctx, OD_ENOMEM, "%s: out of memory", path);
+            rc = od_read_oom(ctx, path);
             if (err) *err = rc;
             return NULL;
         }

@@ -103,7 +103,7 @@ int od_csv_fill(reader *r)
         if (ncap > CSV_MAX_RECORD)
             return od_csv_fail(r, r->line, 1, OD_EDATA, "a record longer than %zu MB starts here (expected a line end; is a quote left open?)",
                                CSV_MAX_RECORD >> 20);
-        char *nb = realloc(r->buf, ncap + CSV_PAD);
+        char *nb = od_realloc(r->ctx, r->buf, ncap + CSV_PAD);
         if (!nb) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory for a record of %zu bytes", r->name, r->len);
         r->buf = nb;
         r->cap = ncap;
@@ -138,7 +138,7 @@ static int scr_put(reader *r, const char *s, size_t n)
     if (r->scrlen + n + 1 > r->scrcap) {
         size_t nc = r->scrcap ? r->scrcap : 256;
         while (nc < r->scrlen + n + 1) nc *= 2;
-        char *ns = realloc(r->scr, nc);
+        char *ns = od_realloc(r->ctx, r->scr, nc);
         if (!ns) return od_error(r->ctx, OD_ENOMEM, "out of memory reading a record of %s", r->name);
         r->scr = ns;
         r->scrcap = nc;
@@ -152,7 +152,7 @@ static int fld_add(reader *r, size_t off, size_t len, size_t line, size_t col, i
 {
     if (r->nf == r->fcap) {
         size_t nc = r->fcap ? 2 * r->fcap : 64;
-        fld_t *nf = realloc(r->f, nc * sizeof *nf);
+        fld_t *nf = od_realloc(r->ctx, r->f, nc * sizeof *nf);
         if (!nf) return od_error(r->ctx, OD_ENOMEM, "out of memory reading a record of %s", r->name);
         r->f = nf;
         r->fcap = nc;
@@ -281,12 +281,12 @@ int od_csv_grow_rows(reader *r, size_t need)
         col_t *c = &r->cols[j];
         if (!c->keep) continue;
         if (c->num) {
-            double *nn = realloc(c->num, nc * sizeof *nn);
+            double *nn = od_realloc(r->ctx, c->num, nc * sizeof *nn);
             if (!nn) goto oom;
             c->num = nn;
         }
         if (c->text) {
-            char **nt = realloc(c->text, nc * sizeof *nt);
+            char **nt = od_realloc(r->ctx, c->text, nc * sizeof *nt);
             if (!nt) goto oom;
             c->text = nt;
         }
@@ -320,8 +320,8 @@ static int decide(reader *r, size_t j, int cls)
     else if (cls == C_TIME) c->type = T_TIME;
     else {
         c->type = T_TEXT;
-        char **t = calloc(r->rcap ? r->rcap : 1, sizeof *t);
-        if (!t) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+        char **t = od_calloc(r->ctx, r->rcap ? r->rcap : 1, sizeof *t);
+        if (!t) return od_read_oom(r->ctx, r->name);
         free(c->num);
         c->num = NULL;
         c->text = t;
@@ -409,7 +409,7 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
                                    "control character 0x%02X in '%s' in text column '%s' (expected printable text: printed, it "
                                    "could take over the terminal; remove it, or leave the column out with columns=)",
                                    (unsigned char)*bad, od_read_excerpt(s, n, ex), c->name);
-            if (!(c->text[row] = malloc(n + 1))) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+            if (!(c->text[row] = od_malloc(r->ctx, n + 1))) return od_read_oom(r->ctx, r->name);
             memcpy(c->text[row], s, n + 1);
             c->nvalid++;
         }
@@ -446,7 +446,7 @@ static int store(reader *r, size_t j, size_t row, const char *s, size_t n, size_
                 return OD_OK;
             }
         if (r->nlv == 2) return label_third(r, j, s, n, line, col);
-        if (!(r->ls[r->nlv] = malloc(n + 1))) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+        if (!(r->ls[r->nlv] = od_malloc(r->ctx, n + 1))) return od_read_oom(r->ctx, r->name);
         memcpy(r->ls[r->nlv], s, n + 1);
         c->num[row] = r->nlv++;
         c->nvalid++;
@@ -510,8 +510,8 @@ static int alloc_cols(reader *r, size_t rcap, size_t sure)
             set_fast(c, r->opts->decimal == ',');
             continue;
         }
-        if (c->type == T_TEXT) c->text = calloc(rcap, sizeof *c->text);
-        else c->num = malloc(rcap * sizeof *c->num);
+        if (c->type == T_TEXT) c->text = od_calloc(r->ctx, rcap, sizeof *c->text);
+        else c->num = od_malloc(r->ctx, rcap * sizeof *c->num);
         if (!c->text && !c->num) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory for %zu rows", r->name, rcap);
         if (c->num && sure * sizeof(double) >= ((size_t)4 << 20)) advise_huge(c->num, sure * sizeof(double));
         set_fast(c, r->opts->decimal == ',');
@@ -599,9 +599,9 @@ static od_frame *build_frame(reader *r, size_t header_line, int header)
     for (size_t j = 0; j < r->ncol; j++) nkeep += r->cols[j].keep != 0;
     /* the names are unique (checked on the header): the columns go straight
      * into the frame, without od_frame_add_*'s linear duplicate search */
-    if (!(f->cols = calloc(nkeep ? nkeep : 1, sizeof *f->cols))) {
+    if (!(f->cols = od_calloc(r->ctx, nkeep ? nkeep : 1, sizeof *f->cols))) {
         od_frame_free(f);
-        od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+        od_read_oom(r->ctx, r->name);
         return NULL;
     }
     f->cap = nkeep ? nkeep : 1;
@@ -628,11 +628,11 @@ static od_frame *build_frame(reader *r, size_t header_line, int header)
         *fc = (od_column){ .name = c->name, .type = c->text ? OD_COL_TEXT : type, .role = role };
         c->name = NULL;
         if (c->text) {
-            char **t = realloc(c->text, r->nrow * sizeof *t);
+            char **t = od_realloc(r->ctx, c->text, r->nrow * sizeof *t);
             fc->text = t ? t : c->text;
             c->text = NULL;
         } else {
-            double *v = realloc(c->num, r->nrow * sizeof *v);
+            double *v = od_realloc(r->ctx, c->num, r->nrow * sizeof *v);
             fc->num = v ? v : c->num;
             c->num = NULL;
         }
@@ -743,9 +743,9 @@ static od_frame *run(reader *r, int *err)
     r->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     r->cap = CSV_CHUNK + 1;
     if (r->total && r->total < CSV_CHUNK) r->cap = (size_t)r->total + 2; /* small input: small buffer */
-    r->buf = malloc(r->cap + CSV_PAD);
+    r->buf = od_malloc(r->ctx, r->cap + CSV_PAD);
     if (!r->cloc || !r->buf) {
-        rc = od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+        rc = od_read_oom(r->ctx, r->name);
         goto done;
     }
     f = read_all(r, &rc);

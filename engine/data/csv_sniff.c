@@ -213,24 +213,24 @@ static int sample_add(reader *r, sample_t *s)
 {
     if (s->nrec == s->reccap) {
         size_t nc = s->reccap ? 2 * s->reccap : 64;
-        size_t *nl = realloc(s->recline, nc * sizeof *nl);
-        if (!nl) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+        size_t *nl = od_realloc(r->ctx, s->recline, nc * sizeof *nl);
+        if (!nl) return od_read_oom(r->ctx, r->name);
         s->recline = nl;
         s->reccap = nc;
     }
     if (s->alen + r->scrlen > s->acap) {
         size_t nc = s->acap ? s->acap : 4096;
         while (nc < s->alen + r->scrlen) nc *= 2;
-        char *na = realloc(s->arena, nc);
-        if (!na) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+        char *na = od_realloc(r->ctx, s->arena, nc);
+        if (!na) return od_read_oom(r->ctx, r->name);
         s->arena = na;
         s->acap = nc;
     }
     if (s->nf + r->nf > s->fcap) {
         size_t nc = s->fcap ? s->fcap : 256;
         while (nc < s->nf + r->nf) nc *= 2;
-        fld_t *nf = realloc(s->f, nc * sizeof *nf);
-        if (!nf) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+        fld_t *nf = od_realloc(r->ctx, s->f, nc * sizeof *nf);
+        if (!nf) return od_read_oom(r->ctx, r->name);
         s->f = nf;
         s->fcap = nc;
     }
@@ -376,20 +376,20 @@ static int cmp_name(const void *a, const void *b)
 
 static int set_names(reader *r, const sample_t *s, int header)
 {
-    r->cols = calloc(r->ncol, sizeof *r->cols);
-    if (!r->cols) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+    r->cols = od_calloc(r->ctx, r->ncol, sizeof *r->cols);
+    if (!r->cols) return od_read_oom(r->ctx, r->name);
     for (size_t j = 0; j < r->ncol; j++) {
         char tmp[32];
         const char *nm = tmp;
         snprintf(tmp, sizeof tmp, "V%zu", j + 1);
         if (header && s->f[j].len) nm = s->arena + s->f[j].off;
-        if (!(r->cols[j].name = strdup(nm))) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+        if (!(r->cols[j].name = od_strdup(r->ctx, nm))) return od_read_oom(r->ctx, r->name);
         r->cols[j].keep = 1;
     }
     /* duplicates: sort the indices by name (O(n log n) for wide files) and
      * report the repeat that comes first in the file */
-    size_t *idx = malloc(r->ncol * sizeof *idx), bj = SIZE_MAX, bk = 0;
-    if (!idx) return od_error(r->ctx, OD_ENOMEM, "%s: out of memory", r->name);
+    size_t *idx = od_malloc(r->ctx, r->ncol * sizeof *idx), bj = SIZE_MAX, bk = 0;
+    if (!idx) return od_read_oom(r->ctx, r->name);
     for (size_t j = 0; j < r->ncol; j++) idx[j] = j;
     sort_cols = r->cols;
     qsort(idx, r->ncol, sizeof *idx, cmp_name);

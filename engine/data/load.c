@@ -1,4 +1,5 @@
 #include "config.h"
+#include "readerr.h"
 #include "load.h"
 #include "arff.h"
 
@@ -62,7 +63,7 @@ static int slurp_stream(od_ctx *ctx, const char *path, int fd, int fifo, char **
     size_t cap = (size_t)1 << 16, len = 0;
     char *buf = malloc(cap);
     int rc = OD_OK, any = 0;
-    if (!buf) return od_error(ctx, OD_ENOMEM, "%s: out of memory", path);
+    if (!buf) return od_read_oom(ctx, path);
     for (;;) {
         if (od_cancelled(ctx)) {
             if (fifo && !any)

@@ -26,3 +26,10 @@ const char *od_read_excerpt(const char *s, size_t n, char *out)
     out[k] = 0;
     return out;
 }
+
+int od_read_oom(od_ctx *ctx, const char *name)
+{
+    const char *m = od_ctx_errmsg(ctx);
+    if (!strncmp(m, "out of memory allocating ", 25)) return od_error(ctx, OD_ENOMEM, "%s: %s", name, m);
+    return od_error(ctx, OD_ENOMEM, "%s: out of memory", name);
+}

@@ -74,6 +74,12 @@ int od_cl_read(od_ctx *ctx, FILE *fp, const char *name, void *p, size_t size, si
 int od_cl_write_u64(od_ctx *ctx, FILE *fp, const char *name, uint64_t v);
 int od_cl_read_u64(od_ctx *ctx, FILE *fp, const char *name, uint64_t *v, uint64_t max);
 /* Reads count doubles into a fresh array (*out, caller frees). */
+/* Bytes from fp's position to its end (UINT64_MAX when it cannot tell: a pipe). */
+uint64_t od_cl_bytes_left(FILE *fp);
+/* A model file declares count items of size bytes (what: "trees", "numbers"):
+ * refuse, naming the counts, when fewer bytes follow, before allocating for them. */
+int od_cl_need(od_ctx *ctx, FILE *fp, const char *name, uint64_t count, uint64_t size, const char *what);
+/* count doubles into a new array (checked against the bytes left first) */
 int od_cl_read_doubles(od_ctx *ctx, FILE *fp, const char *name, double **out, size_t count);
 
 /* ----------------------------------------------------------------- k-means */

@@ -171,11 +171,32 @@ int od_cl_read_u64(od_ctx *ctx, FILE *fp, const char *name, uint64_t *v, uint64_
     return OD_OK;
 }
 
+uint64_t od_cl_bytes_left(FILE *fp)
+{
+    long pos = ftell(fp);
+    if (pos < 0 || fseek(fp, 0, SEEK_END)) return UINT64_MAX;
+    long end = ftell(fp);
+    if (fseek(fp, pos, SEEK_SET) || end < 0) return UINT64_MAX;
+    return end > pos ? (uint64_t)(end - pos) : 0;
+}
+
+int od_cl_need(od_ctx *ctx, FILE *fp, const char *name, uint64_t count, uint64_t size, const char *what)
+{
+    uint64_t left = od_cl_bytes_left(fp);
+    if (left == UINT64_MAX || !size || count <= left / size) return OD_OK;
+    return od_error(ctx, OD_EFORMAT,
+                    "%s model file is truncated or damaged: it declares %llu %s (%llu bytes each) but only %llu bytes follow",
+                    name, (unsigned long long)count, what, (unsigned long long)size, (unsigned long long)left);
+}
+
 int od_cl_read_doubles(od_ctx *ctx, FILE *fp, const char *name, double **out, size_t count)
 {
+    *out = NULL;
+    int rc = od_cl_need(ctx, fp, name, count, sizeof **out, "numbers");
+    if (rc) return rc;
     *out = od_mallocn(ctx, count ? count : 1, sizeof **out);
     if (!*out) return OD_ENOMEM;
-    int rc = od_cl_read(ctx, fp, name, *out, sizeof **out, count);
+    rc = od_cl_read(ctx, fp, name, *out, sizeof **out, count);
     if (rc) {
         free(*out);
         *out = NULL;

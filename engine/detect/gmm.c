@@ -829,6 +829,9 @@ static int gm_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     if ((rc = od_cl_read(ctx, fp, GM_NAME, dv, sizeof dv[0], 3))) return rc;
     if (k == 0 || d == 0 || iv[0] < 0 || iv[0] >= OD_GMM_NCOV || k * d * d > (1u << 28))
         return od_error(ctx, OD_EFORMAT, "gmm model file is corrupt");
+    /* weights, means, covariances, precisions, log-determinants */
+    if ((rc = od_cl_need(ctx, fp, GM_NAME, 2 * k + k * d + 2 * gm_cov_size(iv[0], k, d), sizeof(double), "numbers")))
+        return rc;
     gm_state *s = od_calloc(ctx, 1, sizeof *s);
     if (!s) return OD_ENOMEM;
     if ((rc = od_gmm_model_alloc(ctx, &s->m, k, d, iv[0]))) {

@@ -257,6 +257,8 @@ static int hb_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     for (int i = 0; i < 4; i++)
         if ((rc = od_cl_read_u64(ctx, fp, HB_NAME, &h[i], mx[i]))) return rc;
     if (h[0] == 0) return od_error(ctx, OD_EFORMAT, "hbos model file is corrupt (no columns)");
+    /* two numbers, then per column its bin count and at least two edges and one density */
+    if ((rc = od_cl_need(ctx, fp, HB_NAME, h[0], 4 * sizeof(double), "columns"))) return rc;
     hb_state *s = od_calloc(ctx, 1, sizeof *s);
     if (!s) return OD_ENOMEM;
     s->d = h[0], s->n_train = h[1], s->mode = (int)h[2], s->bins_auto = (int)h[3];

@@ -8,7 +8,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
 #include <omp.h>
+#else   /* a build without OpenMP (./configure --disable-openmp, the fuzz build): one thread */
+static inline int omp_get_num_threads(void) { return 1; }
+static inline int omp_get_thread_num(void) { return 0; }
+#endif
 
 #define HC_NAME "hclust"
 #define HC_VERSION 1u
@@ -599,6 +604,23 @@ static int hc_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
         return OD_ENOMEM;
     }
     if ((rc = od_cl_read(ctx, fp, HC_NAME, s->large, 1, s->nc))) {
+        hc_free(s);
+        return rc;
+    }
+    /* cluster sizes are row counts; radii are distances (fuzz/fuzz_model.c) */
+    size_t nl = 0;
+    for (size_t c = 0; c < s->nc; c++) {
+        if (!(s->size[c] >= 0 && s->size[c] <= 0x1p53) || !(s->rad[c] >= 0) || s->large[c] > 1) {
+            rc = od_error(ctx, OD_EFORMAT, "hclust model file is corrupt (cluster %zu: size %g, radius %g)", c,
+                          s->size[c], s->rad[c]);
+            hc_free(s);
+            return rc;
+        }
+        nl += s->large[c];
+    }
+    if (s->nlarge != nl || nl == 0) {
+        rc = od_error(ctx, OD_EFORMAT, "hclust model file is corrupt (%zu large clusters recorded, %zu marked)",
+                      s->nlarge, nl);
         hc_free(s);
         return rc;
     }

@@ -321,6 +321,9 @@ static int if_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     if (!s) return OD_ENOMEM;
     s->trees = h[0], s->psi = h[1], s->L = h[2], s->d = h[3], s->nf = h[4], s->n_train = h[5];
     s->cpsi = od_iforest_c((double)s->psi);
+    /* per tree: 2^L - 1 inner nodes (feature, threshold) and 2^L leaves */
+    uint64_t per_tree = (((uint64_t)1 << s->L) - 1) * (sizeof *s->feat + sizeof *s->thr) + ((uint64_t)1 << s->L) * sizeof *s->val;
+    if ((rc = od_cl_need(ctx, fp, IF_NAME, s->trees, per_tree, "trees"))) goto fail;
     if ((rc = if_alloc(ctx, s))) goto fail;
     if ((rc = od_cl_read(ctx, fp, IF_NAME, &s->mean_leaves, sizeof(double), 1))) goto fail;
     if ((rc = od_cl_read(ctx, fp, IF_NAME, s->feat, sizeof *s->feat, s->trees * s->ni))) goto fail;

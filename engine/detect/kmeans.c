@@ -19,9 +19,20 @@ typedef long long km_v8l __attribute__((vector_size(64)));
  * missing rows repeat row 0): 8 x 8 blocks transposed in registers. */
 static inline void km_v8_transpose_rows(const double *X, size_t ld, size_t nr, size_t d, km_v8 *xt)
 {
+#ifdef __clang__   /* clang (the fuzz build) spells GCC's __builtin_shuffle this way */
+#define KM_SHUF(a, b, m) KM_SHUF_##m(a, b)
+#define KM_SHUF_lo1(a, b) __builtin_shufflevector(a, b, 0, 8, 2, 10, 4, 12, 6, 14)
+#define KM_SHUF_hi1(a, b) __builtin_shufflevector(a, b, 1, 9, 3, 11, 5, 13, 7, 15)
+#define KM_SHUF_lo2(a, b) __builtin_shufflevector(a, b, 0, 1, 8, 9, 4, 5, 12, 13)
+#define KM_SHUF_hi2(a, b) __builtin_shufflevector(a, b, 2, 3, 10, 11, 6, 7, 14, 15)
+#define KM_SHUF_lo3(a, b) __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11)
+#define KM_SHUF_hi3(a, b) __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15)
+#else
+#define KM_SHUF(a, b, m) __builtin_shuffle(a, b, m)
     static const km_v8l lo1 = { 0, 8, 2, 10, 4, 12, 6, 14 }, hi1 = { 1, 9, 3, 11, 5, 13, 7, 15 };
     static const km_v8l lo2 = { 0, 1, 8, 9, 4, 5, 12, 13 }, hi2 = { 2, 3, 10, 11, 6, 7, 14, 15 };
     static const km_v8l lo3 = { 0, 1, 2, 3, 8, 9, 10, 11 }, hi3 = { 4, 5, 6, 7, 12, 13, 14, 15 };
+#endif
     for (size_t jb = 0; jb < d; jb += 8) {
         size_t w = d - jb < 8 ? d - jb : 8;
         km_v8 r[8], t[8], u[8];
@@ -35,16 +46,16 @@ static inline void km_v8_transpose_rows(const double *X, size_t ld, size_t nr, s
             }
         }
         for (int p = 0; p < 4; p++) {
-            t[2 * p] = __builtin_shuffle(r[2 * p], r[2 * p + 1], lo1);
-            t[2 * p + 1] = __builtin_shuffle(r[2 * p], r[2 * p + 1], hi1);
+            t[2 * p] = KM_SHUF(r[2 * p], r[2 * p + 1], lo1);
+            t[2 * p + 1] = KM_SHUF(r[2 * p], r[2 * p + 1], hi1);
         }
-        u[0] = __builtin_shuffle(t[0], t[2], lo2), u[2] = __builtin_shuffle(t[0], t[2], hi2);
-        u[1] = __builtin_shuffle(t[1], t[3], lo2), u[3] = __builtin_shuffle(t[1], t[3], hi2);
-        u[4] = __builtin_shuffle(t[4], t[6], lo2), u[6] = __builtin_shuffle(t[4], t[6], hi2);
-        u[5] = __builtin_shuffle(t[5], t[7], lo2), u[7] = __builtin_shuffle(t[5], t[7], hi2);
+        u[0] = KM_SHUF(t[0], t[2], lo2), u[2] = KM_SHUF(t[0], t[2], hi2);
+        u[1] = KM_SHUF(t[1], t[3], lo2), u[3] = KM_SHUF(t[1], t[3], hi2);
+        u[4] = KM_SHUF(t[4], t[6], lo2), u[6] = KM_SHUF(t[4], t[6], hi2);
+        u[5] = KM_SHUF(t[5], t[7], lo2), u[7] = KM_SHUF(t[5], t[7], hi2);
         for (int q = 0; q < 4; q++) {
-            xt[jb + (size_t)q] = __builtin_shuffle(u[q], u[q + 4], lo3);
-            xt[jb + (size_t)q + 4] = __builtin_shuffle(u[q], u[q + 4], hi3);
+            xt[jb + (size_t)q] = KM_SHUF(u[q], u[q + 4], lo3);
+            xt[jb + (size_t)q + 4] = KM_SHUF(u[q], u[q + 4], hi3);
         }
     }
 }

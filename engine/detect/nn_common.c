@@ -3,6 +3,7 @@
  * scoring, describe, model files. */
 #include "config.h"
 #include "nn_common.h"
+#include "cl_cluster.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -484,6 +485,7 @@ int od_nnd_load(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, FILE *fp,
         rc = od_error(ctx, OD_EFORMAT, "%s model file is corrupt (%llu channels)", k->name, (unsigned long long)c);
         goto fail;
     }
+    if ((rc = od_cl_need(ctx, fp, k->name, c, 2 * sizeof(double), "channel scalings"))) goto fail;
     if ((rc = model_geometry(ctx, m, m->p, (size_t)c))) goto fail;
     for (size_t j = 0; j < m->c; j++)
         if (get_f64(fp, &m->mean[j]) || get_f64(fp, &m->sd[j])) goto trunc;
@@ -499,6 +501,8 @@ int od_nnd_load(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, FILE *fp,
     m->interrupted = (int)(flags >> 1 & 1);
     m->diverged = (int)(flags >> 2 & 1);
     if ((rc = build_net(k, ctx, m))) goto fail;
+    /* the weights (float32) follow: refuse a file too short to hold them before allocating */
+    if ((rc = od_cl_need(ctx, fp, k->name, od_nn_nparams(m->net), sizeof(float), "weights"))) goto fail;
     if ((rc = od_nn_prepare(ctx, m->net, 1))) goto fail;
     if ((rc = od_nn_read_params(ctx, m->net, fp))) goto fail;
     od_nn_release(m->net);

@@ -18,7 +18,8 @@ struct od_params {
 void od_params_free(od_params *p)
 {
     if (!p) return;
-    for (size_t i = 0; i < p->n; i++) free(p->val[i]);
+    if (p->val)   /* NULL when od_params_parse ran out of memory part way */
+        for (size_t i = 0; i < p->n; i++) free(p->val[i]);
     free(p->val);
     free(p->num);
     free(p->choice);
@@ -108,13 +109,17 @@ od_params *od_params_parse(od_ctx *ctx, const od_param_spec *spec, size_t nspec,
     p->choice = od_calloc(ctx, nspec + 1, sizeof *p->choice);
     p->given = od_calloc(ctx, nspec + 1, 1);
     if (!p->val || !p->num || !p->choice || !p->given) goto fail;
-    for (size_t i = 0; i < nspec; i++)
-        if (set_value(ctx, p, i, spec[i].def ? spec[i].def : "")) {
-            /* a default that fails validation is a programming error; say so */
-            od_error(ctx, OD_EINVAL, "internal: default of option %s (%s) is invalid", spec[i].name,
-                     spec[i].def ? spec[i].def : "");
+    for (size_t i = 0; i < nspec; i++) {
+        int rc = set_value(ctx, p, i, spec[i].def ? spec[i].def : "");
+        if (rc) {
+            /* a default that fails validation is a programming error; say so
+             * (out of memory keeps od_malloc's message, which names the size) */
+            if (rc != OD_ENOMEM)
+                od_error(ctx, OD_EINVAL, "internal: default of option %s (%s) is invalid", spec[i].name,
+                         spec[i].def ? spec[i].def : "");
             goto fail;
         }
+    }
     for (size_t k = 0; k < n; k++) {
         size_t i;
         for (i = 0; i < nspec; i++)

@@ -234,6 +234,8 @@ static int pc_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     pc_state *s = od_calloc(ctx, 1, sizeof *s);
     if (!s) return OD_ENOMEM;
     s->d = h[0], s->nc = h[1], s->k = h[2], s->n_train = h[3], s->score = (int)h[4];
+    /* the mean, the components, their variances and ratios */
+    if ((rc = od_cl_need(ctx, fp, PC_NAME, s->d + s->nc * s->d + 2 * s->nc, sizeof(double), "numbers"))) goto fail;
     if ((rc = pc_alloc(ctx, s))) goto fail;
     if ((rc = od_cl_read(ctx, fp, PC_NAME, s->mean, sizeof(double), s->d))) goto fail;
     if ((rc = od_cl_read(ctx, fp, PC_NAME, s->comp, sizeof(double), s->nc * s->d))) goto fail;

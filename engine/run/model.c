@@ -109,7 +109,10 @@ static int read_header(od_ctx *ctx, FILE *fp, const char *path, char *algo, size
     if (!read_u32(fp, &la) || la == 0 || la >= na || fread(algo, 1, la, fp) != la)
         return od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (header)", path);
     algo[la] = 0;
-    if (!read_u32(fp, &lp) || lp > MAX_PARAMS || !(*params = od_calloc(ctx, 1, lp + 1)) || fread(*params, 1, lp, fp) != lp)
+    if (!read_u32(fp, &lp) || lp > MAX_PARAMS)
+        return od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (parameters)", path);
+    if (!(*params = od_calloc(ctx, 1, lp + 1))) return OD_ENOMEM;   /* not the file's fault (scripts/faultinject) */
+    if (fread(*params, 1, lp, fp) != lp)
         return od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (parameters)", path);
     return OD_OK;
 }
@@ -132,11 +135,9 @@ static int parse_params(od_ctx *ctx, const od_detector_type *t, const char *path
     return rc;
 }
 
-int od_model_load(od_ctx *ctx, const char *path, od_model *m)
+int od_model_load_stream(od_ctx *ctx, FILE *fp, const char *path, od_model *m)
 {
     memset(m, 0, sizeof *m);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return od_error(ctx, OD_EIO, "cannot open %s: %s", path, strerror(errno));
     char algo[64];
     int rc = read_header(ctx, fp, path, algo, sizeof algo, &m->params);
     if (!rc) {
@@ -144,8 +145,21 @@ int od_model_load(od_ctx *ctx, const char *path, od_model *m)
         if (!m->type || !m->type->load) rc = od_error(ctx, OD_EFORMAT, "%s: model of unknown detector '%s'", path, algo);
     }
     if (!rc) rc = parse_params(ctx, m->type, path, m->params, &m->p);
-    if (!rc) rc = m->type->load(ctx, m->p, fp, &m->state);
-    fclose(fp);
+    if (!rc) {
+        rc = m->type->load(ctx, m->p, fp, &m->state);
+        /* the detectors' messages name the detector; say which file too */
+        if (rc && rc != OD_ENOMEM) od_error(ctx, rc, "%s: %s", path, od_ctx_errmsg(ctx));
+    }
     if (rc) od_model_free(m);
+    return rc;
+}
+
+int od_model_load(od_ctx *ctx, const char *path, od_model *m)
+{
+    memset(m, 0, sizeof *m);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return od_error(ctx, OD_EIO, "cannot open %s: %s", path, strerror(errno));
+    int rc = od_model_load_stream(ctx, fp, path, m);
+    fclose(fp);
     return rc;
 }

@@ -209,10 +209,12 @@ int od_runi_add(od_ctx *ctx, od_workspace *ws, od_run *r, od_run **out)
     return OD_OK;
 }
 
-static void set_unscored(od_ctx *ctx, od_run *r, const char *text)
+/* why rows have no score; OD_ENOMEM rather than a run that does not say */
+static int set_unscored(od_ctx *ctx, od_run *r, const char *text)
 {
     free(r->unscored);
     r->unscored = od_strdup(ctx, text);
+    return r->unscored ? OD_OK : OD_ENOMEM;
 }
 
 size_t od_run_unscored(const od_run *r, char *buf, size_t n)
@@ -332,7 +334,7 @@ static int score_rows(od_ctx *ctx, od_run *r, const od_version *v, const double 
             if (left == 1 && S <= W) snprintf(why, sizeof why, "the last point: after the last full window (stride=%zu)", S);
             else if (S <= W) snprintf(why, sizeof why, "the last %zu points: after the last full window (stride=%zu)", left, S);
             else snprintf(why, sizeof why, "%zu points: in no window (stride=%zu > size=%zu)", left, S, W);
-            if (left) set_unscored(ctx, r, why);
+            if (left) rc = set_unscored(ctx, r, why);
         }
         free(wsc);
         free(wcl);
@@ -346,7 +348,7 @@ static int score_rows(od_ctx *ctx, od_run *r, const od_version *v, const double 
             while (k < n && isnan(r->scores[k])) k++;
             char why[160];
             snprintf(why, sizeof why, "the first %zu point%s: warm-up of window=%ld", k, k == 1 ? "" : "s", od_params_int(r->p, "window"));
-            if (k) set_unscored(ctx, r, why);
+            if (k) rc = set_unscored(ctx, r, why);
         }
     }
     free(cl);
@@ -434,6 +436,9 @@ static int fit_and_score(od_ctx *ctx, od_run *r, const od_version *v, const od_f
                  o->fit != OD_FIT_NORMAL ? "" : v->pseudo && nl >= 0 && !strcmp(v->frame->cols[nl].name, v->pseudo) ? " by pseudo-labels" : " by truth",
                  train.n, v->win && !t->seq ? "windows" : "rows");
         r->fit_on = od_strdup(ctx, desc);
+        if (!r->fit_on) rc = OD_ENOMEM;   /* the summary would say "fit on -" (scripts/faultinject) */
+    }
+    if (!rc) {
         if (t->seq && v->win)
             od_warn(ctx, "%s is a sequence detector: it windows the series itself (window=%ld) and ignores the dataset's window size=%zu",
                     t->name, od_params_int(r->p, "window"), v->win);
@@ -525,8 +530,8 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     m->params = NULL;
     r->fit_on = od_strdup(ctx, source ? source : "-");
     size_t dd = 0;
-    double *X;
-    int rc = od_run_data_matrix(ctx, v->frame, NULL, 0, &X, &dd);
+    double *X = NULL;
+    int rc = r->fit_on ? od_run_data_matrix(ctx, v->frame, NULL, 0, &X, &dd) : OD_ENOMEM;
     if (!rc) rc = score_rows(ctx, r, v, X, dd);
     if (!rc) rc = record_cols(ctx, r, v->frame, NULL, 0);
     free(X);

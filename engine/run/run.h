@@ -22,6 +22,7 @@
 #define OD_RUN_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "../core/ctx.h"
 #include "../workspace.h"
 #include "../eval/metrics.h"
@@ -349,5 +350,7 @@ void od_run_explanation_done(od_run_explanation *e);
 int od_model_save(od_ctx *ctx, const od_run *r, const char *path);
 /* Read a model file (clear errors for foreign, truncated or newer files). */
 int od_model_load(od_ctx *ctx, const char *path, od_model *out);
+/* The same from an open stream (a file or fmemopen'd bytes); path names it in errors. */
+int od_model_load_stream(od_ctx *ctx, FILE *fp, const char *path, od_model *out);
 
 #endif

@@ -295,5 +295,12 @@ int main(void)
     od_ctx_free(ctx);
     test_cmp_double();
     test_quantile();
+    /* an allocation failure names the size (issue 14); a product that
+     * overflows size_t is refused before malloc is asked */
+    ctx = od_ctx_new(1);
+    od_test_true(od_mallocn(ctx, SIZE_MAX / 4, 8) == NULL, "an overflowing allocation fails");
+    od_test_str(od_ctx_errmsg(ctx), "out of memory allocating 37 EB", "... and the message names its size");
+    od_test_true(od_mallocn(ctx, (size_t)1 << 62, 1 << 4) == NULL, "(1<<62) x 16 overflows");
+    od_ctx_free(ctx);
     return od_test_done();
 }

@@ -89,6 +89,16 @@ int main(void)
     if (n == 1) od_test_str(c[0].words[1].text, "a \"b\"", "quoted text parses back");
     cmd_lines_free(c, n > 0 ? n : 0);
     free(q);
+    /* found by fuzz/fuzz_lex.c: a word holding '=' was written bare and read
+     * back as an option (oddity x=1.csv loaded nothing: "load x=1.csv") */
+    q = cmd_quote("e7=24");
+    od_test_str(q, "\"e7=24\"", "a word with '=' is quoted");
+    snprintf(line, sizeof line, "load %s", q);
+    n = parse(line, &c, &e);
+    od_test_int(n == 1 ? (long long)c[0].nwords * 10 + (long long)c[0].nopts : -1, 20, "... and reads back as a word, not an option");
+    if (n == 1 && c[0].nwords == 2) od_test_str(c[0].words[1].text, "e7=24", "... with its text");
+    cmd_lines_free(c, n > 0 ? n : 0);
+    free(q);
 
     /* Memory is linear in the line: a 90 KB line of 30000 words keeps each
      * word at its own size (it used to hold a copy of the rest of the line

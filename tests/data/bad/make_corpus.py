@@ -59,6 +59,9 @@ with open("data.csv.gz", "wb") as f:
     f.write(gzip.compress(b"x,y\n1,2\n", mtime=0))
 
 # --- ARFF
+# control characters: in a value (a terminal title sequence) and in a name
+w("control_value.arff", "@relation r\n@attribute a numeric\n@attribute note string\n@data\n1,'\x1b]0;pwned\x07'\n")
+w("control_char_name.arff", "@relation r\n@attribute a\x1b[2J numeric\n@data\n1\n")
 w("sparse.arff", "@relation s\n@attribute a numeric\n@attribute b numeric\n@data\n{0 1, 1 2}\n")
 w("no_data_section.arff", "@relation r\n@attribute a numeric\n@attribute b numeric\n")
 w("no_rows.arff", "% nothing after @data\n@relation r\n@attribute a numeric\n@data\n\n% just a comment\n")
