@@ -6,7 +6,9 @@
  * (1 - n/N) percentile with linear interpolation, predicted = score >= it).
  *
  *   odds_bench --odds DIR [--seeds 10] [--splits DIR] [--out FILE.tsv]
- *              [--only a,b] [--det kmeans,gmm,kde,gauss,dbscan,mcd]
+ *              [--only a,b] [--det kmeans,cblof,gmm,kde,gauss,mcd,dbscan,hclust,
+ *                                  iforest,knn,lof,pca,hbos,ecod] (default: all)
+ *              [--case NAME:ALGO:K=V,K=V]..  (more columns, e.g. gmm-auto:gmm:k=auto)
  *
  * --splits DIR writes DIR/NAME.split (per seed: a "train" and a "test" line of
  * row numbers) and DIR/NAME.eps (the eps=auto chosen per seed), so that
@@ -25,18 +27,30 @@
 #include <string.h>
 
 typedef struct {
-    const char *name, *opts;
+    const char *name, *algo, *opts;   /* column name, detector, its options */
 } det_case;
 
+/* every detector at its defaults (the column name says which options differ) */
 static const det_case dets[] = {
-    { "kmeans", "k=8" },
-    { "gmm", "k=4 covariance=full" },
-    { "kde", "bandwidth=scott rtol=1e-4" },
-    { "gauss", "" },
-    { "dbscan", "minpts=5" },     /* eps: auto, computed below and passed explicitly */
-    { "mcd", "robust=yes" },      /* the gauss detector with FAST-MCD */
+    { "kmeans", "kmeans", "" },
+    { "cblof", "kmeans", "score=cblof" },
+    { "gmm", "gmm", "" },
+    { "kde", "kde", "bandwidth=scott rtol=1e-4" },
+    { "gauss", "gauss", "" },
+    { "mcd", "gauss", "robust=yes" },     /* the gauss detector with FAST-MCD */
+    { "dbscan", "dbscan", "minpts=5" },   /* eps: auto, computed below and passed explicitly */
+    { "hclust", "hclust", "" },
+    { "iforest", "iforest", "" },
+    { "knn", "knn", "" },
+    { "lof", "lof", "" },
+    { "pca", "pca", "" },
+    { "hbos", "hbos", "" },
+    { "ecod", "ecod", "" },
 };
-#define NDET (sizeof dets / sizeof dets[0])
+#define NBUILTIN (sizeof dets / sizeof dets[0])
+#define NDET (NBUILTIN + 32)
+static det_case cases[NDET];   /* the built-in columns, then --case NAME:ALGO:OPTS ones */
+static size_t ncase;
 
 /* ---- tiny CSV reader: header line, numeric fields, the last column is the label */
 static double *read_csv(const char *path, size_t *n, size_t *d, int **label)
@@ -187,7 +201,7 @@ static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *
 static int run_det(od_ctx *ctx, const det_case *dc, const char *extra, const double *Xtr, size_t ntr,
                    const double *Xte, size_t nte, size_t d, double *sc)
 {
-    const od_detector_type *t = od_detector_find(!strcmp(dc->name, "mcd") ? "gauss" : dc->name);
+    const od_detector_type *t = od_detector_find(dc->algo);
     if (!t) return od_error(ctx, OD_ENOTFOUND, "no detector %s", dc->name);
     char buf[256];
     snprintf(buf, sizeof buf, "%s %s", dc->opts, extra ? extra : "");
@@ -214,7 +228,7 @@ static int run_det(od_ctx *ctx, const det_case *dc, const char *extra, const dou
 
 int main(int argc, char **argv)
 {
-    const char *odds = NULL, *splits = NULL, *out = NULL, *only = NULL, *detl = "kmeans,gmm,kde,gauss,dbscan";
+    const char *odds = NULL, *splits = NULL, *out = NULL, *only = NULL, *detl = NULL;
     int seeds = 10;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--odds") && i + 1 < argc) odds = argv[++i];
@@ -223,12 +237,26 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--det") && i + 1 < argc) detl = argv[++i];
         else if (!strcmp(argv[i], "--seeds") && i + 1 < argc) seeds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--case") && i + 1 < argc && ncase < 32) {
+            /* NAME:ALGO:K=V,K=V (the options' commas become spaces) */
+            char *c = strdup(argv[++i]), *a = c ? strchr(c, ':') : NULL, *o = a ? strchr(a + 1, ':') : NULL;
+            if (!o) {
+                fprintf(stderr, "odds_bench: --case wants NAME:ALGO:OPTIONS, got '%s'\n", argv[i]);
+                return 2;
+            }
+            *a++ = 0, *o++ = 0;
+            for (char *q = o; *q; q++)
+                if (*q == ',') *q = ' ';
+            cases[NBUILTIN + ncase++] = (det_case){ c, a, o };
+        }
         else {
             fprintf(stderr, "usage: %s --odds DIR [--seeds N] [--splits DIR] [--out FILE] [--only a,b] "
-                    "[--det kmeans,gmm,kde,gauss,dbscan,mcd]\n", argv[0]);
+                    "[--det kmeans,cblof,gmm,...]\n", argv[0]);
             return 2;
         }
     }
+    for (size_t k = 0; k < NBUILTIN; k++) cases[k] = dets[k];
+    ncase += NBUILTIN;
     if (!odds) {
         fprintf(stderr, "odds_bench: --odds DIR is required\n");
         return 2;
@@ -258,11 +286,12 @@ int main(int argc, char **argv)
     if (fo) fprintf(fo, "dataset\tdetector\tseed\troc_auc\tprec_n\tfit_score_s\n");
     int use[NDET];
     size_t nuse = 0;
-    for (size_t k = 0; k < NDET; k++) nuse += (size_t)(use[k] = want(detl, dets[k].name));
+    for (size_t k = 0; k < NDET; k++)
+        nuse += (size_t)(use[k] = k < NBUILTIN ? want(detl, cases[k].name) : k < ncase);
     printf("oddity on ODDS: %d seeds, 60/40 split, z-scored on train; mean ROC-AUC / precision@n over seeds\n", seeds);
     printf("%-12s %6s %4s %6s", "dataset", "n", "d", "anom%");
     for (size_t k = 0; k < NDET; k++)
-        if (use[k]) printf("  %13s", dets[k].name);
+        if (use[k]) printf("  %13s", cases[k].name);
     printf("\n");
     double tot_auc[NDET] = { 0 }, tot_pn[NDET] = { 0 };
     size_t tot_cnt[NDET] = { 0 };
@@ -320,14 +349,14 @@ int main(int argc, char **argv)
                 od_ctx *ctx = od_ctx_new((unsigned long)s);
                 char extra[64] = "";
                 int rc = 0;
-                if (!strcmp(dets[k].name, "dbscan")) {
+                if (!strcmp(cases[k].name, "dbscan")) {
                     double eps;
                     rc = od_dbscan_auto_eps(ctx, Xtr, ntr, d, d, 5, &eps);
                     if (!rc) snprintf(extra, sizeof extra, "eps=%.17g", eps);
                     if (fe) fprintf(fe, "%d %.17g\n", s, rc ? NAN : eps);
                 }
                 double t0 = od_now();
-                if (!rc) rc = run_det(ctx, &dets[k], extra, Xtr, ntr, Xte, nte, d, sc);
+                if (!rc) rc = run_det(ctx, &cases[k], extra, Xtr, ntr, Xte, nte, d, sc);
                 double secs = od_now() - t0;
                 double auc = NAN, pn = NAN;
                 if (!rc) {
@@ -337,9 +366,9 @@ int main(int argc, char **argv)
                     pn = prec_at_n(sc, yte, nte);
                     if (isfinite(auc)) sa[k] += auc, sp[k] += pn, cnt[k]++;   /* a test part without anomalies is skipped */
                 } else if (s == 0) {
-                    fprintf(stderr, "%s %s: %s\n", names[f], dets[k].name, od_ctx_errmsg(ctx));
+                    fprintf(stderr, "%s %s: %s\n", names[f], cases[k].name, od_ctx_errmsg(ctx));
                 }
-                if (fo) fprintf(fo, "%s\t%s\t%d\t%.6f\t%.6f\t%.4f\n", names[f], dets[k].name, s, auc, pn, secs);
+                if (fo) fprintf(fo, "%s\t%s\t%d\t%.6f\t%.6f\t%.4f\n", names[f], cases[k].name, s, auc, pn, secs);
                 od_ctx_free(ctx);
             }
         }

@@ -14,6 +14,12 @@ scikit-learn counterparts (sklearn 1.2):
   dbscan  DBSCAN(eps = oddity's eps=auto for that split, min_samples=5); score = oddity's
           documented reachability computed from sklearn's core samples:
           min over core p of max(core_distance(p), |x - p|)
+  iforest IsolationForest(100, max_samples=256, random_state=seed); score = -score_samples
+  knn     NearestNeighbors(5).fit(train).kneighbors(test): distance to the 5th (PyOD KNN)
+  lof     LocalOutlierFactor(20, novelty=True); score = -score_samples (PyOD LOF)
+  pca     PCA(n_components=0.9): squared reconstruction error (oddity's default form)
+Columns without a scikit-learn counterpart (cblof, hclust, hbos, ecod, and --case
+columns) show nan on the scikit-learn side.
 Metrics: roc_auc_score; precision@n as PyOD's precision_n_scores.
 """
 import argparse
@@ -68,7 +74,21 @@ def sk_scores(det, Xtr, Xte, seed, eps):
         return MinCovDet(random_state=seed).fit(Xtr).mahalanobis(Xte)
     if det == "dbscan":
         return reach_score(Xtr, Xte, eps, 5)
-    raise ValueError(det)
+    if det == "iforest":
+        from sklearn.ensemble import IsolationForest
+        return -IsolationForest(n_estimators=100, max_samples=256, random_state=seed).fit(Xtr).score_samples(Xte)
+    if det == "knn":
+        from sklearn.neighbors import NearestNeighbors
+        return NearestNeighbors(n_neighbors=5).fit(Xtr).kneighbors(Xte)[0][:, -1]
+    if det == "lof":
+        from sklearn.neighbors import LocalOutlierFactor
+        return -LocalOutlierFactor(n_neighbors=20, novelty=True).fit(Xtr).score_samples(Xte)
+    if det == "pca":
+        from sklearn.decomposition import PCA
+        p = PCA(n_components=0.9, svd_solver="full").fit(Xtr)
+        R = p.inverse_transform(p.transform(Xte))
+        return ((Xte - R) ** 2).sum(axis=1)
+    return None
 
 
 def main():
@@ -76,11 +96,14 @@ def main():
     ap.add_argument("--odds", required=True)
     ap.add_argument("--splits", required=True)
     ap.add_argument("--ours", required=True)
-    ap.add_argument("--det", default="kmeans,gmm,kde,gauss,dbscan")
+    ap.add_argument("--det", default=None, help="columns (default: all in ours.tsv, in its order)")
     a = ap.parse_args()
     import pandas as pd
     from sklearn.metrics import roc_auc_score
-    dets = a.det.split(",")
+    if a.det:
+        dets = a.det.split(",")
+    else:
+        dets = list(dict.fromkeys(pd.read_csv(a.ours, sep="\t")["detector"]))
     names = sorted(f[:-6] for f in os.listdir(a.splits) if f.endswith(".split"))
     rows = []
     for name in names:
@@ -111,6 +134,8 @@ def main():
                     if s == 0:
                         print(f"# sklearn {name} {d}: {type(e).__name__}: {e}", file=sys.stderr)
                     continue
+                if sc is None:
+                    continue      # no scikit-learn counterpart: nan in the table
                 sc = np.where(np.isfinite(sc), sc, 1e308)
                 res[d][0].append(roc_auc_score(y[te], sc))
                 res[d][1].append(prec_n(y[te], sc))
@@ -127,19 +152,22 @@ def main():
     for mi, metric in ((0, "ROC-AUC"), (1, "precision@n")):
         print(f"\n{metric} (mean over seeds): oddity | scikit-learn")
         print(f"{'dataset':12s} {'n':>6s} {'d':>4s} {'anom%':>6s}" + "".join(f"  {d:>15s}" for d in dets))
-        sums = {d: [0.0, 0.0, 0] for d in dets}
+        sums = {d: [0.0, 0, 0.0, 0] for d in dets}   # oddity sum, count; sklearn sum, count
         for r in rows:
             cells = []
             for d in dets:
                 ov, sv = r[d][mi], r[d][2 + mi]
                 cells.append(f"  {ov:6.3f} | {sv:6.3f}")
-                if np.isfinite(ov) and np.isfinite(sv):
+                if np.isfinite(ov):
                     sums[d][0] += ov
-                    sums[d][1] += sv
-                    sums[d][2] += 1
+                    sums[d][1] += 1
+                if np.isfinite(sv):
+                    sums[d][2] += sv
+                    sums[d][3] += 1
             print(f"{r['dataset']:12s} {r['n']:6d} {r['d']:4d} {r['anom']:6.2f}" + "".join(cells))
         print(f"{'mean':12s} {'':6s} {'':4s} {'':6s}" + "".join(
-            f"  {sums[d][0] / max(1, sums[d][2]):6.3f} | {sums[d][1] / max(1, sums[d][2]):6.3f}" for d in dets))
+            f"  {sums[d][0] / sums[d][1] if sums[d][1] else np.nan:6.3f} | "
+            f"{sums[d][2] / sums[d][3] if sums[d][3] else np.nan:6.3f}" for d in dets))
     return 0
 
 

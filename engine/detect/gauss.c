@@ -225,9 +225,17 @@ typedef struct {
     size_t i;
 } mcd_cand;
 
+/* lowest determinant first, but a singular one (log det -inf: the h rows lie
+ * on a hyperplane, an "exact fit") only after every regular one.  An exact
+ * fit is the MCD in theory, but with tied or discrete columns whether a
+ * random subset finds one is luck (shuttle: 4 seeds of 10), and its pseudo-
+ * inverse distances ignore the direction that makes the other rows odd.  It
+ * wins only when every candidate is one (then od_mcd_fit warns). */
 static int mcd_cand_cmp(const void *a, const void *b)
 {
     const mcd_cand *x = a, *y = b;
+    int sx = x->det == -INFINITY, sy = y->det == -INFINITY;
+    if (sx != sy) return sx - sy;
     if (x->det != y->det) return x->det < y->det ? -1 : 1;
     return x->i < y->i ? -1 : x->i > y->i;
 }
@@ -318,9 +326,36 @@ int od_mcd_fit(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
     size_t h = isnan(support_fraction) ? (size_t)ceil(0.5 * (double)(n + d + 1))
                                        : (size_t)floor(support_fraction * (double)n);
     if (h > n) h = n;
-    if (h <= d)
+    if (h <= d) {
+        if (n <= d)
+            return od_error(ctx, OD_EDATA, "gauss: robust=yes needs more rows than columns: %zu rows x %zu columns "
+                            "(with no more rows than columns every subset of the MCD fits exactly).  Reduce "
+                            "the columns first, e.g. `pca k=%zu` (or `pca variance=0.9`), or use robust=no",
+                            n, d, n / 5 > 1 ? n / 5 : 1);
         return od_error(ctx, OD_EDATA, "gauss: robust=yes needs a support of more than %zu rows (d); "
                         "it is %zu of %zu rows: raise support_fraction= or use robust=no", d, h, n);
+    }
+    /* a column that takes one value on at least h rows makes the MCD an exact
+     * fit on those rows (their covariance is singular): say so before fitting */
+    {
+        double *col = od_mallocn(ctx, n, sizeof *col);
+        if (!col) return OD_ENOMEM;
+        size_t worst = 0, wj = 0;
+        for (size_t j = 0; j < d; j++) {
+            for (size_t i = 0; i < n; i++) col[i] = X[i * ld + j];
+            qsort(col, n, sizeof *col, od_cmp_double);
+            for (size_t i = 0, run = 1; i < n; i++, run++) {
+                if (i + 1 < n && col[i + 1] == col[i]) continue;
+                if (run > worst) worst = run, wj = j;
+                run = 0;
+            }
+        }
+        free(col);
+        if (worst >= h)
+            od_warn(ctx, "gauss: robust=yes: column %zu takes one value on %zu of %zu rows, at least the MCD "
+                    "support h=%zu, so the MCD fits those rows exactly and rows with other values there score "
+                    "very high; use robust=no or drop that column", wj + 1, worst, n, h);
+    }
     r->h = h;
     r->location = od_mallocn(ctx, d, sizeof(double));
     r->cov = od_mallocn(ctx, d * d, sizeof(double));
@@ -474,6 +509,20 @@ int od_mcd_fit(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
         }
     }
     r->raw_logdet = mcd_logdet(r->raw_cov, work, d);
+    if (r->raw_logdet == -INFINITY) {
+        size_t zc = 0, z1 = 0;
+        for (size_t j = 0; j < d; j++)
+            if (!(r->raw_cov[j * d + j] > 0)) z1 = zc++ ? z1 : j;
+        if (zc)
+            od_warn(ctx, "gauss: robust=yes: degenerate fit: %zu column%s (first: column %zu) constant on the MCD "
+                    "support of %zu rows, so the robust covariance is singular (an exact fit); every candidate "
+                    "subset was singular.  Use robust=no, or drop or jitter tied columns",
+                    zc, zc == 1 ? " is" : "s are", z1 + 1, h);
+        else
+            od_warn(ctx, "gauss: robust=yes: degenerate fit: the %zu rows of the MCD support lie on a hyperplane "
+                    "(singular covariance, an exact fit; every candidate subset was singular).  Use robust=no, "
+                    "or remove collinear columns (e.g. with pca)", h);
+    }
     /* consistency correction: median(dist) / chi2_d.isf(0.5) */
     double *sd = work + 2 * d * d;
     memcpy(sd, dist, n * sizeof *sd);
@@ -782,7 +831,10 @@ const od_detector_type od_detector_gauss = {
         "chi-square 97.5% quantile), so outliers in the training data do not inflate the\n"
         "covariance.  A singular covariance (constant or collinear columns, fewer rows\n"
         "than columns) is handled as scikit-learn's pinvh: directions without variance in\n"
-        "the training rows are ignored (a warning says how many).\n"
+        "the training rows are ignored (a warning says how many).  robust=yes refuses no\n"
+        "more rows than columns (every MCD subset would fit exactly: reduce the columns\n"
+        "with pca first), prefers regular subsets to singular ones (exact fits), and warns\n"
+        "when a column takes one value on at least h rows or the MCD is an exact fit.\n"
         "\n"
         "score = -log pdf(x) = (d log 2pi + log det S + (x-m)' S^-1 (x-m)) / 2: up to a\n"
         "constant, half the squared Mahalanobis distance.\n"

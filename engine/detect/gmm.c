@@ -631,10 +631,14 @@ fail:
 
 /* ---------------------------------------------------------------- detector */
 
+#define GM_AUTO_KMAX 8   /* k=auto tries k = 1 .. this */
+
 typedef struct {
     od_gmm_model m;
     int n_init;
     int init;       /* GM_INIT_* (not in the payload: re-read from the model file's options) */
+    size_t auto_n;  /* k=auto: the k tried (0: k was given); not saved */
+    double auto_bic[GM_AUTO_KMAX];
 } gm_state;
 
 static void gm_stats(const void *state, od_fit_stats *o)
@@ -659,7 +663,7 @@ static const char *const gm_init_names[] = { GM_INITS(OD_X_NAME) };
 static const char *const gm_cov_names[] = { OD_GMM_COVS(OD_X_NAME) };
 
 static const od_param_spec gm_params_spec[] = {
-    { "k", OD_P_INT, "4", 1, 10000, NULL, "number of mixture components" },
+    { "k", OD_P_INT, "4", 1, 10000, "auto", "number of mixture components (auto: the lowest BIC of k = 1..8)" },
     { "covariance", OD_P_CHOICE, "full", 0, -1, OD_CHOICES(OD_GMM_COVS), "covariance type of the components" },
     { "max_iter", OD_P_INT, "100", 1, 1e6, NULL, "maximum EM iterations" },
     { "tol", OD_P_REAL, "1e-3", 0, HUGE_VAL, NULL, "stop when the mean log-likelihood gains less than this" },
@@ -668,16 +672,11 @@ static const od_param_spec gm_params_spec[] = {
     { "n_init", OD_P_INT, "1", 1, 1000, NULL, "EM runs from different initialisations; the best lower bound wins" },
 };
 
-static int gm_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitlog *log, void **state)
+/* the mixture with k components (n_init runs, the best lower bound) */
+static int gm_fit_k(od_ctx *ctx, const od_params *p, const od_data *train, size_t k, gm_state **out)
 {
-    (void)log;
-    int rc = od_cl_check_train(ctx, GM_NAME, train);
-    if (rc) return rc;
+    int rc = OD_OK;
     size_t n = train->n, d = train->d;
-    long kl = od_params_int(p, "k");
-    if (kl < 1 || (size_t)kl > n)
-        return od_error(ctx, OD_EINVAL, "gmm: k=%ld exceeds the %zu training rows", kl, n);
-    size_t k = (size_t)kl;
     int cov = od_params_choice(p, "covariance");
     int max_iter = (int)od_params_int(p, "max_iter");
     double tol = od_params_real(p, "tol"), reg = od_params_real(p, "reg");
@@ -748,14 +747,60 @@ static int gm_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     free(lp);
     s->m.loglik = tot;
     if (!s->m.converged)
-        od_warn(ctx, "gmm: EM did not converge in max_iter=%d iterations (tol=%g)", max_iter, tol);
+        od_warn(ctx, "gmm: EM did not converge in max_iter=%d iterations (tol=%g)%s", max_iter, tol,
+                od_params_is(p, "k", "auto") ? " (k=auto)" : "");
 done:
     free(buf), free(resp), free(C), free(lab);
     if (rc) {
         gm_free(s);
         return rc;
     }
-    *state = s;
+    *out = s;
+    return OD_OK;
+}
+
+static double gm_bic(const od_gmm_model *m)
+{
+    return -2 * m->loglik + (double)od_gmm_nparams(m) * log((double)m->n_train);
+}
+
+static int gm_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitlog *log, void **state)
+{
+    (void)log;
+    int rc = od_cl_check_train(ctx, GM_NAME, train);
+    if (rc) return rc;
+    size_t n = train->n;
+    if (!od_params_is(p, "k", "auto")) {
+        long kl = od_params_int(p, "k");
+        if (kl < 1 || (size_t)kl > n)
+            return od_error(ctx, OD_EINVAL, "gmm: k=%ld exceeds the %zu training rows", kl, n);
+        return gm_fit_k(ctx, p, train, (size_t)kl, (gm_state **)state);
+    }
+    /* k=auto: the lowest BIC (-2 log-likelihood + free parameters x log n) of
+     * k = 1 .. GM_AUTO_KMAX (and at most the rows); each k seeded from the
+     * context's generator in turn, so the choice is reproducible */
+    gm_state *best = NULL;
+    double bic[GM_AUTO_KMAX];
+    size_t kmax = n < GM_AUTO_KMAX ? n : GM_AUTO_KMAX, tried = 0;
+    for (size_t k = 1; k <= kmax; k++) {
+        gm_state *s = NULL;
+        if ((rc = gm_fit_k(ctx, p, train, k, &s))) break;
+        bic[tried++] = gm_bic(&s->m);
+        if (!best || bic[tried - 1] < gm_bic(&best->m)) {
+            gm_free(best);
+            best = s;
+        } else {
+            gm_free(s);
+        }
+        od_progress(ctx, GM_NAME, (double)k / (double)kmax, "k=auto");
+    }
+    if (rc && (rc != OD_ECANCEL || !best)) {
+        gm_free(best);
+        return rc;
+    }
+    best->auto_n = tried;
+    memcpy(best->auto_bic, bic, tried * sizeof *bic);
+    *state = best;
     return OD_OK;
 }
 
@@ -786,6 +831,11 @@ static void gm_describe(const void *state, od_out *out)
     od_printf(out, "EM: %d iterations, %s; lower bound %s\n", m->n_iter, m->converged ? "converged" : "not converged",
               od_fmt_num(c, sizeof c, m->lower_bound, 10));
     if (m->reg_added > 0) od_printf(out, "a singular covariance was regularised by %.3g\n", m->reg_added);
+    if (s->auto_n) {
+        od_printf(out, "k=auto: k=%zu has the lowest BIC of k = 1..%zu (BIC", m->k, s->auto_n);
+        for (size_t q = 0; q < s->auto_n; q++) od_printf(out, " %s", od_fmt_num(a, sizeof a, s->auto_bic[q], 7));
+        od_printf(out, ")\n");
+    }
     for (size_t q = 0; q < m->k; q++) {
         od_printf(out, "component %zu: weight %s  mean (", q, od_fmt_num(a, sizeof a, m->weights[q], 4));
         for (size_t j = 0; j < m->d && j < 8; j++)
@@ -921,8 +971,11 @@ const od_detector_type od_detector_gmm = {
         "score = -log p(x), the negative log density of the mixture at the row (higher =\n"
         "less likely); the cluster of a row is its most responsible component.\n"
         "describe shows the log-likelihood, BIC, AIC and whether EM converged.\n"
+        "k=auto fits k = 1..8 (at most the rows) and keeps the lowest BIC\n"
+        "(-2 log-likelihood + free parameters x log n); describe lists the BIC of each k.\n"
         "\n"
         "Example:  detect gmm k=4 covariance=full as gm\n"
+        "          detect gmm k=auto covariance=diag as gma\n"
         "          detect gmm k=8 covariance=diag n_init=3 as gmd",
     .params = gm_params_spec,
     .nparams = sizeof gm_params_spec / sizeof gm_params_spec[0],

@@ -9,7 +9,7 @@
 #include <omp.h>
 #endif
 
-#define NB_LEAF 32
+#define NB_LEAF 16
 #define NB_CHUNK 8192   /* query rows between cancel polls */
 
 const char *od_nbr_algo_name(int algo)
@@ -24,6 +24,9 @@ void od_nbr_free(od_nbr *nb)
 {
     if (!nb) return;
     od_kdtree_free(nb->tree);
+    free(nb->sdim);
+    free(nb->loff);
+    free(nb->leafT);
     free(nb->X);
     free(nb);
 }
@@ -42,9 +45,45 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
         return NULL;
     }
     for (size_t i = 0; i < n; i++) memcpy(nb->X + i * d, X + i * ld, d * sizeof *X);
-    if (algo == OD_NBR_KDTREE && !(nb->tree = od_kdtree_new(ctx, nb->X, n, d, d, NB_LEAF))) {
-        od_nbr_free(nb);
-        return NULL;
+    if (algo == OD_NBR_KDTREE) {
+        od_kdtree *t = nb->tree = od_kdtree_new(ctx, nb->X, n, d, d, NB_LEAF);
+        size_t tot = 0;
+        if (t)
+            for (size_t i = 0; i < t->nnodes; i++)
+                if (t->nodes[i].left < 0) tot += (t->nodes[i].end - t->nodes[i].start + 3) & ~(size_t)3;
+        if (t) nb->sdim = od_mallocn(ctx, t->nnodes, sizeof *nb->sdim);
+        if (t) nb->loff = od_mallocn(ctx, t->nnodes, sizeof *nb->loff);
+        if (t) nb->leafT = od_mallocn(ctx, tot * d, sizeof *nb->leafT);
+        if (!t || !nb->sdim || !nb->loff || !nb->leafT) {
+            od_nbr_free(nb);
+            return NULL;
+        }
+        /* the coordinate each node was split on: the children's ranges meet
+         * there (the build splits the widest coordinate at the median; nodes
+         * of identical points are split by position, any coordinate will do) */
+        tot = 0;
+        for (size_t i = 0; i < t->nnodes; i++) {
+            const od_kdnode *N = &t->nodes[i];
+            nb->sdim[i] = 0;
+            nb->loff[i] = 0;
+            if (N->left < 0) {
+                /* the leaf transposed, padded with copies of its last point */
+                size_t L = N->end - N->start, Lp = (L + 3) & ~(size_t)3;
+                nb->loff[i] = tot;
+                for (size_t j = 0; j < d; j++)
+                    for (size_t p = 0; p < Lp; p++)
+                        nb->leafT[tot + j * Lp + p] = t->pts[(N->start + (p < L ? p : L - 1)) * d + j];
+                tot += Lp * d;
+                continue;
+            }
+            const double *lo = t->lo + i * d, *hi = t->hi + i * d;
+            double bw = -1;
+            for (size_t j = 0; j < d; j++)
+                if (hi[j] - lo[j] > bw) {
+                    bw = hi[j] - lo[j];
+                    nb->sdim[i] = (int)j;
+                }
+        }
     }
     return nb;
 }
@@ -116,65 +155,272 @@ static void nb_sort(nb_heap *h)
     }
 }
 
-static void nb_kd_rec(const od_kdtree *t, size_t nd, const double *q, nb_heap *h, double *buf)
+/* ------------------------------------------------ kd-tree search
+ *
+ * Depth-first, nearer child first, with the distance to a node's cell kept
+ * incrementally (Arya & Mount 1993): off[j] is the query's distance along
+ * coordinate j to the cell's range, and only the split coordinate changes
+ * between a node and its far child, so a node costs O(1) instead of O(d).  The
+ * ranges are the children's tight extents along the split coordinate.  The
+ * incremental sum can round up by a few ulps (each step adds non-negative
+ * terms and removes one, so the error stays below ~3 eps x depth of the
+ * value), so a node is pruned only when its bound exceeds the k-th distance by
+ * the factor NB_SLACK: every point that ties the k-th distance is still seen
+ * and the lower training row wins, so the lists are exactly those of a scan of
+ * every row.  Leaves are scanned row by row with the operations of
+ * od_cl_sqdist, so the distances are bitwise those of the brute-force path. */
+
+#define NB_SLACK (1 + 1e-12)
+
+/* squared distance from q to the box [lo, hi]: per coordinate one of the two
+ * terms is 0, summed in od_cl_sqdist's order, so it never exceeds the
+ * computed distance of a point in the box */
+static inline double nb_boxd2(const double *lo, const double *hi, const double *q, size_t d)
 {
-    const od_kdnode *N = &t->nodes[nd];
-    if (N->left < 0) {
-        od_kdtree_leaf_d2(t, N, q, buf);
-        size_t m = N->end - N->start;
-        for (size_t p = 0; p < m; p++) {
-            double v = buf[p];
-            if (h->m < h->cap || v <= h->d2[0]) nb_push(h, v, t->idx[N->start + p]);
-        }
-        return;
+    double s = 0;
+    for (size_t j = 0; j < d; j++) {
+        double a = lo[j] - q[j], b = q[j] - hi[j];
+        a = a > 0 ? a : 0;
+        b = b > 0 ? b : 0;
+        a += b;
+        s += a * a;
     }
-    size_t a = (size_t)N->left, b = (size_t)N->right;
-    double da = od_kdtree_mind2(t, a, q), db = od_kdtree_mind2(t, b, q);
-    if (db < da) {
-        size_t s = a;
-        a = b, b = s;
-        double v = da;
-        da = db, db = v;
-    }
-    /* a node at the same distance as the current k-th may hold a tie with a lower row */
-    if (h->m < h->cap || da <= h->d2[0]) nb_kd_rec(t, a, q, h, buf);
-    if (h->m < h->cap || db <= h->d2[0]) nb_kd_rec(t, b, q, h, buf);
+    return s;
 }
 
-/* One query: fills dist[k], idx[k] (idx may be NULL). hd/hr hold k+1 items, buf maxleaf. */
-static void nb_one(const od_nbr *nb, const double *q, size_t k, double *dist, size_t *idx, double *hd, size_t *hr,
-                   double *buf)
+typedef double nb_v2 __attribute__((vector_size(16)));
+
+/* One leaf: T holds its L points transposed and padded to a multiple of 4
+ * (coordinate j of point p at T[j*Lp + p]); four points at a time, each
+ * summed in od_cl_sqdist's order, so the distances are bitwise those of the
+ * brute-force path.  Inlined with a constant d below (nb_scan_D). */
+static inline __attribute__((always_inline)) void nb_scan_any(const double *T, size_t L, const double *q,
+                                                               const size_t *rows, nb_heap *h, size_t d)
 {
-    size_t want = k + 1 <= nb->n ? k + 1 : nb->n;
-    nb_heap h = { hd, hr, want, 0 };
-    if (nb->tree) {
-        nb_kd_rec(nb->tree, 0, q, &h, buf);
-    } else {
-        size_t d = nb->d;
-        for (size_t i = 0; i < nb->n; i++) {
-            double v = od_cl_sqdist(q, nb->X + i * d, d);
-            if (h.m < h.cap || v <= h.d2[0]) nb_push(&h, v, i);
+    size_t Lp = (L + 3) & ~(size_t)3;
+    double top = h->m < h->cap ? INFINITY : h->d2[0];
+    for (size_t p = 0; p < L; p += 4) {
+        /* lanes are points: each lane sums its coordinates in order */
+        nb_v2 a = { 0, 0 }, b = { 0, 0 };
+        const double *c = T + p;
+        for (size_t j = 0; j < d; j++, c += Lp) {
+            nb_v2 qj = { q[j], q[j] }, c01, c23;
+            memcpy(&c01, c, sizeof c01);
+            memcpy(&c23, c + 2, sizeof c23);
+            c01 = qj - c01;
+            c23 = qj - c23;
+            a += c01 * c01;
+            b += c23 * c23;
         }
+        double sv[4] = { a[0], a[1], b[0], b[1] };
+        if (sv[0] > top && sv[1] > top && sv[2] > top && sv[3] > top) continue;
+        size_t e = L - p < 4 ? L - p : 4;
+        for (size_t i = 0; i < e; i++)
+            if (h->m < h->cap || sv[i] <= h->d2[0]) nb_push(h, sv[i], rows[p + i]);
+        top = h->m < h->cap ? INFINITY : h->d2[0];
     }
-    nb_sort(&h);
-    size_t off = h.m > 0 && h.d2[0] == 0 ? 1 : 0;   /* leave one copy of the query out */
+}
+
+typedef void (*nb_scan_fn)(const double *T, size_t L, const double *q, const size_t *rows, nb_heap *h, size_t d);
+
+static void nb_scan_gen(const double *T, size_t L, const double *q, const size_t *rows, nb_heap *h, size_t d)
+{
+    nb_scan_any(T, L, q, rows, h, d);
+}
+
+#define NB_SCAN_D(D) \
+    static void nb_scan_##D(const double *T, size_t L, const double *q, const size_t *rows, nb_heap *h, size_t d) \
+    { \
+        (void)d; \
+        nb_scan_any(T, L, q, rows, h, D); \
+    }
+NB_SCAN_D(1)
+NB_SCAN_D(2)
+NB_SCAN_D(3)
+NB_SCAN_D(4)
+NB_SCAN_D(5)
+NB_SCAN_D(6)
+NB_SCAN_D(7)
+NB_SCAN_D(8)
+NB_SCAN_D(9)
+NB_SCAN_D(10)
+NB_SCAN_D(11)
+NB_SCAN_D(12)
+NB_SCAN_D(13)
+NB_SCAN_D(14)
+NB_SCAN_D(15)
+NB_SCAN_D(16)
+
+static nb_scan_fn nb_scan_for(size_t d)
+{
+    static const nb_scan_fn f[] = { nb_scan_gen, nb_scan_1, nb_scan_2, nb_scan_3, nb_scan_4, nb_scan_5,
+                                    nb_scan_6, nb_scan_7, nb_scan_8, nb_scan_9, nb_scan_10, nb_scan_11,
+                                    nb_scan_12, nb_scan_13, nb_scan_14, nb_scan_15, nb_scan_16 };
+    return d <= 16 ? f[d] : nb_scan_gen;
+}
+
+typedef struct {
+    const od_nbr *nb;
+    const od_kdtree *t;
+    nb_scan_fn scan;
+    const int *sdim;       /* split coordinate of each internal node */
+    size_t d;
+    const double *q;
+    nb_heap *h;
+    double *off;           /* d: the query's distance to the cell along each coordinate */
+} nb_srch;
+
+static void nb_srch_rec(nb_srch *S, size_t nd, double mind)
+{
+    const od_kdtree *t = S->t;
+    const od_kdnode *N = &t->nodes[nd];
+    nb_heap *h = S->h;
+    size_t d = S->d;
+    const double *q = S->q;
+    if (N->left < 0) {
+        /* the leaf's own box is a tighter bound than the cell (exact, O(d)) */
+        if (h->m == h->cap && nb_boxd2(t->lo + nd * d, t->hi + nd * d, q, d) > h->d2[0]) return;
+        S->scan(S->nb->leafT + S->nb->loff[nd], N->end - N->start, q, t->idx + N->start, h, d);
+        return;
+    }
+    size_t j = (size_t)S->sdim[nd], l = (size_t)N->left, r = (size_t)N->right;
+    double lhi = t->hi[l * d + j], rlo = t->lo[r * d + j], qj = q[j];
+    size_t near, far;
+    double cut;
+    if (qj - lhi < rlo - qj) {   /* nearer the left child's range */
+        near = l, far = r;
+        cut = rlo > qj ? rlo - qj : 0;
+    } else {
+        near = r, far = l;
+        cut = qj > lhi ? qj - lhi : 0;
+    }
+    nb_srch_rec(S, near, mind);
+    double old = S->off[j], fd = mind - old * old + cut * cut;
+    if (h->m < h->cap || fd <= h->d2[0] * NB_SLACK) {
+        S->off[j] = cut;
+        nb_srch_rec(S, far, fd);
+        S->off[j] = old;
+    }
+}
+
+/* one query: the k+1 nearest into h */
+static void nb_search(const od_nbr *nb, const double *q, nb_heap *h, double *off)
+{
+    const od_kdtree *t = nb->tree;
+    size_t d = nb->d;
+    double mind = 0;
+    for (size_t j = 0; j < d; j++) {   /* the root's box (a query outside it) */
+        double v = q[j] < t->lo[j] ? t->lo[j] - q[j] : q[j] > t->hi[j] ? q[j] - t->hi[j] : 0;
+        off[j] = v;
+        mind += v * v;
+    }
+    nb_srch S = { nb, t, nb_scan_for(d), nb->sdim, d, q, h, off };
+    nb_srch_rec(&S, 0, mind);
+}
+
+/* the sorted heap of one query into its output row, one copy of the query left out */
+static void nb_emit(nb_heap *h, size_t k, double *dist, size_t *idx)
+{
+    nb_sort(h);
+    size_t off = h->m > 0 && h->d2[0] == 0 ? 1 : 0;   /* leave one copy of the query out */
     for (size_t j = 0; j < k; j++) {
-        size_t s = j + off < h.m ? j + off : h.m - 1;
-        dist[j] = sqrt(h.d2[s]);
-        if (idx) idx[j] = h.row[s];
+        size_t s = j + off < h->m ? j + off : h->m - 1;
+        dist[j] = sqrt(h->d2[s]);
+        if (idx) idx[j] = h->row[s];
     }
+}
+
+/* brute force, one query */
+static void nb_one(const od_nbr *nb, const double *q, size_t k, double *dist, size_t *idx, double *hd, size_t *hr)
+{
+    size_t want = k + 1 <= nb->n ? k + 1 : nb->n, d = nb->d;
+    nb_heap h = { hd, hr, want, 0 };
+    for (size_t i = 0; i < nb->n; i++) {
+        double v = od_cl_sqdist(q, nb->X + i * d, d);
+        if (h.m < h.cap || v <= h.d2[0]) nb_push(&h, v, i);
+    }
+    nb_emit(&h, k, dist, idx);
+}
+
+/* the leaf node a query falls in (the nearer child at every level) */
+static size_t nb_leaf_of(const od_kdtree *t, const double *q)
+{
+    size_t nd = 0;
+    while (t->nodes[nd].left >= 0) {
+        size_t l = (size_t)t->nodes[nd].left, r = (size_t)t->nodes[nd].right;
+        nd = od_kdtree_mind2(t, l, q) <= od_kdtree_mind2(t, r, q) ? l : r;
+    }
+    return nd;
+}
+
+static int nb_run_tree(od_ctx *ctx, const od_nbr *nb, const double *Q, size_t m, size_t ldq, size_t k, double *dist,
+                       size_t *idx, int train)
+{
+    const od_kdtree *t = nb->tree;
+    size_t d = nb->d, K = k + 1 <= nb->n ? k + 1 : nb->n;
+    /* the queries in processing order: the training rows in tree order, other
+     * rows grouped by the leaf they fall in (neighbouring queries walk the same
+     * nodes one after the other) */
+    size_t *order = od_mallocn(ctx, m ? m : 1, sizeof *order);
+    if (!order) return OD_ENOMEM;
+    if (train) {
+        for (size_t p = 0; p < m; p++) order[p] = p;
+    } else {
+        size_t *leaf = od_mallocn(ctx, m ? m : 1, sizeof *leaf), *cnt = od_calloc(ctx, t->nnodes + 1, sizeof *cnt);
+        if (!leaf || !cnt) {
+            free(leaf), free(cnt), free(order);
+            return OD_ENOMEM;
+        }
+        #pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < m; i++) leaf[i] = nb_leaf_of(t, Q + i * ldq);
+        for (size_t i = 0; i < m; i++) cnt[leaf[i] + 1]++;
+        for (size_t i = 0; i < t->nnodes; i++) cnt[i + 1] += cnt[i];
+        for (size_t i = 0; i < m; i++) order[cnt[leaf[i]]++] = i;   /* stable counting sort */
+        free(leaf), free(cnt);
+    }
+    int nt = 1;
+#ifdef _OPENMP
+    nt = omp_get_max_threads();
+#endif
+    double *hd = od_mallocn(ctx, (size_t)nt * (K + d), sizeof *hd);
+    size_t *hr = od_mallocn(ctx, (size_t)nt * K, sizeof *hr);
+    int rc = OD_OK;
+    if (!hd || !hr) rc = OD_ENOMEM;
+    for (size_t c0 = 0; c0 < m && !rc; c0 += NB_CHUNK) {
+        size_t c1 = m - c0 < NB_CHUNK ? m : c0 + NB_CHUNK;
+        #pragma omp parallel num_threads(nt)
+        {
+            int me = 0;
+#ifdef _OPENMP
+            me = omp_get_thread_num();
+#endif
+            double *mhd = hd + (size_t)me * (K + d);
+            size_t *mhr = hr + (size_t)me * K;
+            #pragma omp for schedule(dynamic, 64)
+            for (size_t i = c0; i < c1; i++) {
+                nb_heap h = { mhd, mhr, K, 0 };
+                nb_search(nb, train ? t->pts + order[i] * d : Q + order[i] * ldq, &h, mhd + K);
+                size_t row = train ? t->idx[order[i]] : order[i];
+                nb_emit(&h, k, dist + row * k, idx ? idx + row * k : NULL);
+            }
+        }
+        if (od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "interrupted");
+    }
+    free(hd), free(hr), free(order);
+    return rc;
 }
 
 static int nb_run(od_ctx *ctx, const od_nbr *nb, const double *Q, size_t m, size_t ldq, size_t k, double *dist,
                   size_t *idx, int train)
 {
     if (k == 0 || nb->n == 0) return od_error(ctx, OD_EINVAL, "neighbours: k=%zu with %zu training rows", k, nb->n);
-    size_t K = k + 1, leafcap = nb->tree ? nb->tree->maxleaf : 1;
+    if (nb->tree) return nb_run_tree(ctx, nb, Q, m, ldq, k, dist, idx, train);
+    size_t K = k + 1;
     int nt = 1;
 #ifdef _OPENMP
     nt = omp_get_max_threads();
 #endif
-    double *hd = od_mallocn(ctx, (size_t)nt * (K + leafcap), sizeof *hd);
+    double *hd = od_mallocn(ctx, (size_t)nt * K, sizeof *hd);
     size_t *hr = od_mallocn(ctx, (size_t)nt * K, sizeof *hr);
     if (!hd || !hr) {
         free(hd), free(hr);
@@ -189,19 +435,12 @@ static int nb_run(od_ctx *ctx, const od_nbr *nb, const double *Q, size_t m, size
 #ifdef _OPENMP
             me = omp_get_thread_num();
 #endif
-            double *mhd = hd + (size_t)me * (K + leafcap), *buf = mhd + K;
+            double *mhd = hd + (size_t)me * K;
             size_t *mhr = hr + (size_t)me * K;
             #pragma omp for schedule(static)
             for (size_t p = c0; p < c1; p++) {
-                size_t row = p;
-                const double *q;
-                if (train && nb->tree) {
-                    row = nb->tree->idx[p];
-                    q = nb->tree->pts + p * nb->d;
-                } else {
-                    q = (train ? nb->X + p * nb->d : Q + p * ldq);
-                }
-                nb_one(nb, q, k, dist + row * k, idx ? idx + row * k : NULL, mhd, mhr, buf);
+                const double *q = train ? nb->X + p * nb->d : Q + p * ldq;
+                nb_one(nb, q, k, dist + p * k, idx ? idx + p * k : NULL, mhd, mhr);
             }
         }
         if (od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "interrupted");

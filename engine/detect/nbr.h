@@ -43,6 +43,9 @@ typedef struct {
     int algo;            /* OD_NBR_KDTREE or OD_NBR_BRUTE (never AUTO) */
     double *X;           /* n x d training rows, contiguous, original order */
     od_kdtree *tree;     /* NULL for brute force */
+    int *sdim;           /* the tree's split coordinate of each internal node */
+    size_t *loff;        /* each leaf's offset in leafT */
+    double *leafT;       /* the leaves' points transposed, padded to a multiple of 4 */
 } od_nbr;
 
 /* Index of the n x d training rows (leading dimension ld); copies them. */

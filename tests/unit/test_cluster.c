@@ -245,6 +245,21 @@ static void test_gmm(void)
     check_threads("gmm", "k=4", B, 20000, 4);
     check_threads("gmm", "k=3 covariance=tied init=random", B, 20000, 4);
     free(B);
+    /* k=auto: four well-separated blobs -> the lowest BIC is k=4, reported by describe */
+    B = malloc(2000 * 4 * sizeof *B);
+    {
+        gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+        gsl_rng_set(g, 7);
+        for (size_t i = 0; i < 2000; i++)
+            for (size_t j = 0; j < 4; j++) B[i * 4 + j] = (j + 1 == i % 4 ? 12.0 : 0.0) + gsl_ran_gaussian(g, 1.0);
+        gsl_rng_free(g);
+    }
+    check_describe("gmm", "k=auto", B, 2000, 4, "k=auto: k=4 has the lowest BIC of k = 1..8");
+    check_describe("gmm", "k=auto", B, 2000, 4, "Gaussian mixture: k=4,");
+    check_threads("gmm", "k=auto", B, 2000, 4);
+    check_save_load("gmm", "k=auto", B, 2000, 4);
+    check_describe("gmm", "k=auto", B, 5, 4, "k = 1..5");   /* no more components than rows */
+    free(B);
     od_ctx_free(ctx);
     fx_free(&f);
 }

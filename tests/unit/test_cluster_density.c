@@ -430,6 +430,39 @@ static void test_gauss(void)
         check_save_load("gauss", "robust=yes", X->v, X->rows, 3);
         check_describe("gauss", "robust=yes", X->v, X->rows, 3, "MCD support h=152");
         check_threads("gauss", "robust=yes", X->v, X->rows, 3);
+        /* fewer rows than columns: a clear refusal naming the way out */
+        check_error("gauss", "robust=yes", X->v, 2, 3, OD_EDATA, "needs more rows than columns: 2 rows x 3 columns");
+        check_error("gauss", "robust=yes", X->v, 2, 3, OD_EDATA, "`pca k=");
+    }
+    {
+        /* a column with one value on more than h rows: the MCD is an exact fit,
+         * said before fitting (column 2, 150 of 200 rows) and after it (singular) */
+        size_t n = 200;
+        double *T = malloc(n * 2 * sizeof *T);
+        for (size_t i = 0; i < n; i++) {
+            T[i * 2] = sin(0.37 * (double)i) + 0.01 * (double)i;
+            T[i * 2 + 1] = i < 150 ? 0 : cos(0.21 * (double)i);
+        }
+        od_ctx *wc = od_ctx_new(3);
+        od_mcd_result r;
+        int rc = od_mcd_fit(wc, T, n, 2, 2, NAN, &r);
+        int tie = 0, degen = 0;
+        for (size_t w = 0; w < od_ctx_nwarnings(wc); w++) {
+            tie |= strstr(od_ctx_warning(wc, w), "column 2 takes one value on 150 of 200 rows") != NULL;
+            degen |= strstr(od_ctx_warning(wc, w), "degenerate fit: 1 column is (first: column 2) constant") != NULL;
+        }
+        od_test_true(!rc && tie, "gauss robust=yes warns that a tied column holds more rows than the support");
+        od_test_true(!rc && degen && r.raw_logdet == -INFINITY, "gauss robust=yes warns that the MCD is an exact fit");
+        if (!rc) od_mcd_result_done(&r);
+        /* the same data without ties: no warning */
+        for (size_t i = 0; i < 150; i++) T[i * 2 + 1] = cos(0.21 * (double)i);
+        od_ctx_clear_warnings(wc);
+        rc = od_mcd_fit(wc, T, n, 2, 2, NAN, &r);
+        od_test_true(!rc && od_ctx_nwarnings(wc) == 0 && isfinite(r.raw_logdet),
+                     "gauss robust=yes: no warning on untied data (%zu warnings)", od_ctx_nwarnings(wc));
+        if (!rc) od_mcd_result_done(&r);
+        od_ctx_free(wc);
+        free(T);
     }
     {
         const fx_array *X = fx_get(&f, "X1");
@@ -459,7 +492,7 @@ static void test_gauss(void)
         od_test_true(ok && od_ctx_nwarnings(c2) > 0, "gauss: constant column -> finite scores and a warning");
         if (st) od_detector_find("gauss")->free(st);
         od_ctx_free(c2);
-        check_error("gauss", "robust=yes", D, 3, 3, OD_EDATA, "support");
+        check_error("gauss", "robust=yes", D, 3, 3, OD_EDATA, "needs more rows than columns: 3 rows x 3 columns");
     }
     /* singular covariance against sklearn's pinvh-based Mahalanobis distance:
      * score differences are half the squared-distance differences */
