@@ -274,11 +274,20 @@ static int data_matrix(od_ctx *ctx, const od_frame *f, const char *const *cols, 
         }
     }
     double *X = od_mallocn(ctx, f->nrow * d + 1, sizeof *X);
-    if (X)
-        for (size_t k = 0; k < d; k++) {
-            const double *col = f->cols[idx[k]].num;
-            for (size_t i = 0; i < f->nrow; i++) X[i * d + k] = col[i];
+    /* columns -> rows in blocks of 256 rows, so each block of X is written
+     * whole while it is in cache (column by column over all rows wrote every
+     * cache line of X d times) */
+    size_t nrow = f->nrow, nb = (nrow + 255) / 256;
+    if (X) {
+        #pragma omp parallel for schedule(static) num_threads(od_ctx_threads(ctx) > 0 ? od_ctx_threads(ctx) : 1)
+        for (size_t b = 0; b < nb; b++) {
+            size_t i0 = b * 256, i1 = i0 + 256 < nrow ? i0 + 256 : nrow;
+            for (size_t k = 0; k < d; k++) {
+                const double *col = f->cols[idx[k]].num;
+                for (size_t i = i0; i < i1; i++) X[i * d + k] = col[i];
+            }
         }
+    }
     free(idx);
     *d_out = d;
     *Xout = X;
