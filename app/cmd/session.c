@@ -198,12 +198,22 @@ void session_record(od_session *s, const char *raw)
     if (s->journal && (e = journal_write(s, line))) journal_failed(s, e);
 }
 
+/* ODDITY_TIME_LINES set (to anything): each line's wall time goes to the
+ * error stream as "time: SECONDS s: LINE" (scripts/bench times the
+ * interactive commands one line at a time with it). */
 int session_exec(od_session *s, const char *line, int record)
 {
+    static int timing = -1;
+    if (timing < 0) timing = getenv("ODDITY_TIME_LINES") != NULL;
+    double t0 = timing ? od_now() : 0;
     char *journal = NULL;
     int rc = od_exec_line_journal(s, line, record ? &journal : NULL);
     if (journal) session_record(s, journal);
     free(journal);
+    if (timing) {
+        fprintf(s->errfp, "time: %.4f s: %s\n", od_now() - t0, line);
+        fflush(s->errfp);
+    }
     return rc;
 }
 

@@ -4,6 +4,7 @@
 #include "run.h"
 #include "../core/num.h"
 #include "../eval/ensemble.h"
+#include "../detect/cl_cluster.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -243,6 +244,18 @@ static int pick_columns(od_ctx *ctx, const od_frame *f, const char *const *cols,
 }
 
 /* Row-major n x d matrix of the chosen columns, refusing missing values. */
+const char *od_run_kernels(void)
+{
+    static char buf[96];
+#ifdef HAVE_OPENBLAS
+    const char *blas = "OpenBLAS";
+#else
+    const char *blas = "GSL CBLAS";
+#endif
+    snprintf(buf, sizeof buf, "kmeans %s (runtime CPU dispatch), BLAS %s", od_kmeans_kernel(), blas);
+    return buf;
+}
+
 static int data_matrix(od_ctx *ctx, const od_frame *f, const char *const *cols, size_t ncols, double **Xout, size_t *d_out)
 {
     size_t *idx = od_mallocn(ctx, f->ncol + ncols + 1, sizeof *idx), d;
