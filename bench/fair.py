@@ -200,12 +200,14 @@ class Bench:
     # -------------------------------------------------------------- interactive
     def interactive(self):
         big = self.a.big
+        # the 10M-row session: `detect gauss` gives the run that metrics, compare,
+        # threshold and plot work on
         cmds = ["describe", "head", "metrics h", "compare", "threshold h method=percentile q=99",
                 "threshold h value=3", "plot pdf h to=pdf.png force=yes", "plot pdf h"]
-        for T in self.a.threads:
+        for T in [int(t) for t in self.a.interactive_threads.split(",")]:
             res = {c: ([], []) for c in cmds}
             for r in range(self.a.rounds):
-                out, times = self.odd(["set terminal=dumb", f"load {big}", "detect hbos as h"] + cmds, T)
+                out, times = self.odd(["set terminal=dumb", f"load {big}", "detect gauss as h"] + cmds, T)
                 for c in cmds:
                     res[c][0].append(times[c][0]), res[c][1].append(times[c][1])
                 print(f"  round {r + 1}: " + ", ".join(f"{c.split()[0] if not c.startswith('plot') else c[:8]} "
@@ -279,6 +281,7 @@ def main():
     ap.add_argument("--data", default="/tmp/odd-bench")
     ap.add_argument("--big")
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--interactive-threads", default="2", help="thread counts for the 10M-row commands")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cases", default="kmeans,threshold,interactive,startup")
     ap.add_argument("--label", default="shipped (scripts/run: _build/release, -O2, runtime CPU dispatch)")
