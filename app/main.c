@@ -2,6 +2,7 @@
  * its journal and scripts are session.c's. */
 #include "config.h"
 #include "repl.h"
+#include "run/run.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -147,7 +148,8 @@ static int parse_option(int c, const char *arg, options *o)
     case 'h': usage(stdout); return 0;
     case 'V':
         printf("oddity %s\nCopyright (C) 2026 the oddity developers.\n"
-               "This is free software; there is NO warranty.\n", PACKAGE_VERSION);
+               "This is free software; there is NO warranty.\n"
+               "kernels: %s\n", PACKAGE_VERSION, od_run_kernels());
         return 0;
     default:
         fprintf(stderr, "Try 'oddity --help' for more information.\n");

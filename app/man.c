@@ -178,6 +178,7 @@ void od_write_man(FILE *fp)
           ".TP\n$XDG_STATE_HOME/oddity/history\nreadline history of the prompt: the last 1000 lines, mode 0600, written\n"
           "whole at exit through a temporary file (the directory is created mode 0700)\n"
           ".SH ENVIRONMENT\n.TP\nOD_SEED\ndefault seed\n.TP\nNO_COLOR\nno ANSI colour in terminal plots\n"
+          ".TP\nODDITY_TIME_LINES\nwhen set, each line's wall and CPU time go to standard error (time: S s cpu C s: LINE)\n"
           ".SH EXAMPLES\n.nf\noddity sample\\-data/blobs.csv\noddity \\-e 'load sample\\-data/blobs.csv; detect kmeans k=4; metrics kmeans1'\n"
           "oddity \\-e 'load sample\\-data/blobs.csv; search kmeans k=2..8 metric=silhouette; plot search kmeans_best'\n"
           "oddity \\-f scripts/demo.odd\n.fi\n", fp);

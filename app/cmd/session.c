@@ -199,12 +199,29 @@ void session_record(od_session *s, const char *raw)
     if (s->journal && (e = journal_write(s, line))) journal_failed(s, e);
 }
 
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* ODDITY_TIME_LINES set (to anything): each line's wall time and the CPU time
+ * of all threads go to the error stream as "time: WALL s cpu CPU s: LINE"
+ * (scripts/bench times the interactive commands one line at a time). */
 int session_exec(od_session *s, const char *line, int record)
 {
+    static int timing = -1;
+    if (timing < 0) timing = getenv("ODDITY_TIME_LINES") != NULL;
+    double t0 = timing ? od_now() : 0, c0 = timing ? cpu_now() : 0;
     char *journal = NULL;
     int rc = od_exec_line_journal(s, line, record ? &journal : NULL);
     if (journal) session_record(s, journal);
     free(journal);
+    if (timing) {
+        fprintf(s->errfp, "time: %.4f s cpu %.4f s: %s\n", od_now() - t0, cpu_now() - c0, line);
+        fflush(s->errfp);
+    }
     return rc;
 }
 

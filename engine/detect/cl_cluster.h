@@ -111,6 +111,15 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
 int od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const double *C,
                       size_t k, long *label, double *dist);
 
+/* The instance of the assignment kernel the Lloyd iterations and
+ * od_kmeans_assign use: "avx512", "avx2" or "sse2", picked at the first call
+ * from what the CPU supports (GCC's __builtin_cpu_supports, which also checks
+ * that the OS saves the wide registers). */
+const char *od_kmeans_kernel(void);
+/* Use the named instance from now on (tests, benchmarks); NULL returns to the
+ * automatic choice.  -1 if the name is unknown or the CPU lacks it. */
+int od_kmeans_use_kernel(const char *name);
+
 /* -------------------------------------------------------------------- GMM */
 
 /* covariance= values (choice index = enum value = the number in model files) */

@@ -17,7 +17,7 @@ typedef long long km_v8l __attribute__((vector_size(64)));
 
 /* xt[j] = (x_0j, ..., x_7j) for the nr <= 8 rows at X (leading dimension ld;
  * missing rows repeat row 0): 8 x 8 blocks transposed in registers. */
-static inline void km_v8_transpose_rows(const double *X, size_t ld, size_t nr, size_t d, km_v8 *xt)
+static inline __attribute__((always_inline)) void km_v8_transpose_rows(const double *X, size_t ld, size_t nr, size_t d, km_v8 *xt)
 {
 #ifdef __clang__   /* clang (the fuzz build) spells GCC's __builtin_shuffle this way */
 #define KM_SHUF(a, b, m) KM_SHUF_##m(a, b)
@@ -60,17 +60,20 @@ static inline void km_v8_transpose_rows(const double *X, size_t ld, size_t nr, s
     }
 }
 
-/* Assign rows [r0, r1) to the nearest of the k centroids C (k x d), 8 rows
- * at a time with the rows in the vector lanes, so that the running minimum
- * and its index are lane-wise (no horizontal reductions, no branches).  Ties
- * go to the lowest centroid index.  Writes lab (int32, counting changes
- * against the old value), optionally the squared distance mind2 and the
- * per-cluster sums (k x d) and counts.  Returns the number of labels changed.
- * Compiled for several instruction sets; picked at run time. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static size_t km_kernel(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
-                        const double *C, size_t k, int32_t *lab, double *mind2,
-                        double *sums, double *cnt)
+/* Assign rows [r0, r1) to the nearest of the k centroids, 8 rows at a time
+ * with the rows in the vector lanes, so that the running minimum and its
+ * index are lane-wise (no horizontal reductions, no branches).  The centres
+ * are visited G at a time (G independent accumulators, so the FMA latency is
+ * hidden), each distance summed over the columns in column order exactly as
+ * od_cl_sqdist does; ties go to the lowest centroid index.  Cp holds the
+ * centres padded to a multiple of 8 with +inf rows (never chosen).  Writes
+ * lab (int32, counting changes against the old value), optionally the
+ * squared distance mind2 and the per-cluster sums (k x d) and counts.
+ * Returns the number of labels changed, SIZE_MAX when out of memory. */
+static inline __attribute__((always_inline))
+size_t km_kernel_impl(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
+                      const double *Cp, size_t kp, int32_t *lab, double *mind2,
+                      double *sums, double *cnt, const size_t G)
 {
     size_t changed = 0;
     km_v8 xs[d <= KM_STACK_D ? d + 8 : 1];
@@ -81,16 +84,25 @@ static size_t km_kernel(const double *X, size_t r0, size_t r1, size_t d, size_t 
         km_v8_transpose_rows(X + g * ld, ld, nr, d, xt);
         km_v8 best = { INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY };
         km_v8l bl = { 0, 0, 0, 0, 0, 0, 0, 0 };
-        for (size_t c = 0; c < k; c++) {
-            const double *cc = C + c * d;
-            km_v8 acc = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        for (size_t c0 = 0; c0 < kp; c0 += G) {
+            km_v8 acc[8];
+            #pragma GCC unroll 8
+            for (size_t q = 0; q < G; q++) acc[q] = (km_v8){ 0, 0, 0, 0, 0, 0, 0, 0 };
+            const double *cc = Cp + c0 * d;
             for (size_t j = 0; j < d; j++) {
-                km_v8 t = xt[j] - cc[j];
-                acc += t * t;
+                km_v8 x = xt[j];
+                #pragma GCC unroll 8
+                for (size_t q = 0; q < G; q++) {
+                    km_v8 t = x - cc[q * d + j];
+                    acc[q] += t * t;
+                }
             }
-            km_v8l lt = acc < best;
-            best = (km_v8)(((km_v8l)acc & lt) | ((km_v8l)best & ~lt));
-            bl = ((long long)c & lt) | (bl & ~lt);
+            #pragma GCC unroll 8
+            for (size_t q = 0; q < G; q++) {
+                km_v8l lt = acc[q] < best;
+                best = (km_v8)(((km_v8l)acc[q] & lt) | ((km_v8l)best & ~lt));
+                bl = ((long long)(c0 + q) & lt) | (bl & ~lt);
+            }
         }
         for (size_t r = 0; r < nr; r++) {
             size_t i = g + r;
@@ -103,8 +115,16 @@ static size_t km_kernel(const double *X, size_t r0, size_t r1, size_t d, size_t 
             if (sums) {
                 const double *x = X + i * ld;
                 double *s = sums + (size_t)l * d;
-                #pragma omp simd
-                for (size_t j = 0; j < d; j++) s[j] += x[j];
+                if (d == 8) {
+                    km_v8 a, b;
+                    memcpy(&a, s, sizeof a);
+                    memcpy(&b, x, sizeof b);
+                    a += b;
+                    memcpy(s, &a, sizeof a);
+                } else {
+                    #pragma omp simd
+                    for (size_t j = 0; j < d; j++) s[j] += x[j];
+                }
                 cnt[l] += 1;
             }
         }
@@ -113,10 +133,114 @@ static size_t km_kernel(const double *X, size_t r0, size_t r1, size_t d, size_t 
     return changed;
 }
 
+typedef size_t km_kernel_fn(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
+                            const double *Cp, size_t kp, int32_t *lab, double *mind2,
+                            double *sums, double *cnt);
+
+/* One instance per instruction set, picked at run time (km_pick): 8 centres
+ * per pass where there are 32 vector registers, 4 where there are 16.  The
+ * AVX2 and AVX-512 instances fuse the multiply-add (FMA), so their distances
+ * may differ from the baseline instance's in the last bit. */
+__attribute__((target("avx512f,avx512dq,avx512vl,fma")))
+static size_t km_kernel_avx512(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
+                               const double *Cp, size_t kp, int32_t *lab, double *mind2,
+                               double *sums, double *cnt)
+{
+    return km_kernel_impl(X, r0, r1, d, ld, Cp, kp, lab, mind2, sums, cnt, 8);
+}
+
+__attribute__((target("avx2,fma")))
+static size_t km_kernel_avx2(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
+                             const double *Cp, size_t kp, int32_t *lab, double *mind2,
+                             double *sums, double *cnt)
+{
+    return km_kernel_impl(X, r0, r1, d, ld, Cp, kp, lab, mind2, sums, cnt, 4);
+}
+
+static size_t km_kernel_base(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
+                             const double *Cp, size_t kp, int32_t *lab, double *mind2,
+                             double *sums, double *cnt)
+{
+    return km_kernel_impl(X, r0, r1, d, ld, Cp, kp, lab, mind2, sums, cnt, 4);
+}
+
+static const struct {
+    const char *name;
+    km_kernel_fn *fn;
+} km_kernels[] = {
+    { "avx512", km_kernel_avx512 },
+    { "avx2", km_kernel_avx2 },
+    { "sse2", km_kernel_base },
+};
+enum { KM_NKERNEL = sizeof km_kernels / sizeof km_kernels[0] };
+
+static int km_cpu_has(int i)
+{
+    __builtin_cpu_init();
+    if (i == 0) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+    if (i == 1) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return 1;
+}
+
+static int km_current = -1;   /* index into km_kernels; -1: not picked yet */
+
+static int km_pick(void)
+{
+    int i = __atomic_load_n(&km_current, __ATOMIC_RELAXED);
+    if (i >= 0) return i;
+    for (i = 0; i < KM_NKERNEL - 1 && !km_cpu_has(i); i++) continue;
+    __atomic_store_n(&km_current, i, __ATOMIC_RELAXED);
+    return i;
+}
+
+const char *od_kmeans_kernel(void)
+{
+    return km_kernels[km_pick()].name;
+}
+
+int od_kmeans_use_kernel(const char *name)
+{
+    if (!name) {                       /* back to the automatic choice */
+        __atomic_store_n(&km_current, -1, __ATOMIC_RELAXED);
+        return 0;
+    }
+    for (int i = 0; i < KM_NKERNEL; i++)
+        if (!strcmp(name, km_kernels[i].name)) {
+            if (!km_cpu_has(i)) return -1;
+            __atomic_store_n(&km_current, i, __ATOMIC_RELAXED);
+            return 0;
+        }
+    return -1;
+}
+
+/* k rounded up to a multiple of 8: the rows of a padded centre array. */
+static size_t km_kpad(size_t k)
+{
+    return (k + 7) / 8 * 8;
+}
+
+/* Cp (km_kpad(k) x d) = the centres C, then +inf rows. */
+static void km_pad(const double *C, size_t k, size_t d, double *Cp)
+{
+    memcpy(Cp, C, k * d * sizeof *Cp);
+    for (size_t i = k * d; i < km_kpad(k) * d; i++) Cp[i] = INFINITY;
+}
+
+static size_t km_kernel(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
+                        const double *Cp, size_t kp, int32_t *lab, double *mind2,
+                        double *sums, double *cnt)
+{
+    return km_kernels[km_pick()].fn(X, r0, r1, d, ld, Cp, kp, lab, mind2, sums, cnt);
+}
+
 int od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const double *C,
                      size_t k, long *label, double *dist)
 {
-    size_t nb = (n + OD_CL_BLOCK - 1) / OD_CL_BLOCK;
+    size_t nb = (n + OD_CL_BLOCK - 1) / OD_CL_BLOCK, kp = km_kpad(k);
+    double *Cp = malloc(kp * d * sizeof *Cp);
+    if (!Cp) return OD_ENOMEM;
+    km_pad(C, k, d, Cp);
     int fail = 0;
     #pragma omp parallel
     {
@@ -126,7 +250,7 @@ int od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const doubl
         for (size_t b = 0; b < nb; b++) {
             size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
             for (size_t i = 0; i < r1 - r0; i++) lab[i] = -1;
-            if (km_kernel(X + r0 * ld, 0, r1 - r0, d, ld, C, k, lab, m2, NULL, NULL) == SIZE_MAX) {
+            if (km_kernel(X + r0 * ld, 0, r1 - r0, d, ld, Cp, kp, lab, m2, NULL, NULL) == SIZE_MAX) {
                 #pragma omp atomic write
                 fail = 1;
                 continue;
@@ -137,6 +261,7 @@ int od_kmeans_assign(const double *X, size_t n, size_t d, size_t ld, const doubl
             }
         }
     }
+    free(Cp);
     return fail ? OD_ENOMEM : OD_OK;
 }
 
@@ -277,13 +402,15 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
     size_t stride = k * d + k;           /* per-block partial sums + counts */
     double *C = od_mallocn(ctx, k * d, sizeof *C);
     double *Cn = od_mallocn(ctx, k * d, sizeof *Cn);
+    size_t kp = km_kpad(k);
+    double *Cp = od_mallocn(ctx, kp * d, sizeof *Cp);
     double *part = od_mallocn(ctx, nb * stride, sizeof *part);
     double *sums = od_mallocn(ctx, stride, sizeof *sums);
     size_t *chg = od_mallocn(ctx, nb, sizeof *chg);
     int32_t *lab = od_mallocn(ctx, n, sizeof *lab);
     double *m2 = od_mallocn(ctx, n, sizeof *m2);
     int rc = OD_OK;
-    if (!C || !Cn || !part || !sums || !chg || !lab || !m2) {
+    if (!C || !Cn || !Cp || !part || !sums || !chg || !lab || !m2) {
         rc = OD_ENOMEM;
         goto done;
     }
@@ -311,12 +438,13 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
             rc = od_error(ctx, OD_ECANCEL, "kmeans: interrupted after %d iterations", it);
             goto done;
         }
+        km_pad(C, k, d, Cp);
         #pragma omp parallel for schedule(static)
         for (size_t b = 0; b < nb; b++) {
             size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
             double *p = part + b * stride;
             memset(p, 0, stride * sizeof *p);
-            chg[b] = km_kernel(X, r0, r1, d, ld, C, k, lab, NULL, p, p + k * d);
+            chg[b] = km_kernel(X, r0, r1, d, ld, Cp, kp, lab, NULL, p, p + k * d);
         }
         size_t changed = 0;
         memset(sums, 0, stride * sizeof *sums);
@@ -365,10 +493,11 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
     if (it == max_iter) it = max_iter - 1;
     /* labels and distances against the final centres */
     int fail = 0;
+    km_pad(C, k, d, Cp);
     #pragma omp parallel for schedule(static)
     for (size_t b = 0; b < nb; b++) {
         size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
-        if (km_kernel(X, r0, r1, d, ld, C, k, lab, m2, NULL, NULL) == SIZE_MAX) fail = 1;
+        if (km_kernel(X, r0, r1, d, ld, Cp, kp, lab, m2, NULL, NULL) == SIZE_MAX) fail = 1;
     }
     if (fail) {
         rc = od_error(ctx, OD_ENOMEM, "kmeans: out of memory");
@@ -389,7 +518,7 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
     if (n_iter) *n_iter = it + 1;
     if (converged) *converged = conv;
 done:
-    free(C), free(Cn), free(part), free(sums), free(chg), free(lab), free(m2);
+    free(C), free(Cn), free(Cp), free(part), free(sums), free(chg), free(lab), free(m2);
     return rc;
 }
 

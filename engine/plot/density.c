@@ -5,7 +5,10 @@
  * binning follows numpy.histogram, so tests can compare counts exactly.
  * The bandwidth is Silverman's rule of thumb, h = 0.9 min(sd, IQR/1.34)
  * n^(-1/5).  The KDE is an exact sum for small inputs and a linearly binned
- * sum (bin width h/16, kernel cut at 8h) for large ones. */
+ * sum (bin width h/16, kernel cut at 8h) for large ones.  Nothing sorts the
+ * data (issue 19: 10M scores): quartiles come from selection, the range from
+ * one scan, and the binned KDE accumulates the weights on a dense grid of
+ * cells; only a range too wide for that grid falls back to a sort. */
 #include "config.h"
 #include "plot_int.h"
 #include "../core/num.h"
@@ -18,17 +21,97 @@
 #define KDE_BINS_PER_H 16
 #define KDE_CUT 8.0
 
-/* Sorted copy of the finite values of x; *m gets their count. */
-static double *finite_sorted(od_ctx *ctx, const double *x, size_t n, size_t *m)
+/* Copy of the finite values of x, in their order; *m gets their count. */
+static double *finite_copy(od_ctx *ctx, const double *x, size_t n, size_t *m)
 {
     double *s = od_mallocn(ctx, n ? n : 1, sizeof *s);
     if (!s) return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i])) s[k++] = x[i];
-    qsort(s, k, sizeof *s, od_cmp_double);
     *m = k;
     return s;
+}
+
+/* Rearranges a[0..n) so that a[k] is its k-th smallest value, everything
+ * before it <= a[k] and everything after >= a[k] (quickselect with a
+ * median-of-3 pivot; a sort when the pivots keep going wrong). */
+static void select_kth(double *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;   /* the k-th smallest lies in [lo, hi) */
+    int budget = 2 * 64;
+    while (hi - lo > 16) {
+        if (budget-- <= 0) {
+            qsort(a + lo, hi - lo, sizeof *a, od_cmp_double);
+            return;
+        }
+        double x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1];
+        double p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t lt = lo, i = lo, gt = hi;   /* [lo,lt) < p, [lt,i) == p, [gt,hi) > p */
+        while (i < gt) {
+            double v = a[i];
+            if (v < p) { a[i] = a[lt]; a[lt++] = v; i++; }
+            else if (v > p) { a[i] = a[--gt]; a[gt] = v; }
+            else i++;
+        }
+        if (k < lt) hi = lt;
+        else if (k >= gt) lo = gt;
+        else return;
+    }
+    qsort(a + lo, hi - lo, sizeof *a, od_cmp_double);
+}
+
+/* od_quantile_sorted(sorted copy of a, n, p), by selection (a is rearranged). */
+static double quantile_select(double *a, size_t n, double p)
+{
+    double v = (double)(n - 1) * p;
+    size_t top = n - 1;
+    if (v >= (double)top) {
+        double mx = a[0];
+        for (size_t i = 1; i < n; i++) mx = a[i] > mx ? a[i] : mx;
+        return mx;
+    }
+    if (!(v >= 0)) {
+        double mn = a[0];
+        for (size_t i = 1; i < n; i++) mn = a[i] < mn ? a[i] : mn;
+        return mn;
+    }
+    double fl = floor(v);
+    size_t lo = (size_t)fl;
+    select_kth(a, n, lo);
+    if (v == fl) return a[lo];
+    double nx = a[lo + 1];
+    for (size_t i = lo + 2; i < n; i++) nx = a[i] < nx ? a[i] : nx;
+    return od_lerp(a[lo], nx, v - fl);
+}
+
+/* What the bin rules and the bandwidth need of a sample: range, quartiles,
+ * mean and sd (n - 1), without sorting it (a is rearranged). */
+typedef struct {
+    size_t m;
+    double min, max, q25, q75, sd;
+} sample_stats;
+
+static void sample_summary(double *a, size_t m, sample_stats *st)
+{
+    st->m = m;
+    double mn = a[0], mx = a[0], mean = 0;
+    for (size_t i = 0; i < m; i++) {
+        mn = a[i] < mn ? a[i] : mn;
+        mx = a[i] > mx ? a[i] : mx;
+        mean += a[i];
+    }
+    st->min = mn;
+    st->max = mx;
+    st->sd = 0;
+    if (m > 1) {
+        mean /= (double)m;
+        double ss = 0;
+        for (size_t i = 0; i < m; i++) ss += (a[i] - mean) * (a[i] - mean);
+        st->sd = sqrt(ss / (double)(m - 1));
+    }
+    st->q25 = quantile_select(a, m, 0.25);
+    st->q75 = quantile_select(a, m, 0.75);
 }
 
 static size_t bins_from_width(double range, double width)
@@ -40,12 +123,13 @@ static size_t bins_from_width(double range, double width)
     return (size_t)b;
 }
 
-static size_t bins_sorted(const double *s, size_t m, od_plot_bin_rule rule)
+static size_t bins_of(const sample_stats *st, od_plot_bin_rule rule)
 {
-    double range = s[m - 1] - s[0];
+    double range = st->max - st->min;
+    size_t m = st->m;
     if (!(range > 0)) return 1;
     if (rule == OD_PLOT_BINS_FD) {
-        double iqr = od_quantile_sorted(s, m, 0.75) - od_quantile_sorted(s, m, 0.25);
+        double iqr = st->q75 - st->q25;
         if (iqr > 0) return bins_from_width(range, 2.0 * iqr * pow((double)m, -1.0 / 3.0));
     }
     return bins_from_width(range, range / (log2((double)m) + 1.0));
@@ -56,13 +140,15 @@ int od_plot_hist_bins(od_ctx *ctx, const double *x, size_t n, od_plot_bin_rule r
     if (rule != OD_PLOT_BINS_FD && rule != OD_PLOT_BINS_STURGES)
         return od_error(ctx, OD_EINVAL, "histogram: unknown bin rule %d", (int)rule);
     size_t m;
-    double *s = finite_sorted(ctx, x, n, &m);
+    double *s = finite_copy(ctx, x, n, &m);
     if (!s) return OD_ENOMEM;
     if (m == 0) {
         free(s);
         return od_error(ctx, OD_EDATA, "histogram: no finite value");
     }
-    *nbins = bins_sorted(s, m, rule);
+    sample_stats st;
+    sample_summary(s, m, &st);
+    *nbins = bins_of(&st, rule);
     free(s);
     return 0;
 }
@@ -99,37 +185,31 @@ int od_plot_hist_counts(od_ctx *ctx, const double *x, size_t n, double lo, doubl
     return 0;
 }
 
-static double bandwidth_sorted(const double *s, size_t m)
+static double bandwidth_of(const sample_stats *st)
 {
-    double sd = 0;
-    if (m > 1) {
-        double mean = 0;
-        for (size_t i = 0; i < m; i++) mean += s[i];
-        mean /= (double)m;
-        double ss = 0;
-        for (size_t i = 0; i < m; i++) ss += (s[i] - mean) * (s[i] - mean);
-        sd = sqrt(ss / (double)(m - 1));
-    }
-    double iqr = (od_quantile_sorted(s, m, 0.75) - od_quantile_sorted(s, m, 0.25)) / 1.34;
+    double sd = st->sd;
+    double iqr = (st->q75 - st->q25) / 1.34;
     double a = sd < iqr ? sd : iqr;
     if (!(a > 0)) a = sd > iqr ? sd : iqr;
     if (!(a > 0)) {
-        double ax = fabs(s[0]);
+        double ax = fabs(st->min);
         return 1e-3 * (ax > 1 ? ax : 1);
     }
-    return 0.9 * a * pow((double)m, -0.2);
+    return 0.9 * a * pow((double)st->m, -0.2);
 }
 
 int od_plot_bandwidth(od_ctx *ctx, const double *x, size_t n, double *h)
 {
     size_t m;
-    double *s = finite_sorted(ctx, x, n, &m);
+    double *s = finite_copy(ctx, x, n, &m);
     if (!s) return OD_ENOMEM;
     if (m == 0) {
         free(s);
         return od_error(ctx, OD_EDATA, "kde: no finite value");
     }
-    *h = bandwidth_sorted(s, m);
+    sample_stats st;
+    sample_summary(s, m, &st);
+    *h = bandwidth_of(&st);
     free(s);
     return 0;
 }
@@ -200,18 +280,68 @@ static int kde_sorted(od_ctx *ctx, const double *s, size_t m, double h, const do
     return 0;
 }
 
+#define KDE_DENSE_MAX ((size_t)1 << 22)   /* cells of the dense grid (32 MB of weights) */
+
+/* KDE of the finite values s[0..m) in any order (m > 0, h > 0): the exact
+ * sum for small samples, else the same linear binning as kde_sorted (cells
+ * of width h/16 from the minimum, the same weights and the same kernel cut)
+ * accumulated on a dense array of cells, so that no sort is needed; a range
+ * too wide for KDE_DENSE_MAX cells is sorted and binned sparsely.  s may be
+ * sorted in place. */
+static int kde_any(od_ctx *ctx, double *s, size_t m, double h, const double *grid, size_t ng, double *dens)
+{
+    double mn = s[0], mx = s[0];
+    for (size_t i = 1; i < m; i++) {
+        mn = s[i] < mn ? s[i] : mn;
+        mx = s[i] > mx ? s[i] : mx;
+    }
+    double delta = h / KDE_BINS_PER_H, cells = (mx - mn) / delta + 2;
+    if (m <= KDE_EXACT_MAX || !(cells <= (double)KDE_DENSE_MAX)) {
+        if (m > KDE_EXACT_MAX) qsort(s, m, sizeof *s, od_cmp_double);
+        return kde_sorted(ctx, s, m, h, grid, ng, dens);
+    }
+    size_t nc = (size_t)cells + 1;
+    double *wt = od_calloc(ctx, nc, sizeof *wt);
+    if (!wt) return OD_ENOMEM;
+    for (size_t i = 0; i < m; i++) {
+        double pos = (s[i] - mn) / delta;
+        size_t k = (size_t)floor(pos);
+        double f = pos - (double)k;
+        wt[k] += 1 - f;
+        wt[k + 1] += f;
+    }
+    const double norm = 1.0 / ((double)m * h * sqrt(2.0 * M_PI));
+    const double reach = KDE_CUT * KDE_BINS_PER_H;
+    for (size_t j = 0; j < ng; j++) {
+        double pg = (grid[j] - mn) / delta;
+        double k0 = ceil(pg - reach), k1 = floor(pg + reach);
+        if (k0 < 0) k0 = 0;
+        if (k1 > (double)(nc - 1)) k1 = (double)(nc - 1);
+        double acc = 0;
+        for (double kk = k0; kk <= k1; kk++) {
+            double w = wt[(size_t)kk];
+            if (w == 0) continue;
+            double u = (pg - kk) / KDE_BINS_PER_H;
+            acc += w * exp(-0.5 * u * u);
+        }
+        dens[j] = acc * norm;
+    }
+    free(wt);
+    return 0;
+}
+
 int od_plot_kde(od_ctx *ctx, const double *x, size_t n, double h, const double *grid, size_t m,
                 double *dens)
 {
     if (!(h > 0) || !isfinite(h)) return od_error(ctx, OD_EINVAL, "kde: bandwidth h=%g is not positive", h);
     size_t k;
-    double *s = finite_sorted(ctx, x, n, &k);
+    double *s = finite_copy(ctx, x, n, &k);
     if (!s) return OD_ENOMEM;
     if (k == 0) {
         free(s);
         return od_error(ctx, OD_EDATA, "kde: no finite value");
     }
-    int rc = kde_sorted(ctx, s, k, h, grid, m, dens);
+    int rc = kde_any(ctx, s, k, h, grid, m, dens);
     free(s);
     return rc;
 }
@@ -233,7 +363,8 @@ static double interp(const double *gx, const double *gy, size_t m, double x)
 /* What the score-distribution plot is drawn from: the finite scores by class
  * (one class when unlabelled) and all together, sorted; the histogram counts
  * (nb bins over [lo, hi], per class); the KDE grid gx with the densities gy
- * and bandwidths h per class; false positives and negatives at thr. */
+ * and bandwidths h per class; false positives and negatives at thr.  The
+ * score arrays are in no particular order (selection rearranges them). */
 typedef struct {
     int labelled, ncls, has_thr;
     double thr;
@@ -257,7 +388,7 @@ static void pdf_parts_free(pdf_parts *P)
     free(P->gx);
 }
 
-/* rows by class: finite scores only, other labels skipped; sorted */
+/* rows by class: finite scores only, other labels skipped */
 static int pdf_split(od_ctx *ctx, const od_plot_pdf_data *d, pdf_parts *P)
 {
     size_t n = d->n;
@@ -281,8 +412,6 @@ static int pdf_split(od_ctx *ctx, const od_plot_pdf_data *d, pdf_parts *P)
     }
     if (P->nall == 0)
         return od_error(ctx, OD_EDATA, "plot pdf: no %sfinite score", P->labelled ? "labelled row with a " : "");
-    qsort(P->all, P->nall, sizeof *P->all, od_cmp_double);
-    for (int c = 0; c < P->ncls; c++) qsort(P->cls[c], P->ncl[c], sizeof(double), od_cmp_double);
     return OD_OK;
 }
 
@@ -291,10 +420,12 @@ static int pdf_split(od_ctx *ctx, const od_plot_pdf_data *d, pdf_parts *P)
 static int pdf_density(od_ctx *ctx, const od_plot_pdf_data *d, pdf_parts *P)
 {
     int rc;
-    P->lo = P->all[0];
-    P->hi = P->all[P->nall - 1];
+    sample_stats all;
+    sample_summary(P->all, P->nall, &all);
+    P->lo = all.min;
+    P->hi = all.max;
     if (!(P->hi > P->lo)) { P->lo -= 0.5; P->hi += 0.5; }
-    P->nb = d->bins > 0 ? (size_t)d->bins : bins_sorted(P->all, P->nall, d->rule);
+    P->nb = d->bins > 0 ? (size_t)d->bins : bins_of(&all, d->rule);
     if (!(P->counts = od_mallocn(ctx, P->nb * 2, sizeof *P->counts))) return OD_ENOMEM;
     for (int c = 0; c < P->ncls; c++)
         if ((rc = od_plot_hist_counts(ctx, P->cls[c], P->ncl[c], P->lo, P->hi, P->nb, P->counts + (size_t)c * P->nb)))
@@ -303,10 +434,12 @@ static int pdf_density(od_ctx *ctx, const od_plot_pdf_data *d, pdf_parts *P)
     double hmax = 0;
     for (int c = 0; c < P->ncls; c++)
         if (P->ncl[c]) {
-            P->h[c] = bandwidth_sorted(P->cls[c], P->ncl[c]);
+            sample_stats sc;
+            sample_summary(P->cls[c], P->ncl[c], &sc);
+            P->h[c] = bandwidth_of(&sc);
             if (P->h[c] > hmax) hmax = P->h[c];
         }
-    double g0 = P->all[0] - 3 * hmax, g1 = P->all[P->nall - 1] + 3 * hmax;
+    double g0 = all.min - 3 * hmax, g1 = all.max + 3 * hmax;
     if (P->has_thr) {
         double pad = 0.05 * (g1 - g0);
         if (P->thr <= g0) g0 = P->thr - pad;
@@ -319,7 +452,7 @@ static int pdf_density(od_ctx *ctx, const od_plot_pdf_data *d, pdf_parts *P)
     for (int c = 0; c < P->ncls; c++) {
         if (!(P->gy[c] = od_mallocn(ctx, ng, sizeof(double)))) return OD_ENOMEM;
         if (P->ncl[c]) {
-            if ((rc = kde_sorted(ctx, P->cls[c], P->ncl[c], P->h[c], P->gx, ng, P->gy[c]))) return rc;
+            if ((rc = kde_any(ctx, P->cls[c], P->ncl[c], P->h[c], P->gx, ng, P->gy[c]))) return rc;
         } else {
             for (size_t j = 0; j < ng; j++) P->gy[c][j] = NAN;
         }

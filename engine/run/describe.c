@@ -1,14 +1,21 @@
 /* describe.c - per-column statistics of a frame (see describe.h).
  *
- * One column at a time, columns in parallel: copy the present values, take
- * the mean and sd in row order, min and max by one scan, the quartiles and
- * the median by selection (a three-way quickselect to the few order
- * statistics the linear quantile needs) and the distinct count with a hash
- * set.  Everything is O(n) expected per column; the selection falls back to
- * a sort of the remaining range if its pivots keep going wrong, so the worst
- * case stays O(n log n).  Nothing depends on the thread count. */
+ * One column at a time, columns in parallel, in three streaming passes over
+ * the column: (1) count, long-double sum, min and max; (2) the long-double
+ * sum of squared deviations and a histogram of OD_DESC_BINS equal-width bins
+ * between min and max; (3) a stable scatter of the values into their bins.
+ * The bin of a value is monotone in the value, so every order statistic lies
+ * in the bin where the cumulative count reaches its rank: the quartiles and
+ * the median come from a three-way quickselect inside those few bins (the
+ * exact order statistics, as a full sort gives them), and values in different
+ * bins differ, so the distinct count is the sum of per-bin counts from a
+ * small cache-resident hash set.  Everything is O(n) expected per column;
+ * heavily skewed data (one bin holding most values) stays correct, only
+ * slower, and the selection falls back to a sort of the remaining range if
+ * its pivots keep going wrong.  Nothing depends on the thread count. */
 #include "config.h"
 #include "describe.h"
+#include "../eval/evsort.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -85,11 +92,11 @@ static double quantile_at(const double *a, size_t n, double q)
     return (1 - delta) * a[lhs] + delta * a[lhs + 1];
 }
 
-static void quartiles(double *a, size_t n, od_col_stats *st)
+/* The ranks the quartiles and the median need, ascending and once each. */
+static size_t quartile_ranks(size_t n, size_t *want)
 {
-    size_t want[6], nw = 0;
-    const double qs[2] = { 0.25, 0.75 };
-    size_t l25 = (size_t)(qs[0] * (double)(n - 1)), l75 = (size_t)(qs[1] * (double)(n - 1));
+    size_t nw = 0;
+    size_t l25 = (size_t)(0.25 * (double)(n - 1)), l75 = (size_t)(0.75 * (double)(n - 1));
     const size_t cand[6] = { l25, l25 + 1, (n - 1) / 2, n / 2, l75, l75 + 1 };
     for (int k = 0; k < 6; k++) {           /* insert in order, once, inside [0, n) */
         size_t r = cand[k], i = nw;
@@ -100,54 +107,69 @@ static void quartiles(double *a, size_t n, od_col_stats *st)
         want[i] = r;
         nw++;
     }
-    int budget = 8;
-    for (size_t m = n; m > 1; m >>= 1) budget += 2;
-    select_ranks(a, 0, n, want, nw, budget);
-    st->q25 = quantile_at(a, n, qs[0]);
-    st->q75 = quantile_at(a, n, qs[1]);
+    return nw;
+}
+
+/* Quartiles and median from an array where a[r] is the r-th smallest for the
+ * ranks quartile_ranks gives. */
+static void quartiles_from(const double *a, size_t n, od_col_stats *st)
+{
+    st->q25 = quantile_at(a, n, 0.25);
+    st->q75 = quantile_at(a, n, 0.75);
     size_t lo = (n - 1) / 2, hi = n / 2;    /* gsl_stats_median_from_sorted_data */
     st->median = lo == hi ? a[lo] : (a[lo] + a[hi]) / 2.0;
 }
 
+static int selection_budget(size_t n)
+{
+    int budget = 8;
+    for (size_t m = n; m > 1; m >>= 1) budget += 2;
+    return budget;
+}
+
 /* ---- distinct values with an open-addressing hash set ---- */
 
-#define EMPTY_SLOT UINT64_C(0x7ff8000000000001)   /* a NaN: never a present value */
-
+/* Distinct values of a[0..n) (-0 == +0).  tab (cap slots, a power of two)
+ * is cleared here; 0 marks an empty slot, so the value zero is counted aside. */
 static size_t count_distinct(const double *a, size_t n, uint64_t *tab, size_t cap)
 {
-    for (size_t i = 0; i < cap; i++) tab[i] = EMPTY_SLOT;
-    size_t d = 0;
+    memset(tab, 0, cap * sizeof *tab);
+    size_t d = 0, shift = 64;
+    for (size_t c = cap; c > 1; c >>= 1) shift--;
+    int zero = 0;
     for (size_t i = 0; i < n; i++) {
-        double x = a[i] == 0 ? 0.0 : a[i];   /* -0 == +0 */
+        if (a[i] == 0) { zero = 1; continue; }
         uint64_t key;
-        memcpy(&key, &x, sizeof key);
-        size_t h = (size_t)od_hash64(key) & (cap - 1);
-        while (tab[h] != EMPTY_SLOT && tab[h] != key) h = (h + 1) & (cap - 1);
-        if (tab[h] == EMPTY_SLOT) { tab[h] = key; d++; }
+        memcpy(&key, &a[i], sizeof key);
+        size_t h = (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> shift);   /* Fibonacci hashing */
+        while (tab[h] && tab[h] != key) h = (h + 1) & (cap - 1);
+        if (!tab[h]) { tab[h] = key; d++; }
     }
-    return d;
+    return d + (size_t)zero;
+}
+
+static size_t table_cap(size_t m)
+{
+    size_t cap = 16;
+    while (cap < 2 * m) cap <<= 1;
+    return cap;
 }
 
 /* ---- one column ---- */
 
-static void moments(const double *a, size_t n, od_col_stats *st)
+#define OD_DESC_BINS 4096
+
+static size_t bin_of(double x, double lo, double scale)
 {
-    /* running mean and variance in long double, as GSL's gsl_stats_mean and
-     * gsl_stats_sd_m compute them */
-    long double mean = 0;
-    for (size_t i = 0; i < n; i++) mean += (a[i] - mean) / (long double)(i + 1);
-    st->mean = (double)mean;
-    if (n < 2) { st->sd = NAN; return; }
-    long double var = 0;
-    for (size_t i = 0; i < n; i++) {
-        const long double delta = a[i] - st->mean;
-        var += (delta * delta - var) / (long double)(i + 1);
-    }
-    st->sd = sqrt((double)var * ((double)n / (double)(n - 1)));
+    double b = (x - lo) * scale;             /* monotone in x */
+    return b >= OD_DESC_BINS - 1 ? OD_DESC_BINS - 1 : (size_t)b;
 }
 
-/* Fills st (name/col/type/role already set); -1 when out of memory. */
-static int column_stats(const od_column *col, size_t nrow, od_col_stats *st)
+/* Fills st (name/col/type/role already set); -1 when out of memory.  a is
+ * the calling thread's buffer of nrow doubles (reused column after column:
+ * a fresh 80 MB block per column cost more in page faults than the
+ * statistics, on virtual machines). */
+static int column_stats(const od_column *col, size_t nrow, od_col_stats *st, double *a)
 {
     st->n = st->missing = st->distinct = 0;
     st->numeric = 0;
@@ -157,29 +179,81 @@ static int column_stats(const od_column *col, size_t nrow, od_col_stats *st)
         st->n = nrow - st->missing;
         return 0;
     }
-    double *a = malloc((nrow ? nrow : 1) * sizeof *a);
-    if (!a) return -1;
+    const double *v = col->num;
+    /* pass 1: count, sum, min, max */
     size_t m = 0;
-    for (size_t i = 0; i < nrow; i++)
-        if (!isnan(col->num[i])) a[m++] = col->num[i];
+    long double sum = 0;
+    double mn = INFINITY, mx = -INFINITY;
+    for (size_t i = 0; i < nrow; i++) {
+        double x = v[i];
+        if (isnan(x)) continue;
+        m++;
+        sum += x;
+        mn = x < mn ? x : mn;
+        mx = x > mx ? x : mx;
+    }
     st->n = m;
     st->missing = nrow - m;
-    if (!m) { free(a); return 0; }
-    size_t cap = 16;
-    while (cap < m + m / 2) cap <<= 1;
-    uint64_t *tab = malloc(cap * sizeof *tab);
-    if (!tab) { free(a); return -1; }
+    if (!m) return 0;
     st->numeric = 1;
-    moments(a, m, st);
-    st->min = st->max = a[0];
-    for (size_t i = 1; i < m; i++) {
-        if (a[i] < st->min) st->min = a[i];
-        if (a[i] > st->max) st->max = a[i];
+    st->min = mn;
+    st->max = mx;
+    st->mean = (double)(sum / (long double)m);
+    if (mn == mx) {                          /* one value (+0 and -0 are one) */
+        st->sd = m < 2 ? NAN : 0;
+        st->distinct = 1;
+        st->q25 = st->median = st->q75 = mn;
+        return 0;
     }
-    st->distinct = count_distinct(a, m, tab, cap);
+    /* pass 2: squared deviations and the histogram */
+    size_t *cnt = calloc(OD_DESC_BINS + 1, sizeof *cnt);
+    if (!cnt) return -1;
+    double scale = OD_DESC_BINS / (mx - mn);
+    if (!(scale < 1e300)) scale = 0;         /* a subnormal range: one bin, still exact */
+    long double ss = 0;
+    const long double mean = sum / (long double)m;
+    for (size_t i = 0; i < nrow; i++) {
+        double x = v[i];
+        if (isnan(x)) continue;
+        long double t = x - mean;
+        ss += t * t;
+        cnt[bin_of(x, mn, scale) + 1]++;
+    }
+    st->sd = m < 2 ? NAN : sqrt((double)(ss / (long double)(m - 1)));
+    /* pass 3: stable scatter by bin; cnt[b] becomes the start of bin b */
+    size_t big = 0;
+    for (size_t b = 0; b < OD_DESC_BINS; b++) {
+        if (cnt[b + 1] > big) big = cnt[b + 1];
+        cnt[b + 1] += cnt[b];
+    }
+    size_t *pos = malloc(OD_DESC_BINS * sizeof *pos);
+    uint64_t *tab = pos ? od_eval_big_alloc(NULL, table_cap(big), sizeof *tab) : NULL;
+    if (!tab) { free(cnt); free(pos); return -1; }
+    memcpy(pos, cnt, OD_DESC_BINS * sizeof *pos);
+    for (size_t i = 0; i < nrow; i++) {
+        double x = v[i];
+        if (!isnan(x)) a[pos[bin_of(x, mn, scale)]++] = x;
+    }
+    free(pos);
+    size_t d = 0;
+    for (size_t b = 0; b < OD_DESC_BINS; b++) {
+        size_t lo = cnt[b], len = cnt[b + 1] - lo;
+        if (len) d += count_distinct(a + lo, len, tab, table_cap(len));
+    }
+    st->distinct = d;
     free(tab);
-    quartiles(a, m, st);
-    free(a);
+    /* the order statistics: select each wanted rank inside its bin */
+    size_t want[6], nw = quartile_ranks(m, want);
+    for (size_t w = 0, b = 0; w < nw;) {
+        while (cnt[b + 1] <= want[w]) b++;
+        size_t k = w;
+        while (k < nw && want[k] < cnt[b + 1]) k++;
+        size_t lo = cnt[b], hi = cnt[b + 1];
+        select_ranks(a, lo, hi, want + w, k - w, selection_budget(hi - lo));
+        w = k;
+    }
+    quartiles_from(a, m, st);
+    free(cnt);
     return 0;
 }
 
@@ -217,12 +291,21 @@ int od_frame_describe(od_ctx *ctx, const od_frame *f, const char *const *names, 
     free(sel);
     int nt = od_ctx_threads(ctx), oom = 0;
     if (nt < 1) nt = 1;
-    #pragma omp parallel for schedule(static) num_threads(nt)
-    for (size_t k = 0; k < n; k++)
-        if (column_stats(&f->cols[st[k].col], f->nrow, &st[k])) {
+    #pragma omp parallel num_threads(nt)
+    {
+        double *a = od_eval_big_alloc(NULL, f->nrow ? f->nrow : 1, sizeof *a);
+        if (!a) {
             #pragma omp atomic write
             oom = 1;
         }
+        #pragma omp for schedule(static)
+        for (size_t k = 0; k < n; k++)
+            if (a && column_stats(&f->cols[st[k].col], f->nrow, &st[k], a)) {
+                #pragma omp atomic write
+                oom = 1;
+            }
+        free(a);
+    }
     if (oom) { free(st); return od_error(ctx, OD_ENOMEM, "describe: out of memory"); }
     *out = st;
     *nout = n;

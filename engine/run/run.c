@@ -5,6 +5,7 @@
 #include "../core/num.h"
 #include "../eval/ensemble.h"
 #include "run_int.h"
+#include "../detect/cl_cluster.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -245,6 +246,19 @@ static int pick_columns(od_ctx *ctx, const od_frame *f, const char *const *cols,
     return OD_OK;
 }
 
+/* The kernels this build runs (for --version). */
+const char *od_run_kernels(void)
+{
+    static char buf[96];
+#ifdef HAVE_OPENBLAS
+    const char *blas = "OpenBLAS";
+#else
+    const char *blas = "GSL CBLAS";
+#endif
+    snprintf(buf, sizeof buf, "kmeans %s (runtime CPU dispatch), BLAS %s", od_kmeans_kernel(), blas);
+    return buf;
+}
+
 /* Row-major n x d matrix of the chosen columns, refusing missing values. */
 int od_run_data_matrix(od_ctx *ctx, const od_frame *f, const char *const *cols, size_t ncols, double **Xout, size_t *d_out)
 {
@@ -277,11 +291,20 @@ int od_run_data_matrix(od_ctx *ctx, const od_frame *f, const char *const *cols, 
         }
     }
     double *X = od_mallocn(ctx, f->nrow * d + 1, sizeof *X);
-    if (X)
-        for (size_t k = 0; k < d; k++) {
-            const double *col = f->cols[idx[k]].num;
-            for (size_t i = 0; i < f->nrow; i++) X[i * d + k] = col[i];
+    /* columns -> rows in blocks of 256 rows, so each block of X is written
+     * whole while it is in cache (column by column over all rows wrote every
+     * cache line of X d times) */
+    size_t nrow = f->nrow, nb = (nrow + 255) / 256;
+    if (X) {
+        #pragma omp parallel for schedule(static) num_threads(od_ctx_threads(ctx) > 0 ? od_ctx_threads(ctx) : 1)
+        for (size_t b = 0; b < nb; b++) {
+            size_t i0 = b * 256, i1 = i0 + 256 < nrow ? i0 + 256 : nrow;
+            for (size_t k = 0; k < d; k++) {
+                const double *col = f->cols[idx[k]].num;
+                for (size_t i = i0; i < i1; i++) X[i * d + k] = col[i];
+            }
         }
+    }
     free(idx);
     *d_out = d;
     *Xout = X;

@@ -30,6 +30,10 @@
 #include "../eval/tsmetrics.h"
 #include "../eval/ensemble.h"
 
+/* The compute kernels this machine runs, for `oddity --version`: e.g.
+ * "kmeans avx512 (runtime CPU dispatch), BLAS OpenBLAS". */
+const char *od_run_kernels(void);
+
 /* ------------------------------------------------------------------ parts */
 
 /* OD_PART_TRAIN/VAL/TEST (prep.h) or OD_PART_ALL: every row. */

@@ -264,9 +264,84 @@ static void test_gmm(void)
     fx_free(&f);
 }
 
+/* The assignment kernels (one per instruction set, issue 19): every instance
+ * the CPU has gives the labels of the plain argmin over od_cl_sqdist (ties to
+ * the lowest index) and distances within a few ulps, for k and d that are
+ * and are not multiples of the vector width (padding), with duplicated
+ * centres (exact ties); and each runs the sklearn fixture to the same labels,
+ * inertia and n_iter. */
+static void test_kmeans_kernels(void)
+{
+    const char *names[] = { "avx512", "avx2", "sse2" };
+    const size_t ks[] = { 1, 3, 8, 13 }, ds[] = { 1, 3, 8, 17 };
+    size_t n = 1003;
+    double *X = malloc(n * 17 * sizeof *X), *C = malloc(13 * 17 * sizeof *C), *dist = malloc(n * sizeof *dist);
+    long *lab = malloc(n * sizeof *lab);
+    unsigned long long r = 12345;
+    for (size_t i = 0; i < n * 17; i++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        X[i] = (double)(r >> 11) / 9007199254740992.0 * 20 - 10;
+    }
+    int ran = 0;
+    for (int q = 0; q < 3; q++) {
+        if (od_kmeans_use_kernel(names[q])) {
+            od_test_true(q > 0, "kmeans kernel %s: the CPU has it (AVX-512 machines only)", names[q]);
+            continue;
+        }
+        od_test_true(!strcmp(od_kmeans_kernel(), names[q]), "kmeans kernel %s selected", names[q]);
+        ran++;
+        for (size_t a = 0; a < 4; a++)
+            for (size_t b = 0; b < 4; b++) {
+                size_t k = ks[a], d = ds[b];
+                for (size_t c = 0; c < k; c++)   /* centres: rows 0, 1, ...; centre 2 repeats centre 1 */
+                    memcpy(C + c * d, X + (c == 2 ? 1 : c) * d, d * sizeof *C);
+                int rc = od_kmeans_assign(X, n, d, d, C, k, lab, dist);
+                size_t badl = 0;
+                double worst = 0;
+                for (size_t i = 0; i < n; i++) {
+                    size_t bi = 0;
+                    double bd = od_cl_sqdist(X + i * d, C, d);
+                    for (size_t c = 1; c < k; c++) {
+                        double v = od_cl_sqdist(X + i * d, C + c * d, d);
+                        if (v < bd) bd = v, bi = c;
+                    }
+                    badl += (size_t)lab[i] != bi;
+                    double e = fabs(dist[i] - sqrt(bd)) / (sqrt(bd) > 1 ? sqrt(bd) : 1);
+                    if (e > worst) worst = e;
+                }
+                od_test_true(rc == 0 && badl == 0 && worst < 1e-14,
+                             "kmeans kernel %s k=%zu d=%zu: labels equal the scalar argmin (%zu differ), "
+                             "distances rel err %.2g", names[q], k, d, badl, worst);
+            }
+        fx_file f;
+        if (!fx_load(&f, "tests/fixtures/cluster/kmeans.txt")) {
+            const fx_array *F = fx_get(&f, "X");
+            size_t fn = F->rows, fd = F->cols;
+            od_ctx *ctx = od_ctx_new(1);
+            long *fl = malloc(fn * sizeof *fl);
+            double FC[64], in;
+            int it;
+            int rc = od_kmeans_run(ctx, F->v, fn, fd, fd, 4, fx_get(&f, "init1")->v, 300, 1e-4, FC, fl, &in, &it, NULL);
+            const fx_array *wl = fx_get(&f, "labels1");
+            size_t bad = 0;
+            for (size_t i = 0; i < fn; i++) bad += fl[i] != (long)wl->v[i];
+            od_test_true(rc == 0 && bad == 0, "kmeans kernel %s: sklearn fixture labels (%zu differ)", names[q], bad);
+            od_test_rel(in, fx_num(&f, "inertia1"), 1e-12, "kmeans kernel %s: sklearn fixture inertia", names[q]);
+            od_test_int(it, (long long)fx_num(&f, "niter1"), "kmeans kernel %s: sklearn fixture n_iter", names[q]);
+            free(fl);
+            od_ctx_free(ctx);
+            fx_free(&f);
+        }
+    }
+    od_test_true(ran >= 1 && od_kmeans_use_kernel("avx1024") == -1, "kmeans kernels: %d ran, unknown names refused", ran);
+    od_kmeans_use_kernel(NULL);
+    free(X), free(C), free(dist), free(lab);
+}
+
 int main(void)
 {
     test_kmeans();
+    test_kmeans_kernels();
     test_gmm();
     return od_test_done();
 }

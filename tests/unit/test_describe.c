@@ -263,6 +263,28 @@ static void test_against_sort(od_ctx *ctx)
         od_test_true(check_shape(ctx, v, n), "selection == sorted quantiles, n = %zu%s", n, b == 2 ? " (97 values)" : "");
         free(v);
     }
+    /* the binned pass (issue 19): shapes that put most values in one bin or
+     * spread them over every bin, values on bin edges, signed zeros, a
+     * subnormal range */
+    const char *skew[6] = { "one huge outlier (all but 2 values in one bin)", "Gaussian rounded to 6 decimals (many ties)",
+                            "-0 and +0 with a few values", "exponential (long right tail)", "subnormal range",
+                            "integers 0..4095 scaled to fall on bin edges" };
+    for (int b = 0; b < 6; b++) {
+        size_t n = 200003;
+        double *v = malloc(n * sizeof *v);
+        for (size_t i = 0; i < n; i++) {
+            switch (b) {
+            case 0: v[i] = i == 7 ? 1e100 : i == 11 ? -1e99 : gsl_rng_uniform(r); break;
+            case 1: v[i] = round(gsl_ran_gaussian(r, 3.0) * 1e6) / 1e6; break;
+            case 2: v[i] = i % 3 == 0 ? -0.0 : i % 3 == 1 ? 0.0 : (double)(i % 5); break;
+            case 3: v[i] = gsl_ran_exponential(r, 1.0); break;
+            case 4: v[i] = 4.9e-324 * (double)(i % 5); break;
+            default: v[i] = (double)(i % 4096) * 0.1; break;
+            }
+        }
+        od_test_true(check_shape(ctx, v, n), "binned pass == sorted quantiles and distinct count: %s", skew[b]);
+        free(v);
+    }
     gsl_rng_free(r);
 }
 
