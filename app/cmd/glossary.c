@@ -157,6 +157,21 @@ const cmd_glossary_entry cmd_glossary[] = {
       "SPOT applied to the scores minus their moving average over depth points, for\n"
       "scores whose level drifts.  Reference: Siffer et al., KDD 2017.\n"
       "shows it: threshold t method=dspot q=1e-3 depth=10" },
+    { "sse", "otsu|sse threshold", "threshold rule: the least within-group SSE (Otsu on scores)",
+      "Sorts the training scores and takes the cut between two distinct values that\n"
+      "minimises SSE(low) + SSE(high), the within-group sums of squared deviations\n"
+      "from each group's mean; flags scores above the low group's largest.  Exact,\n"
+      "O(n log n), no labels.  Reference: Otsu 1979.  shows it: threshold km method=sse" },
+    { "silhouette", "silhouette score", "how well a row sits in its own cluster",
+      "s = (b - a) / max(a, b): a = mean distance to the rows of its own cluster, b =\n"
+      "to the rows of the nearest other cluster; -1..1, higher is better.  The mean\n"
+      "over rows judges a clustering without labels.  Reference: Rousseeuw 1987.\n"
+      "shows it: search kmeans k=2..8 metric=silhouette; plot elbow kmeans k=2..8 silhouette=yes" },
+    { "elbow", "elbow plot|kneedle", "choosing k where the SSE curve bends",
+      "plot elbow fits k-means for each k and draws SSE against k (gmm: BIC and AIC);\n"
+      "the chosen k is the kneedle point: with k and SSE scaled to 0..1, the k\n"
+      "farthest below the line from the first to the last point (gmm: least BIC).\n"
+      "Reference: Satopaa et al. 2011.  shows it: plot elbow kmeans k=1..12" },
     /* ---- detector families ---- */
     { "cluster", "clustering", "detector family: clustering",
       "Group the training rows into clusters; a row is anomalous when it is far from\n"
@@ -186,7 +201,7 @@ const cmd_glossary_entry cmd_glossary[] = {
       "attn).  Trained by an optimiser over epochs.\n"
       "shows it: detect tsn window=48 epochs=10 as t; plot loss t" },
     /* ---- detectors ---- */
-    { "kmeans", "k-means|cblof|sse|inertia|elbow", "k-means: distance to the nearest centroid, or CBLOF",
+    { "kmeans", "k-means|cblof|inertia", "k-means: distance to the nearest centroid, or CBLOF",
       "Lloyd's algorithm places k centroids minimising the SSE (inertia) = sum of\n"
       "squared distances to the nearest centroid; the elbow of SSE against k suggests\n"
       "k.  score=distance: distance to the nearest centroid; score=cblof: small\n"
@@ -317,6 +332,12 @@ const cmd_glossary_entry cmd_glossary[] = {
       "For a series, a random split lets the model see the future of every test\n"
       "point: split order=time keeps train before val before test.\n"
       "shows it: split train=0.5 test=0.5 order=time" },
+    { "cross-validation", "cv|folds|k-fold|rolling origin|search", "scoring a configuration on rows its fit never saw",
+      "The training rows are cut into K folds; each configuration is fitted K times,\n"
+      "on all folds but one, and scored on the one left out (rolling origin on a\n"
+      "series: fit on the past, score the next block).  Steps fitted on rows (scale,\n"
+      "pca, clean) are refitted inside each fold.  Reference: Stone 1974.\n"
+      "shows it: search kmeans k=2..8 folds=5 metric=ap" },
     { "leakage", "data leakage", "information from the evaluation rows reaching the fit",
       "Fitting anything on rows you then judge on (a scaler's mean, a PCA, a\n"
       "threshold, a choice of k) makes the numbers look better than the detector will\n"
