@@ -2,7 +2,7 @@
 """Fair benchmarks of the shipped oddity binary (issue 19), through its command line.
 
     /usr/bin/python3 bench/fair.py --oddity _build/release/oddity --data /tmp/odd-bench
-        [--threads 1,2] [--rounds 3] [--cases kmeans,threshold,interactive,startup]
+        [--threads 1,2] [--rounds 3] [--cases kmeans,kmeans-long,threshold,interactive,startup]
         [--big /tmp/odd-bench/blobs_n10000000_d8.csv] [--label shipped]
         [--json bench-fair.json] [--md docs/bench.md]
 
@@ -29,6 +29,9 @@ Cases:
                convergence - the same fit with max_iter=1) / (n_iter - 1), so set-up
                and the final assignment cancel; CPU time the same way (oddity: the CPU
                time of the two detect lines).
+  kmeans-long  the same on 1M x 8 uniform random data (numpy seed 1, written to the work
+               directory), where neither side converges: exactly 30 iterations each, so
+               the per-iteration difference spans 29 iterations (the steadier figure).
   threshold    moving a threshold on 10M scores: `threshold h value=V` against what a
                Python user would write, np.searchsorted on the already sorted scores
                plus the confusion-matrix counts from a cumulative label sum.  Check:
@@ -113,12 +116,27 @@ class Bench:
 
     # ------------------------------------------------------------------ kmeans
     def kmeans(self):
+        self.kmeans_case(os.path.join(self.a.data, "blobs_n1000000_d8"), 100,
+                         "kmeans Lloyd per iteration, 1M x 8, k=8")
+
+    def kmeans_long(self):
+        """the same on data without clusters (uniform in the unit cube, numpy seed 1), where
+        Lloyd does not converge within 30 iterations: both sides run exactly 30, and the
+        per-iteration figure is a difference over 29 iterations instead of 4"""
+        import numpy as np
+        base = os.path.join(self.work, "uniform_n1000000_d8")
+        X = np.random.default_rng(1).random((1000000, 8))
+        np.save(base + ".npy", X)
+        np.savetxt(base + ".csv", X, delimiter=",", fmt="%.17g", header=",".join(f"x{j}" for j in range(8)),
+                   comments="")
+        self.kmeans_case(base, 30, "kmeans Lloyd per iteration, 1M x 8 uniform, k=8, 30 iterations")
+
+    def kmeans_case(self, base, iters, name):
         import numpy as np
         from threadpoolctl import threadpool_limits
-        base = os.path.join(self.a.data, "blobs_n1000000_d8")
         X = np.load(base + ".npy")
         csv = base + ".csv"
-        det = "detect kmeans k=8 init=first max_iter=100 tol=0 as km"
+        det = f"detect kmeans k=8 init=first max_iter={iters} tol=0 as km"
         for T in self.a.threads:
             os.environ["OMP_NUM_THREADS"] = str(T)
             with threadpool_limits(limits=T):
@@ -137,7 +155,7 @@ class Bench:
                 def sk():
                     """per Lloyd iteration: (fit to convergence - fit of 1 iteration) / (n_iter - 1)"""
                     t1, c1, _ = sk_fit(1)
-                    tn, cn, m = sk_fit(100)
+                    tn, cn, m = sk_fit(iters)
                     k = m.n_iter_ - 1
                     return (tn - t1) / k, (cn - c1) / k, m
 
@@ -160,7 +178,7 @@ class Bench:
                 _, _, nit_o = od(True)
                 S = np.loadtxt(os.path.join(self.work, "km.csv"), delimiter=",", skiprows=1, usecols=(2, 3))
                 in_o = float((S[:, 0] ** 2).sum())
-                _, _, m = sk_fit(100)
+                _, _, m = sk_fit(iters)
                 lab_eq = bool((S[:, 1].astype(int) == m.labels_).all())
                 rel = abs(in_o - m.inertia_) / m.inertia_
                 ok = nit_o == m.n_iter_ and rel <= 1e-9 and lab_eq
@@ -174,7 +192,7 @@ class Bench:
                     at.append(t), ac.append(c2)
                     print(f"  round {r + 1}: oddity per iteration {ot[-1] * 1e3:.1f} ms (cpu {oc[-1] * 1e3:.1f}), "
                           f"sklearn {at[-1] * 1e3:.1f} ms (cpu {ac[-1] * 1e3:.1f})", flush=True)
-                self.add("cluster", "kmeans Lloyd per iteration, 1M x 8, k=8", T, ot, oc, at, ac,
+                self.add("cluster", name, T, ot, oc, at, ac,
                          "sklearn KMeans(lloyd)", ok, check)
 
     # --------------------------------------------------------------- threshold
@@ -301,7 +319,7 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--interactive-threads", default="2", help="thread counts for the 10M-row commands")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--cases", default="kmeans,threshold,interactive,startup")
+    ap.add_argument("--cases", default="kmeans,kmeans-long,threshold,interactive,startup")
     ap.add_argument("--label", default="shipped (scripts/run: _build/release, -O2, runtime CPU dispatch)")
     ap.add_argument("--json", default="bench-fair.json")
     ap.add_argument("--md")
@@ -316,7 +334,7 @@ def main():
         if c in ("threshold", "interactive") and not os.path.exists(a.big):
             print(f"  skipped: {a.big} not found (bench/gen_big.py writes it)")
             continue
-        getattr(b, c)()
+        getattr(b, c.replace("-", "_"))()
         b.report()   # after every case, so an interrupted run keeps what it measured
     return 0 if all(r["check_ok"] for r in b.rows) else 1
 

@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <gsl/gsl_errno.h>
 #ifdef _OPENMP
@@ -225,15 +227,37 @@ static void *oom(od_ctx *ctx, double bytes)
     return NULL;
 }
 
+/* Large blocks (columns and score arrays of big datasets) ask for transparent
+ * huge pages where the kernel leaves that to the program (THP "madvise"): one
+ * fault per 2 MiB instead of 512, which on 10M rows is most of the time spent
+ * in a fresh 80 MB array.  Only the 2 MiB-aligned interior of the block is
+ * advised; a refusal changes nothing. */
+enum { HUGE_MIN = 8u << 20, HUGE_PAGE = 2u << 20 };
+
+static void *huge_advise(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    if (p && n >= HUGE_MIN) {
+        uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+        uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
+        if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+    }
+#else
+    (void)n;
+#endif
+    return p;
+}
+
 void *od_malloc(od_ctx *ctx, size_t n)
 {
-    void *p = alloc_fails() ? NULL : malloc(n ? n : 1);
+    void *p = alloc_fails() ? NULL : huge_advise(malloc(n ? n : 1), n);
     return p ? p : oom(ctx, (double)n);
 }
 
 void *od_calloc(od_ctx *ctx, size_t n, size_t size)
 {
     void *p = alloc_fails() ? NULL : calloc(n ? n : 1, size ? size : 1);
+    if (p && size && n <= SIZE_MAX / size) huge_advise(p, n * size);
     return p ? p : oom(ctx, (double)n * (double)size);
 }
 
@@ -245,7 +269,7 @@ void *od_mallocn(od_ctx *ctx, size_t n, size_t size)
 
 void *od_realloc(od_ctx *ctx, void *p, size_t n)
 {
-    void *q = alloc_fails() ? NULL : realloc(p, n ? n : 1);
+    void *q = alloc_fails() ? NULL : huge_advise(realloc(p, n ? n : 1), n);
     return q ? q : oom(ctx, (double)n);
 }
 
