@@ -176,7 +176,10 @@ class Bench:
 
                 # check round
                 _, _, nit_o = od(True)
-                S = np.loadtxt(os.path.join(self.work, "km.csv"), delimiter=",", skiprows=1, usecols=(2, 3))
+                kmcsv = os.path.join(self.work, "km.csv")
+                with open(kmcsv) as f:
+                    hdr = f.readline().strip().split(",")
+                S = np.loadtxt(kmcsv, delimiter=",", skiprows=1, usecols=(hdr.index("km"), hdr.index("km_cluster")))
                 in_o = float((S[:, 0] ** 2).sum())
                 _, _, m = sk_fit(iters)
                 lab_eq = bool((S[:, 1].astype(int) == m.labels_).all())
