@@ -53,6 +53,7 @@ void od_run_free(od_run *r)
     for (size_t j = 0; r->cols && j < r->ncols; j++) free(r->cols[j]);
     free(r->cols);
     free(r->dataset);
+    od_run_counts_free(r->counts);
     free(r->scores);
     free(r->cluster);
     free(r->labels);

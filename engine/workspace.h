@@ -75,6 +75,7 @@ typedef struct {
     double fit_secs, score_secs;
     od_fitlog log;
     od_thresh thr;
+    void *counts;                   /* the sorted scores threshold moves count on (run/thresh.c), built on first use */
     void *search;                   /* the search that chose this run (run/search.h: od_search), or NULL */
     void (*search_free)(void *);
 } od_run;
@@ -110,6 +111,7 @@ int od_ws_add_run_donate(od_ctx *ctx, od_workspace *ws, od_run *r);   /* replace
 int od_ws_drop_run(od_workspace *ws, const char *name);
 void od_run_free(od_run *r);
 void od_thresh_clear(od_thresh *t);
+void od_run_counts_free(void *counts);   /* run/thresh.c */
 
 size_t od_frame_bytes(const od_frame *f);
 

@@ -19,6 +19,9 @@ EXTRA_DIST += tests/fifo.sh
 # family; expect, lesson and --lesson/--solve/--echo through the command line;
 # the runner driven through tmux (tests/tui/lib.sh: the shared tmux helpers).
 TESTS += tests/glossary.sh tests/expect.sh tests/tui/lesson.sh
+# issue 19: a threshold move counts by binary search; it must equal a row-by-row count.
+TESTS += tests/threshold-moves.sh
+EXTRA_DIST += tests/threshold-moves.sh
 EXTRA_DIST += tests/glossary.sh tests/expect.sh tests/tui/lesson.sh tests/tui/lib.sh
 # issue 21: embed (learned embeddings as data) and bag (members on random
 # feature/row subsets combined as ensemble does).
