@@ -391,7 +391,7 @@ static int cmd_search(od_session *s, const cmd_line *c, cmd_result *res)
     return report(s, c, res, d, t, S, nm, 1);
 }
 
-static char search_help[4096];
+static char search_help[6144];
 
 __attribute__((constructor)) static void search_strings(void)
 {
@@ -430,10 +430,23 @@ __attribute__((constructor)) static void search_strings(void)
              "same for any thread count.  Ctrl-C stops after the fit in progress and keeps\n"
              "the completed configurations (the journal records first=M, which replays to\n"
              "the same leaderboard).  first=M evaluates only the first M configurations.\n\n"
+             "Sharded (help scripts; README: Scaling out): `oddity -f SCRIPT --shard=I/N`\n"
+             "runs, for every search of SCRIPT, only shard I of its work units (the\n"
+             "configuration x fold pairs in order, dealt round-robin: unit u goes to shard\n"
+             "u mod N + 1) and writes them to NAME.part-I-of-N (in --out-dir=DIR or the\n"
+             "current directory; an existing part is replaced only with force=yes); it makes\n"
+             "no run, and skips the later lines that would use one.  `search merge PART..\n"
+             "[as NAME]` (files or a pattern, after the same lines and seed as the shards)\n"
+             "or `oddity -f SCRIPT --merge-shards=N` merges the N parts into the leaderboard\n"
+             "and best run of one process, bit for bit; it refuses a missing or repeated\n"
+             "shard and parts of another search (detector, options, grid, seed or data),\n"
+             "naming the file.  An interrupted shard keeps the units that ran; the merge\n"
+             "keeps the configurations every shard completed.\n\n"
              "examples:\n  search kmeans k=2..8 metric=ap as km_best\n"
              "  search gmm k=1..6 covariance=full,diag folds=3\n"
              "  search iforest trees=50,100,200 samples=64,256 n=4 metric=roc_auc\n"
-             "  search lstm window=24,48 hidden=16,32 lr=log(1e-3..1e-2):3 n=4 folds=3 metric=vus-pr",
+             "  search lstm window=24,48 hidden=16,32 lr=log(1e-3..1e-2):3 n=4 folds=3 metric=vus-pr\n"
+             "  search merge km.part-*-of-4 as km_best",
              OD_GRID_LOG_POINTS);
 }
 

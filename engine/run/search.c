@@ -953,12 +953,12 @@ static const char *head_diff(const char *a, const char *b)
         a = ea + 1;
         b = eb + 1;
     }
-    if (!strncmp(a, "detector ", 9)) return "the detector";
-    if (!strncmp(a, "options ", 8)) return "the options (folds=, metric=, n=, first=)";
-    if (!strncmp(a, "axis ", 5) || !strncmp(b, "axis ", 5)) return "the grid";
-    if (!strncmp(a, "key ", 4)) return "the random state (the seed, or the lines before the search)";
-    if (!strncmp(a, "data ", 5)) return "the data";
-    return "the header";
+    if (!strncmp(a, "detector ", 9)) return "the detector differs";
+    if (!strncmp(a, "options ", 8)) return "the options (folds=, metric=, n=, first=) differ";
+    if (!strncmp(a, "axis ", 5) || !strncmp(b, "axis ", 5)) return "the grid differs";
+    if (!strncmp(a, "key ", 4)) return "the random state differs (the seed, or the lines before the search)";
+    if (!strncmp(a, "data ", 5)) return "the data differs";
+    return "the header differs";
 }
 
 typedef struct {
@@ -1099,7 +1099,7 @@ int od_search_merge(od_ctx *ctx, od_dataset *d, const od_search_spec *want, cons
             N = P[0].nshards;
             if (!(by = od_calloc(ctx, N, sizeof *by))) { rc = OD_ENOMEM; break; }
         } else if (P[i].head_len != P[0].head_len || memcmp(P[i].text, P[0].text, P[0].head_len)) {
-            rc = od_error(ctx, OD_EDATA, "%s: a part of another search than %s (%s differs)", names[i], names[0],
+            rc = od_error(ctx, OD_EDATA, "%s: a part of another search than %s (%s)", names[i], names[0],
                           head_diff(P[i].text, P[0].text));
             break;
         } else if (P[i].nshards != N) {
@@ -1144,7 +1144,7 @@ int od_search_merge(od_ctx *ctx, od_dataset *d, const od_search_spec *want, cons
         J = (search_job){ .ctx = ctx, .d = d, .t = t, .s = s };
         if (!rc) rc = search_setup(ctx, d, t, gp, &o, &J, &base);   /* draws the stream key as the search did */
         if (!rc && (strlen(s->head) != P[0].head_len || memcmp(s->head, P[0].text, P[0].head_len)))
-            rc = od_error(ctx, OD_EDATA, "%s: %s: %s differs (run the merge after the same lines, with the same seed, as the "
+            rc = od_error(ctx, OD_EDATA, "%s: %s: %s (run the merge after the same lines, with the same seed, as the "
                           "shards: oddity -f SCRIPT --merge-shards=N)", names[0],
                           want ? "a part of another search than this line" : "not a part of a search on this session's data",
                           head_diff(P[0].text, s->head));
