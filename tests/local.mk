@@ -43,3 +43,5 @@ EXTRA_DIST += tests/faultinject.sh tests/faults scripts/faultinject
 # cluster runs the scripts of scripts/slurm/ (skips where it cannot start).
 TESTS += tests/search-shard.sh
 EXTRA_DIST += tests/search-shard.sh
+TESTS += tests/slurm.sh
+EXTRA_DIST += tests/slurm.sh scripts/slurm
