@@ -48,6 +48,15 @@ for N in 1 2 3 4; do
   cmp -s single "n$N/merged"
   check $? "N=$N: --merge-shards prints the one-process output byte for byte (leaderboards, notes, best runs, metrics)"
 done
+# every unit's score at full precision (C99 hex floats), whichever shard ran it
+units() { cat "$@" | awk '$1 == "unit" { $5 = ""; print }' | sort; }
+ok=0
+for s in km g ifo; do
+  units n1/$s.part-1-of-1 > u1
+  [ "$(wc -l < u1)" -gt 10 ] || ok=1
+  for N in 2 3 4; do units n$N/$s.part-*-of-$N | cmp -s u1 - || ok=1; done
+done
+check $ok "the units of 2, 3 and 4 shards hold the scores of 1 shard bit for bit"
 grep -q "^shard 2/2: skipped 'metrics'" n2/out2 && grep -q "^shard 2/2: skipped 'threshold'" n2/out2 &&
   grep -q '^search iforest: shard 2 of 2: 6 of 12 work units' n2/out2
 check $? "a shard says what it ran and skips the lines that use the search's run"

@@ -161,7 +161,7 @@ static int write_part(od_session *s, const cmd_line *c, od_search *S, const od_s
             units += (i * K + j) % o->nshards == o->shard - 1;
             ran += S->rows[i].ran[j];
         }
-    char *text = od_search_part_text(s->ctx, S, o);
+    char *text = od_search_part_text(s->ctx, S);
     char *want = text ? part_name(s, nm, o->shard, o->nshards) : NULL;
     char *path = want ? cmd_out_path(s, c, "search", want, 0) : NULL;
     int rc = text && want ? (path ? 0 : OD_EIO) : cmd_fail(s, OD_ENOMEM);

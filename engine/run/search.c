@@ -922,9 +922,8 @@ int od_search_run(od_ctx *ctx, od_dataset *d, const od_detector_type *t, const o
     return OD_OK;
 }
 
-char *od_search_part_text(od_ctx *ctx, const od_search *s, const od_search_opts *o)
+char *od_search_part_text(od_ctx *ctx, const od_search *s)
 {
-    (void)o;
     od_out *b = od_out_buffer();
     if (!b || !s->head) { od_out_free(b); od_error(ctx, OD_ENOMEM, "out of memory"); return NULL; }
     od_printf(b, "%sshard %zu %zu\n", s->head, s->shard, s->nshards);

@@ -187,8 +187,8 @@ void od_search_row_params(const od_search *s, const od_search_row *r, const char
  * score and seconds as C99 hex floats, the reason a fold has no score) and
  * an end line with the unit count, so a truncated part is refused. */
 
-/* The part text of a sharded search s (o: the options it ran with); malloc'd. */
-char *od_search_part_text(od_ctx *ctx, const od_search *s, const od_search_opts *o);
+/* The part text of a sharded search s; malloc'd. */
+char *od_search_part_text(od_ctx *ctx, const od_search *s);
 /* Merge parts (texts[i] read from names[i], for the messages) into the
  * search one process would have run on the current version of d: refuses
  * a part that is not a part, is truncated, belongs to another search (the
