@@ -121,6 +121,11 @@ check $? "a shard does not replace an existing part"
   odd -e "$P" -e 'search merge n2/km.part-*' 2>&1 | grep -q '^best: k='
 check $? "force=yes replaces it"
 
+# two searches under one name would write one part twice
+e=$(odd -e "$P" -e 'search kmeans k=2..3 folds=3' -e 'search kmeans k=4..5 folds=3' --shard=1/3 2>&1 | grep '^error')
+echo "$e" | grep -q 'kmeans_best.part-1-of-3 was written by an earlier search of this session: give each search its own name'
+check $? "two searches of one name in a shard: $e"
+
 # --out-dir: where the parts go and are read from
 mkdir parts
 odd -e "$P" -e 'search kmeans k=2..4 folds=3 as k3' --shard=1/1 --out-dir=parts > /dev/null 2>&1 && [ -f parts/k3.part-1-of-1 ]

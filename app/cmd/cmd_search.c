@@ -152,6 +152,28 @@ static char *part_name(od_session *s, const char *name, size_t I, size_t N)
     return p;
 }
 
+/* Did this session write the file `path` (as cmd_out_path names it)? */
+static int written_before(od_session *s, const char *path)
+{
+    char *full = s->safe.on ? NULL : cmd_resolve_path(s, path);
+    char *dir = full ? cmd_dir_of(full) : NULL, *cdir = dir ? realpath(dir, NULL) : NULL;
+    const char *slash = full ? strrchr(full, '/') : NULL;
+    int hit = 0;
+    if (cdir) {
+        size_t l = strlen(cdir) + strlen(full) + 2;
+        char *canon = malloc(l);
+        if (canon) {
+            snprintf(canon, l, "%s/%s", strcmp(cdir, "/") ? cdir : "", slash ? slash + 1 : full);
+            for (size_t i = 0; i < s->nwritten && !hit; i++) hit = !strcmp(s->written[i], canon);
+        }
+        free(canon);
+    }
+    free(cdir);
+    free(dir);
+    free(full);
+    return hit;
+}
+
 /* A shard of the search: write its part; no run. */
 static int write_part(od_session *s, const cmd_line *c, od_search *S, const od_search_opts *o, const char *nm)
 {
@@ -163,6 +185,13 @@ static int write_part(od_session *s, const cmd_line *c, od_search *S, const od_s
         }
     char *text = od_search_part_text(s->ctx, S);
     char *want = text ? part_name(s, nm, o->shard, o->nshards) : NULL;
+    if (want && written_before(s, want)) {   /* two searches of one script under one name */
+        cmd_error_at(s, 0, "search: %s was written by an earlier search of this session: give each search its own name "
+                     "(as NAME)", cmd_escape(want));
+        free(text);
+        free(want);
+        return OD_EINVAL;
+    }
     char *path = want ? cmd_out_path(s, c, "search", want, 0) : NULL;
     int rc = text && want ? (path ? 0 : OD_EIO) : cmd_fail(s, OD_ENOMEM);
     cmd_outfile of;
