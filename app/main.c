@@ -64,7 +64,14 @@ static void usage(FILE *fp)
             "                       directory, replace no file, read only beside themselves\n"
             "                       and start no program but gnuplot (help scripts)\n"
             "      --out-dir=DIR    the output directory of --safe scripts (default: a new\n"
-            "                       directory beside the script, FILE-out)\n"
+            "                       directory beside the script, FILE-out); with --shard or\n"
+            "                       --merge-shards, where the search parts are written and read\n"
+            "      --shard=I/N      every search runs only shard I of N of its work units\n"
+            "                       (configurations x folds, round-robin) and writes them to\n"
+            "                       NAME.part-I-of-N; later commands that use its run are\n"
+            "                       skipped (help search)\n"
+            "      --merge-shards=N every search merges NAME.part-1-of-N .. NAME.part-N-of-N\n"
+            "                       instead of running: the leaderboard and run of one process\n"
             "  -h, --help           display this help and exit\n"
             "  -V, --version        output version information and exit\n\n"
             "Interactive sessions are journaled to $XDG_STATE_HOME/oddity/sessions/.\n"
@@ -80,13 +87,14 @@ typedef struct {
     int force_interactive, keep_going, no_times, no_journal, threads, safe;
     const char *out_dir;                /* --out-dir */
     const char *lesson;                 /* --lesson */
+    unsigned long shard_i, shard_n, merge_n;   /* --shard=I/N, --merge-shards=N */
     int solve, echo;
     unsigned long seed;
     char **data;                        /* positional DATA-FILEs */
     int ndata;
 } options;
 
-enum { OPT_NO_TIMES = 1, OPT_NO_JOURNAL, OPT_PLAIN, OPT_MAN, OPT_SAFE, OPT_OUT_DIR, OPT_LESSON, OPT_SOLVE, OPT_ECHO };
+enum { OPT_NO_TIMES = 1, OPT_NO_JOURNAL, OPT_PLAIN, OPT_MAN, OPT_SAFE, OPT_OUT_DIR, OPT_LESSON, OPT_SOLVE, OPT_ECHO, OPT_SHARD, OPT_MERGE_SHARDS };
 
 static int parse_number(const char *opt, const char *arg, unsigned long max, unsigned long *v)
 {
@@ -144,6 +152,27 @@ static int parse_option(int c, const char *arg, options *o)
         }
         o->out_dir = arg;
         return -1;
+    case OPT_SHARD: {
+        char *end;
+        errno = 0;
+        unsigned long i = strtoul(arg, &end, 10), n = 0;
+        if (*end == '/' && end[1] >= '0' && end[1] <= '9') n = strtoul(end + 1, &end, 10);
+        if (!*arg || *arg == '-' || *end || errno == ERANGE || !n || n > 100000 || i < 1 || i > n) {
+            fprintf(stderr, "oddity: --shard=%s: expected I/N with 1 <= I <= N <= 100000 (shard I of N)\n", arg);
+            return 2;
+        }
+        o->shard_i = i;
+        o->shard_n = n;
+        return -1;
+    }
+    case OPT_MERGE_SHARDS:
+        if (parse_number("--merge-shards", arg, 100000, &v)) return 2;
+        if (!v) {
+            fprintf(stderr, "oddity: --merge-shards=0: expected the number of shards (at least 1)\n");
+            return 2;
+        }
+        o->merge_n = v;
+        return -1;
     case OPT_MAN: od_write_man(stdout); return 0;
     case 'h': usage(stdout); return 0;
     case 'V':
@@ -175,6 +204,8 @@ static int parse_args(int argc, char **argv, options *o)
         { "lesson", required_argument, NULL, OPT_LESSON },
         { "solve", no_argument, NULL, OPT_SOLVE },
         { "echo", no_argument, NULL, OPT_ECHO },
+        { "shard", required_argument, NULL, OPT_SHARD },
+        { "merge-shards", required_argument, NULL, OPT_MERGE_SHARDS },
         { "man", no_argument, NULL, OPT_MAN },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -189,8 +220,12 @@ static int parse_args(int argc, char **argv, options *o)
         if ((r = parse_option(c, optarg, o)) >= 0) return r;
     o->data = argv + optind;
     o->ndata = argc - optind;
-    if (o->out_dir && !o->safe && !o->lesson) {
-        fprintf(stderr, "oddity: --out-dir is the output directory of --safe scripts and lessons (give --safe or --lesson too)\n");
+    if (o->shard_n && o->merge_n) {
+        fprintf(stderr, "oddity: --shard runs a shard and --merge-shards merges them: give one\n");
+        return 2;
+    }
+    if (o->out_dir && !o->safe && !o->lesson && !o->shard_n && !o->merge_n) {
+        fprintf(stderr, "oddity: --out-dir is the output directory of --safe scripts, lessons and search parts (give --safe, --lesson, --shard or --merge-shards too)\n");
         return 2;
     }
     if (o->solve && !o->lesson) {
@@ -267,6 +302,10 @@ int main(int argc, char **argv)
     s.interactive = o.force_interactive || (o.nscripts == 0 && !o.solve && isatty(STDIN_FILENO));
     s.echo = o.echo;
     s.out_dir_opt = o.out_dir;
+    s.shard_i = o.shard_i;
+    s.shard_n = o.shard_n;
+    s.merge_n = o.merge_n;
+    if (o.shard_n || o.merge_n) s.shard_dir = o.out_dir;
     od_ctx_set_progress(s.ctx, progress, &s);
     repl_install_sigint(&s);
 

@@ -41,3 +41,10 @@ EXTRA_DIST += tests/model-files.sh
 # issue 14: failing allocations (a sample; scripts/faultinject tries every N).
 TESTS += tests/faultinject.sh
 EXTRA_DIST += tests/faultinject.sh tests/faults scripts/faultinject
+# issue 20: sharded search (--shard=I/N, search merge, --merge-shards=N)
+# gives the one-process leaderboards and runs; a real single-node Slurm
+# cluster runs the scripts of scripts/slurm/ (skips where it cannot start).
+TESTS += tests/search-shard.sh
+EXTRA_DIST += tests/search-shard.sh
+TESTS += tests/slurm.sh
+EXTRA_DIST += tests/slurm.sh scripts/slurm

@@ -112,6 +112,14 @@ struct od_session {
     int nrunning;
     const char *cur_cmd;       /* the command running (names out-of-memory errors) */
     unsigned long nerrors;     /* errors printed: a command that fails silently gets one */
+    /* --shard=I/N: every search runs shard I of N of its work units and writes
+     * NAME.part-I-of-N (cmd_search.c); once one has, the commands that would
+     * use its run are skipped (exec.c).  --merge-shards=N: every search merges
+     * its N parts instead of running.  Parts go to, and are read from,
+     * shard_dir (--out-dir) or the current directory. */
+    size_t shard_i, shard_n, merge_n;
+    int shard_wrote;
+    const char *shard_dir;
 };
 
 extern const od_command *const od_commands[];

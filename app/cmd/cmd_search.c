@@ -4,6 +4,8 @@
 #include "config.h"
 #include "cmd.h"
 
+#include <errno.h>
+#include <glob.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,7 @@
 enum { SHOW_ROWS = 20 };
 
 /* The options of search itself; every other option is a grid axis. */
-static const char *const search_keys[] = { "folds", "metric", "n", "first", "as", NULL };
+static const char *const search_keys[] = { "folds", "metric", "n", "first", "as", "force", NULL };
 
 static int is_search_key(const char *k)
 {
@@ -139,30 +141,82 @@ static int best_run(od_session *s, od_dataset *d, const od_detector_type *t, od_
     return 0;
 }
 
-static int cmd_search(od_session *s, const cmd_line *c, cmd_result *res)
+/* The part file of search `name` for shard I of N: NAME.part-I-of-N in
+ * --out-dir or the current directory (in safe mode: the output directory). */
+static char *part_name(od_session *s, const char *name, size_t I, size_t N)
 {
-    const od_detector_type *t = od_detector_find(c->words[1].text);
-    if (!t) {
-        char list[512] = "";
-        for (size_t i = 0; i < od_detector_count(); i++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", od_detector_at(i)->name);
-        return cmd_error_at(s, c->words[1].col, "search: no detector named '%s' (detectors: %s)", c->words[1].text, list);
+    const char *dir = s->safe.on ? NULL : s->shard_dir;
+    size_t cap = strlen(name) + (dir ? strlen(dir) : 0) + 64;
+    char *p = od_malloc(s->ctx, cap);
+    if (p) snprintf(p, cap, "%s%s%s.part-%zu-of-%zu", dir ? dir : "", dir ? "/" : "", name, I, N);
+    return p;
+}
+
+/* Did this session write the file `path` (as cmd_out_path names it)? */
+static int written_before(od_session *s, const char *path)
+{
+    char *full = s->safe.on ? NULL : cmd_resolve_path(s, path);
+    char *dir = full ? cmd_dir_of(full) : NULL, *cdir = dir ? realpath(dir, NULL) : NULL;
+    const char *slash = full ? strrchr(full, '/') : NULL;
+    int hit = 0;
+    if (cdir) {
+        size_t l = strlen(cdir) + strlen(full) + 2;
+        char *canon = malloc(l);
+        if (canon) {
+            snprintf(canon, l, "%s/%s", strcmp(cdir, "/") ? cdir : "", slash ? slash + 1 : full);
+            for (size_t i = 0; i < s->nwritten && !hit; i++) hit = !strcmp(s->written[i], canon);
+        }
+        free(canon);
     }
-    int bad;
-    const char *nm = cmd_as_name(s, c, 2, &bad);
-    if (bad) return bad;
-    char defname[64];
-    snprintf(defname, sizeof defname, "%s_best", t->name);
-    if (!nm) nm = defname;
-    od_dataset *d = cmd_dataset(s);
-    if (!d) return OD_ESTATE;
-    od_grid g = {0};
-    od_search_opts o;
-    int rc = search_parse(s, c, t, &g, &o);
-    od_search *S = NULL;
-    if (!rc && (rc = od_search_run(s->ctx, d, t, &g, &o, &S))) rc = cmd_fail_opt(s, c, rc, "search");
-    od_grid_done(&g);
-    if (rc) return rc;
+    free(cdir);
+    free(dir);
+    free(full);
+    return hit;
+}
+
+/* A shard of the search: write its part; no run. */
+static int write_part(od_session *s, const cmd_line *c, od_search *S, const od_search_opts *o, const char *nm)
+{
+    size_t units = 0, ran = 0, K = S->nfolds;
+    for (size_t i = 0; i < S->nrows; i++)
+        for (size_t j = 0; j < K; j++) {
+            units += (i * K + j) % o->nshards == o->shard - 1;
+            ran += S->rows[i].ran[j];
+        }
+    char *text = od_search_part_text(s->ctx, S);
+    char *want = text ? part_name(s, nm, o->shard, o->nshards) : NULL;
+    if (want && written_before(s, want)) {   /* two searches of one script under one name */
+        cmd_error_at(s, 0, "search: %s was written by an earlier search of this session: give each search its own name "
+                     "(as NAME)", cmd_escape(want));
+        free(text);
+        free(want);
+        return OD_EINVAL;
+    }
+    char *path = want ? cmd_out_path(s, c, "search", want, 0) : NULL;
+    int rc = text && want ? (path ? 0 : OD_EIO) : cmd_fail(s, OD_ENOMEM);
+    cmd_outfile of;
+    if (!rc && !(rc = cmd_outfile_open(s, &of, "search", path))) {
+        fputs(text, of.fp);
+        rc = cmd_outfile_commit(s, &of);
+    }
+    if (!rc) {
+        s->shard_wrote = 1;
+        fprintf(s->outfp, "search %s: shard %zu of %zu: %zu of %zu work units (configurations x folds, round-robin) -> %s\n",
+                S->detector, o->shard, o->nshards, ran, S->nrows * K, want);
+        if (S->interrupted)
+            fprintf(s->outfp, "interrupted: %zu of this shard's %zu units ran; the part keeps them (the merge keeps the "
+                    "configurations every shard completed)\n", ran, units);
+    }
+    free(text);
+    free(want);
+    free(path);
+    return rc;
+}
+
+/* Print the leaderboard of S and make its best configuration run `nm`. */
+static int report(od_session *s, const cmd_line *c, cmd_result *res, od_dataset *d, const od_detector_type *t, od_search *S,
+                  const char *nm, int journal_first)
+{
     print_leaderboard(s, S);
     const od_search_row *b = od_search_best(S);
     if (S->interrupted)
@@ -181,9 +235,10 @@ static int cmd_search(od_session *s, const cmd_line *c, cmd_result *res)
     size_t ndone = S->ndone;
     int interrupted = S->interrupted;
     od_run *r = NULL;
+    int rc;
     if ((rc = best_run(s, d, t, S, nm, &r))) { od_search_free(S); return rc; }
     cmd_run_summary(s, r);
-    if (interrupted) {
+    if (interrupted && journal_first) {
         char n[32];
         snprintf(n, sizeof n, "%zu", ndone);
         char *line = set_option(s, c->src, "first", n);
@@ -195,7 +250,177 @@ static int cmd_search(od_session *s, const cmd_line *c, cmd_result *res)
     return 0;
 }
 
-static char search_help[4096];
+/* Read the parts (paths; a word with * ? [ is a pattern) and merge them. */
+static int merge_parts(od_session *s, const cmd_line *c, od_dataset *d, const od_search_spec *want_spec, char **paths,
+                       size_t np, const int *cols, od_search **out)
+{
+    char **names = NULL, **texts = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < np && !rc; i++) {
+        glob_t gl = {0};
+        int pattern = strpbrk(paths[i], "*?[") != NULL;
+        if (pattern) {
+            char *full = cmd_resolve_path(s, paths[i]);
+            int g = full ? glob(full, 0, NULL, &gl) : GLOB_NOSPACE;
+            free(full);
+            if (g) {
+                globfree(&gl);
+                rc = g == GLOB_NOMATCH ? cmd_error_at(s, cols[i], "search merge: no file matches %s", cmd_escape(paths[i]))
+                                       : cmd_fail(s, OD_ENOMEM);
+                break;
+            }
+        }
+        size_t m = pattern ? gl.gl_pathc : 1;
+        for (size_t k = 0; k < m && !rc; k++) {
+            const char *want = pattern ? gl.gl_pathv[k] : paths[i];
+            if (n == cap) {
+                size_t nc = cap ? 2 * cap : 8;
+                char **a = realloc(names, nc * sizeof *a), **b2 = a ? realloc(texts, nc * sizeof *b2) : NULL;
+                if (a) names = a;
+                if (b2) texts = b2;
+                if (!a || !b2) { rc = cmd_fail(s, OD_ENOMEM); break; }
+                cap = nc;
+            }
+            char *path = cmd_in_path(s, c, "search merge", want, cols[i]);
+            if (!path) { rc = OD_EIO; break; }
+            FILE *fp = fopen(path, "rb");
+            char *buf = NULL;
+            size_t len = 0;
+            if (fp) {
+                size_t bcap = 0, got;
+                do {
+                    if (len + 4096 + 1 > bcap) {
+                        bcap = 2 * bcap + 8192;
+                        char *nb = realloc(buf, bcap);
+                        if (!nb) { free(buf); buf = NULL; break; }
+                        buf = nb;
+                    }
+                    got = fread(buf + len, 1, bcap - len - 1, fp);
+                    len += got;
+                } while (got > 0);
+                if (buf) buf[len] = 0;
+                int e = ferror(fp);
+                fclose(fp);
+                if (e) { free(buf); buf = NULL; errno = EIO; }
+            }
+            if (!buf || memchr(buf, 0, len)) {
+                rc = cmd_error_at(s, cols[i], "search merge: cannot read %s: %s", cmd_escape(want),
+                                  buf ? "not a text file" : strerror(errno));
+                free(buf);
+                free(path);
+                break;
+            }
+            free(path);
+            names[n] = strdup(want);
+            texts[n] = buf;
+            if (!names[n]) { free(buf); rc = cmd_fail(s, OD_ENOMEM); break; }
+            n++;
+        }
+        if (pattern) globfree(&gl);
+    }
+    if (!rc) {
+        rc = od_search_merge(s->ctx, d, want_spec, (const char *const *)names, (const char *const *)texts, n, out);
+        if (rc) rc = cmd_fail_opt(s, c, rc, "search merge");
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(names[i]);
+        free(texts[i]);
+    }
+    free(names);
+    free(texts);
+    return rc;
+}
+
+/* search merge PART... [as NAME] */
+static int cmd_search_merge(od_session *s, const cmd_line *c, cmd_result *res)
+{
+    for (size_t i = 0; i < c->nopts; i++)
+        if (strcmp(c->opts[i].key, "as"))
+            return cmd_error_at(s, c->opts[i].col, "search merge: unexpected option '%s' (usage: search merge PART.. [as NAME])",
+                                c->opts[i].key);
+    size_t np = 0;
+    while (2 + np < c->nwords && !(!strcmp(c->words[2 + np].text, "as") && !c->words[2 + np].quoted)) np++;
+    if (!np) return cmd_error_at(s, c->words[1].col, "search merge: expected the part files (NAME.part-I-of-N ...)");
+    int bad;
+    const char *nm = cmd_as_name(s, c, 2 + np, &bad);
+    if (bad) return bad;
+    od_dataset *d = cmd_dataset(s);
+    if (!d) return OD_ESTATE;
+    char **paths = od_mallocn(s->ctx, np, sizeof *paths);
+    int *cols = od_mallocn(s->ctx, np, sizeof *cols);
+    if (!paths || !cols) { free(paths); free(cols); return cmd_fail(s, OD_ENOMEM); }
+    for (size_t i = 0; i < np; i++) {
+        paths[i] = (char *)c->words[2 + i].text;
+        cols[i] = c->words[2 + i].col;
+    }
+    od_search *S = NULL;
+    int rc = merge_parts(s, c, d, NULL, paths, np, cols, &S);
+    free(paths);
+    free(cols);
+    if (rc) return rc;
+    const od_detector_type *t = od_detector_find(S->detector);
+    char defname[64];
+    snprintf(defname, sizeof defname, "%s_best", t->name);
+    return report(s, c, res, d, t, S, nm ? nm : defname, 0);
+}
+
+static int cmd_search(od_session *s, const cmd_line *c, cmd_result *res)
+{
+    if (!strcmp(c->words[1].text, "merge") && !c->words[1].quoted) return cmd_search_merge(s, c, res);
+    const od_detector_type *t = od_detector_find(c->words[1].text);
+    if (!t) {
+        char list[512] = "";
+        for (size_t i = 0; i < od_detector_count(); i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", od_detector_at(i)->name);
+        return cmd_error_at(s, c->words[1].col, "search: no detector named '%s' (detectors: %s; or: search merge PART..)",
+                            c->words[1].text, list);
+    }
+    int bad;
+    const char *nm = cmd_as_name(s, c, 2, &bad);
+    if (bad) return bad;
+    char defname[64];
+    snprintf(defname, sizeof defname, "%s_best", t->name);
+    if (!nm) nm = defname;
+    od_dataset *d = cmd_dataset(s);
+    if (!d) return OD_ESTATE;
+    od_grid g = {0};
+    od_search_opts o;
+    int rc = search_parse(s, c, t, &g, &o);
+    od_search *S = NULL;
+    if (!rc && s->merge_n) {   /* --merge-shards=N: this search's N parts */
+        size_t N = s->merge_n;
+        char **paths = od_calloc(s->ctx, N, sizeof *paths);
+        int *cols = od_calloc(s->ctx, N, sizeof *cols);
+        rc = paths && cols ? 0 : cmd_fail(s, OD_ENOMEM);
+        for (size_t i = 0; i < N && !rc; i++)
+            if (!(paths[i] = part_name(s, nm, i + 1, N))) rc = cmd_fail(s, OD_ENOMEM);
+        od_search_spec spec = { .t = t, .g = &g, .o = &o };   /* the parts must be of this very search */
+        if (!rc) rc = merge_parts(s, c, d, &spec, paths, N, cols, &S);
+        for (size_t i = 0; paths && i < N; i++) free(paths[i]);
+        free(paths);
+        free(cols);
+        od_grid_done(&g);
+        if (rc) return rc;
+        return report(s, c, res, d, t, S, nm, 1);
+    }
+    if (!rc && s->shard_n) {
+        o.shard = s->shard_i;
+        o.nshards = s->shard_n;
+    }
+    if (!rc && (rc = od_search_run(s->ctx, d, t, &g, &o, &S))) rc = cmd_fail_opt(s, c, rc, "search");
+    od_grid_done(&g);
+    if (rc) return rc;
+    if (s->shard_n) {
+        rc = write_part(s, c, S, &o, nm);
+        od_search_free(S);
+        res->journal = CMD_JOURNAL_NOTHING;
+        return rc;
+    }
+    return report(s, c, res, d, t, S, nm, 1);
+}
+
+static char search_help[6144];
 
 __attribute__((constructor)) static void search_strings(void)
 {
@@ -234,17 +459,30 @@ __attribute__((constructor)) static void search_strings(void)
              "same for any thread count.  Ctrl-C stops after the fit in progress and keeps\n"
              "the completed configurations (the journal records first=M, which replays to\n"
              "the same leaderboard).  first=M evaluates only the first M configurations.\n\n"
+             "Sharded (README: Scaling out): `oddity -f SCRIPT --shard=I/N` runs, for\n"
+             "every search of SCRIPT, only shard I of its work units (the\n"
+             "configuration x fold pairs in order, dealt round-robin: unit u goes to shard\n"
+             "u mod N + 1) and writes them to NAME.part-I-of-N (in --out-dir=DIR or the\n"
+             "current directory; an existing part is replaced only with force=yes); it makes\n"
+             "no run, and skips the later lines that would use one.  `search merge PART..\n"
+             "[as NAME]` (files or a pattern, after the same lines and seed as the shards)\n"
+             "or `oddity -f SCRIPT --merge-shards=N` merges the N parts into the leaderboard\n"
+             "and best run of one process, bit for bit; it refuses a missing or repeated\n"
+             "shard and parts of another search (detector, options, grid, seed or data),\n"
+             "naming the file.  An interrupted shard keeps the units that ran; the merge\n"
+             "keeps the configurations every shard completed.\n\n"
              "examples:\n  search kmeans k=2..8 metric=ap as km_best\n"
              "  search gmm k=1..6 covariance=full,diag folds=3\n"
              "  search iforest trees=50,100,200 samples=64,256 n=4 metric=roc_auc\n"
-             "  search lstm window=24,48 hidden=16,32 lr=log(1e-3..1e-2):3 n=4 folds=3 metric=vus-pr",
+             "  search lstm window=24,48 hidden=16,32 lr=log(1e-3..1e-2):3 n=4 folds=3 metric=vus-pr\n"
+             "  search merge km.part-*-of-4 as km_best",
              OD_GRID_LOG_POINTS);
 }
 
 const od_command cmd_search_entry = {
     .name = "search",
-    .usage = "search ALGO PARAM=GRID.. [folds=K] [metric=M] [n=N] [first=M] [as NAME]",
+    .usage = "search ALGO PARAM=GRID.. [folds=K] [metric=M] [n=N] [first=M] [as NAME] | search merge PART.. [as NAME]",
     .topic = "detectors", .summary = "cross-validated hyperparameter search; the best configuration becomes a run",
     .help = search_help,
-    .min_words = 1, .max_words = 3, .opts = NULL, .fn_res = cmd_search, .words = COMPL_DETECTOR,
+    .min_words = 1, .max_words = -1, .opts = NULL, .fn_res = cmd_search, .words = COMPL_DETECTOR,
 };

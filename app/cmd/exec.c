@@ -273,12 +273,29 @@ static int unknown_command(od_session *s, const cmd_line *c)
     return cmd_error_at(s, c->words[0].col, "unknown command '%s' (type help for the list)", c->words[0].text);
 }
 
+/* In a shard (--shard=I/N) after a search wrote its part: the commands that
+ * still run (they shape the data later searches see); the others would use
+ * runs the shard did not make, or write files every shard would write. */
+static int shard_keeps(const od_command *cmd)
+{
+    static const char *const keep[] = { "search", "set", "source", "help", "quit", "history", NULL };
+    for (size_t i = 0; keep[i]; i++)
+        if (!strcmp(cmd->name, keep[i])) return 1;
+    return cmd->topic && (!strcmp(cmd->topic, "data") || !strcmp(cmd->topic, "prepare")) && strcmp(cmd->name, "export") &&
+           strcmp(cmd->name, "drop");
+}
+
 /* Find, check and run one command; res says what stands for it. */
 static int dispatch(od_session *s, const cmd_line *c, cmd_result *res)
 {
     const od_command *cmd = cmd_find(c->words[0].text);
     if (!cmd) return unknown_command(s, c);
     if (check_options(s, cmd, c)) return OD_EINVAL;
+    if (s->shard_wrote && !shard_keeps(cmd)) {
+        fprintf(s->errfp, "shard %zu/%zu: skipped '%s' (a shard makes no runs; the merge, --merge-shards=%zu, runs it)\n",
+                s->shard_i, s->shard_n, cmd->name, s->shard_n);
+        return 0;
+    }
     od_ctx_clear_error(s->ctx);
     od_ctx_clear_cancel(s->ctx);
     const char *old_cmd = s->cur_cmd;

@@ -476,7 +476,12 @@ void od_search_free(od_search *s)
         free(s->rows[i].params);
         free(s->rows[i].fold);
         free(s->rows[i].why);
+        for (size_t j = 0; s->rows[i].fwhy && j < s->nfolds; j++) free(s->rows[i].fwhy[j]);
+        free(s->rows[i].fwhy);
+        free(s->rows[i].ran);
+        free(s->rows[i].fsecs);
     }
+    free(s->head);
     free(s->rows);
     free(s->order);
     od_grid_done(&s->grid);
@@ -626,14 +631,19 @@ static int run_fold(search_job *J, od_search_row *row, size_t j, double *secs)
     if (!rc) {
         od_ctx_clear_error(c);
         v = fold_value(c, &s->crit, r, tv.frame, tv.win && !J->t->seq);
-        *secs += r->fit_secs + r->score_secs;
+        row->fsecs[j] = r->fit_secs + r->score_secs;
+        *secs += row->fsecs[j];
     }
     if (rc == OD_ENOMEM) od_error(J->ctx, OD_ENOMEM, "%s", od_ctx_errmsg(c));
-    else if (isnan(v) && !row->why) {
+    else if (isnan(v)) {
         char buf[300];
         snprintf(buf, sizeof buf, "fold %zu: %s", j + 1, *od_ctx_errmsg(c) ? od_ctx_errmsg(c) : "no score");
-        row->why = od_strdup(J->ctx, buf);
+        for (char *q = buf; *q; q++)
+            if (*q == '\n' || *q == '\r') *q = ' ';   /* one line in a part file */
+        row->fwhy[j] = od_strdup(J->ctx, buf);
+        if (!row->why) row->why = od_strdup(J->ctx, buf);
     }
+    row->ran[j] = 1;
     for (size_t w = 0; w < od_ctx_nwarnings(c); w++) od_warn(J->ctx, "%s", od_ctx_warning(c, w));
     row->fold[j] = v;
     od_run_free(r);
@@ -696,12 +706,78 @@ static int pick_configs(od_ctx *ctx, od_search *s, const od_search_opts *o, uint
         s->rows[i].config = cfg[i];
         s->nrows++;
         if (!(s->rows[i].params = row_params(ctx, s, cfg[i])) ||
-            !(s->rows[i].fold = od_mallocn(ctx, s->nfolds, sizeof(double))))
+            !(s->rows[i].fold = od_mallocn(ctx, s->nfolds, sizeof(double))) ||
+            !(s->rows[i].ran = od_calloc(ctx, s->nfolds, 1)) ||
+            !(s->rows[i].fsecs = od_calloc(ctx, s->nfolds, sizeof(double))) ||
+            !(s->rows[i].fwhy = od_calloc(ctx, s->nfolds, sizeof(char *))))
             rc = OD_ENOMEM;
         for (size_t j = 0; !rc && j < s->nfolds; j++) s->rows[i].fold[j] = NAN;
     }
     free(cfg);
     return rc;
+}
+
+/* ---------------------------------------------------------------- shards */
+
+static uint64_t fp_mix(uint64_t h, uint64_t x) { return od_hash64(h ^ od_hash64(x + 0x9e3779b97f4a7c15ULL)); }
+
+static uint64_t fp_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    h = fp_mix(h, n);
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        for (size_t k = 0; k < 8 && i + k < n; k++) w |= (uint64_t)b[i + k] << (8 * k);
+        h = fp_mix(h, w);
+    }
+    return h;
+}
+
+static uint64_t fp_str(uint64_t h, const char *s) { return s ? fp_bytes(h, s, strlen(s)) : fp_mix(h, 0xdeadULL); }
+
+uint64_t od_search_data_fingerprint(const od_dataset *d)
+{
+    uint64_t h = 0x0dd17ULL;
+    if (!d || !d->nv) return h;
+    for (size_t i = 0; i < d->nv; i++) h = fp_str(h, d->v[i].step);   /* the lineage */
+    const od_version *v = &d->v[d->nv - 1];
+    const od_frame *f = v->frame;
+    if (!f) return h;
+    h = fp_mix(fp_mix(h, f->nrow), f->ncol);
+    for (size_t c = 0; c < f->ncol; c++) {
+        const od_column *col = &f->cols[c];
+        h = fp_mix(fp_mix(fp_str(h, col->name), (uint64_t)col->type), (uint64_t)col->role);
+        for (size_t r = 0; r < f->nrow; r++) {
+            if (col->num) {
+                uint64_t w;
+                memcpy(&w, &col->num[r], sizeof w);
+                h = fp_mix(h, w);
+            } else h = fp_str(h, col->text ? col->text[r] : NULL);
+        }
+    }
+    if (v->part) h = fp_bytes(h, v->part, f->nrow);
+    h = fp_mix(fp_mix(fp_mix(h, v->win), v->stride), (uint64_t)v->series);
+    return fp_str(h, v->pseudo);
+}
+
+/* The header every part of this search shares (see search.h). */
+static int part_head(od_ctx *ctx, const od_dataset *d, const od_detector_type *t, const od_grid *g,
+                     const od_search_opts *o, od_search *s)
+{
+    od_out *b = od_out_buffer();
+    if (!b) return od_error(ctx, OD_ENOMEM, "out of memory");
+    od_printf(b, "oddity-search-part 1\ndetector %s\noptions folds=%zu metric=%s n=%zu first=%zu\n", t->name, o->folds,
+              o->metric ? o->metric : "-", o->sample, o->first);
+    for (size_t a = 0; a < g->nax; a++) {
+        od_printf(b, "axis %s", g->ax[a].name);
+        for (size_t i = 0; i < g->ax[a].n; i++) od_printf(b, "\t%s", g->ax[a].vals[i]);
+        od_printf(b, "\n");
+    }
+    od_printf(b, "key %016llx\ndata %016llx\n", (unsigned long long)s->key,
+              (unsigned long long)od_search_data_fingerprint(d));
+    s->head = od_out_steal(b);
+    od_out_free(b);
+    return s->head ? OD_OK : od_error(ctx, OD_ENOMEM, "out of memory");
 }
 
 static int search_setup(od_ctx *ctx, od_dataset *d, const od_detector_type *t, const od_grid *g, const od_search_opts *o,
@@ -721,7 +797,8 @@ static int search_setup(od_ctx *ctx, od_dataset *d, const od_detector_type *t, c
     if ((rc = grid_copy(ctx, g, &s->grid))) return rc;
     s->grid_size = od_grid_size(g);
     if ((rc = refit_plan(ctx, d, base, &s->refit_desc))) return rc;
-    J->key = od_ctx_next_stream(ctx);
+    J->key = s->key = od_ctx_next_stream(ctx);
+    if ((rc = part_head(ctx, d, t, g, o, s))) return rc;
     if ((rc = od_search_folds(ctx, v, s->nfolds, (unsigned long)od_hash64(J->key ^ 0x5eedULL), &J->fo))) return rc;
     size_t n = v->frame->nrow, m = 0;
     for (size_t i = 0; i < n; i++) m += J->fo->block[i] >= 0;
@@ -736,7 +813,7 @@ static int search_setup(od_ctx *ctx, od_dataset *d, const od_detector_type *t, c
 }
 
 /* Per fold: the parts (train/test) and, when steps are refitted, the frame. */
-static int fold_data(od_ctx *ctx, search_job *J, size_t base)
+static int fold_data(od_ctx *ctx, search_job *J, size_t base, const unsigned char *need)
 {
     size_t K = J->s->nfolds, n = J->top->frame->nrow;
     J->frames = od_calloc(ctx, K, sizeof *J->frames);
@@ -753,7 +830,7 @@ static int fold_data(od_ctx *ctx, search_job *J, size_t base)
             nte += te[i];
         }
         if (!ntr || !nte) { rc = od_error(ctx, OD_EDATA, "fold %zu has no %s rows", j + 1, ntr ? "test" : "training"); break; }
-        if (base < J->d->nv - 1) {
+        if (base < J->d->nv - 1 && (!need || need[j])) {
             /* in a scratch context: the steps' warnings were shown when they ran */
             od_ctx *c = od_ctx_new(od_ctx_seed(ctx));
             if (!c) { rc = od_error(ctx, OD_ENOMEM, "out of memory"); break; }
@@ -800,19 +877,32 @@ int od_search_run(od_ctx *ctx, od_dataset *d, const od_detector_type *t, const o
     size_t base = 0;
     double t0 = od_now();
     int rc = search_setup(ctx, d, t, g, o, &J, &base);
-    if (!rc) rc = fold_data(ctx, &J, base);
+    size_t N = o->nshards, I = o->shard;
+    if (!rc && N && (I < 1 || I > N)) rc = od_error(ctx, OD_EINVAL, "shard %zu/%zu: expected 1 <= I <= N", I, N);
+    s->shard = N ? I : 0;
+    s->nshards = N;
     size_t K = s->nfolds, ntask = s->nrows * K;
+    unsigned char *need = NULL;
+    if (!rc && N) {   /* the folds this shard fits on: refit only their frames */
+        if (!(need = od_calloc(ctx, K, 1))) rc = OD_ENOMEM;
+        for (size_t u = I - 1; !rc && u < ntask; u += N) need[u % K] = 1;
+    }
+    if (!rc) rc = fold_data(ctx, &J, base, need);
+    free(need);
     for (size_t i = 0; i < s->nrows && !rc; i++) {
         od_search_row *row = &s->rows[i];
         double secs = 0;
         for (size_t j = 0; j < K && !rc; j++) {
+            if (N && (i * K + j) % N != I - 1) continue;
             if (od_cancelled(ctx)) break;
-            search_progress(ctx, s, i * K + j, ntask, t0);
+            search_progress(ctx, s, i * K + j, ntask, t0);   /* round-robin: the ETA holds for a shard too */
             rc = run_fold(&J, row, j, &secs);
         }
         if (rc || od_cancelled(ctx)) break;
-        row->secs = secs / (double)K;
-        finish_row(row, K);
+        if (!N) {
+            row->secs = secs / (double)K;
+            finish_row(row, K);
+        }
         s->ndone++;
     }
     if (!rc && od_cancelled(ctx)) {
@@ -828,6 +918,269 @@ int od_search_run(od_ctx *ctx, od_dataset *d, const od_detector_type *t, const o
     qsort(s->order, s->ndone, sizeof *s->order, row_cmp);
     sort_s = NULL;
     s->secs = od_now() - t0;
+    *out = s;
+    return OD_OK;
+}
+
+char *od_search_part_text(od_ctx *ctx, const od_search *s)
+{
+    od_out *b = od_out_buffer();
+    if (!b || !s->head) { od_out_free(b); od_error(ctx, OD_ENOMEM, "out of memory"); return NULL; }
+    od_printf(b, "%sshard %zu %zu\n", s->head, s->shard, s->nshards);
+    size_t units = 0;
+    for (size_t i = 0; i < s->nrows; i++)
+        for (size_t j = 0; j < s->nfolds; j++) {
+            const od_search_row *r = &s->rows[i];
+            if (!r->ran[j]) continue;
+            od_printf(b, "unit %zu %zu %a %a%s%s\n", i, j, r->fold[j], r->fsecs[j], r->fwhy[j] ? " " : "",
+                      r->fwhy[j] ? r->fwhy[j] : "");
+            units++;
+        }
+    od_printf(b, "end %zu %a\n", units, s->secs);
+    char *t = od_out_steal(b);
+    od_out_free(b);
+    if (!t) od_error(ctx, OD_ENOMEM, "out of memory");
+    return t;
+}
+
+/* What differs between two part headers, for the message. */
+static const char *head_diff(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        if (!ea || !eb || ea - a != eb - b || memcmp(a, b, (size_t)(ea - a))) break;
+        a = ea + 1;
+        b = eb + 1;
+    }
+    if (!strncmp(a, "detector ", 9)) return "the detector differs";
+    if (!strncmp(a, "options ", 8)) return "the options (folds=, metric=, n=, first=) differ";
+    if (!strncmp(a, "axis ", 5) || !strncmp(b, "axis ", 5)) return "the grid differs";
+    if (!strncmp(a, "key ", 4)) return "the random state differs (the seed, or the lines before the search)";
+    if (!strncmp(a, "data ", 5)) return "the data differs";
+    return "the header differs";
+}
+
+typedef struct {
+    const char *name, *text, *units;   /* units: the first line after the shard line */
+    size_t head_len, shard, nshards;
+} merge_part;
+
+static int part_scan(od_ctx *ctx, const char *name, const char *text, merge_part *p)
+{
+    static const char magic[] = "oddity-search-part 1\n";
+    memset(p, 0, sizeof *p);
+    p->name = name;
+    p->text = text;
+    if (strncmp(text, magic, sizeof magic - 1))
+        return od_error(ctx, OD_EDATA, "%s: not a search part (its first line is not 'oddity-search-part 1'; "
+                        "parts are written by oddity --shard=I/N)", name);
+    const char *sh = strstr(text, "\nshard ");
+    if (!sh) return od_error(ctx, OD_EDATA, "%s: no 'shard I N' line (a damaged part)", name);
+    p->head_len = (size_t)(sh + 1 - text);
+    char *end;
+    p->shard = strtoul(sh + 7, &end, 10);
+    p->nshards = *end == ' ' ? strtoul(end + 1, &end, 10) : 0;
+    if (*end != '\n' || !p->nshards || p->shard < 1 || p->shard > p->nshards)
+        return od_error(ctx, OD_EDATA, "%s: a damaged 'shard I N' line", name);
+    p->units = end + 1;
+    return OD_OK;
+}
+
+static size_t line_no(const char *text, const char *at)
+{
+    size_t n = 1;
+    for (const char *q = text; q < at; q++) n += *q == '\n';
+    return n;
+}
+
+/* The units of part p into s. */
+static int part_units(od_ctx *ctx, od_search *s, const merge_part *p, double *wall)
+{
+    size_t K = s->nfolds, N = p->nshards, count = 0;
+    const char *l = p->units;
+    while (*l) {
+        const char *nl = strchr(l, '\n');
+        if (!nl) break;
+        size_t ln = line_no(p->text, l);
+        char *e;
+        if (!strncmp(l, "end ", 4)) {
+            size_t c = strtoul(l + 4, &e, 10);
+            double w = *e == ' ' ? strtod(e + 1, &e) : NAN;
+            if (e != nl || c != count)
+                return od_error(ctx, OD_EDATA, "%s:%zu: the end line says %zu units, the part has %zu (a damaged part)", p->name,
+                                ln, c, count);
+            if (w > *wall) *wall = w;
+            return OD_OK;
+        }
+        if (strncmp(l, "unit ", 5)) return od_error(ctx, OD_EDATA, "%s:%zu: expected 'unit' or 'end'", p->name, ln);
+        size_t i = strtoul(l + 5, &e, 10), j = 0;
+        double v = NAN, sec = NAN;
+        int ok = *e == ' ';
+        if (ok) j = strtoul(e + 1, &e, 10), ok = *e == ' ';
+        if (ok) v = strtod(e + 1, &e), ok = *e == ' ';
+        if (ok) sec = strtod(e + 1, &e), ok = *e == ' ' || *e == '\n';
+        if (!ok) return od_error(ctx, OD_EDATA, "%s:%zu: a damaged unit line", p->name, ln);
+        if (i >= s->nrows || j >= K)
+            return od_error(ctx, OD_EDATA, "%s:%zu: unit (configuration %zu, fold %zu) is outside the search (%zu x %zu)", p->name,
+                            ln, i + 1, j + 1, s->nrows, K);
+        if ((i * K + j) % N != p->shard - 1)
+            return od_error(ctx, OD_EDATA, "%s:%zu: unit (configuration %zu, fold %zu) is not shard %zu's", p->name, ln, i + 1, j + 1,
+                            p->shard);
+        od_search_row *r = &s->rows[i];
+        if (r->ran[j]) return od_error(ctx, OD_EDATA, "%s:%zu: unit (configuration %zu, fold %zu) given twice", p->name, ln, i + 1, j + 1);
+        r->ran[j] = 1;
+        r->fold[j] = v;
+        r->fsecs[j] = sec;
+        if (*e == ' ') {
+            size_t len = (size_t)(nl - e - 1);
+            if (!(r->fwhy[j] = od_malloc(ctx, len + 1))) return OD_ENOMEM;
+            memcpy(r->fwhy[j], e + 1, len);
+            r->fwhy[j][len] = 0;
+        }
+        count++;
+        l = nl + 1;
+    }
+    return od_error(ctx, OD_EDATA, "%s: truncated (no 'end' line): the shard did not finish writing it", p->name);
+}
+
+/* The options and grid of a part's header, as the search was given them. */
+static int head_parse(od_ctx *ctx, const merge_part *p, const od_detector_type **t, od_grid *g, od_search_opts *o,
+                      char *metric, size_t mcap)
+{
+    memset(o, 0, sizeof *o);
+    const char *l = strchr(p->text, '\n') + 1, *end = p->text + p->head_len;
+    char name[64];
+    *t = NULL;
+    int rc = OD_OK;
+    for (; l < end && !rc; l = strchr(l, '\n') + 1) {
+        size_t len = (size_t)(strchr(l, '\n') - l);
+        if (!strncmp(l, "detector ", 9)) {
+            snprintf(name, sizeof name, "%.*s", (int)(len - 9), l + 9);
+            if (!(*t = od_detector_find(name))) return od_error(ctx, OD_EDATA, "%s: no detector named '%s'", p->name, name);
+        } else if (!strncmp(l, "options ", 8)) {
+            char m[64];
+            if (sscanf(l, "options folds=%zu metric=%63s n=%zu first=%zu", &o->folds, m, &o->sample, &o->first) != 4)
+                return od_error(ctx, OD_EDATA, "%s:%zu: a damaged options line", p->name, line_no(p->text, l));
+            snprintf(metric, mcap, "%s", m);
+            o->metric = strcmp(m, "-") ? metric : NULL;
+        } else if (!strncmp(l, "axis ", 5)) {
+            if (!*t) return od_error(ctx, OD_EDATA, "%s: 'axis' before 'detector'", p->name);
+            char *ln = od_malloc(ctx, len + 1);
+            if (!ln) return OD_ENOMEM;
+            memcpy(ln, l + 5, len - 5);
+            ln[len - 5] = 0;
+            char *tab = strchr(ln, '\t');
+            if (!tab) { free(ln); return od_error(ctx, OD_EDATA, "%s:%zu: an axis without values", p->name, line_no(p->text, l)); }
+            *tab = 0;
+            for (char *q = tab + 1; *q; q++)
+                if (*q == '\t') *q = ',';
+            rc = od_grid_add(ctx, g, *t, ln, tab + 1);
+            free(ln);
+        }
+    }
+    if (!rc && !*t) rc = od_error(ctx, OD_EDATA, "%s: no 'detector' line", p->name);
+    return rc;
+}
+
+int od_search_merge(od_ctx *ctx, od_dataset *d, const od_search_spec *want, const char *const *names,
+                    const char *const *texts, size_t n, od_search **out)
+{
+    *out = NULL;
+    if (!n) return od_error(ctx, OD_EINVAL, "expected the part files (NAME.part-I-of-N ...)");
+    merge_part *P = od_calloc(ctx, n, sizeof *P);
+    if (!P) return OD_ENOMEM;
+    int rc = OD_OK;
+    size_t N = 0;
+    const merge_part **by = NULL;   /* by[I-1]: the part of shard I */
+    for (size_t i = 0; i < n && !rc; i++) {
+        if ((rc = part_scan(ctx, names[i], texts[i], &P[i]))) break;
+        if (!i) {
+            N = P[0].nshards;
+            if (!(by = od_calloc(ctx, N, sizeof *by))) { rc = OD_ENOMEM; break; }
+        } else if (P[i].head_len != P[0].head_len || memcmp(P[i].text, P[0].text, P[0].head_len)) {
+            rc = od_error(ctx, OD_EDATA, "%s: a part of another search than %s (%s)", names[i], names[0],
+                          head_diff(P[i].text, P[0].text));
+            break;
+        } else if (P[i].nshards != N) {
+            rc = od_error(ctx, OD_EDATA, "%s: shard %zu of %zu, but %s is a shard of %zu", names[i], P[i].shard, P[i].nshards,
+                          names[0], N);
+            break;
+        }
+        if (by[P[i].shard - 1]) {
+            rc = od_error(ctx, OD_EDATA, "%s: shard %zu of %zu given twice (also %s)", names[i], P[i].shard, N,
+                          by[P[i].shard - 1]->name);
+            break;
+        }
+        by[P[i].shard - 1] = &P[i];
+    }
+    if (!rc && n < N) {
+        od_out *b = od_out_buffer();
+        if (!b) rc = OD_ENOMEM;
+        for (size_t I = 0; b && I < N; I++)
+            if (!by[I]) od_printf(b, "%s%zu", od_out_len(b) ? ", " : "", I + 1);
+        char *miss = b ? od_out_steal(b) : NULL;
+        od_out_free(b);
+        if (!rc) rc = od_error(ctx, OD_EDATA, "shard%s %s of %zu missing: give all %zu parts (%zu given)",
+                               miss && strchr(miss, ',') ? "s" : "", miss ? miss : "?", N, N, n);
+        free(miss);
+    }
+    od_search *s = NULL;
+    search_job J = {0};
+    od_grid g = {0};
+    char metric[64];
+    if (!rc) {
+        const od_detector_type *t;
+        od_search_opts o;
+        const od_grid *gp = &g;
+        if (want) {
+            t = want->t;
+            gp = want->g;
+            o = *want->o;
+            o.shard = o.nshards = 0;
+        } else rc = head_parse(ctx, &P[0], &t, &g, &o, metric, sizeof metric);
+        if (!rc && !(s = od_calloc(ctx, 1, sizeof *s))) rc = OD_ENOMEM;
+        size_t base = 0;
+        J = (search_job){ .ctx = ctx, .d = d, .t = t, .s = s };
+        if (!rc) rc = search_setup(ctx, d, t, gp, &o, &J, &base);   /* draws the stream key as the search did */
+        if (!rc && (strlen(s->head) != P[0].head_len || memcmp(s->head, P[0].text, P[0].head_len)))
+            rc = od_error(ctx, OD_EDATA, "%s: %s: %s (run the merge after the same lines, with the same seed, as the "
+                          "shards: oddity -f SCRIPT --merge-shards=N)", names[0],
+                          want ? "a part of another search than this line" : "not a part of a search on this session's data",
+                          head_diff(P[0].text, s->head));
+    }
+    double wall = 0;
+    for (size_t i = 0; i < n && !rc; i++) rc = part_units(ctx, s, &P[i], &wall);
+    if (!rc) {
+        size_t K = s->nfolds;
+        for (size_t i = 0; i < s->nrows; i++) {
+            od_search_row *r = &s->rows[i];
+            size_t m = 0;
+            for (size_t j = 0; j < K; j++) m += r->ran[j];
+            if (m < K) break;
+            double secs = 0;
+            for (size_t j = 0; j < K; j++) {
+                secs += r->fsecs[j];
+                if (r->fwhy[j] && !r->why && !(r->why = od_strdup(ctx, r->fwhy[j]))) rc = OD_ENOMEM;
+            }
+            r->secs = secs / (double)K;
+            finish_row(r, K);
+            s->ndone++;
+        }
+        s->interrupted = s->ndone < s->nrows;
+        if (!rc && !(s->order = od_mallocn(ctx, s->ndone ? s->ndone : 1, sizeof *s->order))) rc = OD_ENOMEM;
+    }
+    if (!rc) {
+        for (size_t i = 0; i < s->ndone; i++) s->order[i] = i;
+        sort_s = s;
+        qsort(s->order, s->ndone, sizeof *s->order, row_cmp);
+        sort_s = NULL;
+        s->secs = wall;
+    }
+    if (s) job_done(&J);
+    od_grid_done(&g);
+    free(by);
+    free(P);
+    if (rc) { od_search_free(s); return rc; }
     *out = s;
     return OD_OK;
 }

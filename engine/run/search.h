@@ -119,6 +119,7 @@ typedef struct {
     const char *metric;             /* NULL: see od_search_crit_pick */
     size_t sample;                  /* > 0: this many configurations drawn at random (without repeats) */
     size_t first;                   /* > 0: only the first this many configurations (a replay of an interrupted search) */
+    size_t shard, nshards;          /* nshards > 0: run only the work units of shard 1..nshards (see below) */
 } od_search_opts;
 
 typedef struct {
@@ -130,6 +131,9 @@ typedef struct {
     double secs;                    /* mean time of a fit + score */
     char *why;                      /* why a fold has no score (the first one), or NULL */
     int done;                       /* every fold ran */
+    unsigned char *ran;             /* per fold: the unit ran (a shard runs some of them) */
+    double *fsecs;                  /* per fold: seconds of its fit + score */
+    char **fwhy;                    /* per fold: why it has no score, or NULL */
 } od_search_row;
 
 typedef struct od_search {
@@ -147,6 +151,9 @@ typedef struct od_search {
     int interrupted;                /* Ctrl-C: the rows done are kept */
     size_t *order;                  /* ndone indices into rows, best first */
     double secs;                    /* wall time of the whole search */
+    size_t shard, nshards;          /* a shard's partial search (nshards > 0): only its units ran, no order */
+    uint64_t key;                   /* the stream key the search drew */
+    char *head;                     /* the part file's header: what makes two parts the same search */
 } od_search;
 
 /* Search detector t over grid g on the current version of d.  Fits run one
@@ -164,6 +171,45 @@ const od_search_row *od_search_best(const od_search *s);
 /* The parameters of row r as keys/values for od_params_parse: vals[i] of
  * keys[i], g->nax of each (pointers into s). */
 void od_search_row_params(const od_search *s, const od_search_row *r, const char **keys, const char **vals);
+
+/* ---------------------------------------------------------------- shards
+ *
+ * A search's work units are its (configuration, fold) pairs, numbered
+ * u = row * folds + fold in evaluation order; shard I of N (1-based) runs
+ * the units with u mod N == I - 1 (round-robin, so every shard gets a share
+ * of cheap and dear configurations).  Each unit's score does not depend on
+ * which process runs it (its own random stream), so the parts merged give
+ * the leaderboard of one process, bit for bit.
+ *
+ * A part is text: a header (format, detector, the options and grid as given,
+ * the search's stream key, the data fingerprint) that every part of one
+ * search shares, the shard line, then one line per unit that ran (row, fold,
+ * score and seconds as C99 hex floats, the reason a fold has no score) and
+ * an end line with the unit count, so a truncated part is refused. */
+
+/* The part text of a sharded search s; malloc'd. */
+char *od_search_part_text(od_ctx *ctx, const od_search *s);
+/* Merge parts (texts[i] read from names[i], for the messages) into the
+ * search one process would have run on the current version of d: refuses
+ * a part that is not a part, is truncated, belongs to another search (the
+ * message names the file and what differs: detector, options, grid, seed or
+ * data), repeats a shard, or a missing shard.  Draws the search's stream
+ * key from ctx as the search did, and refuses parts whose key differs (the
+ * seed or the lines before the search differ).  Units missing at the end of
+ * a part (an interrupted shard) leave the search interrupted after the last
+ * configuration every part completed.  want (may be NULL): the search the
+ * parts must be (--merge-shards: the script's own line); NULL: the one the
+ * first part names. */
+typedef struct {
+    const od_detector_type *t;
+    const od_grid *g;
+    const od_search_opts *o;
+} od_search_spec;
+int od_search_merge(od_ctx *ctx, od_dataset *d, const od_search_spec *want, const char *const *names,
+                    const char *const *texts, size_t n, od_search **out);
+/* The fingerprint of the data a search sees: the top version's frame (names,
+ * roles, values), split, window and lineage. */
+uint64_t od_search_data_fingerprint(const od_dataset *d);
 
 /* ----------------------------------------------------------------- elbow */
 
