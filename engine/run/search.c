@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* ------------------------------------------------------------------ grid */
 
@@ -297,15 +300,11 @@ int od_search_crit_pick(od_ctx *ctx, const od_detector_type *t, const char *metr
         if (*p == '-') *p = '_';
     const od_metric_def *m = od_metric_def_find(key);
     if (!m) {
-        char list[640] = "";
+        char list[800] = "";
         for (size_t i = 0; i < od_nmetric_defs; i++)
-            if (!(od_metric_defs[i].needs & OD_NEEDS_THRESHOLD))
-                snprintf(list + strlen(list), sizeof list - strlen(list), "%s, ", od_metric_defs[i].key);
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s, ", od_metric_defs[i].key);
         return od_error(ctx, OD_EINVAL, "metric=%s: unknown (metrics: %s%s)", metric, list, od_search_crit_names);
     }
-    if (m->needs & OD_NEEDS_THRESHOLD)
-        return od_error(ctx, OD_EINVAL, "metric=%s: is measured at a threshold, and a fold has none; choose one measured over "
-                        "every threshold (ap, roc_auc, best_f1, vus_pr, ...)", metric);
     if ((m->needs & OD_NEEDS_SERIES) && !series)
         return od_error(ctx, OD_EINVAL, "metric=%s: is for series, and this data is not one (load series=yes, or a time column)", metric);
     if (!has_labels)
@@ -315,6 +314,45 @@ int od_search_crit_pick(od_ctx *ctx, const od_detector_type *t, const char *metr
     out->name = m->key;
     out->higher_better = 1;
     out->desc = m->convention;
+    return OD_OK;
+}
+
+int od_search_rule(od_ctx *ctx, const char *rule, od_search_crit *c)
+{
+    c->rule = NULL;
+    c->rule_key[0] = c->rule_val[0] = 0;
+    if (c->kind != OD_CRIT_METRIC || !(c->metric->needs & OD_NEEDS_THRESHOLD)) {
+        if (!rule) return OD_OK;
+        return od_error(ctx, OD_EINVAL, "rule=%s: only for a metric measured at a threshold (f1, mcc, precision, pa_f1, ...); "
+                        "%s is measured over every threshold", rule, c->name);
+    }
+    const char *spec = rule ? rule : OD_SEARCH_RULE, *colon = strchr(spec, ':');
+    char name[32];
+    size_t l = colon ? (size_t)(colon - spec) : strlen(spec);
+    snprintf(name, sizeof name, "%.*s", (int)(l < sizeof name ? l : sizeof name - 1), spec);
+    const od_thr_rule *r = l < sizeof name ? od_thr_rule_find(name) : NULL;
+    if (!r) return od_error(ctx, OD_EINVAL, "rule=%s: expected a threshold rule (%s), or NAME:VALUE", spec, od_thr_rule_list(", "));
+    if (r->oracle)
+        return od_error(ctx, OD_EINVAL, "rule=%s: an oracle (it chooses with the labels of the rows it is measured on); "
+                        "choose a label-free rule (sse, mad, iqr, sigma, contamination:C, percentile:Q, ...)", spec);
+    /* its first option takes VALUE: "c" of contamination, "q" of "q,level" */
+    size_t kl = strcspn(r->opts, ",");
+    if (colon) {
+        if (!kl) return od_error(ctx, OD_EINVAL, "rule=%s: method=%s takes no value", spec, r->name);
+        if (!colon[1] || strlen(colon + 1) >= sizeof c->rule_val || kl >= sizeof c->rule_key)
+            return od_error(ctx, OD_EINVAL, "rule=%s: expected %s:VALUE", spec, r->name);
+        snprintf(c->rule_key, sizeof c->rule_key, "%.*s", (int)kl, r->opts);
+        snprintf(c->rule_val, sizeof c->rule_val, "%s", colon + 1);
+    }
+    /* what the rule needs, and that VALUE reads: try its options now */
+    od_thr_args a;
+    od_thr_args_init(&a);
+    const char *k = c->rule_key, *v = c->rule_val;
+    int rc = od_thr_args_parse(ctx, r, &k, &v, *k ? 1 : 0, &a);
+    if (rc) return od_error(ctx, rc, "rule=%s: %s", spec, od_ctx_errmsg(ctx));
+    if (*r->required && (!*k || strcmp(r->required, k)))
+        return od_error(ctx, OD_EINVAL, "rule=%s: method=%s needs a value: rule=%s:%s", spec, r->name, r->name, r->usage);
+    c->rule = r;
     return OD_OK;
 }
 
@@ -536,9 +574,16 @@ static void finish_row(od_search_row *r, size_t K)
 
 /* The criterion of one fitted fold (r scored every row; its part marks the
  * fold's train and test rows). */
-static double fold_value(od_ctx *ctx, const od_search_crit *c, const od_run *r, const od_frame *f, int windowed)
+static double fold_value(od_ctx *ctx, const od_search_crit *c, od_run *r, const od_frame *f, int windowed)
 {
     if (c->kind == OD_CRIT_METRIC) {
+        if (c->rule) {   /* the threshold, from the fold's training scores */
+            const char *k = c->rule_key, *v = c->rule_val;
+            od_thr_report rep;
+            int rc = od_run_threshold(ctx, r, c->rule->name, &k, &v, *k ? 1 : 0, &rep);
+            od_thr_report_clear(&rep);
+            if (rc) return od_error(ctx, rc, "threshold %s: %s", c->rule->name, od_ctx_errmsg(ctx)), NAN;
+        }
         od_run_eval ev;
         od_eval_opts eo;
         od_eval_opts_init(&eo);
@@ -596,23 +641,46 @@ typedef struct {
     uint64_t key;
 } search_job;
 
-/* Fit configuration row on fold j; the value into row->fold[j]. */
-static int run_fold(search_job *J, od_search_row *row, size_t j, double *secs)
+/* What one unit (a configuration on one fold) leaves for the gathering
+ * that follows the parallel loop: the engine context is not touched from
+ * worker threads. */
+typedef struct {
+    double secs;                /* its fit + score time */
+    char *why;                  /* why the fold has no score (or the out-of-memory message), or NULL */
+    char **warn;                /* its warnings */
+    size_t nwarn;
+    int rc;                     /* OD_ENOMEM stops the search */
+    int ran;                    /* 1: completed, 2: ran while Ctrl-C was pending (not counted) */
+} search_unit;
+
+static void unit_done(search_unit *u)
+{
+    free(u->why);
+    for (size_t w = 0; w < u->nwarn; w++) free(u->warn[w]);
+    free(u->warn);
+}
+
+/* Fit configuration row on fold j in context c (this thread's; reseeded
+ * from the unit's own stream, so the result depends on neither the thread
+ * nor what ran before); the value into row->fold[j], the rest into u. */
+static int run_fold(search_job *J, od_ctx *c, od_search_row *row, size_t j, search_unit *u)
 {
     od_search *s = J->s;
     size_t K = s->nfolds;
     gsl_rng *g = od_rng_stream(J->key, 1 + (uint64_t)row->config * K + j);
-    if (!g) return od_error(J->ctx, OD_ENOMEM, "out of memory");
+    if (!g) {
+        u->why = strdup("out of memory");
+        return u->rc = OD_ENOMEM;
+    }
     unsigned long seed = gsl_rng_get(g);
     gsl_rng_free(g);
-    od_ctx *c = od_ctx_new(seed);
-    if (!c) return od_error(J->ctx, OD_ENOMEM, "out of memory");
-    od_ctx_set_threads(c, od_ctx_threads(J->ctx));
-    od_ctx_set_parent(c, J->ctx);   /* Ctrl-C reaches a long fit (a network stops at the end of its step) */
+    od_ctx_set_seed(c, seed);
+    od_ctx_clear_error(c);
+    od_ctx_clear_warnings(c);
     const char *keys[OD_GRID_MAX_PARAMS], *vals[OD_GRID_MAX_PARAMS];
     od_search_row_params(s, row, keys, vals);
     od_params *p = od_params_parse(c, J->t->params, J->t->nparams, keys, vals, s->grid.nax);
-    int rc = p ? OD_OK : OD_EINVAL;
+    int rc = p ? OD_OK : !strncmp(od_ctx_errmsg(c), "out of memory", 13) ? OD_ENOMEM : OD_EINVAL;
     od_run *r = NULL;
     od_version tv = *J->top;
     tv.frame = J->frames[j] ? J->frames[j] : J->top->frame;
@@ -626,20 +694,22 @@ static int run_fold(search_job *J, od_search_row *row, size_t j, double *secs)
     if (!rc) {
         od_ctx_clear_error(c);
         v = fold_value(c, &s->crit, r, tv.frame, tv.win && !J->t->seq);
-        *secs += r->fit_secs + r->score_secs;
+        u->secs = r->fit_secs + r->score_secs;
     }
-    if (rc == OD_ENOMEM) od_error(J->ctx, OD_ENOMEM, "%s", od_ctx_errmsg(c));
-    else if (isnan(v) && !row->why) {
+    if (rc == OD_ENOMEM) u->why = strdup(od_ctx_errmsg(c));
+    else if (isnan(v)) {
         char buf[300];
         snprintf(buf, sizeof buf, "fold %zu: %s", j + 1, *od_ctx_errmsg(c) ? od_ctx_errmsg(c) : "no score");
-        row->why = od_strdup(J->ctx, buf);
+        u->why = strdup(buf);
     }
-    for (size_t w = 0; w < od_ctx_nwarnings(c); w++) od_warn(J->ctx, "%s", od_ctx_warning(c, w));
+    size_t nw = od_ctx_nwarnings(c);
+    if (nw && (u->warn = calloc(nw, sizeof *u->warn)))
+        for (size_t w = 0; w < nw; w++)
+            if ((u->warn[u->nwarn] = strdup(od_ctx_warning(c, w)))) u->nwarn++;
     row->fold[j] = v;
     od_run_free(r);
     od_params_free(p);
-    od_ctx_free(c);
-    return rc == OD_ENOMEM ? rc : OD_OK;
+    return u->rc = rc == OD_ENOMEM ? rc : OD_OK;
 }
 
 static char *row_params(od_ctx *ctx, const od_search *s, size_t config)
@@ -715,6 +785,7 @@ static int search_setup(od_ctx *ctx, od_dataset *d, const od_detector_type *t, c
     long lab = od_frame_role(v->frame, OD_ROLE_LABEL);
     int has_pseudo = v->pseudo && od_frame_find(v->frame, v->pseudo) >= 0;
     int rc = od_search_crit_pick(ctx, t, o->metric, lab >= 0 || has_pseudo, series, &s->crit);
+    if (!rc) rc = od_search_rule(ctx, o->rule, &s->crit);
     if (rc) return rc;
     s->nfolds = o->folds ? o->folds : series ? 3 : 5;
     if (!(s->detector = od_strdup(ctx, t->name))) return OD_ENOMEM;
@@ -730,7 +801,12 @@ static int search_setup(od_ctx *ctx, od_dataset *d, const od_detector_type *t, c
              J->fo->order == OD_ORDER_TIME ? "rolling origin (time order)" : lab >= 0 ? "stratified" : "k-fold", m,
              v->part ? "training " : "");
     s->folds_desc = od_strdup(ctx, buf);
-    s->labels_desc = od_strdup(ctx, s->crit.kind != OD_CRIT_METRIC ? "no labels used" : lab >= 0 ? "vs truth" : "vs pseudo-labels");
+    snprintf(buf, sizeof buf, "%s%s%s%s%s%s", s->crit.kind != OD_CRIT_METRIC ? "no labels used" : lab >= 0 ? "vs truth" : "vs pseudo-labels",
+             s->crit.rule ? ", at threshold method=" : "", s->crit.rule ? s->crit.rule->name : "", *s->crit.rule_key ? " " : "",
+             s->crit.rule_key, *s->crit.rule_key ? "=" : "");
+    if (*s->crit.rule_key) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s", s->crit.rule_val);
+    if (s->crit.rule) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " set on each fold's training scores");
+    s->labels_desc = od_strdup(ctx, buf);
     if (!s->folds_desc || !s->labels_desc) return OD_ENOMEM;
     return pick_configs(ctx, s, o, J->key);
 }
@@ -790,6 +866,74 @@ static void search_progress(od_ctx *ctx, const od_search *s, size_t task, size_t
     od_progress(ctx, "search", ntask ? (double)task / (double)ntask : 1, detail);
 }
 
+/* Every configuration on every fold: the units (row i, fold j), in that
+ * order, run in parallel on the session's threads, each in its thread's own
+ * context reseeded per unit.  Detectors that are parallel inside get the
+ * threads left over (threads / units in flight, at least 1); the neural
+ * detectors, parallel over their batches through BLAS, run their units one
+ * after another with every thread.  Warnings, the first failing fold's
+ * reason and the out-of-memory error are gathered afterwards in unit order,
+ * so the output is the same for any thread count.  Ctrl-C: no new unit
+ * starts; the rows whose folds all completed before it, a prefix (first=M
+ * replays it), are kept. */
+static int run_units(search_job *J, double t0)
+{
+    od_ctx *ctx = J->ctx;
+    od_search *s = J->s;
+    size_t K = s->nfolds, U = s->nrows * K;
+    int T = od_ctx_threads(ctx) > 0 ? od_ctx_threads(ctx) : 1;
+    int outer = !strcmp(J->t->family, "neural") ? 1 : U < (size_t)T ? (int)(U ? U : 1) : T;
+    int inner = T / outer > 0 ? T / outer : 1;
+    search_unit *u = od_calloc(ctx, U ? U : 1, sizeof *u);
+    od_ctx **tc = od_calloc(ctx, (size_t)outer, sizeof *tc);
+    int rc = u && tc ? OD_OK : OD_ENOMEM;
+    for (int q = 0; q < outer && !rc; q++) {
+        if (!(tc[q] = od_ctx_new(od_ctx_seed(ctx)))) rc = od_error(ctx, OD_ENOMEM, "out of memory");
+        else od_ctx_set_parent(tc[q], ctx);   /* Ctrl-C reaches a long fit (a network stops at the end of its step) */
+    }
+    od_ctx_set_threads(ctx, od_ctx_threads(ctx));   /* od_ctx_new set this thread's count to every core */
+    size_t finished = 0;
+    int stop = 0;
+    if (!rc) search_progress(ctx, s, 0, U, t0);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(outer)
+#endif
+    for (size_t q = 0; q < (rc ? 0 : U); q++) {
+        if (od_cancelled(ctx) || __atomic_load_n(&stop, __ATOMIC_RELAXED)) continue;
+        int me = 0;
+#ifdef _OPENMP
+        me = omp_get_thread_num();
+#endif
+        od_ctx_set_threads(tc[me], inner);   /* this worker's nested regions */
+        if (run_fold(J, tc[me], &s->rows[q / K], q % K, &u[q])) __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+        u[q].ran = od_cancelled(ctx) ? 2 : 1;
+        size_t now = __atomic_add_fetch(&finished, 1, __ATOMIC_RELAXED);
+        if (me == 0) search_progress(ctx, s, now, U, t0);   /* the calling thread only */
+    }
+    od_ctx_set_threads(ctx, od_ctx_threads(ctx));
+    for (size_t q = 0; u && q < U; q++) {
+        for (size_t w = 0; w < u[q].nwarn; w++) od_warn(ctx, "%s", u[q].warn[w]);
+        if (!rc && u[q].rc) rc = od_error(ctx, u[q].rc, "%s", u[q].why ? u[q].why : "out of memory");
+    }
+    for (size_t i = 0; !rc && i < s->nrows; i++) {
+        od_search_row *row = &s->rows[i];
+        double secs = 0;
+        size_t j = 0;
+        while (j < K && u[i * K + j].ran == 1) secs += u[i * K + j++].secs;
+        if (j < K) break;
+        for (j = 0; j < K && !row->why; j++)
+            if (u[i * K + j].why && !(row->why = od_strdup(ctx, u[i * K + j].why))) rc = OD_ENOMEM;
+        row->secs = secs / (double)K;
+        finish_row(row, K);
+        s->ndone++;
+    }
+    for (size_t q = 0; u && q < U; q++) unit_done(&u[q]);
+    for (int q = 0; tc && q < outer; q++) od_ctx_free(tc[q]);
+    free(tc);
+    free(u);
+    return rc;
+}
+
 int od_search_run(od_ctx *ctx, od_dataset *d, const od_detector_type *t, const od_grid *g, const od_search_opts *o,
                   od_search **out)
 {
@@ -801,20 +945,7 @@ int od_search_run(od_ctx *ctx, od_dataset *d, const od_detector_type *t, const o
     double t0 = od_now();
     int rc = search_setup(ctx, d, t, g, o, &J, &base);
     if (!rc) rc = fold_data(ctx, &J, base);
-    size_t K = s->nfolds, ntask = s->nrows * K;
-    for (size_t i = 0; i < s->nrows && !rc; i++) {
-        od_search_row *row = &s->rows[i];
-        double secs = 0;
-        for (size_t j = 0; j < K && !rc; j++) {
-            if (od_cancelled(ctx)) break;
-            search_progress(ctx, s, i * K + j, ntask, t0);
-            rc = run_fold(&J, row, j, &secs);
-        }
-        if (rc || od_cancelled(ctx)) break;
-        row->secs = secs / (double)K;
-        finish_row(row, K);
-        s->ndone++;
-    }
+    if (!rc) rc = run_units(&J, t0);
     if (!rc && od_cancelled(ctx)) {
         s->interrupted = 1;
         od_ctx_clear_cancel(ctx);
