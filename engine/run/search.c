@@ -668,10 +668,7 @@ static int run_fold(search_job *J, od_ctx *c, od_search_row *row, size_t j, sear
     od_search *s = J->s;
     size_t K = s->nfolds;
     gsl_rng *g = od_rng_stream(J->key, 1 + (uint64_t)row->config * K + j);
-    if (!g) {
-        u->why = strdup("out of memory");
-        return u->rc = OD_ENOMEM;
-    }
+    if (!g) return u->rc = OD_ENOMEM;
     unsigned long seed = gsl_rng_get(g);
     gsl_rng_free(g);
     od_ctx_set_seed(c, seed);
@@ -696,16 +693,15 @@ static int run_fold(search_job *J, od_ctx *c, od_search_row *row, size_t j, sear
         v = fold_value(c, &s->crit, r, tv.frame, tv.win && !J->t->seq);
         u->secs = r->fit_secs + r->score_secs;
     }
-    if (rc == OD_ENOMEM) u->why = strdup(od_ctx_errmsg(c));
-    else if (isnan(v)) {
-        char buf[300];
-        snprintf(buf, sizeof buf, "fold %zu: %s", j + 1, *od_ctx_errmsg(c) ? od_ctx_errmsg(c) : "no score");
-        u->why = strdup(buf);
-    }
+    char buf[300];
+    if (rc == OD_ENOMEM) snprintf(buf, sizeof buf, "%s", od_ctx_errmsg(c));
+    else if (isnan(v)) snprintf(buf, sizeof buf, "fold %zu: %s", j + 1, *od_ctx_errmsg(c) ? od_ctx_errmsg(c) : "no score");
+    if ((rc == OD_ENOMEM || isnan(v)) && !(u->why = od_strdup(c, buf))) rc = OD_ENOMEM;
     size_t nw = od_ctx_nwarnings(c);
-    if (nw && (u->warn = calloc(nw, sizeof *u->warn)))
-        for (size_t w = 0; w < nw; w++)
-            if ((u->warn[u->nwarn] = strdup(od_ctx_warning(c, w)))) u->nwarn++;
+    if (nw && !(u->warn = od_calloc(c, nw, sizeof *u->warn))) rc = OD_ENOMEM;
+    for (size_t w = 0; u->warn && w < nw; w++)
+        if ((u->warn[u->nwarn] = od_strdup(c, od_ctx_warning(c, w)))) u->nwarn++;
+        else rc = OD_ENOMEM;
     row->fold[j] = v;
     od_run_free(r);
     od_params_free(p);
