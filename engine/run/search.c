@@ -582,7 +582,8 @@ static double fold_value(od_ctx *ctx, const od_search_crit *c, od_run *r, const 
             od_thr_report rep;
             int rc = od_run_threshold(ctx, r, c->rule->name, &k, &v, *k ? 1 : 0, &rep);
             od_thr_report_clear(&rep);
-            if (rc) return od_error(ctx, rc, "threshold %s: %s", c->rule->name, od_ctx_errmsg(ctx)), NAN;
+            if (rc && rc != OD_ENOMEM) od_error(ctx, rc, "threshold %s: %s", c->rule->name, od_ctx_errmsg(ctx));
+            if (rc) return NAN;
         }
         od_run_eval ev;
         od_eval_opts eo;
@@ -692,6 +693,7 @@ static int run_fold(search_job *J, od_ctx *c, od_search_row *row, size_t j, sear
         od_ctx_clear_error(c);
         v = fold_value(c, &s->crit, r, tv.frame, tv.win && !J->t->seq);
         u->secs = r->fit_secs + r->score_secs;
+        if (isnan(v) && !strncmp(od_ctx_errmsg(c), "out of memory", 13)) rc = OD_ENOMEM;   /* od_malloc's: not the fold's */
     }
     char buf[300];
     if (rc == OD_ENOMEM) snprintf(buf, sizeof buf, "%s", od_ctx_errmsg(c));
