@@ -24,6 +24,8 @@ for d in $tab; do
   esac
   script="$script detect $d $opts as m_$d; save model m_$d to=$out/$d.oddm force=yes;"
 done
+# a bag: its members' payloads inside the bag's
+script="$script bag kmeans k=2 n=2 rows=0.5 norm=zscore as m_bag; save model m_bag to=$out/bag.oddm force=yes;"
 "$bin" --no-journal -e "load tab.csv; $script" >/dev/null
 script=""
 for d in tsn cnn lstm gru attn; do

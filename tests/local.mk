@@ -25,8 +25,8 @@ EXTRA_DIST += tests/threshold-moves.sh
 EXTRA_DIST += tests/glossary.sh tests/expect.sh tests/tui/lesson.sh tests/tui/lib.sh
 # issue 21: embed (learned embeddings as data) and bag (members on random
 # feature/row subsets combined as ensemble does).
-TESTS += tests/embed.sh
-EXTRA_DIST += tests/embed.sh
+TESTS += tests/embed.sh tests/bagmodel.sh
+EXTRA_DIST += tests/embed.sh tests/bagmodel.sh
 # issue 14: the fuzz harnesses build and the committed corpus replays clean
 # (scripts/fuzz TARGET SECONDS fuzzes; fuzz/README.md).
 TESTS += tests/fuzz-smoke.sh

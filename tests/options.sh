@@ -350,7 +350,19 @@ search metric=sse|$B; search kmeans k=2 folds=2 metric=sse|sse \(no labels used\
 search metric=bic|$B; search gmm k=2 folds=2 metric=bic|bic \(no labels used\)
 search metric=aic|$B; search gmm k=2 folds=2 metric=aic|aic \(no labels used\)
 search metric=val-loss|$Q; search tsn window=8 hidden=4 epochs=2 metric=val-loss|val-loss \(no labels used\)
-search metric=f1 (at a threshold)|$B; search kmeans k=2 metric=f1|metric=f1: is measured at a threshold
+search metric=f1 (default rule=sse)|$B; search kmeans k=2 folds=2 metric=f1|f1 \(vs truth, at threshold method=sse set on each fold's training scores\)
+search metric=mcc rule=mad|$B; search kmeans k=2 folds=2 metric=mcc rule=mad|mcc \(vs truth, at threshold method=mad set on each
+search metric=precision rule=sigma:3|$B; search kmeans k=2 folds=2 metric=precision rule=sigma:3|at threshold method=sigma k=3 set
+search metric=recall rule=iqr:1.5|$B; search kmeans k=2 folds=2 metric=recall rule=iqr:1.5|at threshold method=iqr k=1.5 set
+search metric=accuracy rule=contamination:C|$B; search kmeans k=2 folds=2 metric=accuracy rule=contamination:0.05|at threshold method=contamination c=0.05 set
+search metric=specificity rule=percentile:Q|$B; search kmeans k=2 folds=2 metric=specificity rule=percentile:95|at threshold method=percentile q=95 set
+search metric=f1 rule=value:V|$B; search kmeans k=2 folds=2 metric=f1 rule=value:2|at threshold method=value value=2 set
+search metric=pa-f1 rule=sse|$Q; search kmeans k=2 metric=pa-f1 rule=sse|pa_f1 \(vs truth, at threshold method=sse
+search rule=best-f1 refused (oracle)|$B; search kmeans k=2 metric=f1 rule=best-f1|rule=best-f1: an oracle
+search rule= refused without a threshold metric|$B; search kmeans k=2 metric=ap rule=mad|rule=mad: only for a metric measured at a threshold
+search rule=contamination needs a value|$B; search kmeans k=2 metric=f1 rule=contamination|needs a value: rule=contamination:c
+search rule=sse:3 takes none|$B; search kmeans k=2 metric=f1 rule=sse:3|method=sse takes no value
+search rule=nosuch|$B; search kmeans k=2 metric=f1 rule=nosuch|rule=nosuch: expected a threshold rule
 search n=N|$B; search kmeans k=2..9 n=3 folds=2|^search kmeans: 3 configurations of 8 
 search first=M|$B; search kmeans k=2..9 first=2 folds=2|^search kmeans: 2 configurations of 8 
 search as NAME|$B; search kmeans k=2 folds=2 as mybest; runs|refitted on the training rows as mybest

@@ -1,6 +1,6 @@
 #!/bin/sh
 # search through the command line (issue 16): the leaderboard is the same for
-# -j 1 and -j 2; a saved session replays to the byte-identical leaderboard;
+# -j 1 and -j 2 (the fits run in parallel); metrics at a threshold (rule=); a saved session replays to the byte-identical leaderboard;
 # Ctrl-C keeps the completed configurations, makes the best so far a run, and
 # the journal's line (first=M) replays to the same leaderboard.
 top=${top_srcdir:-.}
@@ -31,6 +31,34 @@ odd -j 2 -f "$tmp/s1.odd" > "$tmp/r1" 2>&1
 board < "$tmp/r1" > "$tmp/rb1"
 cmp -s "$tmp/b1" "$tmp/rb1"
 check $? "the saved session replays to the byte-identical leaderboard"
+# the units (configuration, fold) run in parallel: 8 lof configurations at a
+# threshold set per fold, and iforest (random) configurations; the same
+# leaderboard, fold reasons included, for -j 1 and -j 2
+P='search lof k=5..40:5 folds=4 metric=f1 rule=contamination:0.02 as lb'
+I='search iforest trees=10,20 samples=16,32,64 folds=3 metric=mcc rule=mad as ib'
+odd -j 1 -e "$S" -e "$P" -e "$I" > "$tmp/p1" 2>&1
+odd -j 2 -e "$S" -e "$P" -e "$I" > "$tmp/p2" 2>&1
+[ "$(grep -c '^best: ' "$tmp/p1")" = 2 ] && grep -q "f1 (vs truth, at threshold method=contamination c=0.02 set on each fold's training scores)" "$tmp/p1" &&
+  cmp -s "$tmp/p1" "$tmp/p2"
+check $? "search lof (8 configurations, f1 at rule=contamination:0.02) and iforest (mcc, rule=mad): -j 1 and -j 2 print the same"
+# failing allocations during a search (every 4th of them, ODDITY_FAIL_ALLOC):
+# no crash; an out-of-memory error or the undisturbed output; the session goes on
+head -201 sample-data/blobs.csv > "$tmp/d.csv"
+F="load $tmp/d.csv; search kmeans k=2,3 folds=2 metric=f1 rule=mad as sk"
+c0=$(ODDITY_FAIL_ALLOC_COUNT=1 "$bin" --no-journal -j1 -e "load $tmp/d.csv" 2>&1 >/dev/null | sed -n 's/^oddity: \([0-9]*\) allocations$/\1/p')
+c1=$(ODDITY_FAIL_ALLOC_COUNT=1 "$bin" --no-journal -j1 -e "$F" 2>&1 >/dev/null | sed -n 's/^oddity: \([0-9]*\) allocations$/\1/p')
+odd -j 1 -k -e "$F" -e "help quit" > "$tmp/f0" 2>/dev/null
+bad=0; tried=0
+for i in $(seq $((${c0:-0} + 1)) 4 "${c1:-0}"); do
+  ODDITY_FAIL_ALLOC=$i odd -j 1 -k -e "$F" -e "help quit" > "$tmp/fo" 2> "$tmp/fe"
+  rc=$?; tried=$((tried + 1))
+  if [ $rc -gt 1 ] || [ "$(tail -1 "$tmp/fo")" != "$(tail -1 "$tmp/f0")" ] ||
+     { ! grep -q 'out of memory' "$tmp/fe" && ! cmp -s "$tmp/f0" "$tmp/fo"; }; then
+    bad=$((bad + 1)); echo "# N=$i: exit $rc: $(head -1 "$tmp/fe")"
+  fi
+done
+[ $bad = 0 ] && [ $tried -gt 50 ]
+check $? "$tried failing allocations during a search: an out-of-memory error (or nothing lost), the session goes on"
 # planted: the 4 blobs of blobs.csv, by the silhouette
 odd -e 'set seed=2; load sample-data/blobs.csv' -e 'search kmeans k=2..8 metric=silhouette folds=3' > "$tmp/p" 2>&1
 grep -q '^best: k=4 ' "$tmp/p"

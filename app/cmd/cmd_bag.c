@@ -189,8 +189,10 @@ const od_command cmd_bag_entry = {
             "stream of the session seed, and the members run in parallel: the same bag for\n"
             "any threads=.  The bag is one run (compare, metrics, threshold, plots); its\n"
             "summary and `info` list every member's columns and rows; keep=yes also adds the\n"
-            "members as runs NAME.1 .. NAME.n.  A bag has no model file (save model refuses\n"
-            "it; keep=yes and save the members).  Tabular detectors only.\n\n"
+            "members as runs NAME.1 .. NAME.n.  `save model NAME to=FILE` writes the whole\n"
+            "bag (every member's columns, rows and model, each member's normalisation from\n"
+            "the training scores, the combine rule); `load model FILE as NAME` scores with\n"
+            "it (norm=rank ranks among the rows it scores).  Tabular detectors only.\n\n"
             "examples:\n  bag lof n=10 features=0.5..1.0 combine=mean as fb\n"
             "  bag kmeans k=4 n=20 rows=0.6 combine=max as rb",
     .min_words = 1, .max_words = 3, .opts = NULL, .fn = cmd_bag, .words = COMPL_DETECTOR, .help_more = bag_help_more,

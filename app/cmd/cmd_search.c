@@ -13,7 +13,7 @@
 enum { SHOW_ROWS = 20 };
 
 /* The options of search itself; every other option is a grid axis. */
-static const char *const search_keys[] = { "folds", "metric", "n", "first", "as", "force", NULL };
+static const char *const search_keys[] = { "folds", "metric", "rule", "n", "first", "as", "force", NULL };
 
 static int is_search_key(const char *k)
 {
@@ -41,6 +41,7 @@ static int search_parse(od_session *s, const cmd_line *c, const od_detector_type
     if ((r = count_opt(s, c, "n", 1, &o->sample)) < 0) return r;
     if ((r = count_opt(s, c, "first", 1, &o->first)) < 0) return r;
     o->metric = cmd_optval(c, "metric");
+    o->rule = cmd_optval(c, "rule");
     for (size_t i = 0; i < c->nopts; i++) {
         if (is_search_key(c->opts[i].key)) continue;
         int rc = od_grid_add(s->ctx, g, t, c->opts[i].key, c->opts[i].val);
@@ -448,17 +449,27 @@ __attribute__((constructor)) static void search_strings(void)
              "fold's training rows, so no fold sees its test rows.  A lineage that cannot be\n"
              "replayed that way (pseudolabel after a fitted step, rows dropped after one) is\n"
              "refused, naming the step.\n\n"
-             "metric: any metric measured over every threshold (ap, roc_auc, best_f1,\n"
-             "pr_auc_trapz, p_at_n; vus_pr, vus_roc on a series; also roc, best-f1, vus-pr);\n"
-             "default ap.  Without labels a label-free criterion of the family is used and\n"
-             "named: silhouette (default) or sse for kmeans, bic (default) or aic for gmm,\n"
-             "val-loss (the mean held-out score) for neural detectors; other detectors need\n"
-             "labels.  Ties go to the configuration listed first.\n\n"
-             "Fits run one after another, each on the session's threads; every fit draws\n"
-             "from its own random stream (configuration, fold), so the leaderboard is the\n"
-             "same for any thread count.  Ctrl-C stops after the fit in progress and keeps\n"
-             "the completed configurations (the journal records first=M, which replays to\n"
-             "the same leaderboard).  first=M evaluates only the first M configurations.\n\n"
+             "metric: any metric of the metric table (help metrics): measured over every\n"
+             "threshold (ap, roc_auc, best_f1, pr_auc_trapz, p_at_n; vus_pr, vus_roc on a\n"
+             "series; also roc, best-f1, vus-pr), or at a threshold (f1, precision, recall,\n"
+             "mcc, accuracy, specificity; pa_f1, event_f1, range_f1, ... on a series);\n"
+             "default ap.  A metric at a threshold is measured on each fold's test rows at\n"
+             "the threshold that rule=NAME[:VALUE] sets from the fold's own training scores\n"
+             "(default rule=%s; e.g. rule=mad, rule=sigma:3, rule=contamination:0.02,\n"
+             "rule=percentile:98; VALUE is the rule's first option, help threshold; oracle\n"
+             "rules are refused: they choose with the test rows' labels).  Without labels a\n"
+             "label-free criterion of the family is used and named: silhouette (default) or\n"
+             "sse for kmeans, bic (default) or aic for gmm, val-loss (the mean held-out\n"
+             "score) for neural detectors; other detectors need labels.  Ties go to the\n"
+             "configuration listed first.\n\n"
+             "The fits (a configuration on a fold) run in parallel on the session's threads\n"
+             "(set threads=N, --threads): one fit per thread, each detector's own parallel\n"
+             "parts on the threads left over; the neural detectors, parallel inside, fit one\n"
+             "after another on every thread.  Every fit draws from its own random stream\n"
+             "(configuration, fold), so the leaderboard is the same for any thread count.\n"
+             "Ctrl-C stops starting fits and keeps the configurations whose folds all\n"
+             "completed (the journal records first=M, which replays to the same\n"
+             "leaderboard).  first=M evaluates only the first M configurations.\n\n"
              "Sharded (README: Scaling out): `oddity -f SCRIPT --shard=I/N` runs, for\n"
              "every search of SCRIPT, only shard I of its work units (the\n"
              "configuration x fold pairs in order, dealt round-robin: unit u goes to shard\n"
@@ -474,14 +485,15 @@ __attribute__((constructor)) static void search_strings(void)
              "examples:\n  search kmeans k=2..8 metric=ap as km_best\n"
              "  search gmm k=1..6 covariance=full,diag folds=3\n"
              "  search iforest trees=50,100,200 samples=64,256 n=4 metric=roc_auc\n"
+             "  search lof k=5..40:5 metric=f1 rule=contamination:0.02\n"
              "  search lstm window=24,48 hidden=16,32 lr=log(1e-3..1e-2):3 n=4 folds=3 metric=vus-pr\n"
              "  search merge km.part-*-of-4 as km_best",
-             OD_GRID_LOG_POINTS);
+             OD_GRID_LOG_POINTS, OD_SEARCH_RULE);
 }
 
 const od_command cmd_search_entry = {
     .name = "search",
-    .usage = "search ALGO PARAM=GRID.. [folds=K] [metric=M] [n=N] [first=M] [as NAME] | search merge PART.. [as NAME]",
+    .usage = "search ALGO PARAM=GRID.. [folds=K] [metric=M] [rule=R[:V]] [n=N] [first=M] [as NAME] | search merge PART.. [as NAME]",
     .topic = "detectors", .summary = "cross-validated hyperparameter search; the best configuration becomes a run",
     .help = search_help,
     .min_words = 1, .max_words = -1, .opts = NULL, .fn_res = cmd_search, .words = COMPL_DETECTOR,

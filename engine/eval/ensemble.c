@@ -78,17 +78,12 @@ static int rank_normalize(od_ctx *ctx, const double *s, size_t n, double *out)
     return OD_OK;
 }
 
-int od_ensemble_normalize(od_ctx *ctx, const double *s, size_t n, const unsigned char *train, od_norm norm,
-                          double *out)
+int od_ensemble_norm_stats(od_ctx *ctx, const double *s, size_t n, const unsigned char *train, od_norm norm,
+                           double *shift, double *scale)
 {
-    if (n > 0 && (!s || !out)) return od_error(ctx, OD_EINVAL, "normalise: scores and output are required");
-    if (norm == OD_NORM_NONE) {
-        if (out != s) memmove(out, s, n * sizeof *out);
-        return OD_OK;
-    }
-    if (norm == OD_NORM_RANK) return rank_normalize(ctx, s, n, out);
-    if (norm != OD_NORM_ZSCORE && norm != OD_NORM_MINMAX)
-        return od_error(ctx, OD_EINVAL, "normalise: unknown normalisation %d", (int)norm);
+    *shift = 0;
+    *scale = 1;
+    if (norm != OD_NORM_ZSCORE && norm != OD_NORM_MINMAX) return OD_OK;
     size_t m = 0;
     long double sum = 0;
     double lo = INFINITY, hi = -INFINITY;
@@ -100,7 +95,6 @@ int od_ensemble_normalize(od_ctx *ctx, const double *s, size_t n, const unsigned
         if (s[i] > hi) hi = s[i];
     }
     if (m == 0) return od_error(ctx, OD_EDATA, "normalise: no training row has a score");
-    double shift, scale;
     if (norm == OD_NORM_ZSCORE) {
         double mean = (double)(sum / (long double)m);
         long double ss = 0;
@@ -108,22 +102,43 @@ int od_ensemble_normalize(od_ctx *ctx, const double *s, size_t n, const unsigned
             if ((train && !train[i]) || isnan(s[i])) continue;
             ss += ((long double)s[i] - mean) * ((long double)s[i] - mean);
         }
-        shift = mean;
-        scale = sqrt((double)(ss / (long double)m));
-        if (!(scale > 0)) {
+        *shift = mean;
+        *scale = sqrt((double)(ss / (long double)m));
+        if (!(*scale > 0)) {
             od_warn(ctx, "zscore: the training scores are constant (%g): only centred", mean);
-            scale = 1;
+            *scale = 1;
         }
     } else {
-        shift = lo;
-        scale = hi - lo;
-        if (!(scale > 0)) {
+        *shift = lo;
+        *scale = hi - lo;
+        if (!(*scale > 0)) {
             od_warn(ctx, "minmax: the training scores are constant (%g): only shifted", lo);
-            scale = 1;
+            *scale = 1;
         }
     }
-    for (size_t i = 0; i < n; i++) out[i] = (s[i] - shift) / scale;
     return OD_OK;
+}
+
+void od_ensemble_norm_apply(const double *s, size_t n, double shift, double scale, double *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = (s[i] - shift) / scale;
+}
+
+int od_ensemble_normalize(od_ctx *ctx, const double *s, size_t n, const unsigned char *train, od_norm norm,
+                          double *out)
+{
+    if (n > 0 && (!s || !out)) return od_error(ctx, OD_EINVAL, "normalise: scores and output are required");
+    if (norm == OD_NORM_NONE) {
+        if (out != s) memmove(out, s, n * sizeof *out);
+        return OD_OK;
+    }
+    if (norm == OD_NORM_RANK) return rank_normalize(ctx, s, n, out);
+    if (norm != OD_NORM_ZSCORE && norm != OD_NORM_MINMAX)
+        return od_error(ctx, OD_EINVAL, "normalise: unknown normalisation %d", (int)norm);
+    double shift, scale;
+    int rc = od_ensemble_norm_stats(ctx, s, n, train, norm, &shift, &scale);
+    if (!rc) od_ensemble_norm_apply(s, n, shift, scale, out);
+    return rc;
 }
 
 static void sort_small(double *a, size_t k)

@@ -35,6 +35,14 @@ int od_combine_parse(od_ctx *ctx, const char *s, od_combine *how);
 int od_ensemble_normalize(od_ctx *ctx, const double *s, size_t n, const unsigned char *train, od_norm norm,
                           double *out);
 
+/* The two halves of zscore/minmax: the shift and scale of the training rows
+ * (shift 0, scale 1 for the other normalisations; the constant-scores
+ * warning as above), and out[i] = (s[i] - shift) / scale.  A saved bag keeps
+ * its members' shift and scale, so a loaded one scores new rows as it did. */
+int od_ensemble_norm_stats(od_ctx *ctx, const double *s, size_t n, const unsigned char *train, od_norm norm,
+                           double *shift, double *scale);
+void od_ensemble_norm_apply(const double *s, size_t n, double shift, double scale, double *out);
+
 /* Combine k >= 1 members (members[j] has n scores) into out[0..n).
  * weights (k entries) is required for OD_COMBINE_WEIGHTED and ignored otherwise. */
 int od_ensemble_combine(od_ctx *ctx, const double *const *members, size_t k, size_t n, od_combine how,

@@ -3,6 +3,7 @@
  * feature bagging: Lazarevic & Kumar, KDD 2005).  See run.h, od_run_bag. */
 #include "config.h"
 #include "run_int.h"
+#include "../detect/cl_cluster.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -89,14 +90,14 @@ static void member_free(bag_member *m, const od_detector_type *t)
 }
 
 /* "x1,x3,x4" */
-static char *feature_list(od_ctx *ctx, const od_frame *f, const size_t *cols, const bag_member *m)
+static char *feature_list(od_ctx *ctx, const od_frame *f, const size_t *cols, const size_t *feat, size_t nfeat)
 {
     od_out *o = od_out_buffer();
     if (!o) {
         od_error(ctx, OD_ENOMEM, "out of memory");
         return NULL;
     }
-    for (size_t j = 0; j < m->nfeat; j++) od_printf(o, "%s%s", j ? "," : "", f->cols[cols[m->feat[j]]].name);
+    for (size_t j = 0; j < nfeat; j++) od_printf(o, "%s%s", j ? "," : "", f->cols[cols[feat[j]]].name);
     char *s = od_out_steal(o);
     od_out_free(o);
     if (!s) od_error(ctx, OD_ENOMEM, "out of memory");
@@ -155,33 +156,388 @@ static char *bag_params(const char *algo, const char *params, const od_bag_opts 
     return s;
 }
 
+/* ------------------------------------------------------------ the model */
+
+/* What a bag keeps to score again: every member's columns, rows, detector
+ * state and normalisation (the shift and scale of its training scores), and
+ * the combine rule.  It is the state of od_bag_type, so `save model` writes
+ * it and `load model` (od_run_score) scores with it. */
+typedef struct {
+    size_t *feat, nfeat;          /* indices into the bag's columns, ascending */
+    size_t *rows, nrows;          /* the training rows it was fitted on (row numbers of the data fitted) */
+    double shift, scale;          /* zscore/minmax of its training scores; 0 and 1 otherwise */
+    void *state;
+} bag_part;
+
+typedef struct {
+    const od_detector_type *t;    /* the members' detector */
+    od_params *p;                 /* its parameters */
+    char **cols;                  /* the bag's column names (D) */
+    size_t D, ntrain, n;
+    od_norm norm;
+    od_combine combine;
+    double *weights;              /* n, or NULL */
+    bag_part *m;                  /* n */
+} bag_model;
+
+enum { BAG_VERSION = 1, BAG_MAX_MEMBERS = 10000, BAG_MAX_STR = 4096 };
+static const char BAG[] = "bag";
+
+static void bag_model_free(void *state)
+{
+    bag_model *b = state;
+    if (!b) return;
+    for (size_t j = 0; b->m && j < b->n; j++) {
+        if (b->m[j].state && b->t && b->t->free) b->t->free(b->m[j].state);
+        free(b->m[j].feat);
+        free(b->m[j].rows);
+    }
+    for (size_t j = 0; b->cols && j < b->D; j++) free(b->cols[j]);
+    free(b->cols);
+    free(b->m);
+    free(b->weights);
+    od_params_free(b->p);
+    free(b);
+}
+
+/* Member scores (n each) into the bag's: each normalised with its kept
+ * shift and scale (rank: among the rows scored), then combined. */
+static int bag_combine(od_ctx *ctx, const bag_model *b, const double *const *sc, size_t n, double *out)
+{
+    double **ns = od_calloc(ctx, b->n, sizeof *ns);
+    int rc = ns ? OD_OK : OD_ENOMEM;
+    for (size_t j = 0; j < b->n && !rc; j++) {
+        if (!(ns[j] = od_mallocn(ctx, n ? n : 1, sizeof **ns))) rc = OD_ENOMEM;
+        else if (b->norm == OD_NORM_ZSCORE || b->norm == OD_NORM_MINMAX)
+            od_ensemble_norm_apply(sc[j], n, b->m[j].shift, b->m[j].scale, ns[j]);
+        else rc = od_ensemble_normalize(ctx, sc[j], n, NULL, b->norm, ns[j]);
+    }
+    if (!rc) rc = od_ensemble_combine(ctx, (const double *const *)ns, b->n, n, b->combine, b->weights, out);
+    for (size_t j = 0; ns && j < b->n; j++) free(ns[j]);
+    free(ns);
+    return rc;
+}
+
+/* Every member on its columns of `data` (n x D), then bag_combine. */
+static int bag_score(od_ctx *ctx, const void *state, const od_data *data, double *scores, long *cluster)
+{
+    const bag_model *b = state;
+    size_t n = data->n;
+    (void)cluster;   /* a bag has no clusters: left as the caller set it */
+    if (data->d != b->D) {
+        char list[200] = "";
+        for (size_t j = 0; j < b->D && strlen(list) + 40 < sizeof list; j++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? "," : "", b->cols[j]);
+        return od_error(ctx, OD_EINVAL, "the bag was fitted on %zu columns (%s%s) but the data has %zu", b->D, list,
+                        strlen(list) + 40 >= sizeof list ? ",..." : "", data->d);
+    }
+    double **sc = od_calloc(ctx, b->n, sizeof *sc);
+    double *A = NULL;
+    int rc = sc ? OD_OK : OD_ENOMEM;
+    for (size_t j = 0; j < b->n && !rc; j++) {
+        const bag_part *m = &b->m[j];
+        size_t k = m->nfeat;
+        free(A);
+        A = od_mallocn(ctx, n * k + 1, sizeof *A);
+        sc[j] = od_mallocn(ctx, n ? n : 1, sizeof **sc);
+        if (!A || !sc[j]) { rc = OD_ENOMEM; break; }
+        for (size_t i = 0; i < n; i++)
+            for (size_t q = 0; q < k; q++) A[i * k + q] = data->X[i * data->ld + m->feat[q]];
+        od_data sub = { A, n, k, k };
+        rc = b->t->score(ctx, m->state, &sub, sc[j], NULL);
+        if (rc && rc != OD_ENOMEM) rc = od_error(ctx, rc, "bag member %zu: %s", j + 1, od_ctx_errmsg(ctx));
+    }
+    free(A);
+    if (!rc) rc = bag_combine(ctx, b, (const double *const *)sc, n, scores);
+    for (size_t j = 0; sc && j < b->n; j++) free(sc[j]);
+    free(sc);
+    return rc;
+}
+
+/* "member 1: on=x1,x3 (2 of 4 columns), 1800 of 3000 training rows", a line each */
+static void bag_describe(const void *state, od_out *o)
+{
+    const bag_model *b = state;
+    for (size_t j = 0; j < b->n; j++) {
+        const bag_part *m = &b->m[j];
+        od_printf(o, "member %zu: on=", j + 1);
+        for (size_t q = 0; q < m->nfeat; q++) od_printf(o, "%s%s", q ? "," : "", b->cols[m->feat[q]]);
+        od_printf(o, " (%zu of %zu columns), %zu of %zu training rows\n", m->nfeat, b->D, m->nrows, b->ntrain);
+    }
+}
+
+static int write_str(od_ctx *ctx, FILE *fp, const char *s)
+{
+    size_t l = strlen(s);
+    int rc = od_cl_write_u64(ctx, fp, BAG, l);
+    return rc ? rc : od_cl_write(ctx, fp, BAG, s, 1, l);
+}
+
+static int read_str(od_ctx *ctx, FILE *fp, char **out)
+{
+    uint64_t l;
+    *out = NULL;
+    int rc = od_cl_read_u64(ctx, fp, BAG, &l, BAG_MAX_STR);
+    if (!rc) rc = od_cl_need(ctx, fp, BAG, l, 1, "bytes of text");
+    if (rc) return rc;
+    if (!(*out = od_malloc(ctx, l + 1))) return OD_ENOMEM;
+    rc = od_cl_read(ctx, fp, BAG, *out, 1, l);
+    if (!rc) {
+        (*out)[l] = 0;
+        if (strlen(*out) != l) rc = od_error(ctx, OD_EFORMAT, "bag model file is damaged (a name holds a zero byte)");
+    }
+    if (rc) { free(*out); *out = NULL; }
+    return rc;
+}
+
+static int write_sizes(od_ctx *ctx, FILE *fp, const size_t *a, size_t n)
+{
+    int rc = od_cl_write_u64(ctx, fp, BAG, n);
+    for (size_t i = 0; i < n && !rc; i++) rc = od_cl_write_u64(ctx, fp, BAG, a[i]);
+    return rc;
+}
+
+/* A count (1..max) and that many ascending indices below `below`. */
+static int read_sizes(od_ctx *ctx, FILE *fp, size_t **a, size_t *n, uint64_t max, uint64_t below, const char *what)
+{
+    uint64_t k;
+    *a = NULL;
+    *n = 0;
+    int rc = od_cl_read_u64(ctx, fp, BAG, &k, max);
+    if (!rc && k == 0) rc = od_error(ctx, OD_EFORMAT, "bag model file is damaged (a member has no %s)", what);
+    if (!rc) rc = od_cl_need(ctx, fp, BAG, k, 8, what);
+    if (rc) return rc;
+    if (!(*a = od_mallocn(ctx, k, sizeof **a))) return OD_ENOMEM;
+    *n = (size_t)k;
+    for (size_t i = 0; i < k && !rc; i++) {
+        uint64_t v;
+        rc = od_cl_read_u64(ctx, fp, BAG, &v, below - 1);
+        if (!rc && i && v <= (*a)[i - 1])
+            rc = od_error(ctx, OD_EFORMAT, "bag model file is damaged (a member's %s are not in ascending order)", what);
+        if (!rc) (*a)[i] = (size_t)v;
+    }
+    return rc;
+}
+
+static int bag_save(od_ctx *ctx, const void *state, FILE *fp)
+{
+    const bag_model *b = state;
+    int rc = od_cl_write_header(ctx, fp, BAG, BAG_VERSION);
+    if (!rc) rc = od_cl_write_u64(ctx, fp, BAG, b->D);
+    for (size_t j = 0; j < b->D && !rc; j++) rc = write_str(ctx, fp, b->cols[j]);
+    if (!rc) rc = write_str(ctx, fp, b->t->name);
+    if (!rc) rc = od_cl_write_u64(ctx, fp, BAG, b->t->nparams);
+    for (size_t i = 0; i < b->t->nparams && !rc; i++) {
+        rc = write_str(ctx, fp, b->t->params[i].name);
+        if (!rc) rc = write_str(ctx, fp, od_params_str(b->p, b->t->params[i].name));
+    }
+    uint32_t nc[2] = { (uint32_t)b->norm, (uint32_t)b->combine };
+    if (!rc) rc = od_cl_write_u64(ctx, fp, BAG, b->n);
+    if (!rc) rc = od_cl_write(ctx, fp, BAG, nc, sizeof nc[0], 2);
+    if (!rc) rc = od_cl_write_u64(ctx, fp, BAG, b->ntrain);
+    if (!rc) rc = od_cl_write_u64(ctx, fp, BAG, b->weights != NULL);
+    if (!rc && b->weights) rc = od_cl_write(ctx, fp, BAG, b->weights, sizeof *b->weights, b->n);
+    for (size_t j = 0; j < b->n && !rc; j++) {
+        const bag_part *m = &b->m[j];
+        double ss[2] = { m->shift, m->scale };
+        rc = write_sizes(ctx, fp, m->feat, m->nfeat);
+        if (!rc) rc = write_sizes(ctx, fp, m->rows, m->nrows);
+        if (!rc) rc = od_cl_write(ctx, fp, BAG, ss, sizeof ss[0], 2);
+        if (!rc) rc = b->t->save(ctx, m->state, fp);   /* the member's own payload */
+    }
+    return rc;
+}
+
+/* The parameters of the members' detector, stored as KEY, VALUE pairs. */
+static int load_params(od_ctx *ctx, FILE *fp, bag_model *b)
+{
+    uint64_t nkv;
+    int rc = od_cl_read_u64(ctx, fp, BAG, &nkv, b->t->nparams);
+    char **kv = rc ? NULL : od_calloc(ctx, 2 * nkv + 2, sizeof *kv);
+    if (!rc && !kv) rc = OD_ENOMEM;
+    for (size_t i = 0; i < 2 * nkv && !rc; i++) rc = read_str(ctx, fp, &kv[i]);
+    const char **keys = rc ? NULL : od_calloc(ctx, nkv + 1, sizeof *keys), **vals = rc ? NULL : od_calloc(ctx, nkv + 1, sizeof *vals);
+    if (!rc && (!keys || !vals)) rc = OD_ENOMEM;
+    for (size_t i = 0; i < nkv && !rc; i++) {
+        keys[i] = kv[2 * i];
+        vals[i] = kv[2 * i + 1];
+    }
+    if (!rc && !(b->p = od_params_parse(ctx, b->t->params, b->t->nparams, keys, vals, (size_t)nkv)))
+        rc = !strncmp(od_ctx_errmsg(ctx), "out of memory", 13) ? OD_ENOMEM
+             : od_error(ctx, OD_EFORMAT, "bag model file is damaged (%s parameters: %s)", b->t->name, od_ctx_errmsg(ctx));
+    for (size_t i = 0; kv && i < 2 * nkv; i++) free(kv[i]);
+    free(kv);
+    free(keys);
+    free(vals);
+    return rc;
+}
+
+static int bag_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
+{
+    (void)p;
+    *state = NULL;
+    bag_model *b = od_calloc(ctx, 1, sizeof *b);
+    if (!b) return OD_ENOMEM;
+    uint64_t D = 0, n = 0, nt = 0, hasw = 0;
+    uint32_t nc[2] = { 0, 0 };
+    char *name = NULL;
+    int rc = od_cl_read_header(ctx, fp, BAG, BAG_VERSION, NULL);
+    if (!rc) rc = od_cl_read_u64(ctx, fp, BAG, &D, 1u << 20);
+    if (!rc && D == 0) rc = od_error(ctx, OD_EFORMAT, "bag model file is damaged (no columns)");
+    if (!rc) rc = od_cl_need(ctx, fp, BAG, D, 8, "column names");
+    if (!rc && !(b->cols = od_calloc(ctx, D, sizeof *b->cols))) rc = OD_ENOMEM;
+    for (size_t j = 0; j < D && !rc; j++) {
+        b->D = j + 1;
+        rc = read_str(ctx, fp, &b->cols[j]);
+    }
+    if (!rc) rc = read_str(ctx, fp, &name);
+    if (!rc && (!(b->t = od_detector_find(name)) || b->t->seq))
+        rc = od_error(ctx, OD_EFORMAT, "bag model file is damaged (members of an unknown detector '%s')", name);
+    free(name);
+    if (!rc) rc = load_params(ctx, fp, b);
+    if (!rc) rc = od_cl_read_u64(ctx, fp, BAG, &n, BAG_MAX_MEMBERS);
+    if (!rc && n == 0) rc = od_error(ctx, OD_EFORMAT, "bag model file is damaged (no members)");
+    if (!rc) rc = od_cl_read(ctx, fp, BAG, nc, sizeof nc[0], 2);
+    if (!rc && (nc[0] > OD_NORM_RANK || nc[1] > OD_COMBINE_WEIGHTED))
+        rc = od_error(ctx, OD_EFORMAT, "bag model file is damaged (normalisation %u, combination %u)", (unsigned)nc[0],
+                      (unsigned)nc[1]);
+    b->norm = (od_norm)nc[0];
+    b->combine = (od_combine)nc[1];
+    if (!rc) rc = od_cl_read_u64(ctx, fp, BAG, &nt, (uint64_t)1 << 48);
+    b->ntrain = (size_t)nt;
+    if (!rc) rc = od_cl_read_u64(ctx, fp, BAG, &hasw, 1);
+    if (!rc && hasw) rc = od_cl_read_doubles(ctx, fp, BAG, &b->weights, (size_t)n);
+    if (!rc && (hasw != 0) != (b->combine == OD_COMBINE_WEIGHTED))
+        rc = od_error(ctx, OD_EFORMAT, "bag model file is damaged (weights %s combine=%s)", hasw ? "with" : "missing for",
+                      od_combine_name(b->combine));
+    if (!rc) rc = od_cl_need(ctx, fp, BAG, n, 40, "members");   /* two counts, two indices, shift and scale at least */
+    if (!rc && !(b->m = od_calloc(ctx, n, sizeof *b->m))) rc = OD_ENOMEM;
+    for (size_t j = 0; j < n && !rc; j++) {
+        bag_part *m = &b->m[j];
+        double ss[2];
+        b->n = j + 1;
+        rc = read_sizes(ctx, fp, &m->feat, &m->nfeat, D, D, "columns");
+        if (!rc) rc = read_sizes(ctx, fp, &m->rows, &m->nrows, nt, (uint64_t)1 << 48, "rows");
+        if (!rc) rc = od_cl_read(ctx, fp, BAG, ss, sizeof ss[0], 2);
+        if (!rc && !(isfinite(ss[0]) && isfinite(ss[1]) && ss[1] > 0))
+            rc = od_error(ctx, OD_EFORMAT, "bag model file is damaged (member %zu: shift %g, scale %g)", j + 1, ss[0], ss[1]);
+        m->shift = ss[0];
+        m->scale = ss[1];
+        if (!rc) {
+            rc = b->t->load(ctx, b->p, fp, &m->state);
+            if (rc && rc != OD_ENOMEM) rc = od_error(ctx, rc, "bag member %zu: %s", j + 1, od_ctx_errmsg(ctx));
+        }
+    }
+    if (rc) { bag_model_free(b); return rc; }
+    *state = b;
+    return OD_OK;
+}
+
+const od_detector_type od_bag_type = {
+    .name = "bag", .family = "ensemble", .summary = "a bag's members and how they combine (bag.c)",
+    .help = "made by the bag command, not by detect", .params = NULL, .nparams = 0, .seq = 0,
+    .fit = NULL, .score = bag_score, .describe = bag_describe, .save = bag_save, .load = bag_load, .free = bag_model_free,
+};
+
+int od_bag_params(od_ctx *ctx, od_params **out)
+{
+    *out = od_params_parse(ctx, NULL, 0, NULL, NULL, 0);
+    return *out ? OD_OK : OD_ENOMEM;
+}
+
+/* A copy of a member's state through its own save and load (a kept member's
+ * run and the bag each own one). */
+static int clone_state(od_ctx *ctx, const od_detector_type *t, const od_params *p, const void *state, void **out)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    *out = NULL;
+    FILE *w = open_memstream(&buf, &len);
+    if (!w) return od_error(ctx, OD_ENOMEM, "out of memory");
+    int rc = t->save(ctx, state, w);
+    if (fclose(w) && !rc) rc = od_error(ctx, OD_ENOMEM, "out of memory");
+    FILE *r = rc ? NULL : fmemopen(buf, len ? len : 1, "rb");
+    if (!rc && !r) rc = od_error(ctx, OD_ENOMEM, "out of memory");
+    if (!rc) rc = t->load(ctx, p, r, out);
+    if (r) fclose(r);
+    free(buf);
+    return rc;
+}
+
+/* The bag run's model from its fitted members (their states move into it),
+ * its scores from theirs, and its columns. */
+static int bag_model_make(od_ctx *ctx, od_run *r, const od_frame *f, const size_t *cols, size_t D,
+                          const od_detector_type *t, const od_params *p, const od_bag_opts *o, size_t ntrain, bag_member *mem)
+{
+    size_t n = r->n;
+    bag_model *b = od_calloc(ctx, 1, sizeof *b);
+    if (!b) return OD_ENOMEM;
+    b->t = t;
+    b->norm = o->norm;
+    b->combine = o->combine;
+    b->ntrain = ntrain;
+    int rc = (b->p = od_params_copy(ctx, p)) && (b->cols = od_calloc(ctx, D, sizeof *b->cols)) &&
+             (b->m = od_calloc(ctx, o->n, sizeof *b->m)) && (r->cols = od_calloc(ctx, D, sizeof *r->cols)) &&
+             (r->p = od_params_parse(ctx, NULL, 0, NULL, NULL, 0)) ? OD_OK : OD_ENOMEM;
+    if (!rc && o->weights) {
+        if (!(b->weights = od_mallocn(ctx, o->n, sizeof *b->weights))) rc = OD_ENOMEM;
+        else memcpy(b->weights, o->weights, o->n * sizeof *b->weights);
+    }
+    for (size_t j = 0; j < D && !rc; j++) {
+        b->D = r->ncols = j + 1;
+        if (!(b->cols[j] = od_strdup(ctx, f->cols[cols[j]].name)) || !(r->cols[j] = od_strdup(ctx, b->cols[j]))) rc = OD_ENOMEM;
+    }
+    /* zscore/minmax: the statistics of the training part (every row without a split), as od_run_ensemble */
+    unsigned char *train = NULL;
+    if (!rc && r->part && !(train = od_malloc(ctx, n ? n : 1))) rc = OD_ENOMEM;
+    for (size_t i = 0; train && i < n; i++) train[i] = r->part[i] == OD_PART_TRAIN;
+    const double **sc = rc ? NULL : od_calloc(ctx, o->n, sizeof *sc);
+    if (!rc && !sc) rc = OD_ENOMEM;
+    for (size_t j = 0; j < o->n && !rc; j++) {
+        bag_part *q = &b->m[j];
+        bag_member *m = &mem[j];
+        b->n = j + 1;
+        q->feat = m->feat, q->nfeat = m->nfeat, q->rows = m->rows, q->nrows = m->nrows, q->state = m->state;
+        m->feat = NULL, m->rows = NULL, m->state = NULL;
+        sc[j] = m->scores;
+        rc = od_ensemble_norm_stats(ctx, m->scores, n, train, o->norm, &q->shift, &q->scale);
+    }
+    if (!rc) rc = bag_combine(ctx, b, sc, n, r->scores);
+    free(sc);
+    free(train);
+    r->type = &od_bag_type;
+    r->state = b;   /* freed with the run */
+    return rc;
+}
+
 /* Member j as a run of its own (keep=yes): its state, scores and clusters
  * move into the run. */
 static int keep_member(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_version *v, const od_detector_type *t,
-                       const od_params *p, const od_run *bag, bag_member *m, size_t j, const char *feats, size_t ntrain)
+                       const od_params *p, const od_run *bag, bag_member *m, const void *state, size_t j, const char *feats,
+                       size_t ntrain)
 {
-    char name[256], fit[256];
+    char name[256];
     snprintf(name, sizeof name, "%s.%zu", bag->name, j + 1);
     od_run *r = od_runi_new(ctx, ws, name, t->name, d->name);
     if (!r) return OD_ENOMEM;
     r->type = t;
     r->p = od_params_copy(ctx, p);
-    char *ps = r->p ? od_params_format(r->p) : NULL;
-    size_t l = (ps ? strlen(ps) : 0) + strlen(feats) + 8;
-    r->params = ps ? od_malloc(ctx, l) : NULL;
-    if (r->params) snprintf(r->params, l, "%s%son=%s", ps, *ps ? " " : "", feats);
-    free(ps);
-    snprintf(fit, sizeof fit, "%zu of %zu training rows (member %zu of bag %s)", m->nrows, ntrain, j + 1, bag->name);
-    r->fit_on = od_strdup(ctx, fit);
+    r->params = r->p ? od_params_format(r->p) : NULL;   /* the detector's alone: its model file loads */
+    size_t l = strlen(feats) + strlen(bag->name) + 128;
+    if ((r->fit_on = od_malloc(ctx, l)))
+        snprintf(r->fit_on, l, "%zu of %zu training rows on=%s (member %zu of bag %s)", m->nrows, ntrain, feats, j + 1,
+                 bag->name);
     int rc = r->p && r->params && r->fit_on ? od_runi_attach(ctx, r, d, v) : OD_ENOMEM;
     if (rc) {
         od_run_free(r);
         return rc;
     }
-    r->state = m->state;
+    if ((rc = clone_state(ctx, t, r->p, state, &r->state))) {
+        od_run_free(r);
+        return rc;
+    }
     r->scores = m->scores;
     r->cluster = m->cluster;
-    m->state = NULL;
     m->scores = NULL;
     m->cluster = NULL;
     r->fit_secs = m->fit_secs;
@@ -297,33 +653,27 @@ int od_run_bag(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_t
         else if (m[j].rc) rc = od_error(ctx, m[j].rc, "member %zu: %s", j + 1, od_ctx_errmsg(m[j].ctx));
     if (rc) goto done;
 
-    /* the bag: one run, the members combined as `ensemble` does */
+    /* the bag: one run, the members combined as `ensemble` does; it keeps
+     * the members as its model (od_bag_type) */
     if (!(r = od_runi_new(ctx, ws, o->name, "bag", d->name))) { rc = OD_ENOMEM; goto done; }
     char *ps = od_params_format(p);
     r->params = ps ? bag_params(t->name, ps, o, lo, hi, D, nrows, ntrain) : NULL;
     free(ps);
     r->scores = od_mallocn(ctx, n ? n : 1, sizeof *r->scores);
-    const double **sc = od_calloc(ctx, o->n, sizeof *sc);
-    od_out *det = od_out_buffer();
     char fit[160];
     snprintf(fit, sizeof fit, "%s (%zu rows), %zu members on %zu rows each", o->fit == OD_FIT_TRAIN && !v->part ? "all" :
              od_fit_mode_names[o->fit], ntrain, o->n, nrows);
     r->fit_on = od_strdup(ctx, fit);
-    if (!r->params || !r->scores || !sc || !det || !r->fit_on) rc = OD_ENOMEM;
-    for (size_t j = 0; !rc && j < o->n; j++) sc[j] = m[j].scores;
+    if (!r->params || !r->scores || !r->fit_on) rc = OD_ENOMEM;
     if (!rc) rc = od_runi_attach(ctx, r, d, v);
-    if (!rc) rc = od_runi_combine(ctx, sc, o->n, n, r->part, o->norm, o->combine, o->weights, r->scores);
-    free(sc);
-    for (size_t j = 0; !rc && j < o->n; j++) {
-        char *fl = feature_list(ctx, f, cols, &m[j]);
+    if (!rc) rc = bag_model_make(ctx, r, f, cols, D, t, p, o, ntrain, m);
+    for (size_t j = 0; !rc && o->keep && j < o->n; j++) {
+        const bag_part *q = &((const bag_model *)r->state)->m[j];
+        char *fl = feature_list(ctx, f, cols, q->feat, q->nfeat);
         if (!fl) { rc = OD_ENOMEM; break; }
-        od_printf(det, "member %zu: on=%s (%zu of %zu columns), %zu of %zu training rows\n", j + 1, fl, m[j].nfeat, D,
-                  m[j].nrows, ntrain);
-        if (o->keep) rc = keep_member(ctx, ws, d, v, t, p, r, &m[j], j, fl, ntrain);
+        rc = keep_member(ctx, ws, d, v, t, p, r, &m[j], q->state, j, fl, ntrain);
         free(fl);
     }
-    if (!rc && !(r->detail = od_out_steal(det))) rc = OD_ENOMEM;
-    od_out_free(det);
     r->fit_secs = secs;   /* wall time of the members' fits and scores */
     if (rc) goto done;
     rc = od_runi_add(ctx, ws, r, out);

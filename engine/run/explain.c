@@ -167,6 +167,9 @@ int od_run_explain(od_ctx *ctx, od_workspace *ws, const od_run *r, size_t row, o
     }
     if (!r->cols)
         return od_error(ctx, OD_ESTATE, "%s does not record the columns its detector saw: fit it again to explain it", r->name);
+    if (t == &od_bag_type)
+        return od_error(ctx, OD_EINVAL, "%s is a bag: its score combines its members' scores; explain a member (bag ... keep=yes, "
+                        "then explain %s.1 ROW)", r->name, r->name);
     if (!t->explain) return od_error(ctx, OD_EINVAL, "%s: the %s detector cannot explain its scores", r->name, t->name);
     if (row >= r->n) return od_error(ctx, OD_EINVAL, "ROW=%zu: %s has rows 1..%zu", row + 1, r->name, r->n);
     if (isnan(r->scores[row])) {

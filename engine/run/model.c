@@ -31,9 +31,6 @@ static int write_header(FILE *fp, const char *algo, const char *params)
 
 int od_model_save(od_ctx *ctx, const od_run *r, const char *path)
 {
-    if (!r->type && r->algo && !strcmp(r->algo, "bag"))
-        return od_error(ctx, OD_EINVAL, "%s is a bag: a bag has no model file (yet); make it with keep=yes and save its "
-                        "members (save model %s.1 to=FILE ...)", r->name, r->name);
     if (!r->type || !r->type->save || !r->state)
         return od_error(ctx, OD_EINVAL, "%s is not a fitted detector (ensembles and columns have no model)", r->name);
     size_t l = strlen(path);
@@ -141,10 +138,10 @@ int od_model_load_stream(od_ctx *ctx, FILE *fp, const char *path, od_model *m)
     char algo[64];
     int rc = read_header(ctx, fp, path, algo, sizeof algo, &m->params);
     if (!rc) {
-        m->type = od_detector_find(algo);
+        m->type = !strcmp(algo, od_bag_type.name) ? &od_bag_type : od_detector_find(algo);
         if (!m->type || !m->type->load) rc = od_error(ctx, OD_EFORMAT, "%s: model of unknown detector '%s'", path, algo);
     }
-    if (!rc) rc = parse_params(ctx, m->type, path, m->params, &m->p);
+    if (!rc) rc = m->type == &od_bag_type ? od_bag_params(ctx, &m->p) : parse_params(ctx, m->type, path, m->params, &m->p);
     if (!rc) {
         rc = m->type->load(ctx, m->p, fp, &m->state);
         /* the detectors' messages name the detector; say which file too */

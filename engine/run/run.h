@@ -170,11 +170,25 @@ typedef struct {
  * every row, so the bag does not depend on the thread count.  The member
  * scores are normalised and combined exactly as od_run_ensemble does
  * (od_ensemble_normalize with the training rows' statistics, then
- * od_ensemble_combine).  The bag is one run (algo "bag", no model state);
- * its `detail` lists every member's columns and row count.  keep: the
- * members become runs too, NAME.j, with on=COLUMNS in their parameters. */
+ * od_ensemble_combine).  The bag is one run (algo "bag") whose model
+ * (type od_bag_type, state: the members' columns, rows, fitted states,
+ * normalisation shift and scale, the combine rule) describes every member
+ * and is what `save model` writes.  keep: the members become runs too,
+ * NAME.j, with on=COLUMNS in their parameters (each with its own copy of the
+ * member's state). */
 int od_run_bag(od_ctx *ctx, od_workspace *ws, od_dataset *d, const od_detector_type *t, const od_params *p,
                const od_bag_opts *o, od_run **out);
+
+/* The model of a bag run, as a detector type outside the registry (no
+ * `detect bag`): score runs every member on its columns of the bag's
+ * columns, normalises each with the shift and scale kept from the bag's
+ * training scores (rank: among the rows scored, as ever) and combines them;
+ * save/load write and read the bag's parameters, every member's column and
+ * row subsets, the normalisation and combine rule, and every member's own
+ * model payload (its detector's save/load).  model.c dispatches "bag" here. */
+extern const od_detector_type od_bag_type;
+/* The (empty) parameters of od_bag_type, for a loaded model. */
+int od_bag_params(od_ctx *ctx, od_params **out);
 
 /* Rows without a score: how many and why ("the first 23 points: warm-up of
  * window=24").  Writes the reason into buf (empty when every row is scored). */

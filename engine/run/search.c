@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* ------------------------------------------------------------------ grid */
 
@@ -297,15 +300,11 @@ int od_search_crit_pick(od_ctx *ctx, const od_detector_type *t, const char *metr
         if (*p == '-') *p = '_';
     const od_metric_def *m = od_metric_def_find(key);
     if (!m) {
-        char list[640] = "";
+        char list[800] = "";
         for (size_t i = 0; i < od_nmetric_defs; i++)
-            if (!(od_metric_defs[i].needs & OD_NEEDS_THRESHOLD))
-                snprintf(list + strlen(list), sizeof list - strlen(list), "%s, ", od_metric_defs[i].key);
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s, ", od_metric_defs[i].key);
         return od_error(ctx, OD_EINVAL, "metric=%s: unknown (metrics: %s%s)", metric, list, od_search_crit_names);
     }
-    if (m->needs & OD_NEEDS_THRESHOLD)
-        return od_error(ctx, OD_EINVAL, "metric=%s: is measured at a threshold, and a fold has none; choose one measured over "
-                        "every threshold (ap, roc_auc, best_f1, vus_pr, ...)", metric);
     if ((m->needs & OD_NEEDS_SERIES) && !series)
         return od_error(ctx, OD_EINVAL, "metric=%s: is for series, and this data is not one (load series=yes, or a time column)", metric);
     if (!has_labels)
@@ -315,6 +314,45 @@ int od_search_crit_pick(od_ctx *ctx, const od_detector_type *t, const char *metr
     out->name = m->key;
     out->higher_better = 1;
     out->desc = m->convention;
+    return OD_OK;
+}
+
+int od_search_rule(od_ctx *ctx, const char *rule, od_search_crit *c)
+{
+    c->rule = NULL;
+    c->rule_key[0] = c->rule_val[0] = 0;
+    if (c->kind != OD_CRIT_METRIC || !(c->metric->needs & OD_NEEDS_THRESHOLD)) {
+        if (!rule) return OD_OK;
+        return od_error(ctx, OD_EINVAL, "rule=%s: only for a metric measured at a threshold (f1, mcc, precision, pa_f1, ...); "
+                        "%s is measured over every threshold", rule, c->name);
+    }
+    const char *spec = rule ? rule : OD_SEARCH_RULE, *colon = strchr(spec, ':');
+    char name[32];
+    size_t l = colon ? (size_t)(colon - spec) : strlen(spec);
+    snprintf(name, sizeof name, "%.*s", (int)(l < sizeof name ? l : sizeof name - 1), spec);
+    const od_thr_rule *r = l < sizeof name ? od_thr_rule_find(name) : NULL;
+    if (!r) return od_error(ctx, OD_EINVAL, "rule=%s: expected a threshold rule (%s), or NAME:VALUE", spec, od_thr_rule_list(", "));
+    if (r->oracle)
+        return od_error(ctx, OD_EINVAL, "rule=%s: an oracle (it chooses with the labels of the rows it is measured on); "
+                        "choose a label-free rule (sse, mad, iqr, sigma, contamination:C, percentile:Q, ...)", spec);
+    /* its first option takes VALUE: "c" of contamination, "q" of "q,level" */
+    size_t kl = strcspn(r->opts, ",");
+    if (colon) {
+        if (!kl) return od_error(ctx, OD_EINVAL, "rule=%s: method=%s takes no value", spec, r->name);
+        if (!colon[1] || strlen(colon + 1) >= sizeof c->rule_val || kl >= sizeof c->rule_key)
+            return od_error(ctx, OD_EINVAL, "rule=%s: expected %s:VALUE", spec, r->name);
+        snprintf(c->rule_key, sizeof c->rule_key, "%.*s", (int)kl, r->opts);
+        snprintf(c->rule_val, sizeof c->rule_val, "%s", colon + 1);
+    }
+    /* what the rule needs, and that VALUE reads: try its options now */
+    od_thr_args a;
+    od_thr_args_init(&a);
+    const char *k = c->rule_key, *v = c->rule_val;
+    int rc = od_thr_args_parse(ctx, r, &k, &v, *k ? 1 : 0, &a);
+    if (rc) return od_error(ctx, rc, "rule=%s: %s", spec, od_ctx_errmsg(ctx));
+    if (*r->required && (!*k || strcmp(r->required, k)))
+        return od_error(ctx, OD_EINVAL, "rule=%s: method=%s needs a value: rule=%s:%s", spec, r->name, r->name, r->usage);
+    c->rule = r;
     return OD_OK;
 }
 
@@ -541,9 +579,17 @@ static void finish_row(od_search_row *r, size_t K)
 
 /* The criterion of one fitted fold (r scored every row; its part marks the
  * fold's train and test rows). */
-static double fold_value(od_ctx *ctx, const od_search_crit *c, const od_run *r, const od_frame *f, int windowed)
+static double fold_value(od_ctx *ctx, const od_search_crit *c, od_run *r, const od_frame *f, int windowed)
 {
     if (c->kind == OD_CRIT_METRIC) {
+        if (c->rule) {   /* the threshold, from the fold's training scores */
+            const char *k = c->rule_key, *v = c->rule_val;
+            od_thr_report rep;
+            int rc = od_run_threshold(ctx, r, c->rule->name, &k, &v, *k ? 1 : 0, &rep);
+            od_thr_report_clear(&rep);
+            if (rc && rc != OD_ENOMEM) od_error(ctx, rc, "threshold %s: %s", c->rule->name, od_ctx_errmsg(ctx));
+            if (rc) return NAN;
+        }
         od_run_eval ev;
         od_eval_opts eo;
         od_eval_opts_init(&eo);
@@ -601,23 +647,43 @@ typedef struct {
     uint64_t key;
 } search_job;
 
-/* Fit configuration row on fold j; the value into row->fold[j]. */
-static int run_fold(search_job *J, od_search_row *row, size_t j, double *secs)
+/* What one unit (a configuration on one fold) leaves for the gathering
+ * that follows the parallel loop: the engine context is not touched from
+ * worker threads. */
+typedef struct {
+    double secs;                /* its fit + score time */
+    char *why;                  /* why the fold has no score (or the out-of-memory message), or NULL */
+    char **warn;                /* its warnings */
+    size_t nwarn;
+    int rc;                     /* OD_ENOMEM stops the search */
+    int ran;                    /* 1: completed, 2: ran while Ctrl-C was pending (not counted) */
+} search_unit;
+
+static void unit_done(search_unit *u)
+{
+    free(u->why);
+    for (size_t w = 0; w < u->nwarn; w++) free(u->warn[w]);
+    free(u->warn);
+}
+
+/* Fit configuration row on fold j in context c (this thread's; reseeded
+ * from the unit's own stream, so the result depends on neither the thread
+ * nor what ran before); the value into row->fold[j], the rest into u. */
+static int run_fold(search_job *J, od_ctx *c, od_search_row *row, size_t j, search_unit *u)
 {
     od_search *s = J->s;
     size_t K = s->nfolds;
     gsl_rng *g = od_rng_stream(J->key, 1 + (uint64_t)row->config * K + j);
-    if (!g) return od_error(J->ctx, OD_ENOMEM, "out of memory");
+    if (!g) return u->rc = OD_ENOMEM;
     unsigned long seed = gsl_rng_get(g);
     gsl_rng_free(g);
-    od_ctx *c = od_ctx_new(seed);
-    if (!c) return od_error(J->ctx, OD_ENOMEM, "out of memory");
-    od_ctx_set_threads(c, od_ctx_threads(J->ctx));
-    od_ctx_set_parent(c, J->ctx);   /* Ctrl-C reaches a long fit (a network stops at the end of its step) */
+    od_ctx_set_seed(c, seed);
+    od_ctx_clear_error(c);
+    od_ctx_clear_warnings(c);
     const char *keys[OD_GRID_MAX_PARAMS], *vals[OD_GRID_MAX_PARAMS];
     od_search_row_params(s, row, keys, vals);
     od_params *p = od_params_parse(c, J->t->params, J->t->nparams, keys, vals, s->grid.nax);
-    int rc = p ? OD_OK : OD_EINVAL;
+    int rc = p ? OD_OK : !strncmp(od_ctx_errmsg(c), "out of memory", 13) ? OD_ENOMEM : OD_EINVAL;
     od_run *r = NULL;
     od_version tv = *J->top;
     tv.frame = J->frames[j] ? J->frames[j] : J->top->frame;
@@ -631,25 +697,22 @@ static int run_fold(search_job *J, od_search_row *row, size_t j, double *secs)
     if (!rc) {
         od_ctx_clear_error(c);
         v = fold_value(c, &s->crit, r, tv.frame, tv.win && !J->t->seq);
-        row->fsecs[j] = r->fit_secs + r->score_secs;
-        *secs += row->fsecs[j];
+        u->secs = r->fit_secs + r->score_secs;
+        if (isnan(v) && !strncmp(od_ctx_errmsg(c), "out of memory", 13)) rc = OD_ENOMEM;   /* od_malloc's: not the fold's */
     }
-    if (rc == OD_ENOMEM) od_error(J->ctx, OD_ENOMEM, "%s", od_ctx_errmsg(c));
-    else if (isnan(v)) {
-        char buf[300];
-        snprintf(buf, sizeof buf, "fold %zu: %s", j + 1, *od_ctx_errmsg(c) ? od_ctx_errmsg(c) : "no score");
-        for (char *q = buf; *q; q++)
-            if (*q == '\n' || *q == '\r') *q = ' ';   /* one line in a part file */
-        row->fwhy[j] = od_strdup(J->ctx, buf);
-        if (!row->why) row->why = od_strdup(J->ctx, buf);
-    }
-    row->ran[j] = 1;
-    for (size_t w = 0; w < od_ctx_nwarnings(c); w++) od_warn(J->ctx, "%s", od_ctx_warning(c, w));
+    char buf[300];
+    if (rc == OD_ENOMEM) snprintf(buf, sizeof buf, "%s", od_ctx_errmsg(c));
+    else if (isnan(v)) snprintf(buf, sizeof buf, "fold %zu: %s", j + 1, *od_ctx_errmsg(c) ? od_ctx_errmsg(c) : "no score");
+    if ((rc == OD_ENOMEM || isnan(v)) && !(u->why = od_strdup(c, buf))) rc = OD_ENOMEM;
+    size_t nw = od_ctx_nwarnings(c);
+    if (nw && !(u->warn = od_calloc(c, nw, sizeof *u->warn))) rc = OD_ENOMEM;
+    for (size_t w = 0; u->warn && w < nw; w++)
+        if ((u->warn[u->nwarn] = od_strdup(c, od_ctx_warning(c, w)))) u->nwarn++;
+        else rc = OD_ENOMEM;
     row->fold[j] = v;
     od_run_free(r);
     od_params_free(p);
-    od_ctx_free(c);
-    return rc == OD_ENOMEM ? rc : OD_OK;
+    return u->rc = rc == OD_ENOMEM ? rc : OD_OK;
 }
 
 static char *row_params(od_ctx *ctx, const od_search *s, size_t config)
@@ -766,8 +829,8 @@ static int part_head(od_ctx *ctx, const od_dataset *d, const od_detector_type *t
 {
     od_out *b = od_out_buffer();
     if (!b) return od_error(ctx, OD_ENOMEM, "out of memory");
-    od_printf(b, "oddity-search-part 1\ndetector %s\noptions folds=%zu metric=%s n=%zu first=%zu\n", t->name, o->folds,
-              o->metric ? o->metric : "-", o->sample, o->first);
+    od_printf(b, "oddity-search-part 1\ndetector %s\noptions folds=%zu metric=%s rule=%s n=%zu first=%zu\n", t->name,
+              o->folds, o->metric ? o->metric : "-", o->rule ? o->rule : "-", o->sample, o->first);
     for (size_t a = 0; a < g->nax; a++) {
         od_printf(b, "axis %s", g->ax[a].name);
         for (size_t i = 0; i < g->ax[a].n; i++) od_printf(b, "\t%s", g->ax[a].vals[i]);
@@ -791,6 +854,7 @@ static int search_setup(od_ctx *ctx, od_dataset *d, const od_detector_type *t, c
     long lab = od_frame_role(v->frame, OD_ROLE_LABEL);
     int has_pseudo = v->pseudo && od_frame_find(v->frame, v->pseudo) >= 0;
     int rc = od_search_crit_pick(ctx, t, o->metric, lab >= 0 || has_pseudo, series, &s->crit);
+    if (!rc) rc = od_search_rule(ctx, o->rule, &s->crit);
     if (rc) return rc;
     s->nfolds = o->folds ? o->folds : series ? 3 : 5;
     if (!(s->detector = od_strdup(ctx, t->name))) return OD_ENOMEM;
@@ -807,7 +871,12 @@ static int search_setup(od_ctx *ctx, od_dataset *d, const od_detector_type *t, c
              J->fo->order == OD_ORDER_TIME ? "rolling origin (time order)" : lab >= 0 ? "stratified" : "k-fold", m,
              v->part ? "training " : "");
     s->folds_desc = od_strdup(ctx, buf);
-    s->labels_desc = od_strdup(ctx, s->crit.kind != OD_CRIT_METRIC ? "no labels used" : lab >= 0 ? "vs truth" : "vs pseudo-labels");
+    snprintf(buf, sizeof buf, "%s%s%s%s%s%s", s->crit.kind != OD_CRIT_METRIC ? "no labels used" : lab >= 0 ? "vs truth" : "vs pseudo-labels",
+             s->crit.rule ? ", at threshold method=" : "", s->crit.rule ? s->crit.rule->name : "", *s->crit.rule_key ? " " : "",
+             s->crit.rule_key, *s->crit.rule_key ? "=" : "");
+    if (*s->crit.rule_key) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s", s->crit.rule_val);
+    if (s->crit.rule) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " set on each fold's training scores");
+    s->labels_desc = od_strdup(ctx, buf);
     if (!s->folds_desc || !s->labels_desc) return OD_ENOMEM;
     return pick_configs(ctx, s, o, J->key);
 }
@@ -867,6 +936,95 @@ static void search_progress(od_ctx *ctx, const od_search *s, size_t task, size_t
     od_progress(ctx, "search", ntask ? (double)task / (double)ntask : 1, detail);
 }
 
+/* Every configuration on every fold: the units (row i, fold j), in that
+ * order, run in parallel on the session's threads, each in its thread's own
+ * context reseeded per unit.  Detectors that are parallel inside get the
+ * threads left over (threads / units in flight, at least 1); the neural
+ * detectors, parallel over their batches through BLAS, run their units one
+ * after another with every thread.  Warnings, the first failing fold's
+ * reason and the out-of-memory error are gathered afterwards in unit order,
+ * so the output is the same for any thread count.  Ctrl-C: no new unit
+ * starts; the rows whose folds all completed before it, a prefix (first=M
+ * replays it), are kept. */
+static int run_units(search_job *J, double t0)
+{
+    od_ctx *ctx = J->ctx;
+    od_search *s = J->s;
+    size_t K = s->nfolds, U = s->nrows * K, N = s->nshards, I = s->shard;
+    size_t mine = N ? (U >= I ? (U - I) / N + 1 : 0) : U;   /* this shard's units */
+    int T = od_ctx_threads(ctx) > 0 ? od_ctx_threads(ctx) : 1;
+    int outer = !strcmp(J->t->family, "neural") ? 1 : U < (size_t)T ? (int)(U ? U : 1) : T;
+    int inner = T / outer > 0 ? T / outer : 1;
+    search_unit *u = od_calloc(ctx, U ? U : 1, sizeof *u);
+    od_ctx **tc = od_calloc(ctx, (size_t)outer, sizeof *tc);
+    int rc = u && tc ? OD_OK : OD_ENOMEM;
+    for (int q = 0; q < outer && !rc; q++) {
+        if (!(tc[q] = od_ctx_new(od_ctx_seed(ctx)))) rc = od_error(ctx, OD_ENOMEM, "out of memory");
+        else od_ctx_set_parent(tc[q], ctx);   /* Ctrl-C reaches a long fit (a network stops at the end of its step) */
+    }
+    od_ctx_set_threads(ctx, od_ctx_threads(ctx));   /* od_ctx_new set this thread's count to every core */
+    size_t finished = 0;
+    int stop = 0;
+    if (!rc) search_progress(ctx, s, 0, mine, t0);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(outer)
+#endif
+    for (size_t q = 0; q < (rc ? 0 : U); q++) {
+        if (N && q % N != I - 1) continue;   /* another shard's unit (round-robin) */
+        if (od_cancelled(ctx) || __atomic_load_n(&stop, __ATOMIC_RELAXED)) continue;
+        int me = 0;
+#ifdef _OPENMP
+        me = omp_get_thread_num();
+#endif
+        od_ctx_set_threads(tc[me], inner);   /* this worker's nested regions */
+        if (run_fold(J, tc[me], &s->rows[q / K], q % K, &u[q])) __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+        u[q].ran = od_cancelled(ctx) ? 2 : 1;
+        size_t now = __atomic_add_fetch(&finished, 1, __ATOMIC_RELAXED);
+        if (me == 0) search_progress(ctx, s, now, mine, t0);   /* the calling thread only */
+    }
+    od_ctx_set_threads(ctx, od_ctx_threads(ctx));
+    for (size_t q = 0; u && q < U; q++) {
+        for (size_t w = 0; w < u[q].nwarn; w++) od_warn(ctx, "%s", u[q].warn[w]);
+        if (!rc && u[q].rc) rc = od_error(ctx, u[q].rc, "%s", u[q].why ? u[q].why : "out of memory");
+    }
+    /* what a part file records of each unit that ran (od_search_part_text) */
+    for (size_t q = 0; !rc && q < U; q++) {
+        od_search_row *row = &s->rows[q / K];
+        size_t j = q % K;
+        if (u[q].ran != 1) continue;
+        row->ran[j] = 1;
+        row->fsecs[j] = u[q].secs;
+        if (u[q].why) {
+            if (!(row->fwhy[j] = od_strdup(ctx, u[q].why))) { rc = OD_ENOMEM; break; }
+            for (char *c = row->fwhy[j]; *c; c++)
+                if (*c == '\n' || *c == '\r') *c = ' ';   /* one line in a part file */
+        }
+    }
+    for (size_t i = 0; !rc && N && i < s->nrows; i++) {   /* a shard: the rows whose units of this shard all ran */
+        size_t j = 0;
+        while (j < K && (((i * K + j) % N != I - 1) || u[i * K + j].ran == 1)) j++;
+        if (j < K) break;
+        s->ndone++;
+    }
+    for (size_t i = 0; !rc && !N && i < s->nrows; i++) {
+        od_search_row *row = &s->rows[i];
+        double secs = 0;
+        size_t j = 0;
+        while (j < K && u[i * K + j].ran == 1) secs += u[i * K + j++].secs;
+        if (j < K) break;
+        for (j = 0; j < K && !row->why; j++)
+            if (u[i * K + j].why && !(row->why = od_strdup(ctx, u[i * K + j].why))) rc = OD_ENOMEM;
+        row->secs = secs / (double)K;
+        finish_row(row, K);
+        s->ndone++;
+    }
+    for (size_t q = 0; u && q < U; q++) unit_done(&u[q]);
+    for (int q = 0; tc && q < outer; q++) od_ctx_free(tc[q]);
+    free(tc);
+    free(u);
+    return rc;
+}
+
 int od_search_run(od_ctx *ctx, od_dataset *d, const od_detector_type *t, const od_grid *g, const od_search_opts *o,
                   od_search **out)
 {
@@ -889,22 +1047,7 @@ int od_search_run(od_ctx *ctx, od_dataset *d, const od_detector_type *t, const o
     }
     if (!rc) rc = fold_data(ctx, &J, base, need);
     free(need);
-    for (size_t i = 0; i < s->nrows && !rc; i++) {
-        od_search_row *row = &s->rows[i];
-        double secs = 0;
-        for (size_t j = 0; j < K && !rc; j++) {
-            if (N && (i * K + j) % N != I - 1) continue;
-            if (od_cancelled(ctx)) break;
-            search_progress(ctx, s, i * K + j, ntask, t0);   /* round-robin: the ETA holds for a shard too */
-            rc = run_fold(&J, row, j, &secs);
-        }
-        if (rc || od_cancelled(ctx)) break;
-        if (!N) {
-            row->secs = secs / (double)K;
-            finish_row(row, K);
-        }
-        s->ndone++;
-    }
+    if (!rc) rc = run_units(&J, t0);
     if (!rc && od_cancelled(ctx)) {
         s->interrupted = 1;
         od_ctx_clear_cancel(ctx);
@@ -953,7 +1096,7 @@ static const char *head_diff(const char *a, const char *b)
         b = eb + 1;
     }
     if (!strncmp(a, "detector ", 9)) return "the detector differs";
-    if (!strncmp(a, "options ", 8)) return "the options (folds=, metric=, n=, first=) differ";
+    if (!strncmp(a, "options ", 8)) return "the options (folds=, metric=, rule=, n=, first=) differ";
     if (!strncmp(a, "axis ", 5) || !strncmp(b, "axis ", 5)) return "the grid differs";
     if (!strncmp(a, "key ", 4)) return "the random state differs (the seed, or the lines before the search)";
     if (!strncmp(a, "data ", 5)) return "the data differs";
@@ -1045,7 +1188,7 @@ static int part_units(od_ctx *ctx, od_search *s, const merge_part *p, double *wa
 
 /* The options and grid of a part's header, as the search was given them. */
 static int head_parse(od_ctx *ctx, const merge_part *p, const od_detector_type **t, od_grid *g, od_search_opts *o,
-                      char *metric, size_t mcap)
+                      char *metric, size_t mcap, char *rule, size_t rcap)
 {
     memset(o, 0, sizeof *o);
     const char *l = strchr(p->text, '\n') + 1, *end = p->text + p->head_len;
@@ -1058,11 +1201,13 @@ static int head_parse(od_ctx *ctx, const merge_part *p, const od_detector_type *
             snprintf(name, sizeof name, "%.*s", (int)(len - 9), l + 9);
             if (!(*t = od_detector_find(name))) return od_error(ctx, OD_EDATA, "%s: no detector named '%s'", p->name, name);
         } else if (!strncmp(l, "options ", 8)) {
-            char m[64];
-            if (sscanf(l, "options folds=%zu metric=%63s n=%zu first=%zu", &o->folds, m, &o->sample, &o->first) != 4)
+            char m[64], r[64];
+            if (sscanf(l, "options folds=%zu metric=%63s rule=%63s n=%zu first=%zu", &o->folds, m, r, &o->sample, &o->first) != 5)
                 return od_error(ctx, OD_EDATA, "%s:%zu: a damaged options line", p->name, line_no(p->text, l));
             snprintf(metric, mcap, "%s", m);
             o->metric = strcmp(m, "-") ? metric : NULL;
+            snprintf(rule, rcap, "%s", r);
+            o->rule = strcmp(r, "-") ? rule : NULL;
         } else if (!strncmp(l, "axis ", 5)) {
             if (!*t) return od_error(ctx, OD_EDATA, "%s: 'axis' before 'detector'", p->name);
             char *ln = od_malloc(ctx, len + 1);
@@ -1127,7 +1272,7 @@ int od_search_merge(od_ctx *ctx, od_dataset *d, const od_search_spec *want, cons
     od_search *s = NULL;
     search_job J = {0};
     od_grid g = {0};
-    char metric[64];
+    char metric[64], rule[64];
     if (!rc) {
         const od_detector_type *t;
         od_search_opts o;
@@ -1137,7 +1282,7 @@ int od_search_merge(od_ctx *ctx, od_dataset *d, const od_search_spec *want, cons
             gp = want->g;
             o = *want->o;
             o.shard = o.nshards = 0;
-        } else rc = head_parse(ctx, &P[0], &t, &g, &o, metric, sizeof metric);
+        } else rc = head_parse(ctx, &P[0], &t, &g, &o, metric, sizeof metric, rule, sizeof rule);
         if (!rc && !(s = od_calloc(ctx, 1, sizeof *s))) rc = OD_ENOMEM;
         size_t base = 0;
         J = (search_job){ .ctx = ctx, .d = d, .t = t, .s = s };

@@ -97,6 +97,9 @@ typedef enum {
 typedef struct {
     od_crit_kind kind;
     const od_metric_def *metric;    /* OD_CRIT_METRIC */
+    const od_thr_rule *rule;        /* a metric measured at a threshold: the label-free rule set on each
+                                       fold's run, calibrated on the fold's training scores */
+    char rule_key[16], rule_val[32];/* its one option (rule=NAME:VALUE), rule_key "" when none */
     const char *name;               /* "ap", "silhouette", "bic", "val-loss" */
     int higher_better;
     const char *desc;               /* one line: what it measures */
@@ -106,9 +109,16 @@ typedef struct {
  * the family's label-free criterion: silhouette for kmeans, bic for gmm,
  * val-loss for neural detectors, else an error saying labels are needed).
  * Metric names also take '-' for '_' and roc for roc_auc.  Metrics measured
- * at a threshold are refused (a fold has none). */
+ * at a threshold (f1, mcc, pa_f1, ...) are measured at the threshold that
+ * rule `rule` sets on each fold's run (see od_search_rule). */
 int od_search_crit_pick(od_ctx *ctx, const od_detector_type *t, const char *metric, int has_labels, int series,
                         od_search_crit *out);
+/* rule=NAME or NAME:VALUE (NULL: OD_SEARCH_RULE) for a metric measured at a
+ * threshold: a label-free rule of the rule table (not an oracle: it would
+ * choose with the test rows' labels), VALUE its first option (c, q, k, ...).
+ * Refused for a criterion without a threshold. */
+#define OD_SEARCH_RULE "sse"
+int od_search_rule(od_ctx *ctx, const char *rule, od_search_crit *c);
 /* "silhouette|sse|bic|aic|val-loss" */
 extern const char *const od_search_crit_names;
 
@@ -120,6 +130,7 @@ typedef struct {
     size_t sample;                  /* > 0: this many configurations drawn at random (without repeats) */
     size_t first;                   /* > 0: only the first this many configurations (a replay of an interrupted search) */
     size_t shard, nshards;          /* nshards > 0: run only the work units of shard 1..nshards (see below) */
+    const char *rule;               /* threshold metrics: rule=NAME[:VALUE] (NULL: OD_SEARCH_RULE) */
 } od_search_opts;
 
 typedef struct {
@@ -156,8 +167,9 @@ typedef struct od_search {
     char *head;                     /* the part file's header: what makes two parts the same search */
 } od_search;
 
-/* Search detector t over grid g on the current version of d.  Fits run one
- * after another (each uses the session's threads); progress with an ETA goes
+/* Search detector t over grid g on the current version of d.  The units
+ * (configuration, fold) run in parallel on the session's threads (neural
+ * detectors: one after another, each with every thread); progress with an ETA goes
  * through the ctx progress callback ("search"); the cancel flag stops the
  * search after the fit in progress, keeping the configurations whose folds
  * all ran (interrupted = 1, return OD_OK).  A fold that fails (a fit that

@@ -386,7 +386,18 @@ static void test_search(od_ctx *ctx)
     od_test_str(cr.name, "best_f1", "... by its table key");
     od_test_int(od_search_crit_pick(ctx, od_detector_find("kmeans"), "roc", 1, 0, &cr), OD_OK, "metric=roc");
     od_test_str(cr.name, "roc_auc", "... is roc_auc");
-    od_test_int(od_search_crit_pick(ctx, od_detector_find("kmeans"), "f1", 1, 0, &cr), OD_EINVAL, "metric=f1 (at a threshold) is refused");
+    od_test_int(od_search_crit_pick(ctx, od_detector_find("kmeans"), "f1", 1, 0, &cr), OD_OK, "metric=f1 (at a threshold)");
+    od_test_int(od_search_rule(ctx, NULL, &cr), OD_OK, "... takes the default rule");
+    od_test_str(cr.rule ? cr.rule->name : "-", OD_SEARCH_RULE, "... which is " OD_SEARCH_RULE);
+    od_test_int(od_search_rule(ctx, "contamination:0.02", &cr), OD_OK, "rule=contamination:0.02");
+    od_test_true(cr.rule && !strcmp(cr.rule_key, "c") && !strcmp(cr.rule_val, "0.02"), "... sets c=0.02 (%s=%s)", cr.rule_key,
+                 cr.rule_val);
+    od_test_int(od_search_rule(ctx, "best-f1", &cr), OD_EINVAL, "an oracle rule is refused");
+    od_test_int(od_search_rule(ctx, "percentile", &cr), OD_EINVAL, "rule=percentile without q is refused");
+    od_test_int(od_search_crit_pick(ctx, od_detector_find("kmeans"), "ap", 1, 0, &cr), OD_OK, "metric=ap");
+    od_test_int(od_search_rule(ctx, "mad", &cr), OD_EINVAL, "... takes no rule");
+    od_test_int(od_search_rule(ctx, NULL, &cr), OD_OK, "... and none is set");
+    od_test_true(cr.rule == NULL, "... (no rule)");
     od_test_int(od_search_crit_pick(ctx, od_detector_find("kmeans"), "vus-pr", 1, 0, &cr), OD_EINVAL, "metric=vus-pr off a series is refused");
     od_test_int(od_search_crit_pick(ctx, od_detector_find("kmeans"), "bic", 1, 0, &cr), OD_EINVAL, "metric=bic is for gmm only");
 
