@@ -104,10 +104,11 @@ class Bench:
                    anchor_cpu_s=statistics.median(anc_cpu) if anc_cpu else None,
                    rounds=len(odd_t), check_ok=bool(check_ok), check=check)
         if anc_t:
-            row["ratio"] = row["anchor_s"][0] / row["oddity_s"][0]
+            # ODDITY_TIME_LINES resolves 1 us: a zero is below it, and the ratio a lower bound
+            row["ratio"] = row["anchor_s"][0] / max(row["oddity_s"][0], 1e-6)
         elif target:
             row["target_s"] = target
-            row["ratio"] = target / row["oddity_s"][0]
+            row["ratio"] = target / max(row["oddity_s"][0], 1e-6)
         self.rows.append(row)
         r = row.get("ratio")
         print(f"  -> {case} ({threads} thr): oddity {fmt_mr(row['oddity_s'])}"

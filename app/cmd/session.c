@@ -219,7 +219,7 @@ int session_exec(od_session *s, const char *line, int record)
     if (journal) session_record(s, journal);
     free(journal);
     if (timing) {
-        fprintf(s->errfp, "time: %.4f s cpu %.4f s: %s\n", od_now() - t0, cpu_now() - c0, line);
+        fprintf(s->errfp, "time: %.6f s cpu %.6f s: %s\n", od_now() - t0, cpu_now() - c0, line);
         fflush(s->errfp);
     }
     return rc;
