@@ -161,6 +161,7 @@ threshold.method=sigma|$S; threshold g method=sigma|\[sigma
 threshold.method=iqr|$S; threshold g method=iqr|\[iqr
 threshold.method=mad|$S; threshold g method=mad|\[mad
 threshold.method=sse|$S; threshold g method=sse|\[sse low=[0-9]+,high=[0-9]+,sse=
+threshold.method=auto|$S; threshold g method=auto|\[auto chose [a-z]+, the median of sse
 threshold.method=best-f1|$S; threshold g method=best-f1|\[best-f1
 threshold.method=spot|$S; threshold g method=spot q=1e-3|\[spot
 threshold.method=dspot|$S; threshold g method=dspot q=1e-3|\[dspot

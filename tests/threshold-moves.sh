@@ -57,5 +57,23 @@ ok $? "split: flags $1 of $2 (awk over all rows: $all), confusion on the 1200 te
 mc=$(printf '%s\n' "$out" | grep -o 'TP [0-9]* FP [0-9]* FN [0-9]* TN [0-9]*' | sort -u | wc -l)
 [ "$mc" -ge 1 ]
 ok $? "metrics prints a confusion matrix beside it"
+# method=auto: the kept threshold is the lower median of the label-free rules'
+# own thresholds (each run here by itself), and it names the rule it chose
+thr() { "$bin" --no-journal -e "load $data" -e 'split train=0.6 seed=1' -e 'detect kmeans k=3 as km' -e "threshold km method=$1" 2>&1 |
+        sed -n 's/^km: threshold[^:]*: flag score >=* \([^ ]*\) .*/\1/p' | head -1; }
+auto=$("$bin" --no-journal -e "load $data" -e 'split train=0.6 seed=1' -e 'detect kmeans k=3 as km' -e 'threshold km method=auto' 2>&1 | grep '^km: threshold')
+got=$(printf '%s\n' "$auto" | sed -n 's/^km: threshold: flag score > \([^ ]*\) .*/\1/p')
+chose=$(printf '%s\n' "$auto" | sed -n 's/.*auto chose \([a-z]*\),.*/\1/p')
+[ -n "$got" ] && [ "$(thr "$chose")" = "$got" ]
+ok $? "method=auto keeps $chose's threshold ($got = threshold method=$chose alone)"
+n_cand=$(printf '%s\n' "$auto" | grep -o 'sse [0-9.e+-]* ([0-9]*), mad [0-9.e+-]* ([0-9]*), iqr [0-9.e+-]* ([0-9]*), sigma [0-9.e+-]* ([0-9]*), spot' | wc -l)
+med=$(printf '%s\n' "$auto" | grep -o '\(sse\|mad\|iqr\|sigma\|spot\) [0-9.e+-]* (' | awk '{ print $2 }' | sort -g |
+      awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+[ "$n_cand" = 1 ] && awk -v a="$med" -v b="$got" 'BEGIN { exit !((a - b) ^ 2 < (1e-3 * b) ^ 2) }'
+ok $? "method=auto lists every candidate with the rows it flags, and keeps their median ($med)"
+lo=$(for m in sse mad iqr sigma; do thr $m; done | sort -g | head -1)
+hi=$(for m in sse mad iqr sigma; do thr $m; done | sort -g | tail -1)
+awk -v g="$got" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(g + 0 > lo + 0 && g + 0 < hi + 0) }'
+ok $? "method=auto's threshold lies strictly between the lowest ($lo) and highest ($hi) rule"
 echo "1..$n"
 exit $fail

@@ -162,6 +162,12 @@ const cmd_glossary_entry cmd_glossary[] = {
       "minimises SSE(low) + SSE(high), the within-group sums of squared deviations\n"
       "from each group's mean; flags scores above the low group's largest.  Exact,\n"
       "O(n log n), no labels.  Reference: Otsu 1979.  shows it: threshold km method=sse" },
+    { "auto", "auto threshold|method=auto", "threshold rule: the median of the label-free rules",
+      "Computes sse, mad, iqr, sigma and spot (each at its defaults) on the training\n"
+      "scores and keeps the one whose threshold is their median: one or two rules that\n"
+      "fail on a score distribution (sigma on heavy tails, sse on several modes)\n"
+      "cannot move it.  Prints every candidate with the rows it would flag.\n"
+      "shows it: threshold km method=auto" },
     { "silhouette", "silhouette score", "how well a row sits in its own cluster",
       "s = (b - a) / max(a, b): a = mean distance to the rows of its own cluster, b =\n"
       "to the rows of the nearest other cluster; -1..1, higher is better.  The mean\n"

@@ -5,6 +5,7 @@
  * checks, usage, help and completion all read the table. */
 #include "config.h"
 #include "run.h"
+#include "../core/num.h"
 #include "../eval/curve.h"
 #include "../eval/evsort.h"
 #include "../eval/spot.h"
@@ -168,6 +169,74 @@ static int th_dspot(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_thres
     return spot_common(ctx, r, a, th, 1);
 }
 
+/* auto: every label-free rule at its defaults, and the one whose threshold
+ * is the median of theirs (ties: the earlier rule).  The median is a
+ * consensus that one or two rules failing on a score distribution cannot
+ * move (sigma on heavy tails, sse on several modes, spot on a short
+ * calibration).  SPOT stands in with the threshold it starts streaming with
+ * (fitted on the calibration scores), and if chosen is kept as that fixed
+ * value.  params lists every candidate with the rows it would flag. */
+static int th_auto(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
+{
+    static const struct { const char *name; stat_fn fn; } cand[] = {
+        { "sse", st_sse }, { "mad", st_mad }, { "iqr", st_iqr }, { "sigma", st_sigma }, { "spot", NULL },
+    };
+    enum { NC = sizeof cand / sizeof cand[0] };
+    od_threshold t[NC];
+    int ok[NC];
+    double v[NC];
+    size_t m = 0;
+    od_thr_args d;
+    od_thr_args_init(&d);
+    d.part = a->part;
+    for (size_t i = 0; i < NC; i++) {
+        od_threshold_init(&t[i]);
+        int rc = cand[i].fn ? on_training(ctx, r, &d, &t[i], cand[i].fn) : spot_common(ctx, r, &d, &t[i], 0);
+        if (rc == OD_ENOMEM) {
+            for (size_t j = 0; j <= i; j++) od_threshold_clear(&t[j]);
+            return rc;
+        }
+        ok[i] = !rc && !isnan(t[i].value);
+        if (ok[i] && !cand[i].fn) {   /* spot: the threshold it starts the stream with, fixed */
+            t[i].value = t[i].per_point && r->n ? t[i].per_point[0] : t[i].value;
+            free(t[i].per_point);
+            free(t[i].alarms);
+            t[i].per_point = NULL;
+            t[i].alarms = NULL;
+            t[i].n_points = 0;
+            t[i].rule = OD_RULE_GT;
+        }
+        if (ok[i]) v[m++] = t[i].value;
+        od_ctx_clear_error(ctx);
+    }
+    if (!m) return od_error(ctx, OD_EDATA, "method=auto: no label-free rule gave a threshold on these scores");
+    double sorted[NC];
+    memcpy(sorted, v, m * sizeof *v);
+    qsort(sorted, m, sizeof *sorted, od_cmp_double);
+    double med = sorted[(m - 1) / 2];   /* the lower median: a threshold some rule set */
+    size_t pick = NC;
+    for (size_t i = 0; i < NC && pick == NC; i++)
+        if (ok[i] && t[i].value == med) pick = i;
+    char list[160];
+    size_t l = 0;
+    list[0] = 0;
+    for (size_t i = 0; i < NC && l < sizeof list; i++) {
+        if (!ok[i]) { l += (size_t)snprintf(list + l, sizeof list - l, "%s%s n/a", l ? ", " : "", cand[i].name); continue; }
+        size_t f = 0;
+        for (size_t k = 0; k < r->n; k++) {
+            double x = r->scores[k];
+            f += !isnan(x) && (t[i].rule == OD_RULE_GT ? x > t[i].value : x >= t[i].value);
+        }
+        l += (size_t)snprintf(list + l, sizeof list - l, "%s%s %.4g (%zu)", l ? ", " : "", cand[i].name, t[i].value, f);
+    }
+    *th = t[pick];
+    for (size_t i = 0; i < NC; i++)
+        if (i != pick) od_threshold_clear(&t[i]);
+    snprintf(th->method, sizeof th->method, "auto");
+    snprintf(th->params, sizeof th->params, "chose %s, the median of %s", cand[pick].name, list);
+    return OD_OK;
+}
+
 const od_thr_rule od_thr_rules[] = {
     { "value", "value,rule", "value", "V", "score >= V (rule=> for >)", 0, 0, th_value },
     { "contamination", "c", "c", "c", "PyOD: the 100(1-c) percentile, flag score > t", 0, 0, th_contamination },
@@ -177,6 +246,8 @@ const od_thr_rule od_thr_rules[] = {
     { "mad", "k", "", "k", "median + k 1.4826 MAD (k default 3), score > t", 0, 0, th_mad },
     { "sse", "", "", "", "Otsu on scores: the cut between two distinct scores with the\n"
       "least within-group sum of squared errors, score > t", 0, 0, th_sse },
+    { "auto", "", "", "", "the median threshold of sse, mad, iqr, sigma and spot at their\n"
+      "defaults (a consensus one or two failing rules cannot move);\nprints each with the rows it flags", 0, 0, th_auto },
     { "best-f1", "on,labels", "", "", "the best F1 on the labels of the evaluation rows: an ORACLE", 1, 0, th_best_f1 },
     { "spot", "q,level", "", "q level", "Siffer et al. 2017: a generalised Pareto tail (Grimshaw's\n"
       "maximum likelihood or the method of moments, the better kept)\nfitted over the level quantile of the training scores, then\n"
