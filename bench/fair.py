@@ -206,7 +206,10 @@ class Bench:
         for T in self.a.threads:
             lines = [f"load {big}", "detect hbos as h", "export scores h to=h.csv force=yes"]
             out, _ = self.odd(lines, T)
-            S = np.loadtxt(os.path.join(self.work, "h.csv"), delimiter=",", skiprows=1, usecols=0)
+            hcsv = os.path.join(self.work, "h.csv")
+            with open(hcsv) as f:
+                hdr = f.readline().strip().split(",")
+            S = np.loadtxt(hcsv, delimiter=",", skiprows=1, usecols=hdr.index("h"))
             y = np.load(big[:-4] + "_label.npy")
             v = float(np.quantile(S, 0.99))
             order = np.argsort(S, kind="stable")
