@@ -254,8 +254,11 @@ static int run_interactive(od_session *s)
     return repl_run(s);
 }
 
+int score_main(int argc, char **argv);   /* app/score.c: `oddity score`, the streaming filter */
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "score")) return score_main(argc - 1, argv + 1);
     options o;
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) return rc;

@@ -533,6 +533,7 @@ void od_model_free(od_model *m)
     if (m->state && m->type && m->type->free) m->type->free(m->state);
     od_params_free(m->p);
     free(m->params);
+    od_pipeline_free(m->pipe);
     memset(m, 0, sizeof *m);
 }
 
@@ -552,6 +553,12 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     m->state = NULL;
     m->params = NULL;
     r->fit_on = od_strdup(ctx, source ? source : "-");
+    od_out *po = od_out_buffer();
+    if (po) {
+        od_pipeline_describe(m->pipe, po);
+        r->detail = od_out_steal(po);
+        od_out_free(po);
+    }
     size_t dd = 0;
     double *X = NULL;
     int rc = r->fit_on ? od_run_data_matrix(ctx, v->frame, NULL, 0, &X, &dd) : OD_ENOMEM;

@@ -1,0 +1,580 @@
+/* score.c - `oddity score`: a model file's pipeline over a stream of rows
+ * (see score.h). */
+#include "config.h"
+#include "score.h"
+#include "data/csv.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MODE_TAB, MODE_WIN, MODE_SEQ };
+
+typedef struct {
+    size_t off, len;               /* in the line, quotes and outer spaces removed */
+    int quoted;
+} field;
+
+typedef struct {
+    od_ctx *ctx;
+    const od_model *m;
+    const od_pipeline *p;
+    const od_score_opts *o;
+    od_score_report *rep;
+    const char *name, *mpath;
+    FILE *in, *out;
+    /* input buffer: data in [pos, len) */
+    char *buf;
+    size_t cap, len, pos;
+    int eof;
+    size_t line;                   /* line number of the last line returned */
+    char sep;
+    size_t nfields;                /* header fields */
+    field *f;
+    size_t fcap;
+    size_t *src;                   /* nin: field index of each input column */
+    size_t *colin;                 /* ncols: input column of each detector column (no steps) */
+    /* the chunk */
+    double *raw;                   /* chunk x nin */
+    size_t nraw;
+    size_t *rowno;                 /* row numbers of the pending rows */
+    char **text;                   /* keep: their lines */
+    size_t npend, pcap;            /* pending rows (not yet written) */
+    /* points (after the pipeline), for WIN and SEQ */
+    int mode;
+    size_t d;
+    double *pts;
+    size_t npts, ptcap;            /* points held; the first is point pbase */
+    size_t pbase, ptot;            /* ptot: points so far */
+    size_t span;                   /* SEQ: points a score needs */
+    double *wsc;                   /* WIN: scores of windows wbase .. nextw-1 */
+    size_t wbase, nextw, wcap;
+    size_t pemit;                  /* first point not written */
+    double thr;
+    int strict, flags;
+} scorer;
+
+/* ---------------------------------------------------------------- input */
+
+/* The next line (without its end) in *s, *n; 0 at the end of the input. */
+static int next_line(scorer *S, char **s, size_t *n)
+{
+    for (;;) {
+        char *nl = S->pos < S->len ? memchr(S->buf + S->pos, '\n', S->len - S->pos) : NULL;
+        if (nl || (S->eof && S->pos < S->len)) {
+            char *b = S->buf + S->pos;
+            size_t l = nl ? (size_t)(nl - b) : S->len - S->pos;
+            S->pos += l + (nl != NULL);
+            if (l && b[l - 1] == '\r') l--;
+            b[l] = 0;
+            S->line++;
+            *s = b;
+            *n = l;
+            return 1;
+        }
+        if (S->eof) return 0;
+        if (S->pos) {
+            memmove(S->buf, S->buf + S->pos, S->len - S->pos);
+            S->len -= S->pos;
+            S->pos = 0;
+        }
+        if (S->cap - S->len < (1u << 16)) {
+            size_t nc = S->cap ? S->cap * 2 : (size_t)4 << 20;
+            char *nb = realloc(S->buf, nc + 1);
+            if (!nb) return -od_error(S->ctx, OD_ENOMEM, "%s: out of memory (a line longer than %zu bytes?)", S->name, S->cap);
+            S->buf = nb;
+            S->cap = nc;
+        }
+        size_t got = fread(S->buf + S->len, 1, S->cap - S->len, S->in);
+        if (!got) {
+            if (ferror(S->in)) return -od_error(S->ctx, OD_EIO, "%s: read error: %s", S->name, strerror(errno));
+            S->eof = 1;
+        }
+        S->len += got;
+        S->rep->bytes += got;
+    }
+}
+
+/* Split line s[0..n) at sep into S->f; the field count, or (size_t)-1 for
+ * an unterminated quote. */
+static size_t split(scorer *S, char *s, size_t n)
+{
+    size_t k = 0, i = 0;
+    for (;;) {
+        if (k == S->fcap) {
+            size_t nc = S->fcap ? S->fcap * 2 : 64;
+            field *nf = realloc(S->f, nc * sizeof *nf);
+            if (!nf) return (size_t)-2;
+            S->f = nf;
+            S->fcap = nc;
+        }
+        while (i < n && s[i] == ' ') i++;
+        field *f = &S->f[k++];
+        f->quoted = 0;
+        if (i < n && s[i] == '"') {
+            size_t j = ++i;
+            for (;;) {
+                if (j >= n) return (size_t)-1;
+                if (s[j] == '"') {
+                    if (j + 1 < n && s[j + 1] == '"') { j += 2; continue; }
+                    break;
+                }
+                j++;
+            }
+            f->off = i;
+            f->len = j - i;
+            f->quoted = 1;
+            i = j + 1;
+            while (i < n && s[i] != S->sep) i++;
+        } else {
+            size_t j = i;
+            while (j < n && s[j] != S->sep) j++;
+            size_t e = j;
+            while (e > i && s[e - 1] == ' ') e--;
+            f->off = i;
+            f->len = e - i;
+            i = j;
+        }
+        if (i >= n) return k;
+        i++;   /* the separator */
+    }
+}
+
+/* ---------------------------------------------------------------- header */
+
+static char sniff_sep(const char *s, size_t n)
+{
+    static const char cand[] = { ',', '\t', ';', '|' };
+    size_t best = 0;
+    char sep = ',';
+    for (size_t c = 0; c < sizeof cand; c++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) k += s[i] == cand[c];
+        if (k > best) { best = k; sep = cand[c]; }
+    }
+    return sep;
+}
+
+static int read_header(scorer *S)
+{
+    char *s;
+    size_t n;
+    int r;
+    do {
+        if ((r = next_line(S, &s, &n)) <= 0) return r < 0 ? -r : od_error(S->ctx, OD_EDATA, "%s: empty input (expected a header line naming %s)", S->name, S->p->in[0]);
+    } while (!n);
+    if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { s += 3; n -= 3; }
+    S->sep = sniff_sep(s, n);
+    size_t k = split(S, s, n);
+    if (k == (size_t)-2) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+    if (k == (size_t)-1) return od_error(S->ctx, OD_EDATA, "%s:%zu: unterminated quote in the header", S->name, S->line);
+    S->nfields = k;
+    if (!(S->src = od_mallocn(S->ctx, S->p->nin, sizeof *S->src))) return OD_ENOMEM;
+    for (size_t j = 0; j < S->p->nin; j++) {
+        const char *want = S->p->in[j];
+        size_t i = 0;
+        while (i < k && !(S->f[i].len == strlen(want) && !memcmp(s + S->f[i].off, want, S->f[i].len))) i++;
+        if (i == k) {
+            od_out *o = od_out_buffer();
+            for (size_t q = 0; o && q < S->p->nin; q++) od_printf(o, "%s%s", q ? "," : "", S->p->in[q]);
+            int e = od_error(S->ctx, OD_EDATA, "%s: no column '%s' (the model %s reads %s)", S->name, want, S->mpath,
+                             o ? od_out_str(o) : want);
+            od_out_free(o);
+            return e;
+        }
+        S->src[j] = i;
+    }
+    if (S->o->keep) {
+        fwrite(s, 1, n, S->out);
+        fprintf(S->out, "%cscore%s\n", S->sep, S->flags ? (S->sep == ',' ? ",flag" : S->sep == '\t' ? "\tflag" : S->sep == ';' ? ";flag" : "|flag") : "");
+    } else {
+        fputs(S->flags ? "row,score,flag\n" : "row,score\n", S->out);
+    }
+    return OD_OK;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+static int is_na(const char *s, size_t n)
+{
+    static const char *const na[] = { "", "NA", "NaN", "nan", "null", "NULL", "?" };
+    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
+        if (strlen(na[i]) == n && !memcmp(na[i], s, n)) return 1;
+    return 0;
+}
+
+/* A bad row: reported; OD_OK to go on (skip), OD_EDATA to stop. */
+static int bad_row(scorer *S, size_t col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad_row(scorer *S, size_t col, const char *fmt, ...)
+{
+    char what[512], msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (col) snprintf(msg, sizeof msg, "%s:%zu:%zu: %s", S->name, S->line, col, what);
+    else snprintf(msg, sizeof msg, "%s:%zu: %s", S->name, S->line, what);
+    S->rep->bad++;
+    if (S->o->skip_bad) {
+        if (S->o->bad) S->o->bad(S->o->arg, msg);
+        return OD_OK;
+    }
+    return od_error(S->ctx, OD_EDATA, "%s (row %zu; --on-error=skip skips such rows)", msg, S->rep->rows);
+}
+
+static int push_pending(scorer *S, size_t row, const char *s, size_t n)
+{
+    if (S->npend == S->pcap) {
+        size_t nc = S->pcap ? S->pcap * 2 : 256;
+        size_t *nr = realloc(S->rowno, nc * sizeof *nr);
+        if (!nr) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+        S->rowno = nr;
+        if (S->o->keep) {
+            char **nt = realloc(S->text, nc * sizeof *nt);
+            if (!nt) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+            S->text = nt;
+        }
+        S->pcap = nc;
+    }
+    S->rowno[S->npend] = row;
+    if (S->o->keep) {
+        char *t = od_malloc(S->ctx, n + 1);
+        if (!t) return OD_ENOMEM;
+        memcpy(t, s, n);
+        t[n] = 0;
+        S->text[S->npend] = t;
+    }
+    S->npend++;
+    return OD_OK;
+}
+
+/* Parse one data line into the chunk (or report it bad). */
+static int take_row(scorer *S, char *s, size_t n)
+{
+    S->rep->rows++;
+    size_t k = split(S, s, n);
+    if (k == (size_t)-2) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+    if (k == (size_t)-1) return bad_row(S, 0, "unterminated quote (a field may not hold a line end here)");
+    if (k != S->nfields) return bad_row(S, 0, "%zu fields, expected %zu as in the header", k, S->nfields);
+    double *x = S->raw + S->nraw * S->p->nin;
+    for (size_t j = 0; j < S->p->nin; j++) {
+        const field *f = &S->f[S->src[j]];
+        const char *v = s + f->off;
+        if (is_na(v, f->len)) return bad_row(S, f->off + 1, "missing value in column '%s' (the model needs a number)", S->p->in[j]);
+        if (od_csv_parse_number(v, f->len, &x[j]))
+            return bad_row(S, f->off + 1, "'%.*s' in column '%s' is not a number", (int)(f->len > 40 ? 40 : f->len), v, S->p->in[j]);
+        if (!(fabs(x[j]) <= 1e100)) return bad_row(S, f->off + 1, "value %.*s in column '%s' is missing or beyond +-1e100", (int)(f->len > 40 ? 40 : f->len), v, S->p->in[j]);
+    }
+    S->nraw++;
+    return push_pending(S, S->rep->rows, s, n);
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void write_row(scorer *S, size_t i, double sc)
+{
+    FILE *o = S->out;
+    if (S->o->keep) {
+        fputs(S->text[i], o);
+        fputc(S->sep, o);
+    } else {
+        fprintf(o, "%zu,", S->rowno[i]);
+    }
+    if (!isnan(sc)) fprintf(o, "%.17g", sc);
+    if (S->flags) {
+        int fl = !isnan(sc) && (S->strict ? sc > S->thr : sc >= S->thr);
+        fputc(S->o->keep ? S->sep : ',', o);
+        fputc(fl ? '1' : '0', o);
+        S->rep->flagged += (size_t)fl;
+    }
+    fputc('\n', o);
+    S->rep->written++;
+    S->rep->scored += !isnan(sc);
+}
+
+/* Write the first k pending rows with scores sc[0..k) and drop them. */
+static void emit(scorer *S, size_t k, const double *sc)
+{
+    for (size_t i = 0; i < k; i++) {
+        write_row(S, i, sc[i]);
+        if (S->o->keep) free(S->text[i]);
+    }
+    memmove(S->rowno, S->rowno + k, (S->npend - k) * sizeof *S->rowno);
+    if (S->o->keep) memmove(S->text, S->text + k, (S->npend - k) * sizeof *S->text);
+    S->npend -= k;
+}
+
+/* ---------------------------------------------------------------- pipeline */
+
+/* The chunk's rows through the pipeline: X (n x d, row-major; caller frees). */
+static int transform(scorer *S, double **X)
+{
+    const od_pipeline *p = S->p;
+    size_t n = S->nraw, nin = p->nin, d = p->ncols;
+    size_t nd = n * d;
+    *X = od_mallocn(S->ctx, nd ? nd : 1, sizeof **X);
+    if (!*X) return OD_ENOMEM;
+    if (!p->nsteps) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++) (*X)[i * d + j] = S->raw[i * nin + S->colin[j]];
+        return OD_OK;
+    }
+    od_frame *f = od_frame_new(S->ctx, n);
+    int rc = f ? OD_OK : OD_ENOMEM;
+    for (size_t j = 0; j < nin && !rc; j++) {
+        double *c = od_mallocn(S->ctx, n ? n : 1, sizeof *c);
+        if (!c) { rc = OD_ENOMEM; break; }
+        for (size_t i = 0; i < n; i++) c[i] = S->raw[i * nin + j];
+        rc = od_frame_add_num_donate(S->ctx, f, p->in[j], c, OD_COL_NUM, OD_ROLE_FEATURE);
+    }
+    for (size_t s = 0; s < p->nsteps && !rc; s++) {
+        od_frame *g = NULL;
+        if (p->steps[s].scaler) rc = od_scaler_apply(S->ctx, p->steps[s].scaler, f, &g);
+        else if (p->steps[s].pca) rc = od_pca_apply(S->ctx, p->steps[s].pca, f, &g);
+        else continue;
+        od_frame_free(f);
+        f = g;
+    }
+    for (size_t j = 0; j < d && !rc; j++) {
+        long c = od_frame_find(f, p->cols[j]);
+        if (c < 0) { rc = od_error(S->ctx, OD_EFORMAT, "%s: the pipeline makes no column '%s'", S->mpath, p->cols[j]); break; }
+        for (size_t i = 0; i < n; i++) (*X)[i * d + j] = f->cols[c].num[i];
+    }
+    od_frame_free(f);
+    if (rc) { free(*X); *X = NULL; }
+    return rc;
+}
+
+static int grow_pts(scorer *S, size_t need)
+{
+    if (need <= S->ptcap) return OD_OK;
+    size_t nc = S->ptcap ? S->ptcap : 256;
+    while (nc < need) nc *= 2;
+    double *np = realloc(S->pts, nc * S->d * sizeof *np);
+    if (!np) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+    S->pts = np;
+    S->ptcap = nc;
+    return OD_OK;
+}
+
+static int detector_score(scorer *S, const od_data *v, double *sc)
+{
+    long *cl = od_mallocn(S->ctx, v->n ? v->n : 1, sizeof *cl);
+    if (!cl) return OD_ENOMEM;
+    for (size_t i = 0; i < v->n; i++) cl[i] = -2;
+    int rc = S->m->type->score(S->ctx, S->m->state, v, sc, cl);
+    free(cl);
+    return rc;
+}
+
+/* WIN: the score of point p from the window scores (as od_window_map). */
+static double point_score(scorer *S, size_t p)
+{
+    size_t W = S->p->win, St = S->p->stride, nw = S->nextw;
+    size_t hi = p / St;
+    if (hi >= nw) hi = nw ? nw - 1 : 0;
+    size_t lo = p + 1 >= W ? (p + 1 - W + St - 1) / St : 0;
+    double acc = S->p->wagg == OD_WAGG_MAX ? -INFINITY : 0;
+    size_t cnt = 0;
+    int nan = 0;
+    for (size_t i = lo; nw && i <= hi; i++) {
+        if (i * St > p || i * St + W - 1 < p) continue;
+        double v = S->wsc[i - S->wbase];
+        cnt++;
+        if (isnan(v)) { nan = 1; continue; }
+        if (S->p->wagg == OD_WAGG_MAX) {
+            if (v > acc || cnt == 1) acc = v;
+        } else {
+            acc += v;
+        }
+    }
+    if (!cnt) return NAN;
+    return nan ? NAN : S->p->wagg == OD_WAGG_MAX ? acc : acc / (double)cnt;
+}
+
+/* WIN: score the windows the points so far complete, write the points no
+ * later window can cover (all of them at the end), drop what is not needed. */
+static int win_step(scorer *S, int end)
+{
+    size_t W = S->p->win, St = S->p->stride, d = S->d;
+    size_t nw = S->ptot >= W ? (S->ptot - W) / St + 1 : 0;
+    int rc = OD_OK;
+    if (nw > S->nextw) {
+        size_t k = nw - S->nextw, need = nw - S->wbase;
+        if (need > S->wcap) {
+            double *nb = realloc(S->wsc, need * sizeof *nb);
+            if (!nb) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+            S->wsc = nb;
+            S->wcap = need;
+        }
+        od_data v = { S->pts + (S->nextw * St - S->pbase) * d, k, W * d, St * d };
+        if ((rc = detector_score(S, &v, S->wsc + (S->nextw - S->wbase)))) return rc;
+        S->nextw = nw;
+    }
+    size_t upto = end ? S->ptot : (S->nextw * St < S->ptot ? S->nextw * St : S->ptot);
+    if (upto > S->pemit) {
+        size_t k = upto - S->pemit;
+        double *sc = od_mallocn(S->ctx, k, sizeof *sc);
+        if (!sc) return OD_ENOMEM;
+        for (size_t i = 0; i < k; i++) sc[i] = point_score(S, S->pemit + i);
+        emit(S, k, sc);
+        free(sc);
+        S->pemit = upto;
+    }
+    /* keep the points of the next window and the window scores of unwritten points */
+    size_t keep_from = S->nextw * St < S->pemit ? S->nextw * St : S->pemit;
+    if (keep_from > S->pbase) {
+        size_t drop = keep_from - S->pbase;
+        if (drop > S->npts) drop = S->npts;
+        memmove(S->pts, S->pts + drop * d, (S->npts - drop) * d * sizeof *S->pts);
+        S->npts -= drop;
+        S->pbase += drop;
+    }
+    size_t wlo = S->pemit + 1 >= W ? (S->pemit + 1 - W + St - 1) / St : 0;
+    if (wlo > S->nextw) wlo = S->nextw;
+    if (wlo > S->wbase) {
+        memmove(S->wsc, S->wsc + (wlo - S->wbase), (S->nextw - wlo) * sizeof *S->wsc);
+        S->wbase = wlo;
+    }
+    return OD_OK;
+}
+
+static int flush_chunk(scorer *S, int end)
+{
+    int rc = OD_OK;
+    size_t n = S->nraw;
+    double *X = NULL, *sc = NULL;
+    if (n && (rc = transform(S, &X))) return rc;
+    if (S->mode == MODE_TAB) {
+        if (n) {
+            od_data v = { X, n, S->d, S->d };
+            sc = od_mallocn(S->ctx, n, sizeof *sc);
+            rc = sc ? detector_score(S, &v, sc) : OD_ENOMEM;
+            if (!rc) emit(S, n, sc);
+        }
+    } else {
+        if (!(rc = grow_pts(S, S->npts + n))) {
+            memcpy(S->pts + S->npts * S->d, X, n * S->d * sizeof *X);
+            S->npts += n;
+            S->ptot += n;
+        }
+        if (!rc && S->mode == MODE_WIN) rc = win_step(S, end);
+        else if (!rc && n) {
+            /* SEQ: the points held are the new ones and up to span-1 before them */
+            sc = od_mallocn(S->ctx, S->npts, sizeof *sc);
+            if (!sc) rc = OD_ENOMEM;
+            else if (S->npts >= S->span) {
+                od_data v = { S->pts, S->npts, S->d, S->d };
+                rc = detector_score(S, &v, sc);
+            } else {
+                for (size_t i = 0; i < S->npts; i++) sc[i] = NAN;
+            }
+            if (!rc) emit(S, n, sc + (S->npts - n));
+            size_t keep = S->span - 1 < S->npts ? S->span - 1 : S->npts, drop = S->npts - keep;
+            memmove(S->pts, S->pts + drop * S->d, keep * S->d * sizeof *S->pts);
+            S->npts = keep;
+            S->pbase += drop;
+        }
+    }
+    free(X);
+    free(sc);
+    S->nraw = 0;
+    if (!rc && fflush(S->out)) rc = od_error(S->ctx, OD_EIO, "writing the scores: %s", strerror(errno));
+    return rc;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+int od_score_check(od_ctx *ctx, const od_model *m, const char *path, const od_score_opts *o)
+{
+    const od_pipeline *p = m->pipe;
+    if (!p)
+        return od_error(ctx, OD_EINVAL, "%s: a model file of format version 1 has no pipeline: save the run again (save model RUN to=FILE) to score with it here",
+                        path);
+    if (p->note) return od_error(ctx, OD_EINVAL, "%s: cannot score new rows: %s", path, p->note);
+    if (!p->ncols || !p->nin) return od_error(ctx, OD_EINVAL, "%s: the model records no input columns", path);
+    if (m->type->seq && od_params_int(m->p, "smooth") > 0)
+        return od_error(ctx, OD_EINVAL, "%s: smooth=%ld carries a running mean over the whole series: not streamed (yet); refit with smooth=0",
+                        path, od_params_int(m->p, "smooth"));
+    if (o->flags && !o->has_thr && !p->has_thr)
+        return od_error(ctx, OD_EINVAL, "%s: --threshold: the model has no threshold (set one with `threshold RUN ...` before save model, or give --threshold=V)",
+                        path);
+    if (!o->chunk) return od_error(ctx, OD_EINVAL, "--chunk=0: must be at least 1");
+    return OD_OK;
+}
+
+int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, const char *name, FILE *out,
+                    const od_score_opts *o, od_score_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    int rc = od_score_check(ctx, m, model_path, o);
+    if (rc) return rc;
+    scorer S;
+    memset(&S, 0, sizeof S);
+    S.ctx = ctx;
+    S.m = m;
+    S.p = m->pipe;
+    S.o = o;
+    S.rep = rep;
+    S.name = name;
+    S.mpath = model_path;
+    S.in = in;
+    S.out = out;
+    S.d = S.p->ncols;
+    S.flags = o->flags;
+    S.thr = o->has_thr ? o->thr : S.p->thr;
+    S.strict = o->has_thr ? 0 : S.p->strict;
+    S.mode = m->type->seq ? MODE_SEQ : S.p->win ? MODE_WIN : MODE_TAB;
+    if (S.mode == MODE_SEQ) {
+        long W = od_params_int(m->p, "window");
+        long h = od_params_is(m->p, "mode", "forecast") ? od_params_int(m->p, "horizon") : 0;
+        S.span = (size_t)(W + h);
+        if (S.span < 1) S.span = 1;
+    }
+    size_t chunk = o->chunk;
+    if (!(S.colin = od_mallocn(ctx, S.d, sizeof *S.colin)) || !(S.raw = od_mallocn(ctx, chunk, S.p->nin * sizeof *S.raw)))
+        rc = OD_ENOMEM;
+    for (size_t j = 0; j < S.d && !rc; j++) {
+        size_t k = 0;
+        while (k < S.p->nin && strcmp(S.p->in[k], S.p->cols[j])) k++;
+        S.colin[j] = k;
+        if (k == S.p->nin && !S.p->nsteps) rc = od_error(ctx, OD_EFORMAT, "%s: damaged pipeline (column %s)", model_path, S.p->cols[j]);
+    }
+    if (!rc) rc = read_header(&S);
+    while (!rc) {
+        char *s;
+        size_t n;
+        int r = next_line(&S, &s, &n);
+        if (r < 0) { rc = -r; break; }
+        if (r == 0) break;
+        if (!n) continue;
+        if ((rc = take_row(&S, s, n))) break;
+        if (S.nraw == chunk) rc = flush_chunk(&S, 0);
+        if (!rc && od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "score: interrupted");
+    }
+    if (!rc) rc = flush_chunk(&S, 1);
+    if (!rc && S.npend) {
+        /* SEQ/WIN: nothing should be left; be safe */
+        double *sc = od_mallocn(ctx, S.npend, sizeof *sc);
+        if (!sc) rc = OD_ENOMEM;
+        else {
+            for (size_t i = 0; i < S.npend; i++) sc[i] = NAN;
+            emit(&S, S.npend, sc);
+            free(sc);
+        }
+    }
+    if (!rc && fflush(out)) rc = od_error(ctx, OD_EIO, "writing the scores: %s", strerror(errno));
+    for (size_t i = 0; o->keep && i < S.npend; i++) free(S.text[i]);
+    free(S.buf);
+    free(S.f);
+    free(S.src);
+    free(S.colin);
+    free(S.raw);
+    free(S.rowno);
+    free(S.text);
+    free(S.pts);
+    free(S.wsc);
+    return rc;
+}
