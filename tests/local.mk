@@ -38,3 +38,7 @@ EXTRA_DIST += tests/model-files.sh
 # issue 14: failing allocations (a sample; scripts/faultinject tries every N).
 TESTS += tests/faultinject.sh
 EXTRA_DIST += tests/faultinject.sh tests/faults scripts/faultinject
+# issue 20: oddity score (the streaming filter) equals the workbench bit for
+# bit; model files carry their pipeline; bad rows, missing columns, format 1.
+TESTS += tests/score.sh
+EXTRA_DIST += tests/score.sh

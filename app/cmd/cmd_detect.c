@@ -336,7 +336,6 @@ int cmd_load_model_words(od_session *s, const cmd_line *c)
     od_model_free(&m);
     if (rc) return cmd_fail(s, rc);
     fprintf(s->outfp, "loaded model %s (%s) from %s\n", r->name, r->type->name, path);
-    if (r->detail) fputs(r->detail, s->outfp);
     cmd_run_summary(s, r);
     return 0;
 }

@@ -566,6 +566,16 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     if (!rc) rc = record_cols(ctx, r, v->frame, NULL, 0);
     free(X);
     if (!rc) rc = od_runi_attach(ctx, r, d, v);
+    if (!rc && m->pipe && m->pipe->has_thr) {
+        /* the model's threshold comes with it, as the value it was */
+        char desc[300];
+        snprintf(desc, sizeof desc, "%s (from the model file)", m->pipe->thr_desc ? m->pipe->thr_desc : "value");
+        if (!(r->thr.desc = od_strdup(ctx, desc))) rc = OD_ENOMEM;
+        r->thr.set = !rc;
+        r->thr.value = m->pipe->thr;
+        r->thr.strict = m->pipe->strict;
+        r->thr.oracle = m->pipe->thr_desc && strstr(m->pipe->thr_desc, "(oracle") != NULL;
+    }
     if (rc) { od_run_free(r); return rc; }
     return od_runi_add(ctx, ws, r, out);
 }

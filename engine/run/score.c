@@ -550,7 +550,15 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         if (r < 0) { rc = -r; break; }
         if (r == 0) break;
         if (!n) continue;
-        if ((rc = take_row(&S, s, n))) break;
+        if ((rc = take_row(&S, s, n))) {
+            if (rc == OD_EDATA) {
+                /* stop: the rows before the bad one are written first */
+                char msg[1200];
+                snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
+                if (!flush_chunk(&S, 0)) od_error(ctx, OD_EDATA, "%s", msg);
+            }
+            break;
+        }
         if (S.nraw == chunk) rc = flush_chunk(&S, 0);
         if (!rc && od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "score: interrupted");
     }
