@@ -3,6 +3,7 @@
 #include "config.h"
 #include "score.h"
 #include "data/csv.h"
+#include "data/csv_int.h"   /* the loader's number scanner (scan_number_short): the same doubles, bit for bit */
 
 #include <errno.h>
 #include <math.h>
@@ -54,6 +55,7 @@ typedef struct {
     size_t pemit;                  /* first point not written */
     double thr;
     int strict, flags;
+    locale_t cloc;
 } scorer;
 
 /* ---------------------------------------------------------------- input */
@@ -82,7 +84,7 @@ static int next_line(scorer *S, char **s, size_t *n)
         }
         if (S->cap - S->len < (1u << 16)) {
             size_t nc = S->cap ? S->cap * 2 : (size_t)4 << 20;
-            char *nb = realloc(S->buf, nc + 1);
+            char *nb = realloc(S->buf, nc + CSV_PAD);
             if (!nb) return -od_error(S->ctx, OD_ENOMEM, "%s: out of memory (a line longer than %zu bytes?)", S->name, S->cap);
             S->buf = nb;
             S->cap = nc;
@@ -94,6 +96,7 @@ static int next_line(scorer *S, char **s, size_t *n)
         }
         S->len += got;
         S->rep->bytes += got;
+        memset(S->buf + S->len, 0, CSV_PAD);   /* the scanner reads up to 8 bytes past a number */
     }
 }
 
@@ -197,12 +200,17 @@ static int read_header(scorer *S)
 
 /* ---------------------------------------------------------------- rows */
 
-static int is_na(const char *s, size_t n)
+/* The loader's default missing-value tokens: "", NA, NaN, nan, null, NULL, ? */
+static int na_token(const char *s, size_t n)
 {
-    static const char *const na[] = { "", "NA", "NaN", "nan", "null", "NULL", "?" };
-    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
-        if (strlen(na[i]) == n && !memcmp(na[i], s, n)) return 1;
-    return 0;
+    switch (n) {
+    case 0: return 1;
+    case 1: return *s == '?';
+    case 2: return !memcmp(s, "NA", 2);
+    case 3: return !memcmp(s, "NaN", 3) || !memcmp(s, "nan", 3);
+    case 4: return !memcmp(s, "null", 4) || !memcmp(s, "NULL", 4);
+    default: return 0;
+    }
 }
 
 /* A bad row: reported; OD_OK to go on (skip), OD_EDATA to stop. */
@@ -262,8 +270,9 @@ static int take_row(scorer *S, char *s, size_t n)
     for (size_t j = 0; j < S->p->nin; j++) {
         const field *f = &S->f[S->src[j]];
         const char *v = s + f->off;
-        if (is_na(v, f->len)) return bad_row(S, f->off + 1, "missing value in column '%s' (the model needs a number)", S->p->in[j]);
-        if (od_csv_parse_number(v, f->len, &x[j]))
+        if (na_token(v, f->len)) return bad_row(S, f->off + 1, "missing value in column '%s' (the model needs a number)", S->p->in[j]);
+        const char *e = scan_number_short(v, &x[j], S->cloc);
+        if ((!e || e != v + f->len) && od_csv_parse_number(v, f->len, &x[j]))
             return bad_row(S, f->off + 1, "'%.*s' in column '%s' is not a number", (int)(f->len > 40 ? 40 : f->len), v, S->p->in[j]);
         if (!(fabs(x[j]) <= 1e100)) return bad_row(S, f->off + 1, "value %.*s in column '%s' is missing or beyond +-1e100", (int)(f->len > 40 ? 40 : f->len), v, S->p->in[j]);
     }
@@ -273,37 +282,72 @@ static int take_row(scorer *S, char *s, size_t n)
 
 /* ---------------------------------------------------------------- output */
 
-static void write_row(scorer *S, size_t i, double sc)
+/* Row i of the pending rows with score sc, formatted into dst (room for
+ * row_room(S, i) bytes); returns its length. */
+static size_t row_room(const scorer *S, size_t i)
 {
-    FILE *o = S->out;
-    if (S->o->keep) {
-        fputs(S->text[i], o);
-        fputc(S->sep, o);
-    } else {
-        fprintf(o, "%zu,", S->rowno[i]);
-    }
-    if (!isnan(sc)) fprintf(o, "%.17g", sc);
-    if (S->flags) {
-        int fl = !isnan(sc) && (S->strict ? sc > S->thr : sc >= S->thr);
-        fputc(S->o->keep ? S->sep : ',', o);
-        fputc(fl ? '1' : '0', o);
-        S->rep->flagged += (size_t)fl;
-    }
-    fputc('\n', o);
-    S->rep->written++;
-    S->rep->scored += !isnan(sc);
+    return (S->o->keep ? strlen(S->text[i]) : 0) + 64;
 }
 
-/* Write the first k pending rows with scores sc[0..k) and drop them. */
-static void emit(scorer *S, size_t k, const double *sc)
+static size_t format_row(const scorer *S, size_t i, double sc, char *dst, size_t room)
 {
+    size_t l = 0;
+    if (S->o->keep) {
+        size_t t = strlen(S->text[i]);
+        memcpy(dst, S->text[i], t);
+        l = t;
+        dst[l++] = S->sep;
+    } else {
+        l = (size_t)snprintf(dst, room, "%zu,", S->rowno[i]);
+    }
+    if (!isnan(sc)) l += (size_t)snprintf(dst + l, room - l, "%.17g", sc);
+    if (S->flags) {
+        int fl = !isnan(sc) && (S->strict ? sc > S->thr : sc >= S->thr);
+        dst[l++] = S->o->keep ? S->sep : ',';
+        dst[l++] = fl ? '1' : '0';
+    }
+    dst[l++] = '\n';
+    return l;
+}
+
+/* Write the first k pending rows with scores sc[0..k) and drop them.  The
+ * rows are formatted by the ctx's threads, each a contiguous block into its
+ * own buffer, and written in order. */
+static int emit(scorer *S, size_t k, const double *sc)
+{
+    int nt = od_ctx_threads(S->ctx);
+    if (nt < 1 || k < 2048) nt = 1;
+    if ((size_t)nt > 64) nt = 64;
+    char *buf[64] = { 0 };
+    size_t len[64] = { 0 };
+    int fail = 0;
+    #pragma omp parallel for schedule(static, 1) num_threads(nt) reduction(|: fail)
+    for (int t = 0; t < nt; t++) {
+        size_t a = k * (size_t)t / (size_t)nt, b = k * (size_t)(t + 1) / (size_t)nt, room = 1;
+        for (size_t i = a; i < b; i++) room += row_room(S, i);
+        char *d = malloc(room);
+        if (!d) { fail = 1; continue; }
+        size_t l = 0;
+        for (size_t i = a; i < b; i++) l += format_row(S, i, sc[i], d + l, room - l);
+        buf[t] = d;
+        len[t] = l;
+    }
+    for (int t = 0; t < nt; t++) {
+        if (!fail && fwrite(buf[t], 1, len[t], S->out) != len[t]) fail = 2;
+        free(buf[t]);
+    }
+    if (fail) return fail == 1 ? od_error(S->ctx, OD_ENOMEM, "out of memory (writing %zu rows)", k)
+                               : od_error(S->ctx, OD_EIO, "writing the scores: %s", strerror(errno));
     for (size_t i = 0; i < k; i++) {
-        write_row(S, i, sc[i]);
+        S->rep->written++;
+        S->rep->scored += !isnan(sc[i]);
+        S->rep->flagged += S->flags && !isnan(sc[i]) && (S->strict ? sc[i] > S->thr : sc[i] >= S->thr);
         if (S->o->keep) free(S->text[i]);
     }
     memmove(S->rowno, S->rowno + k, (S->npend - k) * sizeof *S->rowno);
     if (S->o->keep) memmove(S->text, S->text + k, (S->npend - k) * sizeof *S->text);
     S->npend -= k;
+    return OD_OK;
 }
 
 /* ---------------------------------------------------------------- pipeline */
@@ -419,8 +463,9 @@ static int win_step(scorer *S, int end)
         double *sc = od_mallocn(S->ctx, k, sizeof *sc);
         if (!sc) return OD_ENOMEM;
         for (size_t i = 0; i < k; i++) sc[i] = point_score(S, S->pemit + i);
-        emit(S, k, sc);
+        rc = emit(S, k, sc);
         free(sc);
+        if (rc) return rc;
         S->pemit = upto;
     }
     /* keep the points of the next window and the window scores of unwritten points */
@@ -452,7 +497,7 @@ static int flush_chunk(scorer *S, int end)
             od_data v = { X, n, S->d, S->d };
             sc = od_mallocn(S->ctx, n, sizeof *sc);
             rc = sc ? detector_score(S, &v, sc) : OD_ENOMEM;
-            if (!rc) emit(S, n, sc);
+            if (!rc) rc = emit(S, n, sc);
         }
     } else {
         if (!(rc = grow_pts(S, S->npts + n))) {
@@ -471,7 +516,7 @@ static int flush_chunk(scorer *S, int end)
             } else {
                 for (size_t i = 0; i < S->npts; i++) sc[i] = NAN;
             }
-            if (!rc) emit(S, n, sc + (S->npts - n));
+            if (!rc) rc = emit(S, n, sc + (S->npts - n));
             size_t keep = S->span - 1 < S->npts ? S->span - 1 : S->npts, drop = S->npts - keep;
             memmove(S->pts, S->pts + drop * S->d, keep * S->d * sizeof *S->pts);
             S->npts = keep;
@@ -534,6 +579,7 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         if (S.span < 1) S.span = 1;
     }
     size_t chunk = o->chunk;
+    if (!(S.cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0))) return od_error(ctx, OD_ENOMEM, "out of memory (C locale)");
     if (!(S.colin = od_mallocn(ctx, S.d, sizeof *S.colin)) || !(S.raw = od_mallocn(ctx, chunk, S.p->nin * sizeof *S.raw)))
         rc = OD_ENOMEM;
     for (size_t j = 0; j < S.d && !rc; j++) {
@@ -569,7 +615,7 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         if (!sc) rc = OD_ENOMEM;
         else {
             for (size_t i = 0; i < S.npend; i++) sc[i] = NAN;
-            emit(&S, S.npend, sc);
+            rc = emit(&S, S.npend, sc);
             free(sc);
         }
     }
@@ -584,5 +630,6 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     free(S.text);
     free(S.pts);
     free(S.wsc);
+    freelocale(S.cloc);
     return rc;
 }
