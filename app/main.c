@@ -43,6 +43,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "Usage: oddity [OPTION]... [DATA-FILE]...\n"
+            "  or:  oddity score --model=M.oddm [OPTION]... [FILE|-]   (oddity score --help)\n"
             "An interactive workbench for unsupervised anomaly detection.\n\n"
             "With no -f or -e, opens the interactive prompt (or reads commands from\n"
             "standard input when it is not a terminal).  DATA-FILEs are loaded first.\n\n"

@@ -13,6 +13,7 @@
 #include <string.h>
 
 int score_main(int argc, char **argv);
+const char *score_help(void);
 
 static const char score_usage[] =
     "Usage: oddity score --model=M.oddm [OPTION]... [FILE|-]\n"
@@ -49,6 +50,11 @@ static const char score_usage[] =
     "examples:\n"
     "  oddity score --model km.oddm data.csv > scores.csv\n"
     "  zcat huge.csv.gz | oddity score --model km.oddm --threshold > flags.csv\n";
+
+const char *score_help(void)
+{
+    return score_usage;
+}
 
 static void report_bad(void *arg, const char *msg)
 {
