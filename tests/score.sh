@@ -121,6 +121,15 @@ check $? "default --on-error=stop: status 1 at the first bad row, naming FILE:LI
 cut -d, -f1 "$tmp/out.csv" | tr '\n' ' ' | grep -qx 'row 1 2 3 '; check $? "... the rows before it are written, none after"
 sc --model "$tmp/km.oddm" --on-error=stop "$tmp/bad.csv" > /dev/null 2>&1; check $(( $? != 1 )) "--on-error=stop: status 1"
 
+# the parallel parse (chunks of 4096 rows and more): bad rows reported in order, the same output for 1 and 2 threads
+{ head -1 $S/blobs.csv; for k in 1 2 3 4 5 6 7; do tail -n +2 $S/blobs.csv; [ $k = 3 ] && echo '1,2,x,4,5,6,0'; [ $k = 5 ] && echo '1,2'; done; } > "$tmp/big.csv"
+sc --model "$tmp/km.oddm" --on-error=skip --chunk=5000 -j 1 "$tmp/big.csv" > "$tmp/o1.csv" 2> "$tmp/e1"
+sc --model "$tmp/km.oddm" --on-error=skip --chunk=5000 -j 2 "$tmp/big.csv" > "$tmp/o2.csv" 2> "$tmp/e2"
+sc --model "$tmp/km.oddm" --on-error=skip --chunk=7 -j 2 "$tmp/big.csv" > "$tmp/o3.csv" 2> "$tmp/e3"
+cmp -s "$tmp/o1.csv" "$tmp/o2.csv" && cmp -s "$tmp/e1" "$tmp/e2" && cmp -s "$tmp/o1.csv" "$tmp/o3.csv" && cmp -s "$tmp/e1" "$tmp/e3" &&
+  grep -q 'big.csv:9002:5: .x. in column .x3.' "$tmp/e1" && grep -q 'big.csv:15003: 2 fields' "$tmp/e1" && [ "$(wc -l < "$tmp/o1.csv")" = 21001 ]
+check $? "21002 rows with 2 bad ones, --chunk=5000: the same rows, scores and reports for -j 1, -j 2 and --chunk=7"
+
 # ---- a missing column, stale models
 cut -d, -f1,2,4-7 $S/blobs.csv > "$tmp/nox3.csv"
 sc --model "$tmp/km.oddm" "$tmp/nox3.csv" > /dev/null 2> "$tmp/err"

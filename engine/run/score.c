@@ -56,6 +56,11 @@ typedef struct {
     double thr;
     int strict, flags;
     locale_t cloc;
+    /* lines collected for the parallel parse */
+    char *arena;
+    size_t alen, acap;
+    size_t *loff, *llen, *lline, nlines;
+    unsigned char *lok;
 } scorer;
 
 /* ---------------------------------------------------------------- input */
@@ -102,19 +107,19 @@ static int next_line(scorer *S, char **s, size_t *n)
 
 /* Split line s[0..n) at sep into S->f; the field count, or (size_t)-1 for
  * an unterminated quote. */
-static size_t split(scorer *S, char *s, size_t n)
+static size_t split_into(char sep, const char *s, size_t n, field **fp, size_t *fcap)
 {
     size_t k = 0, i = 0;
     for (;;) {
-        if (k == S->fcap) {
-            size_t nc = S->fcap ? S->fcap * 2 : 64;
-            field *nf = realloc(S->f, nc * sizeof *nf);
+        if (k == *fcap) {
+            size_t nc = *fcap ? *fcap * 2 : 64;
+            field *nf = realloc(*fp, nc * sizeof *nf);
             if (!nf) return (size_t)-2;
-            S->f = nf;
-            S->fcap = nc;
+            *fp = nf;
+            *fcap = nc;
         }
         while (i < n && s[i] == ' ') i++;
-        field *f = &S->f[k++];
+        field *f = &(*fp)[k++];
         f->quoted = 0;
         if (i < n && s[i] == '"') {
             size_t j = ++i;
@@ -130,10 +135,10 @@ static size_t split(scorer *S, char *s, size_t n)
             f->len = j - i;
             f->quoted = 1;
             i = j + 1;
-            while (i < n && s[i] != S->sep) i++;
+            while (i < n && s[i] != sep) i++;
         } else {
             size_t j = i;
-            while (j < n && s[j] != S->sep) j++;
+            while (j < n && s[j] != sep) j++;
             size_t e = j;
             while (e > i && s[e - 1] == ' ') e--;
             f->off = i;
@@ -143,6 +148,11 @@ static size_t split(scorer *S, char *s, size_t n)
         if (i >= n) return k;
         i++;   /* the separator */
     }
+}
+
+static size_t split(scorer *S, char *s, size_t n)
+{
+    return split_into(S->sep, s, n, &S->f, &S->fcap);
 }
 
 /* ---------------------------------------------------------------- header */
@@ -278,6 +288,77 @@ static int take_row(scorer *S, char *s, size_t n)
     }
     S->nraw++;
     return push_pending(S, S->rep->rows, s, n);
+}
+
+/* The parallel pass: 1 when the line is a good row (its values in x),
+ * else 0 (take_row, run again in order, reports it). */
+static int row_ok(const scorer *S, const char *s, size_t n, field **fp, size_t *fcap, double *x)
+{
+    size_t k = split_into(S->sep, s, n, fp, fcap);
+    if (k != S->nfields) return 0;
+    for (size_t j = 0; j < S->p->nin; j++) {
+        const field *f = &(*fp)[S->src[j]];
+        const char *v = s + f->off;
+        if (na_token(v, f->len)) return 0;
+        const char *e = scan_number_short(v, &x[j], S->cloc);
+        if ((!e || e != v + f->len) && od_csv_parse_number(v, f->len, &x[j])) return 0;
+        if (!(fabs(x[j]) <= 1e100)) return 0;
+    }
+    return 1;
+}
+
+/* The collected lines (S->arena) into the chunk: parsed by the ctx's
+ * threads, then taken in order (bad rows reported in order). */
+static int take_lines(scorer *S)
+{
+    size_t m = S->nlines, nin = S->p->nin;
+    int nt = od_ctx_threads(S->ctx);
+    if (nt < 1 || m < 4096) nt = 1;
+    #pragma omp parallel num_threads(nt)
+    {
+        field *f = NULL;
+        size_t fcap = 0;
+        #pragma omp for schedule(static)
+        for (size_t i = 0; i < m; i++)
+            S->lok[i] = (unsigned char)row_ok(S, S->arena + S->loff[i], S->llen[i], &f, &fcap, S->raw + i * nin);
+        free(f);
+    }
+    int rc = OD_OK;
+    for (size_t i = 0; i < m && !rc; i++) {
+        char *line = S->arena + S->loff[i];
+        S->line = S->lline[i];
+        if (!S->lok[i]) {
+            rc = take_row(S, line, S->llen[i]);
+            continue;
+        }
+        S->rep->rows++;
+        if (S->nraw != i) memcpy(S->raw + S->nraw * nin, S->raw + i * nin, nin * sizeof *S->raw);
+        S->nraw++;
+        rc = push_pending(S, S->rep->rows, line, S->llen[i]);
+    }
+    S->nlines = 0;
+    S->alen = 0;
+    return rc;
+}
+
+/* Keep line s[0..n) (line number S->line) for take_lines. */
+static int collect(scorer *S, const char *s, size_t n)
+{
+    if (S->alen + n + CSV_PAD > S->acap) {
+        size_t nc = S->acap ? S->acap * 2 : (size_t)1 << 20;
+        while (nc < S->alen + n + CSV_PAD) nc *= 2;
+        char *na = realloc(S->arena, nc);
+        if (!na) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+        S->arena = na;
+        S->acap = nc;
+    }
+    memcpy(S->arena + S->alen, s, n);
+    memset(S->arena + S->alen + n, 0, CSV_PAD);
+    S->loff[S->nlines] = S->alen;
+    S->llen[S->nlines] = n;
+    S->lline[S->nlines++] = S->line;
+    S->alen += n + CSV_PAD;
+    return OD_OK;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -580,7 +661,9 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     }
     size_t chunk = o->chunk;
     if (!(S.cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0))) return od_error(ctx, OD_ENOMEM, "out of memory (C locale)");
-    if (!(S.colin = od_mallocn(ctx, S.d, sizeof *S.colin)) || !(S.raw = od_mallocn(ctx, chunk, S.p->nin * sizeof *S.raw)))
+    if (!(S.colin = od_mallocn(ctx, S.d, sizeof *S.colin)) || !(S.raw = od_mallocn(ctx, chunk, S.p->nin * sizeof *S.raw)) ||
+        !(S.loff = od_mallocn(ctx, chunk, sizeof *S.loff)) || !(S.llen = od_mallocn(ctx, chunk, sizeof *S.llen)) ||
+        !(S.lline = od_mallocn(ctx, chunk, sizeof *S.lline)) || !(S.lok = od_malloc(ctx, chunk)))
         rc = OD_ENOMEM;
     for (size_t j = 0; j < S.d && !rc; j++) {
         size_t k = 0;
@@ -596,7 +679,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         if (r < 0) { rc = -r; break; }
         if (r == 0) break;
         if (!n) continue;
-        if ((rc = take_row(&S, s, n))) {
+        if ((rc = collect(&S, s, n))) break;
+        if (S.nlines == chunk && (rc = take_lines(&S))) {
             if (rc == OD_EDATA) {
                 /* stop: the rows before the bad one are written first */
                 char msg[1200];
@@ -605,8 +689,13 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
             }
             break;
         }
-        if (S.nraw == chunk) rc = flush_chunk(&S, 0);
+        if (!rc && S.nraw) rc = flush_chunk(&S, 0);
         if (!rc && od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "score: interrupted");
+    }
+    if (!rc && S.nlines && (rc = take_lines(&S)) == OD_EDATA) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
+        if (!flush_chunk(&S, 0)) od_error(ctx, OD_EDATA, "%s", msg);
     }
     if (!rc) rc = flush_chunk(&S, 1);
     if (!rc && S.npend) {
@@ -631,5 +720,10 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     free(S.pts);
     free(S.wsc);
     freelocale(S.cloc);
+    free(S.arena);
+    free(S.loff);
+    free(S.llen);
+    free(S.lline);
+    free(S.lok);
     return rc;
 }
