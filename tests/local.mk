@@ -42,3 +42,4 @@ EXTRA_DIST += tests/faultinject.sh tests/faults scripts/faultinject
 # bit; model files carry their pipeline; bad rows, missing columns, format 1.
 TESTS += tests/score.sh
 EXTRA_DIST += tests/score.sh
+EXTRA_DIST += scripts/score-bench

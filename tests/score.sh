@@ -15,7 +15,7 @@
 #  - a missing input column: one line naming the column and the file;
 #  - a version-1 model file still loads (no pipeline); oddity score refuses it;
 #    a pipeline that cannot be replayed is refused naming the step;
-#  - usage errors exit 2.
+#  - usage errors exit 2; scripts/score-bench runs (smoke).
 top=${top_srcdir:-.}
 bin=${top_builddir:-.}/oddity
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
@@ -159,4 +159,8 @@ sc --model "$tmp/km.oddm" $S/blobs.csv $S/blobs.csv > /dev/null 2>&1; check $(( 
 sc --model "$tmp/none.oddm" $S/blobs.csv > /dev/null 2>&1; check $(( $? != 1 )) "a missing model file: status 1"
 sc --model "$tmp/km.oddm" "$tmp/none.csv" > /dev/null 2>&1; check $(( $? != 1 )) "a missing input file: status 1"
 sc --model "$tmp/km.oddm" --quiet $S/blobs.csv 2>&1 >/dev/null | grep -q . ; check $(( $? == 0 )) "--quiet: nothing on stderr"
+# scripts/score-bench runs (a smoke test: 3000 rows of its awk data)
+sh scripts/score-bench --n 3000 --out "$tmp/bench" --oddity "$bin" --shared "$tmp/none" > "$tmp/bench.log" 2>&1
+r=$?; [ "$(grep -c 'MB/s' "$tmp/bench.log")" = 7 ] && grep -q '^score lstm ' "$tmp/bench.log"
+check $((r + $?)) "scripts/score-bench runs and reports MB/s for cat, load and 5 models"
 echo "1..$n"

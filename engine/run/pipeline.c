@@ -69,8 +69,8 @@ static int has_name(char *const *v, size_t n, const char *s)
 static int add_name(od_ctx *ctx, char ***v, size_t *n, const char *s)
 {
     if (has_name(*v, *n, s)) return OD_OK;
-    char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-    if (!nv) return od_error(ctx, OD_ENOMEM, "out of memory");
+    char **nv = od_realloc(ctx, *v, (*n + 1) * sizeof *nv);
+    if (!nv) return OD_ENOMEM;
     *v = nv;
     if (!(nv[*n] = od_strdup(ctx, s))) return OD_ENOMEM;
     (*n)++;
@@ -79,8 +79,8 @@ static int add_name(od_ctx *ctx, char ***v, size_t *n, const char *s)
 
 static int add_step(od_ctx *ctx, od_pipeline *p, int kind, const char *desc, od_pipe_step **out)
 {
-    od_pipe_step *ns = realloc(p->steps, (p->nsteps + 1) * sizeof *ns);
-    if (!ns) return od_error(ctx, OD_ENOMEM, "out of memory");
+    od_pipe_step *ns = od_realloc(ctx, p->steps, (p->nsteps + 1) * sizeof *ns);
+    if (!ns) return OD_ENOMEM;
     p->steps = ns;
     memset(&ns[p->nsteps], 0, sizeof *ns);
     ns[p->nsteps].kind = kind;

@@ -89,7 +89,7 @@ static int next_line(scorer *S, char **s, size_t *n)
         }
         if (S->cap - S->len < (1u << 16)) {
             size_t nc = S->cap ? S->cap * 2 : (size_t)4 << 20;
-            char *nb = realloc(S->buf, nc + CSV_PAD);
+            char *nb = od_realloc(S->ctx, S->buf, nc + CSV_PAD);
             if (!nb) return -od_error(S->ctx, OD_ENOMEM, "%s: out of memory (a line longer than %zu bytes?)", S->name, S->cap);
             S->buf = nb;
             S->cap = nc;
@@ -246,12 +246,12 @@ static int push_pending(scorer *S, size_t row, const char *s, size_t n)
 {
     if (S->npend == S->pcap) {
         size_t nc = S->pcap ? S->pcap * 2 : 256;
-        size_t *nr = realloc(S->rowno, nc * sizeof *nr);
-        if (!nr) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+        size_t *nr = od_realloc(S->ctx, S->rowno, nc * sizeof *nr);
+        if (!nr) return OD_ENOMEM;
         S->rowno = nr;
         if (S->o->keep) {
-            char **nt = realloc(S->text, nc * sizeof *nt);
-            if (!nt) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+            char **nt = od_realloc(S->ctx, S->text, nc * sizeof *nt);
+            if (!nt) return OD_ENOMEM;
             S->text = nt;
         }
         S->pcap = nc;
@@ -347,8 +347,8 @@ static int collect(scorer *S, const char *s, size_t n)
     if (S->alen + n + CSV_PAD > S->acap) {
         size_t nc = S->acap ? S->acap * 2 : (size_t)1 << 20;
         while (nc < S->alen + n + CSV_PAD) nc *= 2;
-        char *na = realloc(S->arena, nc);
-        if (!na) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+        char *na = od_realloc(S->ctx, S->arena, nc);
+        if (!na) return OD_ENOMEM;
         S->arena = na;
         S->acap = nc;
     }
@@ -477,8 +477,8 @@ static int grow_pts(scorer *S, size_t need)
     if (need <= S->ptcap) return OD_OK;
     size_t nc = S->ptcap ? S->ptcap : 256;
     while (nc < need) nc *= 2;
-    double *np = realloc(S->pts, nc * S->d * sizeof *np);
-    if (!np) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+    double *np = od_realloc(S->ctx, S->pts, nc * S->d * sizeof *np);
+    if (!np) return OD_ENOMEM;
     S->pts = np;
     S->ptcap = nc;
     return OD_OK;
@@ -529,8 +529,8 @@ static int win_step(scorer *S, int end)
     if (nw > S->nextw) {
         size_t k = nw - S->nextw, need = nw - S->wbase;
         if (need > S->wcap) {
-            double *nb = realloc(S->wsc, need * sizeof *nb);
-            if (!nb) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+            double *nb = od_realloc(S->ctx, S->wsc, need * sizeof *nb);
+            if (!nb) return OD_ENOMEM;
             S->wsc = nb;
             S->wcap = need;
         }
