@@ -149,6 +149,10 @@ odd -e "load $S/blobs.csv; clean missing=median; detect iforest as c; save model
 sc --model "$tmp/c.oddm" $S/blobs.csv > /dev/null 2> "$tmp/err"
 [ $? = 1 ] && grep -q "step 'clean missing=median' is not replayed" "$tmp/err"; check $? "a pipeline step it cannot replay is named"
 
+odd -e "load $S/blobs.csv; embed ae dim=2 epochs=1 as e; detect kmeans k=2 as ke; save model ke to=$tmp/ke.oddm" > /dev/null 2>&1
+sc --model "$tmp/ke.oddm" $S/blobs.csv > /dev/null 2> "$tmp/err"
+[ $? = 1 ] && grep -q "the data was made by 'embed ae dim=2 epochs=1 as e" "$tmp/err"; check $? "a model fitted on an embedding is refused, naming the embed step"
+
 # ---- usage
 sc --help | grep -q 'N-th data record'; check $? "--help says how rows are numbered"
 for bad in "--chunk=0" "--chunk=x" "--on-error=maybe" "--threshold=abc" "--threads=0" "--bogus"; do

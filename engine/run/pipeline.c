@@ -177,6 +177,8 @@ int od_pipeline_build(od_ctx *ctx, od_workspace *ws, const od_run *r, od_pipelin
         char buf[512];
         snprintf(buf, sizeof buf, "%s (version %zu of %zu)", d->name, rv, d->nv);
         if (!(p->dataset = od_strdup(ctx, buf))) rc = OD_ENOMEM;
+        if (!d->path || !*d->path)   /* made by `embed ... as NAME`: its first version is not raw data */
+            rc = set_note(ctx, p, "the data was made by '%s', not loaded from a file", d->v[0].step ? d->v[0].step : "?");
         for (size_t i = 1; i < rv && !rc && !p->note; i++) rc = refit_step(ctx, p, d, i);
         const od_version *v = &d->v[rv - 1];
         if (!rc && !r->type->seq && v->win) {
