@@ -347,7 +347,7 @@ static void decode_pca(rbuf *r, od_pipe_step *st)
     pc->k = get_u32(r);
     pc->whiten = (int)get_u32(r);
     pc->nfit = get_u64(r);
-    if (!r->bad && (pc->k < 1 || pc->k > pc->d)) r->bad = 1;
+    if (!r->bad && (pc->k < 1 || pc->k > pc->d || pc->k > (r->n - r->pos) / 8 / pc->d)) r->bad = 1;   /* before allocating k*d */
     pc->names = get_arr(r, pc->d, sizeof *pc->names);
     pc->mean = get_arr(r, pc->d, sizeof *pc->mean);
     pc->components = get_arr(r, pc->k * pc->d, sizeof *pc->components);
