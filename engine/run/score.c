@@ -425,8 +425,10 @@ static int emit(scorer *S, size_t k, const double *sc)
         S->rep->flagged += S->flags && !isnan(sc[i]) && (S->strict ? sc[i] > S->thr : sc[i] >= S->thr);
         if (S->o->keep) free(S->text[i]);
     }
-    memmove(S->rowno, S->rowno + k, (S->npend - k) * sizeof *S->rowno);
-    if (S->o->keep) memmove(S->text, S->text + k, (S->npend - k) * sizeof *S->text);
+    if (k && S->npend > k) {
+        memmove(S->rowno, S->rowno + k, (S->npend - k) * sizeof *S->rowno);
+        if (S->o->keep) memmove(S->text, S->text + k, (S->npend - k) * sizeof *S->text);
+    }
     S->npend -= k;
     return OD_OK;
 }
@@ -582,7 +584,7 @@ static int flush_chunk(scorer *S, int end)
         }
     } else {
         if (!(rc = grow_pts(S, S->npts + n))) {
-            memcpy(S->pts + S->npts * S->d, X, n * S->d * sizeof *X);
+            if (n) memcpy(S->pts + S->npts * S->d, X, n * S->d * sizeof *X);
             S->npts += n;
             S->ptot += n;
         }
@@ -599,7 +601,7 @@ static int flush_chunk(scorer *S, int end)
             }
             if (!rc) rc = emit(S, n, sc + (S->npts - n));
             size_t keep = S->span - 1 < S->npts ? S->span - 1 : S->npts, drop = S->npts - keep;
-            memmove(S->pts, S->pts + drop * S->d, keep * S->d * sizeof *S->pts);
+            if (keep && drop) memmove(S->pts, S->pts + drop * S->d, keep * S->d * sizeof *S->pts);
             S->npts = keep;
             S->pbase += drop;
         }
