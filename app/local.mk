@@ -21,3 +21,5 @@ tests_unit_test_tune_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/app/tui
 tests_unit_test_tune_LDADD = -lm
 TESTS += tests/unit/test_lex tests/unit/test_tune tests/check-engine.sh tests/sessions/run.sh tests/lessons.sh tests/plot-injection.sh tests/sigint.sh tests/tui/tune.sh
 EXTRA_DIST += tests/check-engine.sh tests/lessons.sh tests/plot-injection.sh tests/sigint.sh tests/tui/tune.sh tests/sessions scripts/setup scripts/build scripts/run scripts/test
+# issue 20: `oddity score`, the streaming filter
+oddity_SOURCES += app/score.c

@@ -43,6 +43,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "Usage: oddity [OPTION]... [DATA-FILE]...\n"
+            "  or:  oddity score --model=M.oddm [OPTION]... [FILE|-]   (oddity score --help)\n"
             "An interactive workbench for unsupervised anomaly detection.\n\n"
             "With no -f or -e, opens the interactive prompt (or reads commands from\n"
             "standard input when it is not a terminal).  DATA-FILEs are loaded first.\n\n"
@@ -289,8 +290,11 @@ static int run_interactive(od_session *s)
     return repl_run(s);
 }
 
+int score_main(int argc, char **argv);   /* app/score.c: `oddity score`, the streaming filter */
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "score")) return score_main(argc - 1, argv + 1);
     options o;
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) return rc;

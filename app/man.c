@@ -48,7 +48,7 @@ static void man_head(FILE *fp)
 {
     fprintf(fp, ".TH ODDITY 1 \"2026\" \"oddity %s\" \"User Commands\"\n", PACKAGE_VERSION);
     fputs(".SH NAME\noddity \\- interactive workbench for unsupervised anomaly detection\n"
-          ".SH SYNOPSIS\n.B oddity\n[\\fIOPTION\\fR]... [\\fIDATA-FILE\\fR]...\n"
+          ".SH SYNOPSIS\n.B oddity\n[\\fIOPTION\\fR]... [\\fIDATA-FILE\\fR]...\n.br\n.B oddity score\n\\-\\-model=\\fIM.oddm\\fR [\\fIOPTION\\fR]... [\\fIFILE\\fR|\\-]\n"
           ".SH DESCRIPTION\nAnalysts load a dataset, clean, scale, reduce and window it, split it, run\n"
           "clustering, density and neural detectors side by side, tune thresholds while\n"
           "precision, recall and F1 update, compare detectors and plot the results.  Every\n"
@@ -171,6 +171,17 @@ static void man_glossary(FILE *fp)
     }
 }
 
+const char *score_help(void);   /* app/score.c */
+
+/* `oddity score`: its --help text, so the two cannot drift. */
+static void man_score(FILE *fp)
+{
+    const char *h = score_help();
+    const char *body = strchr(h, '\n');   /* after the Usage line */
+    fputs(".SH STREAMING SCORING\n.B oddity score\n\\-\\-model=\\fIM.oddm\\fR [\\fIOPTION\\fR]... [\\fIFILE\\fR|\\-]\n.PP\n", fp);
+    block(fp, body ? body + 1 : h);
+}
+
 void od_write_man(FILE *fp)
 {
     man_head(fp);
@@ -178,6 +189,7 @@ void od_write_man(FILE *fp)
     man_topics(fp);
     man_detectors(fp);
     man_glossary(fp);
+    man_score(fp);
     fputs(".SH FILES\n.TP\n$XDG_STATE_HOME/oddity/lessons/\nprogress of each lesson (\\fINAME\\fR.progress): exercises solved, the furthest step,\n"
           "whether it was finished; written atomically\n.TP\n$XDG_STATE_HOME/oddity/sessions/\njournals of interactive sessions: one .odd script each, the lines that ran after\n"
           "the header \\fBsave session\\fR writes (the seed and thread count the session started\n"

@@ -48,3 +48,8 @@ TESTS += tests/search-shard.sh
 EXTRA_DIST += tests/search-shard.sh
 TESTS += tests/slurm.sh
 EXTRA_DIST += tests/slurm.sh scripts/slurm
+# issue 20: oddity score (the streaming filter) equals the workbench bit for
+# bit; model files carry their pipeline; bad rows, missing columns, format 1.
+TESTS += tests/score.sh
+EXTRA_DIST += tests/score.sh
+EXTRA_DIST += scripts/score-bench

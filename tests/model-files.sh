@@ -15,11 +15,13 @@ head -201 "$top/sample-data/blobs.csv" > d.csv
 odd -e "load d.csv" -e "detect knn k=3 as k" -e "save model k to=k.oddm" -e "detect iforest trees=4 as f" \
   -e "save model f to=f.oddm" -e "detect pca as p" -e "save model p to=p.oddm"
 ok $? "models saved"
-# offset of the detector payload: magic 8, version 4, name (4 + len), params (4 + len)
+# offset of the detector payload: magic 8, version 4, name (4 + len), params (4 + len),
+# pipeline (4 + len; format 2)
 payload() {
   od -An -tu4 -j12 -N4 "$1" | tr -d ' ' > la
   la=$(cat la); lp=$(od -An -tu4 -j$((16 + la)) -N4 "$1" | tr -d ' ')
-  echo $((20 + la + lp))
+  lq=$(od -An -tu4 -j$((20 + la + lp)) -N4 "$1" | tr -d ' ')
+  echo $((24 + la + lp + lq))
 }
 # a u64 at byte offset $2 of file $1 set to 2^39 (poke39) or 2^36 (poke36), little-endian
 poke39() { printf '\000\000\000\000\200\000\000\000' | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }

@@ -369,7 +369,11 @@ const od_command cmd_load_entry = {
             "examples:\n  load sample-data/blobs.csv\n  load sample-data/series.csv as s label=label\n"
             "  load data.csv ignore=label_point missing=NA,-999\n  load european.csv sep=; decimal=,\n\n"
             "`load model FILE as NAME` reads a model saved with `save model` and scores the\n"
-            "current dataset with it (a truncated or foreign file gets a clear error).",
+            "current dataset with it (a truncated or foreign file gets a clear error).  It\n"
+            "shows the pipeline the model carries (the prep steps with their fitted\n"
+            "parameters, the input columns, the threshold, which the run takes); the current\n"
+            "dataset must already be prepared that way: `oddity score` applies the pipeline\n"
+            "to raw rows (oddity score --help).",
     .min_words = 1, .max_words = 4, .opts = load_opts, .fn = cmd_load, .words = COMPL_FILE,
 };
 const od_command cmd_datasets_entry = {

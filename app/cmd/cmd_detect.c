@@ -301,7 +301,7 @@ int cmd_save_model(od_session *s, const cmd_line *c)
     free(real);
     if (rc) return rc;
     cmd_outfile_detach(&out);
-    rc = od_model_save(s->ctx, r, out.tmp);
+    rc = od_model_save_ws(s->ctx, s->ws, r, out.tmp);
     if (rc) { cmd_outfile_abort(&out); return cmd_fail_opt(s, c, rc, "save model"); }
     if ((rc = cmd_outfile_commit(s, &out))) return rc;
     fprintf(s->outfp, "saved model %s (%s) to %s\n", r->name, r->type->name, path);

@@ -18,3 +18,9 @@ check_PROGRAMS += tests/unit/test_search
 tests_unit_test_search_SOURCES = tests/unit/test_search.c tests/od_test.h
 tests_unit_test_search_LDADD = $(ENGINE_LIBS)
 TESTS += tests/unit/test_search
+# issue 20: model files carry their pipeline; oddity score streams rows through it
+libodengine_a_SOURCES += engine/run/pipeline.c engine/run/score.c engine/run/score.h
+check_PROGRAMS += tests/unit/test_score
+tests_unit_test_score_SOURCES = tests/unit/test_score.c tests/od_test.h
+tests_unit_test_score_LDADD = $(ENGINE_LIBS)
+TESTS += tests/unit/test_score

@@ -1,9 +1,11 @@
 /* model.c - the model file: its one owner.
  *
  *   "ODDMODEL"  8 bytes
- *   uint32      format version (1)
+ *   uint32      format version (2; version 1 files, without the pipeline, are read too)
  *   uint32 + bytes   detector name
  *   uint32 + bytes   parameters, "k=8 init=k-means++ ..." (od_params_format)
+ *   uint32 + bytes   version 2: the pipeline (pipeline.c: prep steps with their
+ *                    fitted parameters, input columns, window view, threshold)
  *   ...         the detector's own payload (its save/load)
  *
  * Integers are in the byte order of the machine that wrote the file (every
@@ -20,22 +22,35 @@
 #include <unistd.h>
 
 static const char MODEL_MAGIC[8] = { 'O', 'D', 'D', 'M', 'O', 'D', 'E', 'L' };
-enum { MODEL_VERSION = 1, MAX_PARAMS = 1 << 20 };
+enum { MODEL_VERSION = 2, MAX_PARAMS = 1 << 20, MAX_PIPE = 1 << 28 };
 
-static int write_header(FILE *fp, const char *algo, const char *params)
+static int write_header(FILE *fp, const char *algo, const char *params, const unsigned char *pipe, size_t npipe)
 {
-    uint32_t ver = MODEL_VERSION, la = (uint32_t)strlen(algo), lp = (uint32_t)strlen(params);
+    uint32_t ver = MODEL_VERSION, la = (uint32_t)strlen(algo), lp = (uint32_t)strlen(params), lq = (uint32_t)npipe;
     return fwrite(MODEL_MAGIC, 1, 8, fp) == 8 && fwrite(&ver, 4, 1, fp) == 1 && fwrite(&la, 4, 1, fp) == 1 &&
-           fwrite(algo, 1, la, fp) == la && fwrite(&lp, 4, 1, fp) == 1 && fwrite(params, 1, lp, fp) == lp;
+           fwrite(algo, 1, la, fp) == la && fwrite(&lp, 4, 1, fp) == 1 && fwrite(params, 1, lp, fp) == lp &&
+           fwrite(&lq, 4, 1, fp) == 1 && fwrite(pipe, 1, npipe, fp) == npipe;
 }
 
 int od_model_save(od_ctx *ctx, const od_run *r, const char *path)
 {
+    return od_model_save_ws(ctx, NULL, r, path);
+}
+
+int od_model_save_ws(od_ctx *ctx, od_workspace *ws, const od_run *r, const char *path)
+{
     if (!r->type || !r->type->save || !r->state)
         return od_error(ctx, OD_EINVAL, "%s is not a fitted detector (ensembles and columns have no model)", r->name);
+    od_pipeline *pl = NULL;
+    unsigned char *pipe = NULL;
+    size_t npipe = 0;
+    int prc = od_pipeline_build(ctx, ws, r, &pl);
+    if (!prc) prc = od_pipeline_encode(ctx, pl, &pipe, &npipe);
+    od_pipeline_free(pl);
+    if (prc) return prc;
     size_t l = strlen(path);
     char *tmp = od_malloc(ctx, l + 16);
-    if (!tmp) return OD_ENOMEM;
+    if (!tmp) { free(pipe); return OD_ENOMEM; }
     snprintf(tmp, l + 16, "%s.tmpXXXXXX", path);
     int fd = mkstemp(tmp);
     FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
@@ -43,9 +58,10 @@ int od_model_save(od_ctx *ctx, const od_run *r, const char *path)
         int e = errno;
         if (fd >= 0) { close(fd); unlink(tmp); }
         free(tmp);
+        free(pipe);
         return od_error(ctx, OD_EIO, "cannot write %s: %s", path, strerror(e));
     }
-    int rc = write_header(fp, r->type->name, r->params ? r->params : "")
+    int rc = write_header(fp, r->type->name, r->params ? r->params : "", pipe, npipe)
                  ? r->type->save(ctx, r->state, fp)
                  : od_error(ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno));
     if (fflush(fp) || fsync(fileno(fp))) {
@@ -55,6 +71,7 @@ int od_model_save(od_ctx *ctx, const od_run *r, const char *path)
     if (!rc && rename(tmp, path)) rc = od_error(ctx, OD_EIO, "cannot write %s: %s", path, strerror(errno));
     if (rc) unlink(tmp);
     free(tmp);
+    free(pipe);
     return rc;
 }
 
@@ -94,15 +111,16 @@ static int read_u32(FILE *fp, uint32_t *x)
     return fread(x, 4, 1, fp) == 1;
 }
 
-static int read_header(od_ctx *ctx, FILE *fp, const char *path, char *algo, size_t na, char **params)
+static int read_header(od_ctx *ctx, FILE *fp, const char *path, char *algo, size_t na, char **params, unsigned *version)
 {
     char magic[8];
     uint32_t ver, la, lp;
     if (fread(magic, 1, 8, fp) != 8 || memcmp(magic, MODEL_MAGIC, 8))
         return od_error(ctx, OD_EFORMAT, "%s: not an oddity model file (bad magic number)", path);
-    if (!read_u32(fp, &ver) || ver != MODEL_VERSION)
-        return od_error(ctx, OD_EFORMAT, "%s: model format version %u is not supported (this oddity reads version %d)", path,
+    if (!read_u32(fp, &ver) || ver < 1 || ver > MODEL_VERSION)
+        return od_error(ctx, OD_EFORMAT, "%s: model format version %u is not supported (this oddity reads versions 1 to %d)", path,
                         (unsigned)ver, MODEL_VERSION);
+    *version = ver;
     if (!read_u32(fp, &la) || la == 0 || la >= na || fread(algo, 1, la, fp) != la)
         return od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (header)", path);
     algo[la] = 0;
@@ -132,11 +150,24 @@ static int parse_params(od_ctx *ctx, const od_detector_type *t, const char *path
     return rc;
 }
 
+static int read_pipeline(od_ctx *ctx, FILE *fp, const char *path, od_pipeline **out)
+{
+    uint32_t l;
+    if (!read_u32(fp, &l) || l > MAX_PIPE) return od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (pipeline)", path);
+    unsigned char *b = od_malloc(ctx, l ? l : 1);
+    if (!b) return OD_ENOMEM;
+    int rc = fread(b, 1, l, fp) == l ? od_pipeline_decode(ctx, b, l, path, out)
+                                     : od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (pipeline)", path);
+    free(b);
+    return rc;
+}
+
 int od_model_load_stream(od_ctx *ctx, FILE *fp, const char *path, od_model *m)
 {
     memset(m, 0, sizeof *m);
     char algo[64];
-    int rc = read_header(ctx, fp, path, algo, sizeof algo, &m->params);
+    int rc = read_header(ctx, fp, path, algo, sizeof algo, &m->params, &m->version);
+    if (!rc && m->version >= 2) rc = read_pipeline(ctx, fp, path, &m->pipe);
     if (!rc) {
         m->type = !strcmp(algo, od_bag_type.name) ? &od_bag_type : od_detector_find(algo);
         if (!m->type || !m->type->load) rc = od_error(ctx, OD_EFORMAT, "%s: model of unknown detector '%s'", path, algo);

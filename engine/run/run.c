@@ -533,6 +533,7 @@ void od_model_free(od_model *m)
     if (m->state && m->type && m->type->free) m->type->free(m->state);
     od_params_free(m->p);
     free(m->params);
+    od_pipeline_free(m->pipe);
     memset(m, 0, sizeof *m);
 }
 
@@ -552,6 +553,12 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     m->state = NULL;
     m->params = NULL;
     r->fit_on = od_strdup(ctx, source ? source : "-");
+    od_out *po = od_out_buffer();
+    if (po) {
+        od_pipeline_describe(m->pipe, po);
+        r->detail = od_out_steal(po);
+        od_out_free(po);
+    }
     size_t dd = 0;
     double *X = NULL;
     int rc = r->fit_on ? od_run_data_matrix(ctx, v->frame, NULL, 0, &X, &dd) : OD_ENOMEM;
@@ -559,6 +566,16 @@ int od_run_score(od_ctx *ctx, od_workspace *ws, od_dataset *d, od_model *m, cons
     if (!rc) rc = record_cols(ctx, r, v->frame, NULL, 0);
     free(X);
     if (!rc) rc = od_runi_attach(ctx, r, d, v);
+    if (!rc && m->pipe && m->pipe->has_thr) {
+        /* the model's threshold comes with it, as the value it was */
+        char desc[300];
+        snprintf(desc, sizeof desc, "%s (from the model file)", m->pipe->thr_desc ? m->pipe->thr_desc : "value");
+        if (!(r->thr.desc = od_strdup(ctx, desc))) rc = OD_ENOMEM;
+        r->thr.set = !rc;
+        r->thr.value = m->pipe->thr;
+        r->thr.strict = m->pipe->strict;
+        r->thr.oracle = m->pipe->thr_desc && strstr(m->pipe->thr_desc, "(oracle") != NULL;
+    }
     if (rc) { od_run_free(r); return rc; }
     return od_runi_add(ctx, ws, r, out);
 }

@@ -120,12 +120,18 @@ int od_run_data_matrix(od_ctx *ctx, const od_frame *f, const char *const *cols, 
 size_t od_window_map(size_t n, size_t W, size_t S, const double *ws, const long *wcl, od_wagg agg,
                      double *ps, long *pcl);
 
+/* The preprocessing a model was fitted behind, with its fitted parameters
+ * (model format 2; see pipeline.c): what `oddity score` replays on new rows. */
+typedef struct od_pipeline od_pipeline;
+
 /* A fitted model that is not (yet) a run: what a model file holds. */
 typedef struct {
     const od_detector_type *type;
     od_params *p;
     char *params;                  /* od_params_format(p) */
     void *state;
+    od_pipeline *pipe;             /* format 2: the pipeline; NULL for version-1 files */
+    unsigned version;              /* the file's format version */
 } od_model;
 void od_model_free(od_model *m);
 
@@ -366,9 +372,54 @@ void od_run_explanation_done(od_run_explanation *e);
  * detector's own payload.  Written to a temporary file in the same
  * directory and renamed over the target, so a file is never half-written. */
 int od_model_save(od_ctx *ctx, const od_run *r, const char *path);
+/* The same with the run's pipeline (format 2): the prep steps of the run's
+ * dataset version chain, refitted on the rows each was fitted on (so the
+ * parameters are the ones the run saw), the input columns, the tabular window
+ * view and the threshold.  A chain that cannot be replayed on new rows is
+ * saved with a note saying which step (the model still loads and scores in
+ * the workbench; `oddity score` refuses it naming the step).  ws may be NULL
+ * (then the note says so). */
+int od_model_save_ws(od_ctx *ctx, od_workspace *ws, const od_run *r, const char *path);
 /* Read a model file (clear errors for foreign, truncated or newer files). */
 int od_model_load(od_ctx *ctx, const char *path, od_model *out);
 /* The same from an open stream (a file or fmemopen'd bytes); path names it in errors. */
 int od_model_load_stream(od_ctx *ctx, FILE *fp, const char *path, od_model *out);
+
+/* ------------------------------------------------ pipelines (pipeline.c) */
+
+enum { OD_PIPE_SCALE = 1, OD_PIPE_PCA = 2, OD_PIPE_NOOP = 3 };
+
+typedef struct {
+    int kind;                      /* OD_PIPE_* */
+    char *desc;                    /* the command that made it: "scale zscore" */
+    od_scaler *scaler;             /* SCALE */
+    od_pca *pca;                   /* PCA */
+} od_pipe_step;
+
+struct od_pipeline {
+    char *note;                    /* why it cannot be replayed on new rows, or NULL */
+    char *dataset;                 /* "blobs (version 3 of 3)" */
+    char **in;                     /* the input columns it reads (nin) */
+    size_t nin;
+    od_pipe_step *steps;
+    size_t nsteps;
+    char **cols;                   /* the detector's columns, after the steps (ncols) */
+    size_t ncols;
+    size_t win, stride;            /* tabular window view (win 0: none) */
+    int wagg;                      /* od_wagg */
+    int has_thr, strict;           /* the run's threshold: flagged iff s > thr (strict) or s >= thr */
+    double thr;
+    char *thr_desc;
+};
+
+/* The pipeline of run r (its dataset's version chain in ws): see
+ * od_model_save_ws.  *out NULL only on OD_ENOMEM. */
+int od_pipeline_build(od_ctx *ctx, od_workspace *ws, const od_run *r, od_pipeline **out);
+void od_pipeline_free(od_pipeline *p);
+/* Serialise (bytes appended to a buffer the caller frees) and read back. */
+int od_pipeline_encode(od_ctx *ctx, const od_pipeline *p, unsigned char **buf, size_t *len);
+int od_pipeline_decode(od_ctx *ctx, const unsigned char *buf, size_t len, const char *path, od_pipeline **out);
+/* Lines for load model / info: "pipeline: scale zscore -> pca k=2 -> kmeans ..." */
+void od_pipeline_describe(const od_pipeline *p, od_out *o);
 
 #endif

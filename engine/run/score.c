@@ -1,0 +1,731 @@
+/* score.c - `oddity score`: a model file's pipeline over a stream of rows
+ * (see score.h). */
+#include "config.h"
+#include "score.h"
+#include "data/csv.h"
+#include "data/csv_int.h"   /* the loader's number scanner (scan_number_short): the same doubles, bit for bit */
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MODE_TAB, MODE_WIN, MODE_SEQ };
+
+typedef struct {
+    size_t off, len;               /* in the line, quotes and outer spaces removed */
+    int quoted;
+} field;
+
+typedef struct {
+    od_ctx *ctx;
+    const od_model *m;
+    const od_pipeline *p;
+    const od_score_opts *o;
+    od_score_report *rep;
+    const char *name, *mpath;
+    FILE *in, *out;
+    /* input buffer: data in [pos, len) */
+    char *buf;
+    size_t cap, len, pos;
+    int eof;
+    size_t line;                   /* line number of the last line returned */
+    char sep;
+    size_t nfields;                /* header fields */
+    field *f;
+    size_t fcap;
+    size_t *src;                   /* nin: field index of each input column */
+    size_t *colin;                 /* ncols: input column of each detector column (no steps) */
+    /* the chunk */
+    double *raw;                   /* chunk x nin */
+    size_t nraw;
+    size_t *rowno;                 /* row numbers of the pending rows */
+    char **text;                   /* keep: their lines */
+    size_t npend, pcap;            /* pending rows (not yet written) */
+    /* points (after the pipeline), for WIN and SEQ */
+    int mode;
+    size_t d;
+    double *pts;
+    size_t npts, ptcap;            /* points held; the first is point pbase */
+    size_t pbase, ptot;            /* ptot: points so far */
+    size_t span;                   /* SEQ: points a score needs */
+    double *wsc;                   /* WIN: scores of windows wbase .. nextw-1 */
+    size_t wbase, nextw, wcap;
+    size_t pemit;                  /* first point not written */
+    double thr;
+    int strict, flags;
+    locale_t cloc;
+    /* lines collected for the parallel parse */
+    char *arena;
+    size_t alen, acap;
+    size_t *loff, *llen, *lline, nlines;
+    unsigned char *lok;
+} scorer;
+
+/* ---------------------------------------------------------------- input */
+
+/* The next line (without its end) in *s, *n; 0 at the end of the input. */
+static int next_line(scorer *S, char **s, size_t *n)
+{
+    for (;;) {
+        char *nl = S->pos < S->len ? memchr(S->buf + S->pos, '\n', S->len - S->pos) : NULL;
+        if (nl || (S->eof && S->pos < S->len)) {
+            char *b = S->buf + S->pos;
+            size_t l = nl ? (size_t)(nl - b) : S->len - S->pos;
+            S->pos += l + (nl != NULL);
+            if (l && b[l - 1] == '\r') l--;
+            b[l] = 0;
+            S->line++;
+            *s = b;
+            *n = l;
+            return 1;
+        }
+        if (S->eof) return 0;
+        if (S->pos) {
+            memmove(S->buf, S->buf + S->pos, S->len - S->pos);
+            S->len -= S->pos;
+            S->pos = 0;
+        }
+        if (S->cap - S->len < (1u << 16)) {
+            size_t nc = S->cap ? S->cap * 2 : (size_t)4 << 20;
+            char *nb = od_realloc(S->ctx, S->buf, nc + CSV_PAD);
+            if (!nb) return -od_error(S->ctx, OD_ENOMEM, "%s: out of memory (a line longer than %zu bytes?)", S->name, S->cap);
+            S->buf = nb;
+            S->cap = nc;
+        }
+        size_t got = fread(S->buf + S->len, 1, S->cap - S->len, S->in);
+        if (!got) {
+            if (ferror(S->in)) return -od_error(S->ctx, OD_EIO, "%s: read error: %s", S->name, strerror(errno));
+            S->eof = 1;
+        }
+        S->len += got;
+        S->rep->bytes += got;
+        memset(S->buf + S->len, 0, CSV_PAD);   /* the scanner reads up to 8 bytes past a number */
+    }
+}
+
+/* Split line s[0..n) at sep into S->f; the field count, or (size_t)-1 for
+ * an unterminated quote. */
+static size_t split_into(char sep, const char *s, size_t n, field **fp, size_t *fcap)
+{
+    size_t k = 0, i = 0;
+    for (;;) {
+        if (k == *fcap) {
+            size_t nc = *fcap ? *fcap * 2 : 64;
+            field *nf = realloc(*fp, nc * sizeof *nf);
+            if (!nf) return (size_t)-2;
+            *fp = nf;
+            *fcap = nc;
+        }
+        while (i < n && s[i] == ' ') i++;
+        field *f = &(*fp)[k++];
+        f->quoted = 0;
+        if (i < n && s[i] == '"') {
+            size_t j = ++i;
+            for (;;) {
+                if (j >= n) return (size_t)-1;
+                if (s[j] == '"') {
+                    if (j + 1 < n && s[j + 1] == '"') { j += 2; continue; }
+                    break;
+                }
+                j++;
+            }
+            f->off = i;
+            f->len = j - i;
+            f->quoted = 1;
+            i = j + 1;
+            while (i < n && s[i] != sep) i++;
+        } else {
+            size_t j = i;
+            while (j < n && s[j] != sep) j++;
+            size_t e = j;
+            while (e > i && s[e - 1] == ' ') e--;
+            f->off = i;
+            f->len = e - i;
+            i = j;
+        }
+        if (i >= n) return k;
+        i++;   /* the separator */
+    }
+}
+
+static size_t split(scorer *S, char *s, size_t n)
+{
+    return split_into(S->sep, s, n, &S->f, &S->fcap);
+}
+
+/* ---------------------------------------------------------------- header */
+
+static char sniff_sep(const char *s, size_t n)
+{
+    static const char cand[] = { ',', '\t', ';', '|' };
+    size_t best = 0;
+    char sep = ',';
+    for (size_t c = 0; c < sizeof cand; c++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) k += s[i] == cand[c];
+        if (k > best) { best = k; sep = cand[c]; }
+    }
+    return sep;
+}
+
+static int read_header(scorer *S)
+{
+    char *s;
+    size_t n;
+    int r;
+    do {
+        if ((r = next_line(S, &s, &n)) <= 0) return r < 0 ? -r : od_error(S->ctx, OD_EDATA, "%s: empty input (expected a header line naming %s)", S->name, S->p->in[0]);
+    } while (!n);
+    if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { s += 3; n -= 3; }
+    S->sep = sniff_sep(s, n);
+    size_t k = split(S, s, n);
+    if (k == (size_t)-2) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+    if (k == (size_t)-1) return od_error(S->ctx, OD_EDATA, "%s:%zu: unterminated quote in the header", S->name, S->line);
+    S->nfields = k;
+    if (!(S->src = od_mallocn(S->ctx, S->p->nin, sizeof *S->src))) return OD_ENOMEM;
+    for (size_t j = 0; j < S->p->nin; j++) {
+        const char *want = S->p->in[j];
+        size_t i = 0;
+        while (i < k && !(S->f[i].len == strlen(want) && !memcmp(s + S->f[i].off, want, S->f[i].len))) i++;
+        if (i == k) {
+            od_out *o = od_out_buffer();
+            for (size_t q = 0; o && q < S->p->nin; q++) od_printf(o, "%s%s", q ? "," : "", S->p->in[q]);
+            int e = od_error(S->ctx, OD_EDATA, "%s: no column '%s' (the model %s reads %s)", S->name, want, S->mpath,
+                             o ? od_out_str(o) : want);
+            od_out_free(o);
+            return e;
+        }
+        S->src[j] = i;
+    }
+    if (S->o->keep) {
+        fwrite(s, 1, n, S->out);
+        fprintf(S->out, "%cscore%s\n", S->sep, S->flags ? (S->sep == ',' ? ",flag" : S->sep == '\t' ? "\tflag" : S->sep == ';' ? ";flag" : "|flag") : "");
+    } else {
+        fputs(S->flags ? "row,score,flag\n" : "row,score\n", S->out);
+    }
+    return OD_OK;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+/* The loader's default missing-value tokens: "", NA, NaN, nan, null, NULL, ? */
+static int na_token(const char *s, size_t n)
+{
+    switch (n) {
+    case 0: return 1;
+    case 1: return *s == '?';
+    case 2: return !memcmp(s, "NA", 2);
+    case 3: return !memcmp(s, "NaN", 3) || !memcmp(s, "nan", 3);
+    case 4: return !memcmp(s, "null", 4) || !memcmp(s, "NULL", 4);
+    default: return 0;
+    }
+}
+
+/* A bad row: reported; OD_OK to go on (skip), OD_EDATA to stop. */
+static int bad_row(scorer *S, size_t col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad_row(scorer *S, size_t col, const char *fmt, ...)
+{
+    char what[512], msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (col) snprintf(msg, sizeof msg, "%s:%zu:%zu: %s", S->name, S->line, col, what);
+    else snprintf(msg, sizeof msg, "%s:%zu: %s", S->name, S->line, what);
+    S->rep->bad++;
+    if (S->o->skip_bad) {
+        if (S->o->bad) S->o->bad(S->o->arg, msg);
+        return OD_OK;
+    }
+    return od_error(S->ctx, OD_EDATA, "%s (row %zu; --on-error=skip skips such rows)", msg, S->rep->rows);
+}
+
+static int push_pending(scorer *S, size_t row, const char *s, size_t n)
+{
+    if (S->npend == S->pcap) {
+        size_t nc = S->pcap ? S->pcap * 2 : 256;
+        size_t *nr = od_realloc(S->ctx, S->rowno, nc * sizeof *nr);
+        if (!nr) return OD_ENOMEM;
+        S->rowno = nr;
+        if (S->o->keep) {
+            char **nt = od_realloc(S->ctx, S->text, nc * sizeof *nt);
+            if (!nt) return OD_ENOMEM;
+            S->text = nt;
+        }
+        S->pcap = nc;
+    }
+    S->rowno[S->npend] = row;
+    if (S->o->keep) {
+        char *t = od_malloc(S->ctx, n + 1);
+        if (!t) return OD_ENOMEM;
+        memcpy(t, s, n);
+        t[n] = 0;
+        S->text[S->npend] = t;
+    }
+    S->npend++;
+    return OD_OK;
+}
+
+/* Parse one data line into the chunk (or report it bad). */
+static int take_row(scorer *S, char *s, size_t n)
+{
+    S->rep->rows++;
+    size_t k = split(S, s, n);
+    if (k == (size_t)-2) return od_error(S->ctx, OD_ENOMEM, "out of memory");
+    if (k == (size_t)-1) return bad_row(S, 0, "unterminated quote (a field may not hold a line end here)");
+    if (k != S->nfields) return bad_row(S, 0, "%zu fields, expected %zu as in the header", k, S->nfields);
+    double *x = S->raw + S->nraw * S->p->nin;
+    for (size_t j = 0; j < S->p->nin; j++) {
+        const field *f = &S->f[S->src[j]];
+        const char *v = s + f->off;
+        if (na_token(v, f->len)) return bad_row(S, f->off + 1, "missing value in column '%s' (the model needs a number)", S->p->in[j]);
+        const char *e = scan_number_short(v, &x[j], S->cloc);
+        if ((!e || e != v + f->len) && od_csv_parse_number(v, f->len, &x[j]))
+            return bad_row(S, f->off + 1, "'%.*s' in column '%s' is not a number", (int)(f->len > 40 ? 40 : f->len), v, S->p->in[j]);
+        if (!(fabs(x[j]) <= 1e100)) return bad_row(S, f->off + 1, "value %.*s in column '%s' is missing or beyond +-1e100", (int)(f->len > 40 ? 40 : f->len), v, S->p->in[j]);
+    }
+    S->nraw++;
+    return push_pending(S, S->rep->rows, s, n);
+}
+
+/* The parallel pass: 1 when the line is a good row (its values in x),
+ * else 0 (take_row, run again in order, reports it). */
+static int row_ok(const scorer *S, const char *s, size_t n, field **fp, size_t *fcap, double *x)
+{
+    size_t k = split_into(S->sep, s, n, fp, fcap);
+    if (k != S->nfields) return 0;
+    for (size_t j = 0; j < S->p->nin; j++) {
+        const field *f = &(*fp)[S->src[j]];
+        const char *v = s + f->off;
+        if (na_token(v, f->len)) return 0;
+        const char *e = scan_number_short(v, &x[j], S->cloc);
+        if ((!e || e != v + f->len) && od_csv_parse_number(v, f->len, &x[j])) return 0;
+        if (!(fabs(x[j]) <= 1e100)) return 0;
+    }
+    return 1;
+}
+
+/* The collected lines (S->arena) into the chunk: parsed by the ctx's
+ * threads, then taken in order (bad rows reported in order). */
+static int take_lines(scorer *S)
+{
+    size_t m = S->nlines, nin = S->p->nin;
+    int nt = od_ctx_threads(S->ctx);
+    if (nt < 1 || m < 4096) nt = 1;
+    #pragma omp parallel num_threads(nt)
+    {
+        field *f = NULL;
+        size_t fcap = 0;
+        #pragma omp for schedule(static)
+        for (size_t i = 0; i < m; i++)
+            S->lok[i] = (unsigned char)row_ok(S, S->arena + S->loff[i], S->llen[i], &f, &fcap, S->raw + i * nin);
+        free(f);
+    }
+    int rc = OD_OK;
+    for (size_t i = 0; i < m && !rc; i++) {
+        char *line = S->arena + S->loff[i];
+        S->line = S->lline[i];
+        if (!S->lok[i]) {
+            rc = take_row(S, line, S->llen[i]);
+            continue;
+        }
+        S->rep->rows++;
+        if (S->nraw != i) memcpy(S->raw + S->nraw * nin, S->raw + i * nin, nin * sizeof *S->raw);
+        S->nraw++;
+        rc = push_pending(S, S->rep->rows, line, S->llen[i]);
+    }
+    S->nlines = 0;
+    S->alen = 0;
+    return rc;
+}
+
+/* Keep line s[0..n) (line number S->line) for take_lines. */
+static int collect(scorer *S, const char *s, size_t n)
+{
+    if (S->alen + n + CSV_PAD > S->acap) {
+        size_t nc = S->acap ? S->acap * 2 : (size_t)1 << 20;
+        while (nc < S->alen + n + CSV_PAD) nc *= 2;
+        char *na = od_realloc(S->ctx, S->arena, nc);
+        if (!na) return OD_ENOMEM;
+        S->arena = na;
+        S->acap = nc;
+    }
+    memcpy(S->arena + S->alen, s, n);
+    memset(S->arena + S->alen + n, 0, CSV_PAD);
+    S->loff[S->nlines] = S->alen;
+    S->llen[S->nlines] = n;
+    S->lline[S->nlines++] = S->line;
+    S->alen += n + CSV_PAD;
+    return OD_OK;
+}
+
+/* ---------------------------------------------------------------- output */
+
+/* Row i of the pending rows with score sc, formatted into dst (room for
+ * row_room(S, i) bytes); returns its length. */
+static size_t row_room(const scorer *S, size_t i)
+{
+    return (S->o->keep ? strlen(S->text[i]) : 0) + 64;
+}
+
+static size_t format_row(const scorer *S, size_t i, double sc, char *dst, size_t room)
+{
+    size_t l = 0;
+    if (S->o->keep) {
+        size_t t = strlen(S->text[i]);
+        memcpy(dst, S->text[i], t);
+        l = t;
+        dst[l++] = S->sep;
+    } else {
+        l = (size_t)snprintf(dst, room, "%zu,", S->rowno[i]);
+    }
+    if (!isnan(sc)) l += (size_t)snprintf(dst + l, room - l, "%.17g", sc);
+    if (S->flags) {
+        int fl = !isnan(sc) && (S->strict ? sc > S->thr : sc >= S->thr);
+        dst[l++] = S->o->keep ? S->sep : ',';
+        dst[l++] = fl ? '1' : '0';
+    }
+    dst[l++] = '\n';
+    return l;
+}
+
+/* Write the first k pending rows with scores sc[0..k) and drop them.  The
+ * rows are formatted by the ctx's threads, each a contiguous block into its
+ * own buffer, and written in order. */
+static int emit(scorer *S, size_t k, const double *sc)
+{
+    int nt = od_ctx_threads(S->ctx);
+    if (nt < 1 || k < 2048) nt = 1;
+    if ((size_t)nt > 64) nt = 64;
+    char *buf[64] = { 0 };
+    size_t len[64] = { 0 };
+    int fail = 0;
+    #pragma omp parallel for schedule(static, 1) num_threads(nt) reduction(|: fail)
+    for (int t = 0; t < nt; t++) {
+        size_t a = k * (size_t)t / (size_t)nt, b = k * (size_t)(t + 1) / (size_t)nt, room = 1;
+        for (size_t i = a; i < b; i++) room += row_room(S, i);
+        char *d = malloc(room);
+        if (!d) { fail = 1; continue; }
+        size_t l = 0;
+        for (size_t i = a; i < b; i++) l += format_row(S, i, sc[i], d + l, room - l);
+        buf[t] = d;
+        len[t] = l;
+    }
+    for (int t = 0; t < nt; t++) {
+        if (!fail && fwrite(buf[t], 1, len[t], S->out) != len[t]) fail = 2;
+        free(buf[t]);
+    }
+    if (fail) return fail == 1 ? od_error(S->ctx, OD_ENOMEM, "out of memory (writing %zu rows)", k)
+                               : od_error(S->ctx, OD_EIO, "writing the scores: %s", strerror(errno));
+    for (size_t i = 0; i < k; i++) {
+        S->rep->written++;
+        S->rep->scored += !isnan(sc[i]);
+        S->rep->flagged += S->flags && !isnan(sc[i]) && (S->strict ? sc[i] > S->thr : sc[i] >= S->thr);
+        if (S->o->keep) free(S->text[i]);
+    }
+    if (k && S->npend > k) {
+        memmove(S->rowno, S->rowno + k, (S->npend - k) * sizeof *S->rowno);
+        if (S->o->keep) memmove(S->text, S->text + k, (S->npend - k) * sizeof *S->text);
+    }
+    S->npend -= k;
+    return OD_OK;
+}
+
+/* ---------------------------------------------------------------- pipeline */
+
+/* The chunk's rows through the pipeline: X (n x d, row-major; caller frees). */
+static int transform(scorer *S, double **X)
+{
+    const od_pipeline *p = S->p;
+    size_t n = S->nraw, nin = p->nin, d = p->ncols;
+    size_t nd = n * d;
+    *X = od_mallocn(S->ctx, nd ? nd : 1, sizeof **X);
+    if (!*X) return OD_ENOMEM;
+    if (!p->nsteps) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++) (*X)[i * d + j] = S->raw[i * nin + S->colin[j]];
+        return OD_OK;
+    }
+    od_frame *f = od_frame_new(S->ctx, n);
+    int rc = f ? OD_OK : OD_ENOMEM;
+    for (size_t j = 0; j < nin && !rc; j++) {
+        double *c = od_mallocn(S->ctx, n ? n : 1, sizeof *c);
+        if (!c) { rc = OD_ENOMEM; break; }
+        for (size_t i = 0; i < n; i++) c[i] = S->raw[i * nin + j];
+        rc = od_frame_add_num_donate(S->ctx, f, p->in[j], c, OD_COL_NUM, OD_ROLE_FEATURE);
+    }
+    for (size_t s = 0; s < p->nsteps && !rc; s++) {
+        od_frame *g = NULL;
+        if (p->steps[s].scaler) rc = od_scaler_apply(S->ctx, p->steps[s].scaler, f, &g);
+        else if (p->steps[s].pca) rc = od_pca_apply(S->ctx, p->steps[s].pca, f, &g);
+        else continue;
+        od_frame_free(f);
+        f = g;
+    }
+    for (size_t j = 0; j < d && !rc; j++) {
+        long c = od_frame_find(f, p->cols[j]);
+        if (c < 0) { rc = od_error(S->ctx, OD_EFORMAT, "%s: the pipeline makes no column '%s'", S->mpath, p->cols[j]); break; }
+        for (size_t i = 0; i < n; i++) (*X)[i * d + j] = f->cols[c].num[i];
+    }
+    od_frame_free(f);
+    if (rc) { free(*X); *X = NULL; }
+    return rc;
+}
+
+static int grow_pts(scorer *S, size_t need)
+{
+    if (need <= S->ptcap) return OD_OK;
+    size_t nc = S->ptcap ? S->ptcap : 256;
+    while (nc < need) nc *= 2;
+    double *np = od_realloc(S->ctx, S->pts, nc * S->d * sizeof *np);
+    if (!np) return OD_ENOMEM;
+    S->pts = np;
+    S->ptcap = nc;
+    return OD_OK;
+}
+
+static int detector_score(scorer *S, const od_data *v, double *sc)
+{
+    long *cl = od_mallocn(S->ctx, v->n ? v->n : 1, sizeof *cl);
+    if (!cl) return OD_ENOMEM;
+    for (size_t i = 0; i < v->n; i++) cl[i] = -2;
+    int rc = S->m->type->score(S->ctx, S->m->state, v, sc, cl);
+    free(cl);
+    return rc;
+}
+
+/* WIN: the score of point p from the window scores (as od_window_map). */
+static double point_score(scorer *S, size_t p)
+{
+    size_t W = S->p->win, St = S->p->stride, nw = S->nextw;
+    size_t hi = p / St;
+    if (hi >= nw) hi = nw ? nw - 1 : 0;
+    size_t lo = p + 1 >= W ? (p + 1 - W + St - 1) / St : 0;
+    double acc = S->p->wagg == OD_WAGG_MAX ? -INFINITY : 0;
+    size_t cnt = 0;
+    int nan = 0;
+    for (size_t i = lo; nw && i <= hi; i++) {
+        if (i * St > p || i * St + W - 1 < p) continue;
+        double v = S->wsc[i - S->wbase];
+        cnt++;
+        if (isnan(v)) { nan = 1; continue; }
+        if (S->p->wagg == OD_WAGG_MAX) {
+            if (v > acc || cnt == 1) acc = v;
+        } else {
+            acc += v;
+        }
+    }
+    if (!cnt) return NAN;
+    return nan ? NAN : S->p->wagg == OD_WAGG_MAX ? acc : acc / (double)cnt;
+}
+
+/* WIN: score the windows the points so far complete, write the points no
+ * later window can cover (all of them at the end), drop what is not needed. */
+static int win_step(scorer *S, int end)
+{
+    size_t W = S->p->win, St = S->p->stride, d = S->d;
+    size_t nw = S->ptot >= W ? (S->ptot - W) / St + 1 : 0;
+    int rc = OD_OK;
+    if (nw > S->nextw) {
+        size_t k = nw - S->nextw, need = nw - S->wbase;
+        if (need > S->wcap) {
+            double *nb = od_realloc(S->ctx, S->wsc, need * sizeof *nb);
+            if (!nb) return OD_ENOMEM;
+            S->wsc = nb;
+            S->wcap = need;
+        }
+        od_data v = { S->pts + (S->nextw * St - S->pbase) * d, k, W * d, St * d };
+        if ((rc = detector_score(S, &v, S->wsc + (S->nextw - S->wbase)))) return rc;
+        S->nextw = nw;
+    }
+    size_t upto = end ? S->ptot : (S->nextw * St < S->ptot ? S->nextw * St : S->ptot);
+    if (upto > S->pemit) {
+        size_t k = upto - S->pemit;
+        double *sc = od_mallocn(S->ctx, k, sizeof *sc);
+        if (!sc) return OD_ENOMEM;
+        for (size_t i = 0; i < k; i++) sc[i] = point_score(S, S->pemit + i);
+        rc = emit(S, k, sc);
+        free(sc);
+        if (rc) return rc;
+        S->pemit = upto;
+    }
+    /* keep the points of the next window and the window scores of unwritten points */
+    size_t keep_from = S->nextw * St < S->pemit ? S->nextw * St : S->pemit;
+    if (keep_from > S->pbase) {
+        size_t drop = keep_from - S->pbase;
+        if (drop > S->npts) drop = S->npts;
+        memmove(S->pts, S->pts + drop * d, (S->npts - drop) * d * sizeof *S->pts);
+        S->npts -= drop;
+        S->pbase += drop;
+    }
+    size_t wlo = S->pemit + 1 >= W ? (S->pemit + 1 - W + St - 1) / St : 0;
+    if (wlo > S->nextw) wlo = S->nextw;
+    if (wlo > S->wbase) {
+        memmove(S->wsc, S->wsc + (wlo - S->wbase), (S->nextw - wlo) * sizeof *S->wsc);
+        S->wbase = wlo;
+    }
+    return OD_OK;
+}
+
+static int flush_chunk(scorer *S, int end)
+{
+    int rc = OD_OK;
+    size_t n = S->nraw;
+    double *X = NULL, *sc = NULL;
+    if (n && (rc = transform(S, &X))) return rc;
+    if (S->mode == MODE_TAB) {
+        if (n) {
+            od_data v = { X, n, S->d, S->d };
+            sc = od_mallocn(S->ctx, n, sizeof *sc);
+            rc = sc ? detector_score(S, &v, sc) : OD_ENOMEM;
+            if (!rc) rc = emit(S, n, sc);
+        }
+    } else {
+        if (!(rc = grow_pts(S, S->npts + n))) {
+            if (n) memcpy(S->pts + S->npts * S->d, X, n * S->d * sizeof *X);
+            S->npts += n;
+            S->ptot += n;
+        }
+        if (!rc && S->mode == MODE_WIN) rc = win_step(S, end);
+        else if (!rc && n) {
+            /* SEQ: the points held are the new ones and up to span-1 before them */
+            sc = od_mallocn(S->ctx, S->npts, sizeof *sc);
+            if (!sc) rc = OD_ENOMEM;
+            else if (S->npts >= S->span) {
+                od_data v = { S->pts, S->npts, S->d, S->d };
+                rc = detector_score(S, &v, sc);
+            } else {
+                for (size_t i = 0; i < S->npts; i++) sc[i] = NAN;
+            }
+            if (!rc) rc = emit(S, n, sc + (S->npts - n));
+            size_t keep = S->span - 1 < S->npts ? S->span - 1 : S->npts, drop = S->npts - keep;
+            if (keep && drop) memmove(S->pts, S->pts + drop * S->d, keep * S->d * sizeof *S->pts);
+            S->npts = keep;
+            S->pbase += drop;
+        }
+    }
+    free(X);
+    free(sc);
+    S->nraw = 0;
+    if (!rc && fflush(S->out)) rc = od_error(S->ctx, OD_EIO, "writing the scores: %s", strerror(errno));
+    return rc;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+int od_score_check(od_ctx *ctx, const od_model *m, const char *path, const od_score_opts *o)
+{
+    const od_pipeline *p = m->pipe;
+    if (!p)
+        return od_error(ctx, OD_EINVAL, "%s: a model file of format version 1 has no pipeline: save the run again (save model RUN to=FILE) to score with it here",
+                        path);
+    if (p->note) return od_error(ctx, OD_EINVAL, "%s: cannot score new rows: %s", path, p->note);
+    if (!p->ncols || !p->nin) return od_error(ctx, OD_EINVAL, "%s: the model records no input columns", path);
+    if (m->type->seq && od_params_int(m->p, "smooth") > 0)
+        return od_error(ctx, OD_EINVAL, "%s: smooth=%ld carries a running mean over the whole series: not streamed (yet); refit with smooth=0",
+                        path, od_params_int(m->p, "smooth"));
+    if (o->flags && !o->has_thr && !p->has_thr)
+        return od_error(ctx, OD_EINVAL, "%s: --threshold: the model has no threshold (set one with `threshold RUN ...` before save model, or give --threshold=V)",
+                        path);
+    if (!o->chunk) return od_error(ctx, OD_EINVAL, "--chunk=0: must be at least 1");
+    return OD_OK;
+}
+
+int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, const char *name, FILE *out,
+                    const od_score_opts *o, od_score_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    int rc = od_score_check(ctx, m, model_path, o);
+    if (rc) return rc;
+    scorer S;
+    memset(&S, 0, sizeof S);
+    S.ctx = ctx;
+    S.m = m;
+    S.p = m->pipe;
+    S.o = o;
+    S.rep = rep;
+    S.name = name;
+    S.mpath = model_path;
+    S.in = in;
+    S.out = out;
+    S.d = S.p->ncols;
+    S.flags = o->flags;
+    S.thr = o->has_thr ? o->thr : S.p->thr;
+    S.strict = o->has_thr ? 0 : S.p->strict;
+    S.mode = m->type->seq ? MODE_SEQ : S.p->win ? MODE_WIN : MODE_TAB;
+    if (S.mode == MODE_SEQ) {
+        long W = od_params_int(m->p, "window");
+        long h = od_params_is(m->p, "mode", "forecast") ? od_params_int(m->p, "horizon") : 0;
+        S.span = (size_t)(W + h);
+        if (S.span < 1) S.span = 1;
+    }
+    size_t chunk = o->chunk;
+    if (!(S.cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0))) return od_error(ctx, OD_ENOMEM, "out of memory (C locale)");
+    if (!(S.colin = od_mallocn(ctx, S.d, sizeof *S.colin)) || !(S.raw = od_mallocn(ctx, chunk, S.p->nin * sizeof *S.raw)) ||
+        !(S.loff = od_mallocn(ctx, chunk, sizeof *S.loff)) || !(S.llen = od_mallocn(ctx, chunk, sizeof *S.llen)) ||
+        !(S.lline = od_mallocn(ctx, chunk, sizeof *S.lline)) || !(S.lok = od_malloc(ctx, chunk)))
+        rc = OD_ENOMEM;
+    for (size_t j = 0; j < S.d && !rc; j++) {
+        size_t k = 0;
+        while (k < S.p->nin && strcmp(S.p->in[k], S.p->cols[j])) k++;
+        S.colin[j] = k;
+        if (k == S.p->nin && !S.p->nsteps) rc = od_error(ctx, OD_EFORMAT, "%s: damaged pipeline (column %s)", model_path, S.p->cols[j]);
+    }
+    if (!rc) rc = read_header(&S);
+    while (!rc) {
+        char *s;
+        size_t n;
+        int r = next_line(&S, &s, &n);
+        if (r < 0) { rc = -r; break; }
+        if (r == 0) break;
+        if (!n) continue;
+        if ((rc = collect(&S, s, n))) break;
+        if (S.nlines == chunk && (rc = take_lines(&S))) {
+            if (rc == OD_EDATA) {
+                /* stop: the rows before the bad one are written first */
+                char msg[1200];
+                snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
+                if (!flush_chunk(&S, 0)) od_error(ctx, OD_EDATA, "%s", msg);
+            }
+            break;
+        }
+        if (!rc && S.nraw) rc = flush_chunk(&S, 0);
+        if (!rc && od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "score: interrupted");
+    }
+    if (!rc && S.nlines && (rc = take_lines(&S)) == OD_EDATA) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
+        if (!flush_chunk(&S, 0)) od_error(ctx, OD_EDATA, "%s", msg);
+    }
+    if (!rc) rc = flush_chunk(&S, 1);
+    if (!rc && S.npend) {
+        /* SEQ/WIN: nothing should be left; be safe */
+        double *sc = od_mallocn(ctx, S.npend, sizeof *sc);
+        if (!sc) rc = OD_ENOMEM;
+        else {
+            for (size_t i = 0; i < S.npend; i++) sc[i] = NAN;
+            rc = emit(&S, S.npend, sc);
+            free(sc);
+        }
+    }
+    if (!rc && fflush(out)) rc = od_error(ctx, OD_EIO, "writing the scores: %s", strerror(errno));
+    for (size_t i = 0; o->keep && i < S.npend; i++) free(S.text[i]);
+    free(S.buf);
+    free(S.f);
+    free(S.src);
+    free(S.colin);
+    free(S.raw);
+    free(S.rowno);
+    free(S.text);
+    free(S.pts);
+    free(S.wsc);
+    freelocale(S.cloc);
+    free(S.arena);
+    free(S.loff);
+    free(S.llen);
+    free(S.lline);
+    free(S.lok);
+    return rc;
+}
