@@ -112,6 +112,10 @@ struct od_session {
     int nrunning;
     const char *cur_cmd;       /* the command running (names out-of-memory errors) */
     unsigned long nerrors;     /* errors printed: a command that fails silently gets one */
+    /* completion candidates for the word ending at `point` of line (repl.c,
+     * for the workbench's command line), or NULL; *start: where that word
+     * starts; the caller frees each candidate and the array */
+    size_t (*complete)(od_session *s, const char *line, size_t point, size_t *start, char ***cands);
 };
 
 extern const od_command *const od_commands[];
