@@ -123,6 +123,7 @@ typedef struct {
     size_t nruns, sel;
     size_t *order;         /* display order (sorted) */
     int sort, plot, focus, help, utf8, colors;
+    int back;              /* the pane the command line returns to */
     char **log;
     size_t nlog, log_scroll;   /* lines from the bottom */
     char cmd[1024];
@@ -504,7 +505,7 @@ static void draw_header(wb *w)
     od_workspace *ws = w->h->ws;
     od_dataset *d = od_ws_current(ws);
     char buf[1024];
-    size_t l = (size_t)snprintf(buf, sizeof buf, " oddity workbench");
+    size_t l = (size_t)snprintf(buf, sizeof buf, " oddity");
     if (d) {
         od_version *v = od_ds_top(d);
         l += (size_t)snprintf(buf + l, sizeof buf - l, " | dataset %s v%zu", d->name, d->nv);
@@ -516,15 +517,15 @@ static void draw_header(wb *w)
                 size_t a = 0, k = 0;
                 for (size_t i = 0; i < f->nrow; i++)
                     if (!isnan(f->cols[lc].num[i])) { k++; a += f->cols[lc].num[i] != 0; }
-                if (k) l += (size_t)snprintf(buf + l, sizeof buf - l, " | anomalies %.2f%%", 100.0 * (double)a / (double)k);
+                if (k) l += (size_t)snprintf(buf + l, sizeof buf - l, " | %.2f%% anomalies", 100.0 * (double)a / (double)k);
             } else l += (size_t)snprintf(buf + l, sizeof buf - l, " | no labels");
+            if (l < sizeof buf) l += (size_t)snprintf(buf + l, sizeof buf - l, " | seed %lu", od_ctx_seed(w->h->ctx));
             if (l < sizeof buf)
                 l += (size_t)snprintf(buf + l, sizeof buf - l, " | split %s", v->split_desc ? v->split_desc : "none");
         }
     } else {
-        l += (size_t)snprintf(buf + l, sizeof buf - l, " | no dataset (type : load FILE)");
+        l += (size_t)snprintf(buf + l, sizeof buf - l, " | seed %lu | no dataset (type : load FILE)", od_ctx_seed(w->h->ctx));
     }
-    if (l < sizeof buf) snprintf(buf + l, sizeof buf - l, " | seed %lu", od_ctx_seed(w->h->ctx));
     attron(A_REVERSE);
     move(0, 0);
     for (int i = 0; i < COLS; i++) addch(' ');
@@ -674,7 +675,7 @@ static void density_range(const tune_model *tm, double *lo, double *hi)
 static void plot_density(wb *w, canvas *c, const wb_run *x, char *legend, size_t nl)
 {
     const tune_model *tm = &x->tm;
-    int W = 2 * c->cw, H = 4 * c->ch;
+    int W = c->cw, H = 4 * c->ch;   /* one bin per cell column */
     double lo, hi;
     density_range(tm, &lo, &hi);
     double wd = hi > lo ? (hi - lo) / W : 1;
@@ -687,24 +688,32 @@ static void plot_density(wb *w, canvas *c, const wb_run *x, char *legend, size_t
         h0[b] += (double)(all - pos);
         h1[b] += (double)pos;
     }
-    /* each class scaled to its own peak: both shapes stay visible */
+    /* smoothed [1 2 1] / 4; each class scaled to its own peak: both shapes stay visible */
+    for (int pass = 0; pass < 2; pass++) {
+        double *h = pass ? h1 : h0, prev = 0;
+        for (int b = 0; b < W; b++) {
+            double cur = h[b], next = b + 1 < W ? h[b + 1] : 0;
+            h[b] = (prev + 2 * cur + next) / 4;
+            prev = cur;
+        }
+    }
     double m0 = 0, m1 = 0;
     for (int b = 0; b < W; b++) { if (h0[b] > m0) m0 = h0[b]; if (h1[b] > m1) m1 = h1[b]; }
     int py0 = -1, py1 = -1;
     for (int b = 0; b < W; b++) {
         int y0 = m0 > 0 ? (int)lround(h0[b] / m0 * (H - 1)) : 0, y1 = m1 > 0 ? (int)lround(h1[b] / m1 * (H - 1)) : 0;
-        if (py0 >= 0) cv_line(c, b - 1, py0, b, y0, C_NORMAL);
-        if (tm->labelled && tm->npos) { if (py1 >= 0) cv_line(c, b - 1, py1, b, y1, C_ANOM); }
+        if (py0 >= 0) cv_line(c, 2 * b - 1, py0, 2 * b + 1, y0, C_NORMAL);
+        if (tm->labelled && tm->npos && py1 >= 0) cv_line(c, 2 * b - 1, py1, 2 * b + 1, y1, C_ANOM);
         py0 = y0;
         py1 = y1;
     }
     double t = tune_model_value(tm, x->pos);
     if (t >= lo && t <= hi) {
-        int tx = hi > lo ? (int)((t - lo) / wd) : 0;
+        int tx = hi > lo ? (int)(2 * (t - lo) / wd) : 0;
         for (int y = 0; y < H; y += 2) cv_dot(c, tx, y, C_THR);
     }
-    snprintf(legend, nl, "score %.4g..%.4g%s  ~normal%s  :threshold %.4g", lo, hi, hi < tm->thr[0] ? "(cut)" : "",
-             tm->labelled && tm->npos ? "  ~anomalous" : "", t);
+    snprintf(legend, nl, "~normal%s :threshold  score %.4g..%.4g%s", tm->labelled && tm->npos ? " ~anomalous" : "", lo, hi,
+             hi < tm->thr[0] ? " (top 0.5% cut)" : "");
     free(h0);
     free(h1);
     (void)w;
@@ -1019,7 +1028,7 @@ static void cmd_complete(wb *w)
 static void cmd_key(wb *w, int ch)
 {
     switch (ch) {
-    case 27: case 7: w->focus = PANE_THR; w->hist_at = 0; return;   /* Esc, Ctrl-G */
+    case 27: case 7: w->focus = w->back; w->hist_at = 0; return;   /* Esc, Ctrl-G */
     case '\n': case '\r': case KEY_ENTER: {
         w->cmd[w->cmdlen] = 0;
         char line[sizeof w->cmd];
@@ -1028,7 +1037,8 @@ static void cmd_key(wb *w, int ch)
         w->hist_at = 0;
         const char *p = line;
         while (*p == ' ' || *p == '\t') p++;
-        if (!*p) { w->focus = PANE_THR; return; }
+        w->focus = w->back;
+        if (!*p) return;
         add_history(line);
         run_line(w, line);
         return;
@@ -1038,7 +1048,7 @@ static void cmd_key(wb *w, int ch)
             memmove(w->cmd + w->cmdpos - 1, w->cmd + w->cmdpos, w->cmdlen - w->cmdpos + 1);
             w->cmdpos--;
             w->cmdlen--;
-        } else if (w->cmdlen == 0) w->focus = PANE_THR;
+        } else if (w->cmdlen == 0) w->focus = w->back;
         return;
     case KEY_DC: case 4:
         if (w->cmdpos < w->cmdlen) {
@@ -1124,7 +1134,7 @@ static int key(wb *w, int ch)
     case ACT_PANE: w->focus = (w->focus + 1) % PANE_CMD; break;
     case ACT_PLOT: w->plot = (w->plot + 1) % NPLOTS; break;
     case ACT_SORT: w->sort = (w->sort + 1) % NSORTS; sort_runs(w); break;
-    case ACT_CMD: w->focus = PANE_CMD; w->hist_at = 0; break;
+    case ACT_CMD: w->back = w->focus; w->focus = PANE_CMD; w->hist_at = 0; break;
     case ACT_HELP: w->help = 1; break;
     case ACT_QUIT: return 1;
     case ACT_REDRAW: clearok(curscr, TRUE); break;
@@ -1210,7 +1220,7 @@ int tui_workbench(const tui_host *h)
     wb w;
     memset(&w, 0, sizeof w);
     w.h = h;
-    w.focus = PANE_THR;
+    w.focus = w.back = PANE_THR;
     w.utf8 = utf8_locale();
     if (has_colors() && start_color() == OK) {
         use_default_colors();
