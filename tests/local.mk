@@ -38,3 +38,8 @@ EXTRA_DIST += tests/model-files.sh
 # issue 14: failing allocations (a sample; scripts/faultinject tries every N).
 TESTS += tests/faultinject.sh
 EXTRA_DIST += tests/faultinject.sh tests/faults scripts/faultinject
+
+# The workbench (tui, oddity --tui) through tmux: layout at 80x24 and 200x50,
+# resize, keys, the ? overlay, mouse, signals, and its journal replayed.
+TESTS += tests/tui/workbench.sh
+EXTRA_DIST += tests/tui/workbench.sh

@@ -750,8 +750,9 @@ static void plot_curve(canvas *c, const wb_run *x, int pr, char *legend, size_t 
             cv_dot(c, X, Y + d, C_POINT);
         }
     }
-    if (pr) snprintf(legend, nl, "~PR: x recall, y precision 0..1  +operating point R %.3f P %.3f", k.recall, k.precision);
-    else snprintf(legend, nl, "~ROC: x FPR, y TPR 0..1  +operating point FPR %.3f TPR %.3f  ROC-AUC %.4f", k.fpr, k.recall, x->auc);
+    /* "+at": the operating point (the threshold's); the axes run 0..1 */
+    if (pr) snprintf(legend, nl, "~PR x R y P +at R %.3f P %.3f  AP %.4f", k.recall, k.precision, x->ap);
+    else snprintf(legend, nl, "~ROC x FPR y TPR +at FPR %.3f TPR %.3f  ROC-AUC %.4f", k.fpr, k.recall, x->auc);
 }
 
 /* The part's scores in row order, aggregated to the width (max of each
