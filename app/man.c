@@ -73,6 +73,9 @@ static void man_head(FILE *fp)
           ".TP\n\\fB\\-\\-solve\\fR\nwith \\-\\-lesson: run it without pausing, each exercise solved by its\n"
           "#solution lines and checked by its expect lines (exit 1 when one fails)\n"
           ".TP\n\\fB\\-\\-echo\\fR\nprint every line of \\-f scripts, comments and commands, as it runs\n"
+          ".TP\n\\fB\\-\\-tui\\fR\nopen the full\\-screen workbench (see \\fBtui\\fR) instead of the prompt, when\n"
+          "standard input and output are terminals; leaving it quits\n"
+          ".TP\n\\fB\\-\\-plain\\fR\nthe prompt (the default; undoes \\-\\-tui)\n"
           ".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\ndisplay help and exit\n"
           ".TP\n\\fB\\-V\\fR, \\fB\\-\\-version\\fR\noutput version information and exit\n"
           ".SH THE COMMAND LANGUAGE\n"
@@ -95,6 +98,18 @@ static void man_commands(FILE *fp)
         roff(fp, c->summary);
         fputs(".\n", fp);
         if (c->help && *c->help) { fputs(".PP\n", fp); block(fp, c->help); }
+        if (c->help_more) {
+            /* what `help CMD` adds from a family's table (the workbench's keys) */
+            char *more = NULL;
+            size_t len = 0;
+            FILE *m = open_memstream(&more, &len);
+            if (m) {
+                c->help_more(m);
+                fclose(m);
+                if (more && *more) { fputs(".PP\n", fp); block(fp, more); }
+                free(more);
+            }
+        }
         if (c->opts && c->opts->name) {
             for (const cmd_optspec *o = c->opts; o->name; o++) {
                 fputs(".TP\n.B ", fp);
