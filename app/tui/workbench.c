@@ -624,7 +624,8 @@ static void draw_thr(wb *w, const rect *b)
     double v = tune_model_value(tm, x->pos);
     put(&in, 2, 0, "score >= %-11s flags %zu/%zu %s", num(a, sizeof a, v, "%.6g"), k.flagged, tm->n, od_run_part_name(x->part));
     if (x->r->thr.set)
-        put(&in, 3, 0, "rule: %s%s", x->pos == x->p0 ? "" : "(Enter: value) now ", x->r->thr.desc ? x->r->thr.desc : "set");
+        put(&in, 3, 0, "rule%s: %s%s", x->r->thr.point ? " (per point; slider at its last)" : "",
+            x->pos == x->p0 ? "" : "(Enter: value) now ", x->r->thr.desc ? x->r->thr.desc : "set");
     else put(&in, 3, 0, "rule: none yet (Enter applies value=V)");
     if (!tm->labelled) {
         put(&in, 4, 0, "no labels: precision, recall and F1 need");
