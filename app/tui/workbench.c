@@ -1030,7 +1030,7 @@ static void cmd_complete(wb *w)
 static void cmd_key(wb *w, int ch)
 {
     switch (ch) {
-    case 27: case 7: w->focus = w->back; w->hist_at = 0; return;   /* Esc, Ctrl-G */
+    case 27: case 7: cmd_set(w, ""); w->focus = w->back; w->hist_at = 0; return;   /* Esc, Ctrl-G: abandon the line */
     case '\n': case '\r': case KEY_ENTER: {
         w->cmd[w->cmdlen] = 0;
         char line[sizeof w->cmd];
