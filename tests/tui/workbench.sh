@@ -8,7 +8,7 @@
 # Ctrl-Z / fg restore the terminal.
 sock_name=oddity-wb
 . "$(dirname "$0")/lib.sh"
-echo "1..33"
+echo "1..35"
 cd "$top" || exit 1
 printf '%s\n' 'load sample-data/blobs.csv' 'split train=0.6 test=0.4 stratify=yes' 'scale zscore' \
   'detect kmeans k=4 as km' 'detect gmm k=4 as g' > "$tmp/setup.odd"
@@ -109,6 +109,11 @@ wait_for 'Threshold of g' && keys q && wait_for 'oddity> *$'
 ok $? "tui at the prompt opens the workbench; q comes back to the prompt"
 echo tui | "$bin" --tui --no-journal > "$tmp/pipe" 2>&1
 grep -q 'tui: needs an interactive terminal' "$tmp/pipe"; ok $? "with a pipe on stdin, --tui reads the commands and tui is refused"
+printf '%s\n' 'runs; tui' 'tui x=1' | "$bin" --no-journal -k > "$tmp/pipe" 2>&1
+grep -q 'tui: put tui on a line of its own' "$tmp/pipe" && grep -q "tui: unknown option 'x' (options: none)" "$tmp/pipe"
+ok $? "tui next to another command, and tui with an option, are refused"
+"$bin" --help | grep -q -- '--tui  *open the full-screen workbench' && "$bin" --help | grep -q -- '--plain'
+ok $? "--help describes --tui and --plain"
 
 # SIGTERM restores the terminal
 startwh 80 24 "$bin --tui --no-journal -i $setup"
