@@ -3,6 +3,7 @@ oddity_SOURCES = app/main.c app/repl.c app/repl.h app/out.c app/man.c \
 	app/cmd/cmd.h app/cmd/lex.c app/cmd/lex.h app/cmd/exec.c app/cmd/table.c app/cmd/session.c app/cmd/outfile.c \
 	app/cmd/cmd_core.c app/cmd/cmd_data.c app/cmd/cmd_detect.c app/cmd/cmd_search.c app/cmd/cmd_eval.c app/cmd/cmd_prep.c app/cmd/cmd_plot.c app/cmd/cmd_export.c app/cmd/cmd_thr.c app/cmd/cmd_explain.c \
 	app/cmd/cmd_tune.c app/cmd/cmd_bag.c app/cmd/cmd_lesson.c app/cmd/glossary.c app/tui/tune.c app/tui/tune.h app/tui/tune_model.c app/tui/tune_model.h
+oddity_SOURCES += app/cmd/cmd_tui.c app/tui/workbench.c app/tui/workbench.h
 oddity_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/app/cmd -I$(top_srcdir)/app $(READLINE_CFLAGS) $(NCURSES_CFLAGS)
 oddity_LDADD = $(ENGINE_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS)
 

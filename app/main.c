@@ -73,6 +73,9 @@ static void usage(FILE *fp)
             "                       skipped (help search)\n"
             "      --merge-shards=N every search merges NAME.part-1-of-N .. NAME.part-N-of-N\n"
             "                       instead of running: the leaderboard and run of one process\n"
+            "      --tui            open the full-screen workbench (help tui) instead of the\n"
+            "                       prompt, when standard input and output are terminals\n"
+            "      --plain          the prompt (the default; undoes --tui)\n"
             "  -h, --help           display this help and exit\n"
             "  -V, --version        output version information and exit\n\n"
             "Interactive sessions are journaled to $XDG_STATE_HOME/oddity/sessions/.\n"
@@ -90,12 +93,14 @@ typedef struct {
     const char *lesson;                 /* --lesson */
     unsigned long shard_i, shard_n, merge_n;   /* --shard=I/N, --merge-shards=N */
     int solve, echo;
+    int tui;                            /* --tui: the workbench instead of the prompt */
     unsigned long seed;
     char **data;                        /* positional DATA-FILEs */
     int ndata;
 } options;
 
-enum { OPT_NO_TIMES = 1, OPT_NO_JOURNAL, OPT_PLAIN, OPT_MAN, OPT_SAFE, OPT_OUT_DIR, OPT_LESSON, OPT_SOLVE, OPT_ECHO, OPT_SHARD, OPT_MERGE_SHARDS };
+enum { OPT_NO_TIMES = 1, OPT_NO_JOURNAL, OPT_PLAIN, OPT_MAN, OPT_SAFE, OPT_OUT_DIR, OPT_LESSON, OPT_SOLVE, OPT_ECHO, OPT_SHARD,
+       OPT_MERGE_SHARDS, OPT_TUI };
 
 static int parse_number(const char *opt, const char *arg, unsigned long max, unsigned long *v)
 {
@@ -135,7 +140,8 @@ static int parse_option(int c, const char *arg, options *o)
         return -1;
     case OPT_NO_TIMES: o->no_times = 1; return -1;
     case OPT_NO_JOURNAL: o->no_journal = 1; return -1;
-    case OPT_PLAIN: return -1;
+    case OPT_PLAIN: o->tui = 0; return -1;
+    case OPT_TUI: o->tui = 1; return -1;
     case OPT_SAFE: o->safe = 1; return -1;
     case OPT_SOLVE: o->solve = 1; return -1;
     case OPT_ECHO: o->echo = 1; return -1;
@@ -200,6 +206,7 @@ static int parse_args(int argc, char **argv, options *o)
         { "no-times", no_argument, NULL, OPT_NO_TIMES },
         { "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
         { "plain", no_argument, NULL, OPT_PLAIN },
+        { "tui", no_argument, NULL, OPT_TUI },
         { "safe", no_argument, NULL, OPT_SAFE },
         { "out-dir", required_argument, NULL, OPT_OUT_DIR },
         { "lesson", required_argument, NULL, OPT_LESSON },
@@ -282,9 +289,10 @@ static int run_scripts(od_session *s, const options *o)
 }
 
 /* The prompt on a terminal; otherwise the lines on standard input. */
-static int run_interactive(od_session *s)
+static int run_interactive(od_session *s, int tui)
 {
     if (!isatty(STDIN_FILENO)) return session_run_file(s, "-", 0);
+    if (tui && isatty(STDOUT_FILENO)) return repl_run_tui(s);
     printf("oddity %s — type help for the commands, Ctrl-D to quit\n", PACKAGE_VERSION);
     if (s->journal_path) printf("journal: %s\n", s->journal_path);
     return repl_run(s);
@@ -328,7 +336,7 @@ int main(int argc, char **argv)
         }
         s.quit = 0;
     }
-    if (s.interactive && !(rc && o.nscripts)) rc = run_interactive(&s);
+    if (s.interactive && !(rc && o.nscripts)) rc = run_interactive(&s, o.tui);
     else if (!s.interactive && o.nscripts == 0) rc = session_run_script(&s, "-", 0, o.safe);
 
     session_close(&s);

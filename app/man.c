@@ -80,6 +80,9 @@ static void man_head(FILE *fp)
           "would use its run are skipped (see \\fBsearch\\fR and SCALING OUT in the README)\n"
           ".TP\n\\fB\\-\\-merge\\-shards\\fR=\\fIN\\fR\nevery \\fBsearch\\fR merges its N parts instead of running: the leaderboard and\n"
           "best run of one process, bit for bit; the lines after it run as usual\n"
+          ".TP\n\\fB\\-\\-tui\\fR\nopen the full\\-screen workbench (see \\fBtui\\fR) instead of the prompt, when\n"
+          "standard input and output are terminals; leaving it quits\n"
+          ".TP\n\\fB\\-\\-plain\\fR\nthe prompt (the default; undoes \\-\\-tui)\n"
           ".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\ndisplay help and exit\n"
           ".TP\n\\fB\\-V\\fR, \\fB\\-\\-version\\fR\noutput version information and exit\n"
           ".SH THE COMMAND LANGUAGE\n"
@@ -102,6 +105,18 @@ static void man_commands(FILE *fp)
         roff(fp, c->summary);
         fputs(".\n", fp);
         if (c->help && *c->help) { fputs(".PP\n", fp); block(fp, c->help); }
+        if (c->help_more) {
+            /* what `help CMD` adds from a family's table (the workbench's keys) */
+            char *more = NULL;
+            size_t len = 0;
+            FILE *m = open_memstream(&more, &len);
+            if (m) {
+                c->help_more(m);
+                fclose(m);
+                if (more && *more) { fputs(".PP\n", fp); block(fp, more); }
+                free(more);
+            }
+        }
         if (c->opts && c->opts->name) {
             for (const cmd_optspec *o = c->opts; o->name; o++) {
                 fputs(".TP\n.B ", fp);

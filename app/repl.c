@@ -225,30 +225,70 @@ static int complete_word(const od_command *cmd, const char *text, const char *se
     return 0;
 }
 
-static char **complete(const char *text, int start, int end)
+/* The candidates for text, the word at start of line; returns 1 when file
+ * names complete it. */
+static int collect(const char *line, const char *text, int start)
 {
-    (void)end;
     cand_clear();
-    const char *line = rl_line_buffer;
     char verb[64] = "";
     int seg;
     int nwords = segment_words(line, start, &seg, verb, sizeof verb);
-    rl_attempted_completion_over = 1;
     if (nwords == 0) {
         cand_source(text, COMPL_COMMAND, NULL, "");
-    } else {
-        const od_command *cmd = cmd_find(verb);
-        if (!cmd) return NULL;
-        int files = strchr(text, '=') ? complete_value(cmd, text, line + seg, nwords)
-                                      : complete_word(cmd, text, line + seg, nwords);
-        if (files) {
-            cand_clear();
-            rl_attempted_completion_over = 0;
-            return NULL;
-        }
+        return 0;
     }
+    const od_command *cmd = cmd_find(verb);
+    if (!cmd) return 0;
+    int files = strchr(text, '=') ? complete_value(cmd, text, line + seg, nwords)
+                                  : complete_word(cmd, text, line + seg, nwords);
+    if (files) cand_clear();
+    return files;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)end;
+    rl_attempted_completion_over = 1;
+    if (collect(rl_line_buffer, text, start)) {
+        rl_attempted_completion_over = 0;
+        return NULL;
+    }
+    if (!ncands) return NULL;
     if (ncands == 1 && cands[0][strlen(cands[0]) - 1] == '=') rl_completion_suppress_append = 1;
     return rl_completion_matches(text, gen);
+}
+
+/* The workbench's command line (od_session.complete): the same candidates
+ * for the word ending at point; file names for a file word. */
+static size_t complete_line(od_session *s, const char *line, size_t point, size_t *start, char ***out)
+{
+    (void)s;
+    *out = NULL;
+    size_t st = point;
+    while (st > 0 && !strchr(" \t;", line[st - 1])) st--;
+    *start = st;
+    char *text = strndup(line + st, point - st), *prefix = strndup(line, point);
+    if (!text || !prefix) { free(text); free(prefix); return 0; }
+    int files = collect(prefix, text, (int)st);
+    size_t n = 0;
+    char **c = NULL;
+    if (files) {
+        char *f;
+        for (int state = 0; (f = rl_filename_completion_function(text, state)); state = 1) {
+            char **g = realloc(c, (n + 1) * sizeof *g);
+            if (!g) { free(f); break; }
+            c = g;
+            c[n++] = f;
+        }
+    } else if (ncands) {
+        c = malloc(ncands * sizeof *c);
+        for (size_t i = 0; c && i < ncands; i++) if ((c[n] = strdup(cands[i]))) n++;
+    }
+    cand_clear();
+    free(text);
+    free(prefix);
+    *out = c;
+    return n;
 }
 
 /* ---- history ------------------------------------------------------------
@@ -312,6 +352,7 @@ void repl_begin(od_session *s)
     stifle_history(HISTORY_MAX);
     repl_install_sigint(s);
     s->read_line = repl_read;
+    s->complete = complete_line;
 }
 
 void repl_end(od_session *s)
@@ -320,6 +361,15 @@ void repl_end(od_session *s)
     repl_started = 0;
     if (*hist_path) history_save(s, hist_path);
     s->read_line = NULL;
+    s->complete = NULL;
+}
+
+int repl_run_tui(od_session *s)
+{
+    repl_begin(s);
+    int rc = session_exec(s, "tui", 0);
+    repl_end(s);
+    return rc;
 }
 
 int repl_run(od_session *s)

@@ -7,4 +7,6 @@ int repl_run(od_session *s);
 void repl_begin(od_session *s);
 void repl_end(od_session *s);
 void repl_install_sigint(od_session *s);
+/* oddity --tui: the workbench (tui) with the prompt's history and completion */
+int repl_run_tui(od_session *s);
 #endif

@@ -53,3 +53,8 @@ EXTRA_DIST += tests/slurm.sh scripts/slurm
 TESTS += tests/score.sh
 EXTRA_DIST += tests/score.sh
 EXTRA_DIST += scripts/score-bench
+
+# The workbench (tui, oddity --tui) through tmux: layout at 80x24 and 200x50,
+# resize, keys, the ? overlay, mouse, signals, and its journal replayed.
+TESTS += tests/tui/workbench.sh
+EXTRA_DIST += tests/tui/workbench.sh

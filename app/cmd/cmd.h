@@ -120,6 +120,10 @@ struct od_session {
     size_t shard_i, shard_n, merge_n;
     int shard_wrote;
     const char *shard_dir;
+    /* completion candidates for the word ending at `point` of line (repl.c,
+     * for the workbench's command line), or NULL; *start: where that word
+     * starts; the caller frees each candidate and the array */
+    size_t (*complete)(od_session *s, const char *line, size_t point, size_t *start, char ***cands);
 };
 
 extern const od_command *const od_commands[];

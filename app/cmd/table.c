@@ -8,7 +8,8 @@
     X(load) X(datasets) X(use) X(describe) X(head) X(drop) \
     X(clean) X(scale) X(pca) X(embed) X(window) X(split) X(folds) X(pseudolabel) X(undo) X(lineage) X(export) \
     X(detect) X(search) X(bag) X(runs) X(info) X(threshold) X(tune) X(top) X(explain) X(metrics) X(compare) X(ensemble) X(plot) \
-    X(expect) X(set) X(history) X(source) X(lesson) X(save) X(help) X(quit)
+    X(expect) X(set) X(history) X(source) X(lesson) X(save) X(help) X(quit) \
+    X(tui)
 
 #define X_DECL(n) extern const od_command cmd_##n##_entry;
 OD_COMMAND_LIST(X_DECL)
