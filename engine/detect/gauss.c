@@ -834,7 +834,8 @@ static void ga_describe(const void *state, od_out *out)
     od_printf(out, "%s Gaussian (robust=%s) on %zu rows x %zu columns\n", s->robust ? "robust (MCD)" : "empirical",
               s->robust ? "yes" : "no", s->n_train, s->d);
     if (s->robust)
-        od_printf(out, "MCD support h=%zu rows, raw log det %s; %zu rows kept by reweighting\n", s->h,
+        od_printf(out, "MCD support h=%zu rows%s, raw log det %s; %zu rows kept by reweighting\n", s->h,
+                  s->h == s->n_train && s->n_train <= s->d ? " (all: no more rows than columns, as scikit-learn)" : "",
                   od_fmt_num(a, sizeof a, s->raw_logdet, 8), s->n_support);
     if (s->rank < s->d)
         od_printf(out, "covariance singular: %zu of %zu directions without variance are ignored\n", s->d - s->rank,
