@@ -628,6 +628,23 @@ int od_mcd_fit(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
                     "(singular covariance, an exact fit; every candidate subset was singular).  Use robust=no, "
                     "or remove collinear columns (e.g. with pca)", h);
     }
+    else {
+        /* near-singular: a Cholesky pivot^2 / variance is 1 - R^2 of a column
+         * on the columns before it over the support; at rounding level the
+         * support lies on a hyperplane up to rounding (exactly related
+         * columns after scaling) and the distances follow the rounding */
+        double worst = INFINITY;
+        size_t wj = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = r->raw_cov[j * d + j], q = work[j * d + j] * work[j * d + j] / v;
+            if (v > 0 && q < worst) worst = q, wj = j;
+        }
+        if (worst < 1e-10)
+            od_warn(ctx, "gauss: robust=yes: near-singular fit: on the MCD support of %zu rows column %zu is a "
+                    "linear function of columns 1..%zu up to 1 - R^2 = %.1e (raw log det %.1f), so the distances "
+                    "and scores follow rounding error and the seed.  Use robust=no, or remove collinear or tied "
+                    "columns (e.g. with pca)", h, wj + 1, wj, worst, r->raw_logdet);
+    }
     /* consistency correction: median(dist) / chi2_d.isf(0.5) */
     double *sd = work + 2 * d * d;
     memcpy(sd, dist, n * sizeof *sd);

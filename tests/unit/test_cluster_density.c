@@ -498,6 +498,36 @@ static void test_gauss(void)
         free(T);
     }
     {
+        /* near-singular support: column 3 = column 1 + column 2 up to 1e-9: a
+         * one-line warning naming the column; with 1e-2 noise, none */
+        size_t n = 200;
+        double *T = malloc(n * 3 * sizeof *T);
+        od_ctx *wc = od_ctx_new(3);
+        for (int pass = 0; pass < 2; pass++) {
+            double eps = pass ? 1e-2 : 1e-9;
+            for (size_t i = 0; i < n; i++) {
+                T[i * 3] = sin(0.37 * (double)i) + 0.01 * (double)i;
+                T[i * 3 + 1] = cos(0.21 * (double)i * (double)i);
+                T[i * 3 + 2] = T[i * 3] + T[i * 3 + 1] + eps * sin(1.7 * (double)i);
+            }
+            od_ctx_clear_warnings(wc);
+            od_mcd_result r;
+            int rc = od_mcd_fit(wc, T, n, 3, 3, NAN, &r);
+            int near = 0;
+            for (size_t w = 0; w < od_ctx_nwarnings(wc); w++)
+                near |= strstr(od_ctx_warning(wc, w), "near-singular fit: on the MCD support of 102 rows column 3") != NULL;
+            if (pass == 0)
+                od_test_true(!rc && near && isfinite(r.raw_logdet), "gauss robust=yes warns of a near-singular MCD: %s",
+                             od_ctx_nwarnings(wc) ? od_ctx_warning(wc, 0) : "no warning");
+            else
+                od_test_true(!rc && od_ctx_nwarnings(wc) == 0, "gauss robust=yes: no near-singular warning at 1e-2 "
+                             "(%zu warnings)", od_ctx_nwarnings(wc));
+            if (!rc) od_mcd_result_done(&r);
+        }
+        od_ctx_free(wc);
+        free(T);
+    }
+    {
         const fx_array *X = fx_get(&f, "X1");
         od_mcd_result r;
         int rc = od_mcd_fit(ctx, X->v, X->rows, 1, 1, NAN, &r);
