@@ -75,6 +75,50 @@ static double mcd_logdet(const double *cov, double *L, size_t d)
     return s;
 }
 
+/* pinvh distances: squared Mahalanobis distances of the n rows from loc under
+ * the pseudo-inverse of cov, eigen-directions with eigenvalue <= d eps x the
+ * largest left out (scipy's pinvh default cut-off).  Returns the rank kept. */
+static size_t mcd_pinv_dist(const double *X, const size_t *rows, size_t n, size_t d, size_t ld, const double *loc,
+                            const double *cov, double *dist, int *err)
+{
+    *err = 0;
+    double *A = malloc(d * d * sizeof *A), *z = malloc(d * sizeof *z);
+    gsl_vector *ev = gsl_vector_alloc(d);
+    gsl_matrix *V = gsl_matrix_alloc(d, d);
+    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
+    size_t r = 0;
+    if (!A || !z || !ev || !V || !ws) {
+        *err = OD_ENOMEM;
+        goto out;
+    }
+    memcpy(A, cov, d * d * sizeof *A);
+    gsl_matrix_view M = gsl_matrix_view_array(A, d, d);
+    if (gsl_eigen_symmv(&M.matrix, ev, V, ws) || gsl_eigen_symmv_sort(ev, V, GSL_EIGEN_SORT_VAL_DESC)) {
+        *err = OD_EDATA;
+        goto out;
+    }
+    double top = gsl_vector_get(ev, 0), tol = (double)d * DBL_EPSILON * top;
+    if (!(top > 0) || !isfinite(top)) {
+        *err = OD_EDATA;
+        goto out;
+    }
+    while (r < d && gsl_vector_get(ev, r) > tol) r++;
+    for (size_t i = 0; i < n; i++) {
+        const double *x = X + (rows ? rows[i] : i) * ld;
+        for (size_t j = 0; j < d; j++) z[j] = x[j] - loc[j];
+        double q = 0;
+        for (size_t a = 0; a < r; a++) {
+            double y = 0;
+            for (size_t j = 0; j < d; j++) y += gsl_matrix_get(V, j, a) * z[j];
+            q += y * y / gsl_vector_get(ev, a);
+        }
+        dist[i] = q;
+    }
+out:
+    free(A), free(z), gsl_vector_free(ev), gsl_matrix_free(V), gsl_eigen_symmv_free(ws);
+    return r;
+}
+
 /* squared Mahalanobis distances of the m rows to (loc, cov); L is a work
  * matrix.  A singular cov is regularised slightly for this purpose. */
 static void mcd_dist(const mcd_src *S, const size_t *rows, size_t m, const double *loc, const double *cov, double *L,
@@ -87,6 +131,20 @@ static void mcd_dist(const mcd_src *S, const size_t *rows, size_t m, const doubl
         for (size_t i = 0; i < m; i++) dist[i] = INFINITY;
         return;
     }
+    /* numerically singular (a pivot^2 at rounding level of the largest
+     * variance): distances under the pseudo-inverse, as scikit-learn's
+     * C-steps use pinvh, so a support on a hyperplane up to rounding is not
+     * pulled further onto it by a rounding-level direction */
+    double vmax = 0;
+    for (size_t j = 0; j < d; j++) vmax = cov[j * d + j] > vmax ? cov[j * d + j] : vmax;
+    for (size_t j = 0; added == 0 && j < d; j++)
+        if (!(L[j * d + j] * L[j * d + j] > (double)d * DBL_EPSILON * vmax)) {
+            int err;
+            mcd_pinv_dist(S->X, rows, m, d, S->ld, loc, cov, dist, &err);
+            if (err)
+                for (size_t i = 0; i < m; i++) dist[i] = INFINITY;
+            return;
+        }
     od_cl_trinv_lower(L, Linv, d);
     #pragma omp parallel for schedule(static) if (par && m > 4096)
     for (size_t i = 0; i < m; i++) {
@@ -318,49 +376,6 @@ void od_mcd_result_done(od_mcd_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* pinvh distances: squared Mahalanobis distances of the n rows from loc under
- * the pseudo-inverse of cov, eigen-directions with eigenvalue <= d eps x the
- * largest left out (scipy's pinvh default cut-off).  Returns the rank kept. */
-static size_t mcd_pinv_dist(const double *X, size_t n, size_t d, size_t ld, const double *loc, const double *cov,
-                            double *dist, int *err)
-{
-    *err = 0;
-    double *A = malloc(d * d * sizeof *A), *z = malloc(d * sizeof *z);
-    gsl_vector *ev = gsl_vector_alloc(d);
-    gsl_matrix *V = gsl_matrix_alloc(d, d);
-    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
-    size_t r = 0;
-    if (!A || !z || !ev || !V || !ws) {
-        *err = OD_ENOMEM;
-        goto out;
-    }
-    memcpy(A, cov, d * d * sizeof *A);
-    gsl_matrix_view M = gsl_matrix_view_array(A, d, d);
-    if (gsl_eigen_symmv(&M.matrix, ev, V, ws) || gsl_eigen_symmv_sort(ev, V, GSL_EIGEN_SORT_VAL_DESC)) {
-        *err = OD_EDATA;
-        goto out;
-    }
-    double top = gsl_vector_get(ev, 0), tol = (double)d * DBL_EPSILON * top;
-    if (!(top > 0) || !isfinite(top)) {
-        *err = OD_EDATA;
-        goto out;
-    }
-    while (r < d && gsl_vector_get(ev, r) > tol) r++;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < d; j++) z[j] = X[i * ld + j] - loc[j];
-        double q = 0;
-        for (size_t a = 0; a < r; a++) {
-            double y = 0;
-            for (size_t j = 0; j < d; j++) y += gsl_matrix_get(V, j, a) * z[j];
-            q += y * y / gsl_vector_get(ev, a);
-        }
-        dist[i] = q;
-    }
-out:
-    free(A), free(z), gsl_vector_free(ev), gsl_matrix_free(V), gsl_eigen_symmv_free(ws);
-    return r;
-}
-
 /* No more rows than columns: every subset of h > d rows would be all of them
  * and singular, so, as scikit-learn's MinCovDet does there (its h-subsets are
  * then the whole sample and its C-steps stop at once on log det = -inf), the
@@ -384,7 +399,7 @@ static int mcd_fit_wide(od_ctx *ctx, const double *X, size_t n, size_t d, size_t
     mcd_src S = { X, ld, d };
     mcd_moments(&S, all, all, n, r->raw_location, r->raw_cov);
     r->raw_logdet = -INFINITY;
-    size_t rank = mcd_pinv_dist(X, n, d, ld, r->raw_location, r->raw_cov, dist, &err);
+    size_t rank = mcd_pinv_dist(X, NULL, n, d, ld, r->raw_location, r->raw_cov, dist, &err);
     if (err) {
         rc = od_error(ctx, err, err == OD_ENOMEM ? "gauss: out of memory"
                                                  : "gauss: the covariance of the training rows is zero or not finite");
