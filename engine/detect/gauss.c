@@ -75,6 +75,50 @@ static double mcd_logdet(const double *cov, double *L, size_t d)
     return s;
 }
 
+/* pinvh distances: squared Mahalanobis distances of the n rows from loc under
+ * the pseudo-inverse of cov, eigen-directions with eigenvalue <= d eps x the
+ * largest left out (scipy's pinvh default cut-off).  Returns the rank kept. */
+static size_t mcd_pinv_dist(const double *X, const size_t *rows, size_t n, size_t d, size_t ld, const double *loc,
+                            const double *cov, double *dist, int *err)
+{
+    *err = 0;
+    double *A = malloc(d * d * sizeof *A), *z = malloc(d * sizeof *z);
+    gsl_vector *ev = gsl_vector_alloc(d);
+    gsl_matrix *V = gsl_matrix_alloc(d, d);
+    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
+    size_t r = 0;
+    if (!A || !z || !ev || !V || !ws) {
+        *err = OD_ENOMEM;
+        goto out;
+    }
+    memcpy(A, cov, d * d * sizeof *A);
+    gsl_matrix_view M = gsl_matrix_view_array(A, d, d);
+    if (gsl_eigen_symmv(&M.matrix, ev, V, ws) || gsl_eigen_symmv_sort(ev, V, GSL_EIGEN_SORT_VAL_DESC)) {
+        *err = OD_EDATA;
+        goto out;
+    }
+    double top = gsl_vector_get(ev, 0), tol = (double)d * DBL_EPSILON * top;
+    if (!(top > 0) || !isfinite(top)) {
+        *err = OD_EDATA;
+        goto out;
+    }
+    while (r < d && gsl_vector_get(ev, r) > tol) r++;
+    for (size_t i = 0; i < n; i++) {
+        const double *x = X + (rows ? rows[i] : i) * ld;
+        for (size_t j = 0; j < d; j++) z[j] = x[j] - loc[j];
+        double q = 0;
+        for (size_t a = 0; a < r; a++) {
+            double y = 0;
+            for (size_t j = 0; j < d; j++) y += gsl_matrix_get(V, j, a) * z[j];
+            q += y * y / gsl_vector_get(ev, a);
+        }
+        dist[i] = q;
+    }
+out:
+    free(A), free(z), gsl_vector_free(ev), gsl_matrix_free(V), gsl_eigen_symmv_free(ws);
+    return r;
+}
+
 /* squared Mahalanobis distances of the m rows to (loc, cov); L is a work
  * matrix.  A singular cov is regularised slightly for this purpose. */
 static void mcd_dist(const mcd_src *S, const size_t *rows, size_t m, const double *loc, const double *cov, double *L,
@@ -87,6 +131,20 @@ static void mcd_dist(const mcd_src *S, const size_t *rows, size_t m, const doubl
         for (size_t i = 0; i < m; i++) dist[i] = INFINITY;
         return;
     }
+    /* numerically singular (a pivot^2 at rounding level of the largest
+     * variance): distances under the pseudo-inverse, as scikit-learn's
+     * C-steps use pinvh, so a support on a hyperplane up to rounding is not
+     * pulled further onto it by a rounding-level direction */
+    double vmax = 0;
+    for (size_t j = 0; j < d; j++) vmax = cov[j * d + j] > vmax ? cov[j * d + j] : vmax;
+    for (size_t j = 0; added == 0 && j < d; j++)
+        if (!(L[j * d + j] * L[j * d + j] > (double)d * DBL_EPSILON * vmax)) {
+            int err;
+            mcd_pinv_dist(S->X, rows, m, d, S->ld, loc, cov, dist, &err);
+            if (err)
+                for (size_t i = 0; i < m; i++) dist[i] = INFINITY;
+            return;
+        }
     od_cl_trinv_lower(L, Linv, d);
     #pragma omp parallel for schedule(static) if (par && m > 4096)
     for (size_t i = 0; i < m; i++) {
@@ -318,6 +376,72 @@ void od_mcd_result_done(od_mcd_result *r)
     memset(r, 0, sizeof *r);
 }
 
+/* No more rows than columns: every subset of h > d rows would be all of them
+ * and singular, so, as scikit-learn's MinCovDet does there (its h-subsets are
+ * then the whole sample and its C-steps stop at once on log det = -inf), the
+ * raw estimate is the mean and covariance of all rows with pinvh distances,
+ * followed by the same consistency correction and reweighting. */
+static int mcd_fit_wide(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, od_mcd_result *r)
+{
+    r->h = n;
+    r->location = od_mallocn(ctx, d, sizeof(double));
+    r->cov = od_mallocn(ctx, d * d, sizeof(double));
+    r->raw_location = od_mallocn(ctx, d, sizeof(double));
+    r->raw_cov = od_mallocn(ctx, d * d, sizeof(double));
+    size_t *all = od_mallocn(ctx, n, sizeof *all);
+    double *dist = od_mallocn(ctx, 2 * n, sizeof *dist);
+    int rc = OD_OK, err;
+    if (!r->location || !r->cov || !r->raw_location || !r->raw_cov || !all || !dist) {
+        rc = OD_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) all[i] = i;
+    mcd_src S = { X, ld, d };
+    mcd_moments(&S, all, all, n, r->raw_location, r->raw_cov);
+    r->raw_logdet = -INFINITY;
+    size_t rank = mcd_pinv_dist(X, NULL, n, d, ld, r->raw_location, r->raw_cov, dist, &err);
+    if (err) {
+        rc = od_error(ctx, err, err == OD_ENOMEM ? "gauss: out of memory"
+                                                 : "gauss: the covariance of the training rows is zero or not finite");
+        goto done;
+    }
+    double *sd = dist + n;
+    memcpy(sd, dist, n * sizeof *sd);
+    qsort(sd, n, sizeof *sd, od_cmp_double);
+    double med = n % 2 ? sd[n / 2] : 0.5 * (sd[n / 2 - 1] + sd[n / 2]);
+    double corr = med / gsl_cdf_chisq_Qinv(0.5, (double)d);
+    if (!(corr > 0) || !isfinite(corr)) {
+        rc = od_error(ctx, OD_EDATA, "gauss: the covariance of the training rows is 0 (identical rows)");
+        goto done;
+    }
+    double cut = gsl_cdf_chisq_Qinv(0.025, (double)d);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (dist[i] / corr < cut) all[m++] = i;
+    if (m < 2) {
+        rc = od_error(ctx, OD_EDATA, "gauss: only %zu rows survive the MCD reweighting; use robust=no", m);
+        goto done;
+    }
+    r->n_support = m;
+    {
+        size_t *ix = od_mallocn(ctx, m, sizeof *ix);
+        if (!ix) {
+            rc = OD_ENOMEM;
+            goto done;
+        }
+        for (size_t q = 0; q < m; q++) ix[q] = q;
+        mcd_moments(&S, all, ix, m, r->location, r->cov);
+        free(ix);
+    }
+    od_warn(ctx, "gauss: robust=yes on %zu rows x %zu columns (no more rows than columns): no subset of the rows "
+            "has a regular covariance, so, as scikit-learn's MinCovDet, the support is all rows (rank %zu) "
+            "and only the reweighting step is robust; %zu rows kept", n, d, rank, m);
+done:
+    free(all), free(dist);
+    if (rc) od_mcd_result_done(r);
+    return rc;
+}
+
 int od_mcd_fit(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
                double support_fraction, od_mcd_result *r)
 {
@@ -326,12 +450,8 @@ int od_mcd_fit(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
     size_t h = isnan(support_fraction) ? (size_t)ceil(0.5 * (double)(n + d + 1))
                                        : (size_t)floor(support_fraction * (double)n);
     if (h > n) h = n;
+    if (n <= d) return mcd_fit_wide(ctx, X, n, d, ld, r);
     if (h <= d) {
-        if (n <= d)
-            return od_error(ctx, OD_EDATA, "gauss: robust=yes needs more rows than columns: %zu rows x %zu columns "
-                            "(with no more rows than columns every subset of the MCD fits exactly).  Reduce "
-                            "the columns first, e.g. `pca k=%zu` (or `pca variance=0.9`), or use robust=no",
-                            n, d, n / 5 > 1 ? n / 5 : 1);
         return od_error(ctx, OD_EDATA, "gauss: robust=yes needs a support of more than %zu rows (d); "
                         "it is %zu of %zu rows: raise support_fraction= or use robust=no", d, h, n);
     }
@@ -522,6 +642,23 @@ int od_mcd_fit(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld,
             od_warn(ctx, "gauss: robust=yes: degenerate fit: the %zu rows of the MCD support lie on a hyperplane "
                     "(singular covariance, an exact fit; every candidate subset was singular).  Use robust=no, "
                     "or remove collinear columns (e.g. with pca)", h);
+    }
+    else {
+        /* near-singular: a Cholesky pivot^2 / variance is 1 - R^2 of a column
+         * on the columns before it over the support; at rounding level the
+         * support lies on a hyperplane up to rounding (exactly related
+         * columns after scaling) and the distances follow the rounding */
+        double worst = INFINITY;
+        size_t wj = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = r->raw_cov[j * d + j], q = work[j * d + j] * work[j * d + j] / v;
+            if (v > 0 && q < worst) worst = q, wj = j;
+        }
+        if (worst < 1e-10)
+            od_warn(ctx, "gauss: robust=yes: near-singular fit: on the MCD support of %zu rows column %zu is a "
+                    "linear function of columns 1..%zu up to 1 - R^2 = %.1e (raw log det %.1f), so the distances "
+                    "and scores follow rounding error and the seed.  Use robust=no, or remove collinear or tied "
+                    "columns (e.g. with pca)", h, wj + 1, wj, worst, r->raw_logdet);
     }
     /* consistency correction: median(dist) / chi2_d.isf(0.5) */
     double *sd = work + 2 * d * d;
@@ -729,7 +866,8 @@ static void ga_describe(const void *state, od_out *out)
     od_printf(out, "%s Gaussian (robust=%s) on %zu rows x %zu columns\n", s->robust ? "robust (MCD)" : "empirical",
               s->robust ? "yes" : "no", s->n_train, s->d);
     if (s->robust)
-        od_printf(out, "MCD support h=%zu rows, raw log det %s; %zu rows kept by reweighting\n", s->h,
+        od_printf(out, "MCD support h=%zu rows%s, raw log det %s; %zu rows kept by reweighting\n", s->h,
+                  s->h == s->n_train && s->n_train <= s->d ? " (all: no more rows than columns, as scikit-learn)" : "",
                   od_fmt_num(a, sizeof a, s->raw_logdet, 8), s->n_support);
     if (s->rank < s->d)
         od_printf(out, "covariance singular: %zu of %zu directions without variance are ignored\n", s->d - s->rank,
@@ -831,10 +969,13 @@ const od_detector_type od_detector_gauss = {
         "chi-square 97.5% quantile), so outliers in the training data do not inflate the\n"
         "covariance.  A singular covariance (constant or collinear columns, fewer rows\n"
         "than columns) is handled as scikit-learn's pinvh: directions without variance in\n"
-        "the training rows are ignored (a warning says how many).  robust=yes refuses no\n"
-        "more rows than columns (every MCD subset would fit exactly: reduce the columns\n"
-        "with pca first), prefers regular subsets to singular ones (exact fits), and warns\n"
-        "when a column takes one value on at least h rows or the MCD is an exact fit.\n"
+        "the training rows are ignored (a warning says how many).  With no more rows than\n"
+        "columns no subset has a regular covariance: robust=yes then does what\n"
+        "scikit-learn's MinCovDet does, the support is all rows (pinvh distances) and\n"
+        "only the reweighting is robust, with a warning (reducing the columns with pca\n"
+        "first is often better).  robust=yes prefers regular subsets to singular ones\n"
+        "(exact fits), and warns when a column takes one value on at least h rows or the\n"
+        "MCD is an exact fit.\n"
         "\n"
         "score = -log pdf(x) = (d log 2pi + log det S + (x-m)' S^-1 (x-m)) / 2: up to a\n"
         "constant, half the squared Mahalanobis distance.\n"
