@@ -17,6 +17,7 @@
 #    clip=LO,HI, with columns=, after a split, after scale): scores equal the
 #    workbench's bit for bit; dropped rows write no line, the rest keep the
 #    input's numbering; load model shows the fill values and clip bounds;
+#  - smooth= on an lstm: the EWMA carried across chunks, bit for bit;
 #  - --no-header: columns by position, a field-count mismatch is one line;
 #    a headerless file without it is told so;
 #  - a version-1 model file still loads (no pipeline); oddity score refuses it;
@@ -135,6 +136,15 @@ sc --model "$tmp/km.oddm" --on-error=skip --chunk=7 -j 2 "$tmp/big.csv" > "$tmp/
 cmp -s "$tmp/o1.csv" "$tmp/o2.csv" && cmp -s "$tmp/e1" "$tmp/e2" && cmp -s "$tmp/o1.csv" "$tmp/o3.csv" && cmp -s "$tmp/e1" "$tmp/e3" &&
   grep -q 'big.csv:9002:5: .x. in column .x3.' "$tmp/e1" && grep -q 'big.csv:15003: 2 fields' "$tmp/e1" && [ "$(wc -l < "$tmp/o1.csv")" = 21001 ]
 check $? "21002 rows with 2 bad ones, --chunk=5000: the same rows, scores and reports for -j 1, -j 2 and --chunk=7"
+
+# ---- smooth= on a network: the EWMA carried across chunks
+odd -e "load $S/series.csv; split train=0.5 order=time; scale zscore; detect lstm window=16 hidden=8 epochs=2 smooth=5 as ls; save model ls to=$tmp/ls.oddm; export scores ls to=$tmp/ls.csv" > "$tmp/ls.log" 2>&1
+check $? "workbench: lstm smooth=5"
+for c in 1 7 100000; do
+  sc -q --model "$tmp/ls.oddm" --chunk=$c $S/series.csv > "$tmp/out.csv"
+  r=$?; same "$tmp/ls.csv" 4 "$tmp/out.csv"; check $((r + $?)) "lstm smooth=5, --chunk=$c: scores equal the workbench's bit for bit"
+done
+same "$tmp/l.csv" 4 "$tmp/out.csv"; check $(( $? == 0 )) "... and differ from the unsmoothed model's"
 
 # ---- --no-header: the model's input columns by position
 tail -n +2 $S/blobs.csv | cut -d, -f1-6 > "$tmp/nohead.csv"

@@ -3,7 +3,8 @@
 #include "config.h"
 #include "score.h"
 #include "data/csv.h"
-#include "data/csv_int.h"   /* the loader's number scanner (scan_number_short): the same doubles, bit for bit */
+#include "data/csv_int.h"
+#include "detect/nn_common.h"   /* smooth=: the networks' EWMA, carried across chunks */   /* the loader's number scanner (scan_number_short): the same doubles, bit for bit */
 
 #include <errno.h>
 #include <math.h>
@@ -56,6 +57,9 @@ typedef struct {
     size_t pemit;                  /* first point not written */
     double thr;
     int strict, flags;
+    size_t smooth;                 /* SEQ smooth= span (0: none) */
+    int have_prev;                 /* smooth: prev holds the last smoothed score */
+    double prev;
     locale_t cloc;
     /* lines collected for the parallel parse */
     char *arena;
@@ -695,6 +699,12 @@ static int flush_chunk(scorer *S, int end)
             } else {
                 for (size_t i = 0; i < S->npts; i++) sc[i] = NAN;
             }
+            for (size_t i = S->npts - n; !rc && S->smooth && i < S->npts; i++) {
+                if (isnan(sc[i])) continue;   /* the warm-up: the EWMA starts at the first full window, as in od_nnd_score */
+                if (S->have_prev) sc[i] = od_nnd_ewma_step(S->smooth, sc[i], S->prev);
+                S->prev = sc[i];
+                S->have_prev = 1;
+            }
             if (!rc) rc = emit(S, n, sc + (S->npts - n));
             size_t keep = S->span - 1 < S->npts ? S->span - 1 : S->npts, drop = S->npts - keep;
             if (keep && drop) memmove(S->pts, S->pts + drop * S->d, keep * S->d * sizeof *S->pts);
@@ -719,7 +729,7 @@ int od_score_check(od_ctx *ctx, const od_model *m, const char *path, const od_sc
                         path);
     if (p->note) return od_error(ctx, OD_EINVAL, "%s: cannot score new rows: %s", path, p->note);
     if (!p->ncols || !p->nin) return od_error(ctx, OD_EINVAL, "%s: the model records no input columns", path);
-    if (m->type->seq && od_params_int(m->p, "smooth") > 0)
+    if (m->type->seq && od_params_int(m->p, "smooth") > 0 && m->type->score != od_nnd_score)
         return od_error(ctx, OD_EINVAL, "%s: smooth=%ld carries a running mean over the whole series: not streamed (yet); refit with smooth=0",
                         path, od_params_int(m->p, "smooth"));
     if (o->flags && !o->has_thr && !p->has_thr)
@@ -751,6 +761,7 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     S.thr = o->has_thr ? o->thr : S.p->thr;
     S.strict = o->has_thr ? 0 : S.p->strict;
     S.mode = m->type->seq ? MODE_SEQ : S.p->win ? MODE_WIN : MODE_TAB;
+    if (S.mode == MODE_SEQ && m->type->score == od_nnd_score) S.smooth = od_nnd_smooth_off(m->state);
     if (S.mode == MODE_SEQ) {
         long W = od_params_int(m->p, "window");
         long h = od_params_is(m->p, "mode", "forecast") ? od_params_int(m->p, "horizon") : 0;
