@@ -302,7 +302,16 @@ int score_main(int argc, char **argv);   /* app/score.c: `oddity score`, the str
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && !strcmp(argv[1], "score")) return score_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "score")) {
+        /* The filter alternates a serial reader with short parallel regions
+         * (parse, format); libgomp's default spinning workers then take the
+         * cores the reader needs (measured: 1.67 s against 0.98 s for 80 MB
+         * on 2 loaded cores).  libgomp reads OMP_WAIT_POLICY when it is
+         * loaded, so ask for sleeping workers by running again once; a
+         * policy the user set is kept, and a failed exec just goes on. */
+        if (!getenv("OMP_WAIT_POLICY") && !setenv("OMP_WAIT_POLICY", "passive", 1)) execv("/proc/self/exe", argv);
+        return score_main(argc - 1, argv + 1);
+    }
     options o;
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) return rc;

@@ -19,14 +19,16 @@ static const char score_usage[] =
     "Usage: oddity score --model=M.oddm [OPTION]... [FILE|-]\n"
     "Score the rows of a CSV/TSV file (or standard input: no FILE, or -) with a model\n"
     "saved by `save model RUN to=M.oddm`, which carries its whole pipeline: the\n"
-    "preprocessing fitted with it (scale, pca, window), its input columns and its\n"
-    "threshold.  Rows are read in chunks and written as they are scored.\n"
+    "preprocessing fitted with it (clean missing=drop|mean|median and clip=, scale,\n"
+    "pca, window), its input columns and its threshold.  Rows are read in chunks and\n"
+    "written as they are scored.\n"
     "\n"
     "Output: a header, then one line per input row: row,score[,flag] (or, with --keep,\n"
     "the input line followed by score[,flag] in the input's separator).  Row N is the\n"
     "N-th data record of the input (header and blank lines not counted), the number\n"
     "`export scores` gives the same row when the file is loaded in the workbench; a\n"
-    "skipped bad row keeps its number.  An unscored row (the warm-up of a series model,\n"
+    "skipped bad row keeps its number.  A row the model's clean missing=drop drops\n"
+    "writes no line (the rows after it keep their numbers).  An unscored row (the warm-up of a series model,\n"
     "points after the last full window) has an empty score.  Scores are written with\n"
     "%.17g and equal the workbench's bit for bit.\n"
     "\n"
@@ -39,6 +41,9 @@ static const char score_usage[] =
     "                        (stop, the default) or is skipped; either way it is\n"
     "                        reported on stderr as FILE:LINE[:COL]: what, and skips\n"
     "                        are counted in a summary line at the end\n"
+    "      --no-header       the input has no header line: its fields are the model's\n"
+    "                        input columns in the order `load model` lists them (the\n"
+    "                        field count must match); with --keep no header is written\n"
     "      --chunk=N         rows per chunk (default 65536); memory is one chunk\n"
     "                        (plus one window for series models)\n"
     "  -j, --threads=N       worker threads (default: all cores); scores do not depend on it\n"
@@ -83,12 +88,13 @@ static void on_sigint(int sig)
 
 int score_main(int argc, char **argv)
 {
-    enum { O_ONERR = 256, O_CHUNK };
+    enum { O_ONERR = 256, O_CHUNK, O_NOHEADER };
     static const struct option longopts[] = {
         { "model", required_argument, NULL, 'm' },   { "threshold", optional_argument, NULL, 't' },
         { "keep", no_argument, NULL, 'k' },           { "on-error", required_argument, NULL, O_ONERR },
         { "chunk", required_argument, NULL, O_CHUNK }, { "threads", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
+        { "no-header", no_argument, NULL, O_NOHEADER },
         { NULL, 0, NULL, 0 }
     };
     od_score_opts o;
@@ -115,6 +121,7 @@ int score_main(int argc, char **argv)
             }
             break;
         case 'k': o.keep = 1; break;
+        case O_NOHEADER: o.no_header = 1; break;
         case O_ONERR:
             if (!strcmp(optarg, "skip")) o.skip_bad = 1;
             else if (!strcmp(optarg, "stop")) o.skip_bad = 0;
@@ -172,8 +179,9 @@ int score_main(int argc, char **argv)
     }
     if (rc) fprintf(stderr, "oddity score: %s\n", od_ctx_errmsg(ctx));
     else if (!quiet || rep.bad)
-        fprintf(stderr, "oddity score: %zu rows read, %zu written (%zu scored%s), %zu bad row%s skipped\n", rep.rows, rep.written,
-                rep.scored, o.flags ? "" : "", rep.bad, rep.bad == 1 ? "" : "s");
+        fprintf(stderr, "oddity score: %zu rows read, %zu written (%zu scored%s), %zu bad row%s skipped%s%.0zu%s\n", rep.rows, rep.written,
+                rep.scored, o.flags ? "" : "", rep.bad, rep.bad == 1 ? "" : "s", rep.dropped ? ", " : "", rep.dropped,
+                rep.dropped ? " dropped by the model's clean missing=drop" : "");
     if (!rc && o.flags && !quiet) fprintf(stderr, "oddity score: %zu flagged\n", rep.flagged);
     if (in && !std) fclose(in);
     od_model_free(&m);

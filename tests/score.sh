@@ -13,6 +13,13 @@
 #    them, the other rows keep their numbers and scores; stop (the default)
 #    exits 1 at the first;
 #  - a missing input column: one line naming the column and the file;
+#  - clean steps carried by the model (missing=mean, median, drop, clip=K,
+#    clip=LO,HI, with columns=, after a split, after scale): scores equal the
+#    workbench's bit for bit; dropped rows write no line, the rest keep the
+#    input's numbering; load model shows the fill values and clip bounds;
+#  - smooth= on an lstm: the EWMA carried across chunks, bit for bit;
+#  - --no-header: columns by position, a field-count mismatch is one line;
+#    a headerless file without it is told so;
 #  - a version-1 model file still loads (no pipeline); oddity score refuses it;
 #    a pipeline that cannot be replayed is refused naming the step;
 #  - usage errors exit 2; scripts/score-bench runs (smoke).
@@ -130,6 +137,29 @@ cmp -s "$tmp/o1.csv" "$tmp/o2.csv" && cmp -s "$tmp/e1" "$tmp/e2" && cmp -s "$tmp
   grep -q 'big.csv:9002:5: .x. in column .x3.' "$tmp/e1" && grep -q 'big.csv:15003: 2 fields' "$tmp/e1" && [ "$(wc -l < "$tmp/o1.csv")" = 21001 ]
 check $? "21002 rows with 2 bad ones, --chunk=5000: the same rows, scores and reports for -j 1, -j 2 and --chunk=7"
 
+# ---- smooth= on a network: the EWMA carried across chunks
+odd -e "load $S/series.csv; split train=0.5 order=time; scale zscore; detect lstm window=16 hidden=8 epochs=2 smooth=5 as ls; save model ls to=$tmp/ls.oddm; export scores ls to=$tmp/ls.csv" > "$tmp/ls.log" 2>&1
+check $? "workbench: lstm smooth=5"
+for c in 1 7 100000; do
+  sc -q --model "$tmp/ls.oddm" --chunk=$c $S/series.csv > "$tmp/out.csv"
+  r=$?; same "$tmp/ls.csv" 4 "$tmp/out.csv"; check $((r + $?)) "lstm smooth=5, --chunk=$c: scores equal the workbench's bit for bit"
+done
+same "$tmp/l.csv" 4 "$tmp/out.csv"; check $(( $? == 0 )) "... and differ from the unsmoothed model's"
+
+# ---- --no-header: the model's input columns by position
+tail -n +2 $S/blobs.csv | cut -d, -f1-6 > "$tmp/nohead.csv"
+sc -q --model "$tmp/km.oddm" --no-header --chunk=1 "$tmp/nohead.csv" > "$tmp/out.csv"
+r=$?; same "$tmp/km.csv" 3 "$tmp/out.csv"; check $((r + $?)) "--no-header: fields by position, the same scores and row numbers (--chunk=1)"
+cat "$tmp/nohead.csv" | sc -q --model "$tmp/km.oddm" --no-header --keep > "$tmp/out.csv"
+r=$?; [ "$(wc -l < "$tmp/out.csv")" = 3000 ] && head -1 "$tmp/out.csv" | cut -d, -f1-6 | cmp -s - "$(head -1 "$tmp/nohead.csv" > "$tmp/l1"; echo "$tmp/l1")"
+check $((r + $?)) "--no-header --keep: no header line, the input line then its score"
+sc -q --model "$tmp/km.oddm" --no-header $S/blobs.csv > /dev/null 2> "$tmp/err"
+[ $? = 1 ] && [ "$(wc -l < "$tmp/err")" = 1 ] && grep -q "blobs.csv:1: 7 fields, but the model .*km.oddm reads 6 columns by position with --no-header (x1,x2,x3,x4,x5,x6)" "$tmp/err"
+check $? "--no-header with a field count other than the model's: one line naming FILE:LINE and the columns"
+sc -q --model "$tmp/km.oddm" "$tmp/nohead.csv" > /dev/null 2> "$tmp/err"
+[ $? = 1 ] && [ "$(wc -l < "$tmp/err")" = 1 ] && grep -q "no column 'x1' .*; the first line looks like data: --no-header reads the columns by position" "$tmp/err"
+check $? "a headerless file without --no-header: one line saying the first line looks like data"
+
 # ---- a missing column, stale models
 cut -d, -f1,2,4-7 $S/blobs.csv > "$tmp/nox3.csv"
 sc --model "$tmp/km.oddm" "$tmp/nox3.csv" > /dev/null 2> "$tmp/err"
@@ -145,9 +175,36 @@ r=$?; grep -q 'none recorded (model format 1)' "$tmp/v1.log" && cmp -s "$tmp/f1.
 check $((r + $?)) "a version-1 model file still loads (no pipeline) and scores as before"
 sc --model "$tmp/v1.oddm" $S/blobs.csv > /dev/null 2> "$tmp/err"
 [ $? = 1 ] && grep -q 'format version 1 has no pipeline' "$tmp/err"; check $? "oddity score refuses a version-1 file, saying why"
-odd -e "load $S/blobs.csv; clean missing=median; detect iforest as c; save model c to=$tmp/c.oddm" > /dev/null 2>&1
+odd -e "load $S/blobs.csv; clean missing=ffill; detect iforest as c; save model c to=$tmp/c.oddm" > /dev/null 2>&1
 sc --model "$tmp/c.oddm" $S/blobs.csv > /dev/null 2> "$tmp/err"
-[ $? = 1 ] && grep -q "step 'clean missing=median' is not replayed" "$tmp/err"; check $? "a pipeline step it cannot replay is named"
+[ $? = 1 ] && grep -q "step 'clean missing=ffill' is not replayed" "$tmp/err"; check $? "a pipeline step it cannot replay is named"
+
+# ---- clean steps carried by the model: fill values, clip bounds, row drops
+# blobs with missing cells (x3 in every 37th row, x5 in every 53rd, both in row 1961)
+awk -F, -v OFS=, 'NR > 1 && (NR - 1) % 37 == 0 { $3 = "" } NR > 1 && (NR - 1) % 53 == 0 { $5 = "NA" } { print }' $S/blobs.csv > "$tmp/holes.csv"
+for spec in "mean:clean missing=mean" "median:clean missing=median" "drop:clean missing=drop" \
+            "sd:clean missing=mean clip=2" "q:clean missing=median clip=0.05,0.95" "cols:clean missing=drop columns=x3" \
+            "split:split train=0.5; clean missing=median clip=1.5; scale zscore" "late:scale robust; clean missing=mean clip=1"; do
+  v=${spec%%:*}; steps=${spec#*:}
+  data=$tmp/holes.csv; [ $v = cols ] && data=$tmp/holes3.csv
+  [ $v = cols ] && awk -F, -v OFS=, 'NR > 1 && (NR - 1) % 53 == 0 { $5 = "0.5" } { print }' "$tmp/holes.csv" > "$data"
+  odd -e "load $data; $steps; detect kmeans k=3 as c$v; save model c$v to=$tmp/c$v.oddm; export scores c$v to=$tmp/c$v.csv; load model $tmp/c$v.oddm as r$v" > "$tmp/c$v.log" 2>&1
+  r=$?
+  sc -q --model "$tmp/c$v.oddm" --chunk=100 "$data" > "$tmp/out.csv"
+  r=$((r + $?))
+  tail -n +2 "$tmp/c$v.csv" | cut -d, -f3 > "$tmp/a"; tail -n +2 "$tmp/out.csv" | cut -d, -f2 > "$tmp/b"
+  [ -s "$tmp/a" ] && cmp -s "$tmp/a" "$tmp/b"; check $((r + $?)) "$steps: oddity score's scores equal the workbench's bit for bit"
+done
+# the drops: no output line; the other rows keep the input's numbering (row 37 missing, 38 present)
+sc --model "$tmp/cdrop.oddm" "$tmp/holes.csv" > "$tmp/out.csv" 2> "$tmp/err"
+r=$?; [ "$(wc -l < "$tmp/out.csv")" = $((3000 - 81 + 1 - 56 + 1)) ] && ! grep -q '^37,' "$tmp/out.csv" && grep -q '^38,' "$tmp/out.csv" &&
+  grep -q '^36,' "$tmp/out.csv" && grep -q '3000 rows read, 2864 written .* 136 dropped' "$tmp/err"
+check $((r + $?)) "missing=drop: a dropped row writes no line, the others keep their input row numbers, the summary counts them"
+grep -q "clean missing=mean clip=2: x1 fill .* clip \[" "$tmp/csd.log" && grep -q "clean missing=drop: rows missing a value dropped; x1" "$tmp/cdrop.log"
+check $? "load model shows the carried clean steps: fill values, clip bounds, drops"
+sc -q --model "$tmp/ccols.oddm" "$tmp/holes.csv" > /dev/null 2> "$tmp/err"
+[ $? = 1 ] && grep -q "holes.csv:54:[0-9]*: missing value in column 'x5' (the model needs a number)" "$tmp/err"
+check $? "a missing value in a column no clean step covers: a bad row naming FILE:LINE:COL and the column"
 
 odd -e "load $S/blobs.csv; embed ae dim=2 epochs=1 as e; detect kmeans k=2 as ke; save model ke to=$tmp/ke.oddm" > /dev/null 2>&1
 sc --model "$tmp/ke.oddm" $S/blobs.csv > /dev/null 2> "$tmp/err"

@@ -269,10 +269,23 @@ static double window_error(int kind, const float *y, const float *t, size_t n)
  * ewm(span) with the default adjust=True, i.e. sum (1-a)^i e_t-i / sum (1-a)^i,
  * then e_s[:l_s] = mean(e_s[:2 l_s]), which looks ahead); a score here only
  * depends on the past, so it can be computed online. */
-static void ewma(double *s, size_t n, size_t span)
+double od_nnd_ewma_step(size_t span, double x, double prev)
 {
     double a = 2.0 / ((double)span + 1.0);
-    for (size_t i = 1; i < n; i++) s[i] = a * s[i] + (1.0 - a) * s[i - 1];
+    return a * x + (1.0 - a) * prev;
+}
+
+static void ewma(double *s, size_t n, size_t span)
+{
+    for (size_t i = 1; i < n; i++) s[i] = od_nnd_ewma_step(span, s[i], s[i - 1]);
+}
+
+size_t od_nnd_smooth_off(void *state)
+{
+    od_nnd_model *m = state;
+    size_t s = m->smooth;
+    m->smooth = 0;
+    return s;
 }
 
 int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *scores, long *cluster)

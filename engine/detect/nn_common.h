@@ -120,6 +120,11 @@ int od_nnd_act(const od_params *p);
 int od_nnd_fit(const od_nnd_kind *k, od_ctx *ctx, const od_params *p, const od_data *train,
                od_fitlog *log, void **state);
 int od_nnd_score(od_ctx *ctx, const void *state, const od_data *data, double *scores, long *cluster);
+/* The smooth= span of a model (0: none), and from now on od_nnd_score returns
+ * the raw window errors: `oddity score` carries the EWMA across its chunks. */
+size_t od_nnd_smooth_off(void *state);
+/* The EWMA smooth= applies (pandas ewm(span, adjust=False)): s = a x + (1 - a) prev. */
+double od_nnd_ewma_step(size_t span, double x, double prev);
 void od_nnd_describe(const void *state, od_out *out);
 int od_nnd_explain(od_ctx *ctx, const void *state, const od_data *data, size_t row, od_explanation *ex);
 int od_nnd_save(od_ctx *ctx, const void *state, FILE *fp);

@@ -152,7 +152,9 @@ typedef struct {
     const size_t *idx;
     size_t n, d, nfit, nkeep;
     unsigned char *keep, *dropc;
-    double *buf, *stat;         /* buf: n scratch doubles; stat[k]: the fill value of column k */
+    double *buf, *stat;         /* buf: n scratch doubles; stat[k]: the fill value of column k,
+                                 * stat[d + k]..: see clo/chi */
+    double *clo, *chi;          /* the clip bounds of column k (when clipping) */
     size_t *filled;
     od_out *log;
 } clean_state;
@@ -331,6 +333,8 @@ static int clean_clip(clean_state *s)
         if (s->dropc[k]) continue;
         double *x = s->g->cols[s->idx[k]].num, lo = 0, hi = 0;
         if ((rc = clip_bounds(s, k, &lo, &hi))) goto done;
+        s->clo[k] = lo;
+        s->chi[k] = hi;
         size_t c = 0;
         for (size_t i = 0; i < n; i++) {
             if (!s->keep[i] || isnan(x[i])) continue;
@@ -408,8 +412,49 @@ static int clean_duplicates(clean_state *s)
     return OD_OK;
 }
 
+void od_clean_fit_free(od_clean_fit *f)
+{
+    if (!f) return;
+    for (size_t k = 0; k < f->d && f->names; k++) free(f->names[k]);
+    free(f->names);
+    free(f->fill);
+    free(f->lo);
+    free(f->hi);
+    memset(f, 0, sizeof *f);
+}
+
 int od_prep_clean(od_ctx *ctx, const od_frame *in, const od_clean_opts *opt,
                   const unsigned char *fit_mask, od_frame **out, size_t **kept, od_out *report)
+{
+    return od_prep_clean_fit(ctx, in, opt, fit_mask, out, kept, report, NULL);
+}
+
+/* The fitted rules of the columns kept, into *fit. */
+static int record_fit(clean_state *s, od_clean_fit *fit)
+{
+    const od_clean_opts *opt = s->opt;
+    size_t m = 0;
+    for (size_t k = 0; k < s->d; k++) m += !s->dropc[k];
+    fit->names = od_calloc(s->ctx, m ? m : 1, sizeof *fit->names);
+    fit->fill = od_mallocn(s->ctx, m ? m : 1, sizeof *fit->fill);
+    fit->lo = od_mallocn(s->ctx, m ? m : 1, sizeof *fit->lo);
+    fit->hi = od_mallocn(s->ctx, m ? m : 1, sizeof *fit->hi);
+    if (!fit->names || !fit->fill || !fit->lo || !fit->hi) return OD_ENOMEM;
+    int stat = opt->missing == OD_MISSING_MEAN || opt->missing == OD_MISSING_MEDIAN;
+    for (size_t k = 0, i = 0; k < s->d; k++) {
+        if (s->dropc[k]) continue;
+        if (!(fit->names[i] = od_strdup(s->ctx, s->in->cols[s->idx[k]].name))) return OD_ENOMEM;
+        fit->d = i + 1;
+        fit->fill[i] = stat ? s->stat[k] : NAN;
+        fit->lo[i] = opt->clip != OD_CLIP_NONE ? s->clo[k] : -INFINITY;
+        fit->hi[i] = opt->clip != OD_CLIP_NONE ? s->chi[k] : INFINITY;
+        i++;
+    }
+    return OD_OK;
+}
+
+int od_prep_clean_fit(od_ctx *ctx, const od_frame *in, const od_clean_opts *opt, const unsigned char *fit_mask,
+                      od_frame **out, size_t **kept, od_out *report, od_clean_fit *fit)
 {
     int rc;
     size_t n = in->nrow, d = 0, *idx = NULL, *rows = NULL;
@@ -429,11 +474,14 @@ int od_prep_clean(od_ctx *ctx, const od_frame *in, const od_clean_opts *opt,
     s.keep = od_mallocn(ctx, n ? n : 1, 1);
     s.dropc = od_calloc(ctx, d, 1);
     s.buf = od_mallocn(ctx, n ? n : 1, sizeof *s.buf);
-    s.stat = od_calloc(ctx, 2 * d, sizeof *s.stat);
+    s.stat = od_calloc(ctx, 3 * d + 1, sizeof *s.stat);
+    if (fit) memset(fit, 0, sizeof *fit);
     s.filled = od_calloc(ctx, d, sizeof *s.filled);
     s.log = od_out_buffer();
     if (!s.g || !s.keep || !s.dropc || !s.buf || !s.stat || !s.filled || !s.log) goto done;
     memset(s.keep, 1, n);
+    s.clo = s.stat + d;
+    s.chi = s.stat + 2 * d;
     rc = OD_OK;
 
     if (opt->drop_constant) clean_constant(&s);
@@ -444,6 +492,10 @@ int od_prep_clean(od_ctx *ctx, const od_frame *in, const od_clean_opts *opt,
     if (opt->missing != OD_MISSING_DROP && opt->missing != OD_MISSING_KEEP) report_filled(&s);
     if (opt->clip != OD_CLIP_NONE && (rc = clean_clip(&s))) goto done;
     if (opt->drop_duplicates && (rc = clean_duplicates(&s))) goto done;
+    if (fit && (rc = record_fit(&s, fit))) {
+        od_clean_fit_free(fit);
+        goto done;
+    }
 
     /* Assemble the result: drop the constant columns, then the rows. */
     od_frame *g = s.g;

@@ -106,6 +106,21 @@ typedef struct {
 int od_prep_clean(od_ctx *ctx, const od_frame *in, const od_clean_opts *opt,
                   const unsigned char *fit_mask, od_frame **out, size_t **kept, od_out *report);
 
+/* What a clean fitted, per selected column it kept (d of them), so the same
+ * rules can be replayed on new rows (`oddity score`): fill[k] the value
+ * missing=mean|median put in (NaN: none), lo[k]/hi[k] the clip bounds
+ * (-inf/+inf: none).  Free with od_clean_fit_free. */
+typedef struct {
+    size_t d;
+    char **names;
+    double *fill, *lo, *hi;
+} od_clean_fit;
+void od_clean_fit_free(od_clean_fit *f);
+/* od_prep_clean, also filling *fit (zeroed first; caller frees with
+ * od_clean_fit_free) when fit is not NULL. */
+int od_prep_clean_fit(od_ctx *ctx, const od_frame *in, const od_clean_opts *opt, const unsigned char *fit_mask,
+                      od_frame **out, size_t **kept, od_out *report, od_clean_fit *fit);
+
 /* ------------------------------------------------------------------ scale */
 
 typedef enum { OD_SCALE_ZSCORE, OD_SCALE_MINMAX, OD_SCALE_ROBUST } od_scale_method;

@@ -5,10 +5,12 @@
  * Built from the run's dataset version chain: every step between the data as
  * loaded and the version the run was fitted on.  Scale and pca are fitted
  * again on the same input frame and training rows as the command fitted them
- * (the same code, so the same numbers); split, folds, window and a clean that
- * only dropped constant columns change no value of a row; anything else
- * (clean that fills, clips or drops rows, embed, pseudolabel...) is kept as a
- * note naming the step: the model loads, `oddity score` refuses it.
+ * (the same code, so the same numbers), and so is clean (missing=drop, mean,
+ * median, clip=: the fill values and clip bounds it fitted); split, folds,
+ * window and a clean that only dropped constant columns change no value of a
+ * row; anything else (clean missing=interpolate|ffill or duplicates, which
+ * need the rows around, embed, pseudolabel...) is kept as a note naming the
+ * step: the model loads, `oddity score` refuses it.
  *
  * Encoding (all integers uint32 or uint64 little endian, doubles as their 8
  * bytes, strings u32 length + bytes):
@@ -18,12 +20,14 @@
  *     SCALE: u32 method, u32 d, u64 nfit, d x (str name, f64 center, f64 scale)
  *     PCA:   u32 d, u32 k, u32 whiten, u64 nfit, d x str name, d x f64 mean,
  *            k*d x f64 components, d x f64 explained variance
+ *     CLEAN: u32 drop, u32 d, d x (str name, f64 fill, f64 lo, f64 hi)
  *   u32 ncols, ncols x str
  *   u32 win, u32 stride, u32 wagg
  *   u32 has_thr, u32 strict, f64 thr, str thr_desc */
 #include "config.h"
 #include "run.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +43,8 @@ void od_pipeline_free(od_pipeline *p)
         free(p->steps[i].desc);
         od_scaler_free(p->steps[i].scaler);
         od_pca_free(p->steps[i].pca);
+        od_clean_fit_free(p->steps[i].clean);
+        free(p->steps[i].clean);
     }
     free(p->steps);
     for (size_t i = 0; i < p->ncols; i++) free(p->cols[i]);
@@ -98,8 +104,8 @@ static int input_columns(od_ctx *ctx, od_pipeline *p)
     int rc = OD_OK;
     for (size_t s = 0; s < p->nsteps && !rc; s++) {
         const od_pipe_step *st = &p->steps[s];
-        size_t d = st->scaler ? st->scaler->d : st->pca ? st->pca->d : 0;
-        char **names = st->scaler ? st->scaler->names : st->pca ? st->pca->names : NULL;
+        size_t d = st->scaler ? st->scaler->d : st->pca ? st->pca->d : st->clean ? st->clean->d : 0;
+        char **names = st->scaler ? st->scaler->names : st->pca ? st->pca->names : st->clean ? st->clean->names : NULL;
         for (size_t j = 0; j < d && !rc; j++)
             if (!has_name(made, nmade, names[j])) rc = add_name(ctx, &p->in, &p->nin, names[j]);
         for (size_t c = 0; st->pca && c < st->pca->k && !rc; c++) {
@@ -128,7 +134,9 @@ static int refit_step(od_ctx *ctx, od_pipeline *p, const od_dataset *d, size_t i
     if (st->kind == OD_STEP_CLEAN) {
         const od_clean_opts *c = &st->clean;
         if (c->missing == OD_MISSING_KEEP && c->clip == OD_CLIP_NONE && !c->drop_duplicates) return OD_OK;
-        return set_note(ctx, p, "step '%s' is not replayed by oddity score (yet): only clean constant is", v->step ? v->step : "clean");
+        if (c->missing == OD_MISSING_INTERPOLATE || c->missing == OD_MISSING_FFILL || c->drop_duplicates)
+            return set_note(ctx, p, "step '%s' is not replayed by oddity score: missing=interpolate, ffill and "
+                            "duplicates need the rows around (missing=drop, mean, median and clip= are)", v->step ? v->step : "clean");
     }
     if (!prev->frame) return set_note(ctx, p, "the data before step '%s' was released to bound memory: cannot refit it", v->step ? v->step : "?");
     size_t n = prev->frame->nrow;
@@ -139,8 +147,16 @@ static int refit_step(od_ctx *ctx, od_pipeline *p, const od_dataset *d, size_t i
     }
     od_frame *out = NULL;
     od_pipe_step *ps = NULL;
-    int rc = add_step(ctx, p, st->kind == OD_STEP_SCALE ? OD_PIPE_SCALE : OD_PIPE_PCA, v->step, &ps);
-    if (!rc && st->kind == OD_STEP_SCALE)
+    int kind = st->kind == OD_STEP_SCALE ? OD_PIPE_SCALE : st->kind == OD_STEP_CLEAN ? OD_PIPE_CLEAN : OD_PIPE_PCA;
+    int rc = add_step(ctx, p, kind, v->step, &ps);
+    if (!rc && st->kind == OD_STEP_CLEAN) {
+        od_clean_opts co = st->clean;
+        co.cols = (const char *const *)st->cols;
+        co.ncols = st->ncols;
+        ps->drop = co.missing == OD_MISSING_DROP;
+        if (!(ps->clean = od_calloc(ctx, 1, sizeof *ps->clean))) rc = OD_ENOMEM;
+        else rc = od_prep_clean_fit(ctx, prev->frame, &co, fm, &out, NULL, NULL, ps->clean);
+    } else if (!rc && st->kind == OD_STEP_SCALE)
         rc = od_prep_scale(ctx, prev->frame, st->scale, (const char *const *)st->cols, st->ncols, fm, &out, &ps->scaler, NULL);
     else if (!rc) {
         od_pca_opts po = st->pca;
@@ -259,6 +275,16 @@ int od_pipeline_encode(od_ctx *ctx, const od_pipeline *p, unsigned char **buf, s
             for (size_t j = 0; j < pc->d; j++) put_f64(&w, pc->mean[j]);
             for (size_t j = 0; j < pc->k * pc->d; j++) put_f64(&w, pc->components[j]);
             for (size_t j = 0; j < pc->d; j++) put_f64(&w, pc->explained_variance[j]);
+        } else if (st->kind == OD_PIPE_CLEAN) {
+            const od_clean_fit *cf = st->clean;
+            put_u32(&w, (size_t)st->drop);
+            put_u32(&w, cf->d);
+            for (size_t j = 0; j < cf->d; j++) {
+                put_str(&w, cf->names[j]);
+                put_f64(&w, cf->fill[j]);
+                put_f64(&w, cf->lo[j]);
+                put_f64(&w, cf->hi[j]);
+            }
         }
     }
     put_u32(&w, p->ncols);
@@ -360,6 +386,28 @@ static void decode_pca(rbuf *r, od_pipe_step *st)
     for (size_t j = 0; j < pc->d && !r->bad; j++) pc->explained_variance[j] = get_f64(r);
 }
 
+static void decode_clean(rbuf *r, od_pipe_step *st)
+{
+    od_clean_fit *cf = get_arr(r, 1, sizeof *cf);
+    if (!cf) return;
+    st->clean = cf;
+    st->drop = (int)get_u32(r);
+    if (st->drop > 1) r->bad = 1;
+    size_t d = get_count(r, 28);
+    cf->names = get_arr(r, d, sizeof *cf->names);
+    cf->fill = get_arr(r, d, sizeof *cf->fill);
+    cf->lo = get_arr(r, d, sizeof *cf->lo);
+    cf->hi = get_arr(r, d, sizeof *cf->hi);
+    for (size_t j = 0; j < d && !r->bad; j++) {
+        cf->d = j + 1;
+        cf->names[j] = get_str(r);
+        cf->fill[j] = get_f64(r);
+        cf->lo[j] = get_f64(r);
+        cf->hi[j] = get_f64(r);
+        if (!(cf->lo[j] <= cf->hi[j])) r->bad = 1;
+    }
+}
+
 int od_pipeline_decode(od_ctx *ctx, const unsigned char *buf, size_t len, const char *path, od_pipeline **out)
 {
     *out = NULL;
@@ -380,6 +428,7 @@ int od_pipeline_decode(od_ctx *ctx, const unsigned char *buf, size_t len, const 
         st->desc = get_str(&r);
         if (st->kind == OD_PIPE_SCALE) decode_scale(&r, st);
         else if (st->kind == OD_PIPE_PCA) decode_pca(&r, st);
+        else if (st->kind == OD_PIPE_CLEAN) decode_clean(&r, st);
         else if (st->kind != OD_PIPE_NOOP) r.bad = 1;
     }
     p->ncols = get_count(&r, 4);
@@ -432,6 +481,15 @@ void od_pipeline_describe(const od_pipeline *p, od_out *o)
         } else if (st->pca) {
             od_printf(o, "  %s: %zu components of %zu columns%s\n", st->desc, st->pca->k, st->pca->d,
                       st->pca->whiten ? ", whitened" : "");
+        } else if (st->clean) {
+            od_printf(o, "  %s:%s", st->desc, st->drop ? " rows missing a value dropped;" : "");
+            for (size_t j = 0; j < st->clean->d; j++) {
+                const od_clean_fit *cf = st->clean;
+                od_printf(o, " %s", cf->names[j]);
+                if (!isnan(cf->fill[j])) od_printf(o, " fill %.6g", cf->fill[j]);
+                if (isfinite(cf->lo[j]) || isfinite(cf->hi[j])) od_printf(o, " clip [%.6g, %.6g]", cf->lo[j], cf->hi[j]);
+            }
+            od_printf(o, "\n");
         }
     }
     if (p->has_thr) od_printf(o, "  threshold: %s: flagged when score %s %.17g\n", p->thr_desc ? p->thr_desc : "", p->strict ? ">" : ">=", p->thr);

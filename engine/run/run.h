@@ -387,13 +387,15 @@ int od_model_load_stream(od_ctx *ctx, FILE *fp, const char *path, od_model *out)
 
 /* ------------------------------------------------ pipelines (pipeline.c) */
 
-enum { OD_PIPE_SCALE = 1, OD_PIPE_PCA = 2, OD_PIPE_NOOP = 3 };
+enum { OD_PIPE_SCALE = 1, OD_PIPE_PCA = 2, OD_PIPE_NOOP = 3, OD_PIPE_CLEAN = 4 };
 
 typedef struct {
     int kind;                      /* OD_PIPE_* */
     char *desc;                    /* the command that made it: "scale zscore" */
     od_scaler *scaler;             /* SCALE */
     od_pca *pca;                   /* PCA */
+    od_clean_fit *clean;           /* CLEAN: per column fill value and clip bounds */
+    int drop;                      /* CLEAN missing=drop: a row missing a value in one of clean's columns is dropped */
 } od_pipe_step;
 
 struct od_pipeline {

@@ -3,7 +3,8 @@
 #include "config.h"
 #include "score.h"
 #include "data/csv.h"
-#include "data/csv_int.h"   /* the loader's number scanner (scan_number_short): the same doubles, bit for bit */
+#include "data/csv_int.h"
+#include "detect/nn_common.h"   /* smooth=: the networks' EWMA, carried across chunks */   /* the loader's number scanner (scan_number_short): the same doubles, bit for bit */
 
 #include <errno.h>
 #include <math.h>
@@ -36,6 +37,7 @@ typedef struct {
     field *f;
     size_t fcap;
     size_t *src;                   /* nin: field index of each input column */
+    unsigned char *nacov, *nan;    /* nin: a clean step fills the column or drops its missing rows; scratch */
     size_t *colin;                 /* ncols: input column of each detector column (no steps) */
     /* the chunk */
     double *raw;                   /* chunk x nin */
@@ -55,6 +57,9 @@ typedef struct {
     size_t pemit;                  /* first point not written */
     double thr;
     int strict, flags;
+    size_t smooth;                 /* SEQ smooth= span (0: none) */
+    int have_prev;                 /* smooth: prev holds the last smoothed score */
+    double prev;
     locale_t cloc;
     /* lines collected for the parallel parse */
     char *arena;
@@ -170,6 +175,21 @@ static char sniff_sep(const char *s, size_t n)
     return sep;
 }
 
+/* Whether a clean step of the pipeline names input column j: its missing
+ * values are then filled or make the row dropped, not a bad row. */
+static int clean_covers(const scorer *S, size_t j)
+{
+    const od_pipeline *p = S->p;
+    for (size_t s = 0; s < p->nsteps; s++) {
+        const od_clean_fit *cf = p->steps[s].clean;
+        for (size_t k = 0; cf && k < cf->d; k++)
+            if (!strcmp(cf->names[k], p->in[j]) && (p->steps[s].drop || !isnan(cf->fill[k]))) return 1;
+    }
+    return 0;
+}
+
+static int collect(scorer *S, const char *s, size_t n);
+
 static int read_header(scorer *S)
 {
     char *s;
@@ -184,20 +204,42 @@ static int read_header(scorer *S)
     if (k == (size_t)-2) return od_error(S->ctx, OD_ENOMEM, "out of memory");
     if (k == (size_t)-1) return od_error(S->ctx, OD_EDATA, "%s:%zu: unterminated quote in the header", S->name, S->line);
     S->nfields = k;
+    if (S->o->no_header && k != S->p->nin) {
+        od_out *o = od_out_buffer();
+        for (size_t q = 0; o && q < S->p->nin; q++) od_printf(o, "%s%s", q ? "," : "", S->p->in[q]);
+        int e = od_error(S->ctx, OD_EDATA, "%s:%zu: %zu field%s, but the model %s reads %zu columns by position with --no-header (%s)",
+                         S->name, S->line, k, k == 1 ? "" : "s", S->mpath, S->p->nin, o ? od_out_str(o) : "");
+        od_out_free(o);
+        return e;
+    }
     if (!(S->src = od_mallocn(S->ctx, S->p->nin, sizeof *S->src))) return OD_ENOMEM;
-    for (size_t j = 0; j < S->p->nin; j++) {
+    if (!(S->nacov = od_calloc(S->ctx, 2 * S->p->nin + 1, 1))) return OD_ENOMEM;
+    S->nan = S->nacov + S->p->nin;
+    for (size_t j = 0; j < S->p->nin; j++) S->nacov[j] = (unsigned char)clean_covers(S, j);
+    for (size_t j = 0; j < S->p->nin && S->o->no_header; j++) S->src[j] = j;
+    for (size_t j = 0; j < S->p->nin && !S->o->no_header; j++) {
         const char *want = S->p->in[j];
         size_t i = 0;
         while (i < k && !(S->f[i].len == strlen(want) && !memcmp(s + S->f[i].off, want, S->f[i].len))) i++;
         if (i == k) {
             od_out *o = od_out_buffer();
             for (size_t q = 0; o && q < S->p->nin; q++) od_printf(o, "%s%s", q ? "," : "", S->p->in[q]);
-            int e = od_error(S->ctx, OD_EDATA, "%s: no column '%s' (the model %s reads %s)", S->name, want, S->mpath,
-                             o ? od_out_str(o) : want);
+            /* a first line of numbers is data: say so */
+            int num = 1;
+            for (size_t q = 0; q < k && num; q++) {
+                double x;
+                if (od_csv_parse_number(s + S->f[q].off, S->f[q].len, &x)) num = 0;
+            }
+            int e = od_error(S->ctx, OD_EDATA, "%s: no column '%s' (the model %s reads %s)%s", S->name, want, S->mpath,
+                             o ? od_out_str(o) : want, num ? "; the first line looks like data: --no-header reads the columns by position" : "");
             od_out_free(o);
             return e;
         }
         S->src[j] = i;
+    }
+    if (S->o->no_header) {   /* the line is the first row; --keep: no header either */
+        if (!S->o->keep) fputs(S->flags ? "row,score,flag\n" : "row,score\n", S->out);
+        return collect(S, s, n);
     }
     if (S->o->keep) {
         fwrite(s, 1, n, S->out);
@@ -268,6 +310,28 @@ static int push_pending(scorer *S, size_t row, const char *s, size_t n)
     return OD_OK;
 }
 
+/* A row with missing values (nan[j] for input column j) through the clean
+ * steps in order, as the workbench's clean would take it: 1 when a
+ * missing=drop step drops it, 0 when every missing value is filled before
+ * the detector or a later step reads it, else -1 - j (j: a column left
+ * missing). */
+static long na_fate(const scorer *S, unsigned char *nan)
+{
+    const od_pipeline *p = S->p;
+    for (size_t s = 0; s < p->nsteps; s++) {
+        const od_clean_fit *cf = p->steps[s].clean;
+        for (size_t k = 0; cf && k < cf->d; k++)
+            for (size_t j = 0; j < p->nin; j++) {
+                if (!nan[j] || strcmp(cf->names[k], p->in[j])) continue;
+                if (p->steps[s].drop) return 1;
+                if (!isnan(cf->fill[k])) nan[j] = 0;
+            }
+    }
+    for (size_t j = 0; j < p->nin; j++)
+        if (nan[j]) return -1 - (long)j;
+    return 0;
+}
+
 /* Parse one data line into the chunk (or report it bad). */
 static int take_row(scorer *S, char *s, size_t n)
 {
@@ -277,14 +341,30 @@ static int take_row(scorer *S, char *s, size_t n)
     if (k == (size_t)-1) return bad_row(S, 0, "unterminated quote (a field may not hold a line end here)");
     if (k != S->nfields) return bad_row(S, 0, "%zu fields, expected %zu as in the header", k, S->nfields);
     double *x = S->raw + S->nraw * S->p->nin;
+    size_t nna = 0, na1 = 0;
     for (size_t j = 0; j < S->p->nin; j++) {
         const field *f = &S->f[S->src[j]];
         const char *v = s + f->off;
-        if (na_token(v, f->len)) return bad_row(S, f->off + 1, "missing value in column '%s' (the model needs a number)", S->p->in[j]);
+        S->nan[j] = 0;
+        if (na_token(v, f->len)) {
+            if (!S->nacov[j]) return bad_row(S, f->off + 1, "missing value in column '%s' (the model needs a number)", S->p->in[j]);
+            if (!nna++) na1 = f->off + 1;
+            S->nan[j] = 1;
+            x[j] = NAN;
+            continue;
+        }
         const char *e = scan_number_short(v, &x[j], S->cloc);
         if ((!e || e != v + f->len) && od_csv_parse_number(v, f->len, &x[j]))
             return bad_row(S, f->off + 1, "'%.*s' in column '%s' is not a number", (int)(f->len > 40 ? 40 : f->len), v, S->p->in[j]);
         if (!(fabs(x[j]) <= 1e100)) return bad_row(S, f->off + 1, "value %.*s in column '%s' is missing or beyond +-1e100", (int)(f->len > 40 ? 40 : f->len), v, S->p->in[j]);
+    }
+    if (nna) {
+        long fate = na_fate(S, S->nan);
+        if (fate == 1) {   /* dropped as clean missing=drop dropped it: no line, the next row keeps its number */
+            S->rep->dropped++;
+            return OD_OK;
+        }
+        if (fate < 0) return bad_row(S, na1, "missing value in column '%s' that no clean step of the model fills", S->p->in[-1 - fate]);
     }
     S->nraw++;
     return push_pending(S, S->rep->rows, s, n);
@@ -435,6 +515,25 @@ static int emit(scorer *S, size_t k, const double *sc)
 
 /* ---------------------------------------------------------------- pipeline */
 
+/* A clean step on the chunk, in place: missing values take the fitted fill
+ * value, then values are clipped to the fitted bounds (NaN stays NaN), as
+ * od_prep_clean does.  Dropped rows never reach the chunk. */
+static int clean_apply(scorer *S, const od_clean_fit *cf, od_frame *f)
+{
+    for (size_t k = 0; k < cf->d; k++) {
+        long c = od_frame_find(f, cf->names[k]);
+        if (c < 0 || !f->cols[c].num) return od_error(S->ctx, OD_EFORMAT, "%s: the pipeline's clean step reads no column '%s'", S->mpath, cf->names[k]);
+        double *x = f->cols[c].num, v = cf->fill[k], lo = cf->lo[k], hi = cf->hi[k];
+        if (!isnan(v))
+            for (size_t i = 0; i < f->nrow; i++)
+                if (isnan(x[i])) x[i] = v;
+        if (isfinite(lo) || isfinite(hi))
+            for (size_t i = 0; i < f->nrow; i++)
+                if (!isnan(x[i])) x[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
+    }
+    return OD_OK;
+}
+
 /* The chunk's rows through the pipeline: X (n x d, row-major; caller frees). */
 static int transform(scorer *S, double **X)
 {
@@ -460,6 +559,7 @@ static int transform(scorer *S, double **X)
         od_frame *g = NULL;
         if (p->steps[s].scaler) rc = od_scaler_apply(S->ctx, p->steps[s].scaler, f, &g);
         else if (p->steps[s].pca) rc = od_pca_apply(S->ctx, p->steps[s].pca, f, &g);
+        else if (p->steps[s].clean) { rc = clean_apply(S, p->steps[s].clean, f); continue; }
         else continue;
         od_frame_free(f);
         f = g;
@@ -599,6 +699,12 @@ static int flush_chunk(scorer *S, int end)
             } else {
                 for (size_t i = 0; i < S->npts; i++) sc[i] = NAN;
             }
+            for (size_t i = S->npts - n; !rc && S->smooth && i < S->npts; i++) {
+                if (isnan(sc[i])) continue;   /* the warm-up: the EWMA starts at the first full window, as in od_nnd_score */
+                if (S->have_prev) sc[i] = od_nnd_ewma_step(S->smooth, sc[i], S->prev);
+                S->prev = sc[i];
+                S->have_prev = 1;
+            }
             if (!rc) rc = emit(S, n, sc + (S->npts - n));
             size_t keep = S->span - 1 < S->npts ? S->span - 1 : S->npts, drop = S->npts - keep;
             if (keep && drop) memmove(S->pts, S->pts + drop * S->d, keep * S->d * sizeof *S->pts);
@@ -623,7 +729,7 @@ int od_score_check(od_ctx *ctx, const od_model *m, const char *path, const od_sc
                         path);
     if (p->note) return od_error(ctx, OD_EINVAL, "%s: cannot score new rows: %s", path, p->note);
     if (!p->ncols || !p->nin) return od_error(ctx, OD_EINVAL, "%s: the model records no input columns", path);
-    if (m->type->seq && od_params_int(m->p, "smooth") > 0)
+    if (m->type->seq && od_params_int(m->p, "smooth") > 0 && m->type->score != od_nnd_score)
         return od_error(ctx, OD_EINVAL, "%s: smooth=%ld carries a running mean over the whole series: not streamed (yet); refit with smooth=0",
                         path, od_params_int(m->p, "smooth"));
     if (o->flags && !o->has_thr && !p->has_thr)
@@ -655,6 +761,7 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     S.thr = o->has_thr ? o->thr : S.p->thr;
     S.strict = o->has_thr ? 0 : S.p->strict;
     S.mode = m->type->seq ? MODE_SEQ : S.p->win ? MODE_WIN : MODE_TAB;
+    if (S.mode == MODE_SEQ && m->type->score == od_nnd_score) S.smooth = od_nnd_smooth_off(m->state);
     if (S.mode == MODE_SEQ) {
         long W = od_params_int(m->p, "window");
         long h = od_params_is(m->p, "mode", "forecast") ? od_params_int(m->p, "horizon") : 0;
@@ -674,6 +781,7 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         if (k == S.p->nin && !S.p->nsteps) rc = od_error(ctx, OD_EFORMAT, "%s: damaged pipeline (column %s)", model_path, S.p->cols[j]);
     }
     if (!rc) rc = read_header(&S);
+    if (!rc && S.nlines == chunk && !(rc = take_lines(&S)) && S.nraw) rc = flush_chunk(&S, 0);   /* --no-header --chunk=1 */
     while (!rc) {
         char *s;
         size_t n;
@@ -715,6 +823,7 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     free(S.buf);
     free(S.f);
     free(S.src);
+    free(S.nacov);
     free(S.colin);
     free(S.raw);
     free(S.rowno);

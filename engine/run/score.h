@@ -33,6 +33,7 @@ typedef struct {
     int has_thr;                   /* use thr (not the model's threshold) */
     double thr;
     int skip_bad;                  /* skip bad rows (else stop at the first) */
+    int no_header;                 /* the input has no header: field j is input column j */
     void (*bad)(void *arg, const char *msg);   /* each bad row, one line (may be NULL) */
     void *arg;
 } od_score_opts;
@@ -40,6 +41,7 @@ typedef struct {
 typedef struct {
     size_t rows;                   /* data records read */
     size_t written, scored, flagged, bad;
+    size_t dropped;                /* rows a clean missing=drop step removed (no output line) */
     unsigned long long bytes;      /* input bytes */
 } od_score_report;
 
