@@ -709,6 +709,7 @@ enum { KM_SCORES(OD_X_ENUM) KM_NSCORE };
 enum { KM_ALGOS(OD_X_ENUM) KM_NALGO };
 static const char *const km_init_names[] = { KM_INITS(OD_X_NAME) };
 static const char *const km_score_names[] = { KM_SCORES(OD_X_NAME) };
+static const char *const km_algo_names[] = { KM_ALGOS(OD_X_NAME) };
 
 typedef struct {
     size_t k, d, n_train;
@@ -717,6 +718,7 @@ typedef struct {
     unsigned char *large;
     int scoring;        /* KM_SCORE_* */
     int init;           /* KM_INIT_* (not in the payload: re-read from the model file's options) */
+    int algo;           /* KM_ALGO_* (likewise) */
     double alpha, beta, inertia;
     int n_iter, converged, n_init;
     size_t nlarge;
@@ -822,6 +824,7 @@ static int km_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     s->n_train = n;
     s->scoring = od_params_choice(p, "score");
     s->init = init_kind;
+    s->algo = ak;
     s->alpha = od_params_real(p, "alpha");
     s->beta = od_params_real(p, "beta");
     s->n_init = (int)n_init;
@@ -927,8 +930,8 @@ static void km_describe(const void *state, od_out *out)
 {
     const km_state *s = state;
     char b1[32];
-    od_printf(out, "k-means: k=%zu, init=%s, score=%s, on %zu rows x %zu columns, %d run(s)\n", s->k,
-              km_init_names[s->init], km_score_names[s->scoring], s->n_train, s->d, s->n_init);
+    od_printf(out, "k-means: k=%zu, init=%s, algorithm=%s, score=%s, on %zu rows x %zu columns, %d run(s)\n", s->k,
+              km_init_names[s->init], km_algo_names[s->algo], km_score_names[s->scoring], s->n_train, s->d, s->n_init);
     od_printf(out, "inertia (sum of squared distances): %s\n", od_fmt_num(b1, sizeof b1, s->inertia, 8));
     od_printf(out, "iterations: %d (%s)\n", s->n_iter, s->converged ? "converged" : "not converged");
     od_printf(out, "score: %s\n", s->scoring == KM_SCORE_CBLOF ? "CBLOF" : "distance to nearest centroid");
@@ -987,6 +990,8 @@ static int km_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     s->n_init = iv[3];
     s->init = p ? od_params_choice(p, "init") : 0;
     if (s->init < 0 || s->init >= KM_NINIT) s->init = 0;
+    s->algo = p ? od_params_choice(p, "algorithm") : 0;
+    if (s->algo < 0 || s->algo >= KM_NALGO) s->algo = 0;
     s->alpha = dv[0];
     s->beta = dv[1];
     s->inertia = dv[2];
