@@ -40,7 +40,7 @@ seqextra_attn='heads=1 ff=8'
 # Values that may give the same scores, and why (ALGO.PARAM).
 may_coincide='
 kmeans.init   k-means++ and the first k rows can converge to the same clusters
-kmeans.algorithm the Hamerly bounds only skip distances: every value gives Lloyd's result bit for bit
+kmeans.algorithm the Hamerly bounds only skip distances: every value gives the Lloyd result bit for bit
 knn.algorithm every search is exact: the kd-tree and the brute-force scan find the same neighbours
 lof.algorithm every search is exact: the kd-tree and the brute-force scan find the same neighbours
 '
