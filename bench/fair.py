@@ -22,8 +22,10 @@ Rules (every case):
 
 Cases:
   kmeans       blobs_n1000000_d8, KMeans(k=8, init = the first 8 rows, n_init=1,
-               max_iter=100, tol=0, algorithm='lloyd').fit vs `detect kmeans k=8
-               init=first max_iter=100 tol=0` (its printed fit time).  Check: the same
+               max_iter=100, tol=0, algorithm=A).fit vs `detect kmeans k=8
+               init=first max_iter=100 tol=0 algorithm=B` (its printed fit time), three
+               rows per thread count: B=auto (Hamerly's bounds) against A='lloyd' and
+               against A='elkan' (bounds against bounds), B=lloyd against A='lloyd'.  Check: the same
                n_iter, inertia equal to 1e-9 relative (oddity's from its exported
                distances), labels equal.  Per Lloyd iteration on each side: (the fit to
                convergence - the same fit with max_iter=1) / (n_iter - 1), so set-up
@@ -132,12 +134,22 @@ class Bench:
                    comments="")
         self.kmeans_case(base, 30, "kmeans Lloyd per iteration, 1M x 8 uniform, k=8, 30 iterations")
 
+    # (oddity algorithm=, sklearn algorithm=): oddity's default (Hamerly's bounds) against
+    # sklearn's Lloyd and against sklearn's Elkan (bounds against bounds), and oddity's
+    # plain Lloyd against sklearn's Lloyd
+    KMEANS_PAIRS = (("auto", "lloyd"), ("auto", "elkan"), ("lloyd", "lloyd"))
+
     def kmeans_case(self, base, iters, name):
+        for alg_o, alg_s in self.KMEANS_PAIRS:
+            self.kmeans_pair(base, iters, name, alg_o, alg_s)
+
+    def kmeans_pair(self, base, iters, name, alg_o, alg_s):
         import numpy as np
         from threadpoolctl import threadpool_limits
         X = np.load(base + ".npy")
         csv = base + ".csv"
-        det = f"detect kmeans k=8 init=first max_iter={iters} tol=0 as km"
+        det = f"detect kmeans k=8 init=first max_iter={iters} tol=0 algorithm={alg_o} as km"
+        name = f"{name}, oddity algorithm={alg_o}"
         for T in self.a.threads:
             os.environ["OMP_NUM_THREADS"] = str(T)
             with threadpool_limits(limits=T):
@@ -150,7 +162,7 @@ class Bench:
                     t0 = time.perf_counter()
                     c0 = time.process_time()
                     m = KMeans(n_clusters=8, n_init=1, max_iter=iters, tol=0, init=X[:8].copy(),
-                               algorithm="lloyd").fit(X)
+                               algorithm=alg_s).fit(X)
                     return time.perf_counter() - t0, time.process_time() - c0, m
 
                 def sk():
@@ -160,7 +172,7 @@ class Bench:
                     k = m.n_iter_ - 1
                     return (tn - t1) / k, (cn - c1) / k, m
 
-                det1 = "detect kmeans k=8 init=first max_iter=1 tol=0 as k1"
+                det1 = f"detect kmeans k=8 init=first max_iter=1 tol=0 algorithm={alg_o} as k1"
 
                 def od(export):
                     """the same difference through the command line: two detect lines in one session,
@@ -197,7 +209,7 @@ class Bench:
                     print(f"  round {r + 1}: oddity per iteration {ot[-1] * 1e3:.1f} ms (cpu {oc[-1] * 1e3:.1f}), "
                           f"sklearn {at[-1] * 1e3:.1f} ms (cpu {ac[-1] * 1e3:.1f})", flush=True)
                 self.add("cluster", name, T, ot, oc, at, ac,
-                         "sklearn KMeans(lloyd)", ok, check)
+                         f"sklearn KMeans({alg_s})", ok, check)
 
     # --------------------------------------------------------------- threshold
     def threshold(self):

@@ -40,6 +40,7 @@ seqextra_attn='heads=1 ff=8'
 # Values that may give the same scores, and why (ALGO.PARAM).
 may_coincide='
 kmeans.init   k-means++ and the first k rows can converge to the same clusters
+kmeans.algorithm the Hamerly bounds only skip distances: every value gives the Lloyd result bit for bit
 knn.algorithm every search is exact: the kd-tree and the brute-force scan find the same neighbours
 lof.algorithm every search is exact: the kd-tree and the brute-force scan find the same neighbours
 '
@@ -385,4 +386,14 @@ plot search|$B; search kmeans k=2..4 init=random,first folds=2 as s; plot search
 plot search to=FILE|$B; search kmeans k=2..4 folds=2 as s; plot search s to=$tmp/search.svg|^wrote $tmp/search.svg
 EOT
 [ -z "$missing" ]; check $? "every enumerated command option value has a check${missing:+ (missing:$missing)}"
+
+# kmeans algorithm=: the same seed, each value in its own session, the same scores,
+# clusters and fit (Hamerly's bounds only skip distance computations)
+for v in auto lloyd hamerly; do
+  odd -e "load sample-data/blobs.csv; detect kmeans k=5 algorithm=$v as km; export scores km to=$tmp/km.$v.csv force=yes" \
+    2>&1 | grep -E 'inertia|iterations' > "$tmp/kmfit.$v"
+done
+cmp -s "$tmp/km.lloyd.csv" "$tmp/km.hamerly.csv" && cmp -s "$tmp/km.lloyd.csv" "$tmp/km.auto.csv" &&
+  cmp -s "$tmp/kmfit.lloyd" "$tmp/kmfit.hamerly" && [ -s "$tmp/kmfit.lloyd" ]
+check $? "kmeans algorithm=auto, lloyd and hamerly: the same scores, clusters, inertia and iterations"
 echo "1..$n"

@@ -105,6 +105,16 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
                   double *centroids, long *labels, double *inertia, int *n_iter,
                   int *converged);
 
+/* od_kmeans_run with a choice of algorithm (od_kmeans_run is OD_KM_LLOYD):
+ * OD_KM_HAMERLY (and OD_KM_AUTO) prunes distance computations with Hamerly's
+ * bounds and gives the same labels, centres, inertia and iterations as Lloyd,
+ * bit for bit. */
+enum { OD_KM_AUTO, OD_KM_LLOYD, OD_KM_HAMERLY };
+int od_kmeans_run_algo(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, size_t k,
+                       const double *init, int max_iter, double tol, int algo,
+                       double *centroids, long *labels, double *inertia, int *n_iter,
+                       int *converged);
+
 /* Nearest centroid of every row: label and Euclidean distance (either may be
  * NULL).  Ties go to the lowest centroid index.  OD_OK or OD_ENOMEM (no
  * message: the caller names itself). */

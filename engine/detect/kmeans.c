@@ -73,7 +73,7 @@ static inline __attribute__((always_inline)) void km_v8_transpose_rows(const dou
 static inline __attribute__((always_inline))
 size_t km_kernel_impl(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
                       const double *Cp, size_t kp, int32_t *lab, double *mind2,
-                      double *sums, double *cnt, const size_t G)
+                      double *sums, double *cnt, double *sec2, const size_t G, const int want2)
 {
     size_t changed = 0;
     km_v8 xs[d <= KM_STACK_D ? d + 8 : 1];
@@ -83,6 +83,7 @@ size_t km_kernel_impl(const double *X, size_t r0, size_t r1, size_t d, size_t ld
         size_t nr = r1 - g < 8 ? r1 - g : 8;
         km_v8_transpose_rows(X + g * ld, ld, nr, d, xt);
         km_v8 best = { INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY };
+        km_v8 second = best;
         km_v8l bl = { 0, 0, 0, 0, 0, 0, 0, 0 };
         for (size_t c0 = 0; c0 < kp; c0 += G) {
             km_v8 acc[8];
@@ -100,6 +101,11 @@ size_t km_kernel_impl(const double *X, size_t r0, size_t r1, size_t d, size_t ld
             #pragma GCC unroll 8
             for (size_t q = 0; q < G; q++) {
                 km_v8l lt = acc[q] < best;
+                if (want2) {   /* second smallest: the old best where acc wins, else min(second, acc) */
+                    km_v8l ls = acc[q] < second;
+                    km_v8 m = (km_v8)(((km_v8l)acc[q] & ls) | ((km_v8l)second & ~ls));
+                    second = (km_v8)(((km_v8l)best & lt) | ((km_v8l)m & ~lt));
+                }
                 best = (km_v8)(((km_v8l)acc[q] & lt) | ((km_v8l)best & ~lt));
                 bl = ((long long)(c0 + q) & lt) | (bl & ~lt);
             }
@@ -112,6 +118,7 @@ size_t km_kernel_impl(const double *X, size_t r0, size_t r1, size_t d, size_t ld
                 lab[i] = l;
             }
             if (mind2) mind2[i] = best[r];
+            if (want2) sec2[i] = second[r];
             if (sums) {
                 const double *x = X + i * ld;
                 double *s = sums + (size_t)l * d;
@@ -136,41 +143,42 @@ size_t km_kernel_impl(const double *X, size_t r0, size_t r1, size_t d, size_t ld
 typedef size_t km_kernel_fn(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
                             const double *Cp, size_t kp, int32_t *lab, double *mind2,
                             double *sums, double *cnt);
+typedef size_t km_kernel2_fn(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
+                             const double *Cp, size_t kp, int32_t *lab, double *mind2,
+                             double *sec2);
 
 /* One instance per instruction set, picked at run time (km_pick): 8 centres
  * per pass where there are 32 vector registers, 4 where there are 16.  The
  * AVX2 and AVX-512 instances fuse the multiply-add (FMA), so their distances
- * may differ from the baseline instance's in the last bit. */
-__attribute__((target("avx512f,avx512dq,avx512vl,fma")))
-static size_t km_kernel_avx512(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
-                               const double *Cp, size_t kp, int32_t *lab, double *mind2,
-                               double *sums, double *cnt)
-{
-    return km_kernel_impl(X, r0, r1, d, ld, Cp, kp, lab, mind2, sums, cnt, 8);
-}
-
-__attribute__((target("avx2,fma")))
-static size_t km_kernel_avx2(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
-                             const double *Cp, size_t kp, int32_t *lab, double *mind2,
-                             double *sums, double *cnt)
-{
-    return km_kernel_impl(X, r0, r1, d, ld, Cp, kp, lab, mind2, sums, cnt, 4);
-}
-
-static size_t km_kernel_base(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
-                             const double *Cp, size_t kp, int32_t *lab, double *mind2,
-                             double *sums, double *cnt)
-{
-    return km_kernel_impl(X, r0, r1, d, ld, Cp, kp, lab, mind2, sums, cnt, 4);
-}
+ * may differ from the baseline instance's in the last bit.  The "2" instances
+ * (Hamerly's full recomputations) also return the second smallest distance;
+ * their nearest centre and its distance are those of the plain instance,
+ * bit for bit (the same arithmetic per lane). */
+#define KM_INSTANCES(TGT, SUF, G)                                                                      \
+    TGT static size_t km_kernel_##SUF(const double *X, size_t r0, size_t r1, size_t d, size_t ld,    \
+                                      const double *Cp, size_t kp, int32_t *lab, double *mind2,     \
+                                      double *sums, double *cnt)                                    \
+    {                                                                                                \
+        return km_kernel_impl(X, r0, r1, d, ld, Cp, kp, lab, mind2, sums, cnt, NULL, G, 0);         \
+    }                                                                                                \
+    TGT static size_t km_kernel2_##SUF(const double *X, size_t r0, size_t r1, size_t d, size_t ld,   \
+                                       const double *Cp, size_t kp, int32_t *lab, double *mind2,    \
+                                       double *sec2)                                                \
+    {                                                                                                \
+        return km_kernel_impl(X, r0, r1, d, ld, Cp, kp, lab, mind2, NULL, NULL, sec2, G, 1);        \
+    }
+KM_INSTANCES(__attribute__((target("avx512f,avx512dq,avx512vl,fma"))), avx512, 8)
+KM_INSTANCES(__attribute__((target("avx2,fma"))), avx2, 4)
+KM_INSTANCES(, base, 4)
 
 static const struct {
     const char *name;
     km_kernel_fn *fn;
+    km_kernel2_fn *fn2;
 } km_kernels[] = {
-    { "avx512", km_kernel_avx512 },
-    { "avx2", km_kernel_avx2 },
-    { "sse2", km_kernel_base },
+    { "avx512", km_kernel_avx512, km_kernel2_avx512 },
+    { "avx2", km_kernel_avx2, km_kernel2_avx2 },
+    { "sse2", km_kernel_base, km_kernel2_base },
 };
 enum { KM_NKERNEL = sizeof km_kernels / sizeof km_kernels[0] };
 
@@ -390,10 +398,147 @@ static int km_relocate(od_ctx *ctx, const double *X, size_t n, size_t d, size_t 
     return OD_OK;
 }
 
+/* ----------------------------------------------------------------- Hamerly */
+
+/* Hamerly (2010), "Making k-means even faster", as an exact accelerator of
+ * the Lloyd step above.  u[i] bounds from above the true distance from row i
+ * to its centre, l[i] from below the true distance to every other centre.
+ * Every bound is rounded outwards by KM_RHO (relative), more than the error of
+ * a computed distance (sum of d non-negative squares, then sqrt), so a row is
+ * skipped only when its centre is nearer than every other one by a margin the
+ * computed (Lloyd) distances cannot reverse: its label is then the one Lloyd's
+ * argmin gives, with no tie possible.  A row the bounds cannot decide is
+ * recomputed by the Lloyd kernel itself (km_kernel2: the same arithmetic per
+ * lane, ties to the lowest index), so its label is Lloyd's bit for bit.  The
+ * per-cluster sums are then added row by row in block order, as Lloyd's are;
+ * a block whose labels did not change keeps its sums from the pass before
+ * (the same rows added in the same order: the same bits), so after the first
+ * iterations most blocks are never read in full. */
+#define KM_EPS 2.220446049250313e-16
+static double km_rho(size_t d)
+{
+    return (double)(d + 16) * KM_EPS;
+}
+
+typedef struct {
+    const double *C;     /* k x d: the centres of this assignment */
+    const double *Cp;    /* padded copy for the kernel */
+    size_t k, kp, d;
+    const double *delta; /* k: upper bound of each centre's last move */
+    double dmax1, dmax2; /* largest and second largest delta */
+    size_t imax;         /* index of dmax1 */
+    const double *half;  /* k: lower bound of half the distance to the nearest other centre */
+    double rho;
+    int first;           /* no bounds yet: compute every row */
+} km_hctx;
+
+/* Recompute the np gathered rows idx[] exactly (buf: np x d scratch). */
+static size_t km_hflush(const km_hctx *h, const double *X, size_t ld, const size_t *idx, size_t np,
+                        double *buf, int32_t *lab, double *u, double *l)
+{
+    int32_t lb[8];
+    double m2[8], s2[8];
+    size_t d = h->d, changed = 0;
+    for (size_t q = 0; q < np; q++) {
+        memcpy(buf + q * d, X + idx[q] * ld, d * sizeof *buf);
+        lb[q] = -1;
+    }
+    km_kernels[km_pick()].fn2(buf, 0, np, d, d, h->Cp, h->kp, lb, m2, s2);
+    for (size_t q = 0; q < np; q++) {
+        size_t i = idx[q];
+        if (lab[i] != lb[q]) {
+            changed++;
+            lab[i] = lb[q];
+        }
+        u[i] = sqrt(m2[q]) * (1 + h->rho);
+        l[i] = sqrt(s2[q]) * (1 - h->rho);
+    }
+    return changed;
+}
+
+/* Hamerly's assignment of rows [r0, r1), then their per-cluster sums and
+ * counts (k x d, k) in row order.  Returns the labels changed, SIZE_MAX when
+ * out of memory. */
+static size_t km_hamerly_block(const km_hctx *h, const double *X, size_t r0, size_t r1, size_t ld,
+                               int32_t *lab, double *u, double *l, double *sums, double *cnt)
+{
+    size_t d = h->d, changed = 0, np = 0, idx[8];
+    if (h->first) {   /* no bounds yet: every row through the kernel, in place */
+        changed = km_kernels[km_pick()].fn2(X, r0, r1, d, ld, h->Cp, h->kp, lab, u, l);
+        if (changed == SIZE_MAX) return SIZE_MAX;
+        for (size_t i = r0; i < r1; i++) {
+            u[i] = sqrt(u[i]) * (1 + h->rho);
+            l[i] = sqrt(l[i]) * (1 - h->rho);
+        }
+        goto sums;
+    }
+    double *buf = malloc(8 * d * sizeof *buf);
+    if (!buf) return SIZE_MAX;
+    double grow = 1 + 2 * KM_EPS, shrink = 1 - 2 * KM_EPS, m3 = 1 + 3 * h->rho;
+    for (size_t i = r0; i < r1; i++) {
+        {
+            size_t a = (size_t)lab[i];
+            double ui = (u[i] + h->delta[a]) * grow;
+            double li = l[i] - (a == h->imax ? h->dmax2 : h->dmax1);
+            if (li > 0) li *= shrink;
+            l[i] = li;
+            double m = h->half[a] > li ? h->half[a] : li;
+            if (ui * m3 < m) {
+                u[i] = ui;
+                continue;
+            }
+            ui = sqrt(od_cl_sqdist(X + i * ld, h->C + a * d, d)) * (1 + h->rho);
+            u[i] = ui;
+            if (ui * m3 < m) continue;
+        }
+        idx[np++] = i;
+        if (np == 8) {
+            changed += km_hflush(h, X, ld, idx, np, buf, lab, u, l);
+            np = 0;
+        }
+    }
+    if (np) changed += km_hflush(h, X, ld, idx, np, buf, lab, u, l);
+    free(buf);
+    if (changed == 0) return 0;   /* same labels: the block's sums from the last pass stand, bit for bit */
+sums:
+    memset(sums, 0, h->k * d * sizeof *sums);
+    memset(cnt, 0, h->k * sizeof *cnt);
+    for (size_t i = r0; i < r1; i++) {
+        const double *x = X + i * ld;
+        size_t a = (size_t)lab[i];
+        double *s = sums + a * d;
+        for (size_t j = 0; j < d; j++) s[j] += x[j];
+        cnt[a] += 1;
+    }
+    return changed;
+}
+
+/* half[c] = a lower bound of half the distance from centre c to its nearest
+ * other centre (+inf when k = 1). */
+static void km_half(const double *C, size_t k, size_t d, double rho, double *half)
+{
+    for (size_t c = 0; c < k; c++) half[c] = INFINITY;
+    for (size_t a = 0; a < k; a++)
+        for (size_t b = a + 1; b < k; b++) {
+            double t = sqrt(od_cl_sqdist(C + a * d, C + b * d, d)) * (1 - rho) * 0.5;
+            if (t < half[a]) half[a] = t;
+            if (t < half[b]) half[b] = t;
+        }
+}
+
 int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, size_t k,
                   const double *init, int max_iter, double tol,
                   double *centroids, long *labels, double *inertia, int *n_iter,
                   int *converged)
+{
+    return od_kmeans_run_algo(ctx, X, n, d, ld, k, init, max_iter, tol, OD_KM_LLOYD,
+                              centroids, labels, inertia, n_iter, converged);
+}
+
+int od_kmeans_run_algo(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, size_t k,
+                       const double *init, int max_iter, double tol, int algo,
+                       double *centroids, long *labels, double *inertia, int *n_iter,
+                       int *converged)
 {
     if (n == 0 || d == 0) return od_error(ctx, OD_EDATA, "kmeans: no data");
     if (k == 0 || k > n) return od_error(ctx, OD_EINVAL, "kmeans: k=%zu exceeds the %zu training rows", k, n);
@@ -409,8 +554,14 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
     size_t *chg = od_mallocn(ctx, nb, sizeof *chg);
     int32_t *lab = od_mallocn(ctx, n, sizeof *lab);
     double *m2 = od_mallocn(ctx, n, sizeof *m2);
+    int ham = algo != OD_KM_LLOYD;
+    double *hu = ham ? od_mallocn(ctx, n, sizeof *hu) : NULL;
+    double *hl = ham ? od_mallocn(ctx, n, sizeof *hl) : NULL;
+    double *delta = ham ? od_mallocn(ctx, k, sizeof *delta) : NULL;
+    double *half = ham ? od_mallocn(ctx, k, sizeof *half) : NULL;
+    km_hctx hc = { .k = k, .kp = kp, .d = d, .rho = km_rho(d), .first = 1, .delta = delta, .half = half };
     int rc = OD_OK;
-    if (!C || !Cn || !Cp || !part || !sums || !chg || !lab || !m2) {
+    if (!C || !Cn || !Cp || !part || !sums || !chg || !lab || !m2 || (ham && (!hu || !hl || !delta || !half))) {
         rc = OD_ENOMEM;
         goto done;
     }
@@ -439,13 +590,23 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
             goto done;
         }
         km_pad(C, k, d, Cp);
+        if (ham) {
+            hc.C = C;
+            hc.Cp = Cp;
+            km_half(C, k, d, hc.rho, half);
+        }
         #pragma omp parallel for schedule(static)
         for (size_t b = 0; b < nb; b++) {
             size_t r0 = b * OD_CL_BLOCK, r1 = r0 + OD_CL_BLOCK < n ? r0 + OD_CL_BLOCK : n;
             double *p = part + b * stride;
+            if (ham) {   /* keeps p where no label of the block changed */
+                chg[b] = km_hamerly_block(&hc, X, r0, r1, ld, lab, hu, hl, p, p + k * d);
+                continue;
+            }
             memset(p, 0, stride * sizeof *p);
             chg[b] = km_kernel(X, r0, r1, d, ld, Cp, kp, lab, NULL, p, p + k * d);
         }
+        hc.first = 0;
         size_t changed = 0;
         memset(sums, 0, stride * sizeof *sums);
         for (size_t b = 0; b < nb; b++) {
@@ -474,6 +635,20 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
             }
             double cs = sqrt(s);
             shift += cs * cs;
+            if (ham) delta[c] = cs * (1 + hc.rho);
+        }
+        if (ham) {
+            hc.dmax1 = hc.dmax2 = 0;
+            hc.imax = 0;
+            for (size_t c = 0; c < k; c++) {
+                if (delta[c] > hc.dmax1) {
+                    hc.dmax2 = hc.dmax1;
+                    hc.dmax1 = delta[c];
+                    hc.imax = c;
+                } else if (delta[c] > hc.dmax2) {
+                    hc.dmax2 = delta[c];
+                }
+            }
         }
         double *tmp = C;
         C = Cn;
@@ -519,6 +694,7 @@ int od_kmeans_run(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, s
     if (converged) *converged = conv;
 done:
     free(C), free(Cn), free(Cp), free(part), free(sums), free(chg), free(lab), free(m2);
+    free(hu), free(hl), free(delta), free(half);
     return rc;
 }
 
@@ -527,10 +703,13 @@ done:
 /* init= and score= values (choice index = enum value) */
 #define KM_INITS(X) X(KM_INIT_PLUSPLUS, "k-means++") X(KM_INIT_RANDOM, "random") X(KM_INIT_FIRST, "first")
 #define KM_SCORES(X) X(KM_SCORE_DISTANCE, "distance") X(KM_SCORE_CBLOF, "cblof")
+#define KM_ALGOS(X) X(KM_ALGO_AUTO, "auto") X(KM_ALGO_LLOYD, "lloyd") X(KM_ALGO_HAMERLY, "hamerly")
 enum { KM_INITS(OD_X_ENUM) KM_NINIT };
 enum { KM_SCORES(OD_X_ENUM) KM_NSCORE };
+enum { KM_ALGOS(OD_X_ENUM) KM_NALGO };
 static const char *const km_init_names[] = { KM_INITS(OD_X_NAME) };
 static const char *const km_score_names[] = { KM_SCORES(OD_X_NAME) };
+static const char *const km_algo_names[] = { KM_ALGOS(OD_X_NAME) };
 
 typedef struct {
     size_t k, d, n_train;
@@ -539,6 +718,7 @@ typedef struct {
     unsigned char *large;
     int scoring;        /* KM_SCORE_* */
     int init;           /* KM_INIT_* (not in the payload: re-read from the model file's options) */
+    int algo;           /* KM_ALGO_* (likewise) */
     double alpha, beta, inertia;
     int n_iter, converged, n_init;
     size_t nlarge;
@@ -563,6 +743,8 @@ static const od_param_spec km_params[] = {
     { "max_iter", OD_P_INT, "300", 1, 1e7, NULL, "maximum Lloyd iterations per run" },
     { "tol", OD_P_REAL, "1e-4", 0, HUGE_VAL, NULL,
       "stop when the summed squared centre shift <= tol x mean feature variance" },
+    { "algorithm", OD_P_CHOICE, "auto", 0, -1, OD_CHOICES(KM_ALGOS),
+      "Lloyd step: plain (lloyd) or with Hamerly's bounds (hamerly, auto); the same result bit for bit" },
     { "score", OD_P_CHOICE, "distance", 0, -1, OD_CHOICES(KM_SCORES),
       "distance to the nearest centroid, or CBLOF (small clusters scored against large ones)" },
     { "alpha", OD_P_REAL, "0.9", 0.5, 1, NULL, "CBLOF: large clusters hold at least this share of the rows" },
@@ -625,6 +807,8 @@ static int km_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     if (init_first) n_init = 1;
     int max_iter = (int)od_params_int(p, "max_iter");
     double tol = od_params_real(p, "tol");
+    int ak = od_params_choice(p, "algorithm");
+    int algo = ak == KM_ALGO_LLOYD ? OD_KM_LLOYD : OD_KM_HAMERLY;
     km_state *s = od_calloc(ctx, 1, sizeof *s);
     double *init = od_mallocn(ctx, k * d, sizeof *init);
     double *C = od_mallocn(ctx, k * d, sizeof *C);
@@ -640,6 +824,7 @@ static int km_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     s->n_train = n;
     s->scoring = od_params_choice(p, "score");
     s->init = init_kind;
+    s->algo = ak;
     s->alpha = od_params_real(p, "alpha");
     s->beta = od_params_real(p, "beta");
     s->n_init = (int)n_init;
@@ -669,7 +854,7 @@ static int km_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
         }
         double in;
         int it, conv;
-        rc = od_kmeans_run(ctx, train->X, n, d, ld, k, init, max_iter, tol, C, lab, &in, &it, &conv);
+        rc = od_kmeans_run_algo(ctx, train->X, n, d, ld, k, init, max_iter, tol, algo, C, lab, &in, &it, &conv);
         if (rc == OD_ECANCEL && r > 0) {
             od_warn(ctx, "kmeans: interrupted; keeping the best of %ld runs", r);
             rc = OD_OK;
@@ -745,8 +930,8 @@ static void km_describe(const void *state, od_out *out)
 {
     const km_state *s = state;
     char b1[32];
-    od_printf(out, "k-means: k=%zu, init=%s, score=%s, on %zu rows x %zu columns, %d run(s)\n", s->k,
-              km_init_names[s->init], km_score_names[s->scoring], s->n_train, s->d, s->n_init);
+    od_printf(out, "k-means: k=%zu, init=%s, algorithm=%s, score=%s, on %zu rows x %zu columns, %d run(s)\n", s->k,
+              km_init_names[s->init], km_algo_names[s->algo], km_score_names[s->scoring], s->n_train, s->d, s->n_init);
     od_printf(out, "inertia (sum of squared distances): %s\n", od_fmt_num(b1, sizeof b1, s->inertia, 8));
     od_printf(out, "iterations: %d (%s)\n", s->n_iter, s->converged ? "converged" : "not converged");
     od_printf(out, "score: %s\n", s->scoring == KM_SCORE_CBLOF ? "CBLOF" : "distance to nearest centroid");
@@ -805,6 +990,8 @@ static int km_load(od_ctx *ctx, const od_params *p, FILE *fp, void **state)
     s->n_init = iv[3];
     s->init = p ? od_params_choice(p, "init") : 0;
     if (s->init < 0 || s->init >= KM_NINIT) s->init = 0;
+    s->algo = p ? od_params_choice(p, "algorithm") : 0;
+    if (s->algo < 0 || s->algo >= KM_NALGO) s->algo = 0;
     s->alpha = dv[0];
     s->beta = dv[1];
     s->inertia = dv[2];
@@ -865,6 +1052,10 @@ const od_detector_type od_detector_kmeans = {
         "KMeans(algorithm='lloyd') step for step: stop when no label changes or when the\n"
         "summed squared centre shift <= tol x mean feature variance; empty clusters take\n"
         "the rows farthest from their centres.\n"
+        "algorithm=hamerly (auto) runs the same Lloyd steps with Hamerly's (2010) bounds:\n"
+        "one upper bound per row to its centre, one lower bound to the others, moved by\n"
+        "the centre shifts; a row is recomputed only when the bounds cannot decide.  Labels,\n"
+        "centres, inertia and iterations are those of algorithm=lloyd, bit for bit.\n"
         "\n"
         "score=distance: Euclidean distance from the row to the nearest centroid.\n"
         "score=cblof: as PyOD's CBLOF (unweighted): clusters are sorted by size; the first\n"

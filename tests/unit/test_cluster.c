@@ -26,18 +26,21 @@ static void test_kmeans(void)
     const char *cases[3][6] = { { "init1", "labels1", "centers1", "inertia1", "niter1", "300" },
                                 { "init2", "labels2", "centers2", "inertia2", "niter2", "300" },
                                 { "init1", "labels3", "centers3", "inertia3", "niter3", "2" } };
-    for (int c = 0; c < 3; c++) {
-        int rc = od_kmeans_run(ctx, X->v, n, d, d, k, fx_get(&f, cases[c][0])->v, atoi(cases[c][5]), 1e-4,
-                               C, lab, &in, &it, &conv);
+    const int algos[2] = { OD_KM_LLOYD, OD_KM_HAMERLY };
+    const char *anames[2] = { "lloyd", "hamerly" };
+    for (int ca = 0; ca < 6; ca++) {
+        int c = ca % 3, al = ca / 3;
+        int rc = od_kmeans_run_algo(ctx, X->v, n, d, d, k, fx_get(&f, cases[c][0])->v, atoi(cases[c][5]), 1e-4,
+                                    algos[al], C, lab, &in, &it, &conv);
         const fx_array *wl = fx_get(&f, cases[c][1]);
         size_t bad = 0;
         for (size_t i = 0; i < n; i++) bad += lab[i] != (long)wl->v[i];
         double ea, er;
         fx_err(C, fx_get(&f, cases[c][2])->v, k * d, &ea, &er);
-        od_test_true(rc == 0 && bad == 0, "kmeans case %d: labels equal sklearn's (%zu differ)", c + 1, bad);
-        od_test_true(er < 1e-12, "kmeans case %d: centroids max rel err %.3g", c + 1, er);
-        od_test_rel(in, fx_num(&f, cases[c][3]), 1e-12, "kmeans case %d: inertia", c + 1);
-        od_test_int(it, (long long)fx_num(&f, cases[c][4]), "kmeans case %d: n_iter", c + 1);
+        od_test_true(rc == 0 && bad == 0, "kmeans %s case %d: labels equal sklearn's (%zu differ)", anames[al], c + 1, bad);
+        od_test_true(er < 1e-12, "kmeans %s case %d: centroids max rel err %.3g", anames[al], c + 1, er);
+        od_test_rel(in, fx_num(&f, cases[c][3]), 1e-12, "kmeans %s case %d: inertia", anames[al], c + 1);
+        od_test_int(it, (long long)fx_num(&f, cases[c][4]), "kmeans %s case %d: n_iter", anames[al], c + 1);
     }
     /* row order: permuting the rows permutes the labels and keeps the centroids */
     {
@@ -125,10 +128,66 @@ static void test_kmeans(void)
     double *B = rand_blobs(3, 30000, 5, 6, 8);
     check_threads("kmeans", "k=6", B, 30000, 5);
     check_threads("kmeans", "k=5 init=random", B, 30000, 5);
+    check_threads("kmeans", "k=6 algorithm=hamerly", B, 30000, 5);
+    check_threads("kmeans", "k=6 algorithm=lloyd", B, 30000, 5);
     free(B);
     free(lab);
     od_ctx_free(ctx);
     fx_free(&f);
+}
+
+/* Hamerly against Lloyd, bit for bit, on data full of exact and near ties:
+ * integer grid points (many rows equidistant from two or more centres), the
+ * same points nudged by a few ulps, and duplicated centres; every kernel. */
+static void test_kmeans_hamerly(void)
+{
+    const char *names[] = { "avx512", "avx2", "sse2" };
+    const size_t ks[] = { 1, 2, 5, 8, 13 }, ds[] = { 1, 2, 3, 8, 11 };
+    size_t n = 4099;
+    double *X = malloc(n * 11 * sizeof *X), *init = malloc(13 * 11 * sizeof *init);
+    double C1[13 * 11], C2[13 * 11];
+    long *l1 = malloc(n * sizeof *l1), *l2 = malloc(n * sizeof *l2);
+    unsigned long long r = 777;
+    int ran = 0, cases = 0, fails = 0, pruned_any = 0;
+    for (int q = 0; q < 3; q++) {
+        if (od_kmeans_use_kernel(names[q])) continue;
+        ran++;
+        for (int kind = 0; kind < 3; kind++)
+            for (size_t a = 0; a < 5; a++)
+                for (size_t b = 0; b < 5; b++) {
+                    size_t k = ks[a], d = ds[b];
+                    for (size_t i = 0; i < n * d; i++) {
+                        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+                        double v = (double)((r >> 33) % 7);          /* grid 0..6: exact ties */
+                        if (kind == 1) v += ((double)((r >> 20) % 5) - 2) * 1e-15 * (v + 1);
+                        if (kind == 2) v = (double)(r >> 11) / 9007199254740992.0 * 100;
+                        X[i] = v;
+                    }
+                    for (size_t c = 0; c < k; c++)   /* first rows; centre 2 repeats centre 1 */
+                        memcpy(init + c * d, X + (c == 2 ? 1 : c) * d, d * sizeof *init);
+                    od_ctx *ctx = od_ctx_new(1);
+                    double in1 = 0, in2 = 1;
+                    int it1 = 0, it2 = -1, cv1 = 0, cv2 = -1;
+                    double tol = kind == 2 ? 0 : 1e-4;
+                    int rc1 = od_kmeans_run_algo(ctx, X, n, d, d, k, init, 60, tol, OD_KM_LLOYD, C1, l1, &in1, &it1, &cv1);
+                    int rc2 = od_kmeans_run_algo(ctx, X, n, d, d, k, init, 60, tol, OD_KM_HAMERLY, C2, l2, &in2, &it2, &cv2);
+                    int same = rc1 == 0 && rc2 == 0 && it1 == it2 && cv1 == cv2 && in1 == in2 &&
+                               !memcmp(C1, C2, k * d * sizeof *C1) && !memcmp(l1, l2, n * sizeof *l1);
+                    cases++;
+                    if (!same) {
+                        fails++;
+                        od_test_true(0, "kmeans hamerly = lloyd: kernel %s kind %d k=%zu d=%zu (it %d/%d, inertia %.17g/%.17g)",
+                                     names[q], kind, k, d, it1, it2, in1, in2);
+                    }
+                    pruned_any |= it1 > 2;
+                    od_ctx_free(ctx);
+                }
+    }
+    od_test_true(ran >= 1 && fails == 0 && pruned_any,
+                 "kmeans hamerly = lloyd bit for bit (labels, centres, inertia, n_iter): %d cases on %d kernels, %d differ",
+                 cases, ran, fails);
+    od_kmeans_use_kernel(NULL);
+    free(X), free(init), free(l1), free(l2);
 }
 
 /* --------------------------------------------------------------------- GMM */
@@ -342,6 +401,7 @@ int main(void)
 {
     test_kmeans();
     test_kmeans_kernels();
+    test_kmeans_hamerly();
     test_gmm();
     return od_test_done();
 }
