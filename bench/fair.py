@@ -24,8 +24,8 @@ Cases:
   kmeans       blobs_n1000000_d8, KMeans(k=8, init = the first 8 rows, n_init=1,
                max_iter=100, tol=0, algorithm=A).fit vs `detect kmeans k=8
                init=first max_iter=100 tol=0 algorithm=B` (its printed fit time), three
-               rows per thread count: B=auto (Hamerly's bounds) against A='lloyd' and
-               against A='elkan' (bounds against bounds), B=lloyd against A='lloyd'.  Check: the same
+               rows per thread count: B=auto (= lloyd) against A='lloyd', B=hamerly against
+               A='elkan' (bounds against bounds), B=hamerly against A='lloyd'.  Check: the same
                n_iter, inertia equal to 1e-9 relative (oddity's from its exported
                distances), labels equal.  Per Lloyd iteration on each side: (the fit to
                convergence - the same fit with max_iter=1) / (n_iter - 1), so set-up
@@ -134,10 +134,10 @@ class Bench:
                    comments="")
         self.kmeans_case(base, 30, "kmeans Lloyd per iteration, 1M x 8 uniform, k=8, 30 iterations")
 
-    # (oddity algorithm=, sklearn algorithm=): oddity's default (Hamerly's bounds) against
-    # sklearn's Lloyd and against sklearn's Elkan (bounds against bounds), and oddity's
-    # plain Lloyd against sklearn's Lloyd
-    KMEANS_PAIRS = (("auto", "lloyd"), ("auto", "elkan"), ("lloyd", "lloyd"))
+    # (oddity algorithm=, sklearn algorithm=): oddity's default (auto = plain Lloyd) against
+    # sklearn's Lloyd, oddity's Hamerly bounds against sklearn's Elkan (bounds against
+    # bounds) and against sklearn's Lloyd
+    KMEANS_PAIRS = (("auto", "lloyd"), ("hamerly", "elkan"), ("hamerly", "lloyd"))
 
     def kmeans_case(self, base, iters, name):
         for alg_o, alg_s in self.KMEANS_PAIRS:

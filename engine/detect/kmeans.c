@@ -744,7 +744,7 @@ static const od_param_spec km_params[] = {
     { "tol", OD_P_REAL, "1e-4", 0, HUGE_VAL, NULL,
       "stop when the summed squared centre shift <= tol x mean feature variance" },
     { "algorithm", OD_P_CHOICE, "auto", 0, -1, OD_CHOICES(KM_ALGOS),
-      "Lloyd step: plain (lloyd) or with Hamerly's bounds (hamerly, auto); the same result bit for bit" },
+      "Lloyd step: plain (lloyd, auto) or with Hamerly's bounds (hamerly); the same result bit for bit" },
     { "score", OD_P_CHOICE, "distance", 0, -1, OD_CHOICES(KM_SCORES),
       "distance to the nearest centroid, or CBLOF (small clusters scored against large ones)" },
     { "alpha", OD_P_REAL, "0.9", 0.5, 1, NULL, "CBLOF: large clusters hold at least this share of the rows" },
@@ -808,7 +808,9 @@ static int km_fit(od_ctx *ctx, const od_params *p, const od_data *train, od_fitl
     int max_iter = (int)od_params_int(p, "max_iter");
     double tol = od_params_real(p, "tol");
     int ak = od_params_choice(p, "algorithm");
-    int algo = ak == KM_ALGO_LLOYD ? OD_KM_LLOYD : OD_KM_HAMERLY;
+    /* auto = lloyd: at d=8, k=8 the AVX kernel is bound by memory traffic and
+       Hamerly's bounds (read and written every pass) cost more than they save */
+    int algo = ak == KM_ALGO_HAMERLY ? OD_KM_HAMERLY : OD_KM_LLOYD;
     km_state *s = od_calloc(ctx, 1, sizeof *s);
     double *init = od_mallocn(ctx, k * d, sizeof *init);
     double *C = od_mallocn(ctx, k * d, sizeof *C);
@@ -1052,10 +1054,11 @@ const od_detector_type od_detector_kmeans = {
         "KMeans(algorithm='lloyd') step for step: stop when no label changes or when the\n"
         "summed squared centre shift <= tol x mean feature variance; empty clusters take\n"
         "the rows farthest from their centres.\n"
-        "algorithm=hamerly (auto) runs the same Lloyd steps with Hamerly's (2010) bounds:\n"
+        "algorithm=hamerly runs the same Lloyd steps with Hamerly's (2010) bounds:\n"
         "one upper bound per row to its centre, one lower bound to the others, moved by\n"
         "the centre shifts; a row is recomputed only when the bounds cannot decide.  Labels,\n"
-        "centres, inertia and iterations are those of algorithm=lloyd, bit for bit.\n"
+        "centres, inertia and iterations are those of algorithm=lloyd (auto), bit for bit;\n"
+        "it is slower at small k and d (the kernel is bound by memory traffic there).\n"
         "\n"
         "score=distance: Euclidean distance from the row to the nearest centroid.\n"
         "score=cblof: as PyOD's CBLOF (unweighted): clusters are sorted by size; the first\n"
