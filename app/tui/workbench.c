@@ -68,12 +68,14 @@ static const wb_key wb_keys[] = {
     { 12, 0, "Ctrl-L", "redraw the screen", ACT_REDRAW },
 };
 #define NKEYS (sizeof wb_keys / sizeof wb_keys[0])
+#define RUNNING_KEYS "while a command trains: Esc or Ctrl-C stops it, q asks to stop and leave"
 
 void tui_keys_print(FILE *fp)
 {
     fprintf(fp, "keys:\n");
     for (size_t i = 0; i < NKEYS; i++) fprintf(fp, "  %-14s %s\n", wb_keys[i].label, wb_keys[i].what);
     fprintf(fp, "  mouse          a click on a run selects it\n");
+    fprintf(fp, "  %-14s %s\n", "running", RUNNING_KEYS);
 }
 
 static wb_action key_action(int ch)
@@ -130,6 +132,9 @@ typedef struct {
     size_t cmdlen, cmdpos;
     int hist_at;           /* history entry shown (offset from the end; 0 = the line being typed) */
     char saved[1024];      /* the line being typed while walking history */
+    const char *busy;      /* the command line running (NULL: none) */
+    int prog_on;           /* the last log line is a transient progress line */
+    int stopping, quit_ask, quit_after;   /* Esc/Ctrl-C pressed; q asked; q confirmed */
     int runs_y, runs_h;    /* where the run rows are (mouse) */
     size_t runs_top;
 } wb;
@@ -833,7 +838,13 @@ static void draw_cmd(wb *w)
     move(LINES - 1, 0);
     clrtoeol();
     rect b = { LINES - 1, 0, 1, COLS };
-    if (w->focus == PANE_CMD) {
+    if (w->busy) {
+        attron(A_BOLD);
+        if (w->quit_ask) put(&b, 0, 0, "a command is running: stop it and quit? (y/n)");
+        else put(&b, 0, 0, "running%s: %s", w->stopping ? " (stopping)" : "  (Esc or Ctrl-C stops it)", w->busy);
+        attroff(A_BOLD);
+        curs_set(0);
+    } else if (w->focus == PANE_CMD) {
         /* the end of the line when it is longer than the screen */
         int room = COLS - 9;
         size_t off = room > 0 && w->cmdpos > (size_t)room - 1 ? w->cmdpos - (size_t)room + 1 : 0;
@@ -850,7 +861,7 @@ static void draw_cmd(wb *w)
 
 static void draw_help(void)
 {
-    int h = (int)NKEYS + 4, wd = 66;
+    int h = (int)NKEYS + 5, wd = 76;
     if (h > LINES) h = LINES;
     if (wd > COLS) wd = COLS;
     int y = (LINES - h) / 2, x = (COLS - wd) / 2;
@@ -864,6 +875,7 @@ static void draw_help(void)
     attroff(A_BOLD);
     for (size_t i = 0; i < NKEYS && (int)i + 2 < h; i++) put(&b, (int)i + 1, 2, "%-13s %s", wb_keys[i].label, wb_keys[i].what);
     if ((int)NKEYS + 2 < h) put(&b, (int)NKEYS + 1, 2, "%-13s %s", "mouse", "a click on a run selects it");
+    if ((int)NKEYS + 3 < h) put(&b, (int)NKEYS + 2, 2, "%-13s %s", "running", RUNNING_KEYS);
     move(y, x);
     for (int k = 0; k < wd; k++) addch(ACS_HLINE);
     move(y + h - 1, x);
@@ -926,6 +938,53 @@ static int first_word(const char *line, char *word, size_t n, const char **rest)
     return (int)k;
 }
 
+static void prog_clear(wb *w)
+{
+    if (w->prog_on && w->nlog) free(w->log[--w->nlog]);
+    w->prog_on = 0;
+}
+
+/* The keys read while a command runs: Esc or Ctrl-C stop it (the engine
+ * polls the cancel flag), q asks before stopping it and leaving, a resize
+ * lays the screen out again. */
+static void busy_keys(wb *w)
+{
+    timeout(0);
+    int ch;
+    while ((ch = getch()) != ERR) {
+        if (w->quit_ask) {
+            if (ch == 'y' || ch == 'Y') {
+                *od_ctx_cancel_flag(w->h->ctx) = 1;
+                w->stopping = w->quit_after = 1;
+            }
+            if (ch != KEY_RESIZE && ch != KEY_MOUSE) w->quit_ask = 0;
+            continue;
+        }
+        if (ch == 27 || ch == 3) {
+            *od_ctx_cancel_flag(w->h->ctx) = 1;
+            w->stopping = 1;
+        } else if (ch == 'q') w->quit_ask = 1;
+        else if (ch == 12) clearok(curscr, TRUE);
+        else if (ch == KEY_MOUSE) { MEVENT ev; (void)getmouse(&ev); }
+    }
+    timeout(200);
+}
+
+static void wb_progress(void *user, const char *what, double frac, const char *detail)
+{
+    wb *w = user;
+    prog_clear(w);
+    if (od_cancelled(w->h->ctx)) w->stopping = 1;    /* Ctrl-C: the session's SIGINT handler set it */
+    if (detail && *detail && what && !strcmp(what, "train")) logf_(w, "  %s", detail);
+    else if (what && frac >= 0 && frac < 1) {
+        logf_(w, "  %s %3d%%%s%s", what, (int)(100 * frac), detail ? "  " : "", detail ? detail : "");
+        w->prog_on = 1;
+    }
+    w->log_scroll = 0;
+    busy_keys(w);
+    draw(w);
+}
+
 static void run_line(wb *w, const char *line)
 {
     char verb[32], arg[256];
@@ -948,15 +1007,24 @@ static void run_line(wb *w, const char *line)
         logf_(w, "tune: no run named '%s'", arg);
         return;
     }
-    /* say what runs while it runs */
-    move(LINES - 1, 0);
-    clrtoeol();
-    attron(A_BOLD);
-    mvprintw(LINES - 1, 0, "running: %.*s", COLS > 10 ? COLS - 10 : 0, line);
-    attroff(A_BOLD);
-    refresh();
+    /* say what runs while it runs: progress lands in the log pane, the
+     * keys are read between progress reports (Esc stops, q asks) */
+    od_progress_fn old_fn;
+    void *old_user;
+    od_ctx_get_progress(w->h->ctx, &old_fn, &old_user);
+    od_ctx_set_progress(w->h->ctx, wb_progress, w);
+    w->busy = line;
+    w->stopping = w->quit_ask = 0;
+    draw(w);
     char *out = NULL;
     w->h->exec(w->h->user, line, &out);
+    if (od_cancelled(w->h->ctx)) w->stopping = 1;   /* Ctrl-C between two progress reports */
+    od_ctx_set_progress(w->h->ctx, old_fn, old_user);
+    w->busy = NULL;
+    w->quit_ask = 0;
+    prog_clear(w);
+    if (w->stopping) logf_(w, "stopped: the command was interrupted (the session goes on)");
+    w->stopping = 0;
     log_text(w, out);
     free(out);
     rebuild(w);
@@ -1247,6 +1315,7 @@ int tui_workbench(const tui_host *h)
         dirty = 1;
         if (ch == KEY_RESIZE) continue;    /* the layout follows LINES x COLS */
         if (key(&w, ch)) break;
+        if (w.quit_after) break;
     }
     endwin();
     curses_on = 0;

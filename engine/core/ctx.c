@@ -171,6 +171,12 @@ void od_ctx_set_progress(od_ctx *ctx, od_progress_fn fn, void *user)
     ctx->progress_user = user;
 }
 
+void od_ctx_get_progress(const od_ctx *ctx, od_progress_fn *fn, void **user)
+{
+    *fn = ctx->progress;
+    *user = ctx->progress_user;
+}
+
 void od_progress(od_ctx *ctx, const char *what, double frac, const char *detail)
 {
     if (ctx && ctx->progress) ctx->progress(ctx->progress_user, what, frac, detail);

@@ -73,6 +73,8 @@ int od_ctx_threads(const od_ctx *ctx);
 
 void od_ctx_set_progress(od_ctx *ctx, od_progress_fn fn, void *user);
 void od_progress(od_ctx *ctx, const char *what, double frac, const char *detail);
+/* the callback set now (to put it back after lending the ctx to another front end) */
+void od_ctx_get_progress(const od_ctx *ctx, od_progress_fn *fn, void **user);
 
 /* Cancel flag: set asynchronously (e.g. from a SIGINT handler through the
  * pointer), polled by long-running engine loops. */
