@@ -58,3 +58,5 @@ EXTRA_DIST += scripts/score-bench
 # resize, keys, the ? overlay, mouse, signals, and its journal replayed.
 TESTS += tests/tui/workbench.sh
 EXTRA_DIST += tests/tui/workbench.sh
+TESTS += tests/tui/train.sh
+EXTRA_DIST += tests/tui/train.sh

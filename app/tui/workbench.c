@@ -1023,10 +1023,11 @@ static void run_line(wb *w, const char *line)
     w->busy = NULL;
     w->quit_ask = 0;
     prog_clear(w);
-    if (w->stopping) logf_(w, "stopped: the command was interrupted (the session goes on)");
-    w->stopping = 0;
     log_text(w, out);
     free(out);
+    /* last, so it is the line in view when the output is longer than the pane */
+    if (w->stopping) logf_(w, "stopped: the command was interrupted (the session goes on)");
+    w->stopping = 0;
     rebuild(w);
 }
 
