@@ -212,12 +212,50 @@ typedef double nb_v4 __attribute__((vector_size(32)));
  * those of the brute-force path.  Inlined with a constant d below (nb_scan_D),
  * once for the baseline instruction set (two SSE2 halves) and once for AVX2
  * (one register), picked at run time. */
+/* the four lanes of a (points p .. p+3 of the leaf, e of them real) into the heap */
+static inline __attribute__((always_inline)) void nb_lanes(nb_v4 a, size_t p, size_t L, const size_t *rows, nb_heap *h,
+                                                           double *top)
+{
+    double t = *top;
+    if (a[0] > t && a[1] > t && a[2] > t && a[3] > t) return;
+    size_t e = L - p < 4 ? L - p : 4;
+    for (size_t i = 0; i < e; i++)
+        if (h->m < h->cap || a[i] <= h->d2[0]) nb_push(h, a[i], rows[p + i]);
+    *top = h->m < h->cap ? INFINITY : h->d2[0];
+}
+
 static inline __attribute__((always_inline)) void nb_scan_any(const double *T, size_t L, const double *q,
                                                                const size_t *rows, nb_heap *h, size_t d)
 {
-    size_t Lp = (L + 3) & ~(size_t)3;
+    size_t Lp = (L + 3) & ~(size_t)3, p = 0;
     double top = h->m < h->cap ? INFINITY : h->d2[0];
-    for (size_t p = 0; p < L; p += 4) {
+    /* sixteen points at a time in four independent sums (the adds of one
+     * point's sum form a chain; four chains keep the adder busy), each
+     * point's sum still in coordinate order */
+    for (; p + 16 <= Lp; p += 16) {
+        nb_v4 a0 = { 0, 0, 0, 0 }, a1 = a0, a2 = a0, a3 = a0;
+        const double *c = T + p;
+        for (size_t j = 0; j < d; j++, c += Lp) {
+            nb_v4 c0, c1, c2, c3;
+            memcpy(&c0, c, sizeof c0);
+            memcpy(&c1, c + 4, sizeof c1);
+            memcpy(&c2, c + 8, sizeof c2);
+            memcpy(&c3, c + 12, sizeof c3);
+            c0 = q[j] - c0;
+            c1 = q[j] - c1;
+            c2 = q[j] - c2;
+            c3 = q[j] - c3;
+            a0 += c0 * c0;
+            a1 += c1 * c1;
+            a2 += c2 * c2;
+            a3 += c3 * c3;
+        }
+        nb_lanes(a0, p, L, rows, h, &top);
+        nb_lanes(a1, p + 4, L, rows, h, &top);
+        nb_lanes(a2, p + 8, L, rows, h, &top);
+        nb_lanes(a3, p + 12, L, rows, h, &top);
+    }
+    for (; p < L; p += 4) {
         nb_v4 a = { 0, 0, 0, 0 };
         const double *c = T + p;
         for (size_t j = 0; j < d; j++, c += Lp) {
@@ -226,11 +264,7 @@ static inline __attribute__((always_inline)) void nb_scan_any(const double *T, s
             cj = q[j] - cj;
             a += cj * cj;
         }
-        if (a[0] > top && a[1] > top && a[2] > top && a[3] > top) continue;
-        size_t e = L - p < 4 ? L - p : 4;
-        for (size_t i = 0; i < e; i++)
-            if (h->m < h->cap || a[i] <= h->d2[0]) nb_push(h, a[i], rows[p + i]);
-        top = h->m < h->cap ? INFINITY : h->d2[0];
+        nb_lanes(a, p, L, rows, h, &top);
     }
 }
 
