@@ -516,6 +516,8 @@ void od_search_free(od_search *s)
         free(s->rows[i].why);
         for (size_t j = 0; s->rows[i].fwhy && j < s->nfolds; j++) free(s->rows[i].fwhy[j]);
         free(s->rows[i].fwhy);
+        for (size_t j = 0; s->rows[i].fwarn && j < s->nfolds; j++) free(s->rows[i].fwarn[j]);
+        free(s->rows[i].fwarn);
         free(s->rows[i].ran);
         free(s->rows[i].fsecs);
     }
@@ -772,7 +774,8 @@ static int pick_configs(od_ctx *ctx, od_search *s, const od_search_opts *o, uint
             !(s->rows[i].fold = od_mallocn(ctx, s->nfolds, sizeof(double))) ||
             !(s->rows[i].ran = od_calloc(ctx, s->nfolds, 1)) ||
             !(s->rows[i].fsecs = od_calloc(ctx, s->nfolds, sizeof(double))) ||
-            !(s->rows[i].fwhy = od_calloc(ctx, s->nfolds, sizeof(char *))))
+            !(s->rows[i].fwhy = od_calloc(ctx, s->nfolds, sizeof(char *))) ||
+            !(s->rows[i].fwarn = od_calloc(ctx, s->nfolds, sizeof(char *))))
             rc = OD_ENOMEM;
         for (size_t j = 0; !rc && j < s->nfolds; j++) s->rows[i].fold[j] = NAN;
     }
@@ -999,6 +1002,17 @@ static int run_units(search_job *J, double t0)
             for (char *c = row->fwhy[j]; *c; c++)
                 if (*c == '\n' || *c == '\r') *c = ' ';   /* one line in a part file */
         }
+        if (N && u[q].nwarn) {   /* a shard: its part carries the unit's warnings, for the merge to show */
+            od_out *w = od_out_buffer();
+            if (!w) { rc = OD_ENOMEM; break; }
+            for (size_t k = 0; k < u[q].nwarn; k++) {
+                for (const char *c = u[q].warn[k]; *c; c++) od_printf(w, "%c", *c == '\n' || *c == '\r' ? ' ' : *c);
+                od_printf(w, "\n");
+            }
+            row->fwarn[j] = od_out_steal(w);
+            od_out_free(w);
+            if (!row->fwarn[j]) { rc = OD_ENOMEM; break; }
+        }
     }
     for (size_t i = 0; !rc && N && i < s->nrows; i++) {   /* a shard: the rows whose units of this shard all ran */
         size_t j = 0;
@@ -1077,6 +1091,12 @@ char *od_search_part_text(od_ctx *ctx, const od_search *s)
             if (!r->ran[j]) continue;
             od_printf(b, "unit %zu %zu %a %a%s%s\n", i, j, r->fold[j], r->fsecs[j], r->fwhy[j] ? " " : "",
                       r->fwhy[j] ? r->fwhy[j] : "");
+            for (const char *w = r->fwarn ? r->fwarn[j] : NULL; w && *w;) {   /* the unit's warnings */
+                const char *e = strchr(w, '\n');
+                size_t len = e ? (size_t)(e - w) : strlen(w);
+                od_printf(b, "warn %.*s\n", (int)len, w);
+                w += len + (e != NULL);
+            }
             units++;
         }
     od_printf(b, "end %zu %a\n", units, s->secs);
@@ -1140,6 +1160,7 @@ static size_t line_no(const char *text, const char *at)
 static int part_units(od_ctx *ctx, od_search *s, const merge_part *p, double *wall)
 {
     size_t K = s->nfolds, N = p->nshards, count = 0;
+    char **last = NULL;   /* the warnings of the last unit read */
     const char *l = p->units;
     while (*l) {
         const char *nl = strchr(l, '\n');
@@ -1155,7 +1176,19 @@ static int part_units(od_ctx *ctx, od_search *s, const merge_part *p, double *wa
             if (w > *wall) *wall = w;
             return OD_OK;
         }
-        if (strncmp(l, "unit ", 5)) return od_error(ctx, OD_EDATA, "%s:%zu: expected 'unit' or 'end'", p->name, ln);
+        if (!strncmp(l, "warn ", 5)) {   /* a warning of the unit on the line before */
+            if (!last) return od_error(ctx, OD_EDATA, "%s:%zu: a 'warn' line before any 'unit' line", p->name, ln);
+            size_t old = *last ? strlen(*last) : 0, len = (size_t)(nl - l - 5);
+            char *w = realloc(*last, old + len + 2);
+            if (!w) return od_error(ctx, OD_ENOMEM, "out of memory");
+            memcpy(w + old, l + 5, len);
+            w[old + len] = '\n';
+            w[old + len + 1] = 0;
+            *last = w;
+            l = nl + 1;
+            continue;
+        }
+        if (strncmp(l, "unit ", 5)) return od_error(ctx, OD_EDATA, "%s:%zu: expected 'unit', 'warn' or 'end'", p->name, ln);
         size_t i = strtoul(l + 5, &e, 10), j = 0;
         double v = NAN, sec = NAN;
         int ok = *e == ' ';
@@ -1174,6 +1207,7 @@ static int part_units(od_ctx *ctx, od_search *s, const merge_part *p, double *wa
         r->ran[j] = 1;
         r->fold[j] = v;
         r->fsecs[j] = sec;
+        last = &r->fwarn[j];
         if (*e == ' ') {
             size_t len = (size_t)(nl - e - 1);
             if (!(r->fwhy[j] = od_malloc(ctx, len + 1))) return OD_ENOMEM;
@@ -1295,6 +1329,15 @@ int od_search_merge(od_ctx *ctx, od_dataset *d, const od_search_spec *want, cons
     }
     double wall = 0;
     for (size_t i = 0; i < n && !rc; i++) rc = part_units(ctx, s, &P[i], &wall);
+    for (size_t q = 0; !rc && q < s->nrows * s->nfolds; q++) {   /* the warnings in unit order, as one process shows them */
+        const char *w = s->rows[q / s->nfolds].fwarn[q % s->nfolds];
+        while (w && *w) {
+            const char *e = strchr(w, '\n');
+            size_t len = e ? (size_t)(e - w) : strlen(w);
+            od_warn(ctx, "%.*s", (int)len, w);
+            w += len + (e != NULL);
+        }
+    }
     if (!rc) {
         size_t K = s->nfolds;
         for (size_t i = 0; i < s->nrows; i++) {

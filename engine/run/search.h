@@ -145,6 +145,7 @@ typedef struct {
     unsigned char *ran;             /* per fold: the unit ran (a shard runs some of them) */
     double *fsecs;                  /* per fold: seconds of its fit + score */
     char **fwhy;                    /* per fold: why it has no score, or NULL */
+    char **fwarn;                   /* per fold: its warnings, one per line, or NULL (a part carries them) */
 } od_search_row;
 
 typedef struct od_search {
@@ -196,8 +197,10 @@ void od_search_row_params(const od_search *s, const od_search_row *r, const char
  * A part is text: a header (format, detector, the options and grid as given,
  * the search's stream key, the data fingerprint) that every part of one
  * search shares, the shard line, then one line per unit that ran (row, fold,
- * score and seconds as C99 hex floats, the reason a fold has no score) and
- * an end line with the unit count, so a truncated part is refused. */
+ * score and seconds as C99 hex floats, the reason a fold has no score), each
+ * followed by its warnings ("warn TEXT", shown by the merge in unit order as
+ * one process shows them), and an end line with the unit count, so a
+ * truncated part is refused. */
 
 /* The part text of a sharded search s; malloc'd. */
 char *od_search_part_text(od_ctx *ctx, const od_search *s);
