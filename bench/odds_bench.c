@@ -32,14 +32,14 @@ typedef struct {
 
 /* every detector at its defaults (the column name says which options differ) */
 static const det_case dets[] = {
-    { "kmeans", "kmeans", "" },
+    { "kmeans", "kmeans", "score=distance" },   /* the column measured before cblof became the default */
     { "cblof", "kmeans", "score=cblof" },
     { "gmm", "gmm", "" },
     { "kde", "kde", "bandwidth=scott rtol=1e-4" },
     { "gauss", "gauss", "" },
     { "mcd", "gauss", "robust=yes" },     /* the gauss detector with FAST-MCD */
     { "dbscan", "dbscan", "minpts=5" },   /* eps: auto, computed below and passed explicitly */
-    { "hclust", "hclust", "" },
+    { "hclust", "hclust", "linkage=ward" },   /* likewise: single is the default now (hc-single) */
     { "iforest", "iforest", "" },
     { "knn", "knn", "" },
     { "lof", "lof", "" },

@@ -33,14 +33,14 @@ EOF
 odd -f s.odd > single 2>&1
 [ "$(grep -c '^best: ' single)" = 3 ] && grep -q 'fold 2: roc_auc undefined' single
 check $? "the one-process script runs its three searches (one with notes on undefined folds)"
-# a fold's warning that the refitted best run does not repeat (seed 7: best k=7,
-# k=2 folds find no CBLOF split): the parts carry it, the merge shows it
+# a fold's warning that the refitted best run does not repeat (the folds train
+# on 1400 rows, the refit on 2100): the parts carry it, the merge shows it
 mkdir w && printf '%s\n' "set seed=7; load $top/sample-data/blobs.csv; split train=0.7 test=0.3 stratify=yes; scale zscore" \
-  'search kmeans k=2..7 folds=3 metric=ap as km' > w/s.odd
+  'search iforest samples=5000,64 trees=20 folds=3 metric=ap as ifw' > w/s.odd
 (cd w && odd -f s.odd > single 2>&1 && odd -f s.odd --shard=1/2 > o1 2>&1 && odd -f s.odd --shard=2/2 > o2 2>&1 &&
   odd -f s.odd --merge-shards=2 > merged 2>&1)
-grep -q '^warning: kmeans: score=cblof found no split' w/single && grep -q '^best: k=7 ' w/single && cmp -s w/single w/merged
-check $? "a fold's warning (k=2: no CBLOF split) travels in the part and the merge shows it as one process does"
+grep -q '^warning: iforest: samples=5000 exceeds the 1400 training rows' w/single && cmp -s w/single w/merged
+check $? "a fold's warning travels in the part and the merge shows it as one process does"
 
 for N in 1 2 3 4; do
   mkdir "n$N"

@@ -745,8 +745,8 @@ static const od_param_spec km_params[] = {
       "stop when the summed squared centre shift <= tol x mean feature variance" },
     { "algorithm", OD_P_CHOICE, "auto", 0, -1, OD_CHOICES(KM_ALGOS),
       "Lloyd step: plain (lloyd, auto) or with Hamerly's bounds (hamerly); the same result bit for bit" },
-    { "score", OD_P_CHOICE, "distance", 0, -1, OD_CHOICES(KM_SCORES),
-      "distance to the nearest centroid, or CBLOF (small clusters scored against large ones)" },
+    { "score", OD_P_CHOICE, "cblof", 0, -1, OD_CHOICES(KM_SCORES),
+      "CBLOF (small clusters scored against large ones; the default) or the distance to the nearest centroid" },
     { "alpha", OD_P_REAL, "0.9", 0.5, 1, NULL, "CBLOF: large clusters hold at least this share of the rows" },
     { "beta", OD_P_REAL, "5", 1, HUGE_VAL, NULL, "CBLOF: size ratio that separates large from small clusters" },
 };
@@ -754,6 +754,7 @@ static const od_param_spec km_params[] = {
 /* PyOD CBLOF's split into large and small clusters. */
 static void km_cblof_split(od_ctx *ctx, km_state *s)
 {
+    (void)ctx;
     size_t k = s->k;
     size_t *ord = malloc(k * sizeof *ord);
     memset(s->large, 0, k);
@@ -781,11 +782,7 @@ static void km_cblof_split(od_ctx *ctx, km_state *s)
         if (a && b && !both) both = i;
     }
     thr = both ? both : first_a ? first_a : first_b;
-    if (!thr) {
-        od_warn(ctx, "kmeans: score=cblof found no split into large and small clusters "
-                "(alpha=%g, beta=%g); every cluster is treated as large", s->alpha, s->beta);
-        thr = k;
-    }
+    if (!thr) thr = k;   /* no split: every cluster is large, the score is the distance (describe says so) */
     for (size_t i = 0; i < thr; i++) s->large[ord[i]] = 1;
     s->nlarge = thr;
     free(ord);
@@ -936,7 +933,14 @@ static void km_describe(const void *state, od_out *out)
               km_init_names[s->init], km_algo_names[s->algo], km_score_names[s->scoring], s->n_train, s->d, s->n_init);
     od_printf(out, "inertia (sum of squared distances): %s\n", od_fmt_num(b1, sizeof b1, s->inertia, 8));
     od_printf(out, "iterations: %d (%s)\n", s->n_iter, s->converged ? "converged" : "not converged");
-    od_printf(out, "score: %s\n", s->scoring == KM_SCORE_CBLOF ? "CBLOF" : "distance to nearest centroid");
+    if (s->scoring != KM_SCORE_CBLOF)
+        od_printf(out, "score: distance to nearest centroid\n");
+    else if (s->nlarge == s->k)
+        od_printf(out, "score: CBLOF, no split into large and small clusters (alpha=%g, beta=%g): every cluster is "
+                  "large and the score is the distance to the nearest centroid\n", s->alpha, s->beta);
+    else
+        od_printf(out, "score: CBLOF, %zu large clusters and %zu small (alpha=%g, beta=%g)\n", s->nlarge, s->k - s->nlarge,
+                  s->alpha, s->beta);
     for (size_t c = 0; c < s->k; c++) {
         od_printf(out, "cluster %zu: %.0f rows%s  centre (", c, s->size[c],
                   s->scoring == KM_SCORE_CBLOF ? (s->large[c] ? " large" : " small") : "");
@@ -1060,19 +1064,22 @@ const od_detector_type od_detector_kmeans = {
         "centres, inertia and iterations are those of algorithm=lloyd (auto), bit for bit;\n"
         "it is slower at small k and d (the kernel is bound by memory traffic there).\n"
         "\n"
-        "score=distance: Euclidean distance from the row to the nearest centroid.\n"
-        "score=cblof: as PyOD's CBLOF (unweighted): clusters are sorted by size; the first\n"
-        "  split where the large ones hold >= alpha of the rows and/or the size ratio across\n"
-        "  the split is >= beta separates large from small clusters.  A row whose nearest\n"
-        "  centroid is large scores its distance to it; a row nearest to a small cluster\n"
-        "  scores its distance to the nearest large centroid.\n"
+        "score=cblof (the default): as PyOD's CBLOF (unweighted): clusters are sorted by\n"
+        "  size; the first split where the large ones hold >= alpha of the rows and/or the\n"
+        "  size ratio across the split is >= beta separates large from small clusters.  A\n"
+        "  row whose nearest centroid is large scores its distance to it; a row nearest to\n"
+        "  a small cluster scores its distance to the nearest large centroid.  When no split\n"
+        "  exists every cluster is large and the score is the distance (describe says so).\n"
+        "  On the 17 ODDS sets\n"
+        "  (docs/odds-bench.md) it ranks best of 18 detector columns (mean ROC-AUC 0.816).\n"
+        "score=distance: Euclidean distance from the row to the nearest centroid (0.778).\n"
         "init=first starts from the first k rows (reproducible without a seed).\n"
         "n_init=auto runs once for k-means++ and 10 times for random seeding (scikit-learn\n"
         "1.2's default is 10 runs; 1.4 made 'auto' the default).  Features on different\n"
         "scales dominate the distance: `scale zscore` first.\n"
         "\n"
         "Example:  detect kmeans k=8 as km\n"
-        "          detect kmeans k=12 score=cblof alpha=0.9 beta=5 as cb",
+        "          detect kmeans k=12 score=distance as kd",
     .params = km_params,
     .nparams = sizeof km_params / sizeof km_params[0],
     .seq = 0,
