@@ -40,6 +40,9 @@ keys : "$long" Enter
 wait_for 'epoch 1/100000' && keys q
 wait_for 'stop it and quit? (y/n)' && keys n && wait_for 'running  (Esc or Ctrl-C stops it)'
 ok $? "q while training asks; n goes on training"
+# the first question must be gone before the second q, or the wait below
+# would see the old one and send y before the new one is asked
+i=0; while [ $i -lt 600 ] && { screen; grep -q 'stop it and quit? (y/n)' "$tmp/screen"; }; do sleep 0.1; i=$((i+1)); done
 keys q
 wait_for 'stop it and quit? (y/n)' && keys y
 wait_for EXITED; ok $? "q then y stops the training and leaves"
