@@ -213,9 +213,10 @@ typedef double nb_v4 __attribute__((vector_size(32)));
  * once for the baseline instruction set (two SSE2 halves) and once for AVX2
  * (one register), picked at run time. */
 /* the four lanes of a (points p .. p+3 of the leaf, e of them real) into the heap */
-static inline __attribute__((always_inline)) void nb_lanes(nb_v4 a, size_t p, size_t L, const size_t *rows, nb_heap *h,
-                                                           double *top)
+static inline __attribute__((always_inline)) void nb_lanes(const nb_v4 *ap, size_t p, size_t L, const size_t *rows,
+                                                           nb_heap *h, double *top)
 {
+    nb_v4 a = *ap;
     double t = *top;
     if (a[0] > t && a[1] > t && a[2] > t && a[3] > t) return;
     size_t e = L - p < 4 ? L - p : 4;
@@ -250,10 +251,10 @@ static inline __attribute__((always_inline)) void nb_scan_any(const double *T, s
             a2 += c2 * c2;
             a3 += c3 * c3;
         }
-        nb_lanes(a0, p, L, rows, h, &top);
-        nb_lanes(a1, p + 4, L, rows, h, &top);
-        nb_lanes(a2, p + 8, L, rows, h, &top);
-        nb_lanes(a3, p + 12, L, rows, h, &top);
+        nb_lanes(&a0, p, L, rows, h, &top);
+        nb_lanes(&a1, p + 4, L, rows, h, &top);
+        nb_lanes(&a2, p + 8, L, rows, h, &top);
+        nb_lanes(&a3, p + 12, L, rows, h, &top);
     }
     for (; p < L; p += 4) {
         nb_v4 a = { 0, 0, 0, 0 };
@@ -264,7 +265,7 @@ static inline __attribute__((always_inline)) void nb_scan_any(const double *T, s
             cj = q[j] - cj;
             a += cj * cj;
         }
-        nb_lanes(a, p, L, rows, h, &top);
+        nb_lanes(&a, p, L, rows, h, &top);
     }
 }
 

@@ -356,6 +356,13 @@ void od_nnd_describe(const void *state, od_out *out)
     od_printf(out, "final loss: train %.4g", m->train_loss);
     if (m->n_val) od_printf(out, ", validation %.4g", m->val_loss);
     od_printf(out, " (z-scored data)\n");
+    /* the two ends a default can miss: still learning, or nothing learnt after epoch 1 */
+    if (m->n_val && !m->interrupted && m->epochs > 1 && m->best_epoch == m->epochs)
+        od_printf(out, "note: the validation loss still fell in the last epoch: the network may be undertrained "
+                  "(epochs=%zu)\n", 2 * m->epochs);
+    else if (m->n_val && !m->interrupted && m->epochs > 2 && m->best_epoch == 1)
+        od_printf(out, "note: the best validation loss was at epoch 1: later epochs only overfit or diverged "
+                  "(a lower lr=, or more dropout=)\n");
 }
 
 /* ---- model files ------------------------------------------------------------
