@@ -890,7 +890,7 @@ static void draw_cmd(wb *w)
         move(LINES - 1, 8 + (int)(w->cmdpos - off));
     } else {
         attron(A_DIM);
-        put(&b, 0, 0, " ? keys  : command  <- -> threshold  Enter apply  Up/Down run  p plot  Tab pane  q quit");
+        put(&b, 0, 0, " ? keys  : command  a actions  d detect  <- -> threshold  Enter apply  Up/Down run  p plot  q quit");
         attroff(A_DIM);
         curs_set(0);
     }
@@ -1263,9 +1263,12 @@ static void menu_open(wb *w, int kind)
     od_dataset *d = od_ws_current(w->h->ws);
     char names[400], label[96];
     size_t nm = marked_names(w, names, sizeof names);
+    const od_version *v = d ? od_ds_top(d) : NULL;
+    int series = v && v->frame && od_frame_role(v->frame, OD_ROLE_TIME) >= 0;
     if (kind == MENU_DETECT && d) {
         for (size_t i = 0; i < od_detector_count(); i++) {
             const od_detector_type *t = od_detector_at(i);
+            if (t->seq && !series) continue;   /* sequence models need a series */
             char line[512];
             detect_line(t, line, sizeof line);
             snprintf(label, sizeof label, "%-12s %s", t->name, t->summary ? t->summary : "");
@@ -1280,8 +1283,6 @@ static void menu_open(wb *w, int kind)
             item_add(w, 0, label, "threshold %s method=%s%s", run, r->name, rule_defaults(r->name));
         }
     } else if (kind == MENU_ACTIONS && d) {
-        const od_version *v = od_ds_top(d);
-        int series = v && v->frame && od_frame_role(v->frame, OD_ROLE_TIME) >= 0;
         item_add(w, 0, "describe the data", "describe");
         if (series) item_add(w, 0, "split in time: first half train", "split train=0.5 test=0.5 order=time");
         else item_add(w, 0, "split 60/40, stratified", "split train=0.6 test=0.4 stratify=yes");
@@ -1357,9 +1358,9 @@ static void menu_key(wb *w, int ch)
 static void draw_menu(wb *w)
 {
     static const char *const titles[] = { "", "Actions", "Detect", "Threshold by a rule" };
-    int wd = COLS < 78 ? COLS : 78, h = (int)w->nitems + 4;
+    int wd = COLS < 78 ? COLS : 78, h = (int)w->nitems + 5;
     if (h > LINES - 2) h = LINES - 2;
-    int rows = h - 4, y = (LINES - h) / 2, x = (COLS - wd) / 2;
+    int rows = h - 5, y = (LINES - h) / 2, x = (COLS - wd) / 2;
     if (rows < 1) return;
     if (w->msel < w->mtop) w->mtop = w->msel;
     if (w->msel >= w->mtop + (size_t)rows) w->mtop = w->msel + 1 - (size_t)rows;
@@ -1378,8 +1379,13 @@ static void draw_menu(wb *w)
         if (i == w->msel) attroff(A_REVERSE);
     }
     const wb_item *it = &w->items[w->msel];
-    if (it->sub) put(&b, h - 2, 1, "Enter opens the menu");
-    else put(&b, h - 2, 1, "runs: %s", it->line);
+    if (it->sub) put(&b, h - 3, 1, "Enter opens the menu");
+    else {
+        /* the line in two rows at most */
+        int room = wd - 8;
+        put(&b, h - 3, 1, "runs: %.*s", room, it->line);
+        if ((int)strlen(it->line) > room) put(&b, h - 2, 7, "%s", it->line + room);
+    }
 }
 
 /* --------------------------------------------------------------- the keys */
