@@ -1430,18 +1430,22 @@ static void mouse(wb *w)
 {
     MEVENT ev;
     if (getmouse(&ev) != OK) return;
+    mmask_t b1 = BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED;
     if (w->dragging) {
-        if (ev.bstate & (REPORT_MOUSE_POSITION | BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON1_CLICKED)) slide_to(w, ev.x);
+        if (ev.bstate & (REPORT_MOUSE_POSITION | b1)) slide_to(w, ev.x);
         if (ev.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED)) w->dragging = 0;
         return;
     }
-    if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED))) return;
+    if (!(ev.bstate & (b1 | REPORT_MOUSE_POSITION))) return;
+    /* on the slider: a motion report there moves it too (ncurses may report
+     * the first event of a drag as motion rather than as the press) */
     if (w->sl_nb && (ev.y == w->sl_y || ev.y == w->sl_y + 1) && ev.x >= w->sl_x && ev.x <= w->sl_x + w->sl_nb) {
         w->focus = PANE_THR;
         slide_to(w, ev.x);
-        w->dragging = (ev.bstate & BUTTON1_PRESSED) != 0;
+        w->dragging = (ev.bstate & (BUTTON1_PRESSED | REPORT_MOUSE_POSITION)) != 0;
         return;
     }
+    if (!(ev.bstate & b1)) return;
     if (ev.y >= w->runs_y && ev.y < w->runs_y + w->runs_h) {
         size_t i = w->runs_top + (size_t)(ev.y - w->runs_y);
         if (i < w->nruns) {
