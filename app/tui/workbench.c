@@ -1227,6 +1227,17 @@ static size_t marked_names(wb *w, char *buf, size_t n)
     return k;
 }
 
+/* A run name not taken yet: ens1, ens2, ... */
+static const char *fresh_name(wb *w, const char *stem, char *buf, size_t n)
+{
+    for (unsigned k = 1;; k++) {
+        snprintf(buf, n, "%s%u", stem, k);
+        size_t i = 0;
+        while (i < w->nruns && strcmp(w->runs[i].r->name, buf)) i++;
+        if (i == w->nruns) return buf;
+    }
+}
+
 /* `detect ALGO` with every option written out at its default, so the
  * journal says what ran (STR options, without a default, are left out). */
 static void detect_line(const od_detector_type *t, char *buf, size_t n)
@@ -1296,7 +1307,10 @@ static void menu_open(wb *w, int kind)
             snprintf(label, sizeof label, "metrics of %s (m)", run);
             item_add(w, 0, label, "metrics %s", run);
         }
-        if (nm >= 2) item_add(w, 0, "ensemble of the marked runs (e)", "ensemble %s norm=rank combine=mean", names);
+        char ens[32];
+        if (nm >= 2)
+            item_add(w, 0, "ensemble of the marked runs (e)", "ensemble %s norm=rank combine=mean as %s", names,
+                     fresh_name(w, "ens", ens, sizeof ens));
         if (run) item_add(w, 0, "compare the runs (c)", "compare");
         if (nm >= 1) {
             item_add(w, 0, "plot roc of the marked runs", "plot roc %s", names);
@@ -1490,9 +1504,9 @@ static int key(wb *w, int ch)
     case ACT_DETECT: menu_open(w, MENU_DETECT); break;
     case ACT_THRESH: menu_open(w, MENU_THRESH); break;
     case ACT_ENSEMBLE: {
-        char names[400], line[512];
+        char names[400], line[512], ens[32];
         if (marked_names(w, names, sizeof names) < 2) { logf_(w, "ensemble: needs two runs or more (d makes one)"); break; }
-        snprintf(line, sizeof line, "ensemble %s norm=rank combine=mean", names);
+        snprintf(line, sizeof line, "ensemble %s norm=rank combine=mean as %s", names, fresh_name(w, "ens", ens, sizeof ens));
         add_history(line);
         run_line(w, line);
         break;
