@@ -189,6 +189,7 @@ static int complete_value(const od_command *cmd, const char *text, const char *s
             if (t->params[k].type == OD_P_CHOICE) cand_words(text, t->params[k].choices, pre);
             else if (t->params[k].type == OD_P_BOOL) cand_words(text, "yes|no", pre);
         }
+    if (t && !strcmp(key, "fit")) cand_words(text, "train|normal|all", pre);
     if (is_column_key(key)) cand_source(text, COMPL_COLUMN, NULL, pre);
     return !strcmp(key, "to");
 }
@@ -211,6 +212,10 @@ static int complete_word(const od_command *cmd, const char *text, const char *se
 {
     if (cmd->words == COMPL_FILE && nwords == 1) return 1;
     if (!strcmp(cmd->name, "detect") && nwords == 1) cand_source(text, COMPL_DETECTOR, NULL, "");
+    else if (!strcmp(cmd->name, "detect")) {
+        /* detect ALGO ..: ALGO's options (below) and those of detect itself */
+        if (segment_detector(cmd, seg, nwords)) cand_words(text, "fit=|on=", "");
+    }
     else if (!strcmp(cmd->name, "help") && nwords == 1) {
         cand_source(text, COMPL_COMMAND, NULL, "");
         cand_source(text, COMPL_DETECTOR, NULL, "");
@@ -220,7 +225,14 @@ static int complete_word(const od_command *cmd, const char *text, const char *se
     } else if (!strcmp(cmd->name, "help") && nwords == 2 && strstr(seg, "glossary")) {
         for (const cmd_glossary_entry *g = cmd_glossary; g->term; g++) cand_add(text, g->term, strlen(g->term));
     } else if (!strcmp(cmd->name, "help") && nwords == 2) cand_source(text, COMPL_DETECTOR, NULL, "");
-    else cand_source(text, cmd->words, cmd->word_values, "");
+    else if (!strcmp(cmd->name, "plot") && nwords >= 2) {
+        /* plot KIND RUN..: the workspace's runs; plot elbow ALGO: the two it draws */
+        char kind[32] = "";
+        if (sscanf(seg, "%*s %31s", kind) == 1 && !strcmp(kind, "elbow")) {
+            if (nwords == 2) cand_words(text, "kmeans|gmm", "");
+        } else if (!(nwords > 3 && !strcmp(kind, "explain")))
+            cand_source(text, COMPL_RUN, NULL, "");
+    } else cand_source(text, cmd->words, cmd->word_values, "");
     cand_option_names(text, cmd, segment_detector(cmd, seg, nwords));
     return 0;
 }

@@ -60,3 +60,7 @@ TESTS += tests/tui/workbench.sh
 EXTRA_DIST += tests/tui/workbench.sh
 TESTS += tests/tui/train.sh
 EXTRA_DIST += tests/tui/train.sh
+# The README tour with keys only (plus load), a slider drag, the journal replayed;
+# Tab completion of run names and detector options at the prompt and in the workbench.
+TESTS += tests/tui/tour.sh tests/tui/complete.sh
+EXTRA_DIST += tests/tui/tour.sh tests/tui/complete.sh

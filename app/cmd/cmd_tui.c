@@ -80,7 +80,13 @@ const od_command cmd_tui_entry = {
             "terminal is resized (80x24 is enough).\n"
             "The workbench runs nothing itself: Enter runs `threshold RUN value=V` and a typed\n"
             "command runs as at the prompt, so both are journaled and the journal replays\n"
-            "with oddity -f.  `tune RUN` there selects the run.  q leaves (after oddity --tui:\n"
+            "with oddity -f.  The README's tour needs no typing but `load`: a opens a menu of\n"
+            "its commands (describe, split, scale, top, metrics, plot, ...), d a detector\n"
+            "picker (the line written out with every default), t the threshold rules, Space\n"
+            "marks runs for e (their ensemble), c compares; each builds one command line,\n"
+            "run and journaled like a typed one (Tab in a menu puts it on the command line to\n"
+            "edit first).  Dragging the slider with the mouse moves the threshold; the release\n"
+            "applies nothing, Enter does.  `tune RUN` there selects the run.  q leaves (after oddity --tui:\n"
             "quits); `quit` quits.  Needs an interactive terminal and a line of its own.\n\n"
             "example:\n  tui",
     .min_words = 0, .max_words = 0, .opts = tui_opts, .fn_res = cmd_tui, .help_more = tui_help_more,

@@ -16,6 +16,7 @@
 #include "workbench.h"
 #include "tune_model.h"
 #include "run/run.h"
+#include "detect/detector.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -35,47 +36,58 @@
 typedef enum {
     ACT_NONE, ACT_THR_DOWN, ACT_THR_UP, ACT_THR_DOWN1, ACT_THR_UP1, ACT_THR_DOWN10, ACT_THR_UP10, ACT_THR_NONE,
     ACT_THR_ALL, ACT_BEST, ACT_RESET, ACT_APPLY, ACT_RUN_PREV, ACT_RUN_NEXT, ACT_PANE, ACT_PLOT, ACT_SORT, ACT_CMD,
-    ACT_HELP, ACT_QUIT, ACT_REDRAW
+    ACT_HELP, ACT_QUIT, ACT_REDRAW, ACT_MARK, ACT_MENU, ACT_DETECT, ACT_THRESH, ACT_ENSEMBLE, ACT_COMPARE, ACT_METRICS
 } wb_action;
 
 typedef struct {
     int key, key2;
-    const char *label;     /* as `?` shows it */
+    const char *label;     /* as `?` shows it; NULL: shown on the line before */
     const char *what;
     wb_action act;
 } wb_key;
 
 static const wb_key wb_keys[] = {
-    { KEY_LEFT, 'h', "<- / h", "threshold down: flag one more distinct score", ACT_THR_DOWN },
-    { KEY_RIGHT, 'l', "-> / l", "threshold up: flag one distinct score fewer", ACT_THR_UP },
-    { KEY_SLEFT, 'H', "Shift <- / H", "coarse: flag 1% more rows", ACT_THR_DOWN1 },
-    { KEY_SRIGHT, 'L', "Shift -> / L", "coarse: flag 1% fewer rows", ACT_THR_UP1 },
-    { KEY_NPAGE, 0, "PgDn", "flag 10% more rows (in the log pane: scroll)", ACT_THR_DOWN10 },
-    { KEY_PPAGE, 0, "PgUp", "flag 10% fewer rows (in the log pane: scroll)", ACT_THR_UP10 },
-    { KEY_HOME, 'g', "Home / g", "flag nothing", ACT_THR_NONE },
-    { KEY_END, 'G', "End / G", "flag everything", ACT_THR_ALL },
-    { 'b', 0, "b", "go to the best F1 (an oracle: chosen with the labels)", ACT_BEST },
-    { 'r', 0, "r", "back to the run's own threshold", ACT_RESET },
+    { KEY_LEFT, 'h', "<- -> / h l", "threshold down / up: flag one distinct score more / fewer", ACT_THR_DOWN },
+    { KEY_RIGHT, 'l', NULL, NULL, ACT_THR_UP },
+    { KEY_SLEFT, 'H', "Shift <- -> / H L", "coarse: flag 1% of the rows more / fewer", ACT_THR_DOWN1 },
+    { KEY_SRIGHT, 'L', NULL, NULL, ACT_THR_UP1 },
+    { KEY_NPAGE, 0, "PgDn / PgUp", "flag 10% more / fewer rows (in the log pane: scroll)", ACT_THR_DOWN10 },
+    { KEY_PPAGE, 0, NULL, NULL, ACT_THR_UP10 },
+    { KEY_HOME, 'g', "Home End / g G", "flag nothing / everything", ACT_THR_NONE },
+    { KEY_END, 'G', NULL, NULL, ACT_THR_ALL },
+    { 'b', 0, "b / r", "best F1 (an oracle: chosen with the labels) / the run's own", ACT_BEST },
+    { 'r', 0, NULL, NULL, ACT_RESET },
     { '\n', KEY_ENTER, "Enter", "apply: runs `threshold RUN value=V` (journaled)", ACT_APPLY },
-    { KEY_UP, 'k', "Up / k", "previous run (in the log pane: scroll)", ACT_RUN_PREV },
-    { KEY_DOWN, 'j', "Down / j", "next run (in the log pane: scroll)", ACT_RUN_NEXT },
+    { KEY_UP, 'k', "Up Down / k j", "previous / next run (in the log pane: scroll)", ACT_RUN_PREV },
+    { KEY_DOWN, 'j', NULL, NULL, ACT_RUN_NEXT },
+    { ' ', 0, "Space", "mark / unmark the run (e and the plots of a take the marked)", ACT_MARK },
+    { 'a', 0, "a", "actions: the tour's commands (split, scale, detect, ...)", ACT_MENU },
+    { 'd', 0, "d", "detect: pick a detector; its default options written out", ACT_DETECT },
+    { 't', 0, "t", "threshold the run by a rule (percentile, mad, sse, auto, ...)", ACT_THRESH },
+    { 'e', 0, "e", "ensemble of the marked runs (none marked: all of them)", ACT_ENSEMBLE },
+    { 'c', 0, "c / m", "compare the runs / metrics of the run (in the log)", ACT_COMPARE },
+    { 'm', 0, NULL, NULL, ACT_METRICS },
     { '\t', 0, "Tab", "next pane: runs, threshold, plot, log", ACT_PANE },
-    { 'p', 0, "p", "plot kind: density, roc, pr, series", ACT_PLOT },
-    { 's', 0, "s", "sort the runs: made, name, roc_auc, ap, best_f1", ACT_SORT },
+    { 'p', 0, "p / s", "plot kind: density, roc, pr, series / sort the runs", ACT_PLOT },
+    { 's', 0, NULL, NULL, ACT_SORT },
     { ':', 0, ":", "command line (Up/Down history, Tab completes, Esc leaves)", ACT_CMD },
-    { '?', KEY_F(1), "?", "this list (any key closes it)", ACT_HELP },
-    { 'q', 0, "q", "leave the workbench", ACT_QUIT },
+    { '?', KEY_F(1), "? / q", "this list (any key closes it) / leave the workbench", ACT_HELP },
+    { 'q', 0, NULL, NULL, ACT_QUIT },
     { 12, 0, "Ctrl-L", "redraw the screen", ACT_REDRAW },
 };
 #define NKEYS (sizeof wb_keys / sizeof wb_keys[0])
 #define RUNNING_KEYS "while a command trains: Esc or Ctrl-C stops it, q asks to stop and leave"
+#define MOUSE_KEYS "click a run: select it; drag the slider: move the threshold"
+#define MENU_KEYS "in a menu: Up/Down or a letter picks, Enter runs the line, Tab edits it, Esc closes"
 
 void tui_keys_print(FILE *fp)
 {
     fprintf(fp, "keys:\n");
-    for (size_t i = 0; i < NKEYS; i++) fprintf(fp, "  %-14s %s\n", wb_keys[i].label, wb_keys[i].what);
-    fprintf(fp, "  mouse          a click on a run selects it\n");
-    fprintf(fp, "  %-14s %s\n", "running", RUNNING_KEYS);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (wb_keys[i].label) fprintf(fp, "  %-18s %s\n", wb_keys[i].label, wb_keys[i].what);
+    fprintf(fp, "  %-18s %s\n", "mouse", MOUSE_KEYS);
+    fprintf(fp, "  %-18s %s\n", "menus", MENU_KEYS);
+    fprintf(fp, "  %-18s %s\n", "running", RUNNING_KEYS);
 }
 
 static wb_action key_action(int ch)
@@ -101,6 +113,7 @@ typedef struct {
     tune_model tm;         /* m == 0: no scored rows */
     double auc, ap, bestf1, vuspr;   /* NaN: undefined */
     int series;
+    int marked;            /* Space: taken by e and the plots of the actions menu */
     size_t pos, p0;        /* slider position; the run's own threshold's */
     size_t best;           /* best-F1 position (0: none) */
     size_t nev;            /* events (series): top score and length, by top score decreasing */
@@ -115,9 +128,19 @@ typedef struct {           /* a slider position kept across rebuilds */
     char *name;
     size_t pos;
     double thr;            /* the run's threshold when it was kept (NaN: none) */
+    int marked;
 } wb_keep;
 
 #define LOG_MAX 2000
+
+/* A menu entry: the command line it runs, or the menu it opens. */
+typedef struct {
+    char label[96];
+    char line[512];
+    int sub;               /* MENU_*: opens that menu instead */
+} wb_item;
+
+enum { MENU_NONE, MENU_ACTIONS, MENU_DETECT, MENU_THRESH };
 
 typedef struct {
     const tui_host *h;
@@ -137,6 +160,12 @@ typedef struct {
     int stopping, quit_ask, quit_after;   /* Esc/Ctrl-C pressed; q asked; q confirmed */
     int runs_y, runs_h;    /* where the run rows are (mouse) */
     size_t runs_top;
+    int sl_y, sl_x, sl_nb; /* where the slider is (mouse): its row, first column, width; sl_nb 0: none */
+    double sl_lo, sl_wd;   /* the score at its left edge, the score width of a column */
+    int dragging;          /* button 1 went down on the slider and is not up yet */
+    int menu;              /* the menu open (MENU_*), MENU_NONE: none */
+    wb_item *items;
+    size_t nitems, msel, mtop;
 } wb;
 
 static volatile sig_atomic_t got_term, got_cont, curses_on;
@@ -341,6 +370,7 @@ static void rebuild(wb *w)
         if (keep && (keep[nkeep].name = strdup(w->runs[i].r->name))) {
             keep[nkeep].pos = w->runs[i].pos;
             keep[nkeep].thr = w->runs[i].r->thr.set ? w->runs[i].r->thr.value : NAN;
+            keep[nkeep].marked = w->runs[i].marked;
             nkeep++;
         }
         run_free(&w->runs[i]);
@@ -358,6 +388,7 @@ static void rebuild(wb *w)
             build_run(w, x, ws->runs[i]);
             for (size_t k = 0; k < nkeep; k++) {
                 if (strcmp(keep[k].name, x->r->name)) continue;
+                x->marked = keep[k].marked;
                 double t = x->r->thr.set ? x->r->thr.value : NAN;
                 if ((isnan(t) && isnan(keep[k].thr)) || t == keep[k].thr)
                     x->pos = keep[k].pos > x->tm.m ? x->tm.m : keep[k].pos;
@@ -567,10 +598,11 @@ static void draw_runs(wb *w, const rect *b)
         num(f, sizeof f, x->bestf1, "%.4f");
         if (i == w->sel) attron(A_REVERSE);
         if (wide)
-            put(&in, 1 + k, 0, "%-12.12s %-12.12s %-12.12s %8s %8s %8s%*s", x->r->name, x->r->algo, x->r->dataset, a, p, f,
-                in.w, "");
+            put(&in, 1 + k, 0, "%-12.12s %-12.12s %-12.12s %8s %8s %8s%s%*s", x->r->name, x->r->algo, x->r->dataset, a, p, f,
+                x->marked ? "  marked" : "", in.w, "");
         else
-            put(&in, 1 + k, 0, "%-10.10s %-10.10s %7s %7s %7s%*s", x->r->name, x->r->algo, a, p, f, in.w, "");
+            put(&in, 1 + k, 0, "%-10.10s %-10.10s %7s %7s %7s%s%*s", x->r->name, x->r->algo, a, p, f, x->marked ? " *" : "",
+                in.w, "");
         if (i == w->sel) attroff(A_REVERSE);
     }
 }
@@ -584,6 +616,11 @@ static void draw_slider(wb *w, const rect *in, int row, const wb_run *x)
     if (nb < 4 || tm->m == 0) return;
     double lo = tm->thr[tm->m - 1], hi = tm->thr[0];
     double wd = hi > lo ? (hi - lo) / nb : 1;
+    w->sl_y = in->y + row;
+    w->sl_x = in->x;
+    w->sl_nb = nb;
+    w->sl_lo = lo;
+    w->sl_wd = hi > lo ? wd : 0;
     size_t *cnt = calloc((size_t)nb, sizeof *cnt);
     if (!cnt) return;
     for (size_t k = 0; k < tm->m; k++) {
@@ -853,7 +890,7 @@ static void draw_cmd(wb *w)
         move(LINES - 1, 8 + (int)(w->cmdpos - off));
     } else {
         attron(A_DIM);
-        put(&b, 0, 0, " ? keys  : command  <- -> threshold  Enter apply  Up/Down run  p plot  Tab pane  q quit");
+        put(&b, 0, 0, " ? keys  : command  a actions  d detect  <- -> threshold  Enter apply  Up/Down run  p plot  q quit");
         attroff(A_DIM);
         curs_set(0);
     }
@@ -861,7 +898,9 @@ static void draw_cmd(wb *w)
 
 static void draw_help(void)
 {
-    int h = (int)NKEYS + 5, wd = 76;
+    size_t shown = 0;
+    for (size_t i = 0; i < NKEYS; i++) shown += wb_keys[i].label != NULL;
+    int h = (int)shown + 5, wd = 80;
     if (h > LINES) h = LINES;
     if (wd > COLS) wd = COLS;
     int y = (LINES - h) / 2, x = (COLS - wd) / 2;
@@ -870,12 +909,12 @@ static void draw_help(void)
         for (int k = 0; k < wd; k++) addch(' ');
     }
     rect b = { y, x, h, wd };
-    attron(A_BOLD);
-    put(&b, 0, 2, "Keys (any key closes this; help tui at the prompt)");
-    attroff(A_BOLD);
-    for (size_t i = 0; i < NKEYS && (int)i + 2 < h; i++) put(&b, (int)i + 1, 2, "%-13s %s", wb_keys[i].label, wb_keys[i].what);
-    if ((int)NKEYS + 2 < h) put(&b, (int)NKEYS + 1, 2, "%-13s %s", "mouse", "a click on a run selects it");
-    if ((int)NKEYS + 3 < h) put(&b, (int)NKEYS + 2, 2, "%-13s %s", "running", RUNNING_KEYS);
+    int row = 1;
+    for (size_t i = 0; i < NKEYS && row < h - 1; i++)
+        if (wb_keys[i].label) put(&b, row++, 1, "%-17s %s", wb_keys[i].label, wb_keys[i].what);
+    if (row < h - 1) put(&b, row++, 1, "%-17s %s", "mouse", MOUSE_KEYS);
+    if (row < h - 1) put(&b, row++, 1, "%-17s %s", "menus", MENU_KEYS);
+    if (row < h - 1) put(&b, row++, 1, "%-17s %s", "running", RUNNING_KEYS);
     move(y, x);
     for (int k = 0; k < wd; k++) addch(ACS_HLINE);
     move(y + h - 1, x);
@@ -885,12 +924,15 @@ static void draw_help(void)
     attroff(A_BOLD);
 }
 
+static void draw_menu(wb *w);
+
 #define MIN_COLS 60
 #define MIN_LINES 16
 
 static void draw(wb *w)
 {
     erase();
+    w->sl_nb = 0;
     if (COLS < MIN_COLS || LINES < MIN_LINES) {
         mvprintw(0, 0, "the workbench needs %dx%d (this is %dx%d); q leaves", MIN_COLS, MIN_LINES, COLS, LINES);
         refresh();
@@ -918,6 +960,7 @@ static void draw(wb *w)
     for (int r = 1; r < body; r++) mvaddch(plot.y + r, plot.x, ACS_VLINE);
     draw_log(w, &log);
     if (w->help) draw_help();
+    if (w->menu) draw_menu(w);
     draw_cmd(w);
     refresh();
 }
@@ -1144,6 +1187,221 @@ static void cmd_key(wb *w, int ch)
     }
 }
 
+/* ------------------------------------------------------------- the menus
+ * Every entry is a command line built from the workspace (the selected
+ * run, the marked runs, a detector's defaults): Enter runs it through the
+ * host like a typed line (journaled), Tab puts it on the command line to
+ * edit first.  The menus never call the engine. */
+
+static void item_add(wb *w, int sub, const char *label, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void item_add(wb *w, int sub, const char *label, const char *fmt, ...)
+{
+    wb_item *n = realloc(w->items, (w->nitems + 1) * sizeof *n);
+    if (!n) return;
+    w->items = n;
+    wb_item *it = &w->items[w->nitems++];
+    snprintf(it->label, sizeof it->label, "%s", label);
+    it->line[0] = 0;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(it->line, sizeof it->line, fmt, ap);
+        va_end(ap);
+    }
+    it->sub = sub;
+}
+
+/* The marked runs' names in display order (none marked: every run),
+ * space-separated; how many. */
+static size_t marked_names(wb *w, char *buf, size_t n)
+{
+    size_t k = 0, l = 0, any = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < w->nruns; i++) any |= (size_t)w->runs[i].marked;
+    for (size_t i = 0; i < w->nruns && l < n; i++) {
+        const wb_run *x = &w->runs[w->order[i]];
+        if (any && !x->marked) continue;
+        l += (size_t)snprintf(buf + l, n - l, "%s%s", k ? " " : "", x->r->name);
+        k++;
+    }
+    return k;
+}
+
+/* A run name not taken yet: ens1, ens2, ... */
+static const char *fresh_name(wb *w, const char *stem, char *buf, size_t n)
+{
+    for (unsigned k = 1;; k++) {
+        snprintf(buf, n, "%s%u", stem, k);
+        size_t i = 0;
+        while (i < w->nruns && strcmp(w->runs[i].r->name, buf)) i++;
+        if (i == w->nruns) return buf;
+    }
+}
+
+/* `detect ALGO` with every option written out at its default, so the
+ * journal says what ran (STR options, without a default, are left out). */
+static void detect_line(const od_detector_type *t, char *buf, size_t n)
+{
+    size_t l = (size_t)snprintf(buf, n, "detect %s", t->name);
+    for (size_t k = 0; k < t->nparams && l < n; k++) {
+        const od_param_spec *ps = &t->params[k];
+        if (ps->type == OD_P_STR || !ps->def || !*ps->def || strchr(ps->def, ' ')) continue;
+        l += (size_t)snprintf(buf + l, n - l, " %s=%s", ps->name, ps->def);
+    }
+}
+
+/* The option values a rule needs to run as picked from the menu. */
+static const char *rule_defaults(const char *rule)
+{
+    if (!strcmp(rule, "percentile")) return " q=98";
+    if (!strcmp(rule, "contamination")) return " c=0.02";
+    return "";
+}
+
+static void menu_close(wb *w)
+{
+    free(w->items);
+    w->items = NULL;
+    w->nitems = w->msel = w->mtop = 0;
+    w->menu = MENU_NONE;
+}
+
+static void menu_open(wb *w, int kind)
+{
+    menu_close(w);
+    wb_run *x = selected(w);
+    const char *run = x ? x->r->name : NULL;
+    od_dataset *d = od_ws_current(w->h->ws);
+    char names[400], label[96];
+    size_t nm = marked_names(w, names, sizeof names);
+    const od_version *v = d ? od_ds_top(d) : NULL;
+    int series = v && v->frame && od_frame_role(v->frame, OD_ROLE_TIME) >= 0;
+    if (kind == MENU_DETECT && d) {
+        for (size_t i = 0; i < od_detector_count(); i++) {
+            const od_detector_type *t = od_detector_at(i);
+            if (t->seq && !series) continue;   /* sequence models need a series */
+            char line[512];
+            detect_line(t, line, sizeof line);
+            snprintf(label, sizeof label, "%-12s %s", t->name, t->summary ? t->summary : "");
+            item_add(w, 0, label, "%s", line);
+        }
+    } else if (kind == MENU_THRESH && run) {
+        for (size_t i = 0; i < od_nthr_rules; i++) {
+            const od_thr_rule *r = &od_thr_rules[i];
+            if (!strcmp(r->name, "value")) continue;   /* Enter on the slider */
+            const char *nl = strchr(r->help, '\n');
+            snprintf(label, sizeof label, "%-14s %.*s", r->name, nl ? (int)(nl - r->help) : (int)strlen(r->help), r->help);
+            item_add(w, 0, label, "threshold %s method=%s%s", run, r->name, rule_defaults(r->name));
+        }
+    } else if (kind == MENU_ACTIONS && d) {
+        item_add(w, 0, "describe the data", "describe");
+        if (series) item_add(w, 0, "split in time: first half train", "split train=0.5 test=0.5 order=time");
+        else item_add(w, 0, "split 60/40, stratified", "split train=0.6 test=0.4 stratify=yes");
+        item_add(w, 0, "scale zscore (fitted on the training rows)", "scale zscore");
+        item_add(w, MENU_DETECT, "detect: pick a detector ... (d)", NULL);
+        if (run) {
+            snprintf(label, sizeof label, "threshold %s by a rule ... (t)", run);
+            item_add(w, MENU_THRESH, label, NULL);
+            snprintf(label, sizeof label, "top rows of %s", run);
+            item_add(w, 0, label, "top %s n=10", run);
+            snprintf(label, sizeof label, "metrics of %s (m)", run);
+            item_add(w, 0, label, "metrics %s", run);
+        }
+        char ens[32];
+        if (nm >= 2)
+            item_add(w, 0, "ensemble of the marked runs (e)", "ensemble %s norm=rank combine=mean as %s", names,
+                     fresh_name(w, "ens", ens, sizeof ens));
+        if (run) item_add(w, 0, "compare the runs (c)", "compare");
+        if (nm >= 1) {
+            item_add(w, 0, "plot roc of the marked runs", "plot roc %s", names);
+            item_add(w, 0, "plot pr of the marked runs", "plot pr %s", names);
+        }
+        if (run) {
+            snprintf(label, sizeof label, "plot pdf of %s", run);
+            item_add(w, 0, label, "plot pdf %s", run);
+        }
+        item_add(w, 0, "list the runs", "runs");
+    }
+    if (!w->nitems) {
+        logf_(w, "%s", !d ? "no dataset yet: type : then load FILE" : "no run selected: d picks a detector");
+        return;
+    }
+    w->menu = kind;
+}
+
+/* Run (or, edit = 1, put on the command line) the line of the entry picked. */
+static void run_line(wb *w, const char *line);
+static void menu_pick(wb *w, int edit)
+{
+    if (w->msel >= w->nitems) return;
+    wb_item it = w->items[w->msel];
+    if (it.sub) { menu_open(w, it.sub); return; }
+    menu_close(w);
+    if (edit) {
+        snprintf(w->cmd, sizeof w->cmd, "%s", it.line);
+        w->cmdlen = w->cmdpos = strlen(w->cmd);
+        w->back = w->focus;
+        w->focus = PANE_CMD;
+        w->hist_at = 0;
+        return;
+    }
+    add_history(it.line);
+    run_line(w, it.line);
+}
+
+static void menu_key(wb *w, int ch)
+{
+    switch (ch) {
+    case 27: case 'q': case 7: menu_close(w); return;
+    case KEY_UP: if (w->msel > 0) w->msel--; return;
+    case KEY_DOWN: if (w->msel + 1 < w->nitems) w->msel++; return;
+    case KEY_HOME: w->msel = 0; return;
+    case KEY_END: w->msel = w->nitems - 1; return;
+    case '\n': case '\r': case KEY_ENTER: menu_pick(w, 0); return;
+    case '\t': menu_pick(w, 1); return;
+    default:
+        /* a letter: the next entry starting with it */
+        if (ch > 32 && ch < 127)
+            for (size_t k = 1; k <= w->nitems; k++) {
+                size_t i = (w->msel + k) % w->nitems;
+                if (w->items[i].label[0] == ch) { w->msel = i; return; }
+            }
+    }
+}
+
+static void draw_menu(wb *w)
+{
+    static const char *const titles[] = { "", "Actions", "Detect", "Threshold by a rule" };
+    int wd = COLS < 78 ? COLS : 78, h = (int)w->nitems + 5;
+    if (h > LINES - 2) h = LINES - 2;
+    int rows = h - 5, y = (LINES - h) / 2, x = (COLS - wd) / 2;
+    if (rows < 1) return;
+    if (w->msel < w->mtop) w->mtop = w->msel;
+    if (w->msel >= w->mtop + (size_t)rows) w->mtop = w->msel + 1 - (size_t)rows;
+    for (int r = 0; r < h; r++) {
+        move(y + r, x);
+        for (int k = 0; k < wd; k++) addch(r == 0 || r == h - 1 ? ACS_HLINE : ' ');
+    }
+    rect b = { y, x, h, wd };
+    attron(A_BOLD);
+    put(&b, 0, 2, " %s (Enter runs, Tab edits, Esc closes) ", titles[w->menu]);
+    attroff(A_BOLD);
+    for (int r = 0; r < rows && w->mtop + (size_t)r < w->nitems; r++) {
+        size_t i = w->mtop + (size_t)r;
+        if (i == w->msel) attron(A_REVERSE);
+        put(&b, 1 + r, 1, "%s %-*.*s", i == w->msel ? ">" : " ", wd - 4, wd - 4, w->items[i].label);
+        if (i == w->msel) attroff(A_REVERSE);
+    }
+    const wb_item *it = &w->items[w->msel];
+    if (it->sub) put(&b, h - 3, 1, "Enter opens the menu");
+    else {
+        /* the line in two rows at most */
+        int room = wd - 8;
+        put(&b, h - 3, 1, "runs: %.*s", room, it->line);
+        if ((int)strlen(it->line) > room) put(&b, h - 2, 7, "%s", it->line + room);
+    }
+}
+
 /* --------------------------------------------------------------- the keys */
 
 static void move_thr(wb *w, wb_action a)
@@ -1167,11 +1425,41 @@ static void move_thr(wb *w, wb_action a)
     }
 }
 
+/* The slider under column x: the position flagging the scores at or above
+ * that column's left edge (right of the slider: nothing). */
+static void slide_to(wb *w, int x)
+{
+    wb_run *r = selected(w);
+    if (!r || r->tm.m == 0 || w->sl_nb == 0) return;
+    int b = x - w->sl_x;
+    if (b < 0) b = 0;
+    if (b >= w->sl_nb) { r->pos = 0; return; }
+    r->pos = tune_model_position(&r->tm, w->sl_lo + b * w->sl_wd, 0);
+}
+
+/* A press on the slider (its bars or the marker row under them) starts a
+ * drag; the motion reports move the threshold, every metric follows; the
+ * release ends it where it is (Enter applies, as after the keys). */
 static void mouse(wb *w)
 {
     MEVENT ev;
     if (getmouse(&ev) != OK) return;
-    if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED))) return;
+    mmask_t b1 = BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED;
+    if (w->dragging) {
+        if (ev.bstate & (REPORT_MOUSE_POSITION | b1)) slide_to(w, ev.x);
+        if (ev.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED)) w->dragging = 0;
+        return;
+    }
+    if (!(ev.bstate & (b1 | REPORT_MOUSE_POSITION))) return;
+    /* on the slider: a motion report there moves it too (ncurses may report
+     * the first event of a drag as motion rather than as the press) */
+    if (w->sl_nb && (ev.y == w->sl_y || ev.y == w->sl_y + 1) && ev.x >= w->sl_x && ev.x <= w->sl_x + w->sl_nb) {
+        w->focus = PANE_THR;
+        slide_to(w, ev.x);
+        w->dragging = (ev.bstate & (BUTTON1_PRESSED | REPORT_MOUSE_POSITION)) != 0;
+        return;
+    }
+    if (!(ev.bstate & b1)) return;
     if (ev.y >= w->runs_y && ev.y < w->runs_y + w->runs_h) {
         size_t i = w->runs_top + (size_t)(ev.y - w->runs_y);
         if (i < w->nruns) {
@@ -1186,6 +1474,7 @@ static int key(wb *w, int ch)
 {
     if (ch == KEY_MOUSE) { mouse(w); return 0; }
     if (w->help) { w->help = 0; return 0; }
+    if (w->menu) { menu_key(w, ch); return 0; }
     if (w->focus == PANE_CMD) { cmd_key(w, ch); return 0; }
     wb_action a = key_action(ch);
     if (w->focus == PANE_LOG) {
@@ -1210,6 +1499,27 @@ static int key(wb *w, int ch)
     case ACT_QUIT: return 1;
     case ACT_REDRAW: clearok(curscr, TRUE); break;
     case ACT_APPLY: apply(w); break;
+    case ACT_MARK: if (selected(w)) selected(w)->marked = !selected(w)->marked; break;
+    case ACT_MENU: menu_open(w, MENU_ACTIONS); break;
+    case ACT_DETECT: menu_open(w, MENU_DETECT); break;
+    case ACT_THRESH: menu_open(w, MENU_THRESH); break;
+    case ACT_ENSEMBLE: {
+        char names[400], line[512], ens[32];
+        if (marked_names(w, names, sizeof names) < 2) { logf_(w, "ensemble: needs two runs or more (d makes one)"); break; }
+        snprintf(line, sizeof line, "ensemble %s norm=rank combine=mean as %s", names, fresh_name(w, "ens", ens, sizeof ens));
+        add_history(line);
+        run_line(w, line);
+        break;
+    }
+    case ACT_COMPARE: add_history("compare"); run_line(w, "compare"); break;
+    case ACT_METRICS: {
+        char line[400];
+        if (!selected(w)) break;
+        snprintf(line, sizeof line, "metrics %s", selected(w)->r->name);
+        add_history(line);
+        run_line(w, line);
+        break;
+    }
     case ACT_NONE: break;
     default: move_thr(w, a); break;
     }
@@ -1217,6 +1527,14 @@ static int key(wb *w, int ch)
 }
 
 /* ------------------------------------------------ signals and the terminal */
+
+/* Button-event tracking (xterm's mode 1002: motion reported while a button
+ * is down), which ncurses's own mouse set-up does not ask for: the slider
+ * is dragged with it. */
+static void mouse_motion(int on)
+{
+    (void)!write(STDOUT_FILENO, on ? "\033[?1002h" : "\033[?1002l", 8);   /* async-signal-safe: Ctrl-Z calls it */
+}
 
 static void on_term(int sig)
 {
@@ -1229,7 +1547,7 @@ static void on_tstp(int sig)
 {
     (void)sig;
     int e = errno;
-    if (curses_on) endwin();
+    if (curses_on) { (void)!write(STDOUT_FILENO, "\033[?1002l", 8); endwin(); }
     signal(SIGTSTP, SIG_DFL);
     sigset_t m;
     sigemptyset(&m);
@@ -1244,7 +1562,7 @@ static void on_tstp(int sig)
 
 static void restore_at_exit(void)
 {
-    if (curses_on) endwin();
+    if (curses_on) mouse_motion(0), endwin();
     curses_on = 0;
 }
 
@@ -1286,8 +1604,9 @@ int tui_workbench(const tui_host *h)
     keypad(stdscr, TRUE);
     curs_set(0);
     timeout(200);
-    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED | REPORT_MOUSE_POSITION, NULL);
     mouseinterval(0);
+    mouse_motion(1);
     wb w;
     memset(&w, 0, sizeof w);
     w.h = h;
@@ -1307,7 +1626,7 @@ int tui_workbench(const tui_host *h)
     int dirty = 1, rc = 0;
     while (!*h->quit && w.log) {
         if (got_term) { rc = 1; break; }
-        if (got_cont) { got_cont = 0; clearok(curscr, TRUE); dirty = 1; }
+        if (got_cont) { got_cont = 0; clearok(curscr, TRUE); mouse_motion(1); dirty = 1; }
         if (dirty) draw(&w);
         dirty = 0;
         int ch = getch();
@@ -1318,6 +1637,7 @@ int tui_workbench(const tui_host *h)
         if (key(&w, ch)) break;
         if (w.quit_after) break;
     }
+    mouse_motion(0);
     endwin();
     curses_on = 0;
     delscreen(scr);
@@ -1326,6 +1646,7 @@ int tui_workbench(const tui_host *h)
     free(w.order);
     for (size_t i = 0; i < w.nlog; i++) free(w.log[i]);
     free(w.log);
+    menu_close(&w);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGTSTP, &old_tstp, NULL);
     if (old_locale) setlocale(LC_CTYPE, old_locale);
