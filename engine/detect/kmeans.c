@@ -13,7 +13,11 @@
 
 typedef double km_v8 __attribute__((vector_size(64)));
 typedef long long km_v8l __attribute__((vector_size(64)));
-#define KM_STACK_D 512   /* wider rows: the transposed block goes on the heap */
+typedef int32_t km_v8i __attribute__((vector_size(32)));
+#define KM_STACK_D 512
+#ifndef KM_PF_ROWS
+#define KM_PF_ROWS 32
+#endif   /* wider rows: the transposed block goes on the heap */
 
 /* xt[j] = (x_0j, ..., x_7j) for the nr <= 8 rows at X (leading dimension ld;
  * missing rows repeat row 0): 8 x 8 blocks transposed in registers. */
@@ -140,6 +144,130 @@ size_t km_kernel_impl(const double *X, size_t r0, size_t r1, size_t d, size_t ld
     return changed;
 }
 
+/* The 8 x 8 transpose of km_v8_transpose_rows on rows already loaded:
+ * xt[j] = (r_0[j], ..., r_7[j]). */
+static inline __attribute__((always_inline)) void km_v8_transpose8(const km_v8 *r, km_v8 *xt)
+{
+#ifndef __clang__
+    static const km_v8l lo1 = { 0, 8, 2, 10, 4, 12, 6, 14 }, hi1 = { 1, 9, 3, 11, 5, 13, 7, 15 };
+    static const km_v8l lo2 = { 0, 1, 8, 9, 4, 5, 12, 13 }, hi2 = { 2, 3, 10, 11, 6, 7, 14, 15 };
+    static const km_v8l lo3 = { 0, 1, 2, 3, 8, 9, 10, 11 }, hi3 = { 4, 5, 6, 7, 12, 13, 14, 15 };
+#endif
+    km_v8 t[8], u[8];
+    #pragma GCC unroll 4
+    for (int p = 0; p < 4; p++) {
+        t[2 * p] = KM_SHUF(r[2 * p], r[2 * p + 1], lo1);
+        t[2 * p + 1] = KM_SHUF(r[2 * p], r[2 * p + 1], hi1);
+    }
+    u[0] = KM_SHUF(t[0], t[2], lo2), u[2] = KM_SHUF(t[0], t[2], hi2);
+    u[1] = KM_SHUF(t[1], t[3], lo2), u[3] = KM_SHUF(t[1], t[3], hi2);
+    u[4] = KM_SHUF(t[4], t[6], lo2), u[6] = KM_SHUF(t[4], t[6], hi2);
+    u[5] = KM_SHUF(t[5], t[7], lo2), u[7] = KM_SHUF(t[5], t[7], hi2);
+    #pragma GCC unroll 4
+    for (int q = 0; q < 4; q++) {
+        xt[q] = KM_SHUF(u[q], u[q + 4], lo3);
+        xt[q + 4] = KM_SHUF(u[q], u[q + 4], hi3);
+    }
+}
+
+/* km_kernel_impl for d = 8 (one row = one km_v8): the same arithmetic per lane
+ * (so the same labels and distances, bit for bit), with the loops over the
+ * columns and the rows of a group unrolled, the rows loaded once and kept in
+ * registers for the transpose and the per-cluster sums, and the labels of a
+ * full group compared and stored as one vector. */
+static inline __attribute__((always_inline))
+size_t km_kernel8_impl(const double *X, size_t r0, size_t r1, size_t ld,
+                       const double *Cp, size_t kp, int32_t *lab, double *mind2,
+                       double *sums, double *cnt, double *sec2, const size_t G, const int want2)
+{
+    size_t changed = 0;
+    for (size_t g = r0; g < r1; g += 8) {
+        size_t nr = r1 - g < 8 ? r1 - g : 8;
+        const double *xg = X + g * ld;
+        km_v8 r[8], xt[8];
+        if (g + KM_PF_ROWS + 8 <= r1) {   /* the rows KM_PF_ROWS ahead (the stream outruns the hardware prefetcher) */
+            #pragma GCC unroll 8
+            for (size_t q = 0; q < 8; q++) __builtin_prefetch(xg + (KM_PF_ROWS + q) * ld, 0, 0);
+        }
+        if (nr == 8) {
+            #pragma GCC unroll 8
+            for (size_t q = 0; q < 8; q++) memcpy(&r[q], xg + q * ld, sizeof r[q]);
+        } else {
+            for (size_t q = 0; q < 8; q++) memcpy(&r[q], xg + (q < nr ? q : 0) * ld, sizeof r[q]);
+        }
+        km_v8_transpose8(r, xt);
+        km_v8 best = { INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY };
+        km_v8 second = best;
+        km_v8l bl = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        for (size_t c0 = 0; c0 < kp; c0 += G) {
+            km_v8 acc[8];
+            const double *cc = Cp + c0 * 8;
+            #pragma GCC unroll 8
+            for (size_t q = 0; q < G; q++) acc[q] = (km_v8){ 0, 0, 0, 0, 0, 0, 0, 0 };
+            #pragma GCC unroll 8
+            for (size_t j = 0; j < 8; j++) {
+                #pragma GCC unroll 8
+                for (size_t q = 0; q < G; q++) {
+                    km_v8 t = xt[j] - cc[q * 8 + j];
+                    acc[q] += t * t;
+                }
+            }
+            #pragma GCC unroll 8
+            for (size_t q = 0; q < G; q++) {
+                km_v8l lt = acc[q] < best;
+                if (want2) {
+                    km_v8l ls = acc[q] < second;
+                    km_v8 m = (km_v8)(((km_v8l)acc[q] & ls) | ((km_v8l)second & ~ls));
+                    second = (km_v8)(((km_v8l)best & lt) | ((km_v8l)m & ~lt));
+                }
+                best = (km_v8)(((km_v8l)acc[q] & lt) | ((km_v8l)best & ~lt));
+                bl = ((long long)(c0 + q) & lt) | (bl & ~lt);
+            }
+        }
+        km_v8i l32 = __builtin_convertvector(bl, km_v8i);
+        if (nr == 8) {
+            km_v8i old;
+            memcpy(&old, lab + g, sizeof old);
+            km_v8i ne = old != l32;
+            memcpy(lab + g, &l32, sizeof l32);
+            changed -= (size_t)(ne[0] + ne[1] + ne[2] + ne[3] + ne[4] + ne[5] + ne[6] + ne[7]);
+            if (mind2) memcpy(mind2 + g, &best, sizeof best);
+            if (want2) memcpy(sec2 + g, &second, sizeof second);
+            if (sums) {
+                #pragma GCC unroll 8
+                for (size_t q = 0; q < 8; q++) {
+                    double *s = sums + (size_t)l32[q] * 8;
+                    km_v8 a;
+                    memcpy(&a, s, sizeof a);
+                    a += r[q];
+                    memcpy(s, &a, sizeof a);
+                    cnt[l32[q]] += 1;
+                }
+            }
+            continue;
+        }
+        for (size_t q = 0; q < nr; q++) {
+            size_t i = g + q;
+            int32_t l = l32[q];
+            if (lab[i] != l) {
+                changed++;
+                lab[i] = l;
+            }
+            if (mind2) mind2[i] = best[q];
+            if (want2) sec2[i] = second[q];
+            if (sums) {
+                double *s = sums + (size_t)l * 8;
+                km_v8 a;
+                memcpy(&a, s, sizeof a);
+                a += r[q];
+                memcpy(s, &a, sizeof a);
+                cnt[l] += 1;
+            }
+        }
+    }
+    return changed;
+}
+
 typedef size_t km_kernel_fn(const double *X, size_t r0, size_t r1, size_t d, size_t ld,
                             const double *Cp, size_t kp, int32_t *lab, double *mind2,
                             double *sums, double *cnt);
@@ -159,12 +287,14 @@ typedef size_t km_kernel2_fn(const double *X, size_t r0, size_t r1, size_t d, si
                                       const double *Cp, size_t kp, int32_t *lab, double *mind2,     \
                                       double *sums, double *cnt)                                    \
     {                                                                                                \
+        if (d == 8) return km_kernel8_impl(X, r0, r1, ld, Cp, kp, lab, mind2, sums, cnt, NULL, G, 0); \
         return km_kernel_impl(X, r0, r1, d, ld, Cp, kp, lab, mind2, sums, cnt, NULL, G, 0);         \
     }                                                                                                \
     TGT static size_t km_kernel2_##SUF(const double *X, size_t r0, size_t r1, size_t d, size_t ld,   \
                                        const double *Cp, size_t kp, int32_t *lab, double *mind2,    \
                                        double *sec2)                                                \
     {                                                                                                \
+        if (d == 8) return km_kernel8_impl(X, r0, r1, ld, Cp, kp, lab, mind2, NULL, NULL, sec2, G, 1); \
         return km_kernel_impl(X, r0, r1, d, ld, Cp, kp, lab, mind2, NULL, NULL, sec2, G, 1);        \
     }
 KM_INSTANCES(__attribute__((target("avx512f,avx512dq,avx512vl,fma"))), avx512, 8)
