@@ -4,6 +4,7 @@
 #include "score.h"
 #include "data/csv.h"
 #include "data/csv_int.h"
+#include "core/fmt.h"
 #include "detect/nn_common.h"   /* smooth=: the networks' EWMA, carried across chunks */   /* the loader's number scanner (scan_number_short): the same doubles, bit for bit */
 
 #include <errno.h>
@@ -459,9 +460,11 @@ static size_t format_row(const scorer *S, size_t i, double sc, char *dst, size_t
         l = t;
         dst[l++] = S->sep;
     } else {
-        l = (size_t)snprintf(dst, room, "%zu,", S->rowno[i]);
+        l = od_fmt_size(S->rowno[i], dst);
+        dst[l++] = ',';
     }
-    if (!isnan(sc)) l += (size_t)snprintf(dst + l, room - l, "%.17g", sc);
+    (void)room;
+    if (!isnan(sc)) l += od_fmt_double(sc, dst + l);   /* the shortest text that reads back to sc */
     if (S->flags) {
         int fl = !isnan(sc) && (S->strict ? sc > S->thr : sc >= S->thr);
         dst[l++] = S->o->keep ? S->sep : ',';
