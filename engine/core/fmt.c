@@ -193,6 +193,27 @@ size_t od_fmt_double(double x, char *buf)
     if (!even && vpz) vp--;
     vmz = vmz && even;
     int removed = 0, last = 0;
+    uint64_t out;
+    if (!vmz && !vrz) {
+        /* the usual case: neither end nor x is a whole number of units, so
+         * no tie: two digits at a time, round on the last one dropped */
+        while (vp / 100 > vm / 100) {
+            last = (int)(vr % 100) / 10;
+            vr /= 100;
+            vp /= 100;
+            vm /= 100;
+            removed += 2;
+        }
+        if (vp / 10 > vm / 10) {
+            last = (int)(vr % 10);
+            vr /= 10;
+            vp /= 10;
+            vm /= 10;
+            removed++;
+        }
+        out = vr + (vr == vm || last >= 5);
+        goto digits;
+    }
     while (vp / 10 > vm / 10) {
         vmz &= vm % 10 == 0;
         vrz &= last == 0;
@@ -213,7 +234,8 @@ size_t od_fmt_double(double x, char *buf)
         }
     }
     if (vrz && last == 5 && vr % 2 == 0) last = 4;   /* an exact tie: to even */
-    uint64_t out = vr + ((vr == vm && !vmz) || last >= 5);
+    out = vr + ((vr == vm && !vmz) || last >= 5);
+digits:;
     char dig[24];
     int n = ndigits(out);
     for (int i = n - 1; i >= 0; i--) {
