@@ -101,6 +101,18 @@ cmp -s "$tmp/ref" "$tmp/got"; check $? "--threshold=V flags score >= V (a model 
 sc -q --model "$tmp/f.oddm" --threshold $S/blobs.csv > /dev/null 2> "$tmp/err"
 [ $? = 1 ] && grep -q 'has no threshold' "$tmp/err"; check $? "--threshold on a model without one: a clear error, status 1"
 
+# ---- the plain-line fast pass and the field-table pass read the same rows the same way
+sc -q --model "$tmp/km.oddm" $S/blobs.csv > "$tmp/plain.csv"
+awk -F, 'NR == 1 { print "note,x6,x5,x4,x3,x2,x1,label"; next }
+  { note = NR % 4 == 0 ? "\"a, \"\"b\"\"\"" : "n" NR
+    if (NR % 3 == 0) print note ", " $6 " ," $5 "," $4 "," $3 "," $2 ", " $1 "," $7
+    else if (NR % 5 == 0) print note ",\"" $6 "\"," $5 "," $4 "," $3 "," $2 "," $1 "," $7
+    else print note "," $6 "," $5 "," $4 "," $3 "," $2 "," $1 "," $7 }' $S/blobs.csv > "$tmp/mixed.csv"
+sc -q --model "$tmp/km.oddm" "$tmp/mixed.csv" > "$tmp/mixed.out"
+[ -s "$tmp/plain.csv" ] && grep -q ' ,' "$tmp/mixed.csv" && grep -q '^"a, ""b""",' "$tmp/mixed.csv" && grep -q ',"[-0-9.]*",' "$tmp/mixed.csv" &&
+  cmp -s "$tmp/plain.csv" "$tmp/mixed.out"
+check $? "columns reordered, an unused quoted column with commas, spaces and quotes around values: the same scores as the plain file"
+
 # ---- --keep
 sc -q --model "$tmp/km.oddm" --keep --threshold $S/blobs.csv > "$tmp/out.csv"
 head -1 "$tmp/out.csv" | grep -qx 'x1,x2,x3,x4,x5,x6,label,score,flag'; r=$?

@@ -3,6 +3,7 @@
  * the run layer (engine/run/run.h) and prints what comes back. */
 #include "config.h"
 #include "cmd.h"
+#include "core/fmt.h"
 
 #include <errno.h>
 #include <math.h>
@@ -245,13 +246,14 @@ static void write_score_rows(FILE *fp, od_run **runs, size_t nr)
         if (runs[k]->cluster) fprintf(fp, ",%s_cluster", runs[k]->name);
     }
     fputc('\n', fp);
+    char num[OD_FMT_DOUBLE_MAX];   /* numbers as oddity score writes them: the shortest text that reads back */
     for (size_t i = 0; i < r0->n; i++) {
         fprintf(fp, "%zu", i + 1);
-        if (r0->time) fprintf(fp, ",%.17g", r0->time[i]);
+        if (r0->time) { fputc(',', fp); od_fmt_double(r0->time[i], num); fputs(num, fp); }
         if (r0->labels) r0->labels[i] < 0 ? fputc(',', fp) : fprintf(fp, ",%d", r0->labels[i]);
         for (size_t k = 0; k < nr; k++) {
             if (isnan(runs[k]->scores[i])) fputc(',', fp);
-            else fprintf(fp, ",%.17g", runs[k]->scores[i]);
+            else { fputc(',', fp); od_fmt_double(runs[k]->scores[i], num); fputs(num, fp); }
             if (runs[k]->cluster) fprintf(fp, ",%ld", runs[k]->cluster[i]);
         }
         fputc('\n', fp);
