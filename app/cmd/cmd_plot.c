@@ -46,6 +46,11 @@ static int plot_opts(od_session *s, const cmd_line *c, od_plot_opts *o)
         } else {
             o->width = 79;
             o->height = 24;
+            /* plot series RUN1 RUN2 ...: about ten rows a panel */
+            size_t nr = 0;
+            for (size_t i = 2; i < c->nwords; i++) nr += strcmp(c->words[i].text, "commands") != 0;
+            if (!strcmp(c->words[1].text, "series") && nr > 1 && o->height < (int)(10 * (nr + 1) + 2))
+                o->height = (int)(10 * (nr + 1) + 2);
         }
         o->color = od_plot_color_auto(isatty(fileno(s->outfp)), getenv("TERM"), getenv("COLORTERM"), getenv("NO_COLOR"));
     }
@@ -254,30 +259,78 @@ static od_version *series_source(plot_req *q, od_run **r)
     return v;
 }
 
+/* The column of the word that named the k-th run (for errors). */
+static int run_word_col(od_session *s, const cmd_line *c, size_t k)
+{
+    for (size_t i = 2; i < c->nwords; i++) {
+        if (!strcmp(c->words[i].text, "commands")) continue;
+        if (k-- == 0) return c->words[i].col + s->cur_col0 - 1;
+    }
+    return 0;
+}
+
+/* series with several runs: every one on the first one's dataset and rows. */
+static int series_check_runs(plot_req *q, const od_run *r, const od_frame *f)
+{
+    od_session *s = q->s;
+    const od_run *r0 = q->runs[0];
+    if (!r)
+        return cmd_error_at(s, run_word_col(s, q->c, 0), "plot series: %s was made on %zu rows of %s, not on the %zu rows drawn",
+                            r0->name, r0->n, r0->dataset, f->nrow);
+    for (size_t k = 1; k < q->nr; k++) {
+        const od_run *rk = q->runs[k];
+        if (strcmp(rk->dataset, r0->dataset) || rk->n != f->nrow)
+            return cmd_error_at(s, run_word_col(s, q->c, k), "plot series: %s was made on %s (%zu rows), not on %s (%zu rows) like %s",
+                                rk->name, rk->dataset, rk->n, r0->dataset, f->nrow, r0->name);
+    }
+    return 0;
+}
+
 static int build_series(plot_req *q)
 {
     od_run *r;
     od_version *v = series_source(q, &r);
     if (!v) return OD_ESTATE;
     const od_frame *f = v->frame;
-    size_t idx[64], nch;
-    int rc = series_channels(q, f, idx, &nch);
+    int rc = q->nr > 1 ? series_check_runs(q, r, f) : 0;
     if (rc) return rc;
+    size_t idx[64], nch;
+    if ((rc = series_channels(q, f, idx, &nch))) return rc;
     const double *y[64];
     const char *names[64];
     for (size_t k = 0; k < nch; k++) { y[k] = f->cols[idx[k]].num; names[k] = f->cols[idx[k]].name; }
     long tcol = od_frame_role(f, OD_ROLE_TIME), lc = od_frame_role(f, OD_ROLE_LABEL);
     int *lab = NULL;
-    if (lc >= 0) {
-        if (!(lab = od_mallocn(q->s->ctx, f->nrow ? f->nrow : 1, sizeof *lab))) return cmd_fail(q->s, OD_ENOMEM);
-        for (size_t i = 0; i < f->nrow; i++) lab[i] = f->cols[lc].num[i] == 1;
+    od_plot_series_panel *pan = NULL;
+    size_t np = q->nr > 1 ? q->nr : 0;
+    if (np && !(pan = od_calloc(q->s->ctx, np, sizeof *pan))) return cmd_fail(q->s, OD_ENOMEM);
+    if (lc >= 0 && !(lab = od_mallocn(q->s->ctx, f->nrow ? f->nrow : 1, sizeof *lab))) {
+        free(pan);
+        return cmd_fail(q->s, OD_ENOMEM);
+    }
+    for (size_t i = 0; lab && i < f->nrow; i++) lab[i] = f->cols[lc].num[i] == 1;
+    /* the title names the dataset and the runs */
+    const od_dataset *ds = r ? od_ws_dataset(q->s->ws, r->dataset) : od_ws_current(q->s->ws);
+    const char *dname = ds ? ds->name : "series";
+    char title[512];
+    int tl = snprintf(title, sizeof title, "%s", dname);
+    for (size_t k = 0; k < (np ? np : r ? 1 : 0) && tl >= 0 && (size_t)tl < sizeof title; k++) {
+        const od_run *rk = np ? q->runs[k] : r;
+        tl += snprintf(title + tl, sizeof title - (size_t)tl, "%s%s", k ? ", " : ": scores of ", rk->name);
+    }
+    for (size_t k = 0; k < np; k++) {
+        const od_run *rk = q->runs[k];
+        pan[k] = (od_plot_series_panel){ .score = rk->scores, .name = rk->name,
+                                         .threshold = rk->thr.set && !rk->thr.point ? rk->thr.value : NAN };
     }
     od_plot_series_data d = { .n = f->nrow, .t = tcol >= 0 ? f->cols[tcol].num : NULL, .t_epoch = tcol >= 0,
                               .nch = nch, .y = y, .names = names, .label = lab,
-                              .score = r ? r->scores : NULL, .score_name = r ? r->name : NULL,
-                              .threshold = r && r->thr.set && !r->thr.point ? r->thr.value : NAN };
+                              .score = r && !np ? r->scores : NULL, .score_name = r ? r->name : NULL,
+                              .threshold = r && r->thr.set && !r->thr.point ? r->thr.value : NAN,
+                              .panels = pan, .npanels = np, .title = title };
     rc = od_plot_series(q->s->ctx, q->script, q->o, &d);
     free(lab);
+    free(pan);
     return rc ? cmd_fail(q->s, rc) : 0;
 }
 
