@@ -35,6 +35,8 @@ static int plot_opts(od_session *s, const cmd_line *c, od_plot_opts *o)
     } else if (!strcmp(term, "qt") || !strcmp(term, "wxt") || !strcmp(term, "x11")) {
         o->term = OD_PLOT_TERM_WINDOW;
         o->window = term;
+    } else if (!strcmp(term, "sixel")) {
+        o->term = OD_PLOT_TERM_SIXEL;
     } else if (!strcmp(term, "png") || !strcmp(term, "svg") || !strcmp(term, "pdf")) {
         return cmd_error_at(s, 0, "plot: the terminal is %s: give the file with to=FILE.%s", term, term);
     } else {
@@ -786,10 +788,12 @@ static int plot_render(od_session *s, const od_plot_opts *o, const char *script,
     }
     if (o->term == OD_PLOT_TERM_WINDOW && !od_gnuplot_has_terminal(s->plot, o->window))
         return cmd_fail(s, od_error(s->ctx, OD_ENOTFOUND, "plot: this gnuplot has no %s terminal (apt-get install gnuplot-qt), or use the terminal (set terminal=dumb) or to=FILE.png", o->window));
+    if (o->term == OD_PLOT_TERM_SIXEL && !od_gnuplot_has_terminal(s->plot, "sixelgd"))
+        return cmd_fail(s, od_error(s->ctx, OD_ENOTFOUND, "plot: terminal=sixel: this gnuplot lacks the sixelgd terminal (a gnuplot built with libgd has it), or use set terminal=dumb"));
     od_out *text = od_out_buffer();
     int rc = text ? od_gnuplot_run(s->ctx, s->plot, script, text, 60) : OD_ENOMEM;
     if (rc) rc = cmd_fail(s, rc);
-    else if (o->term == OD_PLOT_TERM_DUMB) fputs(od_out_str(text), s->outfp);
+    else if (o->term == OD_PLOT_TERM_DUMB || o->term == OD_PLOT_TERM_SIXEL) fputs(od_out_str(text), s->outfp);
     else if (o->output) fprintf(s->outfp, "wrote %s\n", shown ? shown : o->output);
     od_out_free(text);
     return rc;

@@ -39,7 +39,8 @@ typedef enum {
     OD_PLOT_TERM_SVG,      /* svg; pixels (default 800 x 600) */
     OD_PLOT_TERM_PDF,      /* pdfcairo; points, 1/72 inch (default 504 x 360 = 7 x 5 in) */
     OD_PLOT_TERM_WINDOW    /* interactive window (opts.window: qt, wxt or x11), persist;
-                              pixels (default 800 x 600) */
+                              pixels (default 800 x 600) */,
+    OD_PLOT_TERM_SIXEL     /* sixelgd: sixel graphics on the text stream; pixels (default 800 x 600) */
 } od_plot_term;
 
 /* Colour on the dumb terminal (escape sequences; gnuplot >= 5.2). */

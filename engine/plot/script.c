@@ -198,7 +198,7 @@ int od_plotw_begin(od_ctx *ctx, od_plotw *w, const od_plot_opts *o, const char *
         if (!ht) ht = 25;
         lo = 20; hi = 1000; lo_h = 8; hi_h = 500; unit = "characters";
         break;
-    case OD_PLOT_TERM_PNG: case OD_PLOT_TERM_SVG: case OD_PLOT_TERM_WINDOW:
+    case OD_PLOT_TERM_PNG: case OD_PLOT_TERM_SVG: case OD_PLOT_TERM_WINDOW: case OD_PLOT_TERM_SIXEL:
         if (!wd) wd = 800;
         if (!ht) ht = 600;
         lo = lo_h = 64; hi = hi_h = 16384; unit = "pixels";
@@ -239,6 +239,9 @@ int od_plotw_begin(od_ctx *ctx, od_plotw *w, const od_plot_opts *o, const char *
         break;
     case OD_PLOT_TERM_PDF:
         od_plotw_printf(w, "set terminal pdfcairo size %.4gin,%.4gin noenhanced\n", wd / 72.0, ht / 72.0);
+        break;
+    case OD_PLOT_TERM_SIXEL:
+        od_plotw_printf(w, "set terminal sixelgd size %d,%d truecolor noenhanced\nset output\n", wd, ht);
         break;
     case OD_PLOT_TERM_WINDOW:
         od_plotw_printf(w, "set terminal %s size %d,%d noenhanced persist title 'oddity'\nset output\n", win, wd, ht);
