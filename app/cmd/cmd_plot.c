@@ -714,7 +714,9 @@ static const plot_kind kinds[] = {
       "threshold and the false-positive / false-negative areas shaded", build_pdf },
     { "series", 0,
       "the series with labelled anomalies shaded, flagged points marked and\n"
-      "the run's score on the second axis", build_series },
+      "the run's score on the second axis; plot series RUN1 RUN2 ... stacks one\n"
+      "panel per run (its score, threshold line and flagged points) under the\n"
+      "channels, sharing the x axis (runs on the same dataset and rows)", build_series },
     { "scatter", 0,
       "two columns (x= y=) or the first two principal components, coloured by\n"
       "label, a run's clusters or its score", build_scatter },
@@ -855,11 +857,12 @@ __attribute__((constructor)) static void plot_strings(void)
     snprintf(plot_usage, sizeof plot_usage, "plot %s [RUN..] [to=FILE.png|svg|pdf] [commands] [options]", plot_words);
     plot_help_append("%s%s",
                      "Plots draw in the terminal (gnuplot's dumb terminal, sized to the window, in\n"
-                     "colour unless NO_COLOR is set), in a window after `set terminal=qt`, or to a\n"
+                     "colour unless NO_COLOR is set), as sixel graphics after `set plot\n"
+                     "terminal=sixel` (gnuplot's sixelgd), in a window after `set terminal=qt`, or to a\n"
                      "file with to=.  The word `commands` prints the gnuplot script instead, to keep\n"
                      "or edit.  Names from data files are quoted so they cannot run gnuplot commands.\n\n",
                      "examples:\n  plot roc km gmm\n  plot pr km to=pr.png\n  plot pdf km\n  plot scatter km by=cluster\n"
-                     "  plot series lstm to=series.svg width=1200 height=400\n  plot explain km 151\n  plot roc km commands\n"
+                     "  plot series lstm to=series.svg width=1200 height=400\n  plot series km gmm lstm\n  plot explain km 151\n  plot roc km commands\n"
                      "  plot elbow kmeans k=2..12 silhouette=yes\n  plot elbow gmm k=1..10\n  plot search km_best");
 }
 
