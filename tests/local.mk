@@ -64,3 +64,8 @@ EXTRA_DIST += tests/tui/train.sh
 # Tab completion of run names and detector options at the prompt and in the workbench.
 TESTS += tests/tui/tour.sh tests/tui/complete.sh
 EXTRA_DIST += tests/tui/tour.sh tests/tui/complete.sh
+# issue 17: plot files checked for size (PNG IHDR, SVG, PDF), set plot
+# terminal=sixel reaching gnuplot, plot series RUN1 RUN2 stacked panels;
+# a golden dumb-terminal rendering per plot kind.
+TESTS += tests/plot-files.sh tests/plot-golden.sh tests/tui/series-stack.sh
+EXTRA_DIST += tests/plot-files.sh tests/plot-golden.sh tests/plots tests/tui/series-stack.sh

@@ -266,6 +266,7 @@ set.terminal=pdf|set terminal=pdf; set|terminal=pdf
 set.terminal=qt|set terminal=qt; set|terminal=qt
 set.terminal=wxt|set terminal=wxt; set|terminal=wxt
 set.terminal=x11|set terminal=x11; set|terminal=x11
+set.terminal=sixel|set plot terminal=sixel; set|terminal=sixel
 set.times=on|set times=on; set|times=on
 set.times=off|set times=on; set times=off; set|times=off
 source.safe=yes|source T/sub/sub.odd safe=yes|--safe: refusing to read

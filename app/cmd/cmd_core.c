@@ -207,6 +207,8 @@ static int cmd_set(od_session *s, const cmd_line *c)
 {
     long v;
     int r, b;
+    if (c->nwords > 1 && strcmp(c->words[1].text, "plot"))
+        return cmd_error_at(s, c->words[1].col, "set: unexpected word '%s' (usage: set [plot] [seed=N] [threads=N] [terminal=T] [times=on|off])", c->words[1].text);
     if (c->nopts == 0) {
         fprintf(s->outfp, "seed=%lu threads=%d terminal=%s times=%s\n", od_ctx_seed(s->ctx), od_ctx_threads(s->ctx),
                 s->terminal, s->show_times ? "on" : "off");
@@ -273,7 +275,7 @@ static int cmd_save(od_session *s, const cmd_line *c)
 static const cmd_optspec set_opts[] = {
     { "seed", NULL, COMPL_NONE, "seed of every random choice (default 42)" },
     { "threads", NULL, COMPL_NONE, "worker threads, 0 = all cores" },
-    { "terminal", "dumb|png|svg|pdf|qt|wxt|x11", COMPL_NONE, "default plot terminal" },
+    { "terminal", "dumb|sixel|png|svg|pdf|qt|wxt|x11", COMPL_NONE, "default plot terminal (sixel: gnuplot's sixelgd, graphics in terminals that show sixels)" },
     { "times", "on|off", COMPL_NONE, "show timings (off makes output byte-identical across replays)" },
     { NULL, NULL, COMPL_NONE, NULL }
 };
@@ -303,12 +305,14 @@ const od_command cmd_quit_entry = {
     .help = "", .min_words = 0, .max_words = 0, .opts = no_opts, .fn = cmd_quit,
 };
 const od_command cmd_set_entry = {
-    .name = "set", .usage = "set [seed=N] [threads=N] [terminal=T] [times=on|off]", .topic = "session",
+    .name = "set", .usage = "set [plot] [seed=N] [threads=N] [terminal=T] [times=on|off]", .topic = "session",
     .summary = "show or change session settings",
     .help = "One seed drives every random choice: the same script with the same seed gives\n"
             "bit-identical scores.  Without options, prints the current settings.\n\n"
-            "example:\n  set seed=7 threads=2",
-    .min_words = 0, .max_words = 0, .opts = set_opts, .fn = cmd_set,
+            "`set plot terminal=sixel` (the word plot is optional) draws plots as sixel\n"
+            "graphics through gnuplot's sixelgd terminal; dumb (text) is the default.\n\n"
+            "example:\n  set seed=7 threads=2\n  set plot terminal=sixel",
+    .min_words = 0, .max_words = 1, .opts = set_opts, .fn = cmd_set,
 };
 const od_command cmd_history_entry = {
     .name = "history", .usage = "history", .topic = "session", .summary = "list the lines that ran in this session",

@@ -35,6 +35,8 @@ static int plot_opts(od_session *s, const cmd_line *c, od_plot_opts *o)
     } else if (!strcmp(term, "qt") || !strcmp(term, "wxt") || !strcmp(term, "x11")) {
         o->term = OD_PLOT_TERM_WINDOW;
         o->window = term;
+    } else if (!strcmp(term, "sixel")) {
+        o->term = OD_PLOT_TERM_SIXEL;
     } else if (!strcmp(term, "png") || !strcmp(term, "svg") || !strcmp(term, "pdf")) {
         return cmd_error_at(s, 0, "plot: the terminal is %s: give the file with to=FILE.%s", term, term);
     } else {
@@ -46,6 +48,11 @@ static int plot_opts(od_session *s, const cmd_line *c, od_plot_opts *o)
         } else {
             o->width = 79;
             o->height = 24;
+            /* plot series RUN1 RUN2 ...: about ten rows a panel */
+            size_t nr = 0;
+            for (size_t i = 2; i < c->nwords; i++) nr += strcmp(c->words[i].text, "commands") != 0;
+            if (!strcmp(c->words[1].text, "series") && nr > 1 && o->height < (int)(10 * (nr + 1) + 2))
+                o->height = (int)(10 * (nr + 1) + 2);
         }
         o->color = od_plot_color_auto(isatty(fileno(s->outfp)), getenv("TERM"), getenv("COLORTERM"), getenv("NO_COLOR"));
     }
@@ -254,30 +261,78 @@ static od_version *series_source(plot_req *q, od_run **r)
     return v;
 }
 
+/* The column of the word that named the k-th run (for errors). */
+static int run_word_col(od_session *s, const cmd_line *c, size_t k)
+{
+    for (size_t i = 2; i < c->nwords; i++) {
+        if (!strcmp(c->words[i].text, "commands")) continue;
+        if (k-- == 0) return c->words[i].col + s->cur_col0 - 1;
+    }
+    return 0;
+}
+
+/* series with several runs: every one on the first one's dataset and rows. */
+static int series_check_runs(plot_req *q, const od_run *r, const od_frame *f)
+{
+    od_session *s = q->s;
+    const od_run *r0 = q->runs[0];
+    if (!r)
+        return cmd_error_at(s, run_word_col(s, q->c, 0), "plot series: %s was made on %zu rows of %s, not on the %zu rows drawn",
+                            r0->name, r0->n, r0->dataset, f->nrow);
+    for (size_t k = 1; k < q->nr; k++) {
+        const od_run *rk = q->runs[k];
+        if (strcmp(rk->dataset, r0->dataset) || rk->n != f->nrow)
+            return cmd_error_at(s, run_word_col(s, q->c, k), "plot series: %s was made on %s (%zu rows), not on %s (%zu rows) like %s",
+                                rk->name, rk->dataset, rk->n, r0->dataset, f->nrow, r0->name);
+    }
+    return 0;
+}
+
 static int build_series(plot_req *q)
 {
     od_run *r;
     od_version *v = series_source(q, &r);
     if (!v) return OD_ESTATE;
     const od_frame *f = v->frame;
-    size_t idx[64], nch;
-    int rc = series_channels(q, f, idx, &nch);
+    int rc = q->nr > 1 ? series_check_runs(q, r, f) : 0;
     if (rc) return rc;
+    size_t idx[64], nch;
+    if ((rc = series_channels(q, f, idx, &nch))) return rc;
     const double *y[64];
     const char *names[64];
     for (size_t k = 0; k < nch; k++) { y[k] = f->cols[idx[k]].num; names[k] = f->cols[idx[k]].name; }
     long tcol = od_frame_role(f, OD_ROLE_TIME), lc = od_frame_role(f, OD_ROLE_LABEL);
     int *lab = NULL;
-    if (lc >= 0) {
-        if (!(lab = od_mallocn(q->s->ctx, f->nrow ? f->nrow : 1, sizeof *lab))) return cmd_fail(q->s, OD_ENOMEM);
-        for (size_t i = 0; i < f->nrow; i++) lab[i] = f->cols[lc].num[i] == 1;
+    od_plot_series_panel *pan = NULL;
+    size_t np = q->nr > 1 ? q->nr : 0;
+    if (np && !(pan = od_calloc(q->s->ctx, np, sizeof *pan))) return cmd_fail(q->s, OD_ENOMEM);
+    if (lc >= 0 && !(lab = od_mallocn(q->s->ctx, f->nrow ? f->nrow : 1, sizeof *lab))) {
+        free(pan);
+        return cmd_fail(q->s, OD_ENOMEM);
+    }
+    for (size_t i = 0; lab && i < f->nrow; i++) lab[i] = f->cols[lc].num[i] == 1;
+    /* the title names the dataset and the runs */
+    const od_dataset *ds = r ? od_ws_dataset(q->s->ws, r->dataset) : od_ws_current(q->s->ws);
+    const char *dname = ds ? ds->name : "series";
+    char title[512];
+    int tl = snprintf(title, sizeof title, "%s", dname);
+    for (size_t k = 0; k < (np ? np : r ? 1 : 0) && tl >= 0 && (size_t)tl < sizeof title; k++) {
+        const od_run *rk = np ? q->runs[k] : r;
+        tl += snprintf(title + tl, sizeof title - (size_t)tl, "%s%s", k ? ", " : ": scores of ", rk->name);
+    }
+    for (size_t k = 0; k < np; k++) {
+        const od_run *rk = q->runs[k];
+        pan[k] = (od_plot_series_panel){ .score = rk->scores, .name = rk->name,
+                                         .threshold = rk->thr.set && !rk->thr.point ? rk->thr.value : NAN };
     }
     od_plot_series_data d = { .n = f->nrow, .t = tcol >= 0 ? f->cols[tcol].num : NULL, .t_epoch = tcol >= 0,
                               .nch = nch, .y = y, .names = names, .label = lab,
-                              .score = r ? r->scores : NULL, .score_name = r ? r->name : NULL,
-                              .threshold = r && r->thr.set && !r->thr.point ? r->thr.value : NAN };
+                              .score = r && !np ? r->scores : NULL, .score_name = r ? r->name : NULL,
+                              .threshold = r && r->thr.set && !r->thr.point ? r->thr.value : NAN,
+                              .panels = pan, .npanels = np, .title = title };
     rc = od_plot_series(q->s->ctx, q->script, q->o, &d);
     free(lab);
+    free(pan);
     return rc ? cmd_fail(q->s, rc) : 0;
 }
 
@@ -659,7 +714,9 @@ static const plot_kind kinds[] = {
       "threshold and the false-positive / false-negative areas shaded", build_pdf },
     { "series", 0,
       "the series with labelled anomalies shaded, flagged points marked and\n"
-      "the run's score on the second axis", build_series },
+      "the run's score on the second axis; plot series RUN1 RUN2 ... stacks one\n"
+      "panel per run (its score, threshold line and flagged points) under the\n"
+      "channels, sharing the x axis (runs on the same dataset and rows)", build_series },
     { "scatter", 0,
       "two columns (x= y=) or the first two principal components, coloured by\n"
       "label, a run's clusters or its score", build_scatter },
@@ -733,10 +790,12 @@ static int plot_render(od_session *s, const od_plot_opts *o, const char *script,
     }
     if (o->term == OD_PLOT_TERM_WINDOW && !od_gnuplot_has_terminal(s->plot, o->window))
         return cmd_fail(s, od_error(s->ctx, OD_ENOTFOUND, "plot: this gnuplot has no %s terminal (apt-get install gnuplot-qt), or use the terminal (set terminal=dumb) or to=FILE.png", o->window));
+    if (o->term == OD_PLOT_TERM_SIXEL && !od_gnuplot_has_terminal(s->plot, "sixelgd"))
+        return cmd_fail(s, od_error(s->ctx, OD_ENOTFOUND, "plot: terminal=sixel: this gnuplot lacks the sixelgd terminal (a gnuplot built with libgd has it), or use set terminal=dumb"));
     od_out *text = od_out_buffer();
     int rc = text ? od_gnuplot_run(s->ctx, s->plot, script, text, 60) : OD_ENOMEM;
     if (rc) rc = cmd_fail(s, rc);
-    else if (o->term == OD_PLOT_TERM_DUMB) fputs(od_out_str(text), s->outfp);
+    else if (o->term == OD_PLOT_TERM_DUMB || o->term == OD_PLOT_TERM_SIXEL) fputs(od_out_str(text), s->outfp);
     else if (o->output) fprintf(s->outfp, "wrote %s\n", shown ? shown : o->output);
     od_out_free(text);
     return rc;
@@ -798,11 +857,12 @@ __attribute__((constructor)) static void plot_strings(void)
     snprintf(plot_usage, sizeof plot_usage, "plot %s [RUN..] [to=FILE.png|svg|pdf] [commands] [options]", plot_words);
     plot_help_append("%s%s",
                      "Plots draw in the terminal (gnuplot's dumb terminal, sized to the window, in\n"
-                     "colour unless NO_COLOR is set), in a window after `set terminal=qt`, or to a\n"
+                     "colour unless NO_COLOR is set), as sixel graphics after `set plot\n"
+                     "terminal=sixel` (gnuplot's sixelgd), in a window after `set terminal=qt`, or to a\n"
                      "file with to=.  The word `commands` prints the gnuplot script instead, to keep\n"
                      "or edit.  Names from data files are quoted so they cannot run gnuplot commands.\n\n",
                      "examples:\n  plot roc km gmm\n  plot pr km to=pr.png\n  plot pdf km\n  plot scatter km by=cluster\n"
-                     "  plot series lstm to=series.svg width=1200 height=400\n  plot explain km 151\n  plot roc km commands\n"
+                     "  plot series lstm to=series.svg width=1200 height=400\n  plot series km gmm lstm\n  plot explain km 151\n  plot roc km commands\n"
                      "  plot elbow kmeans k=2..12 silhouette=yes\n  plot elbow gmm k=1..10\n  plot search km_best");
 }
 

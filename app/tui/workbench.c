@@ -122,6 +122,8 @@ typedef struct {
     size_t np;             /* the part's rows in row order (series plot) */
     double *ps;
     int *pl;
+    double *pv;            /* the data's first numeric feature on the same rows (series plot), or NULL */
+    const char *pvname;
 } wb_run;
 
 typedef struct {           /* a slider position kept across rebuilds */
@@ -280,6 +282,7 @@ static void run_free(wb_run *x)
     free(x->evcum);
     free(x->ps);
     free(x->pl);
+    free(x->pv);
     memset(x, 0, sizeof *x);
 }
 
@@ -298,6 +301,20 @@ static void build_run(wb *w, wb_run *x, const od_run *r)
         k = 0;
     }
     x->np = k;
+    /* the series plot stacks the data's first feature above the score */
+    od_dataset *d = od_ws_dataset(w->h->ws, r->dataset);
+    const od_frame *f = NULL;
+    for (size_t v = d ? d->nv : 0; v-- > 0 && !f;)
+        if (d->v[v].frame && d->v[v].frame->nrow == r->n) f = d->v[v].frame;
+    long fc = -1;
+    for (size_t j = 0; f && j < f->ncol && fc < 0; j++)
+        if (f->cols[j].role == OD_ROLE_FEATURE && f->cols[j].type == OD_COL_NUM && f->cols[j].num) fc = (long)j;
+    if (k && fc >= 0 && (x->pv = malloc(k * sizeof *x->pv))) {
+        size_t m = 0;
+        for (size_t i = 0; i < r->n && m < k; i++)
+            if (od_run_in_part(r, x->part, i)) x->pv[m++] = f->cols[fc].num[i];
+        x->pvname = f->cols[fc].name;
+    }
     if (x->ps && tune_model_build(&x->tm, x->ps, r->labels ? x->pl : NULL, k)) memset(&x->tm, 0, sizeof x->tm);
     od_run_eval ev;
     if (r->labels && od_run_eval_part(ctx, r, x->part, NULL, &ev) == 0) {
@@ -807,8 +824,18 @@ static void plot_series(canvas *c, const wb_run *x, char *legend, size_t nl)
     if (!x->np || !x->ps || x->tm.m == 0) { snprintf(legend, nl, "no scores"); return; }
     double lo = x->tm.thr[x->tm.m - 1], hi = x->tm.thr[0];
     double t = tune_model_value(&x->tm, x->pos);
-    int base = x->r->labels ? 2 : 0, HH = H - base;
-    if (HH < 2) HH = H, base = 0;
+    /* stacked: the data's first feature in the upper half (when the pane
+     * has room), the score with its threshold and flags below */
+    int dh = x->pv && H >= 16 ? H / 2 - 2 : 0;
+    double dlo = NAN, dhi = NAN;
+    for (size_t i = 0; dh && i < x->np; i++)
+        if (isfinite(x->pv[i])) {
+            if (isnan(dlo) || x->pv[i] < dlo) dlo = x->pv[i];
+            if (isnan(dhi) || x->pv[i] > dhi) dhi = x->pv[i];
+        }
+    if (isnan(dlo)) dh = 0;
+    int base = x->r->labels ? 2 : 0, HH = H - base - (dh ? dh + 4 : 0);
+    if (HH < 2) HH = H, base = 0, dh = 0;
     int py = -1;
     for (int col = 0; col < W; col++) {
         size_t a = (size_t)((double)col * (double)x->np / W), b = (size_t)((double)(col + 1) * (double)x->np / W);
@@ -821,6 +848,19 @@ static void plot_series(canvas *c, const wb_run *x, char *legend, size_t nl)
             if (x->pl[i] > 0) anom = 1;
         }
         if (anom && base) cv_dot(c, col, 0, C_ANOM);
+        if (dh) {   /* the data above: its min..max over the column */
+            double vlo = NAN, vhi = NAN;
+            for (size_t i = a; i < b && i < x->np; i++)
+                if (isfinite(x->pv[i])) {
+                    if (isnan(vlo) || x->pv[i] < vlo) vlo = x->pv[i];
+                    if (isnan(vhi) || x->pv[i] > vhi) vhi = x->pv[i];
+                }
+            if (!isnan(vlo)) {
+                int y0 = H - dh + (dhi > dlo ? (int)lround((vlo - dlo) / (dhi - dlo) * (dh - 1)) : 0);
+                int y1 = H - dh + (dhi > dlo ? (int)lround((vhi - dlo) / (dhi - dlo) * (dh - 1)) : 0);
+                cv_line(c, col, y0, col, y1, C_NORMAL);
+            }
+        }
         if (isnan(m)) { py = -1; continue; }
         int y = base + (hi > lo ? (int)lround((m - lo) / (hi - lo) * (HH - 1)) : 0);
         int color = m >= t ? C_ANOM : C_NORMAL;
@@ -832,8 +872,10 @@ static void plot_series(canvas *c, const wb_run *x, char *legend, size_t nl)
         int ty = base + (hi > lo ? (int)lround((t - lo) / (hi - lo) * (HH - 1)) : 0);
         for (int col = 0; col < W; col += 2) cv_dot(c, col, ty, C_THR);
     }
-    snprintf(legend, nl, "%zu rows, score %.4g..%.4g  ~score  ~flagged  :threshold%s", x->np, lo, hi,
-             base ? "  .labelled anomalies" : "");
+    if (dh) snprintf(legend, nl, "%zu rows: %s %.4g..%.4g above; score %.4g..%.4g  ~flagged  :threshold%s", x->np,
+                     x->pvname, dlo, dhi, lo, hi, base ? "  .labelled anomalies" : "");
+    else snprintf(legend, nl, "%zu rows, score %.4g..%.4g  ~score  ~flagged  :threshold%s", x->np, lo, hi,
+                  base ? "  .labelled anomalies" : "");
 }
 
 static void draw_plot(wb *w, const rect *b)

@@ -39,7 +39,8 @@ typedef enum {
     OD_PLOT_TERM_SVG,      /* svg; pixels (default 800 x 600) */
     OD_PLOT_TERM_PDF,      /* pdfcairo; points, 1/72 inch (default 504 x 360 = 7 x 5 in) */
     OD_PLOT_TERM_WINDOW    /* interactive window (opts.window: qt, wxt or x11), persist;
-                              pixels (default 800 x 600) */
+                              pixels (default 800 x 600) */,
+    OD_PLOT_TERM_SIXEL     /* sixelgd: sixel graphics on the text stream; pixels (default 800 x 600) */
 } od_plot_term;
 
 /* Colour on the dumb terminal (escape sequences; gnuplot >= 5.2). */
@@ -153,7 +154,21 @@ typedef struct {
     const double *score;         /* NULL or per-row anomaly score on the y2 axis; NaN = not scored */
     const char *score_name;      /* NULL = "score" */
     double threshold;            /* NaN = none; rows with score >= threshold are marked */
+    /* Stacked runs (plot series RUN1 RUN2 ...): when npanels > 0, score is
+     * ignored and each panel gets its own plot under the channels' one
+     * (multiplot, one column, the same x range; only the bottom one labels
+     * the x axis): its score, its threshold as a dashed line and its flagged
+     * rows marked; labelled runs are shaded in every panel. */
+    const struct od_plot_series_panel *panels;
+    size_t npanels;
+    const char *title;           /* the default title; NULL = "Series" */
 } od_plot_series_data;
+
+typedef struct od_plot_series_panel {
+    const double *score;         /* n values; NaN = not scored */
+    const char *name;            /* the run's name (quoted); NULL = "score K" */
+    double threshold;            /* NaN = none; rows with score >= threshold are marked */
+} od_plot_series_panel;
 
 /* Series: the channels against time or index, labelled anomaly runs shaded
  * (a run covers the midpoints to its neighbours), flagged rows marked on

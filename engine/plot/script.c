@@ -198,7 +198,7 @@ int od_plotw_begin(od_ctx *ctx, od_plotw *w, const od_plot_opts *o, const char *
         if (!ht) ht = 25;
         lo = 20; hi = 1000; lo_h = 8; hi_h = 500; unit = "characters";
         break;
-    case OD_PLOT_TERM_PNG: case OD_PLOT_TERM_SVG: case OD_PLOT_TERM_WINDOW:
+    case OD_PLOT_TERM_PNG: case OD_PLOT_TERM_SVG: case OD_PLOT_TERM_WINDOW: case OD_PLOT_TERM_SIXEL:
         if (!wd) wd = 800;
         if (!ht) ht = 600;
         lo = lo_h = 64; hi = hi_h = 16384; unit = "pixels";
@@ -239,6 +239,9 @@ int od_plotw_begin(od_ctx *ctx, od_plotw *w, const od_plot_opts *o, const char *
         break;
     case OD_PLOT_TERM_PDF:
         od_plotw_printf(w, "set terminal pdfcairo size %.4gin,%.4gin noenhanced\n", wd / 72.0, ht / 72.0);
+        break;
+    case OD_PLOT_TERM_SIXEL:
+        od_plotw_printf(w, "set terminal sixelgd size %d,%d truecolor noenhanced\nset output\n", wd, ht);
         break;
     case OD_PLOT_TERM_WINDOW:
         od_plotw_printf(w, "set terminal %s size %d,%d noenhanced persist title 'oddity'\nset output\n", win, wd, ht);
@@ -595,10 +598,205 @@ static void series_plot_cmd(od_plotw *w, const od_plot_series_data *d, int flags
     od_plotw_printf(w, "\n");
 }
 
+/* Stacked series: the rows x, channels..., then per panel its score and
+ * its flag (0/1). */
+static int panel_flag(const od_plot_series_panel *p, size_t i)
+{
+    return isfinite(p->threshold) && isfinite(p->score[i]) && p->score[i] >= p->threshold;
+}
+
+static void stacked_row(od_plotw *w, const od_plot_series_data *d, size_t i)
+{
+    od_plotw_num15(w, d->t ? d->t[i] : (double)i);
+    for (size_t c = 0; c < d->nch; c++) {
+        od_plotw_printf(w, " ");
+        od_plotw_num(w, d->y[c][i]);
+    }
+    for (size_t k = 0; k < d->npanels; k++) {
+        od_plotw_printf(w, " ");
+        od_plotw_num(w, d->panels[k].score[i]);
+        od_plotw_printf(w, " %d", panel_flag(&d->panels[k], i));
+    }
+    od_plotw_printf(w, "\n");
+}
+
+/* Thinned: per bucket the minimum of every value at the first x, each
+ * panel's highest-scoring flagged row as it is, the maximum at the last x. */
+static int stacked_rows_thinned(od_ctx *ctx, od_plotw *w, const od_plot_series_data *d, size_t nb)
+{
+    size_t n = d->n, nch = d->nch, np = d->npanels, nv = nch + np;
+    double *lo = od_mallocn(ctx, 2 * nv, sizeof *lo);
+    size_t *best = od_mallocn(ctx, np, sizeof *best);
+    if (!lo || !best) {
+        free(lo);
+        free(best);
+        return OD_ENOMEM;
+    }
+    double *hi = lo + nv;
+    for (size_t b = 0; b < nb && !w->err; b++) {
+        size_t i0 = b * n / nb, i1 = (b + 1) * n / nb;
+        double xf = NAN, xl = NAN;
+        for (size_t v = 0; v < nv; v++) lo[v] = INFINITY, hi[v] = -INFINITY;
+        for (size_t k = 0; k < np; k++) best[k] = (size_t)-1;
+        for (size_t i = i0; i < i1; i++) {
+            double x = d->t ? d->t[i] : (double)i;
+            if (isfinite(x)) {
+                if (!isfinite(xf)) xf = x;
+                xl = x;
+            }
+            for (size_t v = 0; v < nv; v++) {
+                double y = v < nch ? d->y[v][i] : d->panels[v - nch].score[i];
+                if (!isfinite(y)) continue;
+                if (y < lo[v]) lo[v] = y;
+                if (y > hi[v]) hi[v] = y;
+            }
+            for (size_t k = 0; k < np; k++)
+                if (isfinite(x) && panel_flag(&d->panels[k], i) &&
+                    (best[k] == (size_t)-1 || d->panels[k].score[i] > d->panels[k].score[best[k]]))
+                    best[k] = i;
+        }
+        for (int part = 0; part < 2; part++) {
+            if (part == 1)
+                for (size_t k = 0; k < np; k++)
+                    if (best[k] != (size_t)-1) stacked_row(w, d, best[k]);
+            od_plotw_num15(w, part ? xl : xf);
+            for (size_t v = 0; v < nv; v++) {
+                od_plotw_printf(w, " ");
+                od_plotw_num(w, part ? hi[v] : lo[v]);   /* +-inf (no value) prints as NaN */
+                if (v >= nch) od_plotw_printf(w, " 0");
+            }
+            od_plotw_printf(w, "\n");
+        }
+    }
+    free(lo);
+    free(best);
+    return OD_OK;
+}
+
+/* One panel of a stacked series: its title, margins and x axis (tic labels
+ * and the axis label on the bottom panel only). */
+static void stacked_panel(od_plotw *w, const od_plot_opts *o, const char *title, int bottom, int epoch, int has_t,
+                          double span)
+{
+    od_plotw_printf(w, "set title ");
+    od_plotw_quote(w, title);
+    od_plotw_printf(w, " noenhanced\nset tmargin 2\n");
+    if (!bottom) {
+        od_plotw_printf(w, "set bmargin 1\nset format x ''\nunset xlabel\n");
+        return;
+    }
+    od_plotw_printf(w, "set bmargin %d\n", o->term == OD_PLOT_TERM_DUMB ? 3 : 4);
+    if (epoch) time_axis(w, o, span);
+    else od_plotw_printf(w, "set format x '%% h'\n");
+    const char *xl = o->xlabel ? o->xlabel : epoch ? "time (UTC)" : has_t ? "t" : "row";
+    if (*xl) {
+        od_plotw_printf(w, "set xlabel ");
+        od_plotw_quote(w, xl);
+        od_plotw_printf(w, " noenhanced\n");
+    }
+}
+
+/* Several runs' scores stacked under the channels (d->npanels > 0). */
+static int series_stacked(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_series_data *d,
+                          double xmin, double xmax)
+{
+    size_t n = d->n, nch = d->nch, np = d->npanels;
+    for (size_t k = 0; k < np; k++)
+        if (!d->panels[k].score) return od_error(ctx, OD_EINVAL, "plot series: panel %zu has no scores", k + 1);
+    int epoch = d->t && d->t_epoch, dumb = o->term == OD_PLOT_TERM_DUMB;
+    od_plot_opts bo = *o;   /* the titles are the multiplot's and the panels' */
+    bo.title = bo.xlabel = bo.ylabel = "";
+    od_plotw w = { out, 0 };
+    int rc = od_plotw_begin(ctx, &w, &bo, "series", NULL, NULL, NULL);
+    if (rc) return rc;
+    size_t width = (size_t)od_plotw_width(o);
+    size_t nb = !o->full && n > 4 * width ? 2 * width : 0;
+    if (nb) od_plotw_printf(&w, "# %zu rows thinned to the minimum and maximum of each of %zu buckets\n", n, nb);
+    if (d->label) series_label_runs(&w, d, nb, width, xmin, xmax);
+    od_plotw_printf(&w, "$series << EOD\n");
+    if (!nb)
+        for (size_t i = 0; i < n && !w.err; i++) stacked_row(&w, d, i);
+    else if (stacked_rows_thinned(ctx, &w, d, nb)) return OD_ENOMEM;
+    od_plotw_printf(&w, "EOD\n");
+
+    const char *title = o->title ? o->title : d->title ? d->title : "Series";
+    od_plotw_printf(&w, "set multiplot layout %zu,1", np + (nch ? 1 : 0));
+    if (*title) {
+        od_plotw_printf(&w, " title ");
+        od_plotw_quote(&w, title);
+        od_plotw_printf(&w, " noenhanced");
+    }
+    /* the same left and right margins and x range: the panels line up */
+    od_plotw_printf(&w, "\nset lmargin %d\nset rmargin %d\nset xrange [", dumb ? 10 : 12, dumb ? 3 : 4);
+    od_plotw_num15(&w, xmin);
+    od_plotw_printf(&w, ":");
+    od_plotw_num15(&w, xmax < xmin + 1e-300 ? xmin + 1 : xmax);
+    od_plotw_printf(&w, "]\nunset key\n");
+    if (epoch) od_plotw_printf(&w, "set xdata time\nset timefmt '%%s'\n");
+    if (nch) {
+        char *names = NULL;
+        size_t len = 0;
+        for (size_t c = 0; c < nch; c++) len += (d->names && d->names[c] ? strlen(d->names[c]) : 20) + 2;
+        if (!(names = od_malloc(ctx, len + 1))) return OD_ENOMEM;
+        names[0] = 0;
+        for (size_t c = 0; c < nch; c++) {
+            size_t l = strlen(names);
+            if (d->names && d->names[c] && *d->names[c]) snprintf(names + l, len + 1 - l, "%s%s", c ? ", " : "", d->names[c]);
+            else snprintf(names + l, len + 1 - l, "%schannel %zu", c ? ", " : "", c + 1);
+        }
+        stacked_panel(&w, o, names, np == 0, epoch, d->t != NULL, xmax - xmin);
+        free(names);
+        if (nch > 1) od_plotw_printf(&w, "set key top left horizontal noenhanced\n");
+        od_plotw_printf(&w, "plot ");
+        for (size_t c = 0; c < nch; c++) {
+            char fallback[40];
+            const char *name = d->names && d->names[c] && *d->names[c] ? d->names[c] : NULL;
+            if (!name) {
+                snprintf(fallback, sizeof fallback, "channel %zu", c + 1);
+                name = fallback;
+            }
+            od_plotw_printf(&w, "%s$series using 1:%zu with lines lc rgb %s title ", c ? ", \\\n     " : "", c + 2,
+                            od_plotw_colour(c == 0 ? 0 : c + 1));
+            od_plotw_quote(&w, name);
+            od_plotw_printf(&w, " noenhanced");
+        }
+        od_plotw_printf(&w, "\nunset key\n");
+    }
+    for (size_t k = 0; k < np; k++) {
+        const od_plot_series_panel *p = &d->panels[k];
+        char fallback[40], *pt;
+        const char *name = p->name && *p->name ? p->name : NULL;
+        if (!name) {
+            snprintf(fallback, sizeof fallback, "score %zu", k + 1);
+            name = fallback;
+        }
+        size_t nflag = 0;
+        for (size_t i = 0; i < n; i++) nflag += (size_t)panel_flag(p, i);
+        size_t tl = strlen(name) + 96;
+        if (!(pt = od_malloc(ctx, tl))) return OD_ENOMEM;
+        if (isfinite(p->threshold))
+            snprintf(pt, tl, "%s: score, threshold=%.4g, %zu rows flagged", name, p->threshold, nflag);
+        else snprintf(pt, tl, "%s: score (no threshold)", name);
+        stacked_panel(&w, o, pt, k + 1 == np, epoch, d->t != NULL, xmax - xmin);
+        free(pt);
+        size_t col = nch + 2 + 2 * k;
+        od_plotw_printf(&w, "plot $series using 1:%zu with lines lc rgb %s notitle", col, od_plotw_colour(k == 0 ? 0 : k + 1));
+        if (isfinite(p->threshold)) {
+            od_plotw_printf(&w, ", \\\n     %.10g with lines dt 2 lc rgb " OD_PLOTW_ANOMAL " notitle", p->threshold);
+            od_plotw_printf(&w, ", \\\n     $series using 1:(column(%zu) > 0.5 ? column(%zu) : NaN) with points pt 7 ps 0.8 "
+                            "lc rgb " OD_PLOTW_ANOMAL " notitle", col + 1, col);
+        }
+        od_plotw_printf(&w, "\n");
+    }
+    od_plotw_printf(&w, "unset multiplot\n");
+    return od_plotw_end(ctx, &w, o);
+}
+
 int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_series_data *d)
 {
     if (!d || d->n == 0) return od_error(ctx, OD_EINVAL, "plot series: no rows");
-    if (d->nch == 0 && !d->score) return od_error(ctx, OD_EINVAL, "plot series: no channel and no score to draw");
+    if (d->nch == 0 && !d->score && !d->npanels) return od_error(ctx, OD_EINVAL, "plot series: no channel and no score to draw");
+    if (d->npanels && !d->panels) return od_error(ctx, OD_EINVAL, "plot series: panel arrays missing");
     if (d->nch > 0 && !d->y) return od_error(ctx, OD_EINVAL, "plot series: channel arrays missing");
     for (size_t c = 0; c < d->nch; c++)
         if (!d->y[c]) return od_error(ctx, OD_EINVAL, "plot series: channel %zu has no values", c + 1);
@@ -617,10 +815,11 @@ int od_plot_series(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plo
         }
     }
     if (!(xmin <= xmax)) return od_error(ctx, OD_EDATA, "plot series: no finite time stamp");
+    if (d->npanels) return series_stacked(ctx, out, o, d, xmin, xmax);
 
     od_plotw w = { out, 0 };
     const char *ylab = nch ? "value" : sname;
-    int rc = od_plotw_begin(ctx, &w, o, "series", "Series", epoch ? "time (UTC)" : (d->t ? "t" : "row"), ylab);
+    int rc = od_plotw_begin(ctx, &w, o, "series", d->title ? d->title : "Series", epoch ? "time (UTC)" : (d->t ? "t" : "row"), ylab);
     if (rc) return rc;
     if (epoch) time_axis(&w, o, xmax - xmin);
     od_plotw_printf(&w, "set autoscale xfix\n");

@@ -1,0 +1,74 @@
+#!/bin/sh
+# issue 17: plot files through the command line: PNG width and height read
+# from the IHDR chunk equal the requested (and the default) size, SVG carries
+# its size, PDF starts with %PDF; set plot terminal=sixel reaches gnuplot
+# (sixelgd, the picture starts with ESC P); plot series RUN1 RUN2 stacks
+# one panel per run and rejects a run on another dataset at its word.
+top=${top_srcdir:-.}
+bin=$(cd "${top_builddir:-.}" && pwd)/oddity
+command -v gnuplot >/dev/null 2>&1 || { echo "1..0 # SKIP gnuplot is not installed"; exit 0; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$top" || exit 1
+n=0
+check() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+od() { "$bin" --no-journal --no-times -e 'load sample-data/blobs.csv' -e 'detect kmeans k=3 as km' \
+  -e 'threshold km method=percentile q=95' "$@"; }
+# the width and height in a PNG's IHDR (bytes 17..24, big-endian)
+png_size() { dd if="$1" bs=1 skip=16 count=8 2>/dev/null | od_bytes; }
+od_bytes() { command od -An -tu1 | awk '{ for (i = 1; i <= NF; i++) b[n++] = $i }
+  END { printf "%dx%d\n", ((b[0]*256+b[1])*256+b[2])*256+b[3], ((b[4]*256+b[5])*256+b[6])*256+b[7] }'; }
+od -e "plot roc km to=$tmp/d.png" -e "plot pr km to=$tmp/s.png width=640 height=480" \
+   -e "plot series km to=$tmp/t.png width=1200 height=300" -e "plot pdf km to=$tmp/p.svg width=900 height=500" \
+   -e "plot scatter km to=$tmp/p.pdf" >"$tmp/out" 2>&1
+check $? "plot to .png/.svg/.pdf runs"
+[ -s "$tmp/d.png" ] && [ "$(head -c 8 "$tmp/d.png" | command od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ]
+check $? "the .png is a non-empty PNG"
+[ "$(png_size "$tmp/d.png")" = 800x600 ]
+check $? "default PNG size is 800x600 (IHDR: $(png_size "$tmp/d.png"))"
+[ "$(png_size "$tmp/s.png")" = 640x480 ]
+check $? "width=640 height=480 gives a 640x480 PNG (IHDR: $(png_size "$tmp/s.png"))"
+[ "$(png_size "$tmp/t.png")" = 1200x300 ]
+check $? "plot series width=1200 height=300 gives 1200x300 (IHDR: $(png_size "$tmp/t.png"))"
+[ -s "$tmp/p.svg" ] && grep -q '<svg' "$tmp/p.svg" && grep -q 'width="900"' "$tmp/p.svg" && grep -q 'height="500"' "$tmp/p.svg"
+check $? "the .svg has <svg with width=900 height=500"
+[ -s "$tmp/p.pdf" ] && [ "$(head -c 4 "$tmp/p.pdf")" = '%PDF' ]
+check $? "the .pdf starts with %PDF"
+# sixel
+esc=$(printf '\033')
+od -e 'set plot terminal=sixel' -e 'plot roc km commands' 2>&1 | grep -q '^set terminal sixelgd size 800,600 '
+check $? "set plot terminal=sixel writes set terminal sixelgd"
+od -e 'set terminal=sixel' -e 'plot pdf km' 2>/dev/null >"$tmp/six"
+grep -a -q "^${esc}P" "$tmp/six" && [ "$(tail -c 2 "$tmp/six" | command od -An -c | tr -d ' ')" = '033\' ]
+check $? "the sixel picture starts with ESC P and ends with ESC \\"
+if gnuplot -e 'set terminal' 2>&1 | grep -qw sixelgd; then :; else echo "# this gnuplot lacks sixelgd"; fi
+od -e 'set plot nosuch=1' 2>&1 | grep -q "unknown option 'nosuch'"
+check $? "set plot with a bad option names it"
+od -e 'set plotx terminal=dumb' 2>&1 | grep -q "set: unexpected word 'plotx'"
+check $? "set with a word other than plot names it"
+# plot series RUN1 RUN2: one panel per run
+sr() { "$bin" --no-journal --no-times -e 'load sample-data/series.csv' -e 'detect kmeans k=3 as a' \
+  -e 'detect gmm k=2 as b' -e 'threshold a method=percentile q=99' "$@"; }
+sr -e 'plot series a b commands' >"$tmp/st" 2>&1
+grep -q '^set multiplot layout 3,1 title .series: scores of a, b. noenhanced' "$tmp/st" &&
+  [ "$(grep -c '^plot ' "$tmp/st")" = 3 ] && grep -q '^unset multiplot' "$tmp/st" &&
+  grep -q "^set title 'a: score, threshold=2.742, 100 rows flagged'" "$tmp/st" &&
+  grep -q "^set title 'b: score (no threshold)'" "$tmp/st"
+check $? "plot series a b: a multiplot of 3 panels (channels, a, b), titles name the dataset and runs"
+sr -e 'plot series a b' >"$tmp/sd" 2>&1
+grep -q 'a: score, threshold=2.742, 100 rows flagged' "$tmp/sd" && grep -q 'b: score (no threshold)' "$tmp/sd" &&
+  [ "$(grep -c 'time (UTC)' "$tmp/sd")" = 1 ]
+check $? "... in the dumb terminal: panels stacked, one shared x axis label"
+sr -e "plot series a b to=$tmp/st.png width=900 height=700" >/dev/null 2>&1 && [ "$(png_size "$tmp/st.png")" = 900x700 ]
+check $? "... to a 900x700 PNG"
+sr -e "plot series a b to=$tmp/st.svg" >/dev/null 2>&1 && grep -q '<svg' "$tmp/st.svg"
+check $? "... to SVG"
+sr -e "plot series a b to=$tmp/st.pdf" >/dev/null 2>&1 && [ "$(head -c 4 "$tmp/st.pdf")" = '%PDF' ]
+check $? "... to PDF"
+out=$(sr -k -e 'plot series a nosuch' -e 'runs' 2>&1)
+printf '%s\n' "$out" | grep -q "^error: no run named 'nosuch'" && printf '%s\n' "$out" | grep -q '^name  *algo'
+check $? "an unknown run is a one-line error and the session continues"
+out=$(sr -k -e 'load sample-data/blobs.csv' -e 'detect kmeans k=2 as c' -e 'plot series a c' 2>&1)
+printf '%s\n' "$out" | grep -q '^error: plot series: c was made on blobs (3000 rows), not on series (10000 rows) like a$'
+check $? "a run on another dataset is rejected at its word"
+echo "1..$n"
