@@ -359,10 +359,10 @@ void od_nnd_describe(const void *state, od_out *out)
     /* the two ends a default can miss: still learning, or nothing learnt after epoch 1 */
     if (m->n_val && !m->interrupted && m->epochs > 1 && m->best_epoch == m->epochs)
         od_printf(out, "note: the validation loss still fell in the last epoch: the network may be undertrained "
-                  "(epochs=%zu)\n", 2 * m->epochs);
+                  "(try epochs=%zu)\n", 2 * m->epochs);
     else if (m->n_val && !m->interrupted && m->epochs > 2 && m->best_epoch == 1)
         od_printf(out, "note: the best validation loss was at epoch 1: later epochs only overfit or diverged "
-                  "(a lower lr=, or more dropout=)\n");
+                  "(try a lower lr= or a higher dropout=)\n");
 }
 
 /* ---- model files ------------------------------------------------------------

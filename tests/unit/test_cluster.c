@@ -83,7 +83,7 @@ static void test_kmeans(void)
         od_out *o = od_out_buffer();
         if (!rc) od_detector_find("kmeans")->describe(st, o);
         size_t nl = 0;
-        for (const char *s = od_out_str(o); (s = strstr(s, " large")); s++) nl++;
+        for (const char *s = od_out_str(o); (s = strstr(s, " rows large")); s++) nl++;   /* the cluster lines */
         od_test_int((long long)nl, (long long)fx_num(&f, "nlarge6"), "kmeans cblof: number of large clusters");
         od_out_free(o);
         if (st) od_detector_find("kmeans")->free(st);
