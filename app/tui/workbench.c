@@ -171,6 +171,16 @@ typedef struct {
 } wb;
 
 static volatile sig_atomic_t got_term, got_cont, curses_on;
+/* Ctrl-C while a command runs: the cancel flag for the engine, and a note for
+ * the log that outlives the command (the command clears the flag as it ends) */
+static volatile sig_atomic_t got_int;
+static volatile sig_atomic_t *int_cancel;
+static void on_int(int sig)
+{
+    (void)sig;
+    got_int = 1;
+    if (int_cancel) *int_cancel = 1;
+}
 
 /* ------------------------------------------------------------- the log */
 
@@ -1102,8 +1112,18 @@ static void run_line(wb *w, const char *line)
     w->stopping = w->quit_ask = 0;
     draw(w);
     char *out = NULL;
+    struct sigaction sa, old_int;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_int;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    got_int = 0;
+    int_cancel = od_ctx_cancel_flag(w->h->ctx);
+    sigaction(SIGINT, &sa, &old_int);
     w->h->exec(w->h->user, line, &out);
-    if (od_cancelled(w->h->ctx)) w->stopping = 1;   /* Ctrl-C between two progress reports */
+    sigaction(SIGINT, &old_int, NULL);
+    int_cancel = NULL;
+    if (od_cancelled(w->h->ctx) || got_int) w->stopping = 1;   /* Ctrl-C, even between two progress reports */
     od_ctx_set_progress(w->h->ctx, old_fn, old_user);
     w->busy = NULL;
     w->quit_ask = 0;

@@ -33,11 +33,15 @@ grep -q 'training interrupted at epoch [0-9]*; keeping the best weights' "$tmp/s
 ok $? "the run is kept with the best weights"
 keys : runs Enter
 wait_for 'oddity> runs' && ! grep -q EXITED "$tmp/screen"; ok $? "the workbench goes on after the stop"
-keys : "$long" Enter
-wait_for 'epoch 1/100000' && keys C-c
-wait_for 'stopped: the command was interrupted'; ok $? "Ctrl-C stops the training too"
-keys : "$long" Enter
-wait_for 'epoch 1/100000' && keys q
+# each later training has its own epoch count, so that no wait below can see
+# the text of an earlier one (a q read while nothing runs quits at once)
+keys : "detect lstm window=48 epochs=100001 as lstm2" Enter
+wait_for 'epoch 1/100001' && keys C-c
+both() { grep -q 'journaled as trained: detect lstm .* as lstm2' "$tmp/screen" && grep -q 'stopped: the command was interrupted' "$tmp/screen"; }
+i=0; while [ $i -lt 600 ] && { screen; ! both; }; do sleep 0.1; i=$((i+1)); done
+both; ok $? "Ctrl-C stops the training too"
+keys : "detect lstm window=48 epochs=100002 as lstm3" Enter
+wait_for 'epoch 1/100002' && keys q
 wait_for 'stop it and quit? (y/n)' && keys n && wait_for 'running  (Esc or Ctrl-C stops it)'
 ok $? "q while training asks; n goes on training"
 # the first question must be gone before the second q, or the wait below
