@@ -153,7 +153,7 @@ static od_plot_pdf_data pdf_data(int labelled)
 
 static od_plot_series_data series_data(void)
 {
-    od_plot_series_data d = { SER_N, ser_t, 1, 2, ser_y, ser_names, ser_l, ser_s, "iforest score", 0.6 };
+    od_plot_series_data d = { SER_N, ser_t, 1, 2, ser_y, ser_names, ser_l, ser_s, "iforest score", 0.6, NULL, 0, NULL };
     return d;
 }
 
@@ -264,7 +264,7 @@ static void test_options(od_ctx *ctx)
     double nan3[3] = { NAN, NAN, NAN };
     pd = (od_plot_pdf_data){ nan3, 3, NULL, NAN, 0, OD_PLOT_BINS_FD, 0, NULL };
     od_test_int(od_plot_pdf(ctx, o, &op, &pd), OD_EDATA, "pdf of only NaN scores: OD_EDATA");
-    od_plot_series_data sd = { 3, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, NAN };
+    od_plot_series_data sd = { 3, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, NAN, NULL, 0, NULL };
     od_test_int(od_plot_series(ctx, o, &op, &sd), OD_EINVAL, "series with nothing to draw rejected");
     od_plot_scatter_data cd = scatter_data(OD_PLOT_BY_CLUSTER);
     cd.cluster = NULL;
@@ -509,7 +509,7 @@ static void test_thinning(od_ctx *ctx)
     for (size_t i = 1100; i <= 1110; i++) l[i] = 1;   /* 89 rows later: merges (bucket 250 rows) */
     for (size_t i = 9000; i <= 9001; i++) l[i] = 1;   /* far away: its own run */
     const double *y[1] = { a };
-    od_plot_series_data d = { n, NULL, 0, 1, y, NULL, l, sc, NULL, 0.5 };
+    od_plot_series_data d = { n, NULL, 0, 1, y, NULL, l, sc, NULL, 0.5, NULL, 0, NULL };
     od_plot_opts op;
     od_plot_opts_init(&op);
     op.term = OD_PLOT_TERM_PNG;
