@@ -3,7 +3,8 @@
 # from the IHDR chunk equal the requested (and the default) size, SVG carries
 # its size, PDF starts with %PDF; set plot terminal=sixel reaches gnuplot
 # (sixelgd, the picture starts with ESC P); plot series RUN1 RUN2 stacks
-# one panel per run and rejects a run on another dataset at its word.
+# one panel per run and rejects a run on another dataset at its word;
+# size=WxH, size=slide and font=N reach gnuplot, bad values are refused.
 top=${top_srcdir:-.}
 bin=$(cd "${top_builddir:-.}" && pwd)/oddity
 command -v gnuplot >/dev/null 2>&1 || { echo "1..0 # SKIP gnuplot is not installed"; exit 0; }
@@ -71,4 +72,20 @@ check $? "an unknown run is a one-line error and the session continues"
 out=$(sr -k -e 'load sample-data/blobs.csv' -e 'detect kmeans k=2 as c' -e 'plot series a c' 2>&1)
 printf '%s\n' "$out" | grep -q '^error: plot series: c was made on blobs (3000 rows), not on series (10000 rows) like a$'
 check $? "a run on another dataset is rejected at its word"
+# size=WxH and size=slide (1280x720, 18-point text), font=N
+od -e "plot roc km to=$tmp/sl.png size=slide" -e "plot pr km to=$tmp/wh.png size=1000x500" >/dev/null 2>&1
+[ "$(png_size "$tmp/sl.png")" = 1280x720 ] && [ "$(png_size "$tmp/wh.png")" = 1000x500 ]
+check $? "size=slide gives 1280x720, size=1000x500 gives 1000x500 (IHDR: $(png_size "$tmp/sl.png"), $(png_size "$tmp/wh.png"))"
+od -e "plot roc km to=$tmp/f.pdf size=slide commands" 2>&1 | grep -q '^set terminal pdfcairo size 17.78in,10in noenhanced font ",18"$' &&
+  od -e "plot roc km to=$tmp/f.svg font=14 commands" 2>&1 | grep -q '^set terminal svg size 800,600 noenhanced font ",14"$'
+check $? "size=slide sets 18-point text, font=14 reaches the svg terminal"
+for bad in 'size=12x:expected WIDTHxHEIGHT' 'size=slide width=10:size= or width=/height=, not both' 'font=3:font=3: must be 4..200' \
+           'size=5x600:width=5: must be 10..10000'; do
+  opt=${bad%%:*}; msg=${bad#*:}
+  out=$(od -k -e "plot roc km to=$tmp/bad.png $opt" -e 'runs' 2>&1)
+  printf '%s\n' "$out" | grep -q "^error: plot: .*$msg" && printf '%s\n' "$out" | grep -q '^ *km ' && [ ! -e "$tmp/bad.png" ] || { echo "# $opt: $out" | head -3; false; }
+  check $? "plot $opt is refused with one line naming it; the session goes on"
+done
+od -e "plot roc km font=12" 2>&1 | grep -q '^error: plot: font= is for files'
+check $? "font= on the text terminal says it is for files"
 echo "1..$n"

@@ -56,14 +56,36 @@ static int plot_opts(od_session *s, const cmd_line *c, od_plot_opts *o)
         }
         o->color = od_plot_color_auto(isatty(fileno(s->outfp)), getenv("TERM"), getenv("COLORTERM"), getenv("NO_COLOR"));
     }
-    long w = 0, h = 0;
-    if (cmd_opt_long(s, c, "width", &w) < 0 || cmd_opt_long(s, c, "height", &h) < 0) return OD_EINVAL;
+    long w = 0, h = 0, fs = 0;
+    const char *size = cmd_optval(c, "size");
+    if (size && (cmd_opt_entry(c, "width") || cmd_opt_entry(c, "height")))
+        return cmd_error_at(s, cmd_opt_entry(c, "size")->vcol, "plot: size= or width=/height=, not both");
+    if (size && !strcmp(size, "slide")) {   /* a 16:9 slide, its text readable from the back of a room */
+        w = 1280, h = 720, fs = 18;
+        if (o->term == OD_PLOT_TERM_DUMB)
+            return cmd_error_at(s, cmd_opt_entry(c, "size")->vcol, "plot: size=slide is for files (to=FILE.png|svg|pdf)");
+    } else if (size) {
+        char *e;
+        w = strtol(size, &e, 10);
+        if (e == size || (*e != 'x' && *e != 'X') || (h = strtol(e + 1, &e, 10), *e) || w <= 0 || h <= 0)
+            return cmd_error_at(s, cmd_opt_entry(c, "size")->vcol, "plot: size=%s: expected WIDTHxHEIGHT (e.g. 1200x800) or slide", size);
+    }
+    if (cmd_opt_long(s, c, "width", &w) < 0 || cmd_opt_long(s, c, "height", &h) < 0 || cmd_opt_long(s, c, "font", &fs) < 0)
+        return OD_EINVAL;
+    if (cmd_opt_entry(c, "font")) {
+        if (fs < 4 || fs > 200) return cmd_error_at(s, cmd_opt_entry(c, "font")->vcol, "plot: font=%ld: must be 4..200 (points)", fs);
+        if (o->term == OD_PLOT_TERM_DUMB)
+            return cmd_error_at(s, cmd_opt_entry(c, "font")->vcol, "plot: font= is for files and graphics terminals, not text");
+    }
+    o->fontsize = (int)fs;
     if (w) {
-        if (w < 10 || w > 10000) return cmd_error_at(s, cmd_opt_entry(c, "width")->vcol, "plot: width=%ld: must be 10..10000", w);
+        if (w < 10 || w > 10000)
+            return cmd_error_at(s, cmd_opt_entry(c, size ? "size" : "width")->vcol, "plot: width=%ld: must be 10..10000", w);
         o->width = (int)w;
     }
     if (h) {
-        if (h < 5 || h > 10000) return cmd_error_at(s, cmd_opt_entry(c, "height")->vcol, "plot: height=%ld: must be 5..10000", h);
+        if (h < 5 || h > 10000)
+            return cmd_error_at(s, cmd_opt_entry(c, size ? "size" : "height")->vcol, "plot: height=%ld: must be 5..10000", h);
         o->height = (int)h;
     }
     o->title = cmd_optval(c, "title");
@@ -862,7 +884,7 @@ __attribute__((constructor)) static void plot_strings(void)
                      "file with to=.  The word `commands` prints the gnuplot script instead, to keep\n"
                      "or edit.  Names from data files are quoted so they cannot run gnuplot commands.\n\n",
                      "examples:\n  plot roc km gmm\n  plot pr km to=pr.png\n  plot pdf km\n  plot scatter km by=cluster\n"
-                     "  plot series lstm to=series.svg width=1200 height=400\n  plot series km gmm lstm\n  plot explain km 151\n  plot roc km commands\n"
+                     "  plot series lstm to=series.svg width=1200 height=400\n  plot roc km gmm to=roc.png size=slide\n  plot series km gmm lstm\n  plot explain km 151\n  plot roc km commands\n"
                      "  plot elbow kmeans k=2..12 silhouette=yes\n  plot elbow gmm k=1..10\n  plot search km_best");
 }
 
@@ -873,6 +895,8 @@ static const cmd_optspec plot_opts_spec[] = {
     { "title", NULL, COMPL_NONE, "plot title" },
     { "width", NULL, COMPL_NONE, "width (characters in the terminal, pixels or points in files)" },
     { "height", NULL, COMPL_NONE, "height" },
+    { "size", NULL, COMPL_NONE, "WIDTHxHEIGHT (1200x800), or slide: 1280x720 with 18-point text, for files" },
+    { "font", NULL, COMPL_NONE, "files: font size in points" },
     { "x", NULL, COMPL_COLUMN, "scatter: x column" },
     { "y", NULL, COMPL_COLUMN, "scatter: y column" },
     { "by", "label|cluster|score|none", COMPL_NONE, "scatter: colour by" },

@@ -54,6 +54,7 @@ typedef enum {
 typedef struct {
     od_plot_term term;
     int width, height;     /* 0 = the terminal's default (see od_plot_term) */
+    int fontsize;          /* PNG/SVG/PDF/sixel/window: font size in points; 0 = gnuplot's default */
     od_plot_color color;   /* dumb terminal only */
     const char *output;    /* PNG/SVG/PDF: the file to write (required); ignored otherwise */
     const char *window;    /* WINDOW: "qt", "wxt" or "x11"; NULL = "qt" */

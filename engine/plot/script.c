@@ -225,6 +225,8 @@ int od_plotw_begin(od_ctx *ctx, od_plotw *w, const od_plot_opts *o, const char *
 
     od_plotw_printf(w, "# oddity plot: %s (gnuplot 5.2 or newer)\n", kind);
     od_plotw_printf(w, "reset session\nset encoding utf8\n");
+    char font[32] = "";   /* font=N: the size only, gnuplot keeps its font face */
+    if (o->fontsize > 0) snprintf(font, sizeof font, " font \",%d\"", o->fontsize);
     switch (o->term) {
     case OD_PLOT_TERM_DUMB: {
         static const char *const col[] = { "mono", "ansi", "ansi256", "ansirgb" };
@@ -232,19 +234,19 @@ int od_plotw_begin(od_ctx *ctx, od_plotw *w, const od_plot_opts *o, const char *
         break;
     }
     case OD_PLOT_TERM_PNG:
-        od_plotw_printf(w, "set terminal pngcairo size %d,%d noenhanced\n", wd, ht);
+        od_plotw_printf(w, "set terminal pngcairo size %d,%d noenhanced%s\n", wd, ht, font);
         break;
     case OD_PLOT_TERM_SVG:
-        od_plotw_printf(w, "set terminal svg size %d,%d noenhanced\n", wd, ht);
+        od_plotw_printf(w, "set terminal svg size %d,%d noenhanced%s\n", wd, ht, font);
         break;
     case OD_PLOT_TERM_PDF:
-        od_plotw_printf(w, "set terminal pdfcairo size %.4gin,%.4gin noenhanced\n", wd / 72.0, ht / 72.0);
+        od_plotw_printf(w, "set terminal pdfcairo size %.4gin,%.4gin noenhanced%s\n", wd / 72.0, ht / 72.0, font);
         break;
     case OD_PLOT_TERM_SIXEL:
-        od_plotw_printf(w, "set terminal sixelgd size %d,%d truecolor noenhanced\nset output\n", wd, ht);
+        od_plotw_printf(w, "set terminal sixelgd size %d,%d truecolor noenhanced%s\nset output\n", wd, ht, font);
         break;
     case OD_PLOT_TERM_WINDOW:
-        od_plotw_printf(w, "set terminal %s size %d,%d noenhanced persist title 'oddity'\nset output\n", win, wd, ht);
+        od_plotw_printf(w, "set terminal %s size %d,%d noenhanced%s persist title 'oddity'\nset output\n", win, wd, ht, font);
         break;
     }
     if (is_file_term(o->term)) {
