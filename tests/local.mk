@@ -62,8 +62,8 @@ TESTS += tests/tui/train.sh
 EXTRA_DIST += tests/tui/train.sh
 # The README tour with keys only (plus load), a slider drag, the journal replayed;
 # Tab completion of run names and detector options at the prompt and in the workbench.
-TESTS += tests/tui/tour.sh tests/tui/complete.sh
-EXTRA_DIST += tests/tui/tour.sh tests/tui/complete.sh
+TESTS += tests/tui/tour.sh tests/tui/complete.sh tests/tui/actions.sh
+EXTRA_DIST += tests/tui/tour.sh tests/tui/complete.sh tests/tui/actions.sh
 # issue 17: plot files checked for size (PNG IHDR, SVG, PDF), set plot
 # terminal=sixel reaching gnuplot, plot series RUN1 RUN2 stacked panels;
 # a golden dumb-terminal rendering per plot kind.

@@ -1300,6 +1300,15 @@ static const char *fresh_name(wb *w, const char *stem, char *buf, size_t n)
     }
 }
 
+/* A dataset name not taken yet: emb1, emb2, ... */
+static const char *fresh_ds(wb *w, const char *stem, char *buf, size_t n)
+{
+    for (unsigned k = 1;; k++) {
+        snprintf(buf, n, "%s%u", stem, k);
+        if (!od_ws_dataset(w->h->ws, buf)) return buf;
+    }
+}
+
 /* `detect ALGO` with every option written out at its default, so the
  * journal says what ran (STR options, without a default, are left out). */
 static void detect_line(const od_detector_type *t, char *buf, size_t n)
@@ -1318,6 +1327,58 @@ static const char *rule_defaults(const char *rule)
     if (!strcmp(rule, "percentile")) return " q=98";
     if (!strcmp(rule, "contamination")) return " c=0.02";
     return "";
+}
+
+/* The rest of the README tour, after the everyday entries (their first
+ * letters keep picking what they picked): search, elbow, explain the
+ * top-scoring row, pseudo-labels, feature bagging, an embedding, scatter,
+ * windows and stacked series plots on a series, and saving. */
+static void actions_tour(wb *w, wb_run *x, const od_version *v, int series, const char *names, size_t nm)
+{
+    const char *run = x ? x->r->name : NULL;
+    char label[96], nm1[32];
+    int labelled = v && v->frame && od_frame_role(v->frame, OD_ROLE_LABEL) >= 0;
+    if (run) {
+        od_run_top_result t;
+        if (od_run_top(w->h->ctx, w->h->ws, x->r, 1, x->part, &t) == 0) {
+            if (t.n) {
+                snprintf(label, sizeof label, "explain the top-scoring row of %s (row %zu)", run, t.rows[0] + 1);
+                item_add(w, 0, label, "explain %s %zu", run, t.rows[0] + 1);
+            }
+            od_run_top_done(&t);
+        }
+        od_ctx_clear_error(w->h->ctx);
+    }
+    if (labelled)
+        item_add(w, 0, "search gmm k=2..6, full/diag, by AP over folds", "search gmm k=2..6 covariance=full,diag metric=ap as %s",
+                 fresh_name(w, "gbest", nm1, sizeof nm1));
+    item_add(w, 0, "search kmeans k=2..12 by silhouette (no labels)", "search kmeans k=2..12 metric=silhouette as %s",
+             fresh_name(w, "kbest", nm1, sizeof nm1));
+    if (x && x->r->search) {
+        snprintf(label, sizeof label, "plot search %s: the metric per parameter", run);
+        item_add(w, 0, label, "plot search %s", run);
+    }
+    item_add(w, 0, "plot elbow: kmeans SSE against k=2..12", "plot elbow kmeans k=2..12 silhouette=yes");
+    item_add(w, 0, "pseudolabel mean k=3: labels without the truth", "pseudolabel mean k=3");
+    if (run && x->r->pseudo) {
+        snprintf(label, sizeof label, "metrics of %s against the pseudo-labels", run);
+        item_add(w, 0, label, "metrics %s labels=pseudo", run);
+    }
+    item_add(w, 0, "bag lof: 10 LOFs on random column subsets", "bag lof n=10 features=0.5..1.0 as %s",
+             fresh_name(w, "bag", nm1, sizeof nm1));
+    item_add(w, 0, "embed ae dim=2: an autoencoder's bottleneck as data", "embed ae dim=2 epochs=30 as %s",
+             fresh_ds(w, "emb", nm1, sizeof nm1));
+    item_add(w, 0, "plot scatter of the data", "plot scatter");
+    if (series) {
+        if (v && !v->win) item_add(w, 0, "window size=24 stride=4 agg=max", "window size=24 stride=4 agg=max");
+        if (nm >= 1) item_add(w, 0, "plot series with the marked runs' scores", "plot series %s", names);
+        if (run) item_add(w, 0, "compare sorted by affiliation F1", "compare sort=aff_f1");
+    }
+    if (run) {
+        snprintf(label, sizeof label, "save model %s to %s.oddm", run, run);
+        item_add(w, 0, label, "save model %s to=%s.oddm", run, run);
+    }
+    item_add(w, 0, "save session to session.odd", "save session session.odd");
 }
 
 static void menu_close(wb *w)
@@ -1383,6 +1444,7 @@ static void menu_open(wb *w, int kind)
             item_add(w, 0, label, "plot pdf %s", run);
         }
         item_add(w, 0, "list the runs", "runs");
+        actions_tour(w, x, v, series, names, nm);
     }
     if (!w->nitems) {
         logf_(w, "%s", !d ? "no dataset yet: type : then load FILE" : "no run selected: d picks a detector");

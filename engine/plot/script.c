@@ -980,28 +980,34 @@ static void scatter_blocks(od_plotw *w, const od_plot_scatter_data *d, const sig
     }
 }
 
-/* The palette and plot command of a scatter plot for its colouring. */
+/* The palette and plot command of a scatter plot for its colouring.  On the
+ * dumb terminal colours do not show (or not everywhere): every class gets
+ * its own character instead: '.' normal, 'X' anomalous, ',' unlabelled or
+ * noise or not scored, clusters their number (0-9, then a-z, '*' beyond),
+ * scores a ramp of five characters from low to high, named in the key. */
 static void scatter_plot_cmd(od_plotw *w, const od_plot_scatter_data *d, const size_t cnt[3], long cmin, long cmax,
-                             double smin, double smax)
+                             double smin, double smax, int dumb)
 {
     const char *sep = "";
+    const char *pt_n = dumb ? "pt '.'" : "pt 7 ps 0.8", *pt_a = dumb ? "pt 'X'" : "pt 7 ps 1",
+               *pt_g = dumb ? "pt ','" : "pt 7 ps 0.8";
     switch (d->by) {
     case OD_PLOT_BY_NONE:
-        od_plotw_printf(w, "plot $points using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_NORMAL " notitle\n");
+        od_plotw_printf(w, "plot $points using 1:2 with points %s lc rgb " OD_PLOTW_NORMAL " notitle\n", pt_n);
         break;
     case OD_PLOT_BY_LABEL:
         od_plotw_printf(w, "plot ");
         if (cnt[2]) {
-            od_plotw_printf(w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'unlabelled'");
+            od_plotw_printf(w, "$grey using 1:2 with points %s lc rgb " OD_PLOTW_GREY " title 'unlabelled'", pt_g);
             sep = ", \\\n     ";
         }
         if (cnt[0]) {
-            od_plotw_printf(w, "%s$points using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_NORMAL " title 'normal'", sep);
+            od_plotw_printf(w, "%s$points using 1:2 with points %s lc rgb " OD_PLOTW_NORMAL " title 'normal'", sep, pt_n);
             sep = ", \\\n     ";
         }
         if (cnt[1])
-            od_plotw_printf(w, "%s$anomalous using 1:2 with points pt 7 ps 1 lc rgb " OD_PLOTW_ANOMAL
-                            " title 'anomalous'", sep);
+            od_plotw_printf(w, "%s$anomalous using 1:2 with points %s lc rgb " OD_PLOTW_ANOMAL
+                            " title 'anomalous'", sep, pt_a);
         od_plotw_printf(w, "\n");
         break;
     case OD_PLOT_BY_CLUSTER: {
@@ -1022,19 +1028,23 @@ static void scatter_plot_cmd(od_plotw *w, const od_plot_scatter_data *d, const s
         }
         od_plotw_printf(w, "plot ");
         if (cnt[2]) {
-            od_plotw_printf(w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'noise'");
+            od_plotw_printf(w, "$grey using 1:2 with points %s lc rgb " OD_PLOTW_GREY " title 'noise'", pt_g);
             sep = ", \\\n     ";
         }
-        if (cnt[0])
+        if (cnt[0] && dumb)
+            od_plotw_printf(w, "%s$points using 1:2:(c = int($3), c < 10 ? sprintf('%%d', c) : "
+                            "c < 36 ? substr('abcdefghijklmnopqrstuvwxyz', c - 9, c - 9) : '*') "
+                            "with labels title 'cluster: its number (10 on: a-z)'", sep);
+        else if (cnt[0])
             od_plotw_printf(w, "%s$points using 1:2:3 with points pt 7 ps 0.8 lc palette title 'cluster'", sep);
         od_plotw_printf(w, "\n");
         break;
     }
     case OD_PLOT_BY_SCORE: {
         const char *cn = d->cname && *d->cname ? d->cname : "score";
+        double lo = smin, hi = smax;
+        if (hi <= lo) { lo -= 0.5; hi += 0.5; }
         if (cnt[0]) {
-            double lo = smin, hi = smax;
-            if (hi <= lo) { lo -= 0.5; hi += 0.5; }
             od_plotw_printf(w, "set cbrange [%.10g:%.10g]\nset cblabel ", lo, hi);
             od_plotw_quote(w, cn);
             od_plotw_printf(w, " noenhanced\nset palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21908d', "
@@ -1042,10 +1052,16 @@ static void scatter_plot_cmd(od_plotw *w, const od_plot_scatter_data *d, const s
         }
         od_plotw_printf(w, "plot ");
         if (cnt[2]) {
-            od_plotw_printf(w, "$grey using 1:2 with points pt 7 ps 0.8 lc rgb " OD_PLOTW_GREY " title 'not scored'");
+            od_plotw_printf(w, "$grey using 1:2 with points %s lc rgb " OD_PLOTW_GREY " title 'not scored'", pt_g);
             sep = ", \\\n     ";
         }
-        if (cnt[0]) {
+        if (cnt[0] && dumb) {
+            /* fifths of the colour range: . : o O # (low to high) */
+            od_plotw_printf(w, "%s$points using 1:2:(q = int(5 * ($3 - (%.17g)) / (%.17g)), q = q < 0 ? 0 : q > 4 ? 4 : q, "
+                            "substr('.:oO#', q + 1, q + 1)) with labels title ", sep, lo, hi - lo);
+            od_plotw_quotef(w, "%s: . : o O # (low to high)", cn);
+            od_plotw_printf(w, " noenhanced");
+        } else if (cnt[0]) {
             od_plotw_printf(w, "%s$points using 1:2:3 with points pt 7 ps 0.8 lc palette title ", sep);
             od_plotw_quote(w, cn);
             od_plotw_printf(w, " noenhanced");
@@ -1144,7 +1160,7 @@ int od_plot_scatter(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_pl
     free(set);
     free(order);
 
-    scatter_plot_cmd(&w, d, cnt, cmin, cmax, smin, smax);
+    scatter_plot_cmd(&w, d, cnt, cmin, cmax, smin, smax, o->term == OD_PLOT_TERM_DUMB);
     return od_plotw_end(ctx, &w, o);
 }
 

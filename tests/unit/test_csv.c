@@ -1088,7 +1088,7 @@ static od_frame *load_piped(const char *text, size_t len, char *name, size_t nam
 static void test_streams(void)
 {
     char name[64];
-    size_t len;
+    size_t len = 0;
     int err = 0;
     struct stat st;
     if (stat("/dev/fd/0", &st) != 0) {
@@ -1134,7 +1134,7 @@ static void test_streams(void)
     if (mkfifo(path, 0600) != 0) {
         od_test_skip("mkfifo failed");
     } else {
-        size_t n1;
+        size_t n1 = 0;
         char *t = rows_text(1000, &n1);
         pid_t pid = fork();
         if (pid == 0) {
