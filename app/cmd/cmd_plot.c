@@ -909,7 +909,7 @@ static const cmd_optspec plot_opts_spec[] = {
     { "by", "label|cluster|score|none", COMPL_NONE, "scatter: colour by" },
     { "columns", NULL, COMPL_COLUMN, "series: channels to draw (default: up to 8 features)" },
     { "bins", NULL, COMPL_NONE, "pdf: number of histogram bins (default Freedman-Diaconis)" },
-    { "log", "x|none", COMPL_NONE, "pdf: x: densities of log10(score), tics in score units, scores <= 0 left out (default none)" },
+    { "log", "x|none", COMPL_NONE, "pdf: x: densities of log10(score), tics in score units (default none)" },
     { "logy", "yes|no", COMPL_NONE, "loss: logarithmic y axis" },
     { "k", NULL, COMPL_NONE, "elbow: the values of k (LO..HI, LO..HI:STEP or a,b,c)" },
     { "silhouette", "yes|no", COMPL_NONE, "elbow: add the mean silhouette per k" },
