@@ -643,6 +643,8 @@ static void pdf_log_tics(od_plotw *w, double g0, double g1, int maxt)
         log_mantissa_tics(w, &sep, g0, g1, ALL & ~ONE, 1);
     } else if (log_mantissa_tics(NULL, NULL, g0, g1, ALL, 0) >= 3 && log_mantissa_tics(NULL, NULL, g0, g1, ALL, 0) <= maxt) {
         log_mantissa_tics(w, &sep, g0, g1, ALL, 0);
+    } else if (!(pow(10, g1) - pow(10, g0) > 0) || !isfinite(pow(10, g1))) {
+        log_mantissa_tics(w, &sep, g0, g1, ALL, 0);   /* beyond the doubles: what fits */
     } else {
         /* a narrow range: round steps of 1, 2 or 5 x 10^k in score units */
         double a = pow(10, g0), b = pow(10, g1), raw = (b - a) / 5, p = pow(10, floor(log10(raw))), step = p;

@@ -321,6 +321,16 @@ static void test_pdf_log(od_ctx *ctx)
     od_test_int(od_plot_pdf(ctx, o, &op, &dw), 0, "log=x over 40 decades generates");
     od_test_true(strstr(od_out_str(o), "'1e-20' -20, '1e-10' -10, '1' 0, '1e10' 10") != NULL, "... tics every 10 decades: %.80s",
                  strstr(od_out_str(o), "set xtics") ? strstr(od_out_str(o), "set xtics") : "(none)");
+    /* the ends of the doubles: subnormal and huge scores still get tics */
+    double tiny[4] = { 1e-310, 1.1e-310, 1.05e-310, 1.2e-310 }, huge[4] = { 1e300, 1.1e300, 1.2e300, 1.3e300 };
+    for (int k = 0; k < 2; k++) {
+        od_plot_pdf_data de = { k ? huge : tiny, 4, NULL, NAN, 0, OD_PLOT_BINS_FD, 0, NULL, 1 };
+        od_out_reset(o);
+        int rc = od_plot_pdf(ctx, o, &op, &de);
+        const char *x = strstr(od_out_str(o), "set xtics (");
+        od_test_true(rc == 0 && x && x[11] == '\'' && !strstr(od_out_str(o), "inf"), "log=x near %s: tics %.60s", k ? "1e300" : "1e-310",
+                     x ? x : "(none)");
+    }
     od_out_free(o);
 }
 
