@@ -4,7 +4,10 @@
 # its size, PDF starts with %PDF; set plot terminal=sixel reaches gnuplot
 # (sixelgd, the picture starts with ESC P); plot series RUN1 RUN2 stacks
 # one panel per run and rejects a run on another dataset at its word;
-# size=WxH, size=slide and font=N reach gnuplot, bad values are refused.
+# size=WxH, size=slide and font=N reach gnuplot, bad values are refused;
+# plot pdf log=x (densities of log10(score), tics in score units) to PNG,
+# SVG and PDF and in the terminal, scores <= 0 left out with a note, every
+# score <= 0 and log=y refused in one line, log=none the default.
 top=${top_srcdir:-.}
 bin=$(cd "${top_builddir:-.}" && pwd)/oddity
 command -v gnuplot >/dev/null 2>&1 || { echo "1..0 # SKIP gnuplot is not installed"; exit 0; }
@@ -88,4 +91,41 @@ for bad in 'size=12x:expected WIDTHxHEIGHT' 'size=slide width=10:size= or width=
 done
 od -e "plot roc km font=12" 2>&1 | grep -q '^error: plot: font= is for files'
 check $? "font= on the text terminal says it is for files"
+# plot pdf log=x: heavy-tailed scores
+od -e "plot pdf km log=x to=$tmp/lx.png" -e "plot pdf km log=x to=$tmp/lx.svg" -e "plot pdf km log=x to=$tmp/lx.pdf" >"$tmp/lx" 2>&1
+check $? "plot pdf log=x to .png/.svg/.pdf runs"
+[ "$(head -c 8 "$tmp/lx.png" | command od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ] && [ "$(wc -c < "$tmp/lx.png")" -gt 20000 ] &&
+  [ "$(png_size "$tmp/lx.png")" = 800x600 ]
+check $? "log=x: an 800x600 PNG of $(wc -c < "$tmp/lx.png") bytes"
+grep -q '<svg' "$tmp/lx.svg" && grep -q '>km (log scale)</text>' "$tmp/lx.svg" && grep -q '>density per decade</text>' "$tmp/lx.svg" &&
+  ( for t in 0.5 1 2 5 10 threshold=8.394; do grep -q ">$t</text>" "$tmp/lx.svg" || exit 1; done )
+check $? "log=x: the SVG has the log-scale label, tics 0.5 1 2 5 10 and the threshold in score units"
+[ "$(head -c 4 "$tmp/lx.pdf")" = '%PDF' ] && [ "$(wc -c < "$tmp/lx.pdf")" -gt 5000 ]
+check $? "log=x: the PDF starts with %PDF"
+od -e 'plot pdf km log=x width=79 height=24' >"$tmp/lxd" 2>&1
+grep -q '^ *km (log scale) *$' "$tmp/lxd" && grep -qE '^ +0\.2 +0\.5 +1 +2 +5 +10 +20 *$' "$tmp/lxd" && ! grep -q '^note:' "$tmp/lxd"
+check $? "log=x in the terminal: tics 0.2 0.5 1 2 5 10 20 (score units) under 'km (log scale)', no note"
+od -e 'plot pdf km log=x commands' 2>&1 | grep -q "^set arrow 1 from first 0.92399" &&
+  od -e 'plot pdf km log=x commands' 2>&1 | grep -q "^set label 1 'threshold=8.394'"
+check $? "log=x: the threshold line at log10(8.394) = 0.924, labelled 8.394"
+od -e 'plot pdf km width=70 height=20' >"$tmp/ln" 2>&1 && od -e 'plot pdf km log=none width=70 height=20' >"$tmp/ln2" 2>&1 &&
+  cmp -s "$tmp/ln" "$tmp/ln2" && ! grep -q 'log scale' "$tmp/ln"
+check $? "log=none draws what the default draws"
+# scores <= 0: a column of scores as a run (detect column)
+awk 'BEGIN { print "x,s,neg,label"; for (i = 0; i < 200; i++) { s = i % 25 ? exp((i % 37) / 4 - 4) : (i % 50 ? 0 : -1.5)
+  printf "%d,%.6g,%.6g,%d\n", i, s, -(s < 0 ? -s : s) - 0.001, i % 20 == 0 }}' > "$tmp/sc.csv"
+sc() { "$bin" --no-journal --no-times -k -e "load $tmp/sc.csv" -e 'detect column col=s as s' -e 'detect column col=neg as n' "$@"; }
+out=$(sc -e 'threshold s method=percentile q=90' -e 'plot pdf s log=x width=70 height=20' 2>&1)
+printf '%s\n' "$out" | grep -q '^note: 8 scores <= 0 left out of log=x' && printf '%s\n' "$out" | grep -q 's (log scale)'
+check $? "log=x with 8 scores <= 0 (4 zero, 4 negative): a note with the count, the rest drawn"
+out=$(sc -e 'plot pdf n log=x' -e 'runs' 2>&1)
+printf '%s\n' "$out" | grep -q '^error: plot pdf: log=x: no score is > 0 (all 200 are <= 0)' &&
+  [ "$(printf '%s\n' "$out" | grep -c '^error:')" = 1 ] && printf '%s\n' "$out" | grep -q '^ *n  *column'
+check $? "log=x with every score <= 0: one error line naming log=x; the session goes on"
+out=$(sc -e 'threshold s value=-1' -e 'plot pdf s log=x' 2>&1)
+printf '%s\n' "$out" | grep -q '^warning: plot pdf: log=x: the threshold -1 is <= 0 and not drawn'
+check $? "log=x with a threshold <= 0: a warning that it is not drawn"
+out=$(od -k -e 'plot pdf km log=y' -e 'runs' 2>&1)
+printf '%s\n' "$out" | grep -q '^error: plot: option log=y: expected one of x|none$' && printf '%s\n' "$out" | grep -q '^ *km '
+check $? "log=y is refused in one line listing x|none"
 echo "1..$n"

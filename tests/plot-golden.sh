@@ -39,6 +39,7 @@ S="-e set"
 golden roc "$@" $S -e 'plot roc km g width=70 height=20'
 golden pr "$@" $S -e 'plot pr km g width=70 height=20'
 golden pdf "$@" $S -e 'plot pdf km width=70 height=20'
+golden pdf-logx "$@" $S -e 'plot pdf km log=x width=70 height=20'
 golden metrics "$@" $S -e 'plot metrics km width=70 height=20'
 golden scatter "$@" $S -e 'plot scatter km by=cluster width=70 height=20'
 golden explain "$@" $S -e 'plot explain km 7 width=70 height=20'

@@ -225,9 +225,15 @@ static int build_pdf(plot_req *q)
     int *lab;
     size_t k = od_run_part(s->ctx, r, part, &sc, &lab);
     if (k == (size_t)-1) return cmd_fail(s, OD_ENOMEM);
+    /* log=x|none (the option table holds the values; exec.c checked them) */
+    const char *lg = cmd_optval(q->c, "log");
     od_plot_pdf_data d = { .score = sc, .n = k, .label = r->labels ? lab : NULL, .bins = (int)bins,
-                           .threshold = r->thr.set && !r->thr.point ? r->thr.value : NAN, .name = r->name };
+                           .threshold = r->thr.set && !r->thr.point ? r->thr.value : NAN, .name = r->name,
+                           .logx = lg && !strcmp(lg, "x") };
+    size_t np = d.logx ? od_plot_pdf_nonpositive(&d) : 0;
     int rc = od_plot_pdf(s->ctx, q->script, q->o, &d);
+    if (!rc && np)
+        fprintf(s->errfp, "note: %zu score%s <= 0 left out of log=x (a log axis cannot show them)\n", np, np == 1 ? "" : "s");
     free(sc);
     free(lab);
     return rc ? cmd_fail(s, rc) : 0;
@@ -733,7 +739,8 @@ static const plot_kind kinds[] = {
     { "pr", NEED_RUNS | NEED_LABELS, "precision-recall curves, AP in the legend, prevalence baseline", build_pr },
     { "pdf", NEED_RUNS | ONE_RUN,
       "score densities of normal and anomalous rows (histogram + KDE), the\n"
-      "threshold and the false-positive / false-negative areas shaded", build_pdf },
+      "threshold and the false-positive / false-negative areas shaded; log=x\n"
+      "for heavy-tailed scores: densities of log10(score), x axis in score units", build_pdf },
     { "series", 0,
       "the series with labelled anomalies shaded, flagged points marked and\n"
       "the run's score on the second axis; plot series RUN1 RUN2 ... stacks one\n"
@@ -883,7 +890,7 @@ __attribute__((constructor)) static void plot_strings(void)
                      "terminal=sixel` (gnuplot's sixelgd), in a window after `set terminal=qt`, or to a\n"
                      "file with to=.  The word `commands` prints the gnuplot script instead, to keep\n"
                      "or edit.  Names from data files are quoted so they cannot run gnuplot commands.\n\n",
-                     "examples:\n  plot roc km gmm\n  plot pr km to=pr.png\n  plot pdf km\n  plot scatter km by=cluster\n"
+                     "examples:\n  plot roc km gmm\n  plot pr km to=pr.png\n  plot pdf km\n  plot pdf km log=x\n  plot scatter km by=cluster\n"
                      "  plot series lstm to=series.svg width=1200 height=400\n  plot roc km gmm to=roc.png size=slide\n  plot series km gmm lstm\n  plot explain km 151\n  plot roc km commands\n"
                      "  plot elbow kmeans k=2..12 silhouette=yes\n  plot elbow gmm k=1..10\n  plot search km_best");
 }
@@ -902,6 +909,7 @@ static const cmd_optspec plot_opts_spec[] = {
     { "by", "label|cluster|score|none", COMPL_NONE, "scatter: colour by" },
     { "columns", NULL, COMPL_COLUMN, "series: channels to draw (default: up to 8 features)" },
     { "bins", NULL, COMPL_NONE, "pdf: number of histogram bins (default Freedman-Diaconis)" },
+    { "log", "x|none", COMPL_NONE, "pdf: x: densities of log10(score), tics in score units (default none)" },
     { "logy", "yes|no", COMPL_NONE, "loss: logarithmic y axis" },
     { "k", NULL, COMPL_NONE, "elbow: the values of k (LO..HI, LO..HI:STEP or a,b,c)" },
     { "silhouette", "yes|no", COMPL_NONE, "elbow: add the mean silhouette per k" },

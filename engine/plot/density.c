@@ -364,10 +364,13 @@ static double interp(const double *gx, const double *gy, size_t m, double x)
  * (one class when unlabelled) and all together, sorted; the histogram counts
  * (nb bins over [lo, hi], per class); the KDE grid gx with the densities gy
  * and bandwidths h per class; false positives and negatives at thr.  The
- * score arrays are in no particular order (selection rearranges them). */
+ * score arrays are in no particular order (selection rearranges them).
+ * logx: the arrays hold log10 of the scores > 0 (nonpos: the ones left
+ * out), thr is log10 of the threshold thr0 (has_thr: only when thr0 > 0). */
 typedef struct {
-    int labelled, ncls, has_thr;
-    double thr;
+    int labelled, ncls, has_thr, logx;
+    double thr, thr0;
+    size_t nonpos;
     double *cls[2], *all;
     size_t ncl[2], nall;
     double lo, hi, *counts;
@@ -388,7 +391,27 @@ static void pdf_parts_free(pdf_parts *P)
     free(P->gx);
 }
 
-/* rows by class: finite scores only, other labels skipped */
+/* Row i is drawn (finite score, label 0 or 1 when labelled); *c its class. */
+static int pdf_row(const od_plot_pdf_data *d, size_t i, int *c)
+{
+    *c = 0;
+    if (!isfinite(d->score[i])) return 0;
+    if (d->label) {
+        if (d->label[i] != 0 && d->label[i] != 1) return 0;
+        *c = d->label[i];
+    }
+    return 1;
+}
+
+size_t od_plot_pdf_nonpositive(const od_plot_pdf_data *d)
+{
+    size_t k = 0;
+    int c;
+    for (size_t i = 0; d && d->score && i < d->n; i++) k += pdf_row(d, i, &c) && d->score[i] <= 0;
+    return k;
+}
+
+/* rows by class: finite scores only (> 0 for logx), other labels skipped */
 static int pdf_split(od_ctx *ctx, const od_plot_pdf_data *d, pdf_parts *P)
 {
     size_t n = d->n;
@@ -397,19 +420,24 @@ static int pdf_split(od_ctx *ctx, const od_plot_pdf_data *d, pdf_parts *P)
     if (!(P->all = od_mallocn(ctx, n, sizeof *P->all))) return OD_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         double v = d->score[i];
-        if (!isfinite(v)) continue;
-        int c = 0;
-        if (P->labelled) {
-            if (d->label[i] != 0 && d->label[i] != 1) continue;
-            c = d->label[i];
+        int c;
+        if (!pdf_row(d, i, &c)) continue;
+        if (P->logx && v <= 0) {
+            P->nonpos++;
+            continue;
         }
+        /* counted on the scores themselves: the rule is score >= threshold */
+        if (P->has_thr && P->labelled) {
+            if (c == 0 && v >= P->thr0) P->fp++;
+            if (c == 1 && v < P->thr0) P->fn++;
+        }
+        if (P->logx) v = log10(v);
         P->cls[c][P->ncl[c]++] = v;
         P->all[P->nall++] = v;
-        if (P->has_thr && P->labelled) {
-            if (c == 0 && v >= P->thr) P->fp++;
-            if (c == 1 && v < P->thr) P->fn++;
-        }
     }
+    if (P->nall == 0 && P->nonpos)
+        return od_error(ctx, OD_EDATA, "plot pdf: log=x: no score is > 0 (all %zu are <= 0), a log axis cannot show them (use log=none)",
+                        P->nonpos);
     if (P->nall == 0)
         return od_error(ctx, OD_EDATA, "plot pdf: no %sfinite score", P->labelled ? "labelled row with a " : "");
     return OD_OK;
@@ -551,6 +579,89 @@ static void pdf_plot_cmd(od_plotw *w, const pdf_parts *P, int shade)
     od_plotw_printf(w, "\n");
 }
 
+/* log=x: one x tic, at log10 of a score value, labelled with that value
+ * (minor: no label); *sep is "" for the first. */
+static void log_tic(od_plotw *w, const char **sep, const char *label, double pos, int minor)
+{
+    od_plotw_printf(w, "%s'%s' %.10g%s", *sep, label, pos, minor ? " 1" : "");
+    *sep = ", ";
+}
+
+/* m x 10^e as a tic label: 0.002, 50, 1e-5, 2e6 */
+static void log_label(char *buf, size_t size, int m, int e)
+{
+    if (e >= -3 && e <= 4) snprintf(buf, size, "%.6g", m * pow(10, e));
+    else snprintf(buf, size, "%de%d", m, e);
+}
+
+/* Tics at m x 10^e for the mantissas m in `ms` (a bit set over 1..9) within
+ * [g0, g1]: their count, written as major tics when w is not NULL. */
+static int log_mantissa_tics(od_plotw *w, const char **sep, double g0, double g1, unsigned ms, int minor)
+{
+    int k = 0;
+    for (int e = (int)floor(g0); e <= (int)floor(g1); e++)
+        for (int m = 1; m <= 9; m++) {
+            double pos = e + log10((double)m);
+            if (!(ms >> m & 1) || pos < g0 - 1e-9 || pos > g1 + 1e-9) continue;
+            k++;
+            if (!w) continue;
+            char lab[32] = "";
+            if (!minor) log_label(lab, sizeof lab, m, e);
+            log_tic(w, sep, lab, pos, minor);
+        }
+    return k;
+}
+
+/* log=x: `set xtics (...)` over [g0, g1] (log10 of scores), at most maxt
+ * labelled: every decade (or every k-th when there are many), else 1-2-5,
+ * else 1..9 times a power of 10, else plain round steps over a narrow range;
+ * unlabelled minor tics at the other 1..9 multiples when they are not
+ * crowded. */
+static void pdf_log_tics(od_plotw *w, double g0, double g1, int maxt)
+{
+    const char *sep = "";
+    int e0 = (int)ceil(g0 - 1e-9), e1 = (int)floor(g1 + 1e-9), ndec = e1 - e0 + 1;
+    const unsigned ONE = 1u << 1, OTO5 = ONE | 1u << 2 | 1u << 5, ALL = 0x3FEu;
+    od_plotw_printf(w, "set xtics (");
+    if (ndec >= 3) {
+        static const int nice[] = { 1, 2, 3, 4, 5, 10, 20, 25, 50, 100, 200, 250, 500 };
+        int step = (ndec + maxt - 1) / maxt;
+        for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++)
+            if (nice[i] >= step) { step = nice[i]; break; }
+        for (int e = e0; e <= e1; e++) {
+            if (((e % step) + step) % step) continue;
+            char lab[32];
+            log_label(lab, sizeof lab, 1, e);
+            log_tic(w, &sep, lab, e, 0);
+        }
+        if (step == 1 && ndec <= 12) log_mantissa_tics(w, &sep, g0, g1, ALL & ~ONE, 1);
+    } else if (log_mantissa_tics(NULL, NULL, g0, g1, OTO5, 0) >= 3 && log_mantissa_tics(NULL, NULL, g0, g1, OTO5, 0) <= maxt) {
+        log_mantissa_tics(w, &sep, g0, g1, OTO5, 0);
+        log_mantissa_tics(w, &sep, g0, g1, ALL & ~OTO5, 1);
+    } else if (ndec == 2) {
+        log_mantissa_tics(w, &sep, g0, g1, ONE, 0);
+        log_mantissa_tics(w, &sep, g0, g1, ALL & ~ONE, 1);
+    } else if (log_mantissa_tics(NULL, NULL, g0, g1, ALL, 0) >= 3 && log_mantissa_tics(NULL, NULL, g0, g1, ALL, 0) <= maxt) {
+        log_mantissa_tics(w, &sep, g0, g1, ALL, 0);
+    } else if (!(pow(10, g1) - pow(10, g0) > 0) || !isfinite(pow(10, g1))) {
+        log_mantissa_tics(w, &sep, g0, g1, ALL, 0);   /* beyond the doubles: what fits */
+    } else {
+        /* a narrow range: round steps of 1, 2 or 5 x 10^k in score units */
+        double a = pow(10, g0), b = pow(10, g1), raw = (b - a) / 5, p = pow(10, floor(log10(raw))), step = p;
+        if (step < raw) step = 2 * p;
+        if (step < raw) step = 5 * p;
+        if (step < raw) step = 10 * p;
+        for (double i = ceil(a / step); i * step <= b && i - ceil(a / step) < 50; i++) {
+            double v = i * step;
+            if (!(v > 0)) continue;
+            char lab[32];
+            snprintf(lab, sizeof lab, "%.6g", v);
+            log_tic(w, &sep, lab, log10(v), 0);
+        }
+    }
+    od_plotw_printf(w, ")\n");
+}
+
 int od_plot_pdf(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_pdf_data *d)
 {
     if (!d || d->n == 0 || !d->score) return od_error(ctx, OD_EINVAL, "plot pdf: no scores");
@@ -560,20 +671,35 @@ int od_plot_pdf(od_ctx *ctx, od_out *out, const od_plot_opts *o, const od_plot_p
         return od_error(ctx, OD_EINVAL, "plot pdf: unknown bin rule %d", (int)d->rule);
     if (d->grid < 0 || d->grid == 1 || d->grid > 10000)
         return od_error(ctx, OD_EINVAL, "plot pdf: grid=%d is outside 2..10000", d->grid);
-    pdf_parts P = { .labelled = d->label != NULL, .ncls = d->label ? 2 : 1, .thr = d->threshold,
-                    .has_thr = isfinite(d->threshold), .ng = d->grid ? (size_t)d->grid : 256 };
+    int logx = d->logx != 0;
+    pdf_parts P = { .labelled = d->label != NULL, .ncls = d->label ? 2 : 1, .logx = logx, .thr0 = d->threshold,
+                    .thr = logx ? log10(d->threshold) : d->threshold,
+                    .has_thr = isfinite(d->threshold) && (!logx || d->threshold > 0), .ng = d->grid ? (size_t)d->grid : 256 };
+    if (logx && isfinite(d->threshold) && d->threshold <= 0)
+        od_warn(ctx, "plot pdf: log=x: the threshold %.4g is <= 0 and not drawn (every score shown is above it)", d->threshold);
     int rc = pdf_split(ctx, d, &P);
     if (!rc) rc = pdf_density(ctx, d, &P);
     if (rc) goto done;
 
     od_plotw w = { out, 0 };
     const char *xl = d->name && *d->name ? d->name : "score";
-    if ((rc = od_plotw_begin(ctx, &w, o, "pdf", "Score distribution", xl, "density"))) goto done;
+    char xlog[160];
+    if (logx) snprintf(xlog, sizeof xlog, "%.140s (log scale)", xl);
+    if ((rc = od_plotw_begin(ctx, &w, o, "pdf", "Score distribution", logx ? xlog : xl,
+                             logx ? "density per decade" : "density")))
+        goto done;
     od_plotw_printf(&w, "set key below\nset yrange [0:*]\nset style fill transparent solid 0.25 noborder\n");
+    if (logx) {
+        /* the data are log10(score); the tics name the scores */
+        int wd = od_plotw_width(o), maxt = o->term == OD_PLOT_TERM_DUMB ? wd / 10 : wd / 90;
+        od_plotw_printf(&w, "# log=x: densities of log10(score); %zu score%s <= 0 left out\nset autoscale xfix\n",
+                        P.nonpos, P.nonpos == 1 ? "" : "s");
+        pdf_log_tics(&w, P.gx[0], P.gx[P.ng - 1], maxt < 3 ? 3 : maxt > 12 ? 12 : maxt);
+    }
     if (P.has_thr) {
         od_plotw_printf(&w, "set arrow 1 from first %.10g, graph 0 to first %.10g, graph 1 nohead dt 2 lw 2 lc rgb "
                         OD_PLOTW_DARK "\nset label 1 ", P.thr, P.thr);
-        od_plotw_quotef(&w, "threshold=%.4g", P.thr);
+        od_plotw_quotef(&w, "threshold=%.4g", P.thr0);
         od_plotw_printf(&w, " at first %.10g, graph 0.97 left offset character 1,0 noenhanced\n", P.thr);
     }
     od_plotw_printf(&w, "# bins: %zu (%s), bandwidth:", P.nb,

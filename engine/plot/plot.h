@@ -133,6 +133,10 @@ typedef struct {
     od_plot_bin_rule rule;
     int grid;              /* KDE grid points; 0 = 256 */
     const char *name;      /* what the scores are (run name) for the x label; NULL = "score" */
+    int logx;              /* 1: the densities of log10(score) on an x axis with tics in score
+                              units (1e-3, 0.01, ...); scores <= 0 are left out (see
+                              od_plot_pdf_nonpositive), OD_EDATA naming log=x when none is > 0;
+                              a threshold <= 0 is not drawn (a warning) */
 } od_plot_pdf_data;
 
 /* Score distribution: density histograms (common bins over all rows, each
@@ -141,8 +145,17 @@ typedef struct {
  * vertical line, the false-positive area (normal density right of the
  * threshold) and the false-negative area (anomalous density left of it)
  * shaded, with the empirical counts in the legend.  Without labels: the
- * overall histogram and density and the threshold line. */
+ * overall histogram and density and the threshold line.  With logx all of
+ * it (bins, bandwidths, the KDE grid, the threshold's place) is on log10 of
+ * the scores, the y axis is density per decade, and the x tics sit at
+ * log10 of round score values labelled with those values (decades, or
+ * 1-2-5 / 1..9 steps, or plain steps over a narrow range), the threshold
+ * labelled with its value. */
 int od_plot_pdf(od_ctx *ctx, od_out *out, const od_plot_opts *opts, const od_plot_pdf_data *d);
+
+/* How many of the rows od_plot_pdf would draw (finite scores, with labels
+ * 0 or 1 when labelled) a log x axis leaves out: the scores <= 0. */
+size_t od_plot_pdf_nonpositive(const od_plot_pdf_data *d);
 
 typedef struct {
     size_t n;                    /* rows */

@@ -2,10 +2,11 @@
 # Tab completion, the same code at the prompt (readline) and on the
 # workbench's command line: after `plot KIND ` the workspace's run names,
 # after `detect ALGO ` that detector's option names (and no detectors), after
-# `detect ALGO opt=` the values of a choice.
+# `detect ALGO opt=` the values of a choice; a command option's values
+# (plot pdf RUN log=) come from its option table.
 sock_name=oddity-compl
 . "$(dirname "$0")/lib.sh"
-echo "1..8"
+echo "1..9"
 cd "$top" || exit 1
 printf '%s\n' 'load sample-data/blobs.csv' 'detect kmeans k=4 as km' 'detect gmm k=4 as gmix' > "$tmp/setup.odd"
 start "cd '$top' && XDG_STATE_HOME='$tmp/state' $bin --plain --no-journal -i -f $tmp/setup.odd"
@@ -24,6 +25,8 @@ keys C-u 'detect kmeans sco' Tab
 wait_for 'oddity> detect kmeans score= *$'; ok $? "prompt: detect kmeans sco<Tab> completes score="
 keys Tab Tab
 wait_for 'score=cblof  *score=distance'; ok $? "prompt: detect kmeans score=<Tab><Tab> lists its choices"
+keys C-u 'plot pdf km log=' Tab Tab
+wait_for 'log=none  *log=x'; ok $? "prompt: plot pdf km log=<Tab><Tab> lists x and none"
 keys C-u 'quit' Enter
 wait_for EXITED
 # a new session first, then the old one goes: the server never empties

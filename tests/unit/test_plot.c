@@ -147,7 +147,7 @@ static void make_data(void)
 
 static od_plot_pdf_data pdf_data(int labelled)
 {
-    od_plot_pdf_data d = { pdf_score, PDF_N, labelled ? pdf_label : NULL, 2.1, 0, OD_PLOT_BINS_FD, 40, "iforest" };
+    od_plot_pdf_data d = { pdf_score, PDF_N, labelled ? pdf_label : NULL, 2.1, 0, OD_PLOT_BINS_FD, 40, "iforest", 0 };
     return d;
 }
 
@@ -237,6 +237,103 @@ static void test_quote(void)
     od_test_int(od_plot_color_auto(1, NULL, NULL, NULL), OD_PLOT_COLOR_NONE, "colour: TERM unset");
 }
 
+/* ------------------------------------------------------------------ pdf log=x */
+
+/* log=x: the densities of log10(score): the bandwidths in the script are
+ * Silverman's of log10 of each class's positive scores, scores <= 0 are left
+ * out (and counted the same by od_plot_pdf_nonpositive), the false
+ * positives/negatives are counted on the scores, the threshold sits at
+ * log10(thr) labelled with thr, the tics are labelled in score units; every
+ * score <= 0 is an error naming log=x; a threshold <= 0 is not drawn. */
+static void test_pdf_log(od_ctx *ctx)
+{
+    double sc[PDF_N];
+    memcpy(sc, pdf_score, sizeof sc);
+    sc[0] = 0;
+    sc[1] = -1;
+    sc[7] = -5;          /* label -1: not drawn at all, not counted */
+    sc[2] = 5;           /* a normal row above the threshold, an anomalous one below */
+    sc[5] = 0.3;
+    od_plot_pdf_data d = pdf_data(1);
+    d.score = sc;
+    d.logx = 1;
+    od_test_int((long long)od_plot_pdf_nonpositive(&d), 2, "log=x: 2 drawn scores <= 0 (the NaN and the label -1 row aside)");
+    double lg[2][PDF_N];
+    size_t nl[2] = { 0, 0 }, fp = 0, fn = 0;
+    for (int i = 0; i < PDF_N; i++) {
+        if (!(sc[i] > 0) || !isfinite(sc[i]) || (pdf_label[i] != 0 && pdf_label[i] != 1)) continue;
+        int c = pdf_label[i];
+        lg[c][nl[c]++] = log10(sc[i]);
+        fp += c == 0 && sc[i] >= 2.1;
+        fn += c == 1 && sc[i] < 2.1;
+    }
+    od_out *o = od_out_buffer();
+    od_plot_opts op;
+    od_plot_opts_init(&op);
+    od_ctx_clear_warnings(ctx);
+    if (od_test_int(od_plot_pdf(ctx, o, &op, &d), 0, "log=x generates")) {
+        const char *t = od_out_str(o);
+        double h0, h1;
+        od_plot_bandwidth(ctx, lg[0], nl[0], &h0);
+        od_plot_bandwidth(ctx, lg[1], nl[1], &h1);
+        char want[256];
+        snprintf(want, sizeof want, "bandwidth: %.10g %.10g (Silverman)\n", h0, h1);
+        od_test_true(strstr(t, want) != NULL, "log=x: bandwidths of log10(score) per class: %s", want);
+        od_test_true(strstr(t, "# log=x: densities of log10(score); 2 scores <= 0 left out\n") != NULL, "log=x: the script says what it left out");
+        snprintf(want, sizeof want, "set arrow 1 from first %.10g, graph 0", log10(2.1));
+        od_test_true(strstr(t, want) != NULL, "log=x: the threshold line at log10(2.1)");
+        od_test_true(strstr(t, "set label 1 'threshold=2.1'") != NULL, "log=x: the threshold labelled in score units");
+        od_test_true(strstr(t, "set xtics (") && strstr(t, "'0.5' -0.3010299957, '1' 0, '2' 0.3010299957, '5' 0.6989700043") != NULL,
+                     "log=x: tics at log10 of 0.5, 1, 2 labelled with the scores");
+        od_test_true(strstr(t, "set xlabel 'iforest (log scale)'") != NULL && strstr(t, "set ylabel 'density per decade'") != NULL,
+                     "log=x: axis labels");
+        snprintf(want, sizeof want, "'false positives: %zu of %zu normal'", fp, nl[0]);
+        od_test_true(fp && fn && strstr(t, want) != NULL, "log=x: %s (counted on the scores > 0)", want);
+        snprintf(want, sizeof want, "'false negatives: %zu of %zu anomalous'", fn, nl[1]);
+        od_test_true(strstr(t, want) != NULL, "log=x: %s", want);
+        od_test_int((long long)od_ctx_nwarnings(ctx), 0, "log=x with a positive threshold: no warning");
+    }
+    /* a threshold <= 0: a warning, no line */
+    od_out_reset(o);
+    d.threshold = 0;
+    od_test_int(od_plot_pdf(ctx, o, &op, &d), 0, "log=x with threshold 0 generates");
+    od_test_true(od_ctx_nwarnings(ctx) == 1 && strstr(od_ctx_warning(ctx, 0), "log=x") != NULL && !strstr(od_out_str(o), "set arrow 1"),
+                 "log=x: a threshold <= 0 warns and is not drawn");
+    od_ctx_clear_warnings(ctx);
+    /* log=none ignores the sign */
+    od_out_reset(o);
+    d.logx = 0;
+    od_test_int((long long)od_plot_pdf_nonpositive(&d), 2, "nonpositive counts the same without logx");
+    od_test_int(od_plot_pdf(ctx, o, &op, &d), 0, "log=none draws scores <= 0");
+    od_test_true(strstr(od_out_str(o), "set xtics (") == NULL && strstr(od_out_str(o), "log=x") == NULL, "log=none: no log tics");
+    /* every score <= 0 */
+    double neg[4] = { 0, -1, -2.5, NAN };
+    od_plot_pdf_data dn = { neg, 4, NULL, NAN, 0, OD_PLOT_BINS_FD, 0, NULL, 1 };
+    od_out_reset(o);
+    od_test_int(od_plot_pdf(ctx, o, &op, &dn), OD_EDATA, "log=x with every score <= 0: OD_EDATA");
+    od_test_true(strstr(od_ctx_errmsg(ctx), "log=x") && strstr(od_ctx_errmsg(ctx), "all 3 are <= 0") && !strchr(od_ctx_errmsg(ctx), '\n'),
+                 "... one line naming log=x: %s", od_ctx_errmsg(ctx));
+    /* many decades: every k-th decade, k a round step */
+    double wide[40];
+    for (int i = 0; i < 40; i++) wide[i] = pow(10, -20 + i);
+    od_plot_pdf_data dw = { wide, 40, NULL, NAN, 0, OD_PLOT_BINS_FD, 0, NULL, 1 };
+    od_out_reset(o);
+    od_test_int(od_plot_pdf(ctx, o, &op, &dw), 0, "log=x over 40 decades generates");
+    od_test_true(strstr(od_out_str(o), "'1e-20' -20, '1e-10' -10, '1' 0, '1e10' 10") != NULL, "... tics every 10 decades: %.80s",
+                 strstr(od_out_str(o), "set xtics") ? strstr(od_out_str(o), "set xtics") : "(none)");
+    /* the ends of the doubles: subnormal and huge scores still get tics */
+    double tiny[4] = { 1e-310, 1.1e-310, 1.05e-310, 1.2e-310 }, huge[4] = { 1e300, 1.1e300, 1.2e300, 1.3e300 };
+    for (int k = 0; k < 2; k++) {
+        od_plot_pdf_data de = { k ? huge : tiny, 4, NULL, NAN, 0, OD_PLOT_BINS_FD, 0, NULL, 1 };
+        od_out_reset(o);
+        int rc = od_plot_pdf(ctx, o, &op, &de);
+        const char *x = strstr(od_out_str(o), "set xtics (");
+        od_test_true(rc == 0 && x && x[11] == '\'' && !strstr(od_out_str(o), "inf"), "log=x near %s: tics %.60s", k ? "1e300" : "1e-310",
+                     x ? x : "(none)");
+    }
+    od_out_free(o);
+}
+
 /* ------------------------------------------------------------------ options */
 
 static void test_options(od_ctx *ctx)
@@ -262,7 +359,7 @@ static void test_options(od_ctx *ctx)
     pd.bins = -3;
     od_test_int(od_plot_pdf(ctx, o, &op, &pd), OD_EINVAL, "bins=-3 rejected");
     double nan3[3] = { NAN, NAN, NAN };
-    pd = (od_plot_pdf_data){ nan3, 3, NULL, NAN, 0, OD_PLOT_BINS_FD, 0, NULL };
+    pd = (od_plot_pdf_data){ nan3, 3, NULL, NAN, 0, OD_PLOT_BINS_FD, 0, NULL, 0 };
     od_test_int(od_plot_pdf(ctx, o, &op, &pd), OD_EDATA, "pdf of only NaN scores: OD_EDATA");
     od_plot_series_data sd = { 3, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, NAN, NULL, 0, NULL };
     od_test_int(od_plot_series(ctx, o, &op, &sd), OD_EINVAL, "series with nothing to draw rejected");
@@ -935,6 +1032,7 @@ int main(void)
     make_data();
     test_quote();
     test_options(ctx);
+    test_pdf_log(ctx);
     test_density(ctx);
     test_thinning(ctx);
     test_golden(ctx);
