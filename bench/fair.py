@@ -301,14 +301,25 @@ class Bench:
         print()
         print(table)
         if a.md:
+            # the table replaces the part of the file above MD_END; what follows it
+            # (other measurements, written by hand) is kept
             load = os.getloadavg()
-            with open(a.md, "w") as f:
+            rest = ""
+            if os.path.exists(a.md):
+                with open(a.md) as f:
+                    old = f.read()
+                if MD_END in old:
+                    rest = old[old.index(MD_END) + len(MD_END):]
+            tmp = a.md + ".tmp"
+            with open(tmp, "w") as f:
                 f.write(MD_HEAD.format(label=a.label, rounds=a.rounds, date=time.strftime("%Y-%m-%d", time.gmtime()),
-                                       load=f"{load[0]:.1f}", cmd=" ".join(sys.argv[1:]) if False else CMD))
-                f.write(table + "\n")
+                                       load=f"{load[0]:.1f}", cmd=CMD))
+                f.write(table + "\n\n" + MD_END + rest)
+            os.replace(tmp, a.md)
 
 
 CMD = "scripts/bench fair"
+MD_END = "<!-- end of the table scripts/bench fair writes; the rest is kept -->"
 MD_HEAD = """# Benchmarks
 
 Produced by `{cmd}` ({date}, build: {label}, {rounds} interleaved rounds, load average
