@@ -396,7 +396,12 @@ typedef struct {
     od_pca *pca;                   /* PCA */
     od_clean_fit *clean;           /* CLEAN: per column fill value and clip bounds */
     int drop;                      /* CLEAN missing=drop: a row missing a value in one of clean's columns is dropped */
+    int series;                    /* CLEAN (format 3): OD_SERIES_FFILL or _INTERP: missing values filled from the
+                                    * rows around (oddity score holds a gap's rows until its next value); 0: none */
+    char *tcol;                    /* CLEAN interpolate: the time column it interpolates in; NULL: row order */
+    int ttime;                     /* tcol holds timestamps (1: read as the loader reads them) or numbers (0) */
 } od_pipe_step;
+enum { OD_SERIES_FFILL = 1, OD_SERIES_INTERP = 2 };
 
 struct od_pipeline {
     char *note;                    /* why it cannot be replayed on new rows, or NULL */
@@ -420,7 +425,7 @@ int od_pipeline_build(od_ctx *ctx, od_workspace *ws, const od_run *r, od_pipelin
 void od_pipeline_free(od_pipeline *p);
 /* Serialise (bytes appended to a buffer the caller frees) and read back. */
 int od_pipeline_encode(od_ctx *ctx, const od_pipeline *p, unsigned char **buf, size_t *len);
-int od_pipeline_decode(od_ctx *ctx, const unsigned char *buf, size_t len, const char *path, od_pipeline **out);
+int od_pipeline_decode(od_ctx *ctx, const unsigned char *buf, size_t len, unsigned version, const char *path, od_pipeline **out);
 /* Lines for load model / info: "pipeline: scale zscore -> pca k=2 -> kmeans ..." */
 void od_pipeline_describe(const od_pipeline *p, od_out *o);
 
