@@ -7,6 +7,7 @@
 #    `oddity score --model` on the same raw file, --chunk=1, 3, 7 and the
 #    default: ffill, interpolate in time (timestamps), interpolate in row
 #    order (no time column), a window view and an lstm after the clean;
+#    scale before the fill, clip= with it, after a split, a numeric time column;
 #  - load model / info show the step (policy, time column or row order);
 #  - a time column that goes back, a missing or unreadable time, a column with
 #    no value at all: one line naming the file, line and column;
@@ -60,6 +61,25 @@ for spec in "ff:gaps:4:clean missing=ffill; detect kmeans k=3" \
     check $((r + $?)) "$m ($steps): oddity score --chunk=$c equals the workbench's scores bit for bit"
   done
 done
+# more mixes: scale before the fill, clip= in the same clean (bounds fitted on the
+# filled values), a split (clip bounds of the training rows), a numeric time
+# column (load time=t, unevenly spaced: not the row order)
+awk -F, -v OFS=, 'NR == 1 { $1 = "t" } NR > 1 { $1 = (NR - 1) * (NR - 1) * 0.37 } { print }' "$tmp/gaps.csv" > "$tmp/numt.csv"
+for spec in "sc:gaps::scale zscore; clean missing=interpolate; detect kmeans k=3" \
+            "cl:gaps::clean missing=interpolate clip=1.5; detect kmeans k=3" \
+            "sp:gaps::split train=0.5 order=time; clean missing=ffill clip=0.05,0.95; scale robust; detect kmeans k=3" \
+            "nt:numt:time=t:clean missing=interpolate; detect kmeans k=3"; do
+  m=${spec%%:*}; rest=${spec#*:}; data=$tmp/${rest%%:*}.csv; rest=${rest#*:}; opt=${rest%%:*}; steps=${rest#*:}
+  odd -e "load $data $opt; $steps as $m; save model $m to=$tmp/$m.oddm; export scores $m to=$tmp/$m.csv" > "$tmp/$m.log" 2>&1
+  r=$?
+  for c in 1 7; do
+    sc -q --model "$tmp/$m.oddm" --chunk=$c "$data" > "$tmp/out.csv"
+    r=$((r + $?)); same "$tmp/$m.csv" 4 "$tmp/out.csv"; r=$((r + $?))
+  done
+  check $r "$m ($steps): oddity score --chunk=1 and 7 equal the workbench's scores bit for bit"
+done
+odd -e "load $tmp/numt.csv time=t; clean missing=interpolate; load model $tmp/nt.oddm as rnt" 2>&1 | grep -q 'interpolated linearly in time (column t)'
+check $? "a numeric time column (load time=t) is the one interpolated in"
 cat "$tmp/gaps.csv" | sc -q --model "$tmp/it.oddm" --chunk=5 > "$tmp/out.csv"; same "$tmp/it.csv" 4 "$tmp/out.csv"
 check $? "interpolate in time: from a pipe, bit for bit"
 # load model / info show the step
