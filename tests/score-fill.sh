@@ -107,6 +107,12 @@ sc -q --model "$tmp/ff.oddm" --chunk=7 "$tmp/empty.csv" > "$tmp/out.csv" 2> "$tm
 [ $? = 1 ] && [ "$(wc -l < "$tmp/err")" = 1 ] && grep -q "empty.csv: clean missing=ffill: column 'value' has no value at all" "$tmp/err" &&
   [ "$(wc -l < "$tmp/out.csv")" = 1 ]
 check $? "a column with no value at all: one line, as the workbench's clean says it, and no score written"
+# a bad row stops the run after the rows before it, a gap still open filled as at the end
+awk -F, -v OFS=, 'NR == 26 { $3 = "abc" } { print }' "$tmp/gaps.csv" > "$tmp/stop.csv"
+sc -q --model "$tmp/it.oddm" --chunk=4 "$tmp/stop.csv" > "$tmp/out.csv" 2> "$tmp/err"
+[ $? = 1 ] && grep -q "stop.csv:26:[0-9]*: 'abc' in column 'w' is not a number" "$tmp/err" && [ "$(tail -1 "$tmp/out.csv" | cut -d, -f1)" = 24 ] &&
+  [ "$(tail -1 "$tmp/out.csv" | cut -d, -f2)" != "" ]
+check $? "--on-error=stop: the rows before the bad one are written, those of an open gap too"
 # ffill needs no look-ahead: with --chunk=1 the rows of a middle gap are written as they come
 sc -q --model "$tmp/ff.oddm" --chunk=1 "$tmp/gaps.csv" | head -30 > "$tmp/out.csv"
 [ "$(wc -l < "$tmp/out.csv")" = 30 ]; check $? "ffill streams (head of the output while reading)"

@@ -52,7 +52,8 @@ typedef struct {
     long tin;                      /* the input column of the time an interpolation runs in, or -1 */
     int ttime;                     /* it holds timestamps */
     int have_t;
-    double tlast;                  /* its last value (it must not decrease) */
+    double tlast;
+    int cut;                       /* stopped at a bad row: the rows before it are the end of the series */                  /* its last value (it must not decrease) */
     struct series_state {
         size_t *in;                /* d: the input column of each of the step's columns */
         long tin;                  /* the step's time input column, or -1 (row order) */
@@ -812,7 +813,7 @@ static size_t ready_rows(const scorer *S, int end)
 {
     const od_pipeline *p = S->p;
     size_t r = S->nraw, nin = p->nin;
-    if (end || !S->ser) return r;
+    if (end || S->cut || !S->ser) return r;
     for (;;) {
         size_t r0 = r;
         for (size_t s = 0; s < p->nsteps && r; s++) {
@@ -839,7 +840,7 @@ static int flush_chunk(scorer *S, int end)
     int rc = OD_OK;
     size_t n = ready_rows(S, end), nin = S->p->nin;
     double *X = NULL, *sc = NULL;
-    if (n && (rc = transform(S, n, end && n == S->nraw, &X))) return rc;
+    if (n && (rc = transform(S, n, (end || S->cut) && n == S->nraw, &X))) return rc;
     if (S->mode == MODE_TAB) {
         if (n) {
             od_data v = { X, n, S->d, S->d };
@@ -1016,9 +1017,11 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         if (S.nlines < chunk) continue;
         if ((rc = take_lines(&S))) {
             if (rc == OD_EDATA) {
-                /* stop: the rows before the bad one are written first (but those a series clean holds) */
+                /* stop: the rows before the bad one are written first (a gap
+                 * still open filled as at the end of the input) */
                 char msg[1200];
                 snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
+                S.cut = 1;
                 if (!flush_chunk(&S, 0)) od_error(ctx, OD_EDATA, "%s", msg);
             }
             break;
@@ -1029,6 +1032,7 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     if (!rc && S.nlines && (rc = take_lines(&S)) == OD_EDATA) {
         char msg[1200];
         snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
+        S.cut = 1;
         if (!flush_chunk(&S, 0)) od_error(ctx, OD_EDATA, "%s", msg);
     }
     if (!rc) rc = flush_chunk(&S, 1);
