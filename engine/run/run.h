@@ -121,7 +121,7 @@ size_t od_window_map(size_t n, size_t W, size_t S, const double *ws, const long 
                      double *ps, long *pcl);
 
 /* The preprocessing a model was fitted behind, with its fitted parameters
- * (model format 2; see pipeline.c): what `oddity score` replays on new rows. */
+ * (model formats 2 and 3; see pipeline.c): what `oddity score` replays on new rows. */
 typedef struct od_pipeline od_pipeline;
 
 /* A fitted model that is not (yet) a run: what a model file holds. */
@@ -130,7 +130,7 @@ typedef struct {
     od_params *p;
     char *params;                  /* od_params_format(p) */
     void *state;
-    od_pipeline *pipe;             /* format 2: the pipeline; NULL for version-1 files */
+    od_pipeline *pipe;             /* formats 2 and 3: the pipeline; NULL for version-1 files */
     unsigned version;              /* the file's format version */
 } od_model;
 void od_model_free(od_model *m);
@@ -372,7 +372,7 @@ void od_run_explanation_done(od_run_explanation *e);
  * detector's own payload.  Written to a temporary file in the same
  * directory and renamed over the target, so a file is never half-written. */
 int od_model_save(od_ctx *ctx, const od_run *r, const char *path);
-/* The same with the run's pipeline (format 2): the prep steps of the run's
+/* The same with the run's pipeline (formats 2 and 3): the prep steps of the run's
  * dataset version chain, refitted on the rows each was fitted on (so the
  * parameters are the ones the run saw), the input columns, the tabular window
  * view and the threshold.  A chain that cannot be replayed on new rows is
