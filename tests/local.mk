@@ -53,6 +53,10 @@ EXTRA_DIST += tests/slurm.sh scripts/slurm
 TESTS += tests/score.sh
 EXTRA_DIST += tests/score.sh
 EXTRA_DIST += scripts/score-bench
+# clean missing=ffill|interpolate replayed by oddity score (model format 3):
+# gaps across chunk boundaries, bit for bit; a version-2 file still loads.
+TESTS += tests/score-fill.sh
+EXTRA_DIST += tests/score-fill.sh
 
 # The workbench (tui, oddity --tui) through tmux: layout at 80x24 and 200x50,
 # resize, keys, the ? overlay, mouse, signals, and its journal replayed.

@@ -187,9 +187,9 @@ r=$?; grep -q 'none recorded (model format 1)' "$tmp/v1.log" && cmp -s "$tmp/f1.
 check $((r + $?)) "a version-1 model file still loads (no pipeline) and scores as before"
 sc --model "$tmp/v1.oddm" $S/blobs.csv > /dev/null 2> "$tmp/err"
 [ $? = 1 ] && grep -q 'format version 1 has no pipeline' "$tmp/err"; check $? "oddity score refuses a version-1 file, saying why"
-odd -e "load $S/blobs.csv; clean missing=ffill; detect iforest as c; save model c to=$tmp/c.oddm" > /dev/null 2>&1
+odd -e "load $S/blobs.csv; clean duplicates; detect iforest as c; save model c to=$tmp/c.oddm" > /dev/null 2>&1
 sc --model "$tmp/c.oddm" $S/blobs.csv > /dev/null 2> "$tmp/err"
-[ $? = 1 ] && grep -q "step 'clean missing=ffill' is not replayed" "$tmp/err"; check $? "a pipeline step it cannot replay is named"
+[ $? = 1 ] && grep -q "step 'clean duplicates' is not replayed" "$tmp/err"; check $? "a pipeline step it cannot replay is named"
 
 # ---- clean steps carried by the model: fill values, clip bounds, row drops
 # blobs with missing cells (x3 in every 37th row, x5 in every 53rd, both in row 1961)

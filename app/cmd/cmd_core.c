@@ -340,9 +340,10 @@ const od_command cmd_save_entry = {
             "An existing FILE is replaced only with force=yes or when this session wrote it;\n"
             "the file is written whole or not at all (see: help scripts).\n\n"
             "`save model RUN to=FILE` writes the fitted detector with its pipeline: the\n"
-            "preprocessing steps of the run's dataset (scale, pca, window) with their fitted\n"
-            "parameters, the input columns and the run's threshold, so `oddity score --model\n"
-            "FILE` can score raw rows outside the workbench (oddity score --help).\n\n"
+            "preprocessing steps of the run's dataset (clean, scale, pca, window) with their\n"
+            "fitted parameters, the input columns and the run's threshold, so `oddity score\n"
+            "--model FILE` can score raw rows outside the workbench (oddity score --help).\n"
+            "Files are model format 3; those of formats 1 and 2 still load.\n\n"
             "example:\n  save session lesson1.odd\n  save session lesson1.odd force=yes\n  save model km to=km.oddm",
     .min_words = 1, .max_words = 2, .opts = NULL, .fn = cmd_save, .words = COMPL_WORDS, .word_values = "session|model",
 };

@@ -791,7 +791,10 @@ const od_command cmd_clean_entry = {
             "computed on the training rows when a split exists.  interpolate is linear (in\n"
             "time when there is a time column); gaps at the start/end take the nearest valid\n"
             "value.  Cleaning never silently removes what you are looking for: the report\n"
-            "says how many labelled anomalies were dropped or clipped.\n\n"
+            "says how many labelled anomalies were dropped or clipped.  A model saved after\n"
+            "clean (save model) replays missing=, clip= and constant in `oddity score`, bit\n"
+            "for bit (interpolate holds a gap's rows until its next value comes, ffill\n"
+            "those of a gap at the start: oddity score --help); duplicates is not replayed.\n\n"
             "examples:\n  clean missing=interpolate\n  clean clip=0.01,0.99 columns=x1,x2\n  clean constant duplicates",
     .min_words = 0, .max_words = 2, .opts = clean_opts, .fn = cmd_clean, .words = COMPL_WORDS, .word_values = "constant|duplicates",
 };

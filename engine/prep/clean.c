@@ -52,8 +52,10 @@ static int is_constant(const double *x, size_t n)
     return 1;
 }
 
-/* np.interp between (x0,y0) and (x1,y1) at x. */
-static double lerp_at(double x0, double y0, double x1, double y1, double x)
+/* np.interp between (x0,y0) and (x1,y1) at x (prep.h: od_prep_lerp; the one
+ * copy of the arithmetic, so oddity score's streamed interpolation is bit for
+ * bit this one). */
+double od_prep_lerp(double x0, double y0, double x1, double y1, double x)
 {
     if (x1 == x0) return y0;
     double slope = (y1 - y0) / (x1 - x0);
@@ -81,7 +83,7 @@ static size_t interpolate(double *y, size_t n, const double *t)
         for (size_t m = prev + 1; m < i; m++) {
             double x0 = t ? t[prev] : (double)prev, x1 = t ? t[i] : (double)i;
             double xm = t ? t[m] : (double)m;
-            y[m] = lerp_at(x0, y[prev], x1, y[i], xm);
+            y[m] = od_prep_lerp(x0, y[prev], x1, y[i], xm);
             filled++;
         }
         prev = i;

@@ -121,6 +121,11 @@ void od_clean_fit_free(od_clean_fit *f);
 int od_prep_clean_fit(od_ctx *ctx, const od_frame *in, const od_clean_opts *opt, const unsigned char *fit_mask,
                       od_frame **out, size_t **kept, od_out *report, od_clean_fit *fit);
 
+/* The value at x of the line through (x0,y0) and (x1,y1), as np.interp
+ * computes it (y0 when x1 == x0): the arithmetic of clean missing=interpolate,
+ * shared with oddity score's streamed replay of it. */
+double od_prep_lerp(double x0, double y0, double x1, double y1, double x);
+
 /* ------------------------------------------------------------------ scale */
 
 typedef enum { OD_SCALE_ZSCORE, OD_SCALE_MINMAX, OD_SCALE_ROBUST } od_scale_method;

@@ -1,10 +1,11 @@
 /* model.c - the model file: its one owner.
  *
  *   "ODDMODEL"  8 bytes
- *   uint32      format version (2; version 1 files, without the pipeline, are read too)
+ *   uint32      format version (3; version 1 files, without the pipeline, and
+ *               version 2 ones, without clean missing=ffill|interpolate, are read too)
  *   uint32 + bytes   detector name
  *   uint32 + bytes   parameters, "k=8 init=k-means++ ..." (od_params_format)
- *   uint32 + bytes   version 2: the pipeline (pipeline.c: prep steps with their
+ *   uint32 + bytes   versions 2 and 3: the pipeline (pipeline.c: prep steps with their
  *                    fitted parameters, input columns, window view, threshold)
  *   ...         the detector's own payload (its save/load)
  *
@@ -22,7 +23,7 @@
 #include <unistd.h>
 
 static const char MODEL_MAGIC[8] = { 'O', 'D', 'D', 'M', 'O', 'D', 'E', 'L' };
-enum { MODEL_VERSION = 2, MAX_PARAMS = 1 << 20, MAX_PIPE = 1 << 28 };
+enum { MODEL_VERSION = 3, MAX_PARAMS = 1 << 20, MAX_PIPE = 1 << 28 };
 
 static int write_header(FILE *fp, const char *algo, const char *params, const unsigned char *pipe, size_t npipe)
 {
@@ -150,13 +151,13 @@ static int parse_params(od_ctx *ctx, const od_detector_type *t, const char *path
     return rc;
 }
 
-static int read_pipeline(od_ctx *ctx, FILE *fp, const char *path, od_pipeline **out)
+static int read_pipeline(od_ctx *ctx, FILE *fp, const char *path, unsigned version, od_pipeline **out)
 {
     uint32_t l;
     if (!read_u32(fp, &l) || l > MAX_PIPE) return od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (pipeline)", path);
     unsigned char *b = od_malloc(ctx, l ? l : 1);
     if (!b) return OD_ENOMEM;
-    int rc = fread(b, 1, l, fp) == l ? od_pipeline_decode(ctx, b, l, path, out)
+    int rc = fread(b, 1, l, fp) == l ? od_pipeline_decode(ctx, b, l, version, path, out)
                                      : od_error(ctx, OD_EFORMAT, "%s: truncated or damaged model file (pipeline)", path);
     free(b);
     return rc;
@@ -167,7 +168,7 @@ int od_model_load_stream(od_ctx *ctx, FILE *fp, const char *path, od_model *m)
     memset(m, 0, sizeof *m);
     char algo[64];
     int rc = read_header(ctx, fp, path, algo, sizeof algo, &m->params, &m->version);
-    if (!rc && m->version >= 2) rc = read_pipeline(ctx, fp, path, &m->pipe);
+    if (!rc && m->version >= 2) rc = read_pipeline(ctx, fp, path, m->version, &m->pipe);
     if (!rc) {
         m->type = !strcmp(algo, od_bag_type.name) ? &od_bag_type : od_detector_find(algo);
         if (!m->type || !m->type->load) rc = od_error(ctx, OD_EFORMAT, "%s: model of unknown detector '%s'", path, algo);

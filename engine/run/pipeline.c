@@ -1,16 +1,19 @@
 /* pipeline.c - the preprocessing a model was fitted behind, as data with its
- * fitted parameters (model format 2), so new rows can be scored from the
- * model file alone (`oddity score`).
+ * fitted parameters (model format 2; 3 adds the series clean steps), so new
+ * rows can be scored from the model file alone (`oddity score`).
  *
  * Built from the run's dataset version chain: every step between the data as
  * loaded and the version the run was fitted on.  Scale and pca are fitted
  * again on the same input frame and training rows as the command fitted them
  * (the same code, so the same numbers), and so is clean (missing=drop, mean,
- * median, clip=: the fill values and clip bounds it fitted); split, folds,
- * window and a clean that only dropped constant columns change no value of a
- * row; anything else (clean missing=interpolate|ffill or duplicates, which
- * need the rows around, embed, pseudolabel...) is kept as a note naming the
- * step: the model loads, `oddity score` refuses it.
+ * median, clip=: the fill values and clip bounds it fitted; missing=ffill and
+ * interpolate: the policy, and for interpolate the time column it ran in, or
+ * row order, as the workbench chose on the fitted data); split, folds, window
+ * and a clean that only dropped constant columns change no value of a row;
+ * anything else (clean duplicates, which needs the rows around, embed,
+ * pseudolabel, a missing=ffill|interpolate after pca or before a
+ * missing=drop...) is kept as a note naming the step: the model loads,
+ * `oddity score` refuses it.
  *
  * Encoding (all integers uint32 or uint64 little endian, doubles as their 8
  * bytes, strings u32 length + bytes):
@@ -20,7 +23,9 @@
  *     SCALE: u32 method, u32 d, u64 nfit, d x (str name, f64 center, f64 scale)
  *     PCA:   u32 d, u32 k, u32 whiten, u64 nfit, d x str name, d x f64 mean,
  *            k*d x f64 components, d x f64 explained variance
- *     CLEAN: u32 drop, u32 d, d x (str name, f64 fill, f64 lo, f64 hi)
+ *     CLEAN: u32 drop, u32 d, d x (str name, f64 fill, f64 lo, f64 hi),
+ *            format 3 only: u32 series (0, 1 ffill, 2 interpolate), str time
+ *            column ("" = row order), u32 time kind (1 timestamps, 0 numbers)
  *   u32 ncols, ncols x str
  *   u32 win, u32 stride, u32 wagg
  *   u32 has_thr, u32 strict, f64 thr, str thr_desc */
@@ -45,6 +50,7 @@ void od_pipeline_free(od_pipeline *p)
         od_pca_free(p->steps[i].pca);
         od_clean_fit_free(p->steps[i].clean);
         free(p->steps[i].clean);
+        free(p->steps[i].tcol);
     }
     free(p->steps);
     for (size_t i = 0; i < p->ncols; i++) free(p->cols[i]);
@@ -108,6 +114,7 @@ static int input_columns(od_ctx *ctx, od_pipeline *p)
         char **names = st->scaler ? st->scaler->names : st->pca ? st->pca->names : st->clean ? st->clean->names : NULL;
         for (size_t j = 0; j < d && !rc; j++)
             if (!has_name(made, nmade, names[j])) rc = add_name(ctx, &p->in, &p->nin, names[j]);
+        if (st->tcol && !rc) rc = add_name(ctx, &p->in, &p->nin, st->tcol);   /* interpolate in time: read it too */
         for (size_t c = 0; st->pca && c < st->pca->k && !rc; c++) {
             char nm[32];
             snprintf(nm, sizeof nm, "PC%zu", c + 1);
@@ -119,6 +126,39 @@ static int input_columns(od_ctx *ctx, od_pipeline *p)
     for (size_t i = 0; i < nmade; i++) free(made[i]);
     free(made);
     return rc;
+}
+
+/* The time column clean missing=interpolate interpolated frame f in, as
+ * clean.c chooses it: the time column when it has no missing value and never
+ * decreases, else none (row order). */
+static int interp_time(od_ctx *ctx, const od_frame *f, od_pipe_step *ps)
+{
+    long tj = od_frame_role(f, OD_ROLE_TIME);
+    if (tj < 0 || !f->cols[tj].num) return OD_OK;
+    const double *tc = f->cols[tj].num;
+    size_t n = f->nrow;
+    for (size_t i = 0; i < n; i++)
+        if (isnan(tc[i]) || (i && tc[i] < tc[i - 1])) return OD_OK;
+    ps->ttime = f->cols[tj].type == OD_COL_TIME;
+    return (ps->tcol = od_strdup(ctx, f->cols[tj].name)) ? OD_OK : OD_ENOMEM;
+}
+
+/* A step oddity score cannot stream after or before a series clean: a pca
+ * before it (the filled columns would not be input columns) or a
+ * missing=drop after it (the dropped rows are the filled rows' neighbours). */
+static int series_order(od_ctx *ctx, od_pipeline *p)
+{
+    int pca = 0, series = 0;
+    for (size_t s = 0; s < p->nsteps; s++) {
+        const od_pipe_step *st = &p->steps[s];
+        if (st->series && pca)
+            return set_note(ctx, p, "step '%s' fills values made by a pca before it: not replayed by oddity score", st->desc);
+        if (st->drop && series)
+            return set_note(ctx, p, "step '%s' drops rows after a missing=ffill|interpolate step: not replayed by oddity score", st->desc);
+        pca |= st->pca != NULL;
+        series |= st->series != 0;
+    }
+    return OD_OK;
 }
 
 /* The fitted parameters of the step that made version i (from version i-1). */
@@ -134,9 +174,9 @@ static int refit_step(od_ctx *ctx, od_pipeline *p, const od_dataset *d, size_t i
     if (st->kind == OD_STEP_CLEAN) {
         const od_clean_opts *c = &st->clean;
         if (c->missing == OD_MISSING_KEEP && c->clip == OD_CLIP_NONE && !c->drop_duplicates) return OD_OK;
-        if (c->missing == OD_MISSING_INTERPOLATE || c->missing == OD_MISSING_FFILL || c->drop_duplicates)
-            return set_note(ctx, p, "step '%s' is not replayed by oddity score: missing=interpolate, ffill and "
-                            "duplicates need the rows around (missing=drop, mean, median and clip= are)", v->step ? v->step : "clean");
+        if (c->drop_duplicates)
+            return set_note(ctx, p, "step '%s' is not replayed by oddity score: duplicates compares every row with "
+                            "every other (missing=drop, mean, median, ffill, interpolate and clip= are)", v->step ? v->step : "clean");
     }
     if (!prev->frame) return set_note(ctx, p, "the data before step '%s' was released to bound memory: cannot refit it", v->step ? v->step : "?");
     size_t n = prev->frame->nrow;
@@ -154,8 +194,10 @@ static int refit_step(od_ctx *ctx, od_pipeline *p, const od_dataset *d, size_t i
         co.cols = (const char *const *)st->cols;
         co.ncols = st->ncols;
         ps->drop = co.missing == OD_MISSING_DROP;
+        ps->series = co.missing == OD_MISSING_FFILL ? OD_SERIES_FFILL : co.missing == OD_MISSING_INTERPOLATE ? OD_SERIES_INTERP : 0;
         if (!(ps->clean = od_calloc(ctx, 1, sizeof *ps->clean))) rc = OD_ENOMEM;
         else rc = od_prep_clean_fit(ctx, prev->frame, &co, fm, &out, NULL, NULL, ps->clean);
+        if (!rc && ps->series == OD_SERIES_INTERP) rc = interp_time(ctx, prev->frame, ps);
     } else if (!rc && st->kind == OD_STEP_SCALE)
         rc = od_prep_scale(ctx, prev->frame, st->scale, (const char *const *)st->cols, st->ncols, fm, &out, &ps->scaler, NULL);
     else if (!rc) {
@@ -196,6 +238,7 @@ int od_pipeline_build(od_ctx *ctx, od_workspace *ws, const od_run *r, od_pipelin
         if (!d->path || !*d->path)   /* made by `embed ... as NAME`: its first version is not raw data */
             rc = set_note(ctx, p, "the data was made by '%s', not loaded from a file", d->v[0].step ? d->v[0].step : "?");
         for (size_t i = 1; i < rv && !rc && !p->note; i++) rc = refit_step(ctx, p, d, i);
+        if (!rc && !p->note) rc = series_order(ctx, p);
         const od_version *v = &d->v[rv - 1];
         if (!rc && !r->type->seq && v->win) {
             p->win = v->win;
@@ -285,6 +328,9 @@ int od_pipeline_encode(od_ctx *ctx, const od_pipeline *p, unsigned char **buf, s
                 put_f64(&w, cf->lo[j]);
                 put_f64(&w, cf->hi[j]);
             }
+            put_u32(&w, (size_t)st->series);
+            put_str(&w, st->tcol);
+            put_u32(&w, (size_t)st->ttime);
         }
     }
     put_u32(&w, p->ncols);
@@ -386,7 +432,7 @@ static void decode_pca(rbuf *r, od_pipe_step *st)
     for (size_t j = 0; j < pc->d && !r->bad; j++) pc->explained_variance[j] = get_f64(r);
 }
 
-static void decode_clean(rbuf *r, od_pipe_step *st)
+static void decode_clean(rbuf *r, od_pipe_step *st, unsigned version)
 {
     od_clean_fit *cf = get_arr(r, 1, sizeof *cf);
     if (!cf) return;
@@ -406,9 +452,18 @@ static void decode_clean(rbuf *r, od_pipe_step *st)
         cf->hi[j] = get_f64(r);
         if (!(cf->lo[j] <= cf->hi[j])) r->bad = 1;
     }
+    if (version < 3 || r->bad) return;   /* format 2: no series steps */
+    st->series = (int)get_u32(r);
+    st->tcol = get_str(r);
+    st->ttime = (int)get_u32(r);
+    if (r->bad) return;
+    if (st->series < 0 || st->series > OD_SERIES_INTERP || st->ttime < 0 || st->ttime > 1 || (st->series && st->drop) ||
+        (*st->tcol && st->series != OD_SERIES_INTERP))
+        r->bad = 1;
+    if (!*st->tcol) { free(st->tcol); st->tcol = NULL; }
 }
 
-int od_pipeline_decode(od_ctx *ctx, const unsigned char *buf, size_t len, const char *path, od_pipeline **out)
+int od_pipeline_decode(od_ctx *ctx, const unsigned char *buf, size_t len, unsigned version, const char *path, od_pipeline **out)
 {
     *out = NULL;
     od_pipeline *p = od_calloc(ctx, 1, sizeof *p);
@@ -428,7 +483,7 @@ int od_pipeline_decode(od_ctx *ctx, const unsigned char *buf, size_t len, const 
         st->desc = get_str(&r);
         if (st->kind == OD_PIPE_SCALE) decode_scale(&r, st);
         else if (st->kind == OD_PIPE_PCA) decode_pca(&r, st);
-        else if (st->kind == OD_PIPE_CLEAN) decode_clean(&r, st);
+        else if (st->kind == OD_PIPE_CLEAN) decode_clean(&r, st, version);
         else if (st->kind != OD_PIPE_NOOP) r.bad = 1;
     }
     p->ncols = get_count(&r, 4);
@@ -483,6 +538,12 @@ void od_pipeline_describe(const od_pipeline *p, od_out *o)
                       st->pca->whiten ? ", whitened" : "");
         } else if (st->clean) {
             od_printf(o, "  %s:%s", st->desc, st->drop ? " rows missing a value dropped;" : "");
+            if (st->series == OD_SERIES_FFILL) od_printf(o, " missing values carried forward (a gap at the start takes the first value);");
+            else if (st->series == OD_SERIES_INTERP) {
+                if (st->tcol) od_printf(o, " missing values interpolated linearly in time (column %s)", st->tcol);
+                else od_printf(o, " missing values interpolated linearly in row order");
+                od_printf(o, " (a gap at the start takes the first value, at the end the last);");
+            }
             for (size_t j = 0; j < st->clean->d; j++) {
                 const od_clean_fit *cf = st->clean;
                 od_printf(o, " %s", cf->names[j]);

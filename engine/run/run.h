@@ -121,7 +121,7 @@ size_t od_window_map(size_t n, size_t W, size_t S, const double *ws, const long 
                      double *ps, long *pcl);
 
 /* The preprocessing a model was fitted behind, with its fitted parameters
- * (model format 2; see pipeline.c): what `oddity score` replays on new rows. */
+ * (model formats 2 and 3; see pipeline.c): what `oddity score` replays on new rows. */
 typedef struct od_pipeline od_pipeline;
 
 /* A fitted model that is not (yet) a run: what a model file holds. */
@@ -130,7 +130,7 @@ typedef struct {
     od_params *p;
     char *params;                  /* od_params_format(p) */
     void *state;
-    od_pipeline *pipe;             /* format 2: the pipeline; NULL for version-1 files */
+    od_pipeline *pipe;             /* formats 2 and 3: the pipeline; NULL for version-1 files */
     unsigned version;              /* the file's format version */
 } od_model;
 void od_model_free(od_model *m);
@@ -372,7 +372,7 @@ void od_run_explanation_done(od_run_explanation *e);
  * detector's own payload.  Written to a temporary file in the same
  * directory and renamed over the target, so a file is never half-written. */
 int od_model_save(od_ctx *ctx, const od_run *r, const char *path);
-/* The same with the run's pipeline (format 2): the prep steps of the run's
+/* The same with the run's pipeline (formats 2 and 3): the prep steps of the run's
  * dataset version chain, refitted on the rows each was fitted on (so the
  * parameters are the ones the run saw), the input columns, the tabular window
  * view and the threshold.  A chain that cannot be replayed on new rows is
@@ -396,7 +396,12 @@ typedef struct {
     od_pca *pca;                   /* PCA */
     od_clean_fit *clean;           /* CLEAN: per column fill value and clip bounds */
     int drop;                      /* CLEAN missing=drop: a row missing a value in one of clean's columns is dropped */
+    int series;                    /* CLEAN (format 3): OD_SERIES_FFILL or _INTERP: missing values filled from the
+                                    * rows around (oddity score holds a gap's rows until its next value); 0: none */
+    char *tcol;                    /* CLEAN interpolate: the time column it interpolates in; NULL: row order */
+    int ttime;                     /* tcol holds timestamps (1: read as the loader reads them) or numbers (0) */
 } od_pipe_step;
+enum { OD_SERIES_FFILL = 1, OD_SERIES_INTERP = 2 };
 
 struct od_pipeline {
     char *note;                    /* why it cannot be replayed on new rows, or NULL */
@@ -420,7 +425,7 @@ int od_pipeline_build(od_ctx *ctx, od_workspace *ws, const od_run *r, od_pipelin
 void od_pipeline_free(od_pipeline *p);
 /* Serialise (bytes appended to a buffer the caller frees) and read back. */
 int od_pipeline_encode(od_ctx *ctx, const od_pipeline *p, unsigned char **buf, size_t *len);
-int od_pipeline_decode(od_ctx *ctx, const unsigned char *buf, size_t len, const char *path, od_pipeline **out);
+int od_pipeline_decode(od_ctx *ctx, const unsigned char *buf, size_t len, unsigned version, const char *path, od_pipeline **out);
 /* Lines for load model / info: "pipeline: scale zscore -> pca k=2 -> kmeans ..." */
 void od_pipeline_describe(const od_pipeline *p, od_out *o);
 

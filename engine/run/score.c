@@ -5,6 +5,7 @@
 #include "data/csv.h"
 #include "data/csv_int.h"
 #include "core/fmt.h"
+#include "data/timeparse.h"
 #include "detect/nn_common.h"   /* smooth=: the networks' EWMA, carried across chunks */   /* the loader's number scanner (scan_number_short): the same doubles, bit for bit */
 
 #include <errno.h>
@@ -42,8 +43,23 @@ typedef struct {
     size_t *colin;                 /* ncols: input column of each detector column (no steps) */
     long *fcol;                    /* nfields: the input column field i holds, or -1 (row_fast) */
     /* the chunk */
-    double *raw;                   /* chunk x nin */
-    size_t nraw;
+    double *raw;                   /* rawcap x nin: the chunk, after the rows a series clean still holds */
+    size_t nraw, rawcap;
+    /* series clean steps (missing=ffill|interpolate): a row with a gap still
+     * open (no value after it yet) is held in raw until the gap closes */
+    size_t ntrans;                 /* rows through the pipeline so far: the row index of raw[0] */
+    unsigned char *seen;           /* nin: a value of input column j has gone through (ffill: no leading gap left) */
+    long tin;                      /* the input column of the time an interpolation runs in, or -1 */
+    int ttime;                     /* it holds timestamps */
+    int have_t;
+    double tlast;
+    int cut;                       /* stopped at a bad row: the rows before it are the end of the series */                  /* its last value (it must not decrease) */
+    struct series_state {
+        size_t *in;                /* d: the input column of each of the step's columns */
+        long tin;                  /* the step's time input column, or -1 (row order) */
+        unsigned char *have;       /* d: a value went through */
+        double *ly, *lx;           /* d: the last value and its time (or row index) */
+    } *ser;                        /* per pipeline step (in: NULL unless a series step) */
     size_t *rowno;                 /* row numbers of the pending rows */
     char **text;                   /* keep: their lines */
     size_t npend, pcap;            /* pending rows (not yet written) */
@@ -185,7 +201,7 @@ static int clean_covers(const scorer *S, size_t j)
     for (size_t s = 0; s < p->nsteps; s++) {
         const od_clean_fit *cf = p->steps[s].clean;
         for (size_t k = 0; cf && k < cf->d; k++)
-            if (!strcmp(cf->names[k], p->in[j]) && (p->steps[s].drop || !isnan(cf->fill[k]))) return 1;
+            if (!strcmp(cf->names[k], p->in[j]) && (p->steps[s].drop || p->steps[s].series || !isnan(cf->fill[k]))) return 1;
     }
     return 0;
 }
@@ -326,12 +342,32 @@ static long na_fate(const scorer *S, unsigned char *nan)
             for (size_t j = 0; j < p->nin; j++) {
                 if (!nan[j] || strcmp(cf->names[k], p->in[j])) continue;
                 if (p->steps[s].drop) return 1;
-                if (!isnan(cf->fill[k])) nan[j] = 0;
+                if (!isnan(cf->fill[k]) || p->steps[s].series) nan[j] = 0;
             }
     }
     for (size_t j = 0; j < p->nin; j++)
         if (nan[j]) return -1 - (long)j;
     return 0;
+}
+
+/* A clean missing=interpolate in time needs the time in order: *skip when
+ * row x goes back (reported as a bad row). */
+static int time_order(scorer *S, const double *x, int *skip)
+{
+    *skip = 0;
+    if (S->tin < 0) return OD_OK;
+    double t = x[S->tin];
+    if (S->have_t && t < S->tlast) {
+        char a[40], b[40];
+        if (S->ttime) { od_time_format(t, a, sizeof a); od_time_format(S->tlast, b, sizeof b); }
+        else { a[od_fmt_double(t, a)] = 0; b[od_fmt_double(S->tlast, b)] = 0; }
+        *skip = 1;
+        return bad_row(S, 0, "time %s in column '%s' is before the previous row's %s: the model's clean missing=interpolate runs in time order",
+                       a, S->p->in[S->tin], b);
+    }
+    S->tlast = t;
+    S->have_t = 1;
+    return OD_OK;
 }
 
 /* Parse one data line into the chunk (or report it bad). */
@@ -349,10 +385,18 @@ static int take_row(scorer *S, char *s, size_t n)
         const char *v = s + f->off;
         S->nan[j] = 0;
         if (na_token(v, f->len)) {
+            if ((long)j == S->tin)
+                return bad_row(S, f->off + 1, "missing time in column '%s' (the model's clean missing=interpolate runs in time)", S->p->in[j]);
             if (!S->nacov[j]) return bad_row(S, f->off + 1, "missing value in column '%s' (the model needs a number)", S->p->in[j]);
             if (!nna++) na1 = f->off + 1;
             S->nan[j] = 1;
             x[j] = NAN;
+            continue;
+        }
+        if ((long)j == S->tin && S->ttime) {
+            if (od_time_parse(v, f->len, &x[j]))
+                return bad_row(S, f->off + 1, "'%.*s' in column '%s' is not a timestamp (YYYY-MM-DD[ HH:MM[:SS]], as the model's time column was)",
+                               (int)(f->len > 40 ? 40 : f->len), v, S->p->in[j]);
             continue;
         }
         const char *e = scan_number_short(v, &x[j], S->cloc);
@@ -368,6 +412,8 @@ static int take_row(scorer *S, char *s, size_t n)
         }
         if (fate < 0) return bad_row(S, na1, "missing value in column '%s' that no clean step of the model fills", S->p->in[-1 - fate]);
     }
+    int skip = 0, rc = time_order(S, x, &skip);
+    if (rc || skip) return rc;
     S->nraw++;
     return push_pending(S, S->rep->rows, s, n);
 }
@@ -382,6 +428,10 @@ static int row_ok(const scorer *S, const char *s, size_t n, field **fp, size_t *
         const field *f = &(*fp)[S->src[j]];
         const char *v = s + f->off;
         if (na_token(v, f->len)) return 0;
+        if ((long)j == S->tin && S->ttime) {
+            if (od_time_parse(v, f->len, &x[j])) return 0;
+            continue;
+        }
         const char *e = scan_number_short(v, &x[j], S->cloc);
         if ((!e || e != v + f->len) && od_csv_parse_number(v, f->len, &x[j])) return 0;
         if (!(fabs(x[j]) <= 1e100)) return 0;
@@ -421,7 +471,15 @@ static int row_fast(const scorer *S, const char *s, size_t n, double *x)
  * threads, then taken in order (bad rows reported in order). */
 static int take_lines(scorer *S)
 {
-    size_t m = S->nlines, nin = S->p->nin;
+    size_t m = S->nlines, nin = S->p->nin, base = S->nraw;
+    if (base + m > S->rawcap) {   /* rows held by a series clean before these */
+        size_t nc = S->rawcap * 2 > base + m ? S->rawcap * 2 : base + m;
+        double *nr = od_realloc(S->ctx, S->raw, nc * nin * sizeof *nr);
+        if (!nr) return od_error(S->ctx, OD_ENOMEM, "out of memory (%zu rows held in a gap of missing values)", base);
+        S->raw = nr;
+        S->rawcap = nc;
+    }
+    double *raw = S->raw + base * nin;
     int nt = od_ctx_threads(S->ctx);
     if (nt < 1 || m < 4096) nt = 1;
     #pragma omp parallel num_threads(nt)
@@ -430,8 +488,8 @@ static int take_lines(scorer *S)
         size_t fcap = 0;
         #pragma omp for schedule(static)
         for (size_t i = 0; i < m; i++)
-            S->lok[i] = (unsigned char)((S->fcol && row_fast(S, S->arena + S->loff[i], S->llen[i], S->raw + i * nin)) ||
-                                        row_ok(S, S->arena + S->loff[i], S->llen[i], &f, &fcap, S->raw + i * nin));
+            S->lok[i] = (unsigned char)((S->fcol && row_fast(S, S->arena + S->loff[i], S->llen[i], raw + i * nin)) ||
+                                        row_ok(S, S->arena + S->loff[i], S->llen[i], &f, &fcap, raw + i * nin));
         free(f);
     }
     int rc = OD_OK;
@@ -443,7 +501,9 @@ static int take_lines(scorer *S)
             continue;
         }
         S->rep->rows++;
-        if (S->nraw != i) memcpy(S->raw + S->nraw * nin, S->raw + i * nin, nin * sizeof *S->raw);
+        if (S->nraw != base + i) memcpy(S->raw + S->nraw * nin, raw + i * nin, nin * sizeof *S->raw);
+        int skip = 0;
+        if ((rc = time_order(S, S->raw + S->nraw * nin, &skip)) || skip) continue;
         S->nraw++;
         rc = push_pending(S, S->rep->rows, line, S->llen[i]);
     }
@@ -548,15 +608,57 @@ static int emit(scorer *S, size_t k, const double *sc)
 
 /* ---------------------------------------------------------------- pipeline */
 
+/* missing=ffill|interpolate on column k of series step s: the n values x of
+ * the rows ntrans.. (every gap among them closed by a later value, but at the
+ * end), with the state carried from the rows before: the arithmetic of
+ * clean.c's ffill() and interpolate(), so the same values bit for bit. */
+static int series_fill(scorer *S, size_t s, size_t k, double *x, size_t n, int end)
+{
+    const od_pipe_step *st = &S->p->steps[s];
+    struct series_state *ss = &S->ser[s];
+    size_t nin = S->p->nin, gap = 0;   /* gap: the first row of the open gap */
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i])) continue;
+        double xi = ss->tin >= 0 ? S->raw[i * nin + (size_t)ss->tin] : (double)(S->ntrans + i);
+        if (!ss->have[k]) {
+            for (size_t m = 0; m < i; m++) x[m] = x[i];   /* a gap at the start takes the first value */
+        } else if (st->series == OD_SERIES_FFILL) {
+            for (size_t m = gap; m < i; m++) x[m] = ss->ly[k];
+        } else {
+            for (size_t m = gap; m < i; m++) {
+                double xm = ss->tin >= 0 ? S->raw[m * nin + (size_t)ss->tin] : (double)(S->ntrans + m);
+                x[m] = od_prep_lerp(ss->lx[k], ss->ly[k], xi, x[i], xm);
+            }
+        }
+        ss->have[k] = 1;
+        ss->ly[k] = x[i];
+        ss->lx[k] = xi;
+        gap = i + 1;
+    }
+    if (gap == n) return OD_OK;
+    if (!ss->have[k])
+        return end ? od_error(S->ctx, OD_EDATA, "%s: %s: column '%s' has no value at all", S->name, st->desc, S->ser[s].in ? S->p->in[S->ser[s].in[k]] : "?")
+                   : od_error(S->ctx, OD_EFORMAT, "%s: %s: a gap of missing values reached the pipeline open (internal error)", S->mpath, st->desc);
+    if (!end && st->series == OD_SERIES_INTERP)
+        return od_error(S->ctx, OD_EFORMAT, "%s: %s: a gap of missing values reached the pipeline open (internal error)", S->mpath, st->desc);
+    for (size_t m = gap; m < n; m++) x[m] = ss->ly[k];   /* ffill; a gap at the end takes the last value */
+    return OD_OK;
+}
+
 /* A clean step on the chunk, in place: missing values take the fitted fill
- * value, then values are clipped to the fitted bounds (NaN stays NaN), as
- * od_prep_clean does.  Dropped rows never reach the chunk. */
-static int clean_apply(scorer *S, const od_clean_fit *cf, od_frame *f)
+ * value (or, missing=ffill|interpolate, the values around them), then values
+ * are clipped to the fitted bounds (NaN stays NaN), as od_prep_clean does.
+ * Dropped rows never reach the chunk. */
+static int clean_apply(scorer *S, size_t s, const od_clean_fit *cf, od_frame *f, int end)
 {
     for (size_t k = 0; k < cf->d; k++) {
         long c = od_frame_find(f, cf->names[k]);
         if (c < 0 || !f->cols[c].num) return od_error(S->ctx, OD_EFORMAT, "%s: the pipeline's clean step reads no column '%s'", S->mpath, cf->names[k]);
         double *x = f->cols[c].num, v = cf->fill[k], lo = cf->lo[k], hi = cf->hi[k];
+        if (S->p->steps[s].series) {
+            int rc = series_fill(S, s, k, x, f->nrow, end);
+            if (rc) return rc;
+        }
         if (!isnan(v))
             for (size_t i = 0; i < f->nrow; i++)
                 if (isnan(x[i])) x[i] = v;
@@ -567,11 +669,12 @@ static int clean_apply(scorer *S, const od_clean_fit *cf, od_frame *f)
     return OD_OK;
 }
 
-/* The chunk's rows through the pipeline: X (n x d, row-major; caller frees). */
-static int transform(scorer *S, double **X)
+/* The chunk's first n rows through the pipeline: X (n x d, row-major;
+ * caller frees).  end: the last rows of the input. */
+static int transform(scorer *S, size_t n, int end, double **X)
 {
     const od_pipeline *p = S->p;
-    size_t n = S->nraw, nin = p->nin, d = p->ncols;
+    size_t nin = p->nin, d = p->ncols;
     size_t nd = n * d;
     *X = od_mallocn(S->ctx, nd ? nd : 1, sizeof **X);
     if (!*X) return OD_ENOMEM;
@@ -592,7 +695,7 @@ static int transform(scorer *S, double **X)
         od_frame *g = NULL;
         if (p->steps[s].scaler) rc = od_scaler_apply(S->ctx, p->steps[s].scaler, f, &g);
         else if (p->steps[s].pca) rc = od_pca_apply(S->ctx, p->steps[s].pca, f, &g);
-        else if (p->steps[s].clean) { rc = clean_apply(S, p->steps[s].clean, f); continue; }
+        else if (p->steps[s].clean) { rc = clean_apply(S, s, p->steps[s].clean, f, end); continue; }
         else continue;
         od_frame_free(f);
         f = g;
@@ -702,12 +805,42 @@ static int win_step(scorer *S, int end)
     return OD_OK;
 }
 
+/* How many of the chunk's rows can go through the pipeline now: all but
+ * those in a gap of missing values a series clean step cannot fill yet (an
+ * interpolated gap with no value after it, an ffilled column with no value
+ * yet), so chunk boundaries change no value. */
+static size_t ready_rows(const scorer *S, int end)
+{
+    const od_pipeline *p = S->p;
+    size_t r = S->nraw, nin = p->nin;
+    if (end || S->cut || !S->ser) return r;
+    for (;;) {
+        size_t r0 = r;
+        for (size_t s = 0; s < p->nsteps && r; s++) {
+            const struct series_state *ss = &S->ser[s];
+            for (size_t k = 0; ss->in && k < p->steps[s].clean->d && r; k++) {
+                size_t j = ss->in[k];
+                if (!isnan(S->raw[(r - 1) * nin + j])) continue;
+                if (p->steps[s].series == OD_SERIES_FFILL) {
+                    if (S->seen[j]) continue;
+                    size_t q = 0;
+                    while (q < r && isnan(S->raw[q * nin + j])) q++;
+                    if (q == r) r = 0;   /* a gap at the start: held until the first value */
+                } else {
+                    while (r > 0 && isnan(S->raw[(r - 1) * nin + j])) r--;   /* held until the gap's next value */
+                }
+            }
+        }
+        if (r == r0) return r;
+    }
+}
+
 static int flush_chunk(scorer *S, int end)
 {
     int rc = OD_OK;
-    size_t n = S->nraw;
+    size_t n = ready_rows(S, end), nin = S->p->nin;
     double *X = NULL, *sc = NULL;
-    if (n && (rc = transform(S, &X))) return rc;
+    if (n && (rc = transform(S, n, (end || S->cut) && n == S->nraw, &X))) return rc;
     if (S->mode == MODE_TAB) {
         if (n) {
             od_data v = { X, n, S->d, S->d };
@@ -747,12 +880,57 @@ static int flush_chunk(scorer *S, int end)
     }
     free(X);
     free(sc);
-    S->nraw = 0;
+    for (size_t j = 0; S->seen && j < nin; j++)
+        for (size_t i = 0; i < n && !S->seen[j]; i++) S->seen[j] = !isnan(S->raw[i * nin + j]);
+    if (n < S->nraw) memmove(S->raw, S->raw + n * nin, (S->nraw - n) * nin * sizeof *S->raw);
+    S->nraw -= n;
+    S->ntrans += n;
     if (!rc && fflush(S->out)) rc = od_error(S->ctx, OD_EIO, "writing the scores: %s", strerror(errno));
     return rc;
 }
 
 /* ---------------------------------------------------------------- driver */
+
+static long input_index(const od_pipeline *p, const char *name)
+{
+    for (size_t j = 0; j < p->nin; j++)
+        if (!strcmp(p->in[j], name)) return (long)j;
+    return -1;
+}
+
+/* The state of the series clean steps (none: S->ser stays NULL). */
+static int series_setup(scorer *S)
+{
+    const od_pipeline *p = S->p;
+    size_t ns = 0;
+    for (size_t s = 0; s < p->nsteps; s++) ns += p->steps[s].series && p->steps[s].clean;
+    if (!ns) return OD_OK;
+    if (!(S->ser = od_calloc(S->ctx, p->nsteps, sizeof *S->ser)) || !(S->seen = od_calloc(S->ctx, p->nin, 1))) return OD_ENOMEM;
+    for (size_t s = 0; s < p->nsteps; s++) {
+        const od_pipe_step *st = &p->steps[s];
+        struct series_state *ss = &S->ser[s];
+        ss->tin = -1;
+        if (!st->series || !st->clean) continue;
+        size_t d = st->clean->d;
+        if (!(ss->in = od_mallocn(S->ctx, d ? d : 1, sizeof *ss->in)) || !(ss->have = od_calloc(S->ctx, d ? d : 1, 1)) ||
+            !(ss->ly = od_calloc(S->ctx, d ? d : 1, sizeof *ss->ly)) || !(ss->lx = od_calloc(S->ctx, d ? d : 1, sizeof *ss->lx)))
+            return OD_ENOMEM;
+        for (size_t k = 0; k < d; k++) {
+            long j = input_index(p, st->clean->names[k]);
+            if (j < 0) return od_error(S->ctx, OD_EFORMAT, "%s: damaged pipeline (%s reads no input column '%s')", S->mpath, st->desc, st->clean->names[k]);
+            ss->in[k] = (size_t)j;
+        }
+        if (st->tcol) {
+            if ((ss->tin = input_index(p, st->tcol)) < 0)
+                return od_error(S->ctx, OD_EFORMAT, "%s: damaged pipeline (no input column '%s')", S->mpath, st->tcol);
+            if (S->tin >= 0 && S->tin != ss->tin)
+                return od_error(S->ctx, OD_EFORMAT, "%s: two time columns (%s, %s): not streamed", S->mpath, p->in[S->tin], st->tcol);
+            S->tin = ss->tin;
+            S->ttime = st->ttime;
+        }
+    }
+    return OD_OK;
+}
 
 int od_score_check(od_ctx *ctx, const od_model *m, const char *path, const od_score_opts *o)
 {
@@ -813,11 +991,14 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         S.colin[j] = k;
         if (k == S.p->nin && !S.p->nsteps) rc = od_error(ctx, OD_EFORMAT, "%s: damaged pipeline (column %s)", model_path, S.p->cols[j]);
     }
+    S.rawcap = chunk;
+    S.tin = -1;
+    if (!rc) rc = series_setup(&S);
     if (!rc) rc = read_header(&S);
     if (!rc && !(S.fcol = od_mallocn(ctx, S.nfields, sizeof *S.fcol))) rc = OD_ENOMEM;
     for (size_t i = 0; !rc && i < S.nfields; i++) S.fcol[i] = -1;
     for (size_t j = 0; !rc && j < S.p->nin; j++) {
-        if (S.fcol[S.src[j]] >= 0) {   /* two input columns from one field: row_ok alone */
+        if (S.fcol[S.src[j]] >= 0 || (long)j == (S.ttime ? S.tin : -1)) {   /* two input columns from one field, or timestamps: row_ok alone */
             free(S.fcol);
             S.fcol = NULL;
             break;
@@ -833,21 +1014,25 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         if (r == 0) break;
         if (!n) continue;
         if ((rc = collect(&S, s, n))) break;
-        if (S.nlines == chunk && (rc = take_lines(&S))) {
+        if (S.nlines < chunk) continue;
+        if ((rc = take_lines(&S))) {
             if (rc == OD_EDATA) {
-                /* stop: the rows before the bad one are written first */
+                /* stop: the rows before the bad one are written first (a gap
+                 * still open filled as at the end of the input) */
                 char msg[1200];
                 snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
+                S.cut = 1;
                 if (!flush_chunk(&S, 0)) od_error(ctx, OD_EDATA, "%s", msg);
             }
             break;
         }
-        if (!rc && S.nraw) rc = flush_chunk(&S, 0);
+        if (S.nraw) rc = flush_chunk(&S, 0);
         if (!rc && od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "score: interrupted");
     }
     if (!rc && S.nlines && (rc = take_lines(&S)) == OD_EDATA) {
         char msg[1200];
         snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
+        S.cut = 1;
         if (!flush_chunk(&S, 0)) od_error(ctx, OD_EDATA, "%s", msg);
     }
     if (!rc) rc = flush_chunk(&S, 1);
@@ -870,6 +1055,14 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     free(S.colin);
     free(S.fcol);
     free(S.raw);
+    free(S.seen);
+    for (size_t s = 0; S.ser && s < S.p->nsteps; s++) {
+        free(S.ser[s].in);
+        free(S.ser[s].have);
+        free(S.ser[s].ly);
+        free(S.ser[s].lx);
+    }
+    free(S.ser);
     free(S.rowno);
     free(S.text);
     free(S.pts);

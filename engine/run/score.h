@@ -4,7 +4,9 @@
  *
  * Memory: one chunk, plus for a series model the last window of points (the
  * context the next chunk's first windows need), so a tabular model scores
- * any length of input in constant memory.  Scores equal the workbench's
+ * any length of input in constant memory.  A clean missing=interpolate (or
+ * ffill, for a gap at the start) holds the rows of a gap until its next value
+ * comes: memory then grows with the longest such gap.  Scores equal the workbench's
  * scores of the same rows bit for bit: the same preprocessing code, the same
  * detector score function, the same window -> point map (od_window_map).
  *
