@@ -21,7 +21,6 @@
 #ifndef NB_SEED
 #define NB_SEED 0
 #endif
-#define NB_FIRST 16     /* blocks of a search's first leaf put in order of distance */
 #define NB_CHUNK 8192   /* query rows between cancel polls */
 
 const char *od_nbr_algo_name(int algo)
@@ -396,13 +395,6 @@ static inline __attribute__((always_inline)) void nb_leaf_any(const od_nbr *nb, 
                                                                nb_heap *h, size_t d)
 {
     size_t g = nb->loff[nd], ge = g + nb->lng[nd];
-    /* the first leaf of a search (the heap not yet full) is the query's own:
-     * its blocks go nearest first, so the k-th distance shrinks early and
-     * fewer rows pass through the heap (at most NB_FIRST blocks; a leaf with
-     * more, possible only with many equal points, goes in order) */
-    int first = h->m < h->cap && ge - g <= NB_FIRST / 4;
-    double fs[NB_FIRST];
-    size_t fb[NB_FIRST], nf = 0;
     for (; g < ge; g++) {
         const double *B = nb->gbox + g * 8 * d;
         nb_v4 s = { 0, 0, 0, 0 }, z = s;
@@ -418,21 +410,9 @@ static inline __attribute__((always_inline)) void nb_leaf_any(const od_nbr *nb, 
         }
         for (size_t c = 0; c < 4; c++) {
             size_t bk = 4 * g + c;
-            if (first) {   /* insertion by box distance (ties: block order) */
-                if (!nb->bn[bk]) continue;
-                size_t p = nf++;
-                for (; p > 0 && fs[p - 1] > s[c]; p--) fs[p] = fs[p - 1], fb[p] = fb[p - 1];
-                fs[p] = s[c], fb[p] = bk;
-                continue;
-            }
             if (s[c] > nb_top(h)) continue;
             nb_scan_any(nb->leafT + nb->btoff[bk], nb->bn[bk], q, nb->brow + nb->broff[bk], h, d);
         }
-    }
-    for (size_t f = 0; f < nf; f++) {
-        size_t bk = fb[f];
-        if (fs[f] > nb_top(h)) break;
-        nb_scan_any(nb->leafT + nb->btoff[bk], nb->bn[bk], q, nb->brow + nb->broff[bk], h, d);
     }
 }
 
