@@ -197,19 +197,25 @@ int od_nbr_same_row(const od_nbr *nb, size_t i, const double *q)
     return i < nb->n && !memcmp(nb->X + i * nb->d, q, nb->d * sizeof *q);
 }
 
-/* ------------------------------------------------- bounded max-heap on (d2, row) */
+/* ------------------------------------------ bounded sorted list on (d2, row)
+ *
+ * The cap best (d2, row) pairs so far, ascending; a new pair is inserted from
+ * the back.  In several dimensions most rows that get in are near the current
+ * k-th distance (the volume of a ball grows as r^d), so an insertion moves a
+ * few entries: cheaper than a heap's sift from the root, and the list needs
+ * no sort at the end. */
 
 typedef struct {
     double *d2;
     size_t *row;
     size_t cap, m;
-    double lim;   /* while the heap is not full, only rows within lim go in (INFINITY: all) */
-} nb_heap;
+    double lim;   /* while the list is not full, only rows within lim go in (INFINITY: all) */
+} nb_list;
 
-/* the squared distance a row must not exceed to enter the heap */
-static inline double nb_top(const nb_heap *h)
+/* the squared distance a row must not exceed to enter the list */
+static inline double nb_top(const nb_list *h)
 {
-    return h->m < h->cap ? h->lim : h->d2[0];
+    return h->m < h->cap ? h->lim : h->d2[h->cap - 1];
 }
 
 static inline int nb_less(double da, size_t ra, double db, size_t rb)
@@ -217,57 +223,21 @@ static inline int nb_less(double da, size_t ra, double db, size_t rb)
     return da < db || (da == db && ra < rb);
 }
 
-static inline void nb_push(nb_heap *h, double d2, size_t row)
+static inline void nb_push(nb_list *h, double d2, size_t row)
 {
-    size_t i;
-    if (h->m < h->cap) {
-        i = h->m++;
-        while (i > 0) {
-            size_t p = (i - 1) / 2;
-            if (!nb_less(h->d2[p], h->row[p], d2, row)) break;
-            h->d2[i] = h->d2[p];
-            h->row[i] = h->row[p];
-            i = p;
-        }
-        h->d2[i] = d2;
-        h->row[i] = row;
-        return;
+    size_t i = h->m;
+    if (i < h->cap) {
+        h->m++;
+    } else {   /* full: the new pair takes the last one's place */
+        i = h->cap - 1;
+        if (!nb_less(d2, row, h->d2[i], h->row[i])) return;
     }
-    if (!nb_less(d2, row, h->d2[0], h->row[0])) return;
-    /* sift down from the root; the larger child is picked without a branch
-     * (a branch on which of two distances is larger mispredicts half the time) */
-    size_t m = h->m;
-    i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= m) break;
-        if (c + 1 < m) {
-            double dl = h->d2[c], dr = h->d2[c + 1];
-            c += (size_t)((dl < dr) | ((dl == dr) & (h->row[c] < h->row[c + 1])));
-        }
-        if (!nb_less(d2, row, h->d2[c], h->row[c])) break;
-        h->d2[i] = h->d2[c];
-        h->row[i] = h->row[c];
-        i = c;
+    for (; i > 0 && nb_less(d2, row, h->d2[i - 1], h->row[i - 1]); i--) {
+        h->d2[i] = h->d2[i - 1];
+        h->row[i] = h->row[i - 1];
     }
     h->d2[i] = d2;
     h->row[i] = row;
-}
-
-/* the heap's items sorted ascending by (d2, row), in place */
-static void nb_sort(nb_heap *h)
-{
-    for (size_t a = 1; a < h->m; a++) {
-        double v = h->d2[a];
-        size_t r = h->row[a], b = a;
-        while (b > 0 && nb_less(v, r, h->d2[b - 1], h->row[b - 1])) {
-            h->d2[b] = h->d2[b - 1];
-            h->row[b] = h->row[b - 1];
-            b--;
-        }
-        h->d2[b] = v;
-        h->row[b] = r;
-    }
 }
 
 /* ------------------------------------------------ kd-tree search
@@ -326,9 +296,9 @@ typedef long long nb_l4 __attribute__((vector_size(32)));
  * those of the brute-force path.  Inlined with a constant d below (nb_leaf_D),
  * once for the baseline instruction set (two SSE2 halves) and once for AVX2
  * (one register), picked at run time. */
-/* the four lanes of a (points p .. p+3 of the block, e of them real) into the heap */
+/* the four lanes of a (points p .. p+3 of the block, e of them real) into the list */
 static inline __attribute__((always_inline)) void nb_lanes(const nb_v4 *ap, size_t p, size_t L, const size_t *rows,
-                                                           nb_heap *h, double *top)
+                                                           nb_list *h, double *top)
 {
     nb_v4 a = *ap;
     double t = *top;
@@ -343,7 +313,7 @@ static inline __attribute__((always_inline)) void nb_lanes(const nb_v4 *ap, size
  * (the adds of one point's sum form a chain; several chains keep the adder
  * busy), each point's sum still in coordinate order */
 static inline __attribute__((always_inline)) void nb_blk_any(const double *T, size_t L, const double *q,
-                                                              const size_t *rows, nb_heap *h, size_t d, size_t NV)
+                                                              const size_t *rows, nb_list *h, size_t d, size_t NV)
 {
     size_t Lp = 4 * NV;
     /* four named sums (an array indexed in a loop would live in memory) */
@@ -378,7 +348,7 @@ static inline __attribute__((always_inline)) void nb_blk_any(const double *T, si
 }
 
 static inline __attribute__((always_inline)) void nb_scan_any(const double *T, size_t L, const double *q,
-                                                               const size_t *rows, nb_heap *h, size_t d)
+                                                               const size_t *rows, nb_list *h, size_t d)
 {
     switch ((L + 3) / 4) {
     case 1: nb_blk_any(T, L, q, rows, h, d, 1); break;
@@ -392,7 +362,7 @@ static inline __attribute__((always_inline)) void nb_scan_any(const double *T, s
  * with nb_boxd2's operations in its order (so a box's distance never exceeds
  * the computed distance of a point in it), then the blocks within reach. */
 static inline __attribute__((always_inline)) void nb_leaf_any(const od_nbr *nb, size_t nd, const double *q,
-                                                               nb_heap *h, size_t d)
+                                                               nb_list *h, size_t d)
 {
     size_t g = nb->loff[nd], ge = g + nb->lng[nd];
     for (; g < ge; g++) {
@@ -416,27 +386,27 @@ static inline __attribute__((always_inline)) void nb_leaf_any(const od_nbr *nb, 
     }
 }
 
-typedef void (*nb_leaf_fn)(const od_nbr *nb, size_t nd, const double *q, nb_heap *h, size_t d);
+typedef void (*nb_leaf_fn)(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d);
 
-static void nb_leaf_gen(const od_nbr *nb, size_t nd, const double *q, nb_heap *h, size_t d)
+static void nb_leaf_gen(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d)
 {
     nb_leaf_any(nb, nd, q, h, d);
 }
 
 __attribute__((target("avx2")))
-static void nb_leaf_gen_avx2(const od_nbr *nb, size_t nd, const double *q, nb_heap *h, size_t d)
+static void nb_leaf_gen_avx2(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d)
 {
     nb_leaf_any(nb, nd, q, h, d);
 }
 
 #define NB_LEAF_D(D) \
-    static void nb_leaf_##D(const od_nbr *nb, size_t nd, const double *q, nb_heap *h, size_t d) \
+    static void nb_leaf_##D(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d) \
     { \
         (void)d; \
         nb_leaf_any(nb, nd, q, h, D); \
     } \
     __attribute__((target("avx2"))) \
-    static void nb_leaf_##D##_avx2(const od_nbr *nb, size_t nd, const double *q, nb_heap *h, size_t d) \
+    static void nb_leaf_##D##_avx2(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d) \
     { \
         (void)d; \
         nb_leaf_any(nb, nd, q, h, D); \
@@ -480,7 +450,7 @@ typedef struct {
     const int *sdim;       /* split coordinate of each internal node */
     size_t d;
     const double *q;
-    nb_heap *h;
+    nb_list *h;
     double *off;           /* d: the query's distance to the cell along each coordinate */
 } nb_srch;
 
@@ -488,7 +458,7 @@ static void nb_srch_rec(nb_srch *S, size_t nd, double mind)
 {
     const od_kdtree *t = S->t;
     const od_kdnode *N = &t->nodes[nd];
-    nb_heap *h = S->h;
+    nb_list *h = S->h;
     size_t d = S->d;
     const double *q = S->q;
     if (N->left < 0) {
@@ -516,7 +486,7 @@ static void nb_srch_rec(nb_srch *S, size_t nd, double mind)
 }
 
 /* one query: the k+1 nearest into h */
-static void nb_search(const od_nbr *nb, nb_leaf_fn leaf, const double *q, nb_heap *h, double *off)
+static void nb_search(const od_nbr *nb, nb_leaf_fn leaf, const double *q, nb_list *h, double *off)
 {
     const od_kdtree *t = nb->tree;
     size_t d = nb->d;
@@ -530,10 +500,9 @@ static void nb_search(const od_nbr *nb, nb_leaf_fn leaf, const double *q, nb_hea
     nb_srch_rec(&S, 0, mind);
 }
 
-/* the sorted heap of one query into its output row, one copy of the query left out */
-static void nb_emit(nb_heap *h, size_t k, double *dist, size_t *idx)
+/* the sorted list of one query into its output row, one copy of the query left out */
+static void nb_emit(nb_list *h, size_t k, double *dist, size_t *idx)
 {
-    nb_sort(h);
     size_t off = h->m > 0 && h->d2[0] == 0 ? 1 : 0;   /* leave one copy of the query out */
     for (size_t j = 0; j < k; j++) {
         size_t s = j + off < h->m ? j + off : h->m - 1;
@@ -546,7 +515,7 @@ static void nb_emit(nb_heap *h, size_t k, double *dist, size_t *idx)
 static void nb_one(const od_nbr *nb, const double *q, size_t k, double *dist, size_t *idx, double *hd, size_t *hr)
 {
     size_t want = k + 1 <= nb->n ? k + 1 : nb->n, d = nb->d;
-    nb_heap h = { hd, hr, want, 0, INFINITY };
+    nb_list h = { hd, hr, want, 0, INFINITY };
     for (size_t i = 0; i < nb->n; i++) {
         double v = od_cl_sqdist(q, nb->X + i * d, d);
         if (h.m < h.cap || v <= h.d2[0]) nb_push(&h, v, i);
@@ -613,7 +582,7 @@ static int nb_run_tree(od_ctx *ctx, const od_nbr *nb, const double *Q, size_t m,
             #pragma omp for schedule(dynamic, 64)
             for (size_t i = c0; i < c1; i++) {
                 const double *q = train ? t->pts + order[i] * d : Q + order[i] * ldq;
-                nb_heap h = { mhd, mhr, K, 0, INFINITY };
+                nb_list h = { mhd, mhr, K, 0, INFINITY };
                 if (NB_SEED && next == i) {
                     /* the previous query (a neighbour in processing order)
                      * found K distinct rows; the farthest of them from this
