@@ -18,9 +18,6 @@
 #if NB_BLK < 8 || NB_BLK > 16
 #error "NB_BLK: the block kernel takes 8 to 16 points"
 #endif
-#ifndef NB_SEED
-#define NB_SEED 0
-#endif
 #define NB_CHUNK 8192   /* query rows between cancel polls */
 
 const char *od_nbr_algo_name(int algo)
@@ -209,13 +206,12 @@ typedef struct {
     double *d2;
     size_t *row;
     size_t cap, m;
-    double lim;   /* while the list is not full, only rows within lim go in (INFINITY: all) */
 } nb_list;
 
 /* the squared distance a row must not exceed to enter the list */
 static inline double nb_top(const nb_list *h)
 {
-    return h->m < h->cap ? h->lim : h->d2[h->cap - 1];
+    return h->m < h->cap ? INFINITY : h->d2[h->cap - 1];
 }
 
 static inline int nb_less(double da, size_t ra, double db, size_t rb)
@@ -252,8 +248,15 @@ static inline void nb_push(nb_list *h, double d2, size_t row)
  * value), so a node is pruned only when its bound exceeds the k-th distance by
  * the factor NB_SLACK: every point that ties the k-th distance is still seen
  * and the lower training row wins, so the lists are exactly those of a scan of
- * every row.  Leaves are scanned row by row with the operations of
- * od_cl_sqdist, so the distances are bitwise those of the brute-force path. */
+ * every row.  A leaf's blocks are tested by their own boxes (nb_leaf_any) and
+ * scanned row by row with the operations of od_cl_sqdist, so the distances
+ * are bitwise those of the brute-force path.
+ *
+ * Where the time goes (lof k=20 on blobs 100k x 8, one thread): the k-th
+ * distance is about one cluster standard deviation, so a query's ball meets
+ * ~90 of the ~1000 leaves; whole leaves of 64 meant ~5800 rows scanned per
+ * query, the blocks' boxes cut that to ~2400 (knn k=5: ~3300 -> ~1350).  The
+ * blocks' tests and scans are ~60% of the search, the walk ~11%. */
 
 #define NB_SLACK (1 + 1e-12)
 
@@ -266,25 +269,15 @@ static inline void nb_push(nb_list *h, double d2, size_t row)
  *   ~58 of them; testing each candidate's box costs more than the walk.
  * - partial-distance exit in the leaf scan (first d/2 coordinates, then skip
  *   the 4 lanes if all exceed the bound): 1.7-2.0 / 3.3 (branches).
- * - NB_LEAF 32, 128, 256: within the noise of 64 (128 perhaps 5% less).
+ * With blocks (base 0.78 / 1.24, min of 4 runs, quieter machine):
+ * - blocks of at most 8 rows: more box tests than rows saved (~10% slower).
+ * - leaves of 64 or 256 instead of 128: 5-10% slower.
+ * - a first bound from the previous query's k+1 rows (their farthest from
+ *   this query): rows scanned unchanged, pushes 91 -> 85; the own leaf's
+ *   blocks nearest first: pushes 91 -> 78; neither measurably faster.
+ * - one all-lanes test per block before the per-lane tests: no faster.
  * The walk already visits the query's own leaf first (nearer child first), and
  * the training rows are queried in tree order. */
-
-/* squared distance from q to the box [lo, hi]: per coordinate one of the two
- * terms is 0, summed in od_cl_sqdist's order, so it never exceeds the
- * computed distance of a point in the box */
-static inline double nb_boxd2(const double *lo, const double *hi, const double *q, size_t d)
-{
-    double s = 0;
-    for (size_t j = 0; j < d; j++) {
-        double a = lo[j] - q[j], b = q[j] - hi[j];
-        a = a > 0 ? a : 0;
-        b = b > 0 ? b : 0;
-        a += b;
-        s += a * a;
-    }
-    return s;
-}
 
 typedef double nb_v4 __attribute__((vector_size(32)));
 typedef long long nb_l4 __attribute__((vector_size(32)));
@@ -358,9 +351,13 @@ static inline __attribute__((always_inline)) void nb_scan_any(const double *T, s
     }
 }
 
-/* One leaf: the boxes of four blocks at a time, one per lane, each summed
- * with nb_boxd2's operations in its order (so a box's distance never exceeds
- * the computed distance of a point in it), then the blocks within reach. */
+/* One leaf: the squared distances from q to the boxes of four blocks at a
+ * time, one per lane, then the blocks within reach.  Per coordinate one of the
+ * two terms lo - q, q - hi is <= 0 and is dropped; the other is at most the
+ * computed |q - x| of any row x in the box (rounding is monotonic), and the
+ * squares are summed in od_cl_sqdist's order, so a box's distance never
+ * exceeds the computed distance of a row in it: a block beyond the k-th
+ * distance holds no row that could get in. */
 static inline __attribute__((always_inline)) void nb_leaf_any(const od_nbr *nb, size_t nd, const double *q,
                                                                nb_list *h, size_t d)
 {
@@ -515,7 +512,7 @@ static void nb_emit(nb_list *h, size_t k, double *dist, size_t *idx)
 static void nb_one(const od_nbr *nb, const double *q, size_t k, double *dist, size_t *idx, double *hd, size_t *hr)
 {
     size_t want = k + 1 <= nb->n ? k + 1 : nb->n, d = nb->d;
-    nb_list h = { hd, hr, want, 0, INFINITY };
+    nb_list h = { hd, hr, want, 0 };
     for (size_t i = 0; i < nb->n; i++) {
         double v = od_cl_sqdist(q, nb->X + i * d, d);
         if (h.m < h.cap || v <= h.d2[0]) nb_push(&h, v, i);
@@ -578,29 +575,13 @@ static int nb_run_tree(od_ctx *ctx, const od_nbr *nb, const double *Q, size_t m,
 #endif
             double *mhd = hd + (size_t)me * (K + d);
             size_t *mhr = hr + (size_t)me * K;
-            size_t next = SIZE_MAX;   /* one after the query this thread did last (its K rows still in mhr) */
             #pragma omp for schedule(dynamic, 64)
             for (size_t i = c0; i < c1; i++) {
                 const double *q = train ? t->pts + order[i] * d : Q + order[i] * ldq;
-                nb_list h = { mhd, mhr, K, 0, INFINITY };
-                if (NB_SEED && next == i) {
-                    /* the previous query (a neighbour in processing order)
-                     * found K distinct rows; the farthest of them from this
-                     * query bounds its K-th distance, so rows and nodes
-                     * beyond it are skipped from the start (the lists are
-                     * those of an unbounded search: every row within the
-                     * K-th distance is still within lim) */
-                    double ub = 0;
-                    for (size_t r = 0; r < K; r++) {
-                        double v = od_cl_sqdist(q, nb->X + mhr[r] * d, d);
-                        if (v > ub) ub = v;
-                    }
-                    h.lim = ub * NB_SLACK;
-                }
+                nb_list h = { mhd, mhr, K, 0 };
                 nb_search(nb, leaf, q, &h, mhd + K);
                 size_t row = train ? t->idx[order[i]] : order[i];
                 nb_emit(&h, k, dist + row * k, idx ? idx + row * k : NULL);
-                next = i + 1;
             }
         }
         if (od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "interrupted");
