@@ -344,6 +344,7 @@ static inline __attribute__((always_inline)) void nb_scan_any(const double *T, s
                                                                const size_t *rows, nb_list *h, size_t d)
 {
     switch ((L + 3) / 4) {
+    case 0: break;   /* an empty lane of a group (reached while the list is not full) */
     case 1: nb_blk_any(T, L, q, rows, h, d, 1); break;
     case 2: nb_blk_any(T, L, q, rows, h, d, 2); break;
     case 3: nb_blk_any(T, L, q, rows, h, d, 3); break;
@@ -515,7 +516,7 @@ static void nb_one(const od_nbr *nb, const double *q, size_t k, double *dist, si
     nb_list h = { hd, hr, want, 0 };
     for (size_t i = 0; i < nb->n; i++) {
         double v = od_cl_sqdist(q, nb->X + i * d, d);
-        if (h.m < h.cap || v <= h.d2[0]) nb_push(&h, v, i);
+        if (v <= nb_top(&h)) nb_push(&h, v, i);
     }
     nb_emit(&h, k, dist, idx);
 }

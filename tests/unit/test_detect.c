@@ -150,7 +150,7 @@ static void test_neighbours(void)
  * pruned by the k-th distance) against the brute-force scan on data big
  * enough for many leaves: integer grids full of ties and duplicate rows, and
  * Gaussian-like data in 8 columns; training rows and new rows (some equal to
- * training rows), threads=1 and 2.  The lists must be identical bit for bit. */
+ * training rows), k below and above a leaf's size, threads=1 and 2.  The lists must be identical bit for bit. */
 static void test_nbr_tree_vs_brute(void)
 {
     static const size_t ns[3] = { 3000, 5000, 4000 }, ds[3] = { 3, 8, 2 };
@@ -174,8 +174,10 @@ static void test_nbr_tree_vs_brute(void)
             od_ctx *ctx = od_ctx_new(1);
             od_ctx_set_threads(ctx, nt);
             od_nbr *t1 = od_nbr_new(ctx, X, n, d, d, OD_NBR_KDTREE), *t2 = od_nbr_new(ctx, X, n, d, d, OD_NBR_BRUTE);
-            static const size_t ks[3] = { 1, 5, 20 };
-            for (int ki = 0; ki < 3; ki++) {
+            /* k=150: the list fills only after several leaves, empty lanes of
+             * the last group of a leaf are met while it is not full */
+            static const size_t ks[4] = { 1, 5, 20, 150 };
+            for (int ki = 0; ki < 4; ki++) {
                 size_t k = ks[ki], r = n > m ? n : m;
                 double *d1 = malloc(r * k * sizeof *d1), *d2 = malloc(r * k * sizeof *d2);
                 size_t *i1 = malloc(r * k * sizeof *i1), *i2 = malloc(r * k * sizeof *i2);
