@@ -194,24 +194,33 @@ int od_nbr_same_row(const od_nbr *nb, size_t i, const double *q)
     return i < nb->n && !memcmp(nb->X + i * nb->d, q, nb->d * sizeof *q);
 }
 
-/* ------------------------------------------ bounded sorted list on (d2, row)
+/* ------------------------------------------ the k+1 best (d2, row) of a query
  *
- * The cap best (d2, row) pairs so far, ascending; a new pair is inserted from
+ * Up to NB_LISTMAX pairs: a sorted list, ascending, a new pair inserted from
  * the back.  In several dimensions most rows that get in are near the current
  * k-th distance (the volume of a ball grows as r^d), so an insertion moves a
- * few entries: cheaper than a heap's sift from the root, and the list needs
- * no sort at the end. */
+ * few entries: cheaper than a heap's sift from the root, and no sort at the
+ * end.  More pairs: a max-heap (an insertion into a long list moves too many),
+ * sorted at the end. */
+
+#define NB_LISTMAX 64
 
 typedef struct {
     double *d2;
     size_t *row;
     size_t cap, m;
+    double top;   /* the squared distance a row must not exceed to get in (INFINITY until full) */
+    int heap;
 } nb_list;
 
-/* the squared distance a row must not exceed to enter the list */
+static inline void nb_list_init(nb_list *h, double *d2, size_t *row, size_t cap)
+{
+    *h = (nb_list){ d2, row, cap, 0, INFINITY, cap > NB_LISTMAX };
+}
+
 static inline double nb_top(const nb_list *h)
 {
-    return h->m < h->cap ? INFINITY : h->d2[h->cap - 1];
+    return h->top;
 }
 
 static inline int nb_less(double da, size_t ra, double db, size_t rb)
@@ -219,8 +228,45 @@ static inline int nb_less(double da, size_t ra, double db, size_t rb)
     return da < db || (da == db && ra < rb);
 }
 
+static void nb_heap_push(nb_list *h, double d2, size_t row)
+{
+    size_t i;
+    if (h->m < h->cap) {
+        i = h->m++;
+        while (i > 0) {
+            size_t p = (i - 1) / 2;
+            if (!nb_less(h->d2[p], h->row[p], d2, row)) break;
+            h->d2[i] = h->d2[p];
+            h->row[i] = h->row[p];
+            i = p;
+        }
+        h->d2[i] = d2;
+        h->row[i] = row;
+        return;
+    }
+    if (!nb_less(d2, row, h->d2[0], h->row[0])) return;
+    size_t m = h->m;
+    i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;   /* the larger child */
+        if (c >= m) break;
+        if (c + 1 < m && nb_less(h->d2[c], h->row[c], h->d2[c + 1], h->row[c + 1])) c++;
+        if (!nb_less(d2, row, h->d2[c], h->row[c])) break;
+        h->d2[i] = h->d2[c];
+        h->row[i] = h->row[c];
+        i = c;
+    }
+    h->d2[i] = d2;
+    h->row[i] = row;
+}
+
 static inline void nb_push(nb_list *h, double d2, size_t row)
 {
+    if (h->heap) {
+        nb_heap_push(h, d2, row);
+        if (h->m == h->cap) h->top = h->d2[0];
+        return;
+    }
     size_t i = h->m;
     if (i < h->cap) {
         h->m++;
@@ -234,6 +280,24 @@ static inline void nb_push(nb_list *h, double d2, size_t row)
     }
     h->d2[i] = d2;
     h->row[i] = row;
+    if (h->m == h->cap) h->top = h->d2[h->cap - 1];
+}
+
+/* the pairs ascending by (d2, row), in place (a heap's; a list is sorted) */
+static void nb_sort(nb_list *h)
+{
+    if (!h->heap) return;
+    for (size_t a = 1; a < h->m; a++) {
+        double v = h->d2[a];
+        size_t r = h->row[a], b = a;
+        while (b > 0 && nb_less(v, r, h->d2[b - 1], h->row[b - 1])) {
+            h->d2[b] = h->d2[b - 1];
+            h->row[b] = h->row[b - 1];
+            b--;
+        }
+        h->d2[b] = v;
+        h->row[b] = r;
+    }
 }
 
 /* ------------------------------------------------ kd-tree search
@@ -501,6 +565,7 @@ static void nb_search(const od_nbr *nb, nb_leaf_fn leaf, const double *q, nb_lis
 /* the sorted list of one query into its output row, one copy of the query left out */
 static void nb_emit(nb_list *h, size_t k, double *dist, size_t *idx)
 {
+    nb_sort(h);
     size_t off = h->m > 0 && h->d2[0] == 0 ? 1 : 0;   /* leave one copy of the query out */
     for (size_t j = 0; j < k; j++) {
         size_t s = j + off < h->m ? j + off : h->m - 1;
@@ -513,7 +578,8 @@ static void nb_emit(nb_list *h, size_t k, double *dist, size_t *idx)
 static void nb_one(const od_nbr *nb, const double *q, size_t k, double *dist, size_t *idx, double *hd, size_t *hr)
 {
     size_t want = k + 1 <= nb->n ? k + 1 : nb->n, d = nb->d;
-    nb_list h = { hd, hr, want, 0 };
+    nb_list h;
+    nb_list_init(&h, hd, hr, want);
     for (size_t i = 0; i < nb->n; i++) {
         double v = od_cl_sqdist(q, nb->X + i * d, d);
         if (v <= nb_top(&h)) nb_push(&h, v, i);
@@ -579,7 +645,8 @@ static int nb_run_tree(od_ctx *ctx, const od_nbr *nb, const double *Q, size_t m,
             #pragma omp for schedule(dynamic, 64)
             for (size_t i = c0; i < c1; i++) {
                 const double *q = train ? t->pts + order[i] * d : Q + order[i] * ldq;
-                nb_list h = { mhd, mhr, K, 0 };
+                nb_list h;
+                nb_list_init(&h, mhd, mhr, K);
                 nb_search(nb, leaf, q, &h, mhd + K);
                 size_t row = train ? t->idx[order[i]] : order[i];
                 nb_emit(&h, k, dist + row * k, idx ? idx + row * k : NULL);
