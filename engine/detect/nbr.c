@@ -10,7 +10,13 @@
 #endif
 
 #ifndef NB_LEAF
-#define NB_LEAF 64   /* leaves scanned by the vector kernels: larger ones walk fewer nodes (knn k=5 and lof k=20 on 100k x 8: 16 -> 64 took 35% off the CPU time) */
+#define NB_LEAF 128  /* points in a leaf at most (leaves hold 65-128; each is cut into blocks of at most NB_BLK) */
+#endif
+#ifndef NB_BLK
+#define NB_BLK 16      /* most points in one of a leaf's blocks (each has its own box; 8 to 16) */
+#endif
+#if NB_BLK < 8 || NB_BLK > 16
+#error "NB_BLK: the block kernel takes 8 to 16 points"
 #endif
 #define NB_CHUNK 8192   /* query rows between cancel polls */
 
@@ -28,9 +34,52 @@ void od_nbr_free(od_nbr *nb)
     od_kdtree_free(nb->tree);
     free(nb->sdim);
     free(nb->loff);
+    free(nb->lng);
+    free(nb->gbox);
+    free(nb->btoff);
+    free(nb->broff);
+    free(nb->bn);
+    free(nb->brow);
     free(nb->leafT);
     free(nb->X);
     free(nb);
+}
+
+/* Cuts the tree positions P[s, e) of one leaf into blocks of at most NB_BLK
+ * points: halves on the coordinate of widest spread at a multiple of 4 near
+ * the median (so that blocks but the last of a leaf fill their vectors),
+ * recursively; the blocks' ends go to cut[] in order. */
+static void nb_blocks(const od_kdtree *t, size_t *P, size_t s, size_t e, size_t *cut, size_t *ncut)
+{
+    size_t d = t->d;
+    if (e - s <= NB_BLK) {
+        cut[(*ncut)++] = e;
+        return;
+    }
+    size_t bj = 0;
+    double bw = -1;
+    for (size_t j = 0; j < d; j++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t p = s; p < e; p++) {
+            double v = t->pts[P[p] * d + j];
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+        }
+        if (hi - lo > bw) bw = hi - lo, bj = j;
+    }
+    /* insertion sort on coordinate bj (ties keep their order: deterministic) */
+    for (size_t a = s + 1; a < e; a++) {
+        size_t v = P[a], b = a;
+        double x = t->pts[v * d + bj];
+        while (b > s && t->pts[P[b - 1] * d + bj] > x) {
+            P[b] = P[b - 1];
+            b--;
+        }
+        P[b] = v;
+    }
+    size_t m = s + (((e - s) / 2) & ~(size_t)3);
+    nb_blocks(t, P, s, m, cut, ncut);
+    nb_blocks(t, P, m, e, cut, ncut);
 }
 
 od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, int algo)
@@ -47,46 +96,96 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
         return NULL;
     }
     for (size_t i = 0; i < n; i++) memcpy(nb->X + i * d, X + i * ld, d * sizeof *X);
-    if (algo == OD_NBR_KDTREE) {
-        od_kdtree *t = nb->tree = od_kdtree_new(ctx, nb->X, n, d, d, NB_LEAF);
-        size_t tot = 0;
-        if (t)
-            for (size_t i = 0; i < t->nnodes; i++)
-                if (t->nodes[i].left < 0) tot += (t->nodes[i].end - t->nodes[i].start + 3) & ~(size_t)3;
-        if (t) nb->sdim = od_mallocn(ctx, t->nnodes, sizeof *nb->sdim);
-        if (t) nb->loff = od_mallocn(ctx, t->nnodes, sizeof *nb->loff);
-        if (t) nb->leafT = od_mallocn(ctx, tot * d, sizeof *nb->leafT);
-        if (!t || !nb->sdim || !nb->loff || !nb->leafT) {
-            od_nbr_free(nb);
-            return NULL;
+    if (algo != OD_NBR_KDTREE) return nb;
+    od_kdtree *t = nb->tree = od_kdtree_new(ctx, nb->X, n, d, d, NB_LEAF);
+    if (!t) {
+        od_nbr_free(nb);
+        return NULL;
+    }
+    /* the blocks of every leaf (each block ends at one cut; at most n cuts) */
+    size_t *P = od_mallocn(ctx, n, sizeof *P), *cut = od_mallocn(ctx, n, sizeof *cut);
+    size_t *c0 = od_mallocn(ctx, t->nnodes + 1, sizeof *c0);
+    if (!P || !cut || !c0) {
+        free(P), free(cut), free(c0);
+        od_nbr_free(nb);
+        return NULL;
+    }
+    size_t nc = 0, ng = 0, npad = 0;
+    for (size_t i = 0; i < t->nnodes; i++) {
+        const od_kdnode *N = &t->nodes[i];
+        c0[i] = nc;
+        if (N->left >= 0) continue;
+        for (size_t p = N->start; p < N->end; p++) P[p] = p;
+        nb_blocks(t, P, N->start, N->end, cut, &nc);
+        ng += (nc - c0[i] + 3) / 4;
+        for (size_t c = c0[i], s = N->start; c < nc; s = cut[c++]) npad += (cut[c] - s + 3) & ~(size_t)3;
+    }
+    c0[t->nnodes] = nc;
+    nb->sdim = od_mallocn(ctx, t->nnodes, sizeof *nb->sdim);
+    nb->loff = od_calloc(ctx, t->nnodes, sizeof *nb->loff);
+    nb->lng = od_calloc(ctx, t->nnodes, sizeof *nb->lng);
+    nb->gbox = od_mallocn(ctx, ng * 8 * d, sizeof *nb->gbox);
+    nb->btoff = od_calloc(ctx, ng * 4, sizeof *nb->btoff);
+    nb->broff = od_calloc(ctx, ng * 4, sizeof *nb->broff);
+    nb->bn = od_calloc(ctx, ng * 4, sizeof *nb->bn);
+    nb->brow = od_mallocn(ctx, n, sizeof *nb->brow);
+    nb->leafT = od_mallocn(ctx, npad * d, sizeof *nb->leafT);
+    if (!nb->sdim || !nb->loff || !nb->lng || !nb->gbox || !nb->btoff || !nb->broff || !nb->bn || !nb->brow ||
+        !nb->leafT) {
+        free(P), free(cut), free(c0);
+        od_nbr_free(nb);
+        return NULL;
+    }
+    size_t g = 0, toff = 0, roff = 0;   /* groups, leafT and brow used so far */
+    for (size_t i = 0; i < t->nnodes; i++) {
+        const od_kdnode *N = &t->nodes[i];
+        nb->sdim[i] = 0;
+        if (N->left < 0) {
+            size_t s = N->start, lnc = c0[i + 1] - c0[i];
+            const size_t *lcut = cut + c0[i];
+            nb->loff[i] = g;
+            nb->lng[i] = (uint32_t)((lnc + 3) / 4);
+            g += nb->lng[i];
+            for (size_t c = 0; c < 4 * (size_t)nb->lng[i]; c++) {
+                size_t b = 4 * nb->loff[i] + c;
+                double *lo = nb->gbox + (nb->loff[i] + c / 4) * 8 * d + c % 4, *hi = lo + 4 * d;
+                if (c >= lnc) {   /* an empty lane: a box no query reaches */
+                    for (size_t j = 0; j < d; j++) lo[4 * j] = INFINITY, hi[4 * j] = -INFINITY;
+                    continue;
+                }
+                if (c > 0) s = lcut[c - 1];
+                size_t L = lcut[c] - s, Lp = (L + 3) & ~(size_t)3;
+                nb->btoff[b] = toff;
+                nb->broff[b] = roff;
+                nb->bn[b] = (uint32_t)L;
+                for (size_t j = 0; j < d; j++) {
+                    lo[4 * j] = INFINITY, hi[4 * j] = -INFINITY;
+                    /* transposed, padded with copies of the block's last point */
+                    for (size_t p = 0; p < Lp; p++) {
+                        double v = t->pts[P[s + (p < L ? p : L - 1)] * d + j];
+                        nb->leafT[toff + j * Lp + p] = v;
+                        if (v < lo[4 * j]) lo[4 * j] = v;
+                        if (v > hi[4 * j]) hi[4 * j] = v;
+                    }
+                }
+                for (size_t p = 0; p < L; p++) nb->brow[roff + p] = t->idx[P[s + p]];
+                toff += Lp * d;
+                roff += L;
+            }
+            continue;
         }
         /* the coordinate each node was split on: the children's ranges meet
          * there (the build splits the widest coordinate at the median; nodes
          * of identical points are split by position, any coordinate will do) */
-        tot = 0;
-        for (size_t i = 0; i < t->nnodes; i++) {
-            const od_kdnode *N = &t->nodes[i];
-            nb->sdim[i] = 0;
-            nb->loff[i] = 0;
-            if (N->left < 0) {
-                /* the leaf transposed, padded with copies of its last point */
-                size_t L = N->end - N->start, Lp = (L + 3) & ~(size_t)3;
-                nb->loff[i] = tot;
-                for (size_t j = 0; j < d; j++)
-                    for (size_t p = 0; p < Lp; p++)
-                        nb->leafT[tot + j * Lp + p] = t->pts[(N->start + (p < L ? p : L - 1)) * d + j];
-                tot += Lp * d;
-                continue;
+        const double *lo = t->lo + i * d, *hi = t->hi + i * d;
+        double bw = -1;
+        for (size_t j = 0; j < d; j++)
+            if (hi[j] - lo[j] > bw) {
+                bw = hi[j] - lo[j];
+                nb->sdim[i] = (int)j;
             }
-            const double *lo = t->lo + i * d, *hi = t->hi + i * d;
-            double bw = -1;
-            for (size_t j = 0; j < d; j++)
-                if (hi[j] - lo[j] > bw) {
-                    bw = hi[j] - lo[j];
-                    nb->sdim[i] = (int)j;
-                }
-        }
     }
+    free(P), free(cut), free(c0);
     return nb;
 }
 
@@ -95,20 +194,41 @@ int od_nbr_same_row(const od_nbr *nb, size_t i, const double *q)
     return i < nb->n && !memcmp(nb->X + i * nb->d, q, nb->d * sizeof *q);
 }
 
-/* ------------------------------------------------- bounded max-heap on (d2, row) */
+/* ------------------------------------------ the k+1 best (d2, row) of a query
+ *
+ * Up to NB_LISTMAX pairs: a sorted list, ascending, a new pair inserted from
+ * the back.  In several dimensions most rows that get in are near the current
+ * k-th distance (the volume of a ball grows as r^d), so an insertion moves a
+ * few entries: cheaper than a heap's sift from the root, and no sort at the
+ * end.  More pairs: a max-heap (an insertion into a long list moves too many),
+ * sorted at the end. */
+
+#define NB_LISTMAX 64
 
 typedef struct {
     double *d2;
     size_t *row;
     size_t cap, m;
-} nb_heap;
+    double top;   /* the squared distance a row must not exceed to get in (INFINITY until full) */
+    int heap;
+} nb_list;
+
+static inline void nb_list_init(nb_list *h, double *d2, size_t *row, size_t cap)
+{
+    *h = (nb_list){ d2, row, cap, 0, INFINITY, cap > NB_LISTMAX };
+}
+
+static inline double nb_top(const nb_list *h)
+{
+    return h->top;
+}
 
 static inline int nb_less(double da, size_t ra, double db, size_t rb)
 {
     return da < db || (da == db && ra < rb);
 }
 
-static inline void nb_push(nb_heap *h, double d2, size_t row)
+static void nb_heap_push(nb_list *h, double d2, size_t row)
 {
     size_t i;
     if (h->m < h->cap) {
@@ -125,25 +245,48 @@ static inline void nb_push(nb_heap *h, double d2, size_t row)
         return;
     }
     if (!nb_less(d2, row, h->d2[0], h->row[0])) return;
+    size_t m = h->m;
     i = 0;
     for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, b = i;
-        double bd = d2;
-        size_t br = row;
-        if (l < h->m && nb_less(bd, br, h->d2[l], h->row[l])) b = l, bd = h->d2[l], br = h->row[l];
-        if (r < h->m && nb_less(bd, br, h->d2[r], h->row[r])) b = r;
-        if (b == i) break;
-        h->d2[i] = h->d2[b];
-        h->row[i] = h->row[b];
-        i = b;
+        size_t c = 2 * i + 1;   /* the larger child */
+        if (c >= m) break;
+        if (c + 1 < m && nb_less(h->d2[c], h->row[c], h->d2[c + 1], h->row[c + 1])) c++;
+        if (!nb_less(d2, row, h->d2[c], h->row[c])) break;
+        h->d2[i] = h->d2[c];
+        h->row[i] = h->row[c];
+        i = c;
     }
     h->d2[i] = d2;
     h->row[i] = row;
 }
 
-/* the heap's items sorted ascending by (d2, row), in place */
-static void nb_sort(nb_heap *h)
+static inline void nb_push(nb_list *h, double d2, size_t row)
 {
+    if (h->heap) {
+        nb_heap_push(h, d2, row);
+        if (h->m == h->cap) h->top = h->d2[0];
+        return;
+    }
+    size_t i = h->m;
+    if (i < h->cap) {
+        h->m++;
+    } else {   /* full: the new pair takes the last one's place */
+        i = h->cap - 1;
+        if (!nb_less(d2, row, h->d2[i], h->row[i])) return;
+    }
+    for (; i > 0 && nb_less(d2, row, h->d2[i - 1], h->row[i - 1]); i--) {
+        h->d2[i] = h->d2[i - 1];
+        h->row[i] = h->row[i - 1];
+    }
+    h->d2[i] = d2;
+    h->row[i] = row;
+    if (h->m == h->cap) h->top = h->d2[h->cap - 1];
+}
+
+/* the pairs ascending by (d2, row), in place (a heap's; a list is sorted) */
+static void nb_sort(nb_list *h)
+{
+    if (!h->heap) return;
     for (size_t a = 1; a < h->m; a++) {
         double v = h->d2[a];
         size_t r = h->row[a], b = a;
@@ -169,8 +312,15 @@ static void nb_sort(nb_heap *h)
  * value), so a node is pruned only when its bound exceeds the k-th distance by
  * the factor NB_SLACK: every point that ties the k-th distance is still seen
  * and the lower training row wins, so the lists are exactly those of a scan of
- * every row.  Leaves are scanned row by row with the operations of
- * od_cl_sqdist, so the distances are bitwise those of the brute-force path. */
+ * every row.  A leaf's blocks are tested by their own boxes (nb_leaf_any) and
+ * scanned row by row with the operations of od_cl_sqdist, so the distances
+ * are bitwise those of the brute-force path.
+ *
+ * Where the time goes (lof k=20 on blobs 100k x 8, one thread): the k-th
+ * distance is about one cluster standard deviation, so a query's ball meets
+ * ~90 of the ~1000 leaves; whole leaves of 64 meant ~5800 rows scanned per
+ * query, the blocks' boxes cut that to ~2400 (knn k=5: ~3300 -> ~1350).  The
+ * blocks' tests and scans are ~60% of the search, the walk ~11%. */
 
 #define NB_SLACK (1 + 1e-12)
 
@@ -183,158 +333,186 @@ static void nb_sort(nb_heap *h)
  *   ~58 of them; testing each candidate's box costs more than the walk.
  * - partial-distance exit in the leaf scan (first d/2 coordinates, then skip
  *   the 4 lanes if all exceed the bound): 1.7-2.0 / 3.3 (branches).
- * - NB_LEAF 32, 128, 256: within the noise of 64 (128 perhaps 5% less).
+ * With blocks (base 0.78 / 1.24, min of 4 runs, quieter machine):
+ * - blocks of at most 8 rows: more box tests than rows saved (~10% slower).
+ * - leaves of 64 or 256 instead of 128: 5-10% slower.
+ * - a first bound from the previous query's k+1 rows (their farthest from
+ *   this query): rows scanned unchanged, pushes 91 -> 85; the own leaf's
+ *   blocks nearest first: pushes 91 -> 78; neither measurably faster.
+ * - one all-lanes test per block before the per-lane tests: no faster.
  * The walk already visits the query's own leaf first (nearer child first), and
  * the training rows are queried in tree order. */
 
-/* squared distance from q to the box [lo, hi]: per coordinate one of the two
- * terms is 0, summed in od_cl_sqdist's order, so it never exceeds the
- * computed distance of a point in the box */
-static inline double nb_boxd2(const double *lo, const double *hi, const double *q, size_t d)
-{
-    double s = 0;
-    for (size_t j = 0; j < d; j++) {
-        double a = lo[j] - q[j], b = q[j] - hi[j];
-        a = a > 0 ? a : 0;
-        b = b > 0 ? b : 0;
-        a += b;
-        s += a * a;
-    }
-    return s;
-}
-
 typedef double nb_v4 __attribute__((vector_size(32)));
+typedef long long nb_l4 __attribute__((vector_size(32)));
 
-/* One leaf: T holds its L points transposed and padded to a multiple of 4
+/* One block: T holds its L points transposed and padded to a multiple of 4
  * (coordinate j of point p at T[j*Lp + p]); four points at a time, one per
  * vector lane, each summed in od_cl_sqdist's order with separate multiplies
  * and adds (no instance is compiled with FMA), so the distances are bitwise
- * those of the brute-force path.  Inlined with a constant d below (nb_scan_D),
+ * those of the brute-force path.  Inlined with a constant d below (nb_leaf_D),
  * once for the baseline instruction set (two SSE2 halves) and once for AVX2
  * (one register), picked at run time. */
-/* the four lanes of a (points p .. p+3 of the leaf, e of them real) into the heap */
+/* the four lanes of a (points p .. p+3 of the block, e of them real) into the list */
 static inline __attribute__((always_inline)) void nb_lanes(const nb_v4 *ap, size_t p, size_t L, const size_t *rows,
-                                                           nb_heap *h, double *top)
+                                                           nb_list *h, double *top)
 {
     nb_v4 a = *ap;
     double t = *top;
     if (a[0] > t && a[1] > t && a[2] > t && a[3] > t) return;
     size_t e = L - p < 4 ? L - p : 4;
     for (size_t i = 0; i < e; i++)
-        if (h->m < h->cap || a[i] <= h->d2[0]) nb_push(h, a[i], rows[p + i]);
-    *top = h->m < h->cap ? INFINITY : h->d2[0];
+        if (a[i] <= nb_top(h)) nb_push(h, a[i], rows[p + i]);
+    *top = nb_top(h);
+}
+
+/* a block of at most 16 points, NV vectors of four: NV independent sums
+ * (the adds of one point's sum form a chain; several chains keep the adder
+ * busy), each point's sum still in coordinate order */
+static inline __attribute__((always_inline)) void nb_blk_any(const double *T, size_t L, const double *q,
+                                                              const size_t *rows, nb_list *h, size_t d, size_t NV)
+{
+    size_t Lp = 4 * NV;
+    /* four named sums (an array indexed in a loop would live in memory) */
+    nb_v4 a0 = { 0, 0, 0, 0 }, a1 = a0, a2 = a0, a3 = a0;
+    const double *c = T;
+    for (size_t j = 0; j < d; j++, c += Lp) {
+        nb_v4 c0, c1, c2, c3;
+        memcpy(&c0, c, sizeof c0);
+        c0 = q[j] - c0;
+        a0 += c0 * c0;
+        if (NV > 1) {
+            memcpy(&c1, c + 4, sizeof c1);
+            c1 = q[j] - c1;
+            a1 += c1 * c1;
+        }
+        if (NV > 2) {
+            memcpy(&c2, c + 8, sizeof c2);
+            c2 = q[j] - c2;
+            a2 += c2 * c2;
+        }
+        if (NV > 3) {
+            memcpy(&c3, c + 12, sizeof c3);
+            c3 = q[j] - c3;
+            a3 += c3 * c3;
+        }
+    }
+    double top = nb_top(h);
+    nb_lanes(&a0, 0, L, rows, h, &top);
+    if (NV > 1) nb_lanes(&a1, 4, L, rows, h, &top);
+    if (NV > 2) nb_lanes(&a2, 8, L, rows, h, &top);
+    if (NV > 3) nb_lanes(&a3, 12, L, rows, h, &top);
 }
 
 static inline __attribute__((always_inline)) void nb_scan_any(const double *T, size_t L, const double *q,
-                                                               const size_t *rows, nb_heap *h, size_t d)
+                                                               const size_t *rows, nb_list *h, size_t d)
 {
-    size_t Lp = (L + 3) & ~(size_t)3, p = 0;
-    double top = h->m < h->cap ? INFINITY : h->d2[0];
-    /* sixteen points at a time in four independent sums (the adds of one
-     * point's sum form a chain; four chains keep the adder busy), each
-     * point's sum still in coordinate order */
-    for (; p + 16 <= Lp; p += 16) {
-        nb_v4 a0 = { 0, 0, 0, 0 }, a1 = a0, a2 = a0, a3 = a0;
-        const double *c = T + p;
-        for (size_t j = 0; j < d; j++, c += Lp) {
-            nb_v4 c0, c1, c2, c3;
-            memcpy(&c0, c, sizeof c0);
-            memcpy(&c1, c + 4, sizeof c1);
-            memcpy(&c2, c + 8, sizeof c2);
-            memcpy(&c3, c + 12, sizeof c3);
-            c0 = q[j] - c0;
-            c1 = q[j] - c1;
-            c2 = q[j] - c2;
-            c3 = q[j] - c3;
-            a0 += c0 * c0;
-            a1 += c1 * c1;
-            a2 += c2 * c2;
-            a3 += c3 * c3;
-        }
-        nb_lanes(&a0, p, L, rows, h, &top);
-        nb_lanes(&a1, p + 4, L, rows, h, &top);
-        nb_lanes(&a2, p + 8, L, rows, h, &top);
-        nb_lanes(&a3, p + 12, L, rows, h, &top);
-    }
-    for (; p < L; p += 4) {
-        nb_v4 a = { 0, 0, 0, 0 };
-        const double *c = T + p;
-        for (size_t j = 0; j < d; j++, c += Lp) {
-            nb_v4 cj;
-            memcpy(&cj, c, sizeof cj);
-            cj = q[j] - cj;
-            a += cj * cj;
-        }
-        nb_lanes(&a, p, L, rows, h, &top);
+    switch ((L + 3) / 4) {
+    case 0: break;   /* an empty lane of a group (reached while the list is not full) */
+    case 1: nb_blk_any(T, L, q, rows, h, d, 1); break;
+    case 2: nb_blk_any(T, L, q, rows, h, d, 2); break;
+    case 3: nb_blk_any(T, L, q, rows, h, d, 3); break;
+    default: nb_blk_any(T, L, q, rows, h, d, 4); break;
     }
 }
 
-typedef void (*nb_scan_fn)(const double *T, size_t L, const double *q, const size_t *rows, nb_heap *h, size_t d);
-
-static void nb_scan_gen(const double *T, size_t L, const double *q, const size_t *rows, nb_heap *h, size_t d)
+/* One leaf: the squared distances from q to the boxes of four blocks at a
+ * time, one per lane, then the blocks within reach.  Per coordinate one of the
+ * two terms lo - q, q - hi is <= 0 and is dropped; the other is at most the
+ * computed |q - x| of any row x in the box (rounding is monotonic), and the
+ * squares are summed in od_cl_sqdist's order, so a box's distance never
+ * exceeds the computed distance of a row in it: a block beyond the k-th
+ * distance holds no row that could get in. */
+static inline __attribute__((always_inline)) void nb_leaf_any(const od_nbr *nb, size_t nd, const double *q,
+                                                               nb_list *h, size_t d)
 {
-    nb_scan_any(T, L, q, rows, h, d);
+    size_t g = nb->loff[nd], ge = g + nb->lng[nd];
+    for (; g < ge; g++) {
+        const double *B = nb->gbox + g * 8 * d;
+        nb_v4 s = { 0, 0, 0, 0 }, z = s;
+        for (size_t j = 0; j < d; j++) {
+            nb_v4 lo, hi;
+            memcpy(&lo, B + 4 * j, sizeof lo);
+            memcpy(&hi, B + 4 * (d + j), sizeof hi);
+            nb_v4 a = lo - q[j], b = q[j] - hi;
+            a = (nb_v4)((nb_l4)a & (a > z));
+            b = (nb_v4)((nb_l4)b & (b > z));
+            a += b;
+            s += a * a;
+        }
+        for (size_t c = 0; c < 4; c++) {
+            size_t bk = 4 * g + c;
+            if (s[c] > nb_top(h)) continue;
+            nb_scan_any(nb->leafT + nb->btoff[bk], nb->bn[bk], q, nb->brow + nb->broff[bk], h, d);
+        }
+    }
+}
+
+typedef void (*nb_leaf_fn)(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d);
+
+static void nb_leaf_gen(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d)
+{
+    nb_leaf_any(nb, nd, q, h, d);
 }
 
 __attribute__((target("avx2")))
-static void nb_scan_gen_avx2(const double *T, size_t L, const double *q, const size_t *rows, nb_heap *h, size_t d)
+static void nb_leaf_gen_avx2(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d)
 {
-    nb_scan_any(T, L, q, rows, h, d);
+    nb_leaf_any(nb, nd, q, h, d);
 }
 
-#define NB_SCAN_D(D) \
-    static void nb_scan_##D(const double *T, size_t L, const double *q, const size_t *rows, nb_heap *h, size_t d) \
+#define NB_LEAF_D(D) \
+    static void nb_leaf_##D(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d) \
     { \
         (void)d; \
-        nb_scan_any(T, L, q, rows, h, D); \
+        nb_leaf_any(nb, nd, q, h, D); \
     } \
     __attribute__((target("avx2"))) \
-    static void nb_scan_##D##_avx2(const double *T, size_t L, const double *q, const size_t *rows, nb_heap *h, \
-                                   size_t d) \
+    static void nb_leaf_##D##_avx2(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d) \
     { \
         (void)d; \
-        nb_scan_any(T, L, q, rows, h, D); \
+        nb_leaf_any(nb, nd, q, h, D); \
     }
-NB_SCAN_D(1)
-NB_SCAN_D(2)
-NB_SCAN_D(3)
-NB_SCAN_D(4)
-NB_SCAN_D(5)
-NB_SCAN_D(6)
-NB_SCAN_D(7)
-NB_SCAN_D(8)
-NB_SCAN_D(9)
-NB_SCAN_D(10)
-NB_SCAN_D(11)
-NB_SCAN_D(12)
-NB_SCAN_D(13)
-NB_SCAN_D(14)
-NB_SCAN_D(15)
-NB_SCAN_D(16)
+NB_LEAF_D(1)
+NB_LEAF_D(2)
+NB_LEAF_D(3)
+NB_LEAF_D(4)
+NB_LEAF_D(5)
+NB_LEAF_D(6)
+NB_LEAF_D(7)
+NB_LEAF_D(8)
+NB_LEAF_D(9)
+NB_LEAF_D(10)
+NB_LEAF_D(11)
+NB_LEAF_D(12)
+NB_LEAF_D(13)
+NB_LEAF_D(14)
+NB_LEAF_D(15)
+NB_LEAF_D(16)
 
-static nb_scan_fn nb_scan_for(size_t d)
+static nb_leaf_fn nb_leaf_for(size_t d)
 {
-    static const nb_scan_fn f[] = { nb_scan_gen, nb_scan_1, nb_scan_2, nb_scan_3, nb_scan_4, nb_scan_5,
-                                    nb_scan_6, nb_scan_7, nb_scan_8, nb_scan_9, nb_scan_10, nb_scan_11,
-                                    nb_scan_12, nb_scan_13, nb_scan_14, nb_scan_15, nb_scan_16 };
-    static const nb_scan_fn f2[] = { nb_scan_gen_avx2, nb_scan_1_avx2, nb_scan_2_avx2, nb_scan_3_avx2,
-                                     nb_scan_4_avx2, nb_scan_5_avx2, nb_scan_6_avx2, nb_scan_7_avx2,
-                                     nb_scan_8_avx2, nb_scan_9_avx2, nb_scan_10_avx2, nb_scan_11_avx2,
-                                     nb_scan_12_avx2, nb_scan_13_avx2, nb_scan_14_avx2, nb_scan_15_avx2,
-                                     nb_scan_16_avx2 };
+    static const nb_leaf_fn f[] = { nb_leaf_gen, nb_leaf_1, nb_leaf_2, nb_leaf_3, nb_leaf_4, nb_leaf_5,
+                                    nb_leaf_6, nb_leaf_7, nb_leaf_8, nb_leaf_9, nb_leaf_10, nb_leaf_11,
+                                    nb_leaf_12, nb_leaf_13, nb_leaf_14, nb_leaf_15, nb_leaf_16 };
+    static const nb_leaf_fn f2[] = { nb_leaf_gen_avx2, nb_leaf_1_avx2, nb_leaf_2_avx2, nb_leaf_3_avx2,
+                                     nb_leaf_4_avx2, nb_leaf_5_avx2, nb_leaf_6_avx2, nb_leaf_7_avx2,
+                                     nb_leaf_8_avx2, nb_leaf_9_avx2, nb_leaf_10_avx2, nb_leaf_11_avx2,
+                                     nb_leaf_12_avx2, nb_leaf_13_avx2, nb_leaf_14_avx2, nb_leaf_15_avx2,
+                                     nb_leaf_16_avx2 };
     __builtin_cpu_init();
-    const nb_scan_fn *t = __builtin_cpu_supports("avx2") ? f2 : f;
+    const nb_leaf_fn *t = __builtin_cpu_supports("avx2") ? f2 : f;
     return d <= 16 ? t[d] : t[0];
 }
 
 typedef struct {
     const od_nbr *nb;
     const od_kdtree *t;
-    nb_scan_fn scan;
+    nb_leaf_fn leaf;
     const int *sdim;       /* split coordinate of each internal node */
     size_t d;
     const double *q;
-    nb_heap *h;
+    nb_list *h;
     double *off;           /* d: the query's distance to the cell along each coordinate */
 } nb_srch;
 
@@ -342,13 +520,11 @@ static void nb_srch_rec(nb_srch *S, size_t nd, double mind)
 {
     const od_kdtree *t = S->t;
     const od_kdnode *N = &t->nodes[nd];
-    nb_heap *h = S->h;
+    nb_list *h = S->h;
     size_t d = S->d;
     const double *q = S->q;
     if (N->left < 0) {
-        /* the leaf's own box is a tighter bound than the cell (exact, O(d)) */
-        if (h->m == h->cap && nb_boxd2(t->lo + nd * d, t->hi + nd * d, q, d) > h->d2[0]) return;
-        S->scan(S->nb->leafT + S->nb->loff[nd], N->end - N->start, q, t->idx + N->start, h, d);
+        S->leaf(S->nb, nd, q, h, d);
         return;
     }
     size_t j = (size_t)S->sdim[nd], l = (size_t)N->left, r = (size_t)N->right;
@@ -364,7 +540,7 @@ static void nb_srch_rec(nb_srch *S, size_t nd, double mind)
     }
     nb_srch_rec(S, near, mind);
     double old = S->off[j], fd = mind - old * old + cut * cut;
-    if (h->m < h->cap || fd <= h->d2[0] * NB_SLACK) {
+    if (fd <= nb_top(h) * NB_SLACK) {
         S->off[j] = cut;
         nb_srch_rec(S, far, fd);
         S->off[j] = old;
@@ -372,7 +548,7 @@ static void nb_srch_rec(nb_srch *S, size_t nd, double mind)
 }
 
 /* one query: the k+1 nearest into h */
-static void nb_search(const od_nbr *nb, const double *q, nb_heap *h, double *off)
+static void nb_search(const od_nbr *nb, nb_leaf_fn leaf, const double *q, nb_list *h, double *off)
 {
     const od_kdtree *t = nb->tree;
     size_t d = nb->d;
@@ -382,12 +558,12 @@ static void nb_search(const od_nbr *nb, const double *q, nb_heap *h, double *off
         off[j] = v;
         mind += v * v;
     }
-    nb_srch S = { nb, t, nb_scan_for(d), nb->sdim, d, q, h, off };
+    nb_srch S = { nb, t, leaf, nb->sdim, d, q, h, off };
     nb_srch_rec(&S, 0, mind);
 }
 
-/* the sorted heap of one query into its output row, one copy of the query left out */
-static void nb_emit(nb_heap *h, size_t k, double *dist, size_t *idx)
+/* the sorted list of one query into its output row, one copy of the query left out */
+static void nb_emit(nb_list *h, size_t k, double *dist, size_t *idx)
 {
     nb_sort(h);
     size_t off = h->m > 0 && h->d2[0] == 0 ? 1 : 0;   /* leave one copy of the query out */
@@ -402,10 +578,11 @@ static void nb_emit(nb_heap *h, size_t k, double *dist, size_t *idx)
 static void nb_one(const od_nbr *nb, const double *q, size_t k, double *dist, size_t *idx, double *hd, size_t *hr)
 {
     size_t want = k + 1 <= nb->n ? k + 1 : nb->n, d = nb->d;
-    nb_heap h = { hd, hr, want, 0 };
+    nb_list h;
+    nb_list_init(&h, hd, hr, want);
     for (size_t i = 0; i < nb->n; i++) {
         double v = od_cl_sqdist(q, nb->X + i * d, d);
-        if (h.m < h.cap || v <= h.d2[0]) nb_push(&h, v, i);
+        if (v <= nb_top(&h)) nb_push(&h, v, i);
     }
     nb_emit(&h, k, dist, idx);
 }
@@ -450,6 +627,7 @@ static int nb_run_tree(od_ctx *ctx, const od_nbr *nb, const double *Q, size_t m,
 #ifdef _OPENMP
     nt = omp_get_max_threads();
 #endif
+    nb_leaf_fn leaf = nb_leaf_for(d);
     double *hd = od_mallocn(ctx, (size_t)nt * (K + d), sizeof *hd);
     size_t *hr = od_mallocn(ctx, (size_t)nt * K, sizeof *hr);
     int rc = OD_OK;
@@ -466,8 +644,10 @@ static int nb_run_tree(od_ctx *ctx, const od_nbr *nb, const double *Q, size_t m,
             size_t *mhr = hr + (size_t)me * K;
             #pragma omp for schedule(dynamic, 64)
             for (size_t i = c0; i < c1; i++) {
-                nb_heap h = { mhd, mhr, K, 0 };
-                nb_search(nb, train ? t->pts + order[i] * d : Q + order[i] * ldq, &h, mhd + K);
+                const double *q = train ? t->pts + order[i] * d : Q + order[i] * ldq;
+                nb_list h;
+                nb_list_init(&h, mhd, mhr, K);
+                nb_search(nb, leaf, q, &h, mhd + K);
                 size_t row = train ? t->idx[order[i]] : order[i];
                 nb_emit(&h, k, dist + row * k, idx ? idx + row * k : NULL);
             }

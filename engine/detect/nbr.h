@@ -44,8 +44,17 @@ typedef struct {
     double *X;           /* n x d training rows, contiguous, original order */
     od_kdtree *tree;     /* NULL for brute force */
     int *sdim;           /* the tree's split coordinate of each internal node */
-    size_t *loff;        /* each leaf's offset in leafT */
-    double *leafT;       /* the leaves' points transposed, padded to a multiple of 4 */
+    /* each leaf is cut into blocks of at most 16 points (NB_BLK), four blocks
+     * to a group; the search tests the four blocks' boxes at once and scans
+     * only the blocks the k-th distance reaches */
+    size_t *loff;        /* each leaf's first group */
+    uint32_t *lng;       /* each leaf's number of groups */
+    double *gbox;        /* per group: lo[d][4] then hi[d][4] of its four blocks (empty lane: +inf, -inf) */
+    size_t *btoff;       /* per block (4 per group): offset of its points in leafT */
+    size_t *broff;       /* per block: offset of its training-row numbers in brow */
+    uint32_t *bn;        /* per block: its number of points (0 for an empty lane) */
+    size_t *brow;        /* the training-row number of every point, block by block */
+    double *leafT;       /* the blocks' points transposed, each padded to a multiple of 4 */
 } od_nbr;
 
 /* Index of the n x d training rows (leading dimension ld); copies them. */

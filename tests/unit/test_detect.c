@@ -146,6 +146,57 @@ static void test_neighbours(void)
 
 /* ------------------------------------------------------------------ pca */
 
+/* The kd-tree search (leaves cut into blocks with their own boxes, nodes
+ * pruned by the k-th distance) against the brute-force scan on data big
+ * enough for many leaves: integer grids full of ties and duplicate rows, and
+ * Gaussian-like data in 8 columns; training rows and new rows (some equal to
+ * training rows), k below and above a leaf's size, threads=1 and 2.  The lists must be identical bit for bit. */
+static void test_nbr_tree_vs_brute(void)
+{
+    static const size_t ns[3] = { 3000, 5000, 4000 }, ds[3] = { 3, 8, 2 };
+    unsigned long long st = 12345;
+#define LCG() (st = st * 6364136223846793005ULL + 1442695040888963407ULL, (double)(st >> 11) / 9007199254740992.0)
+    for (int c = 0; c < 3; c++) {
+        size_t n = ns[c], d = ds[c], m = 500;
+        double *X = malloc(n * d * sizeof *X), *Q = malloc(m * d * sizeof *Q);
+        for (size_t i = 0; i < n * d; i++) {
+            if (c == 1) {   /* sums of uniforms: a bump, clusters at two centres */
+                double u = LCG() + LCG() + LCG() - 1.5;
+                X[i] = u + ((i / d) % 2 ? 4 : 0);
+            } else X[i] = (double)(int)(LCG() * (c == 0 ? 8 : 20));   /* a grid: ties everywhere */
+        }
+        for (size_t i = 0; i < m; i++) {
+            if (i % 3 == 0) memcpy(Q + i * d, X + ((i * 7919) % n) * d, d * sizeof *Q);
+            else
+                for (size_t j = 0; j < d; j++) Q[i * d + j] = c == 1 ? 6 * LCG() - 1 : (double)(int)(LCG() * 10) + 0.5 * (i % 2);
+        }
+        for (int nt = 1; nt <= 2; nt++) {
+            od_ctx *ctx = od_ctx_new(1);
+            od_ctx_set_threads(ctx, nt);
+            od_nbr *t1 = od_nbr_new(ctx, X, n, d, d, OD_NBR_KDTREE), *t2 = od_nbr_new(ctx, X, n, d, d, OD_NBR_BRUTE);
+            /* k=150: the list fills only after several leaves, empty lanes of
+             * the last group of a leaf are met while it is not full */
+            static const size_t ks[4] = { 1, 5, 20, 150 };
+            for (int ki = 0; ki < 4; ki++) {
+                size_t k = ks[ki], r = n > m ? n : m;
+                double *d1 = malloc(r * k * sizeof *d1), *d2 = malloc(r * k * sizeof *d2);
+                size_t *i1 = malloc(r * k * sizeof *i1), *i2 = malloc(r * k * sizeof *i2);
+                int ok = t1 && t2 && !od_nbr_query_train(ctx, t1, k, d1, i1) && !od_nbr_query_train(ctx, t2, k, d2, i2);
+                ok = ok && !memcmp(d1, d2, n * k * sizeof *d1) && !memcmp(i1, i2, n * k * sizeof *i1);
+                int okq = t1 && t2 && !od_nbr_query(ctx, t1, Q, m, d, k, d1, i1) && !od_nbr_query(ctx, t2, Q, m, d, k, d2, i2);
+                okq = okq && !memcmp(d1, d2, m * k * sizeof *d1) && !memcmp(i1, i2, m * k * sizeof *i1);
+                od_test_true(ok && okq, "kd-tree = brute force, %s n=%zu d=%zu k=%zu threads=%d: training rows and new rows",
+                             c == 1 ? "clusters" : "grid with ties", n, d, k, nt);
+                free(d1), free(d2), free(i1), free(i2);
+            }
+            od_nbr_free(t1), od_nbr_free(t2);
+            od_ctx_free(ctx);
+        }
+        free(X), free(Q);
+    }
+#undef LCG
+}
+
 static void test_pca(void)
 {
     fx_file f;
@@ -305,6 +356,7 @@ int main(void)
 {
     (void)fx_err;   /* shared header helper this program does not need */
     test_neighbours();
+    test_nbr_tree_vs_brute();
     test_pca();
     test_hbos();
     test_ecod();
