@@ -21,11 +21,24 @@ idle() {
   while [ $i -lt 600 ]; do screen; grep -q 'running  (Esc' "$tmp/screen" || return 0; sleep 0.1; i=$((i+1)); done
   return 1
 }
+# jlines: lines in the session's journal (a line is journaled once it ran)
+jlines() { cat "$tmp"/state/oddity/sessions/*.odd 2>/dev/null | wc -l; }
+# ran LINE: the journal holds LINE (the echo of a command in the log pane can
+# scroll away under its own output before the screen is read)
+ran() {
+  j=$(ls "$tmp"/state/oddity/sessions/*.odd 2>/dev/null | head -1)
+  [ -n "$j" ] && grep -q "^$1" "$j"
+}
 pick() {
   idle; keys a; wait_for 'Actions (Enter runs' || return 1
   j=0
   while [ $j -lt 40 ]; do
-    screen; grep -q -- "runs: $1" "$tmp/screen" && { keys Enter; return 0; }
+    if screen; grep -q -- "runs: $1" "$tmp/screen"; then
+      # Enter, then wait until the line ran: the journal grows, nothing runs
+      before=$(jlines); keys Enter
+      i=0; while [ $i -lt 600 ] && [ "$(jlines)" -le "$before" ]; do sleep 0.1; i=$((i+1)); done
+      idle; return 0
+    fi
     keys Down; sleep 0.05; j=$((j+1))
   done
   keys Escape; return 1
@@ -40,27 +53,27 @@ pick 'search gmm k=2..6 covariance=full,diag metric=ap as gbest1' && wait_for 'T
 ok $? "a: search gmm by AP, the best becomes run gbest1"
 wait_for 'Threshold of gbest1'
 pick 'plot search gbest1' && idle && grep -q 'covariance' "$tmp/screen"; ok $? "a: plot search of the selected search run"
-pick 'plot elbow kmeans k=2..12 silhouette=yes' && wait_for 'oddity> plot elbow'; ok $? "a: plot elbow"
+pick 'plot elbow kmeans k=2..12 silhouette=yes' && ran 'plot elbow kmeans k=2..12'; ok $? "a: plot elbow"
 pick 'pseudolabel mean k=3' && wait_for 'pseudo_label holds the pseudo-labels'; ok $? "a: pseudolabel mean k=3"
 keys d; wait_for 'runs: detect kmeans k=8 '; keys Enter; wait_for 'Threshold of kmeans2'
 pick 'metrics kmeans2 labels=pseudo' && wait_for 'kmeans2 on .* vs pseudo-labels'; ok $? "a: metrics against the pseudo-labels (offered once the run has them)"
 pick 'bag lof n=10 features=0.5..1.0 as bag1' && wait_for 'member 10: on='; ok $? "a: bag lof, ten members"
-pick 'save model bag1 to=bag1.oddm' && wait_for 'oddity> save model bag1' && idle
+pick 'save model bag1 to=bag1.oddm' && ran 'save model bag1'
 [ -s "$tmp/work/bag1.oddm" ]; ok $? "a: save model of the selected run writes RUN.oddm"
 pick 'embed ae dim=2 epochs=30 as emb1' && wait_for 'new dataset emb1'; ok $? "a: embed ae makes dataset emb1"
 pick 'plot scatter' && idle && grep -q 'normal    .   anomalous    X' "$tmp/screen"; ok $? "a: plot scatter of the embedding"
-pick 'save session session.odd' && wait_for 'oddity> save session' && idle
+pick 'save session session.odd' && ran 'save session session.odd'
 [ -s "$tmp/work/session.odd" ]; ok $? "a: save session writes session.odd"
 # a series
 keys : "load $top/sample-data/series.csv" Enter
 wait_for 'dataset series'
 pick 'split train=0.5 test=0.5 order=time' && wait_for 'order=time'
 keys d; wait_for 'runs: detect kmeans k=8 '; keys Enter; wait_for 'Threshold of kmeans3'
-pick 'window size=24 stride=4 agg=max' && wait_for 'oddity> window size=24'; ok $? "a: window (a series)"
+pick 'window size=24 stride=4 agg=max' && ran 'window size=24 stride=4 agg=max'; ok $? "a: window (a series)"
 keys d; wait_for 'runs: detect kmeans k=8 '; keys Enter; wait_for 'Threshold of kmeans4'
 keys Space; wait_for 'kmeans4 .*marked'
 keys Up Space; wait_for 'kmeans3 .*marked'
-pick 'plot series kmeans3 kmeans4' && wait_for 'oddity> plot series kmeans3 kmeans4'; ok $? "a: plot series of the two marked runs"
+pick 'plot series kmeans3 kmeans4' && ran 'plot series kmeans3 kmeans4' && grep -q 'time (UTC)' "$tmp/screen"; ok $? "a: plot series of the two marked runs"
 pick 'compare sort=aff_f1' && wait_for '(sorted by aff_f1'; ok $? "a: compare sorted by affiliation F1"
 screen; cp "$tmp/screen" "$tmp/final"
 keys q; wait_for EXITED
