@@ -1289,23 +1289,21 @@ static size_t marked_names(wb *w, char *buf, size_t n)
     return k;
 }
 
-/* A run name not taken yet: ens1, ens2, ... */
-static const char *fresh_name(wb *w, const char *stem, char *buf, size_t n)
+static int run_taken(wb *w, const char *name)
 {
-    for (unsigned k = 1;; k++) {
-        snprintf(buf, n, "%s%u", stem, k);
-        size_t i = 0;
-        while (i < w->nruns && strcmp(w->runs[i].r->name, buf)) i++;
-        if (i == w->nruns) return buf;
-    }
+    for (size_t i = 0; i < w->nruns; i++)
+        if (!strcmp(w->runs[i].r->name, name)) return 1;
+    return 0;
 }
 
-/* A dataset name not taken yet: emb1, emb2, ... */
-static const char *fresh_ds(wb *w, const char *stem, char *buf, size_t n)
+static int ds_taken(wb *w, const char *name) { return od_ws_dataset(w->h->ws, name) != NULL; }
+
+/* A name not taken yet (runs: ens1, ens2, ...; datasets: emb1, ...). */
+static const char *fresh(wb *w, int (*taken)(wb *, const char *), const char *stem, char *buf, size_t n)
 {
     for (unsigned k = 1;; k++) {
         snprintf(buf, n, "%s%u", stem, k);
-        if (!od_ws_dataset(w->h->ws, buf)) return buf;
+        if (!taken(w, buf)) return buf;
     }
 }
 
@@ -1351,9 +1349,9 @@ static void actions_tour(wb *w, wb_run *x, const od_version *v, int series, cons
     }
     if (labelled)
         item_add(w, 0, "search gmm k=2..6, full/diag, by AP over folds", "search gmm k=2..6 covariance=full,diag metric=ap as %s",
-                 fresh_name(w, "gbest", nm1, sizeof nm1));
+                 fresh(w, run_taken, "gbest", nm1, sizeof nm1));
     item_add(w, 0, "search kmeans k=2..12 by silhouette (no labels)", "search kmeans k=2..12 metric=silhouette as %s",
-             fresh_name(w, "kbest", nm1, sizeof nm1));
+             fresh(w, run_taken, "kbest", nm1, sizeof nm1));
     if (x && x->r->search) {
         snprintf(label, sizeof label, "plot search %s: the metric per parameter", run);
         item_add(w, 0, label, "plot search %s", run);
@@ -1365,9 +1363,9 @@ static void actions_tour(wb *w, wb_run *x, const od_version *v, int series, cons
         item_add(w, 0, label, "metrics %s labels=pseudo", run);
     }
     item_add(w, 0, "bag lof: 10 LOFs on random column subsets", "bag lof n=10 features=0.5..1.0 as %s",
-             fresh_name(w, "bag", nm1, sizeof nm1));
+             fresh(w, run_taken, "bag", nm1, sizeof nm1));
     item_add(w, 0, "embed ae dim=2: an autoencoder's bottleneck as data", "embed ae dim=2 epochs=30 as %s",
-             fresh_ds(w, "emb", nm1, sizeof nm1));
+             fresh(w, ds_taken, "emb", nm1, sizeof nm1));
     item_add(w, 0, "plot scatter of the data", "plot scatter");
     if (series) {
         if (v && !v->win) item_add(w, 0, "window size=24 stride=4 agg=max", "window size=24 stride=4 agg=max");
@@ -1433,7 +1431,7 @@ static void menu_open(wb *w, int kind)
         char ens[32];
         if (nm >= 2)
             item_add(w, 0, "ensemble of the marked runs (e)", "ensemble %s norm=rank combine=mean as %s", names,
-                     fresh_name(w, "ens", ens, sizeof ens));
+                     fresh(w, run_taken, "ens", ens, sizeof ens));
         if (run) item_add(w, 0, "compare the runs (c)", "compare");
         if (nm >= 1) {
             item_add(w, 0, "plot roc of the marked runs", "plot roc %s", names);
@@ -1630,7 +1628,7 @@ static int key(wb *w, int ch)
     case ACT_ENSEMBLE: {
         char names[400], line[512], ens[32];
         if (marked_names(w, names, sizeof names) < 2) { logf_(w, "ensemble: needs two runs or more (d makes one)"); break; }
-        snprintf(line, sizeof line, "ensemble %s norm=rank combine=mean as %s", names, fresh_name(w, "ens", ens, sizeof ens));
+        snprintf(line, sizeof line, "ensemble %s norm=rank combine=mean as %s", names, fresh(w, run_taken, "ens", ens, sizeof ens));
         add_history(line);
         run_line(w, line);
         break;

@@ -622,6 +622,7 @@ static void pdf_log_tics(od_plotw *w, double g0, double g1, int maxt)
     const char *sep = "";
     int e0 = (int)ceil(g0 - 1e-9), e1 = (int)floor(g1 + 1e-9), ndec = e1 - e0 + 1;
     const unsigned ONE = 1u << 1, OTO5 = ONE | 1u << 2 | 1u << 5, ALL = 0x3FEu;
+    int n125, n19;   /* how many 1-2-5 and 1..9 tics the range holds */
     od_plotw_printf(w, "set xtics (");
     if (ndec >= 3) {
         static const int nice[] = { 1, 2, 3, 4, 5, 10, 20, 25, 50, 100, 200, 250, 500 };
@@ -635,13 +636,13 @@ static void pdf_log_tics(od_plotw *w, double g0, double g1, int maxt)
             log_tic(w, &sep, lab, e, 0);
         }
         if (step == 1 && ndec <= 12) log_mantissa_tics(w, &sep, g0, g1, ALL & ~ONE, 1);
-    } else if (log_mantissa_tics(NULL, NULL, g0, g1, OTO5, 0) >= 3 && log_mantissa_tics(NULL, NULL, g0, g1, OTO5, 0) <= maxt) {
+    } else if ((n125 = log_mantissa_tics(NULL, NULL, g0, g1, OTO5, 0)) >= 3 && n125 <= maxt) {
         log_mantissa_tics(w, &sep, g0, g1, OTO5, 0);
         log_mantissa_tics(w, &sep, g0, g1, ALL & ~OTO5, 1);
     } else if (ndec == 2) {
         log_mantissa_tics(w, &sep, g0, g1, ONE, 0);
         log_mantissa_tics(w, &sep, g0, g1, ALL & ~ONE, 1);
-    } else if (log_mantissa_tics(NULL, NULL, g0, g1, ALL, 0) >= 3 && log_mantissa_tics(NULL, NULL, g0, g1, ALL, 0) <= maxt) {
+    } else if ((n19 = log_mantissa_tics(NULL, NULL, g0, g1, ALL, 0)) >= 3 && n19 <= maxt) {
         log_mantissa_tics(w, &sep, g0, g1, ALL, 0);
     } else if (!(pow(10, g1) - pow(10, g0) > 0) || !isfinite(pow(10, g1))) {
         log_mantissa_tics(w, &sep, g0, g1, ALL, 0);   /* beyond the doubles: what fits */

@@ -52,8 +52,8 @@ typedef struct {
     long tin;                      /* the input column of the time an interpolation runs in, or -1 */
     int ttime;                     /* it holds timestamps */
     int have_t;
-    double tlast;
-    int cut;                       /* stopped at a bad row: the rows before it are the end of the series */                  /* its last value (it must not decrease) */
+    double tlast;                  /* its last value (it must not decrease) */
+    int cut;                       /* stopped at a bad row: the rows before it are the end of the series */
     struct series_state {
         size_t *in;                /* d: the input column of each of the step's columns */
         long tin;                  /* the step's time input column, or -1 (row order) */
@@ -636,10 +636,9 @@ static int series_fill(scorer *S, size_t s, size_t k, double *x, size_t n, int e
         gap = i + 1;
     }
     if (gap == n) return OD_OK;
-    if (!ss->have[k])
-        return end ? od_error(S->ctx, OD_EDATA, "%s: %s: column '%s' has no value at all", S->name, st->desc, S->ser[s].in ? S->p->in[S->ser[s].in[k]] : "?")
-                   : od_error(S->ctx, OD_EFORMAT, "%s: %s: a gap of missing values reached the pipeline open (internal error)", S->mpath, st->desc);
-    if (!end && st->series == OD_SERIES_INTERP)
+    if (!ss->have[k] && end)
+        return od_error(S->ctx, OD_EDATA, "%s: %s: column '%s' has no value at all", S->name, st->desc, S->ser[s].in ? S->p->in[S->ser[s].in[k]] : "?");
+    if (!end && (!ss->have[k] || st->series == OD_SERIES_INTERP))   /* ready_rows holds such rows back */
         return od_error(S->ctx, OD_EFORMAT, "%s: %s: a gap of missing values reached the pipeline open (internal error)", S->mpath, st->desc);
     for (size_t m = gap; m < n; m++) x[m] = ss->ly[k];   /* ffill; a gap at the end takes the last value */
     return OD_OK;
@@ -891,6 +890,16 @@ static int flush_chunk(scorer *S, int end)
 
 /* ---------------------------------------------------------------- driver */
 
+/* --on-error=stop at a bad row: the rows before it are written first (a gap
+ * still open filled as at the end of the input), then the row's error stands. */
+static void stop_at_bad_row(scorer *S)
+{
+    char msg[1200];
+    snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(S->ctx));
+    S->cut = 1;
+    if (!flush_chunk(S, 0)) od_error(S->ctx, OD_EDATA, "%s", msg);
+}
+
 static long input_index(const od_pipeline *p, const char *name)
 {
     for (size_t j = 0; j < p->nin; j++)
@@ -1016,25 +1025,13 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         if ((rc = collect(&S, s, n))) break;
         if (S.nlines < chunk) continue;
         if ((rc = take_lines(&S))) {
-            if (rc == OD_EDATA) {
-                /* stop: the rows before the bad one are written first (a gap
-                 * still open filled as at the end of the input) */
-                char msg[1200];
-                snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
-                S.cut = 1;
-                if (!flush_chunk(&S, 0)) od_error(ctx, OD_EDATA, "%s", msg);
-            }
+            if (rc == OD_EDATA) stop_at_bad_row(&S);
             break;
         }
         if (S.nraw) rc = flush_chunk(&S, 0);
         if (!rc && od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "score: interrupted");
     }
-    if (!rc && S.nlines && (rc = take_lines(&S)) == OD_EDATA) {
-        char msg[1200];
-        snprintf(msg, sizeof msg, "%s", od_ctx_errmsg(ctx));
-        S.cut = 1;
-        if (!flush_chunk(&S, 0)) od_error(ctx, OD_EDATA, "%s", msg);
-    }
+    if (!rc && S.nlines && (rc = take_lines(&S)) == OD_EDATA) stop_at_bad_row(&S);
     if (!rc) rc = flush_chunk(&S, 1);
     if (!rc && S.npend) {
         /* SEQ/WIN: nothing should be left; be safe */
