@@ -32,7 +32,7 @@ void od_nbr_free(od_nbr *nb)
 {
     if (!nb) return;
     od_kdtree_free(nb->tree);
-    free(nb->sdim);
+    free(nb->split);
     free(nb->loff);
     free(nb->lng);
     free(nb->gbox);
@@ -121,7 +121,7 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
         for (size_t c = c0[i], s = N->start; c < nc; s = cut[c++]) npad += (cut[c] - s + 3) & ~(size_t)3;
     }
     c0[t->nnodes] = nc;
-    nb->sdim = od_mallocn(ctx, t->nnodes, sizeof *nb->sdim);
+    nb->split = od_calloc(ctx, t->nnodes, sizeof *nb->split);
     nb->loff = od_calloc(ctx, t->nnodes, sizeof *nb->loff);
     nb->lng = od_calloc(ctx, t->nnodes, sizeof *nb->lng);
     nb->gbox = od_mallocn(ctx, ng * 8 * d, sizeof *nb->gbox);
@@ -130,7 +130,7 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
     nb->bn = od_calloc(ctx, ng * 4, sizeof *nb->bn);
     nb->brow = od_mallocn(ctx, n, sizeof *nb->brow);
     nb->leafT = od_mallocn(ctx, npad * d, sizeof *nb->leafT);
-    if (!nb->sdim || !nb->loff || !nb->lng || !nb->gbox || !nb->btoff || !nb->broff || !nb->bn || !nb->brow ||
+    if (!nb->split || !nb->loff || !nb->lng || !nb->gbox || !nb->btoff || !nb->broff || !nb->bn || !nb->brow ||
         !nb->leafT) {
         free(P), free(cut), free(c0);
         od_nbr_free(nb);
@@ -139,7 +139,9 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
     size_t g = 0, toff = 0, roff = 0;   /* groups, leafT and brow used so far */
     for (size_t i = 0; i < t->nnodes; i++) {
         const od_kdnode *N = &t->nodes[i];
-        nb->sdim[i] = 0;
+        struct od_nbr_split *sp = &nb->split[i];
+        sp->left = N->left;
+        sp->right = N->right;
         if (N->left < 0) {
             size_t s = N->start, lnc = c0[i + 1] - c0[i];
             const size_t *lcut = cut + c0[i];
@@ -182,8 +184,10 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
         for (size_t j = 0; j < d; j++)
             if (hi[j] - lo[j] > bw) {
                 bw = hi[j] - lo[j];
-                nb->sdim[i] = (int)j;
+                sp->j = (int32_t)j;
             }
+        sp->lhi = t->hi[(size_t)N->left * d + (size_t)sp->j];
+        sp->rlo = t->lo[(size_t)N->right * d + (size_t)sp->j];
     }
     free(P), free(cut), free(c0);
     return nb;
@@ -517,9 +521,7 @@ static nb_leaf_fn nb_leaf_for(size_t d)
 
 typedef struct {
     const od_nbr *nb;
-    const od_kdtree *t;
     nb_leaf_fn leaf;
-    const int *sdim;       /* split coordinate of each internal node */
     size_t d;
     const double *q;
     nb_list *h;
@@ -528,8 +530,7 @@ typedef struct {
 
 static void nb_srch_rec(nb_srch *S, size_t nd, double mind)
 {
-    const od_kdtree *t = S->t;
-    const od_kdnode *N = &t->nodes[nd];
+    const struct od_nbr_split *N = &S->nb->split[nd];
     nb_list *h = S->h;
     size_t d = S->d;
     const double *q = S->q;
@@ -537,8 +538,8 @@ static void nb_srch_rec(nb_srch *S, size_t nd, double mind)
         S->leaf(S->nb, nd, q, h, d);
         return;
     }
-    size_t j = (size_t)S->sdim[nd], l = (size_t)N->left, r = (size_t)N->right;
-    double lhi = t->hi[l * d + j], rlo = t->lo[r * d + j], qj = q[j];
+    size_t j = (size_t)N->j, l = (size_t)N->left, r = (size_t)N->right;
+    double lhi = N->lhi, rlo = N->rlo, qj = q[j];
     size_t near, far;
     double cut;
     if (qj - lhi < rlo - qj) {   /* nearer the left child's range */
@@ -568,7 +569,7 @@ static void nb_search(const od_nbr *nb, nb_leaf_fn leaf, const double *q, nb_lis
         off[j] = v;
         mind += v * v;
     }
-    nb_srch S = { nb, t, leaf, nb->sdim, d, q, h, off };
+    nb_srch S = { nb, leaf, d, q, h, off };
     nb_srch_rec(&S, 0, mind);
 }
 
