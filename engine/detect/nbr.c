@@ -32,7 +32,7 @@ void od_nbr_free(od_nbr *nb)
 {
     if (!nb) return;
     od_kdtree_free(nb->tree);
-    free(nb->sdim);
+    free(nb->split);
     free(nb->loff);
     free(nb->lng);
     free(nb->gbox);
@@ -121,7 +121,7 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
         for (size_t c = c0[i], s = N->start; c < nc; s = cut[c++]) npad += (cut[c] - s + 3) & ~(size_t)3;
     }
     c0[t->nnodes] = nc;
-    nb->sdim = od_mallocn(ctx, t->nnodes, sizeof *nb->sdim);
+    nb->split = od_calloc(ctx, t->nnodes, sizeof *nb->split);
     nb->loff = od_calloc(ctx, t->nnodes, sizeof *nb->loff);
     nb->lng = od_calloc(ctx, t->nnodes, sizeof *nb->lng);
     nb->gbox = od_mallocn(ctx, ng * 8 * d, sizeof *nb->gbox);
@@ -130,7 +130,7 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
     nb->bn = od_calloc(ctx, ng * 4, sizeof *nb->bn);
     nb->brow = od_mallocn(ctx, n, sizeof *nb->brow);
     nb->leafT = od_mallocn(ctx, npad * d, sizeof *nb->leafT);
-    if (!nb->sdim || !nb->loff || !nb->lng || !nb->gbox || !nb->btoff || !nb->broff || !nb->bn || !nb->brow ||
+    if (!nb->split || !nb->loff || !nb->lng || !nb->gbox || !nb->btoff || !nb->broff || !nb->bn || !nb->brow ||
         !nb->leafT) {
         free(P), free(cut), free(c0);
         od_nbr_free(nb);
@@ -139,7 +139,9 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
     size_t g = 0, toff = 0, roff = 0;   /* groups, leafT and brow used so far */
     for (size_t i = 0; i < t->nnodes; i++) {
         const od_kdnode *N = &t->nodes[i];
-        nb->sdim[i] = 0;
+        struct od_nbr_split *sp = &nb->split[i];
+        sp->left = N->left;
+        sp->right = N->right;
         if (N->left < 0) {
             size_t s = N->start, lnc = c0[i + 1] - c0[i];
             const size_t *lcut = cut + c0[i];
@@ -182,8 +184,10 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
         for (size_t j = 0; j < d; j++)
             if (hi[j] - lo[j] > bw) {
                 bw = hi[j] - lo[j];
-                nb->sdim[i] = (int)j;
+                sp->j = (int32_t)j;
             }
+        sp->lhi = t->hi[(size_t)N->left * d + (size_t)sp->j];
+        sp->rlo = t->lo[(size_t)N->right * d + (size_t)sp->j];
     }
     free(P), free(cut), free(c0);
     return nb;
@@ -228,7 +232,7 @@ static inline int nb_less(double da, size_t ra, double db, size_t rb)
     return da < db || (da == db && ra < rb);
 }
 
-static void nb_heap_push(nb_list *h, double d2, size_t row)
+static inline __attribute__((always_inline)) void nb_heap_push(nb_list *h, double d2, size_t row)
 {
     size_t i;
     if (h->m < h->cap) {
@@ -260,9 +264,9 @@ static void nb_heap_push(nb_list *h, double d2, size_t row)
     h->row[i] = row;
 }
 
-static inline void nb_push(nb_list *h, double d2, size_t row)
+static inline __attribute__((always_inline)) void nb_push(nb_list *h, double d2, size_t row)
 {
-    if (h->heap) {
+    if (__builtin_expect(h->heap, 0)) {
         nb_heap_push(h, d2, row);
         if (h->m == h->cap) h->top = h->d2[0];
         return;
@@ -320,7 +324,11 @@ static void nb_sort(nb_list *h)
  * distance is about one cluster standard deviation, so a query's ball meets
  * ~90 of the ~1000 leaves; whole leaves of 64 meant ~5800 rows scanned per
  * query, the blocks' boxes cut that to ~2400 (knn k=5: ~3300 -> ~1350).  The
- * blocks' tests and scans are ~60% of the search, the walk ~11%. */
+ * blocks' tests and scans are ~60% of the search, the walk ~11%.  A query
+ * pushes ~91 rows into its list (~21 to fill it, ~70 that beat its k-th
+ * distance); the push is inlined into the leaf function (nb_leaf_any): called
+ * out of line from the AVX2 instance it cost ~40% of the search (a baseline
+ * function: vzeroupper and every live vector register spilled at each call). */
 
 #define NB_SLACK (1 + 1e-12)
 
@@ -340,6 +348,24 @@ static void nb_sort(nb_list *h)
  *   this query): rows scanned unchanged, pushes 91 -> 85; the own leaf's
  *   blocks nearest first: pushes 91 -> 78; neither measurably faster.
  * - one all-lanes test per block before the per-lane tests: no faster.
+ * - every query's list filled first with the k+1 neighbours of the query before
+ *   it (their exact distances, duplicates dropped when the scan meets them
+ *   again): pushes 91 -> 95 with the 21 seeds, ~20% slower (the push then
+ *   still out of line).  Consecutive rows of a leaf share few of their 20
+ *   neighbours in 8 dimensions.
+ * With the push inlined (base 1.17 s user, lof k=20, load ~3):
+ * - an AVX-512 instance (a block in one or two 8-lane registers, masks for the
+ *   lanes within reach, products kept from fusing into FMA): 1.21-1.24 s.
+ * - the blocks and lanes within reach as branch-free bit masks: no faster.
+ * - every block computed 16 lanes wide (no switch on its width): 1.24-1.30 s.
+ * - blocks of at most 8 or 12 rows, leaves of 64 or 256: 1.12-1.44 s, none
+ *   clearly faster than 16 and 128.
+ * - software prefetch of every block within reach after the box test: slower.
+ * - box sums in two chains (odd and even coordinates, then compared with
+ *   top * NB_SLACK to stay conservative): no faster.
+ * Neither vector width nor branch shape nor prefetch moved it: what is left
+ * looks like latency (each block's sums are a chain of d dependent adds that
+ * a branch waits for), which only fewer blocks would cut.
  * The walk already visits the query's own leaf first (nearer child first), and
  * the training rows are queried in tree order. */
 
@@ -353,24 +379,13 @@ typedef long long nb_l4 __attribute__((vector_size(32)));
  * those of the brute-force path.  Inlined with a constant d below (nb_leaf_D),
  * once for the baseline instruction set (two SSE2 halves) and once for AVX2
  * (one register), picked at run time. */
-/* the four lanes of a (points p .. p+3 of the block, e of them real) into the list */
-static inline __attribute__((always_inline)) void nb_lanes(const nb_v4 *ap, size_t p, size_t L, const size_t *rows,
-                                                           nb_list *h, double *top)
-{
-    nb_v4 a = *ap;
-    double t = *top;
-    if (a[0] > t && a[1] > t && a[2] > t && a[3] > t) return;
-    size_t e = L - p < 4 ? L - p : 4;
-    for (size_t i = 0; i < e; i++)
-        if (a[i] <= nb_top(h)) nb_push(h, a[i], rows[p + i]);
-    *top = nb_top(h);
-}
-
 /* a block of at most 16 points, NV vectors of four: NV independent sums
  * (the adds of one point's sum form a chain; several chains keep the adder
- * busy), each point's sum still in coordinate order */
-static inline __attribute__((always_inline)) void nb_blk_any(const double *T, size_t L, const double *q,
-                                                              const size_t *rows, nb_list *h, size_t d, size_t NV)
+ * busy), each point's sum still in coordinate order.  The sums go to out[];
+ * returns whether any lane is within top (a padding lane may say yes: it
+ * repeats a real point) */
+static inline __attribute__((always_inline)) int nb_blk_any(const double *T, const double *q, double top,
+                                                             double *out, size_t d, size_t NV)
 {
     size_t Lp = 4 * NV;
     /* four named sums (an array indexed in a loop would live in memory) */
@@ -397,22 +412,24 @@ static inline __attribute__((always_inline)) void nb_blk_any(const double *T, si
             a3 += c3 * c3;
         }
     }
-    double top = nb_top(h);
-    nb_lanes(&a0, 0, L, rows, h, &top);
-    if (NV > 1) nb_lanes(&a1, 4, L, rows, h, &top);
-    if (NV > 2) nb_lanes(&a2, 8, L, rows, h, &top);
-    if (NV > 3) nb_lanes(&a3, 12, L, rows, h, &top);
+    nb_v4 t = { top, top, top, top };
+    nb_l4 in = a0 <= t;
+    memcpy(out, &a0, sizeof a0);
+    if (NV > 1) in |= a1 <= t, memcpy(out + 4, &a1, sizeof a1);
+    if (NV > 2) in |= a2 <= t, memcpy(out + 8, &a2, sizeof a2);
+    if (NV > 3) in |= a3 <= t, memcpy(out + 12, &a3, sizeof a3);
+    return (in[0] | in[1] | in[2] | in[3]) != 0;
 }
 
-static inline __attribute__((always_inline)) void nb_scan_any(const double *T, size_t L, const double *q,
-                                                               const size_t *rows, nb_list *h, size_t d)
+static inline __attribute__((always_inline)) int nb_scan_any(const double *T, size_t L, const double *q, double top,
+                                                              double *out, size_t d)
 {
     switch ((L + 3) / 4) {
-    case 0: break;   /* an empty lane of a group (reached while the list is not full) */
-    case 1: nb_blk_any(T, L, q, rows, h, d, 1); break;
-    case 2: nb_blk_any(T, L, q, rows, h, d, 2); break;
-    case 3: nb_blk_any(T, L, q, rows, h, d, 3); break;
-    default: nb_blk_any(T, L, q, rows, h, d, 4); break;
+    case 0: return 0;   /* an empty lane of a group (reached while the list is not full) */
+    case 1: return nb_blk_any(T, q, top, out, d, 1);
+    case 2: return nb_blk_any(T, q, top, out, d, 2);
+    case 3: return nb_blk_any(T, q, top, out, d, 3);
+    default: return nb_blk_any(T, q, top, out, d, 4);
     }
 }
 
@@ -442,8 +459,18 @@ static inline __attribute__((always_inline)) void nb_leaf_any(const od_nbr *nb, 
         }
         for (size_t c = 0; c < 4; c++) {
             size_t bk = 4 * g + c;
-            if (s[c] > nb_top(h)) continue;
-            nb_scan_any(nb->leafT + nb->btoff[bk], nb->bn[bk], q, nb->brow + nb->broff[bk], h, d);
+            double top = nb_top(h), a[16];   /* a block's sums, padding included */
+            if (s[c] > top || !nb_scan_any(nb->leafT + nb->btoff[bk], nb->bn[bk], q, top, a, d)) continue;
+            /* the one place a leaf pushes: nb_push is inlined here, in this
+             * instruction set (a call from the AVX2 instance to a baseline
+             * function costs a vzeroupper and the spill of every vector
+             * register: measured 40% of the search time) */
+            const size_t *rows = nb->brow + nb->broff[bk];
+            for (size_t p = 0, L = nb->bn[bk]; p < L; p++)
+                if (a[p] <= top) {
+                    nb_push(h, a[p], rows[p]);
+                    top = nb_top(h);
+                }
         }
     }
 }
@@ -507,9 +534,7 @@ static nb_leaf_fn nb_leaf_for(size_t d)
 
 typedef struct {
     const od_nbr *nb;
-    const od_kdtree *t;
     nb_leaf_fn leaf;
-    const int *sdim;       /* split coordinate of each internal node */
     size_t d;
     const double *q;
     nb_list *h;
@@ -518,8 +543,7 @@ typedef struct {
 
 static void nb_srch_rec(nb_srch *S, size_t nd, double mind)
 {
-    const od_kdtree *t = S->t;
-    const od_kdnode *N = &t->nodes[nd];
+    const struct od_nbr_split *N = &S->nb->split[nd];
     nb_list *h = S->h;
     size_t d = S->d;
     const double *q = S->q;
@@ -527,8 +551,8 @@ static void nb_srch_rec(nb_srch *S, size_t nd, double mind)
         S->leaf(S->nb, nd, q, h, d);
         return;
     }
-    size_t j = (size_t)S->sdim[nd], l = (size_t)N->left, r = (size_t)N->right;
-    double lhi = t->hi[l * d + j], rlo = t->lo[r * d + j], qj = q[j];
+    size_t j = (size_t)N->j, l = (size_t)N->left, r = (size_t)N->right;
+    double lhi = N->lhi, rlo = N->rlo, qj = q[j];
     size_t near, far;
     double cut;
     if (qj - lhi < rlo - qj) {   /* nearer the left child's range */
@@ -558,7 +582,7 @@ static void nb_search(const od_nbr *nb, nb_leaf_fn leaf, const double *q, nb_lis
         off[j] = v;
         mind += v * v;
     }
-    nb_srch S = { nb, t, leaf, nb->sdim, d, q, h, off };
+    nb_srch S = { nb, leaf, d, q, h, off };
     nb_srch_rec(&S, 0, mind);
 }
 

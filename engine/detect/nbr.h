@@ -43,7 +43,13 @@ typedef struct {
     int algo;            /* OD_NBR_KDTREE or OD_NBR_BRUTE (never AUTO) */
     double *X;           /* n x d training rows, contiguous, original order */
     od_kdtree *tree;     /* NULL for brute force */
-    int *sdim;           /* the tree's split coordinate of each internal node */
+    /* per node, what the search walk reads of it in one 32-byte record (the
+     * node array and the n x d boxes are two more cache lines a node) */
+    struct od_nbr_split {
+        double lhi, rlo;       /* the left child's upper, the right child's lower end on the split coordinate */
+        int32_t left, right;   /* children, -1 for a leaf */
+        int32_t j, pad;        /* the split coordinate */
+    } *split;
     /* each leaf is cut into blocks of at most 16 points (NB_BLK), four blocks
      * to a group; the search tests the four blocks' boxes at once and scans
      * only the blocks the k-th distance reaches */
