@@ -14,10 +14,11 @@
 typedef double km_v8 __attribute__((vector_size(64)));
 typedef long long km_v8l __attribute__((vector_size(64)));
 typedef int32_t km_v8i __attribute__((vector_size(32)));
-#define KM_STACK_D 512
+#define KM_STACK_D 512   /* wider rows: the transposed block goes on the heap */
+#define KM_ICNT 64   /* the d = 8 kernel counts in a local integer array up to this many centres */
 #ifndef KM_PF_ROWS
 #define KM_PF_ROWS 32
-#endif   /* wider rows: the transposed block goes on the heap */
+#endif
 
 /* xt[j] = (x_0j, ..., x_7j) for the nr <= 8 rows at X (leading dimension ld;
  * missing rows repeat row 0): 8 x 8 blocks transposed in registers. */
@@ -181,6 +182,10 @@ size_t km_kernel8_impl(const double *X, size_t r0, size_t r1, size_t ld,
                        double *sums, double *cnt, double *sec2, const size_t G, const int want2)
 {
     size_t changed = 0;
+    km_v8i nchg = { 0, 0, 0, 0, 0, 0, 0, 0 };   /* minus the changed labels of full groups, per lane */
+    size_t icnt[KM_ICNT];                        /* the counts as integers, when kp <= KM_ICNT */
+    const int icount = sums && kp <= KM_ICNT;
+    if (icount) memset(icnt, 0, kp * sizeof *icnt);
     for (size_t g = r0; g < r1; g += 8) {
         size_t nr = r1 - g < 8 ? r1 - g : 8;
         const double *xg = X + g * ld;
@@ -228,20 +233,26 @@ size_t km_kernel8_impl(const double *X, size_t r0, size_t r1, size_t ld,
         if (nr == 8) {
             km_v8i old;
             memcpy(&old, lab + g, sizeof old);
-            km_v8i ne = old != l32;
+            nchg += old != l32;
             memcpy(lab + g, &l32, sizeof l32);
-            changed -= (size_t)(ne[0] + ne[1] + ne[2] + ne[3] + ne[4] + ne[5] + ne[6] + ne[7]);
             if (mind2) memcpy(mind2 + g, &best, sizeof best);
             if (want2) memcpy(sec2 + g, &second, sizeof second);
             if (sums) {
+                /* The labels are read back from lab as scalars (the barrier stops GCC
+                 * from forwarding them from l32 by lane extracts, which would take
+                 * the vector ports from the distance arithmetic); the counts are
+                 * integers for the same reason. */
+                __asm__("" ::: "memory");
                 #pragma GCC unroll 8
                 for (size_t q = 0; q < 8; q++) {
-                    double *s = sums + (size_t)l32[q] * 8;
+                    size_t l = (size_t)lab[g + q];
+                    double *s = sums + l * 8;
                     km_v8 a;
                     memcpy(&a, s, sizeof a);
                     a += r[q];
                     memcpy(s, &a, sizeof a);
-                    cnt[l32[q]] += 1;
+                    if (icount) icnt[l]++;
+                    else cnt[l] += 1;
                 }
             }
             continue;
@@ -261,10 +272,15 @@ size_t km_kernel8_impl(const double *X, size_t r0, size_t r1, size_t ld,
                 memcpy(&a, s, sizeof a);
                 a += r[q];
                 memcpy(s, &a, sizeof a);
-                cnt[l] += 1;
+                if (icount) icnt[l]++;
+                else cnt[l] += 1;
             }
         }
     }
+    if (icount)   /* exact (integers below 2^53); cnt has k <= kp entries, a padding centre is never chosen */
+        for (size_t c = 0; c < kp; c++)
+            if (icnt[c]) cnt[c] += icnt[c];
+    changed -= (size_t)(nchg[0] + nchg[1] + nchg[2] + nchg[3] + nchg[4] + nchg[5] + nchg[6] + nchg[7]);
     return changed;
 }
 
