@@ -26,8 +26,12 @@ typedef int32_t km_v8i __attribute__((vector_size(32)));
 #endif
 
 /* xt[j] = (x_0j, ..., x_7j) for the nr <= 8 rows at X (leading dimension ld;
- * missing rows repeat row 0): 8 x 8 blocks transposed in registers. */
-static inline __attribute__((always_inline)) void km_v8_transpose_rows(const double *X, size_t ld, size_t nr, size_t d, km_v8 *xt)
+ * missing rows repeat row 0): 8 x 8 blocks transposed in registers.  The
+ * last block of a row narrower than 8 is read whole where the avail doubles
+ * from X allow it (one fixed-size load instead of a copy of variable length);
+ * xt[j] for j >= d then holds other values, which the caller never reads. */
+static inline __attribute__((always_inline)) void km_v8_transpose_rows(const double *X, size_t ld, size_t nr, size_t d,
+                                                                       size_t avail, km_v8 *xt)
 {
 #ifdef __clang__   /* clang (the fuzz build) spells GCC's __builtin_shuffle this way */
 #define KM_SHUF(a, b, m) KM_SHUF_##m(a, b)
@@ -47,8 +51,9 @@ static inline __attribute__((always_inline)) void km_v8_transpose_rows(const dou
         size_t w = d - jb < 8 ? d - jb : 8;
         km_v8 r[8], t[8], u[8];
         for (size_t q = 0; q < 8; q++) {
-            const double *src = X + (q < nr ? q : 0) * ld + jb;
-            if (w == 8) memcpy(&r[q], src, sizeof r[q]);
+            size_t off = (q < nr ? q : 0) * ld + jb;
+            const double *src = X + off;
+            if (w == 8 || off + 8 <= avail) memcpy(&r[q], src, sizeof r[q]);
             else {
                 km_v8 z = { 0, 0, 0, 0, 0, 0, 0, 0 };
                 memcpy(&z, src, w * sizeof(double));
@@ -94,7 +99,7 @@ size_t km_kernel_impl(const double *X, size_t r0, size_t r1, size_t d, size_t ld
         if (d < 32 && g + KM_PF_ROWS + 8 <= r1)   /* as the d = 8 kernel (longer rows: no gain, d = 64 worse) */
             for (size_t q = 0; q < 8; q++)
                 for (size_t j = 0; j < d; j += 8) __builtin_prefetch(X + (g + KM_PF_ROWS + q) * ld + j, 0, 3);
-        km_v8_transpose_rows(X + g * ld, ld, nr, d, xt);
+        km_v8_transpose_rows(X + g * ld, ld, nr, d, (nr - 1) * ld + d, xt);
         km_v8 best = { INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY };
         km_v8 second = best;
         km_v8l bl = { 0, 0, 0, 0, 0, 0, 0, 0 };
