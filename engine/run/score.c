@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,26 @@ typedef struct {
     int quoted;
 } field;
 
+/* The input's buffer: data in [pos, len). */
+typedef struct {
+    FILE *in;
+    const char *name;
+    char *buf;
+    size_t cap, len, pos;
+    int eof;
+    size_t line;                   /* line number of the last line returned */
+    unsigned long long bytes;      /* read so far */
+    char emsg[600];                /* the error of a negative next_line */
+} linebuf;
+
+/* Lines kept for the parallel parse: line i is arena[loff[i] .. +llen[i]),
+ * line number lline[i], followed by CSV_PAD zero bytes. */
+typedef struct {
+    char *arena;
+    size_t alen, acap;
+    size_t *loff, *llen, *lline, nlines;
+} lineset;
+
 typedef struct {
     od_ctx *ctx;
     const od_model *m;
@@ -29,10 +51,7 @@ typedef struct {
     od_score_report *rep;
     const char *name, *mpath;
     FILE *in, *out;
-    /* input buffer: data in [pos, len) */
-    char *buf;
-    size_t cap, len, pos;
-    int eof;
+    linebuf lb;                    /* the input (read by the reader thread once the header is read, see pipe_run) */
     size_t line;                   /* line number of the last line returned */
     char sep;
     size_t nfields;                /* header fields */
@@ -41,6 +60,7 @@ typedef struct {
     size_t *src;                   /* nin: field index of each input column */
     unsigned char *nacov, *nan;    /* nin: a clean step fills the column or drops its missing rows; scratch */
     size_t *colin;                 /* ncols: input column of each detector column (no steps) */
+    int ident;                     /* no steps, colin[j] == j for every input column: raw is the detector's input */
     long *fcol;                    /* nfields: the input column field i holds, or -1 (row_fast) */
     /* the chunk */
     double *raw;                   /* rawcap x nin: the chunk, after the rows a series clean still holds */
@@ -80,52 +100,66 @@ typedef struct {
     double prev;
     locale_t cloc;
     /* lines collected for the parallel parse */
-    char *arena;
-    size_t alen, acap;
-    size_t *loff, *llen, *lline, nlines;
+    lineset ls;
     unsigned char *lok;
 } scorer;
 
 /* ---------------------------------------------------------------- input */
 
-/* The next line (without its end) in *s, *n; 0 at the end of the input. */
-static int next_line(scorer *S, char **s, size_t *n)
+/* The next line (without its end) in *s, *n; 0 at the end of the input,
+ * -OD_ENOMEM or -OD_EIO with the message in L->emsg.  Touches no ctx: the
+ * reader thread runs it. */
+static int next_line(linebuf *L, char **s, size_t *n)
 {
     for (;;) {
-        char *nl = S->pos < S->len ? memchr(S->buf + S->pos, '\n', S->len - S->pos) : NULL;
-        if (nl || (S->eof && S->pos < S->len)) {
-            char *b = S->buf + S->pos;
-            size_t l = nl ? (size_t)(nl - b) : S->len - S->pos;
-            S->pos += l + (nl != NULL);
+        char *nl = L->pos < L->len ? memchr(L->buf + L->pos, '\n', L->len - L->pos) : NULL;
+        if (nl || (L->eof && L->pos < L->len)) {
+            char *b = L->buf + L->pos;
+            size_t l = nl ? (size_t)(nl - b) : L->len - L->pos;
+            L->pos += l + (nl != NULL);
             if (l && b[l - 1] == '\r') l--;
             b[l] = 0;
-            S->line++;
+            L->line++;
             *s = b;
             *n = l;
             return 1;
         }
-        if (S->eof) return 0;
-        if (S->pos) {
-            memmove(S->buf, S->buf + S->pos, S->len - S->pos);
-            S->len -= S->pos;
-            S->pos = 0;
+        if (L->eof) return 0;
+        if (L->pos) {
+            memmove(L->buf, L->buf + L->pos, L->len - L->pos);
+            L->len -= L->pos;
+            L->pos = 0;
         }
-        if (S->cap - S->len < (1u << 16)) {
-            size_t nc = S->cap ? S->cap * 2 : (size_t)4 << 20;
-            char *nb = od_realloc(S->ctx, S->buf, nc + CSV_PAD);
-            if (!nb) return -od_error(S->ctx, OD_ENOMEM, "%s: out of memory (a line longer than %zu bytes?)", S->name, S->cap);
-            S->buf = nb;
-            S->cap = nc;
+        if (L->cap - L->len < (1u << 16)) {
+            size_t nc = L->cap ? L->cap * 2 : (size_t)4 << 20;
+            char *nb = realloc(L->buf, nc + CSV_PAD);
+            if (!nb) {
+                snprintf(L->emsg, sizeof L->emsg, "%s: out of memory (a line longer than %zu bytes?)", L->name, L->cap);
+                return -OD_ENOMEM;
+            }
+            L->buf = nb;
+            L->cap = nc;
         }
-        size_t got = fread(S->buf + S->len, 1, S->cap - S->len, S->in);
+        size_t got = fread(L->buf + L->len, 1, L->cap - L->len, L->in);
         if (!got) {
-            if (ferror(S->in)) return -od_error(S->ctx, OD_EIO, "%s: read error: %s", S->name, strerror(errno));
-            S->eof = 1;
+            if (ferror(L->in)) {
+                snprintf(L->emsg, sizeof L->emsg, "%s: read error: %s", L->name, strerror(errno));
+                return -OD_EIO;
+            }
+            L->eof = 1;
         }
-        S->len += got;
-        S->rep->bytes += got;
-        memset(S->buf + S->len, 0, CSV_PAD);   /* the scanner reads up to 8 bytes past a number */
+        L->len += got;
+        L->bytes += got;
+        memset(L->buf + L->len, 0, CSV_PAD);   /* the scanner reads up to 8 bytes past a number */
     }
+}
+
+/* next_line on the scorer's input, on the calling thread: errors set in the ctx. */
+static int next_line_s(scorer *S, char **s, size_t *n)
+{
+    int r = next_line(&S->lb, s, n);
+    S->line = S->lb.line;
+    return r < 0 ? -od_error(S->ctx, -r, "%s", S->lb.emsg) : r;
 }
 
 /* Split line s[0..n) at sep into S->f; the field count, or (size_t)-1 for
@@ -214,7 +248,7 @@ static int read_header(scorer *S)
     size_t n;
     int r;
     do {
-        if ((r = next_line(S, &s, &n)) <= 0) return r < 0 ? -r : od_error(S->ctx, OD_EDATA, "%s: empty input (expected a header line naming %s)", S->name, S->p->in[0]);
+        if ((r = next_line_s(S, &s, &n)) <= 0) return r < 0 ? -r : od_error(S->ctx, OD_EDATA, "%s: empty input (expected a header line naming %s)", S->name, S->p->in[0]);
     } while (!n);
     if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { s += 3; n -= 3; }
     S->sep = sniff_sep(s, n);
@@ -471,7 +505,7 @@ static int row_fast(const scorer *S, const char *s, size_t n, double *x)
  * threads, then taken in order (bad rows reported in order). */
 static int take_lines(scorer *S)
 {
-    size_t m = S->nlines, nin = S->p->nin, base = S->nraw;
+    size_t m = S->ls.nlines, nin = S->p->nin, base = S->nraw;
     if (base + m > S->rawcap) {   /* rows held by a series clean before these */
         size_t nc = S->rawcap * 2 > base + m ? S->rawcap * 2 : base + m;
         double *nr = od_realloc(S->ctx, S->raw, nc * nin * sizeof *nr);
@@ -488,16 +522,16 @@ static int take_lines(scorer *S)
         size_t fcap = 0;
         #pragma omp for schedule(static)
         for (size_t i = 0; i < m; i++)
-            S->lok[i] = (unsigned char)((S->fcol && row_fast(S, S->arena + S->loff[i], S->llen[i], raw + i * nin)) ||
-                                        row_ok(S, S->arena + S->loff[i], S->llen[i], &f, &fcap, raw + i * nin));
+            S->lok[i] = (unsigned char)((S->fcol && row_fast(S, S->ls.arena + S->ls.loff[i], S->ls.llen[i], raw + i * nin)) ||
+                                        row_ok(S, S->ls.arena + S->ls.loff[i], S->ls.llen[i], &f, &fcap, raw + i * nin));
         free(f);
     }
     int rc = OD_OK;
     for (size_t i = 0; i < m && !rc; i++) {
-        char *line = S->arena + S->loff[i];
-        S->line = S->lline[i];
+        char *line = S->ls.arena + S->ls.loff[i];
+        S->line = S->ls.lline[i];
         if (!S->lok[i]) {
-            rc = take_row(S, line, S->llen[i]);
+            rc = take_row(S, line, S->ls.llen[i]);
             continue;
         }
         S->rep->rows++;
@@ -505,31 +539,38 @@ static int take_lines(scorer *S)
         int skip = 0;
         if ((rc = time_order(S, S->raw + S->nraw * nin, &skip)) || skip) continue;
         S->nraw++;
-        rc = push_pending(S, S->rep->rows, line, S->llen[i]);
+        rc = push_pending(S, S->rep->rows, line, S->ls.llen[i]);
     }
-    S->nlines = 0;
-    S->alen = 0;
+    S->ls.nlines = 0;
+    S->ls.alen = 0;
     return rc;
+}
+
+/* Keep line s[0..n), line number line, in L (room for the line numbers
+ * given by the caller).  ctx: allocate with it (NULL: the reader thread). */
+static int ls_add(od_ctx *ctx, lineset *L, const char *s, size_t n, size_t line)
+{
+    if (L->alen + n + CSV_PAD > L->acap) {
+        size_t nc = L->acap ? L->acap * 2 : (size_t)1 << 20;
+        while (nc < L->alen + n + CSV_PAD) nc *= 2;
+        char *na = ctx ? od_realloc(ctx, L->arena, nc) : realloc(L->arena, nc);
+        if (!na) return OD_ENOMEM;
+        L->arena = na;
+        L->acap = nc;
+    }
+    memcpy(L->arena + L->alen, s, n);
+    memset(L->arena + L->alen + n, 0, CSV_PAD);
+    L->loff[L->nlines] = L->alen;
+    L->llen[L->nlines] = n;
+    L->lline[L->nlines++] = line;
+    L->alen += n + CSV_PAD;
+    return OD_OK;
 }
 
 /* Keep line s[0..n) (line number S->line) for take_lines. */
 static int collect(scorer *S, const char *s, size_t n)
 {
-    if (S->alen + n + CSV_PAD > S->acap) {
-        size_t nc = S->acap ? S->acap * 2 : (size_t)1 << 20;
-        while (nc < S->alen + n + CSV_PAD) nc *= 2;
-        char *na = od_realloc(S->ctx, S->arena, nc);
-        if (!na) return OD_ENOMEM;
-        S->arena = na;
-        S->acap = nc;
-    }
-    memcpy(S->arena + S->alen, s, n);
-    memset(S->arena + S->alen + n, 0, CSV_PAD);
-    S->loff[S->nlines] = S->alen;
-    S->llen[S->nlines] = n;
-    S->lline[S->nlines++] = S->line;
-    S->alen += n + CSV_PAD;
-    return OD_OK;
+    return ls_add(S->ctx, &S->ls, s, n, S->line);
 }
 
 /* ---------------------------------------------------------------- output */
@@ -839,17 +880,20 @@ static int flush_chunk(scorer *S, int end)
     int rc = OD_OK;
     size_t n = ready_rows(S, end), nin = S->p->nin;
     double *X = NULL, *sc = NULL;
-    if (n && (rc = transform(S, n, (end || S->cut) && n == S->nraw, &X))) return rc;
+    /* no steps and the detector's columns are the input's in order: the
+     * chunk is the detector's input as it is (no copy) */
+    if (n && !S->ident && (rc = transform(S, n, (end || S->cut) && n == S->nraw, &X))) return rc;
+    const double *Xd = S->ident ? S->raw : X;
     if (S->mode == MODE_TAB) {
         if (n) {
-            od_data v = { X, n, S->d, S->d };
+            od_data v = { Xd, n, S->d, S->d };
             sc = od_mallocn(S->ctx, n, sizeof *sc);
             rc = sc ? detector_score(S, &v, sc) : OD_ENOMEM;
             if (!rc) rc = emit(S, n, sc);
         }
     } else {
         if (!(rc = grow_pts(S, S->npts + n))) {
-            if (n) memcpy(S->pts + S->npts * S->d, X, n * S->d * sizeof *X);
+            if (n) memcpy(S->pts + S->npts * S->d, Xd, n * S->d * sizeof *Xd);
             S->npts += n;
             S->ptot += n;
         }
@@ -941,6 +985,138 @@ static int series_setup(scorer *S)
     return OD_OK;
 }
 
+/* The two-stage pipeline (issue 20): a reader thread reads the input and
+ * finds its lines (next_line, ls_add) into one of two line sets while the
+ * calling thread parses, scores, formats and writes the chunk before: the
+ * same lines in the same chunks as the loop of od_score_stream, so the same
+ * output and the same errors in the same order.  The reader touches neither
+ * the ctx nor the scorer; a read error or an out-of-memory ends its last set
+ * (whose lines are then dropped, as the serial loop drops them) and is raised
+ * by the calling thread when it reaches that set. */
+typedef struct {
+    linebuf *L;
+    size_t chunk;
+    lineset b[2];
+    int full[2];                   /* b[k] is ready for the scorer */
+    int last[2];                   /* ...and ends with the input */
+    int err[2];                    /* ...and ends with this error (L->emsg) */
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} pipe_st;
+
+static void *pipe_reader(void *arg)
+{
+    pipe_st *P = arg;
+    for (int k = 0;; k ^= 1) {
+        pthread_mutex_lock(&P->mu);
+        while (P->full[k] && !P->stop) pthread_cond_wait(&P->cv, &P->mu);
+        int stop = P->stop;
+        pthread_mutex_unlock(&P->mu);
+        if (stop) return NULL;
+        lineset *B = &P->b[k];
+        int err = 0, last = 0;
+        while (B->nlines < P->chunk) {
+            char *s;
+            size_t n;
+            int r = next_line(P->L, &s, &n);
+            if (r < 0) { err = -r; break; }
+            if (r == 0) { last = 1; break; }
+            if (!n) continue;
+            if (ls_add(NULL, B, s, n, P->L->line)) {
+                snprintf(P->L->emsg, sizeof P->L->emsg, "out of memory (%zu bytes of lines)", B->acap * 2);
+                err = OD_ENOMEM;
+                break;
+            }
+            if (__atomic_load_n(&P->stop, __ATOMIC_RELAXED)) break;
+        }
+        pthread_mutex_lock(&P->mu);
+        P->full[k] = 1;
+        P->last[k] = last;
+        P->err[k] = err;
+        pthread_cond_broadcast(&P->cv);
+        pthread_mutex_unlock(&P->mu);
+        if (err || last) return NULL;
+    }
+}
+
+/* The rows after the header through the pipeline with the reader thread;
+ * returns the scorer's status, the last (partial) set of lines left in S->ls
+ * for the end of od_score_stream.  *started: 0 when the thread could not be
+ * started (nothing read: the caller runs the serial loop). */
+static int pipe_run(scorer *S, size_t chunk, int *started)
+{
+    pipe_st P;
+    memset(&P, 0, sizeof P);
+    P.L = &S->lb;
+    P.chunk = chunk;
+    *started = 0;
+    for (int k = 0; k < 2; k++)
+        if (!(P.b[k].loff = malloc(chunk * sizeof *P.b[k].loff)) || !(P.b[k].llen = malloc(chunk * sizeof *P.b[k].llen)) ||
+            !(P.b[k].lline = malloc(chunk * sizeof *P.b[k].lline)))
+            goto out;
+    /* a first line already kept (--no-header) starts the first set */
+    lineset t = P.b[0];
+    P.b[0] = S->ls;
+    S->ls = t;
+    pthread_t tid;
+    pthread_mutex_init(&P.mu, NULL);
+    pthread_cond_init(&P.cv, NULL);
+    if (pthread_create(&tid, NULL, pipe_reader, &P)) {
+        t = P.b[0];
+        P.b[0] = S->ls;
+        S->ls = t;
+        pthread_mutex_destroy(&P.mu);
+        pthread_cond_destroy(&P.cv);
+        goto out;
+    }
+    *started = 1;
+    int rc = OD_OK;
+    for (int k = 0; !rc; k ^= 1) {
+        pthread_mutex_lock(&P.mu);
+        while (!P.full[k]) pthread_cond_wait(&P.cv, &P.mu);
+        int err = P.err[k], last = P.last[k];
+        if (!err) {   /* take the set, give the reader the empty one */
+            t = P.b[k];
+            P.b[k] = S->ls;
+            S->ls = t;
+            P.full[k] = 0;
+            pthread_cond_broadcast(&P.cv);
+        }
+        pthread_mutex_unlock(&P.mu);
+        if (err) { rc = od_error(S->ctx, err, "%s", P.L->emsg); break; }
+        if (last) break;
+        if ((rc = take_lines(S))) {
+            if (rc == OD_EDATA) stop_at_bad_row(S);
+            break;
+        }
+        if (S->nraw) rc = flush_chunk(S, 0);
+        if (!rc && od_cancelled(S->ctx)) rc = od_error(S->ctx, OD_ECANCEL, "score: interrupted");
+    }
+    pthread_mutex_lock(&P.mu);
+    P.stop = 1;
+    pthread_cond_broadcast(&P.cv);
+    pthread_mutex_unlock(&P.mu);
+    pthread_join(tid, NULL);
+    pthread_mutex_destroy(&P.mu);
+    pthread_cond_destroy(&P.cv);
+    if (rc) S->ls.nlines = 0;
+    for (int k = 0; k < 2; k++) {
+        free(P.b[k].arena);
+        free(P.b[k].loff);
+        free(P.b[k].llen);
+        free(P.b[k].lline);
+    }
+    return rc;
+out:
+    for (int k = 0; k < 2; k++) {
+        free(P.b[k].loff);
+        free(P.b[k].llen);
+        free(P.b[k].lline);
+    }
+    return OD_OK;
+}
+
 int od_score_check(od_ctx *ctx, const od_model *m, const char *path, const od_score_opts *o)
 {
     const od_pipeline *p = m->pipe;
@@ -975,6 +1151,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     S.name = name;
     S.mpath = model_path;
     S.in = in;
+    S.lb.in = in;
+    S.lb.name = name;
     S.out = out;
     S.d = S.p->ncols;
     S.flags = o->flags;
@@ -991,8 +1169,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     size_t chunk = o->chunk;
     if (!(S.cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0))) return od_error(ctx, OD_ENOMEM, "out of memory (C locale)");
     if (!(S.colin = od_mallocn(ctx, S.d, sizeof *S.colin)) || !(S.raw = od_mallocn(ctx, chunk, S.p->nin * sizeof *S.raw)) ||
-        !(S.loff = od_mallocn(ctx, chunk, sizeof *S.loff)) || !(S.llen = od_mallocn(ctx, chunk, sizeof *S.llen)) ||
-        !(S.lline = od_mallocn(ctx, chunk, sizeof *S.lline)) || !(S.lok = od_malloc(ctx, chunk)))
+        !(S.ls.loff = od_mallocn(ctx, chunk, sizeof *S.ls.loff)) || !(S.ls.llen = od_mallocn(ctx, chunk, sizeof *S.ls.llen)) ||
+        !(S.ls.lline = od_mallocn(ctx, chunk, sizeof *S.ls.lline)) || !(S.lok = od_malloc(ctx, chunk)))
         rc = OD_ENOMEM;
     for (size_t j = 0; j < S.d && !rc; j++) {
         size_t k = 0;
@@ -1002,6 +1180,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     }
     S.rawcap = chunk;
     S.tin = -1;
+    S.ident = !rc && !S.p->nsteps && S.d == S.p->nin;
+    for (size_t j = 0; j < S.d && S.ident; j++) S.ident = S.colin[j] == j;
     if (!rc) rc = series_setup(&S);
     if (!rc) rc = read_header(&S);
     if (!rc && !(S.fcol = od_mallocn(ctx, S.nfields, sizeof *S.fcol))) rc = OD_ENOMEM;
@@ -1014,16 +1194,25 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         }
         S.fcol[S.src[j]] = (long)j;
     }
-    if (!rc && S.nlines == chunk && !(rc = take_lines(&S)) && S.nraw) rc = flush_chunk(&S, 0);   /* --no-header --chunk=1 */
-    while (!rc) {
+    if (!rc && S.ls.nlines == chunk && !(rc = take_lines(&S)) && S.nraw) rc = flush_chunk(&S, 0);   /* --no-header --chunk=1 */
+    /* a regular file: the reader thread (pipe_run); else (a pipe, a
+     * terminal, whose read may wait for ever: the thread could not be
+     * stopped at a bad row) the lines are read here, chunk by chunk */
+    struct stat st;
+    int piped = 0;
+    if (!rc && !fstat(fileno(in), &st) && S_ISREG(st.st_mode)) {
+        rc = pipe_run(&S, chunk, &piped);
+        if (piped && !rc) goto end;
+    }
+    while (!rc && !piped) {
         char *s;
         size_t n;
-        int r = next_line(&S, &s, &n);
+        int r = next_line_s(&S, &s, &n);
         if (r < 0) { rc = -r; break; }
         if (r == 0) break;
         if (!n) continue;
         if ((rc = collect(&S, s, n))) break;
-        if (S.nlines < chunk) continue;
+        if (S.ls.nlines < chunk) continue;
         if ((rc = take_lines(&S))) {
             if (rc == OD_EDATA) stop_at_bad_row(&S);
             break;
@@ -1031,7 +1220,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         if (S.nraw) rc = flush_chunk(&S, 0);
         if (!rc && od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "score: interrupted");
     }
-    if (!rc && S.nlines && (rc = take_lines(&S)) == OD_EDATA) stop_at_bad_row(&S);
+end:
+    if (!rc && S.ls.nlines && (rc = take_lines(&S)) == OD_EDATA) stop_at_bad_row(&S);
     if (!rc) rc = flush_chunk(&S, 1);
     if (!rc && S.npend) {
         /* SEQ/WIN: nothing should be left; be safe */
@@ -1045,7 +1235,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     }
     if (!rc && fflush(out)) rc = od_error(ctx, OD_EIO, "writing the scores: %s", strerror(errno));
     for (size_t i = 0; o->keep && i < S.npend; i++) free(S.text[i]);
-    free(S.buf);
+    rep->bytes = S.lb.bytes;
+    free(S.lb.buf);
     free(S.f);
     free(S.src);
     free(S.nacov);
@@ -1065,10 +1256,10 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     free(S.pts);
     free(S.wsc);
     freelocale(S.cloc);
-    free(S.arena);
-    free(S.loff);
-    free(S.llen);
-    free(S.lline);
+    free(S.ls.arena);
+    free(S.ls.loff);
+    free(S.ls.llen);
+    free(S.ls.lline);
     free(S.lok);
     return rc;
 }
