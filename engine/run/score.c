@@ -1005,6 +1005,89 @@ typedef struct {
     pthread_cond_t cv;
 } pipe_st;
 
+/* Fill B (which may hold lines already) with lines up to P->chunk, read in
+ * place: the input goes straight into B's arena, whose lines are cut there
+ * (their ends overwritten with a NUL, as next_line does in its buffer), so
+ * they need no copy.  The bytes of an unfinished line wait in P->L for the
+ * next set, which starts with them.  Returns 0, -1 at the end of the input,
+ * or an error code (message in P->L->emsg). */
+static int pipe_fill(pipe_st *P, lineset *B)
+{
+    linebuf *L = P->L;
+    enum { BLOCK = 1 << 18 };
+    size_t pos = B->alen;   /* the first byte not yet cut into lines */
+    for (int from_carry = 1;; from_carry = 0) {
+        size_t want = from_carry ? L->len - L->pos : BLOCK;
+        if (from_carry && !want) continue;
+        if (B->alen + want + CSV_PAD + 1 > B->acap) {
+            size_t nc = B->acap ? B->acap : (size_t)4 << 20;
+            while (nc < B->alen + want + CSV_PAD + 1) nc *= 2;
+            char *na = realloc(B->arena, nc);
+            if (!na) {
+                snprintf(L->emsg, sizeof L->emsg, "%s: out of memory (%zu bytes of lines)", L->name, nc);
+                return OD_ENOMEM;
+            }
+            B->arena = na;
+            B->acap = nc;
+        }
+        size_t got;
+        if (from_carry) {
+            memcpy(B->arena + B->alen, L->buf + L->pos, want);
+            got = want;
+            L->pos = L->len = 0;
+        } else if (L->eof) {
+            got = 0;
+        } else {
+            got = fread(B->arena + B->alen, 1, want, L->in);
+            if (!got) {
+                if (ferror(L->in)) {
+                    snprintf(L->emsg, sizeof L->emsg, "%s: read error: %s", L->name, strerror(errno));
+                    return OD_EIO;
+                }
+                L->eof = 1;
+            }
+            L->bytes += got;
+        }
+        B->alen += got;
+        memset(B->arena + B->alen, 0, CSV_PAD);   /* the scanner reads up to 8 bytes past a number */
+        for (;;) {
+            char *b = B->arena + pos, *nl = pos < B->alen ? memchr(b, '\n', B->alen - pos) : NULL;
+            if (!nl && !(L->eof && pos < B->alen)) break;
+            size_t l = nl ? (size_t)(nl - b) : B->alen - pos;
+            size_t next = pos + l + (nl != NULL);
+            if (l && b[l - 1] == '\r') l--;
+            b[l] = 0;
+            L->line++;
+            if (l) {
+                B->loff[B->nlines] = pos;
+                B->llen[B->nlines] = l;
+                B->lline[B->nlines++] = L->line;
+            }
+            pos = next;
+            if (B->nlines == P->chunk) {
+                /* the rest waits in L for the next set */
+                size_t rest = B->alen - pos;
+                if (rest > L->cap) {
+                    char *nb = realloc(L->buf, rest + CSV_PAD);
+                    if (!nb) {
+                        snprintf(L->emsg, sizeof L->emsg, "%s: out of memory (a line longer than %zu bytes?)", L->name, L->cap);
+                        return OD_ENOMEM;
+                    }
+                    L->buf = nb;
+                    L->cap = rest;
+                }
+                memcpy(L->buf, B->arena + pos, rest);
+                L->pos = 0;
+                L->len = rest;
+                B->alen = pos;
+                return 0;
+            }
+        }
+        if (L->eof && pos >= B->alen) return -1;
+        if (__atomic_load_n(&P->stop, __ATOMIC_RELAXED)) return 0;
+    }
+}
+
 static void *pipe_reader(void *arg)
 {
     pipe_st *P = arg;
@@ -1014,29 +1097,14 @@ static void *pipe_reader(void *arg)
         int stop = P->stop;
         pthread_mutex_unlock(&P->mu);
         if (stop) return NULL;
-        lineset *B = &P->b[k];
-        int err = 0, last = 0;
-        while (B->nlines < P->chunk) {
-            char *s;
-            size_t n;
-            int r = next_line(P->L, &s, &n);
-            if (r < 0) { err = -r; break; }
-            if (r == 0) { last = 1; break; }
-            if (!n) continue;
-            if (ls_add(NULL, B, s, n, P->L->line)) {
-                snprintf(P->L->emsg, sizeof P->L->emsg, "out of memory (%zu bytes of lines)", B->acap * 2);
-                err = OD_ENOMEM;
-                break;
-            }
-            if (__atomic_load_n(&P->stop, __ATOMIC_RELAXED)) break;
-        }
+        int r = pipe_fill(P, &P->b[k]);
         pthread_mutex_lock(&P->mu);
         P->full[k] = 1;
-        P->last[k] = last;
-        P->err[k] = err;
+        P->last[k] = r < 0;
+        P->err[k] = r > 0 ? r : 0;
         pthread_cond_broadcast(&P->cv);
         pthread_mutex_unlock(&P->mu);
-        if (err || last) return NULL;
+        if (r) return NULL;
     }
 }
 
