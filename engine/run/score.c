@@ -520,7 +520,9 @@ static int take_lines(scorer *S)
     {
         field *f = NULL;
         size_t fcap = 0;
-        #pragma omp for schedule(static)
+        /* dynamic: the reader thread takes a core now and then (each line is
+         * parsed alone: the schedule changes no value) */
+        #pragma omp for schedule(dynamic, 1024)
         for (size_t i = 0; i < m; i++)
             S->lok[i] = (unsigned char)((S->fcol && row_fast(S, S->ls.arena + S->ls.loff[i], S->ls.llen[i], raw + i * nin)) ||
                                         row_ok(S, S->ls.arena + S->ls.loff[i], S->ls.llen[i], &f, &fcap, raw + i * nin));
@@ -612,13 +614,16 @@ static int emit(scorer *S, size_t k, const double *sc)
 {
     int nt = od_ctx_threads(S->ctx);
     if (nt < 1 || k < 2048) nt = 1;
-    if ((size_t)nt > 64) nt = 64;
+    if ((size_t)nt > 16) nt = 16;
+    /* four blocks a thread, taken as they come (the reader thread takes a
+     * core now and then), written in order */
+    int nb = nt == 1 ? 1 : 4 * nt;
     char *buf[64] = { 0 };
     size_t len[64] = { 0 };
     int fail = 0;
-    #pragma omp parallel for schedule(static, 1) num_threads(nt) reduction(|: fail)
-    for (int t = 0; t < nt; t++) {
-        size_t a = k * (size_t)t / (size_t)nt, b = k * (size_t)(t + 1) / (size_t)nt, room = 1;
+    #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) reduction(|: fail)
+    for (int t = 0; t < nb; t++) {
+        size_t a = k * (size_t)t / (size_t)nb, b = k * (size_t)(t + 1) / (size_t)nb, room = 1;
         for (size_t i = a; i < b; i++) room += row_room(S, i);
         char *d = malloc(room);
         if (!d) { fail = 1; continue; }
@@ -627,7 +632,7 @@ static int emit(scorer *S, size_t k, const double *sc)
         buf[t] = d;
         len[t] = l;
     }
-    for (int t = 0; t < nt; t++) {
+    for (int t = 0; t < nb; t++) {
         if (!fail && fwrite(buf[t], 1, len[t], S->out) != len[t]) fail = 2;
         free(buf[t]);
     }
