@@ -57,7 +57,7 @@ static const char score_usage[] =
     "      --chunk=N         rows per chunk (default 65536); memory is one chunk\n"
     "                        (plus one window for series models)\n"
     "  -j, --threads=N       worker threads (default: all cores); scores do not depend on it\n"
-    "                        (a regular file is read ahead by one more thread)\n"
+    "                        (the input is read ahead by one more thread)\n"
     "  -q, --quiet           no summary line on stderr\n"
     "  -h, --help            this help\n"
     "\n"

@@ -222,9 +222,9 @@ odd -e "load $S/blobs.csv; embed ae dim=2 epochs=1 as e; detect kmeans k=2 as ke
 sc --model "$tmp/ke.oddm" $S/blobs.csv > /dev/null 2> "$tmp/err"
 [ $? = 1 ] && grep -q "the data was made by 'embed ae dim=2 epochs=1 as e" "$tmp/err"; check $? "a model fitted on an embedding is refused, naming the embed step"
 
-# ---- a regular file goes through the reader thread (lines read and cut in
-# place while the chunk before is scored), a pipe through the serial loop:
-# the same lines, the same output, the same bad rows in the same order
+# ---- the reader thread (lines read and cut in place while the chunk before
+# is scored) on a regular file and on a pipe, whose reads end at other
+# places: the same lines, the same output, the same bad rows in the same order
 awk 'BEGIN { srand(7); print "x1,x2,x3,x4,x5,x6,label\r" }
   { } END { for (i = 0; i < 20000; i++) { r = rand()
       if (r < 0.001) printf "\r\n"
@@ -243,7 +243,7 @@ for c in 1 7 4096 65536; do
   cat "$tmp/rp.csv" | sc --chunk=$c --model "$tmp/km.oddm" > "$tmp/rp2.out" 2> "$tmp/rp2.err"; s2=$?
   [ $s1 = 1 ] && [ $s2 = 1 ] && sed "s|(stdin)|$tmp/rp.csv|" "$tmp/rp2.err" | cmp -s - "$tmp/rp1.err" && cmp -s "$tmp/rp1.out" "$tmp/rp2.out" || r=1
 done
-check $r "a file (reader thread) and a pipe (serial loop): the same output and bad-row reports, --on-error=skip and stop, --chunk=1..65536"
+check $r "a file and a pipe: the same output and bad-row reports, --on-error=skip and stop, --chunk=1..65536"
 
 # ---- usage
 sc --help | grep -q 'N-th data record'; check $? "--help says how rows are numbered"

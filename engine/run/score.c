@@ -12,6 +12,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ typedef struct {
     size_t *src;                   /* nin: field index of each input column */
     unsigned char *nacov, *nan;    /* nin: a clean step fills the column or drops its missing rows; scratch */
     size_t *colin;                 /* ncols: input column of each detector column (no steps) */
+    int regular;                   /* the input is a regular file (else the reader thread may be cancelled) */
     int ident;                     /* no steps, colin[j] == j for every input column: raw is the detector's input */
     long *fcol;                    /* nfields: the input column field i holds, or -1 (row_fast) */
     /* the chunk */
@@ -991,13 +993,15 @@ static int series_setup(scorer *S)
 }
 
 /* The two-stage pipeline (issue 20): a reader thread reads the input and
- * finds its lines (next_line, ls_add) into one of two line sets while the
- * calling thread parses, scores, formats and writes the chunk before: the
- * same lines in the same chunks as the loop of od_score_stream, so the same
+ * cuts its lines (pipe_fill) into one of two line sets while the calling
+ * thread parses, scores, formats and writes the chunk before: the same lines
+ * in the same chunks as the serial loop of od_score_stream, so the same
  * output and the same errors in the same order.  The reader touches neither
  * the ctx nor the scorer; a read error or an out-of-memory ends its last set
  * (whose lines are then dropped, as the serial loop drops them) and is raised
- * by the calling thread when it reaches that set. */
+ * by the calling thread when it reaches that set.  Stopped early (a bad row,
+ * an error, Ctrl-C) while it may wait in fread on a pipe, it is cancelled
+ * there, the only point where it may be. */
 typedef struct {
     linebuf *L;
     size_t chunk;
@@ -1006,6 +1010,7 @@ typedef struct {
     int last[2];                   /* ...and ends with the input */
     int err[2];                    /* ...and ends with this error (L->emsg) */
     int stop;
+    int done;                      /* the reader has returned (end of input or error) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 } pipe_st;
@@ -1043,7 +1048,11 @@ static int pipe_fill(pipe_st *P, lineset *B)
         } else if (L->eof) {
             got = 0;
         } else {
+            /* the one place the thread may be cancelled (a pipe that waits
+             * for ever, see pipe_run): it holds no lock, owns no memory here */
+            pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
             got = fread(B->arena + B->alen, 1, want, L->in);
+            pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
             if (!got) {
                 if (ferror(L->in)) {
                     snprintf(L->emsg, sizeof L->emsg, "%s: read error: %s", L->name, strerror(errno));
@@ -1096,6 +1105,7 @@ static int pipe_fill(pipe_st *P, lineset *B)
 static void *pipe_reader(void *arg)
 {
     pipe_st *P = arg;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     for (int k = 0;; k ^= 1) {
         pthread_mutex_lock(&P->mu);
         while (P->full[k] && !P->stop) pthread_cond_wait(&P->cv, &P->mu);
@@ -1107,6 +1117,7 @@ static void *pipe_reader(void *arg)
         P->full[k] = 1;
         P->last[k] = r < 0;
         P->err[k] = r > 0 ? r : 0;
+        P->done = r != 0;
         pthread_cond_broadcast(&P->cv);
         pthread_mutex_unlock(&P->mu);
         if (r) return NULL;
@@ -1147,7 +1158,18 @@ static int pipe_run(scorer *S, size_t chunk, int *started)
     int rc = OD_OK;
     for (int k = 0; !rc; k ^= 1) {
         pthread_mutex_lock(&P.mu);
-        while (!P.full[k]) pthread_cond_wait(&P.cv, &P.mu);
+        while (!P.full[k] && !od_cancelled(S->ctx)) {   /* Ctrl-C while a pipe waits for input */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 100000000;
+            if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+            pthread_cond_timedwait(&P.cv, &P.mu, &ts);
+        }
+        if (!P.full[k]) {
+            pthread_mutex_unlock(&P.mu);
+            rc = od_error(S->ctx, OD_ECANCEL, "score: interrupted");
+            break;
+        }
         int err = P.err[k], last = P.last[k];
         if (!err) {   /* take the set, give the reader the empty one */
             t = P.b[k];
@@ -1168,8 +1190,12 @@ static int pipe_run(scorer *S, size_t chunk, int *started)
     }
     pthread_mutex_lock(&P.mu);
     P.stop = 1;
+    int reading = !P.done;
     pthread_cond_broadcast(&P.cv);
     pthread_mutex_unlock(&P.mu);
+    /* stopped early (a bad row, an error, Ctrl-C) while the reader may wait
+     * in fread on a pipe for input that may never come: cancel it there */
+    if (rc && reading && !S->regular) pthread_cancel(tid);
     pthread_join(tid, NULL);
     pthread_mutex_destroy(&P.mu);
     pthread_cond_destroy(&P.cv);
@@ -1268,12 +1294,12 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         S.fcol[S.src[j]] = (long)j;
     }
     if (!rc && S.ls.nlines == chunk && !(rc = take_lines(&S)) && S.nraw) rc = flush_chunk(&S, 0);   /* --no-header --chunk=1 */
-    /* a regular file: the reader thread (pipe_run); else (a pipe, a
-     * terminal, whose read may wait for ever: the thread could not be
-     * stopped at a bad row) the lines are read here, chunk by chunk */
+    /* the reader thread (pipe_run); the lines are read here, chunk by
+     * chunk, only when it cannot be started */
     struct stat st;
     int piped = 0;
-    if (!rc && !fstat(fileno(in), &st) && S_ISREG(st.st_mode)) {
+    S.regular = !fstat(fileno(in), &st) && S_ISREG(st.st_mode);
+    if (!rc) {
         rc = pipe_run(&S, chunk, &piped);
         if (piped && !rc) goto end;
     }
