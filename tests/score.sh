@@ -222,6 +222,29 @@ odd -e "load $S/blobs.csv; embed ae dim=2 epochs=1 as e; detect kmeans k=2 as ke
 sc --model "$tmp/ke.oddm" $S/blobs.csv > /dev/null 2> "$tmp/err"
 [ $? = 1 ] && grep -q "the data was made by 'embed ae dim=2 epochs=1 as e" "$tmp/err"; check $? "a model fitted on an embedding is refused, naming the embed step"
 
+# ---- the reader thread (lines read and cut in place while the chunk before
+# is scored) on a regular file and on a pipe, whose reads end at other
+# places: the same lines, the same output, the same bad rows in the same order
+awk 'BEGIN { srand(7); print "x1,x2,x3,x4,x5,x6,label\r" }
+  { } END { for (i = 0; i < 20000; i++) { r = rand()
+      if (r < 0.001) printf "\r\n"
+      else if (r < 0.002) printf "1,2,3\r\n"
+      else if (r < 0.003) printf "1,x,3,4,5,6,0\r\n"
+      else if (r < 0.004) { s = ""; for (k = 0; k < 5000; k++) s = s " "; printf "%s1,2,3,4,5,6,0\r\n", s }
+      else printf "%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,0\r\n", rand(), rand(), rand(), rand(), rand(), rand() }
+    printf "1,2,3,4,5,6,0" }' < /dev/null > "$tmp/rp.csv"
+r=0
+for c in 1 7 4096 65536; do
+  sc --chunk=$c --keep --on-error=skip --model "$tmp/km.oddm" "$tmp/rp.csv" > "$tmp/rp1.out" 2> "$tmp/rp1.err"
+  cat "$tmp/rp.csv" | sc --chunk=$c --keep --on-error=skip --model "$tmp/km.oddm" > "$tmp/rp2.out" 2> "$tmp/rp2.err"
+  sed "s|(stdin)|$tmp/rp.csv|" "$tmp/rp2.err" | cmp -s - "$tmp/rp1.err" && cmp -s "$tmp/rp1.out" "$tmp/rp2.out" && grep -q 'bad rows skipped' "$tmp/rp1.err" || r=1
+  sc --chunk=$c --model "$tmp/km.oddm" "$tmp/rp.csv" > "$tmp/rp1.out" 2> "$tmp/rp1.err"; s1=$?
+  sc --chunk=$c --model "$tmp/km.oddm" < "$tmp/rp.csv" > /dev/null 2>&1   # a regular file on stdin: the reader thread too
+  cat "$tmp/rp.csv" | sc --chunk=$c --model "$tmp/km.oddm" > "$tmp/rp2.out" 2> "$tmp/rp2.err"; s2=$?
+  [ $s1 = 1 ] && [ $s2 = 1 ] && sed "s|(stdin)|$tmp/rp.csv|" "$tmp/rp2.err" | cmp -s - "$tmp/rp1.err" && cmp -s "$tmp/rp1.out" "$tmp/rp2.out" || r=1
+done
+check $r "a file and a pipe: the same output and bad-row reports, --on-error=skip and stop, --chunk=1..65536"
+
 # ---- usage
 sc --help | grep -q 'N-th data record'; check $? "--help says how rows are numbered"
 for bad in "--chunk=0" "--chunk=x" "--on-error=maybe" "--threshold=abc" "--threads=0" "--bogus"; do

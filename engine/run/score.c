@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,26 @@ typedef struct {
     int quoted;
 } field;
 
+/* The input's buffer: data in [pos, len). */
+typedef struct {
+    FILE *in;
+    const char *name;
+    char *buf;
+    size_t cap, len, pos;
+    int eof;
+    size_t line;                   /* line number of the last line returned */
+    unsigned long long bytes;      /* read so far */
+    char emsg[600];                /* the error of a negative next_line */
+} linebuf;
+
+/* Lines kept for the parallel parse: line i is arena[loff[i] .. +llen[i]),
+ * line number lline[i], followed by CSV_PAD zero bytes. */
+typedef struct {
+    char *arena;
+    size_t alen, acap;
+    size_t *loff, *llen, *lline, nlines;
+} lineset;
+
 typedef struct {
     od_ctx *ctx;
     const od_model *m;
@@ -29,10 +52,7 @@ typedef struct {
     od_score_report *rep;
     const char *name, *mpath;
     FILE *in, *out;
-    /* input buffer: data in [pos, len) */
-    char *buf;
-    size_t cap, len, pos;
-    int eof;
+    linebuf lb;                    /* the input (read by the reader thread once the header is read, see pipe_run) */
     size_t line;                   /* line number of the last line returned */
     char sep;
     size_t nfields;                /* header fields */
@@ -41,6 +61,8 @@ typedef struct {
     size_t *src;                   /* nin: field index of each input column */
     unsigned char *nacov, *nan;    /* nin: a clean step fills the column or drops its missing rows; scratch */
     size_t *colin;                 /* ncols: input column of each detector column (no steps) */
+    int regular;                   /* the input is a regular file (else the reader thread may be cancelled) */
+    int ident;                     /* no steps, colin[j] == j for every input column: raw is the detector's input */
     long *fcol;                    /* nfields: the input column field i holds, or -1 (row_fast) */
     /* the chunk */
     double *raw;                   /* rawcap x nin: the chunk, after the rows a series clean still holds */
@@ -80,52 +102,66 @@ typedef struct {
     double prev;
     locale_t cloc;
     /* lines collected for the parallel parse */
-    char *arena;
-    size_t alen, acap;
-    size_t *loff, *llen, *lline, nlines;
+    lineset ls;
     unsigned char *lok;
 } scorer;
 
 /* ---------------------------------------------------------------- input */
 
-/* The next line (without its end) in *s, *n; 0 at the end of the input. */
-static int next_line(scorer *S, char **s, size_t *n)
+/* The next line (without its end) in *s, *n; 0 at the end of the input,
+ * -OD_ENOMEM or -OD_EIO with the message in L->emsg.  Touches no ctx: the
+ * reader thread runs it. */
+static int next_line(linebuf *L, char **s, size_t *n)
 {
     for (;;) {
-        char *nl = S->pos < S->len ? memchr(S->buf + S->pos, '\n', S->len - S->pos) : NULL;
-        if (nl || (S->eof && S->pos < S->len)) {
-            char *b = S->buf + S->pos;
-            size_t l = nl ? (size_t)(nl - b) : S->len - S->pos;
-            S->pos += l + (nl != NULL);
+        char *nl = L->pos < L->len ? memchr(L->buf + L->pos, '\n', L->len - L->pos) : NULL;
+        if (nl || (L->eof && L->pos < L->len)) {
+            char *b = L->buf + L->pos;
+            size_t l = nl ? (size_t)(nl - b) : L->len - L->pos;
+            L->pos += l + (nl != NULL);
             if (l && b[l - 1] == '\r') l--;
             b[l] = 0;
-            S->line++;
+            L->line++;
             *s = b;
             *n = l;
             return 1;
         }
-        if (S->eof) return 0;
-        if (S->pos) {
-            memmove(S->buf, S->buf + S->pos, S->len - S->pos);
-            S->len -= S->pos;
-            S->pos = 0;
+        if (L->eof) return 0;
+        if (L->pos) {
+            memmove(L->buf, L->buf + L->pos, L->len - L->pos);
+            L->len -= L->pos;
+            L->pos = 0;
         }
-        if (S->cap - S->len < (1u << 16)) {
-            size_t nc = S->cap ? S->cap * 2 : (size_t)4 << 20;
-            char *nb = od_realloc(S->ctx, S->buf, nc + CSV_PAD);
-            if (!nb) return -od_error(S->ctx, OD_ENOMEM, "%s: out of memory (a line longer than %zu bytes?)", S->name, S->cap);
-            S->buf = nb;
-            S->cap = nc;
+        if (L->cap - L->len < (1u << 16)) {
+            size_t nc = L->cap ? L->cap * 2 : (size_t)4 << 20;
+            char *nb = realloc(L->buf, nc + CSV_PAD);
+            if (!nb) {
+                snprintf(L->emsg, sizeof L->emsg, "%s: out of memory (a line longer than %zu bytes?)", L->name, L->cap);
+                return -OD_ENOMEM;
+            }
+            L->buf = nb;
+            L->cap = nc;
         }
-        size_t got = fread(S->buf + S->len, 1, S->cap - S->len, S->in);
+        size_t got = fread(L->buf + L->len, 1, L->cap - L->len, L->in);
         if (!got) {
-            if (ferror(S->in)) return -od_error(S->ctx, OD_EIO, "%s: read error: %s", S->name, strerror(errno));
-            S->eof = 1;
+            if (ferror(L->in)) {
+                snprintf(L->emsg, sizeof L->emsg, "%s: read error: %s", L->name, strerror(errno));
+                return -OD_EIO;
+            }
+            L->eof = 1;
         }
-        S->len += got;
-        S->rep->bytes += got;
-        memset(S->buf + S->len, 0, CSV_PAD);   /* the scanner reads up to 8 bytes past a number */
+        L->len += got;
+        L->bytes += got;
+        memset(L->buf + L->len, 0, CSV_PAD);   /* the scanner reads up to 8 bytes past a number */
     }
+}
+
+/* next_line on the scorer's input, on the calling thread: errors set in the ctx. */
+static int next_line_s(scorer *S, char **s, size_t *n)
+{
+    int r = next_line(&S->lb, s, n);
+    S->line = S->lb.line;
+    return r < 0 ? -od_error(S->ctx, -r, "%s", S->lb.emsg) : r;
 }
 
 /* Split line s[0..n) at sep into S->f; the field count, or (size_t)-1 for
@@ -214,7 +250,7 @@ static int read_header(scorer *S)
     size_t n;
     int r;
     do {
-        if ((r = next_line(S, &s, &n)) <= 0) return r < 0 ? -r : od_error(S->ctx, OD_EDATA, "%s: empty input (expected a header line naming %s)", S->name, S->p->in[0]);
+        if ((r = next_line_s(S, &s, &n)) <= 0) return r < 0 ? -r : od_error(S->ctx, OD_EDATA, "%s: empty input (expected a header line naming %s)", S->name, S->p->in[0]);
     } while (!n);
     if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { s += 3; n -= 3; }
     S->sep = sniff_sep(s, n);
@@ -471,7 +507,7 @@ static int row_fast(const scorer *S, const char *s, size_t n, double *x)
  * threads, then taken in order (bad rows reported in order). */
 static int take_lines(scorer *S)
 {
-    size_t m = S->nlines, nin = S->p->nin, base = S->nraw;
+    size_t m = S->ls.nlines, nin = S->p->nin, base = S->nraw;
     if (base + m > S->rawcap) {   /* rows held by a series clean before these */
         size_t nc = S->rawcap * 2 > base + m ? S->rawcap * 2 : base + m;
         double *nr = od_realloc(S->ctx, S->raw, nc * nin * sizeof *nr);
@@ -486,18 +522,20 @@ static int take_lines(scorer *S)
     {
         field *f = NULL;
         size_t fcap = 0;
-        #pragma omp for schedule(static)
+        /* dynamic: the reader thread takes a core now and then (each line is
+         * parsed alone: the schedule changes no value) */
+        #pragma omp for schedule(dynamic, 1024)
         for (size_t i = 0; i < m; i++)
-            S->lok[i] = (unsigned char)((S->fcol && row_fast(S, S->arena + S->loff[i], S->llen[i], raw + i * nin)) ||
-                                        row_ok(S, S->arena + S->loff[i], S->llen[i], &f, &fcap, raw + i * nin));
+            S->lok[i] = (unsigned char)((S->fcol && row_fast(S, S->ls.arena + S->ls.loff[i], S->ls.llen[i], raw + i * nin)) ||
+                                        row_ok(S, S->ls.arena + S->ls.loff[i], S->ls.llen[i], &f, &fcap, raw + i * nin));
         free(f);
     }
     int rc = OD_OK;
     for (size_t i = 0; i < m && !rc; i++) {
-        char *line = S->arena + S->loff[i];
-        S->line = S->lline[i];
+        char *line = S->ls.arena + S->ls.loff[i];
+        S->line = S->ls.lline[i];
         if (!S->lok[i]) {
-            rc = take_row(S, line, S->llen[i]);
+            rc = take_row(S, line, S->ls.llen[i]);
             continue;
         }
         S->rep->rows++;
@@ -505,31 +543,38 @@ static int take_lines(scorer *S)
         int skip = 0;
         if ((rc = time_order(S, S->raw + S->nraw * nin, &skip)) || skip) continue;
         S->nraw++;
-        rc = push_pending(S, S->rep->rows, line, S->llen[i]);
+        rc = push_pending(S, S->rep->rows, line, S->ls.llen[i]);
     }
-    S->nlines = 0;
-    S->alen = 0;
+    S->ls.nlines = 0;
+    S->ls.alen = 0;
     return rc;
+}
+
+/* Keep line s[0..n), line number line, in L (room for the line numbers
+ * given by the caller).  ctx: allocate with it (NULL: the reader thread). */
+static int ls_add(od_ctx *ctx, lineset *L, const char *s, size_t n, size_t line)
+{
+    if (L->alen + n + CSV_PAD > L->acap) {
+        size_t nc = L->acap ? L->acap * 2 : (size_t)1 << 20;
+        while (nc < L->alen + n + CSV_PAD) nc *= 2;
+        char *na = ctx ? od_realloc(ctx, L->arena, nc) : realloc(L->arena, nc);
+        if (!na) return OD_ENOMEM;
+        L->arena = na;
+        L->acap = nc;
+    }
+    memcpy(L->arena + L->alen, s, n);
+    memset(L->arena + L->alen + n, 0, CSV_PAD);
+    L->loff[L->nlines] = L->alen;
+    L->llen[L->nlines] = n;
+    L->lline[L->nlines++] = line;
+    L->alen += n + CSV_PAD;
+    return OD_OK;
 }
 
 /* Keep line s[0..n) (line number S->line) for take_lines. */
 static int collect(scorer *S, const char *s, size_t n)
 {
-    if (S->alen + n + CSV_PAD > S->acap) {
-        size_t nc = S->acap ? S->acap * 2 : (size_t)1 << 20;
-        while (nc < S->alen + n + CSV_PAD) nc *= 2;
-        char *na = od_realloc(S->ctx, S->arena, nc);
-        if (!na) return OD_ENOMEM;
-        S->arena = na;
-        S->acap = nc;
-    }
-    memcpy(S->arena + S->alen, s, n);
-    memset(S->arena + S->alen + n, 0, CSV_PAD);
-    S->loff[S->nlines] = S->alen;
-    S->llen[S->nlines] = n;
-    S->lline[S->nlines++] = S->line;
-    S->alen += n + CSV_PAD;
-    return OD_OK;
+    return ls_add(S->ctx, &S->ls, s, n, S->line);
 }
 
 /* ---------------------------------------------------------------- output */
@@ -571,13 +616,16 @@ static int emit(scorer *S, size_t k, const double *sc)
 {
     int nt = od_ctx_threads(S->ctx);
     if (nt < 1 || k < 2048) nt = 1;
-    if ((size_t)nt > 64) nt = 64;
+    if ((size_t)nt > 16) nt = 16;
+    /* four blocks a thread, taken as they come (the reader thread takes a
+     * core now and then), written in order */
+    int nb = nt == 1 ? 1 : 4 * nt;
     char *buf[64] = { 0 };
     size_t len[64] = { 0 };
     int fail = 0;
-    #pragma omp parallel for schedule(static, 1) num_threads(nt) reduction(|: fail)
-    for (int t = 0; t < nt; t++) {
-        size_t a = k * (size_t)t / (size_t)nt, b = k * (size_t)(t + 1) / (size_t)nt, room = 1;
+    #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) reduction(|: fail)
+    for (int t = 0; t < nb; t++) {
+        size_t a = k * (size_t)t / (size_t)nb, b = k * (size_t)(t + 1) / (size_t)nb, room = 1;
         for (size_t i = a; i < b; i++) room += row_room(S, i);
         char *d = malloc(room);
         if (!d) { fail = 1; continue; }
@@ -586,7 +634,7 @@ static int emit(scorer *S, size_t k, const double *sc)
         buf[t] = d;
         len[t] = l;
     }
-    for (int t = 0; t < nt; t++) {
+    for (int t = 0; t < nb; t++) {
         if (!fail && fwrite(buf[t], 1, len[t], S->out) != len[t]) fail = 2;
         free(buf[t]);
     }
@@ -839,17 +887,20 @@ static int flush_chunk(scorer *S, int end)
     int rc = OD_OK;
     size_t n = ready_rows(S, end), nin = S->p->nin;
     double *X = NULL, *sc = NULL;
-    if (n && (rc = transform(S, n, (end || S->cut) && n == S->nraw, &X))) return rc;
+    /* no steps and the detector's columns are the input's in order: the
+     * chunk is the detector's input as it is (no copy) */
+    if (n && !S->ident && (rc = transform(S, n, (end || S->cut) && n == S->nraw, &X))) return rc;
+    const double *Xd = S->ident ? S->raw : X;
     if (S->mode == MODE_TAB) {
         if (n) {
-            od_data v = { X, n, S->d, S->d };
+            od_data v = { Xd, n, S->d, S->d };
             sc = od_mallocn(S->ctx, n, sizeof *sc);
             rc = sc ? detector_score(S, &v, sc) : OD_ENOMEM;
             if (!rc) rc = emit(S, n, sc);
         }
     } else {
         if (!(rc = grow_pts(S, S->npts + n))) {
-            if (n) memcpy(S->pts + S->npts * S->d, X, n * S->d * sizeof *X);
+            if (n) memcpy(S->pts + S->npts * S->d, Xd, n * S->d * sizeof *Xd);
             S->npts += n;
             S->ptot += n;
         }
@@ -941,6 +992,230 @@ static int series_setup(scorer *S)
     return OD_OK;
 }
 
+/* The two-stage pipeline (issue 20): a reader thread reads the input and
+ * cuts its lines (pipe_fill) into one of two line sets while the calling
+ * thread parses, scores, formats and writes the chunk before: the same lines
+ * in the same chunks as the serial loop of od_score_stream, so the same
+ * output and the same errors in the same order.  The reader touches neither
+ * the ctx nor the scorer; a read error or an out-of-memory ends its last set
+ * (whose lines are then dropped, as the serial loop drops them) and is raised
+ * by the calling thread when it reaches that set.  Stopped early (a bad row,
+ * an error, Ctrl-C) while it may wait in fread on a pipe, it is cancelled
+ * there, the only point where it may be. */
+typedef struct {
+    linebuf *L;
+    size_t chunk;
+    lineset b[2];
+    int full[2];                   /* b[k] is ready for the scorer */
+    int last[2];                   /* ...and ends with the input */
+    int err[2];                    /* ...and ends with this error (L->emsg) */
+    int stop;
+    int done;                      /* the reader has returned (end of input or error) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} pipe_st;
+
+/* Fill B (which may hold lines already) with lines up to P->chunk, read in
+ * place: the input goes straight into B's arena, whose lines are cut there
+ * (their ends overwritten with a NUL, as next_line does in its buffer), so
+ * they need no copy.  The bytes of an unfinished line wait in P->L for the
+ * next set, which starts with them.  Returns 0, -1 at the end of the input,
+ * or an error code (message in P->L->emsg). */
+static int pipe_fill(pipe_st *P, lineset *B)
+{
+    linebuf *L = P->L;
+    enum { BLOCK = 1 << 18 };
+    size_t pos = B->alen;   /* the first byte not yet cut into lines */
+    for (int from_carry = 1;; from_carry = 0) {
+        size_t want = from_carry ? L->len - L->pos : BLOCK;
+        if (from_carry && !want) continue;
+        if (B->alen + want + CSV_PAD + 1 > B->acap) {
+            size_t nc = B->acap ? B->acap : (size_t)4 << 20;
+            while (nc < B->alen + want + CSV_PAD + 1) nc *= 2;
+            char *na = realloc(B->arena, nc);
+            if (!na) {
+                snprintf(L->emsg, sizeof L->emsg, "%s: out of memory (%zu bytes of lines)", L->name, nc);
+                return OD_ENOMEM;
+            }
+            B->arena = na;
+            B->acap = nc;
+        }
+        size_t got;
+        if (from_carry) {
+            memcpy(B->arena + B->alen, L->buf + L->pos, want);
+            got = want;
+            L->pos = L->len = 0;
+        } else if (L->eof) {
+            got = 0;
+        } else {
+            /* the one place the thread may be cancelled (a pipe that waits
+             * for ever, see pipe_run): it holds no lock, owns no memory here */
+            pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+            got = fread(B->arena + B->alen, 1, want, L->in);
+            pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+            if (!got) {
+                if (ferror(L->in)) {
+                    snprintf(L->emsg, sizeof L->emsg, "%s: read error: %s", L->name, strerror(errno));
+                    return OD_EIO;
+                }
+                L->eof = 1;
+            }
+            L->bytes += got;
+        }
+        B->alen += got;
+        memset(B->arena + B->alen, 0, CSV_PAD);   /* the scanner reads up to 8 bytes past a number */
+        for (;;) {
+            char *b = B->arena + pos, *nl = pos < B->alen ? memchr(b, '\n', B->alen - pos) : NULL;
+            if (!nl && !(L->eof && pos < B->alen)) break;
+            size_t l = nl ? (size_t)(nl - b) : B->alen - pos;
+            size_t next = pos + l + (nl != NULL);
+            if (l && b[l - 1] == '\r') l--;
+            b[l] = 0;
+            L->line++;
+            if (l) {
+                B->loff[B->nlines] = pos;
+                B->llen[B->nlines] = l;
+                B->lline[B->nlines++] = L->line;
+            }
+            pos = next;
+            if (B->nlines == P->chunk) {
+                /* the rest waits in L for the next set */
+                size_t rest = B->alen - pos;
+                if (rest > L->cap) {
+                    char *nb = realloc(L->buf, rest + CSV_PAD);
+                    if (!nb) {
+                        snprintf(L->emsg, sizeof L->emsg, "%s: out of memory (a line longer than %zu bytes?)", L->name, L->cap);
+                        return OD_ENOMEM;
+                    }
+                    L->buf = nb;
+                    L->cap = rest;
+                }
+                memcpy(L->buf, B->arena + pos, rest);
+                L->pos = 0;
+                L->len = rest;
+                B->alen = pos;
+                return 0;
+            }
+        }
+        if (L->eof && pos >= B->alen) return -1;
+        if (__atomic_load_n(&P->stop, __ATOMIC_RELAXED)) return 0;
+    }
+}
+
+static void *pipe_reader(void *arg)
+{
+    pipe_st *P = arg;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    for (int k = 0;; k ^= 1) {
+        pthread_mutex_lock(&P->mu);
+        while (P->full[k] && !P->stop) pthread_cond_wait(&P->cv, &P->mu);
+        int stop = P->stop;
+        pthread_mutex_unlock(&P->mu);
+        if (stop) return NULL;
+        int r = pipe_fill(P, &P->b[k]);
+        pthread_mutex_lock(&P->mu);
+        P->full[k] = 1;
+        P->last[k] = r < 0;
+        P->err[k] = r > 0 ? r : 0;
+        P->done = r != 0;
+        pthread_cond_broadcast(&P->cv);
+        pthread_mutex_unlock(&P->mu);
+        if (r) return NULL;
+    }
+}
+
+/* The rows after the header through the pipeline with the reader thread;
+ * returns the scorer's status, the last (partial) set of lines left in S->ls
+ * for the end of od_score_stream.  *started: 0 when the thread could not be
+ * started (nothing read: the caller runs the serial loop). */
+static int pipe_run(scorer *S, size_t chunk, int *started)
+{
+    pipe_st P;
+    memset(&P, 0, sizeof P);
+    P.L = &S->lb;
+    P.chunk = chunk;
+    *started = 0;
+    for (int k = 0; k < 2; k++)
+        if (!(P.b[k].loff = malloc(chunk * sizeof *P.b[k].loff)) || !(P.b[k].llen = malloc(chunk * sizeof *P.b[k].llen)) ||
+            !(P.b[k].lline = malloc(chunk * sizeof *P.b[k].lline)))
+            goto out;
+    /* a first line already kept (--no-header) starts the first set */
+    lineset t = P.b[0];
+    P.b[0] = S->ls;
+    S->ls = t;
+    pthread_t tid;
+    pthread_mutex_init(&P.mu, NULL);
+    pthread_cond_init(&P.cv, NULL);
+    if (pthread_create(&tid, NULL, pipe_reader, &P)) {
+        t = P.b[0];
+        P.b[0] = S->ls;
+        S->ls = t;
+        pthread_mutex_destroy(&P.mu);
+        pthread_cond_destroy(&P.cv);
+        goto out;
+    }
+    *started = 1;
+    int rc = OD_OK;
+    for (int k = 0; !rc; k ^= 1) {
+        pthread_mutex_lock(&P.mu);
+        while (!P.full[k] && !od_cancelled(S->ctx)) {   /* Ctrl-C while a pipe waits for input */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 100000000;
+            if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+            pthread_cond_timedwait(&P.cv, &P.mu, &ts);
+        }
+        if (!P.full[k]) {
+            pthread_mutex_unlock(&P.mu);
+            rc = od_error(S->ctx, OD_ECANCEL, "score: interrupted");
+            break;
+        }
+        int err = P.err[k], last = P.last[k];
+        if (!err) {   /* take the set, give the reader the empty one */
+            t = P.b[k];
+            P.b[k] = S->ls;
+            S->ls = t;
+            P.full[k] = 0;
+            pthread_cond_broadcast(&P.cv);
+        }
+        pthread_mutex_unlock(&P.mu);
+        if (err) { rc = od_error(S->ctx, err, "%s", P.L->emsg); break; }
+        if (last) break;
+        if ((rc = take_lines(S))) {
+            if (rc == OD_EDATA) stop_at_bad_row(S);
+            break;
+        }
+        if (S->nraw) rc = flush_chunk(S, 0);
+        if (!rc && od_cancelled(S->ctx)) rc = od_error(S->ctx, OD_ECANCEL, "score: interrupted");
+    }
+    pthread_mutex_lock(&P.mu);
+    P.stop = 1;
+    int reading = !P.done;
+    pthread_cond_broadcast(&P.cv);
+    pthread_mutex_unlock(&P.mu);
+    /* stopped early (a bad row, an error, Ctrl-C) while the reader may wait
+     * in fread on a pipe for input that may never come: cancel it there */
+    if (rc && reading && !S->regular) pthread_cancel(tid);
+    pthread_join(tid, NULL);
+    pthread_mutex_destroy(&P.mu);
+    pthread_cond_destroy(&P.cv);
+    if (rc) S->ls.nlines = 0;
+    for (int k = 0; k < 2; k++) {
+        free(P.b[k].arena);
+        free(P.b[k].loff);
+        free(P.b[k].llen);
+        free(P.b[k].lline);
+    }
+    return rc;
+out:
+    for (int k = 0; k < 2; k++) {
+        free(P.b[k].loff);
+        free(P.b[k].llen);
+        free(P.b[k].lline);
+    }
+    return OD_OK;
+}
+
 int od_score_check(od_ctx *ctx, const od_model *m, const char *path, const od_score_opts *o)
 {
     const od_pipeline *p = m->pipe;
@@ -975,6 +1250,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     S.name = name;
     S.mpath = model_path;
     S.in = in;
+    S.lb.in = in;
+    S.lb.name = name;
     S.out = out;
     S.d = S.p->ncols;
     S.flags = o->flags;
@@ -991,8 +1268,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     size_t chunk = o->chunk;
     if (!(S.cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0))) return od_error(ctx, OD_ENOMEM, "out of memory (C locale)");
     if (!(S.colin = od_mallocn(ctx, S.d, sizeof *S.colin)) || !(S.raw = od_mallocn(ctx, chunk, S.p->nin * sizeof *S.raw)) ||
-        !(S.loff = od_mallocn(ctx, chunk, sizeof *S.loff)) || !(S.llen = od_mallocn(ctx, chunk, sizeof *S.llen)) ||
-        !(S.lline = od_mallocn(ctx, chunk, sizeof *S.lline)) || !(S.lok = od_malloc(ctx, chunk)))
+        !(S.ls.loff = od_mallocn(ctx, chunk, sizeof *S.ls.loff)) || !(S.ls.llen = od_mallocn(ctx, chunk, sizeof *S.ls.llen)) ||
+        !(S.ls.lline = od_mallocn(ctx, chunk, sizeof *S.ls.lline)) || !(S.lok = od_malloc(ctx, chunk)))
         rc = OD_ENOMEM;
     for (size_t j = 0; j < S.d && !rc; j++) {
         size_t k = 0;
@@ -1002,6 +1279,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     }
     S.rawcap = chunk;
     S.tin = -1;
+    S.ident = !rc && !S.p->nsteps && S.d == S.p->nin;
+    for (size_t j = 0; j < S.d && S.ident; j++) S.ident = S.colin[j] == j;
     if (!rc) rc = series_setup(&S);
     if (!rc) rc = read_header(&S);
     if (!rc && !(S.fcol = od_mallocn(ctx, S.nfields, sizeof *S.fcol))) rc = OD_ENOMEM;
@@ -1014,16 +1293,25 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         }
         S.fcol[S.src[j]] = (long)j;
     }
-    if (!rc && S.nlines == chunk && !(rc = take_lines(&S)) && S.nraw) rc = flush_chunk(&S, 0);   /* --no-header --chunk=1 */
-    while (!rc) {
+    if (!rc && S.ls.nlines == chunk && !(rc = take_lines(&S)) && S.nraw) rc = flush_chunk(&S, 0);   /* --no-header --chunk=1 */
+    /* the reader thread (pipe_run); the lines are read here, chunk by
+     * chunk, only when it cannot be started */
+    struct stat st;
+    int piped = 0;
+    S.regular = !fstat(fileno(in), &st) && S_ISREG(st.st_mode);
+    if (!rc) {
+        rc = pipe_run(&S, chunk, &piped);
+        if (piped && !rc) goto end;
+    }
+    while (!rc && !piped) {
         char *s;
         size_t n;
-        int r = next_line(&S, &s, &n);
+        int r = next_line_s(&S, &s, &n);
         if (r < 0) { rc = -r; break; }
         if (r == 0) break;
         if (!n) continue;
         if ((rc = collect(&S, s, n))) break;
-        if (S.nlines < chunk) continue;
+        if (S.ls.nlines < chunk) continue;
         if ((rc = take_lines(&S))) {
             if (rc == OD_EDATA) stop_at_bad_row(&S);
             break;
@@ -1031,7 +1319,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
         if (S.nraw) rc = flush_chunk(&S, 0);
         if (!rc && od_cancelled(ctx)) rc = od_error(ctx, OD_ECANCEL, "score: interrupted");
     }
-    if (!rc && S.nlines && (rc = take_lines(&S)) == OD_EDATA) stop_at_bad_row(&S);
+end:
+    if (!rc && S.ls.nlines && (rc = take_lines(&S)) == OD_EDATA) stop_at_bad_row(&S);
     if (!rc) rc = flush_chunk(&S, 1);
     if (!rc && S.npend) {
         /* SEQ/WIN: nothing should be left; be safe */
@@ -1045,7 +1334,8 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     }
     if (!rc && fflush(out)) rc = od_error(ctx, OD_EIO, "writing the scores: %s", strerror(errno));
     for (size_t i = 0; o->keep && i < S.npend; i++) free(S.text[i]);
-    free(S.buf);
+    rep->bytes = S.lb.bytes;
+    free(S.lb.buf);
     free(S.f);
     free(S.src);
     free(S.nacov);
@@ -1065,10 +1355,10 @@ int od_score_stream(od_ctx *ctx, od_model *m, const char *model_path, FILE *in, 
     free(S.pts);
     free(S.wsc);
     freelocale(S.cloc);
-    free(S.arena);
-    free(S.loff);
-    free(S.llen);
-    free(S.lline);
+    free(S.ls.arena);
+    free(S.ls.loff);
+    free(S.ls.llen);
+    free(S.ls.lline);
     free(S.lok);
     return rc;
 }

@@ -2,8 +2,15 @@
  * (`oddity score`): rows are read in chunks, put through the model's
  * preprocessing and detector, and written out as they are scored.
  *
- * Memory: one chunk, plus for a series model the last window of points (the
- * context the next chunk's first windows need), so a tabular model scores
+ * Reading: after the header a thread of its own reads `in` and cuts its
+ * lines ahead (two chunks at most) while the calling thread scores and
+ * writes; it touches neither the ctx nor `out`, opts->bad is called on the
+ * calling thread.  Stopped early (a bad row, an error, the ctx cancelled)
+ * it may be cancelled inside fread on `in` (a pipe that waits for input):
+ * what `in` still holds is then not to be relied on.
+ *
+ * Memory: three chunks of lines, plus for a series model the last window of
+ * points (the context the next chunk's first windows need), so a tabular model scores
  * any length of input in constant memory.  A clean missing=interpolate (or
  * ffill, for a gap at the start) holds the rows of a gap until its next value
  * comes: memory then grows with the longest such gap.  Scores equal the workbench's
