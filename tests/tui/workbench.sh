@@ -61,11 +61,11 @@ keys Space
 i=0; while [ $i -lt 100 ] && { screen; grep -q 'Keys (any key' "$tmp/screen"; }; do sleep 0.1; i=$((i+1)); done
 ! grep -q 'Keys (any key' "$tmp/screen"; ok $? "any key closes the overlay"
 keys p
-wait_for 'Plot: roc of km'; grep -q '+at FPR 0\.[0-9]* TPR 0\.' "$tmp/screen"; ok $? "p: ROC with the operating point"
+wait_for 'Plot: roc of km' && wait_for '+at FPR 0\.[0-9]* TPR 0\.'; ok $? "p: ROC with the operating point"
 keys p
-wait_for 'Plot: pr of km'; grep -q '+at R 0\.[0-9]* P 0\.' "$tmp/screen"; ok $? "p: PR with the operating point"
+wait_for 'Plot: pr of km' && wait_for '+at R 0\.[0-9]* P 0\.'; ok $? "p: PR with the operating point"
 keys p
-wait_for 'Plot: series of km'; grep -q 'flagged' "$tmp/screen"; ok $? "p: the scores as a series with the flagged points"
+wait_for 'Plot: series of km' && wait_for '[0-9] rows: x1 .*above; scor'; ok $? "p: the series plot (the data above, the scores below)"
 keys p
 tmux -L $sock resize-window -t t -x 200 -y 50
 wait_for 'stratify=yes order=random'; ok $? "resized to 200x50: the header shows the whole split"
