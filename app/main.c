@@ -300,8 +300,22 @@ static int run_interactive(od_session *s, int tui)
 
 int score_main(int argc, char **argv);   /* app/score.c: `oddity score`, the streaming filter */
 
+#ifdef HAVE_OPENBLAS
+/* OpenBLAS starts its thread pool when it is loaded, and the idle threads spin
+ * on sched_yield for about 0.1 s (2^28 cycles) before they sleep: on a 2-core
+ * machine that takes a core from the reader and the workers of a 1M-row
+ * `oddity score` (a quarter of its wall time, issue 20) and from the first
+ * command of a session (lof, describe...).  Stop the pool at start (OpenBLAS's
+ * own call, the one its fork handler makes): the first threaded BLAS call
+ * starts it again.  Weak: absent from other OpenBLAS builds. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+#endif
+
 int main(int argc, char **argv)
 {
+#ifdef HAVE_OPENBLAS
+    if (blas_thread_shutdown_) blas_thread_shutdown_();
+#endif
     if (argc > 1 && !strcmp(argv[1], "score")) {
         /* The filter alternates a serial reader with short parallel regions
          * (parse, format); libgomp's default spinning workers then take the

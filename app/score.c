@@ -90,15 +90,6 @@ static int parse_size(const char *opt, const char *v, size_t *out)
     return 0;
 }
 
-#ifdef HAVE_OPENBLAS
-/* OpenBLAS starts its thread pool when it is loaded, and the idle threads spin
- * on sched_yield for about 0.1 s (2^28 cycles) before they sleep: on a 2-core
- * machine a quarter of a 1M-row kmeans score's wall time, taken from the
- * reader thread and the workers (issue 20).  The filter stops the pool
- * (OpenBLAS's own call, the one its fork handler makes; a later threaded BLAS
- * call starts it again).  Weak: absent from other OpenBLAS builds. */
-extern int blas_thread_shutdown_(void) __attribute__((weak));
-#endif
 
 static volatile sig_atomic_t *cancel_flag;
 static void on_sigint(int sig)
@@ -194,9 +185,6 @@ int score_main(int argc, char **argv)
     od_score_report rep;
     memset(&rep, 0, sizeof rep);
     if (!rc) {
-#ifdef HAVE_OPENBLAS
-        if (blas_thread_shutdown_) blas_thread_shutdown_();
-#endif
         signal(SIGINT, on_sigint);
         cancel_flag = od_ctx_cancel_flag(ctx);
         rc = od_score_stream(ctx, &m, model, in, std ? "(stdin)" : path, stdout, &o, &rep);
