@@ -210,16 +210,16 @@ static void sort_big(uint64_t *a, uint64_t *t, size_t n, unsigned hi, int in_a)
     }
 }
 
-void od_eval_sort_buckets(uint64_t *a, const size_t *cnt, int threads)
+void od_eval_sort_buckets_at(uint64_t *a, const size_t *cnt, size_t nb, unsigned hi, int threads)
 {
     size_t off[NBUCKET], o = 0, big = 0, maxc = 0;
-    for (size_t b = 0; b < NBUCKET; b++) {
+    for (size_t b = 0; b < nb; b++) {
         off[b] = o;
         o += cnt[b];
         if (cnt[b] > 1) big++;
         if (cnt[b] > maxc) maxc = cnt[b];
     }
-    if (o < 2) return;
+    if (o < 2 || hi == 0) return;
     int nt = threads > 1 && o >= ((size_t)1 << 18) && big > 1 ? threads : 1;
     /* the buckets are disjoint ranges, so the result does not depend on the
      * schedule; dynamic scheduling only balances the uneven bucket sizes */
@@ -233,14 +233,19 @@ void od_eval_sort_buckets(uint64_t *a, const size_t *cnt, int threads)
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-        for (size_t b = 0; b < NBUCKET; b++) {
+        for (size_t b = 0; b < nb; b++) {
             if (cnt[b] < 2) continue;
-            if (cnt[b] > SMALL_BUCKET && t) sort_big(a + off[b], t, cnt[b], 53, 1);
-            else msd_sort(a + off[b], cnt[b], 53);
+            if (cnt[b] > SMALL_BUCKET && t) sort_big(a + off[b], t, cnt[b], hi, 1);
+            else msd_sort(a + off[b], cnt[b], hi);
         }
         free(t);
     }
     (void)nt;
+}
+
+void od_eval_sort_buckets(uint64_t *a, const size_t *cnt, int threads)
+{
+    od_eval_sort_buckets_at(a, cnt, NBUCKET, 53, threads);
 }
 
 void od_eval_radix_sort_inplace(uint64_t *a, size_t n, int threads)
