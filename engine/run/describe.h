@@ -36,8 +36,8 @@ typedef struct {
  * is 0), in frame order, each column once.  On success *out is one block the
  * caller releases with free() (names included) and *nout its length.
  * An unknown name fails with OD_ENOTFOUND, a message naming it, and its index
- * in `names` in *bad (when bad is not NULL).  The threads (the context's
- * count) share each column; the results do not depend on their number.
+ * in `names` in *bad (when bad is not NULL).  Columns are computed in parallel
+ * (the context's thread count); the results do not depend on it.
  * Quantiles use selection, not a sort: O(n) expected time per column. */
 int od_frame_describe(od_ctx *ctx, const od_frame *f, const char *const *names, size_t nnames,
                       od_col_stats **out, size_t *nout, size_t *bad);

@@ -378,61 +378,6 @@ static void test_threads(od_ctx *ctx)
     od_frame_free(f);
 }
 
-/* Columns longer than a chunk (2^18 rows) are shared by the threads: the
- * same bits at 1, 2 and 3 threads, and the order statistics and distinct
- * count still those of a sort. */
-static void test_shared_columns(od_ctx *ctx)
-{
-    size_t n = 700001;
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, 5);
-    od_frame *f = od_frame_new(ctx, n);
-    double *v = malloc(n * sizeof *v);
-    double *cols[4];
-    for (int j = 0; j < 4; j++) {
-        for (size_t i = 0; i < n; i++) {
-            double u = gsl_rng_uniform(r);
-            switch (j) {
-            case 0: v[i] = u < 0.03 ? NAN : round(gsl_ran_gaussian(r, 5.0) * 1e6) / 1e6; break;
-            case 1: v[i] = u < 0.01; break;
-            case 2: v[i] = i == 12345 ? 1e200 : u < 0.5 ? -0.0 : gsl_ran_exponential(r, 2.0); break;
-            default: v[i] = (double)(i % 1000); break;
-            }
-        }
-        char nm[8];
-        snprintf(nm, sizeof nm, "c%d", j);
-        add_num(ctx, f, nm, v, OD_COL_NUM, OD_ROLE_FEATURE);
-        cols[j] = f->cols[j].num;
-    }
-    free(v);
-    gsl_rng_free(r);
-    od_col_stats *st[3];
-    size_t ns[3];
-    int rc = 0;
-    for (int t = 0; t < 3; t++) {
-        od_ctx_set_threads(ctx, t + 1);
-        rc |= od_frame_describe(ctx, f, NULL, 0, &st[t], &ns[t], NULL);
-    }
-    od_ctx_set_threads(ctx, 1);
-    od_test_true(!rc && ns[0] == 4 && ns[1] == 4 && ns[2] == 4, "describe 700001 rows at 1, 2, 3 threads");
-    int same = !rc;
-    for (int t = 1; same && t < 3; t++)
-        for (size_t j = 0; same && j < 4; j++)
-            same = st[0][j].n == st[t][j].n && st[0][j].missing == st[t][j].missing && st[0][j].distinct == st[t][j].distinct &&
-                   !memcmp(&st[0][j].mean, &st[t][j].mean, 7 * sizeof(double));
-    od_test_true(same, "shared columns: the same bits at 1, 2 and 3 threads");
-    for (size_t j = 0; !rc && j < 4; j++) {
-        double *p = malloc(n * sizeof *p);
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++)
-            if (!isnan(cols[j][i])) p[m++] = cols[j][i];
-        od_test_true(same_as_gsl(p, m, &st[1][j]), "shared column %zu (2 threads) == sorted quantiles and distinct count", j);
-        free(p);
-    }
-    for (int t = 0; t < 3 && !rc; t++) free(st[t]);
-    od_frame_free(f);
-}
-
 int main(void)
 {
     od_ctx *ctx = od_ctx_new(1);
@@ -442,7 +387,6 @@ int main(void)
     test_against_sort(ctx);
     test_sampled_range(ctx);
     test_threads(ctx);
-    test_shared_columns(ctx);
     od_ctx_free(ctx);
     return od_test_done();
 }
