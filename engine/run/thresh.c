@@ -505,10 +505,10 @@ static int build_counts(thr_counts *c, const od_run *r, int part, const int *L, 
                 kmax = tk[2 * u + 1] > kmax ? tk[2 * u + 1] : kmax;
             }
             int need_all = !(L && c->mp + c->mn == c->m);   /* else flagged = TP + FP */
-            if (need_all) c->all = od_eval_big_alloc(NULL, c->m ? c->m : 1, sizeof *c->all);
+            if (need_all) c->all = malloc((c->m ? c->m : 1) * sizeof *c->all);
             if (L) {
-                c->pos = od_eval_big_alloc(NULL, c->mp ? c->mp : 1, sizeof *c->pos);
-                c->neg = od_eval_big_alloc(NULL, c->mn ? c->mn : 1, sizeof *c->neg);
+                c->pos = malloc((c->mp ? c->mp : 1) * sizeof *c->pos);
+                c->neg = malloc((c->mn ? c->mn : 1) * sizeof *c->neg);
             }
             if (c->m && kmin != kmax) {
                 hi = 64 - (unsigned)__builtin_clzll(kmin ^ kmax);
