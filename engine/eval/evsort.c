@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 void *od_eval_big_alloc(od_ctx *ctx, size_t n, size_t size)
 {
@@ -210,16 +213,120 @@ static void sort_big(uint64_t *a, uint64_t *t, size_t n, unsigned hi, int in_a)
     }
 }
 
-void od_eval_sort_buckets(uint64_t *a, const size_t *cnt, int threads)
+/* sort_big for a bucket holding most of the keys, with nt threads: the
+ * count and the scatter by the next useful digit over blocks of keys in
+ * parallel (per-thread histograms), then the sub-buckets in parallel.  The
+ * keys are in a and end in a; t has room for n.  -1 (nothing done) when
+ * short of memory. */
+static int sort_big_par(uint64_t *a, uint64_t *t, size_t n, unsigned hi, int nt)
+{
+    size_t *h = calloc((size_t)nt * NBUCKET, sizeof *h);
+    size_t cnt[NBUCKET], sub[NBUCKET];
+    if (!h) return -1;
+    unsigned shift = 0, w = 0;
+    int used = 1, short_team = 0;
+    for (;;) {   /* the digit: skip those every key shares */
+        w = hi < DIGIT_BITS ? hi : DIGIT_BITS;
+        shift = hi - w;
+        size_t nb = (size_t)1 << w, mask = nb - 1;
+        memset(h, 0, (size_t)nt * NBUCKET * sizeof *h);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+        {
+            int id = 0, T = 1;
+#ifdef _OPENMP
+            id = omp_get_thread_num();
+            T = omp_get_num_threads();
+#endif
+            if (id == 0) used = T;
+            size_t lo = n * (size_t)id / (size_t)T, up = n * (size_t)(id + 1) / (size_t)T, *hh = h + (size_t)id * NBUCKET;
+            for (size_t i = lo; i < up; i++) hh[(a[i] >> shift) & mask]++;
+        }
+        int full = 0;
+        for (size_t b = 0; b < nb; b++) {
+            size_t c = 0;
+            for (int u = 0; u < used; u++) c += h[(size_t)u * NBUCKET + b];
+            cnt[b] = c;
+            full |= c == n;
+        }
+        if (!full || shift == 0) break;
+        hi = shift;
+    }
+    size_t nb = (size_t)1 << w, mask = nb - 1, o = 0;
+    for (size_t b = 0; b < nb; b++) {   /* thread u's part of bucket b starts at h[u][b] */
+        sub[b] = o;
+        for (int u = 0; u < used; u++) {
+            size_t *hb = h + (size_t)u * NBUCKET + b, c = *hb;
+            *hb = o;
+            o += c;
+        }
+    }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(used)
+#endif
+    {
+        int id = 0, T = 1;
+#ifdef _OPENMP
+        id = omp_get_thread_num();
+        T = omp_get_num_threads();
+#endif
+        if (T != used) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            short_team = 1;
+        } else {
+            size_t lo = n * (size_t)id / (size_t)T, up = n * (size_t)(id + 1) / (size_t)T, *hh = h + (size_t)id * NBUCKET;
+            for (size_t i = lo; i < up; i++) {
+                uint64_t k = a[i];
+                t[hh[(k >> shift) & mask]++] = k;
+            }
+        }
+    }
+    free(h);
+    if (short_team) return -1;   /* a is untouched: the caller sorts it alone */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(used)
+#endif
+    for (size_t b = 0; b < nb; b++) {
+        size_t c = cnt[b], off = sub[b];
+        if (c > SMALL_BUCKET && shift > 0) {
+            sort_big(a + off, t + off, c, shift, 0);
+        } else {
+            if (c > 1) msd_sort(t + off, c, shift);
+            memcpy(a + off, t + off, c * sizeof *a);
+        }
+    }
+    return 0;
+}
+
+void od_eval_sort_buckets_at(uint64_t *a, const size_t *cnt, size_t nb, unsigned hi, int threads)
 {
     size_t off[NBUCKET], o = 0, big = 0, maxc = 0;
-    for (size_t b = 0; b < NBUCKET; b++) {
+    for (size_t b = 0; b < nb; b++) {
         off[b] = o;
         o += cnt[b];
         if (cnt[b] > 1) big++;
         if (cnt[b] > maxc) maxc = cnt[b];
     }
-    if (o < 2) return;
+    if (o < 2 || hi == 0) return;
+    size_t done = nb;   /* a bucket sorted by sort_big_par */
+    if (threads > 1 && o >= ((size_t)1 << 18) && maxc > o / 2 && maxc > SMALL_BUCKET) {
+        /* one bucket holds most keys (scores within a few powers of two, by
+         * the top digit): its threads share it */
+        size_t b = 0;
+        while (cnt[b] != maxc) b++;
+        uint64_t *t = od_eval_big_alloc(NULL, maxc, sizeof *t);
+        if (t && !sort_big_par(a + off[b], t, maxc, hi, threads)) {
+            done = b;
+            big--;
+            maxc = 0;   /* the scratch below: for the other buckets */
+            for (size_t c = 0; c < nb; c++)
+                if (c != done && cnt[c] > maxc) maxc = cnt[c];
+        }
+        free(t);
+    }
     int nt = threads > 1 && o >= ((size_t)1 << 18) && big > 1 ? threads : 1;
     /* the buckets are disjoint ranges, so the result does not depend on the
      * schedule; dynamic scheduling only balances the uneven bucket sizes */
@@ -233,14 +340,19 @@ void od_eval_sort_buckets(uint64_t *a, const size_t *cnt, int threads)
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-        for (size_t b = 0; b < NBUCKET; b++) {
-            if (cnt[b] < 2) continue;
-            if (cnt[b] > SMALL_BUCKET && t) sort_big(a + off[b], t, cnt[b], 53, 1);
-            else msd_sort(a + off[b], cnt[b], 53);
+        for (size_t b = 0; b < nb; b++) {
+            if (cnt[b] < 2 || b == done) continue;
+            if (cnt[b] > SMALL_BUCKET && t) sort_big(a + off[b], t, cnt[b], hi, 1);
+            else msd_sort(a + off[b], cnt[b], hi);
         }
         free(t);
     }
     (void)nt;
+}
+
+void od_eval_sort_buckets(uint64_t *a, const size_t *cnt, int threads)
+{
+    od_eval_sort_buckets_at(a, cnt, NBUCKET, 53, threads);
 }
 
 void od_eval_radix_sort_inplace(uint64_t *a, size_t n, int threads)

@@ -64,6 +64,13 @@ static inline size_t od_eval_key_top(uint64_t k)
  * their buckets while computing them, so the first pass costs nothing). */
 void od_eval_sort_buckets(uint64_t *a, const size_t *cnt, int threads);
 
+/* The same for nb <= 2048 buckets whose keys agree on every bit from bit
+ * `hi` up (od_eval_sort_buckets is hi = 53, nb = 2048): callers that know
+ * the range of their keys bucket them by the bits just below the prefix all
+ * keys share (scores spanning a few powers of two share their top 9 or 10
+ * bits, so the top 11 would put nearly every key in one bucket). */
+void od_eval_sort_buckets_at(uint64_t *a, const size_t *cnt, size_t nb, unsigned hi, int threads);
+
 /* Sort keys ascending carrying a payload idx (stable); tmpk/tmpi have room for
  * n entries.  The result is in k/idx. */
 void od_eval_radix_sort_idx(uint64_t *k, uint32_t *idx, uint64_t *tmpk, uint32_t *tmpi, size_t n);

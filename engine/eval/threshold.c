@@ -107,6 +107,41 @@ static int percentile_threshold(od_ctx *ctx, const double *train, size_t n, doub
     return OD_OK;
 }
 
+int od_threshold_percentile_ranked(od_ctx *ctx, size_t n, size_t m, double (*kth)(void *arg, size_t k), void *arg,
+                                   double q, int c, od_threshold *th)
+{
+    double p = c ? 100 * (1 - q) : q;
+    if (c ? !(q > 0 && q <= 0.5) : !(q >= 0 && q <= 100)) return 1;   /* the functions above say why */
+    p /= 100.0;
+    /* od_quantiles_select (core/num.c) for one p, on the order statistics */
+    double v = (double)(m - 1) * p, t;
+    if (v >= (double)(m - 1)) {
+        t = kth(arg, m - 1);
+    } else if (!(v >= 0)) {
+        t = kth(arg, 0);
+    } else {
+        double fl = floor(v);
+        size_t lo = (size_t)fl;
+        double x0 = kth(arg, lo);
+        if (x0 == 0) return 1;
+        if (v == fl) {
+            t = x0;
+        } else {
+            double x1 = kth(arg, lo + 1);
+            if (x1 == 0) return 1;
+            t = od_lerp(x0, x1, v - fl);
+        }
+    }
+    if (t == 0) return 1;
+    set_head(th, c ? "contamination" : "percentile", OD_RULE_GT, t);
+    th->n_used = m;
+    th->n_nan = n - m;
+    if (c) snprintf(th->params, sizeof th->params, "c=%g", q);
+    else snprintf(th->params, sizeof th->params, "q=%g", q);
+    (void)ctx;
+    return OD_OK;
+}
+
 int od_threshold_contamination(od_ctx *ctx, const double *train, size_t n, double c, od_threshold *th)
 {
     if (!(c > 0 && c <= 0.5))

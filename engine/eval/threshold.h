@@ -59,6 +59,16 @@ int od_threshold_contamination(od_ctx *ctx, const double *train, size_t n, doubl
 /* t = percentile(train, q), q in [0, 100], rule s > t. */
 int od_threshold_percentile(od_ctx *ctx, const double *train, size_t n, double q, od_threshold *th);
 
+/* The same two rules (contamination when `c` is set, with c in place of q)
+ * from the order statistics of the training scores instead of the scores:
+ * kth(arg, k) is the k-th smallest (0-based) of the m > 0 non-NaN scores of
+ * the n.  The same threshold, bit for bit, for callers that hold the sorted
+ * scores already.  1 (nothing done) when the value would be a zero: the sign
+ * of a zero order statistic depends on which zero the selection keeps, so
+ * the caller then uses the functions above. */
+int od_threshold_percentile_ranked(od_ctx *ctx, size_t n, size_t m, double (*kth)(void *arg, size_t k), void *arg,
+                                   double q, int c, od_threshold *th);
+
 typedef enum { OD_SD_POPULATION = 0, OD_SD_SAMPLE = 1 } od_sd_kind;
 
 /* t = mean + k*sd of the training scores, rule s > t.  sd population (ddof 0:

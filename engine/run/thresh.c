@@ -74,12 +74,16 @@ static int th_value(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_thres
 {
     return od_threshold_value(ctx, a->value, a->has_rule ? a->rule : OD_RULE_GE, th);
 }
+static int from_counts(od_run *r, double q, int c, od_threshold *th);
+
 static int th_contamination(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
 {
+    if (!from_counts((od_run *)r, a->c, 1, th)) return OD_OK;
     return on_training(ctx, r, a, th, st_contamination);
 }
 static int th_percentile(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
 {
+    if (!from_counts((od_run *)r, a->q, 0, th)) return OD_OK;
     return on_training(ctx, r, a, th, st_percentile);
 }
 static int th_sigma(od_ctx *ctx, const od_run *r, const od_thr_args *a, od_threshold *th)
@@ -429,6 +433,148 @@ void od_run_counts_free(void *p)
     free(c);
 }
 
+/* The class of scored row i: 1 labelled positive, 2 labelled negative (in
+ * the part), 0 neither (every scored row is also in "all"). */
+static inline int row_class(const od_run *r, int part, const int *L, size_t i)
+{
+    if (!L || !od_run_in_part(r, part, i) || L[i] < 0) return 0;
+    return L[i] ? 1 : 2;
+}
+
+/* Fill c->all, c->pos, c->neg with the sorted keys.  Three parallel passes
+ * over the scores, each thread a fixed block of rows: (1) the counts and the
+ * range of the keys; (2) per-thread histograms of the 11-bit digit just
+ * below the bits every key shares (scores between 8 and 64 share their top
+ * 9 bits, so the top 11 bits put 99% of them in one bucket and the sort ran
+ * on one thread); (3) the keys scattered straight into their buckets in the
+ * final arrays (no key array to sort in place first).  Then the buckets are
+ * sorted in parallel.  The sorted arrays do not depend on the thread count.
+ * -1 when out of memory. */
+static int build_counts(thr_counts *c, const od_run *r, int part, const int *L, int threads)
+{
+    const size_t n = r->n;
+    int nt = threads > 1 && n >= ((size_t)1 << 16) ? threads : 1;
+    size_t *tc = calloc((size_t)nt * 3, sizeof *tc);          /* per thread: m, mp, mn */
+    uint64_t *tk = malloc((size_t)nt * 2 * sizeof *tk);       /* per thread: min, max key */
+    size_t *hist = NULL;
+    size_t cnt[3][2048];
+    size_t nb = 1;
+    unsigned hi = 0;
+    int fail = !tc || !tk, used = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int t = 0, T = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        T = omp_get_num_threads();
+#endif
+        size_t lo = n * (size_t)t / (size_t)T, up = n * (size_t)(t + 1) / (size_t)T;
+        if (t == 0) used = T;
+        if (!fail) {   /* pass 1 */
+            size_t k[3] = { 0, 0, 0 };
+            uint64_t kmin = UINT64_MAX, kmax = 0;
+            for (size_t i = lo; i < up; i++) {
+                double x = r->scores[i];
+                if (isnan(x)) continue;
+                uint64_t key = od_eval_key_asc(x);
+                kmin = key < kmin ? key : kmin;
+                kmax = key > kmax ? key : kmax;
+                k[0]++;
+                int cl = row_class(r, part, L, i);
+                if (cl) k[cl]++;
+            }
+            tc[3 * t] = k[0];
+            tc[3 * t + 1] = k[1];
+            tc[3 * t + 2] = k[2];
+            tk[2 * t] = kmin;
+            tk[2 * t + 1] = kmax;
+        }
+#ifdef _OPENMP
+#pragma omp barrier
+#pragma omp single
+#endif
+        if (!fail) {   /* totals, arrays, the digit */
+            uint64_t kmin = UINT64_MAX, kmax = 0;
+            for (int u = 0; u < used; u++) {
+                c->m += tc[3 * u];
+                c->mp += tc[3 * u + 1];
+                c->mn += tc[3 * u + 2];
+                kmin = tk[2 * u] < kmin ? tk[2 * u] : kmin;
+                kmax = tk[2 * u + 1] > kmax ? tk[2 * u + 1] : kmax;
+            }
+            int need_all = !(L && c->mp + c->mn == c->m);   /* else flagged = TP + FP */
+            if (need_all) c->all = malloc((c->m ? c->m : 1) * sizeof *c->all);
+            if (L) {
+                c->pos = malloc((c->mp ? c->mp : 1) * sizeof *c->pos);
+                c->neg = malloc((c->mn ? c->mn : 1) * sizeof *c->neg);
+            }
+            if (c->m && kmin != kmax) {
+                hi = 64 - (unsigned)__builtin_clzll(kmin ^ kmax);
+                unsigned w = hi < 11 ? hi : 11;
+                hi -= w;   /* now the digit's shift */
+                nb = (size_t)1 << w;
+            }
+            hist = calloc((size_t)used * 3 * nb, sizeof *hist);
+            if ((need_all && !c->all) || (L && (!c->pos || !c->neg)) || !hist) fail = 1;
+        }
+        if (!fail) {   /* pass 2: histograms */
+            size_t *h = hist + (size_t)t * 3 * nb;
+            for (size_t i = lo; i < up; i++) {
+                double x = r->scores[i];
+                if (isnan(x)) continue;
+                size_t d = nb > 1 ? (size_t)(od_eval_key_asc(x) >> hi) & (nb - 1) : 0;
+                h[d]++;
+                int cl = row_class(r, part, L, i);
+                if (cl) h[cl * nb + d]++;
+            }
+        }
+#ifdef _OPENMP
+#pragma omp barrier
+#pragma omp single
+#endif
+        if (!fail) {   /* per-thread offsets; cnt[class][bucket] */
+            for (size_t cl = 0; cl < 3; cl++) {
+                size_t o = 0;
+                for (size_t b = 0; b < nb; b++) {
+                    size_t start = o;
+                    for (int u = 0; u < used; u++) {
+                        size_t *h = hist + ((size_t)u * 3 + cl) * nb + b, v = *h;
+                        *h = o;
+                        o += v;
+                    }
+                    cnt[cl][b] = o - start;
+                }
+            }
+        }
+        if (!fail) {   /* pass 3: the scatter */
+            size_t *h = hist + (size_t)t * 3 * nb;
+            uint64_t *dst[3] = { c->all, c->pos, c->neg };
+            for (size_t i = lo; i < up; i++) {
+                double x = r->scores[i];
+                if (isnan(x)) continue;
+                uint64_t key = od_eval_key_asc(x);
+                size_t d = nb > 1 ? (size_t)(key >> hi) & (nb - 1) : 0;
+                if (dst[0]) dst[0][h[d]++] = key;
+                int cl = row_class(r, part, L, i);
+                if (cl) dst[cl][h[cl * nb + d]++] = key;
+            }
+        }
+    }
+    free(tc);
+    free(tk);
+    free(hist);
+    if (fail) return -1;
+    /* the buckets' keys agree from bit hi (the digit's shift) up */
+    if (c->all) od_eval_sort_buckets_at(c->all, cnt[0], nb, hi, threads);
+    if (L) {
+        od_eval_sort_buckets_at(c->pos, cnt[1], nb, hi, threads);
+        od_eval_sort_buckets_at(c->neg, cnt[2], nb, hi, threads);
+    }
+    return 0;
+}
+
 static thr_counts *counts_of(od_run *r, int part, const int *L, int labels)
 {
     thr_counts *c = r->counts;
@@ -437,38 +583,47 @@ static thr_counts *counts_of(od_run *r, int part, const int *L, int labels)
     r->counts = NULL;
     if (!(c = calloc(1, sizeof *c))) return NULL;   /* no error: the caller counts row by row */
     c->scores = r->scores, c->n = r->n, c->part = part, c->L = L, c->labels = labels;
-    size_t n = r->n ? r->n : 1;
-    c->all = malloc(n * sizeof *c->all);
-    if (L) {
-        c->pos = malloc(n * sizeof *c->pos);
-        c->neg = malloc(n * sizeof *c->neg);
-    }
-    if (!c->all || (L && (!c->pos || !c->neg))) { od_run_counts_free(c); return NULL; }
-    for (size_t i = 0; i < r->n; i++) {
-        double s = r->scores[i];
-        if (isnan(s)) continue;
-        uint64_t k = od_eval_key_asc(s);
-        c->all[c->m++] = k;
-        if (!L || !od_run_in_part(r, part, i) || L[i] < 0) continue;
-        if (L[i]) c->pos[c->mp++] = k;
-        else c->neg[c->mn++] = k;
-    }
     int threads = 1;
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
-    if (L && c->mp + c->mn == c->m) {   /* every scored row is labelled, in the part: flagged = TP + FP */
-        free(c->all);
-        c->all = NULL;
-    } else {
-        od_eval_radix_sort_inplace(c->all, c->m, threads);
-    }
-    if (L) {
-        od_eval_radix_sort_inplace(c->pos, c->mp, threads);
-        od_eval_radix_sort_inplace(c->neg, c->mn, threads);
-    }
+    if (build_counts(c, r, part, L, threads)) { od_run_counts_free(c); return NULL; }
     r->counts = c;
     return c;
+}
+
+/* The k-th smallest (0-based) scored row's score, from the sorted keys. */
+static double counts_kth(void *arg, size_t k)
+{
+    const thr_counts *c = arg;
+    if (c->all) return od_eval_key_asc_value(c->all[k]);
+    /* the k-th of the union of the sorted pos and neg: i keys from pos, j = k+1-i from neg */
+    const uint64_t *A = c->pos, *B = c->neg;
+    size_t na = c->mp, nb = c->mn;
+    size_t lo = k + 1 > nb ? k + 1 - nb : 0, hi = k + 1 < na ? k + 1 : na;
+    while (lo < hi) {
+        size_t i = lo + (hi - lo) / 2;
+        if (A[i] < B[k - i]) lo = i + 1;   /* pos's (i+1)-th below neg's (k+1-i)-th: take more from pos */
+        else hi = i;
+    }
+    size_t i = lo, j = k + 1 - lo;
+    uint64_t x = i ? A[i - 1] : 0, y = j ? B[j - 1] : 0;
+    return od_eval_key_asc_value(x > y ? x : y);
+}
+
+/* percentile / contamination on a run without a split (the training scores
+ * are every scored row): read from the run's sorted keys, made here once for
+ * the threshold's effect anyway, instead of two copies and a selection of
+ * all the scores.  0 when done, else nothing done. */
+static int from_counts(od_run *r, double q, int c, od_threshold *th)
+{
+    if (r->part) return 1;
+    int labels;
+    int part = od_run_default_part(r);
+    const int *L = od_run_labels(r, OD_LABELS_DEFAULT, &labels);
+    thr_counts *cn = counts_of(r, part, L, labels);
+    if (!cn || !cn->m) return 1;
+    return od_threshold_percentile_ranked(NULL, r->n, cn->m, counts_kth, cn, q, c, th);
 }
 
 /* keys in a[0..n) that are >= k (strict: > k) */

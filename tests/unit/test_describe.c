@@ -288,6 +288,64 @@ static void test_against_sort(od_ctx *ctx)
     gsl_rng_free(r);
 }
 
+/* The bins span the range of a fixed sample (every (n / 4096)-th row) and
+ * values outside it go to the end bins: data the sample misrepresents,
+ * infinities, NaN, and samples without two different finite values (then
+ * the exact min and max set the bins). */
+static void test_sampled_range(od_ctx *ctx)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 21);
+    const char *what[6] = { "the sampled rows in [0, 1), the others over +-1e6", "+-inf, NaN and values",
+                            "the sampled rows NaN (sample empty)", "the sampled rows one value (sample constant)",
+                            "mostly NaN, ties, -0 and +0", "one value and +inf" };
+    const size_t n = 300007, step = n / 4096;
+    for (int b = 0; b < 6; b++) {
+        double *v = malloc(n * sizeof *v), *p = malloc(n * sizeof *p);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            int sampled = i % step == 0;
+            double u = gsl_rng_uniform(r);
+            switch (b) {
+            case 0: v[i] = sampled ? u : u * 2e6 - 1e6; break;
+            case 1: v[i] = i % 101 == 0 ? INFINITY : i % 103 == 0 ? -INFINITY : i % 7 == 0 ? NAN : u - 0.5; break;
+            case 2: v[i] = sampled ? NAN : round(u * 1000) - 500; break;
+            case 3: v[i] = sampled ? 5 : u < 0.5 ? 5 : u * 10; break;
+            case 4: v[i] = u < 0.9 ? NAN : u < 0.93 ? -0.0 : u < 0.96 ? 0.0 : round(u * 100); break;
+            default: v[i] = i == n - 2 ? INFINITY : 2.5; break;
+            }
+            if (!isnan(v[i])) p[m++] = v[i];
+        }
+        od_frame *f = od_frame_new(ctx, n);
+        add_num(ctx, f, "v", v, OD_COL_NUM, OD_ROLE_FEATURE);
+        od_col_stats *st;
+        size_t k;
+        int ok = od_frame_describe(ctx, f, NULL, 0, &st, &k, NULL) == OD_OK && st[0].n == m && st[0].missing == n - m;
+        if (ok && b == 1) {   /* infinite mean and sd: compare the order statistics only */
+            double *s = dup_vals(p, m);
+            gsl_sort(s, 1, m);
+            size_t d = 1;
+            for (size_t i = 1; i < m; i++) d += s[i] != s[i - 1];
+            ok = st[0].min == s[0] && st[0].max == s[m - 1] && st[0].distinct == d &&
+                 st[0].q25 == gsl_stats_quantile_from_sorted_data(s, 1, m, 0.25) &&
+                 st[0].median == gsl_stats_median_from_sorted_data(s, 1, m) &&
+                 st[0].q75 == gsl_stats_quantile_from_sorted_data(s, 1, m, 0.75);
+            free(s);
+        } else if (ok && b == 5) {
+            ok = st[0].min == 2.5 && st[0].max == INFINITY && st[0].distinct == 2 && st[0].q25 == 2.5 &&
+                 st[0].median == 2.5 && st[0].q75 == 2.5;
+        } else if (ok) {
+            ok = same_as_gsl(p, m, &st[0]);
+        }
+        od_test_true(ok, "sampled bins == sorted quantiles and distinct count: %s", what[b]);
+        if (ok) free(st);
+        od_frame_free(f);
+        free(v);
+        free(p);
+    }
+    gsl_rng_free(r);
+}
+
 /* The same numbers whatever the thread count. */
 static void test_threads(od_ctx *ctx)
 {
@@ -327,6 +385,7 @@ int main(void)
     test_small_shapes(ctx);
     test_selection(ctx);
     test_against_sort(ctx);
+    test_sampled_range(ctx);
     test_threads(ctx);
     od_ctx_free(ctx);
     return od_test_done();

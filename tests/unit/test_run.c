@@ -406,6 +406,138 @@ static void test_models(od_ctx *ctx)
     od_ws_free(ws);
 }
 
+/* ------------------------------------------- counts at a threshold, sorted */
+
+static uint64_t lcg(uint64_t *st)
+{
+    *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *st >> 11;
+}
+
+/* The counts at a threshold (sorted keys, binary searches; the keys bucketed
+ * by the digit below the prefix they share) and the percentile and
+ * contamination read from them, against a row-by-row count and the
+ * selection (od_percentile) bit for bit: ties, NaN, -0 and +0, +-inf, all
+ * equal, 1..3 rows, scores within a few powers of two or over many,
+ * unlabelled rows, labels or none; 1 and 2 threads. */
+static void test_threshold_counts(od_ctx *ctx)
+{
+    static const size_t ns[] = { 1, 2, 3, 1000, 300007 };
+    const char *shape[6] = { "rounded to 2 decimals (ties, -0 and +0)", "NaN and +-inf", "all equal", "exp(0..100)",
+                             "in [8, 64)", "in [-1, 1] times 1e-310 (subnormal)" };
+    int bad_counts = 0, bad_q = 0, cases = 0;
+    for (int threads = 1; threads <= 2; threads++)
+        for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+            for (int sh = 0; sh < 6; sh++)
+                for (int lab = 0; lab < 3; lab++) {   /* no labels, some rows unlabelled, every row labelled */
+                    size_t n = ns[a];
+                    uint64_t st = 7 + n + (uint64_t)sh * 1000 + (uint64_t)lab;
+                    od_ctx_set_threads(ctx, threads);
+                    od_workspace *ws = od_ws_new();
+                    size_t nf = n < 50 ? 50 : n;   /* gauss needs rows to fit; the run then keeps n */
+                    od_frame *f = od_frame_new(ctx, nf);
+                    double *x = malloc(nf * sizeof *x), *y = malloc(nf * sizeof *y), *sc = malloc(n * sizeof *sc);
+                    for (size_t i = n; i < nf; i++) x[i] = (double)(i % 7), y[i] = 0;
+                    for (size_t i = 0; i < n; i++) {
+                        x[i] = (double)(lcg(&st) % 1000) / 100.0;
+                        y[i] = lab == 1 && i % 13 == 5 ? NAN : (double)(i % 17 == 3 || i % 19 == 0);
+                        double u = (double)lcg(&st) / 9007199254740992.0;   /* [0, 1) */
+                        switch (sh) {
+                        case 0: sc[i] = round(u * 1000 - 500) / 100; if (i % 11 == 0) sc[i] = i % 2 ? -0.0 : 0.0; break;
+                        case 1: sc[i] = i % 7 == 1 ? NAN : i % 101 == 0 ? INFINITY : i % 103 == 0 ? -INFINITY : u; break;
+                        case 2: sc[i] = 2.5; break;
+                        case 3: sc[i] = exp(u * 100); break;
+                        case 4: sc[i] = 8 + 56 * u; break;
+                        default: sc[i] = (2 * u - 1) * 1e-310; break;
+                        }
+                    }
+                    od_frame_add_num_donate(ctx, f, "x", x, OD_COL_NUM, OD_ROLE_FEATURE);
+                    if (lab) od_frame_add_num_donate(ctx, f, "label", y, OD_COL_NUM, OD_ROLE_LABEL);
+                    else free(y), y = NULL;
+                    od_ws_add_dataset_donate(ctx, ws, "s", "mem", f, "load");
+                    od_dataset *d = od_ws_dataset(ws, "s");
+                    od_params *p = params(ctx, "gauss", NULL, NULL, 0);
+                    od_run *r = NULL;
+                    od_fit_opts o = { .name = "g" };
+                    if (od_run_fit(ctx, ws, d, od_detector_find("gauss"), p, &o, &r) || !r || r->n != nf) {
+                        od_test_true(0, "fit for the counts test (n=%zu): %s", n, od_ctx_errmsg(ctx));
+                        od_ctx_clear_error(ctx);
+                        free(sc);
+                        od_params_free(p);
+                        od_ws_free(ws);
+                        continue;
+                    }
+                    const double *lab_col = lab ? od_ds_top(d)->frame->cols[1].num : NULL;
+                    double *orig = r->scores;
+                    r->scores = sc;
+                    r->n = n;
+                    cases++;
+                    /* thresholds: scores of the data (every one for small n) and values between */
+                    size_t nt = n <= 1000 ? n + 3 : 203;
+                    for (size_t t = 0; t < nt; t++) {
+                        double v = t < n && n <= 1000 ? sc[t] : t < 200 ? sc[lcg(&st) % n] : t == 200 ? -1e300 : t == 201 ? 1e300 : 0.0;
+                        if (!isfinite(v) || fpclassify(v) == FP_SUBNORMAL) continue;   /* value= reads normal numbers */
+                        char buf[40];
+                        snprintf(buf, sizeof buf, "%.17g", v);
+                        const char *k[1] = { "value" }, *vv[1] = { buf };
+                        od_thr_report rep;
+                        if (od_run_threshold(ctx, r, "value", k, vv, 1, &rep)) {
+                            if (!bad_counts) printf("#   value=%s: %s\n", buf, od_ctx_errmsg(ctx));
+                            bad_counts++;
+                            od_ctx_clear_error(ctx);
+                            continue;
+                        }
+                        size_t m = 0, fl = 0, tp = 0, fp = 0, tn = 0, fn = 0;
+                        for (size_t i = 0; i < n; i++) {
+                            if (isnan(sc[i])) continue;
+                            m++;
+                            int fg = sc[i] >= v;
+                            fl += (size_t)fg;
+                            if (!lab_col || isnan(lab_col[i])) continue;
+                            if (lab_col[i]) { if (fg) tp++; else fn++; }
+                            else { if (fg) fp++; else tn++; }
+                        }
+                        if (rep.scored != m || rep.flagged != fl || rep.cm.tp != tp || rep.cm.fp != fp || rep.cm.tn != tn ||
+                            rep.cm.fn != fn) {
+                            if (!bad_counts)
+                                printf("#   %s n=%zu labels %d threads %d t=%s: flagged %zu/%zu tp %zu/%zu fp %zu/%zu\n", shape[sh], n, lab,
+                                       threads, buf, rep.flagged, fl, rep.cm.tp, tp, rep.cm.fp, fp);
+                            bad_counts++;
+                        }
+                        od_thr_report_clear(&rep);
+                    }
+                    /* percentile and contamination against the selection */
+                    static const double qs[] = { 0, 0.5, 1, 25, 50, 90, 99, 99.9, 100 }, cs[] = { 0.001, 0.01, 0.1, 0.5 };
+                    for (size_t qi = 0; qi < 13; qi++) {
+                        int isc = qi >= 9;
+                        double q = isc ? cs[qi - 9] : qs[qi], want;
+                        char buf[40];
+                        snprintf(buf, sizeof buf, "%g", q);
+                        const char *k[1] = { isc ? "c" : "q" }, *vv[1] = { buf };
+                        od_thr_report rep;
+                        int rc = od_run_threshold(ctx, r, isc ? "contamination" : "percentile", k, vv, 1, &rep);
+                        int rw = od_percentile(ctx, sc, n, isc ? 100 * (1 - q) : q, &want, NULL);
+                        if (rc != rw || (!rc && memcmp(&r->thr.value, &want, sizeof want))) {
+                            if (!bad_q)
+                                printf("#   %s n=%zu labels %d threads %d %s=%g: %.17g (rc %d), selection %.17g (rc %d)\n", shape[sh], n,
+                                       lab, threads, k[0], q, r->thr.value, rc, want, rw);
+                            bad_q++;
+                        }
+                        od_ctx_clear_error(ctx);
+                        if (!rc) od_thr_report_clear(&rep);
+                    }
+                    r->scores = orig;
+                    r->n = nf;
+                    free(sc);
+                    od_params_free(p);
+                    od_ws_free(ws);
+                }
+    od_ctx_set_threads(ctx, 1);
+    od_test_true(cases == 2 * 5 * 6 * 3, "counts test: every case fitted (%d)", cases);
+    od_test_int(bad_counts, 0, "flagged, TP, FP, TN, FN from the sorted keys == a row-by-row count");
+    od_test_int(bad_q, 0, "percentile and contamination from the sorted keys == the selection, bit for bit");
+}
+
 int main(void)
 {
     od_ctx *ctx = od_ctx_new(42);
@@ -414,6 +546,7 @@ int main(void)
     test_windowed_strides(ctx);
     test_fit_rows(ctx);
     test_thresholds(ctx);
+    test_threshold_counts(ctx);
     test_metrics(ctx);
     test_models(ctx);
     od_ctx_free(ctx);
