@@ -284,7 +284,9 @@ static int column_stats(const od_column *col, size_t nrow, od_col_stats *st, dou
     if (!cnt) return -1;
     double lo = 0, scale = 0;
     int binned = sample_range(v, nrow, &lo, &scale);
-    /* pass 1: count, sum, min, max (and the histogram when the bins are known) */
+    /* pass 1: count, sum, min, max (and the histogram when the bins are known);
+     * two copies of the loop so the row loop does not test `binned` (gcc -O2
+     * does not unswitch loops) */
     size_t m = 0;
     long double sum = 0;
     double mn = INFINITY, mx = -INFINITY;

@@ -108,22 +108,34 @@ typedef struct {
 
 /* ---------------------------------------------------------------- input */
 
+/* What a line is, for next_line and the reader thread's pipe_fill: the line
+ * at b (avail bytes read, eof: the input ends there) up to its '\n' or the end
+ * of the input, a trailing '\r' dropped, its end overwritten with a NUL (the
+ * buffer has room past avail).  1 with its length in *n and the bytes it takes
+ * in *adv; 0 when no whole line is there yet. */
+static inline int cut_line(char *b, size_t avail, int eof, size_t *n, size_t *adv)
+{
+    char *nl = avail ? memchr(b, '\n', avail) : NULL;
+    if (!nl && !(eof && avail)) return 0;
+    size_t l = nl ? (size_t)(nl - b) : avail;
+    *adv = l + (nl != NULL);
+    if (l && b[l - 1] == '\r') l--;
+    b[l] = 0;
+    *n = l;
+    return 1;
+}
+
 /* The next line (without its end) in *s, *n; 0 at the end of the input,
  * -OD_ENOMEM or -OD_EIO with the message in L->emsg.  Touches no ctx: the
  * reader thread runs it. */
 static int next_line(linebuf *L, char **s, size_t *n)
 {
     for (;;) {
-        char *nl = L->pos < L->len ? memchr(L->buf + L->pos, '\n', L->len - L->pos) : NULL;
-        if (nl || (L->eof && L->pos < L->len)) {
-            char *b = L->buf + L->pos;
-            size_t l = nl ? (size_t)(nl - b) : L->len - L->pos;
-            L->pos += l + (nl != NULL);
-            if (l && b[l - 1] == '\r') l--;
-            b[l] = 0;
+        size_t adv;
+        if (cut_line(L->buf + L->pos, L->len - L->pos, L->eof, n, &adv)) {
+            *s = L->buf + L->pos;
+            L->pos += adv;
             L->line++;
-            *s = b;
-            *n = l;
             return 1;
         }
         if (L->eof) return 0;
@@ -1017,7 +1029,7 @@ typedef struct {
 
 /* Fill B (which may hold lines already) with lines up to P->chunk, read in
  * place: the input goes straight into B's arena, whose lines are cut there
- * (their ends overwritten with a NUL, as next_line does in its buffer), so
+ * (cut_line, as next_line does in its buffer), so
  * they need no copy.  The bytes of an unfinished line wait in P->L for the
  * next set, which starts with them.  Returns 0, -1 at the end of the input,
  * or an error code (message in P->L->emsg). */
@@ -1065,12 +1077,9 @@ static int pipe_fill(pipe_st *P, lineset *B)
         B->alen += got;
         memset(B->arena + B->alen, 0, CSV_PAD);   /* the scanner reads up to 8 bytes past a number */
         for (;;) {
-            char *b = B->arena + pos, *nl = pos < B->alen ? memchr(b, '\n', B->alen - pos) : NULL;
-            if (!nl && !(L->eof && pos < B->alen)) break;
-            size_t l = nl ? (size_t)(nl - b) : B->alen - pos;
-            size_t next = pos + l + (nl != NULL);
-            if (l && b[l - 1] == '\r') l--;
-            b[l] = 0;
+            size_t l, adv;
+            if (!cut_line(B->arena + pos, B->alen - pos, L->eof, &l, &adv)) break;
+            size_t next = pos + adv;
             L->line++;
             if (l) {
                 B->loff[B->nlines] = pos;
