@@ -134,43 +134,109 @@ static int hc_single(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld
 
 /* ------------------------------------------------ ward: NN-chain on centroids */
 
-/* Nearest active cluster of cluster x (at position px, centroid cx, size nx)
- * over positions [p0, p1) in squared Ward distance 2 nx ns/(nx+ns) |cx-cs|^2
- * (scipy's height is its square root): lexicographic (value, slot) minimum
- * into *best; the value for the chain predecessor `prev` into *vprev. */
-static void hc_ward_scan(const double *C, const double *sz, const size_t *slot, size_t p0, size_t p1, size_t d,
-                         const double *cx, double nx, size_t px, size_t prev, hc_min *best, double *vprev)
+/* Squared Ward distance between cluster x (centroid cx, size nx) and the
+ * cluster at position p of the column-major centroids C (ldc apart):
+ * 2 nx ns/(nx+ns) |cx-cs|^2, the squared difference summed over j in order
+ * (scipy's height is its square root).  hc_ward_min computes the same
+ * expression four (eight) positions at a time with no multiply-add
+ * contraction, so every instruction set gives the same bits as this. */
+static inline double hc_ward_one(const double *C, size_t ldc, const double *sz, size_t p, size_t d, const double *cx,
+                                 double nx)
+{
+    double s = 0;
+    for (size_t j = 0; j < d; j++) {
+        double t = cx[j] - C[j * ldc + p];
+        s += t * t;
+    }
+    return 2 * nx * sz[p] / (nx + sz[p]) * s;
+}
+
+typedef double hc_v4 __attribute__((vector_size(32)));
+typedef long long hc_l4 __attribute__((vector_size(32)));
+typedef unsigned long long hc_u4 __attribute__((vector_size(32)));
+
+/* Lexicographic (squared Ward distance, slot) minimum over positions [p0, p1)
+ * into *best.  Four lanes each keep their own minimum over the positions
+ * congruent to them; the lanes are merged lexicographically at the end, so
+ * the result is the scalar loop's.  Compiled for several instruction sets
+ * and picked at run time; contraction is off (see hc_ward_one). */
+__attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
+static void hc_ward_min(const double *C, size_t ldc, const double *sz, const size_t *slot, size_t p0, size_t p1,
+                        size_t d, const double *cx, double nx, hc_min *best)
 {
     hc_min b = *best;
-    for (size_t p = p0; p < p1; p++) {
-        const double *c = C + p * d;
+    size_t p = p0;
+    if (p1 - p0 >= 8) {
+        hc_v4 bv = { INFINITY, INFINITY, INFINITY, INFINITY }, bv2 = bv;
+        hc_u4 bs = { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX }, bs2 = bs;
+        hc_v4 two_nx = { 2 * nx, 2 * nx, 2 * nx, 2 * nx }, vnx = { nx, nx, nx, nx };
+        for (; p + 8 <= p1; p += 8) {
+            hc_v4 s = { 0, 0, 0, 0 }, s2 = s;
+            for (size_t j = 0; j < d; j++) {
+                const double *c = C + j * ldc + p;
+                hc_v4 cj = { cx[j], cx[j], cx[j], cx[j] }, a, a2;
+                memcpy(&a, c, sizeof a);
+                memcpy(&a2, c + 4, sizeof a2);
+                hc_v4 t = cj - a, t2 = cj - a2;
+                s += t * t;
+                s2 += t2 * t2;
+            }
+            hc_v4 z, z2;
+            memcpy(&z, sz + p, sizeof z);
+            memcpy(&z2, sz + p + 4, sizeof z2);
+            hc_v4 v = two_nx * z / (vnx + z) * s, v2 = two_nx * z2 / (vnx + z2) * s2;
+            hc_u4 sl, sl2;
+            memcpy(&sl, slot + p, sizeof sl);
+            memcpy(&sl2, slot + p + 4, sizeof sl2);
+            hc_l4 lt = (v < bv) | ((v == bv) & (sl < bs)), lt2 = (v2 < bv2) | ((v2 == bv2) & (sl2 < bs2));
+            bv = (hc_v4)((lt & (hc_l4)v) | (~lt & (hc_l4)bv));
+            bs = ((hc_u4)lt & sl) | (~(hc_u4)lt & bs);
+            bv2 = (hc_v4)((lt2 & (hc_l4)v2) | (~lt2 & (hc_l4)bv2));
+            bs2 = ((hc_u4)lt2 & sl2) | (~(hc_u4)lt2 & bs2);
+        }
+        for (int l = 0; l < 4; l++) {
+            if (hc_better(bv[l], (size_t)bs[l], b)) b = (hc_min){ bv[l], (size_t)bs[l] };
+            if (hc_better(bv2[l], (size_t)bs2[l], b)) b = (hc_min){ bv2[l], (size_t)bs2[l] };
+        }
+    }
+    for (; p < p1; p++) {
         double s = 0;
-        #pragma omp simd reduction(+ : s)
         for (size_t j = 0; j < d; j++) {
-            double t = cx[j] - c[j];
+            double t = cx[j] - C[j * ldc + p];
             s += t * t;
         }
         double v = 2 * nx * sz[p] / (nx + sz[p]) * s;
-        if (p == px) continue;
-        if (slot[p] == prev) *vprev = v;
-        if (v < b.v || (v == b.v && slot[p] < b.i)) b = (hc_min){ v, slot[p] };
+        if (hc_better(v, slot[p], b)) b = (hc_min){ v, slot[p] };
     }
     *best = b;
 }
 
+/* the minimum over [p0, p1) without position px */
+static void hc_ward_range(const double *C, size_t ldc, const double *sz, const size_t *slot, size_t p0, size_t p1,
+                          size_t d, const double *cx, double nx, size_t px, hc_min *best)
+{
+    if (px >= p0 && px < p1) {
+        hc_ward_min(C, ldc, sz, slot, p0, px, d, cx, nx, best);
+        hc_ward_min(C, ldc, sz, slot, px + 1, p1, d, cx, nx, best);
+    } else {
+        hc_ward_min(C, ldc, sz, slot, p0, p1, d, cx, nx, best);
+    }
+}
+
 static int hc_ward(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, double *Z)
 {
-    /* active clusters stored compactly: C[pos], sz[pos], slot[pos]; pos_of[slot] */
-    double *C = od_mallocn(ctx, n * d, sizeof *C);
+    /* active clusters stored compactly: centroid column j at C[j n + pos],
+     * sz[pos], slot[pos]; pos_of[slot]; cx the chain head's centroid */
+    double *C = od_mallocn(ctx, n * d, sizeof *C), *cx = od_mallocn(ctx, d, sizeof *cx);
     double *sz = od_mallocn(ctx, n, sizeof *sz);
     size_t *slot = od_mallocn(ctx, n, sizeof *slot), *pos_of = od_mallocn(ctx, n, sizeof *pos_of);
     size_t *chain = od_mallocn(ctx, n, sizeof *chain);
-    if (!C || !sz || !slot || !pos_of || !chain) {
-        free(C), free(sz), free(slot), free(pos_of), free(chain);
+    if (!C || !cx || !sz || !slot || !pos_of || !chain) {
+        free(C), free(cx), free(sz), free(slot), free(pos_of), free(chain);
         return OD_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        memcpy(C + i * d, X + i * ld, d * sizeof *C);
+        for (size_t j = 0; j < d; j++) C[j * n + i] = X[i * ld + j];
         sz[i] = 1;
         slot[i] = pos_of[i] = i;
     }
@@ -178,7 +244,7 @@ static int hc_ward(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
     for (size_t k = 0; k + 1 < n; k++) {
         if ((k & 1023) == 0) {
             if (od_cancelled(ctx)) {
-                free(C), free(sz), free(slot), free(pos_of), free(chain);
+                free(C), free(cx), free(sz), free(slot), free(pos_of), free(chain);
                 return od_error(ctx, OD_ECANCEL, "hclust: interrupted");
             }
             od_progress(ctx, "hclust", (double)k / (double)n, NULL);
@@ -194,8 +260,9 @@ static int hc_ward(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
         for (;;) {
             x = chain[len - 1];
             size_t px = pos_of[x], prev = len > 1 ? chain[len - 2] : SIZE_MAX;
-            const double *cx = C + px * d;
-            double nx = sz[px], vp = INFINITY;
+            for (size_t j = 0; j < d; j++) cx[j] = C[j * n + px];
+            double nx = sz[px];
+            double vp = prev == SIZE_MAX ? INFINITY : hc_ward_one(C, n, sz, pos_of[prev], d, cx, nx);
             hc_min best = { INFINITY, SIZE_MAX };
             /* threads only for long scans: a barrier per scan costs more than
              * a short scan, badly so on a busy machine */
@@ -203,18 +270,14 @@ static int hc_ward(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
                 #pragma omp parallel
                 {
                     hc_min loc = { INFINITY, SIZE_MAX };
-                    double lvp = INFINITY;
                     int nt = omp_get_num_threads(), id = omp_get_thread_num();
                     size_t p0 = na * (size_t)id / (size_t)nt, p1 = na * (size_t)(id + 1) / (size_t)nt;
-                    hc_ward_scan(C, sz, slot, p0, p1, d, cx, nx, px, prev, &loc, &lvp);
+                    hc_ward_range(C, n, sz, slot, p0, p1, d, cx, nx, px, &loc);
                     #pragma omp critical
-                    {
-                        if (hc_better(loc.v, loc.i, best)) best = loc;
-                        if (lvp != INFINITY) vp = lvp;
-                    }
+                    if (hc_better(loc.v, loc.i, best)) best = loc;
                 }
             } else {
-                hc_ward_scan(C, sz, slot, 0, na, d, cx, nx, px, prev, &best, &vp);
+                hc_ward_range(C, n, sz, slot, 0, na, d, cx, nx, px, &best);
             }
             y = best.i;
             cur = best.v;
@@ -238,19 +301,19 @@ static int hc_ward(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
         Z[k * 4] = (double)x;
         Z[k * 4 + 1] = (double)y;
         Z[k * 4 + 2] = sqrt(cur);
-        for (size_t j = 0; j < d; j++) C[py * d + j] = (nx * C[px * d + j] + ny * C[py * d + j]) / (nx + ny);
+        for (size_t j = 0; j < d; j++) C[j * n + py] = (nx * C[j * n + px] + ny * C[j * n + py]) / (nx + ny);
         sz[py] = nx + ny;
         /* remove x: move the last active cluster into its place */
         size_t last = na - 1;
         if (px != last) {
-            memcpy(C + px * d, C + last * d, d * sizeof *C);
+            for (size_t j = 0; j < d; j++) C[j * n + px] = C[j * n + last];
             sz[px] = sz[last];
             slot[px] = slot[last];
             pos_of[slot[px]] = px;
         }
         na--;
     }
-    free(C), free(sz), free(slot), free(pos_of), free(chain);
+    free(C), free(cx), free(sz), free(slot), free(pos_of), free(chain);
     return OD_OK;
 }
 

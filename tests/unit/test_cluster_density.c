@@ -110,6 +110,73 @@ static void test_hclust(void)
     fx_free(&f);
 }
 
+/* Ward merge heights by the textbook method, independent of the engine's
+ * NN-chain on centroids: a full matrix of squared Ward distances, the global
+ * minimum merged each step, Lance-Williams updates (as scipy's ward on the
+ * condensed matrix).  Heights returned in merge order (non-decreasing for
+ * Ward, which is reducible). */
+static void ward_reference(const double *X, size_t n, size_t d, double *h)
+{
+    double *D = malloc(n * n * sizeof *D), *sz = malloc(n * sizeof *sz);
+    unsigned char *dead = calloc(n, 1);
+    for (size_t i = 0; i < n; i++) {
+        sz[i] = 1;
+        for (size_t j = 0; j < n; j++) {
+            double s = 0;
+            for (size_t c = 0; c < d; c++) s += (X[i * d + c] - X[j * d + c]) * (X[i * d + c] - X[j * d + c]);
+            D[i * n + j] = s;   /* squared Euclidean = squared Ward distance for singletons / 2 * 2 */
+        }
+    }
+    for (size_t k = 0; k + 1 < n; k++) {
+        size_t a = 0, b = 0;
+        double m = INFINITY;
+        for (size_t i = 0; i < n; i++)
+            if (!dead[i])
+                for (size_t j = i + 1; j < n; j++)
+                    if (!dead[j] && D[i * n + j] < m) m = D[i * n + j], a = i, b = j;
+        h[k] = sqrt(m);
+        for (size_t i = 0; i < n; i++) {
+            if (dead[i] || i == a || i == b) continue;
+            double t = sz[i] + sz[a] + sz[b];
+            double v = ((sz[i] + sz[a]) * D[i * n + a] + (sz[i] + sz[b]) * D[i * n + b] - sz[i] * m) / t;
+            D[i * n + b] = D[b * n + i] = v;
+        }
+        sz[b] += sz[a];
+        dead[a] = 1;
+    }
+    free(D), free(sz), free(dead);
+}
+
+/* the engine's ward on data where its vector scan's ranges, tails and the
+ * skipped chain head fall everywhere, against the reference: blobs, then
+ * integer points full of exact duplicates and equal distances */
+static void test_hclust_ward_reference(void)
+{
+    od_ctx *ctx = od_ctx_new(1);
+    const size_t dims[3] = { 1, 5, 9 };
+    for (int t = 0; t < 4; t++) {
+        size_t n = t == 3 ? 301 : 403, d = t == 3 ? 3 : dims[t];
+        double *X = t == 3 ? malloc(n * d * sizeof *X) : rand_blobs(41 + (unsigned long)t, n, d, 5, 8);
+        if (t == 3)
+            for (size_t i = 0; i < n * d; i++) X[i] = (double)((i * 2654435761u) % 5);
+        double *Z = malloc((n - 1) * 4 * sizeof *Z), *h = malloc((n - 1) * sizeof *h);
+        int rc = od_hclust_linkage(ctx, X, n, d, d, OD_LINK_WARD, Z);
+        ward_reference(X, n, d, h);
+        double e = 0;
+        size_t bad = 0;
+        for (size_t r = 0; r + 1 < n; r++) {
+            double a = Z[r * 4 + 2], b = h[r];
+            if (b == 0) bad += a != 0;
+            else e = fmax(e, fabs(a - b) / b);
+        }
+        od_test_true(rc == 0 && bad == 0 && e < 1e-9,
+                     "hclust ward %zu x %zu %s: merge heights equal the Lance-Williams reference (max rel err %.2g, "
+                     "%zu zero heights differ)", n, d, t == 3 ? "integer points with duplicates" : "blobs", e, bad);
+        free(X), free(Z), free(h);
+    }
+    od_ctx_free(ctx);
+}
+
 /* ------------------------------------------------------------------ DBSCAN */
 
 static void test_dbscan(void)
@@ -585,6 +652,7 @@ static void test_gauss(void)
 int main(void)
 {
     test_hclust();
+    test_hclust_ward_reference();
     test_dbscan();
     test_kde();
     test_gauss();
