@@ -41,6 +41,13 @@ void od_nbr_free(od_nbr *nb)
     free(nb->bn);
     free(nb->brow);
     free(nb->leafT);
+    free(nb->lc);
+    free(nb->lw);
+    free(nb->lfok);
+    free(nb->lfoff);
+    free(nb->fbox);
+    free(nb->bfoff);
+    free(nb->leafF);
     free(nb->X);
     free(nb);
 }
@@ -80,6 +87,65 @@ static void nb_blocks(const od_kdtree *t, size_t *P, size_t s, size_t e, size_t 
     size_t m = s + (((e - s) / 2) & ~(size_t)3);
     nb_blocks(t, P, s, m, cut, ncut);
     nb_blocks(t, P, m, e, cut, ncut);
+}
+
+/* The float copy of the leaves (nbr.h): centres, offset bounds, boxes of
+ * eight blocks at a time and the points, from the blocks already built. */
+static int nb_float_new(od_ctx *ctx, od_nbr *nb)
+{
+    const od_kdtree *t = nb->tree;
+    size_t d = nb->d, nfg = 0, npad = 0, nbk = 0;
+    for (size_t i = 0; i < t->nnodes; i++) {
+        if (nb->split[i].left >= 0) continue;
+        nfg += (nb->lng[i] + 1) / 2;
+        for (size_t b = 4 * nb->loff[i]; b < 4 * (nb->loff[i] + nb->lng[i]); b++) npad += (nb->bn[b] + 7) & ~(size_t)7;
+        if (4 * (nb->loff[i] + nb->lng[i]) > nbk) nbk = 4 * (nb->loff[i] + nb->lng[i]);
+    }
+    nb->lc = od_calloc(ctx, t->nnodes * d, sizeof *nb->lc);
+    nb->lw = od_calloc(ctx, t->nnodes, sizeof *nb->lw);
+    nb->lfok = od_calloc(ctx, t->nnodes, sizeof *nb->lfok);
+    nb->lfoff = od_calloc(ctx, t->nnodes, sizeof *nb->lfoff);
+    nb->fbox = od_mallocn(ctx, (nfg ? nfg : 1) * 16 * d, sizeof *nb->fbox);
+    nb->bfoff = od_calloc(ctx, nbk ? nbk : 1, sizeof *nb->bfoff);
+    nb->leafF = od_mallocn(ctx, (npad ? npad : 1) * d, sizeof *nb->leafF);
+    if (!nb->lc || !nb->lw || !nb->lfok || !nb->lfoff || !nb->fbox || !nb->bfoff || !nb->leafF) return OD_ENOMEM;
+    size_t f = 0, foff = 0;
+    for (size_t i = 0; i < t->nnodes; i++) {
+        if (nb->split[i].left >= 0) continue;
+        const double *lo = t->lo + i * d, *hi = t->hi + i * d;
+        double *c = nb->lc + i * d, w2 = 0;
+        int ok = 1;
+        for (size_t j = 0; j < d; j++) {
+            c[j] = 0.5 * lo[j] + 0.5 * hi[j];
+            double w = hi[j] - c[j] > c[j] - lo[j] ? hi[j] - c[j] : c[j] - lo[j];
+            if (!(w <= 1e30) || d > 32) ok = 0;
+            w2 += w * w;
+        }
+        nb->lw[i] = sqrt(w2) * (1 + 1e-10);
+        nb->lfok[i] = (unsigned char)ok;
+        nb->lfoff[i] = f;
+        size_t b0 = 4 * nb->loff[i], nbl = 4 * (size_t)nb->lng[i];
+        for (size_t g = 0; g < (nbl + 7) / 8; g++, f++) {
+            float *flo = nb->fbox + f * 16 * d, *fhi = flo + 8 * d;
+            for (size_t l = 0; l < 8; l++) {
+                size_t b = b0 + 8 * g + l, L = 8 * g + l < nbl ? nb->bn[b] : 0;
+                for (size_t j = 0; j < d; j++) flo[8 * j + l] = INFINITY, fhi[8 * j + l] = -INFINITY;
+                if (!L) continue;
+                size_t Lp = (L + 3) & ~(size_t)3, Lp8 = (L + 7) & ~(size_t)7;
+                const double *T = nb->leafT + nb->btoff[b];
+                nb->bfoff[b] = foff;
+                for (size_t j = 0; j < d; j++)
+                    for (size_t p = 0; p < Lp8; p++) {
+                        float v = (float)(T[j * Lp + (p < L ? p : L - 1)] - c[j]);
+                        nb->leafF[foff + j * Lp8 + p] = v;
+                        if (v < flo[8 * j + l]) flo[8 * j + l] = v;
+                        if (v > fhi[8 * j + l]) fhi[8 * j + l] = v;
+                    }
+                foff += Lp8 * d;
+            }
+        }
+    }
+    return OD_OK;
 }
 
 od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, int algo)
@@ -190,6 +256,10 @@ od_nbr *od_nbr_new(od_ctx *ctx, const double *X, size_t n, size_t d, size_t ld, 
         sp->rlo = t->lo[(size_t)N->right * d + (size_t)sp->j];
     }
     free(P), free(cut), free(c0);
+    if (nb_float_new(ctx, nb)) {
+        od_nbr_free(nb);
+        return NULL;
+    }
     return nb;
 }
 
@@ -215,11 +285,12 @@ typedef struct {
     size_t cap, m;
     double top;   /* the squared distance a row must not exceed to get in (INFINITY until full) */
     int heap;
+    double rtof, rt;   /* the float filter's sqrt(top) (nb_tf): of which top, and its value */
 } nb_list;
 
 static inline void nb_list_init(nb_list *h, double *d2, size_t *row, size_t cap)
 {
-    *h = (nb_list){ d2, row, cap, 0, INFINITY, cap > NB_LISTMAX };
+    *h = (nb_list){ d2, row, cap, 0, INFINITY, cap > NB_LISTMAX, -1, 0 };
 }
 
 static inline double nb_top(const nb_list *h)
@@ -271,20 +342,28 @@ static inline __attribute__((always_inline)) void nb_push(nb_list *h, double d2,
         if (h->m == h->cap) h->top = h->d2[0];
         return;
     }
-    size_t i = h->m;
-    if (i < h->cap) {
-        h->m++;
+    /* the list in locals (the stores below could alias h's fields otherwise) */
+    double *D = h->d2;
+    size_t *R = h->row, cap = h->cap, i = h->m;
+    if (i < cap) {
+        h->m = i + 1;
     } else {   /* full: the new pair takes the last one's place */
-        i = h->cap - 1;
-        if (!nb_less(d2, row, h->d2[i], h->row[i])) return;
+        i = cap - 1;
+        if (d2 > D[i] || (d2 == D[i] && row >= R[i])) return;
     }
-    for (; i > 0 && nb_less(d2, row, h->d2[i - 1], h->row[i - 1]); i--) {
-        h->d2[i] = h->d2[i - 1];
-        h->row[i] = h->row[i - 1];
+    /* move up the pairs after it: those farther, then those as far with a
+     * higher row (nb_less in two loops: ties are rare) */
+    for (; i > 0 && D[i - 1] > d2; i--) {
+        D[i] = D[i - 1];
+        R[i] = R[i - 1];
     }
-    h->d2[i] = d2;
-    h->row[i] = row;
-    if (h->m == h->cap) h->top = h->d2[h->cap - 1];
+    for (; i > 0 && D[i - 1] == d2 && R[i - 1] > row; i--) {
+        D[i] = D[i - 1];
+        R[i] = R[i - 1];
+    }
+    D[i] = d2;
+    R[i] = row;
+    if (h->m == cap) h->top = D[cap - 1];
 }
 
 /* the pairs ascending by (d2, row), in place (a heap's; a list is sorted) */
@@ -475,30 +554,215 @@ static inline __attribute__((always_inline)) void nb_leaf_any(const od_nbr *nb, 
     }
 }
 
+/* ------------------------------------------------ the single-precision filter
+ *
+ * Most blocks whose box is within the k-th distance hold no row within it
+ * (lof k=20 on blobs 100k x 8: ~196 blocks pass their box test per query,
+ * ~30 have a row that does).  So the boxes and points are first tested in
+ * float, eight lanes to a vector, relative to the leaf's centre c, and only
+ * the blocks with a float distance within a bound Tf are scanned exactly
+ * (nb_scan_any, double: the lists and distances are unchanged).
+ *
+ * Why no row within the k-th distance is lost: let u = 2^-24.  With
+ * qf = fl(q - c), xf = fl(x - c) and A = |q - c|, W = the largest |x - c| in
+ * the leaf, |(qf - xf) - (q - x)| <= 1.0001 u (A + W) + 2^-148 sqrt(d) =: e
+ * (coordinate-wise vector norm; the last term covers subnormals).  The float
+ * sum of d squares is at most (1 + (d+2)u) times the exact sum of the squares
+ * of the float differences (plus d 2^-150 for subnormal squares), and each
+ * float difference carries one more rounding (1 + u).  The double distance of
+ * nb_scan_any is at least (1 - (d+2) 2^-53) |q - x|^2.  So with
+ * R = sqrt(top)(1 + 2^-40) + e and Tf = (R / (1 - (d+4)u))^2 (1 + 2^-20) +
+ * 1e-38, rounded up to float, a float distance above Tf means a double
+ * distance above top.  A float box distance is at most the float distance of
+ * every point in the box (the box is of the float values; rounding is
+ * monotonic, the terms are summed in the same order), so a box above Tf holds
+ * no row that could get in.  A leaf whose points are farther than 1e30 from
+ * its centre is scanned by nb_leaf_any alone; a query so far from a leaf that
+ * the bound overflows gets Tf = inf there (nothing filtered).  NaN compares
+ * false and is never filtered. */
+
+typedef float nb_f8 __attribute__((vector_size(32)));
+typedef float nb_f4 __attribute__((vector_size(16)));
+typedef int nb_i8 __attribute__((vector_size(32)));
+typedef double nb_v2 __attribute__((vector_size(16)));
+
+/* the lanes of a comparison's result as bits (movmskps / movmskpd on halves: SSE,
+ * so the same code serves the baseline and the AVX2 instances).  The mask is
+ * passed by address: a 32-byte vector by value draws GCC's -Wpsabi note. */
+static inline __attribute__((always_inline)) unsigned nb_bits8p(const nb_i8 *m)
+{
+    nb_f4 lo, hi;
+    memcpy(&lo, m, sizeof lo);
+    memcpy(&hi, (const char *)m + sizeof lo, sizeof hi);
+    return (unsigned)__builtin_ia32_movmskps(lo) | (unsigned)__builtin_ia32_movmskps(hi) << 4;
+}
+#define nb_bits8(mask) __extension__({ nb_i8 nb_m_ = (mask); nb_bits8p(&nb_m_); })
+
+static inline __attribute__((always_inline)) unsigned nb_bits4p(const nb_l4 *m)
+{
+    nb_v2 lo, hi;
+    memcpy(&lo, m, sizeof lo);
+    memcpy(&hi, (const char *)m + sizeof lo, sizeof hi);
+    return (unsigned)__builtin_ia32_movmskpd(lo) | (unsigned)__builtin_ia32_movmskpd(hi) << 2;
+}
+#define nb_bits4(mask) __extension__({ nb_l4 nb_m_ = (mask); nb_bits4p(&nb_m_); })
+
+static inline float nb_tf(nb_list *h, double top, double e, size_t d)
+{
+    if (h->rtof != top) {   /* sqrt(top), cached: top changes far less often than leaves are entered */
+        h->rtof = top;
+        h->rt = sqrt(top) * (1 + 0x1p-40);
+    }
+    double T = (h->rt + e) * (1 / (1 - (double)(d + 4) * 0x1p-24));
+    double x = T * T * (1 + 0x1p-20) + 1e-38;
+    return x < 3e38 ? (float)x : INFINITY;   /* (float) rounds by less than the 2^-20 added */
+}
+
+/* a block's float distances (L points, padded to 8 or 16), the even and the
+ * odd coordinates summed apart (shorter chains; the boxes are summed the same
+ * way): is any within Tf? */
+static inline __attribute__((always_inline)) unsigned nb_fblk_any(const float *F, size_t L, const float *qf,
+                                                                   float Tf, size_t d)
+{
+    nb_f8 a0 = { 0 }, a1 = a0, b0 = a0, b1 = a0;
+    nb_f8 t = { Tf, Tf, Tf, Tf, Tf, Tf, Tf, Tf };
+    if (L <= 8) {
+        for (size_t j = 0; j < d; j++) {
+            nb_f8 c0;
+            memcpy(&c0, F + 8 * j, sizeof c0);
+            c0 = qf[j] - c0;
+            if (j & 1) b0 += c0 * c0;
+            else a0 += c0 * c0;
+        }
+        return nb_bits8((a0 + b0) <= t);
+    }
+    for (size_t j = 0; j < d; j++) {
+        nb_f8 c0, c1;
+        memcpy(&c0, F + 16 * j, sizeof c0);
+        memcpy(&c1, F + 16 * j + 8, sizeof c1);
+        c0 = qf[j] - c0;
+        c1 = qf[j] - c1;
+        if (j & 1) b0 += c0 * c0, b1 += c1 * c1;
+        else a0 += c0 * c0, a1 += c1 * c1;
+    }
+    return nb_bits8(((a0 + b0) <= t) | ((a1 + b1) <= t));
+}
+
+/* one block scanned exactly (nb_blk_any's sums): the lanes p < L within top as bits */
+static inline __attribute__((always_inline)) unsigned nb_scan_bits(const double *T, size_t L, const double *q,
+                                                                    double top, double *out, size_t d)
+{
+    nb_scan_any(T, L, q, top, out, d);
+    nb_v4 t = { top, top, top, top }, a;
+    unsigned m = 0;
+    for (size_t v = 0; v < (L + 3) / 4; v++) {
+        memcpy(&a, out + 4 * v, sizeof a);
+        m |= nb_bits4(a <= t) << (4 * v);
+    }
+    return m & ((1u << L) - 1);
+}
+
+static inline __attribute__((always_inline)) void nb_leaf_f_any(const od_nbr *nb, size_t nd, const double *q,
+                                                                 nb_list *h, size_t d)
+{
+    if (d > 32 || !nb->lfok[nd]) {   /* (nb_float_new leaves lfok 0 above 32 columns) */
+        nb_leaf_any(nb, nd, q, h, d);
+        return;
+    }
+    /* qf = q - c in float; |q - c| bounded above without a square root:
+     * sqrt(A2) <= (A2 / w + w) / 2 for any w > 0 (w: the leaf's size) */
+    const double *c = nb->lc + nd * d;
+    float qf[32];
+    nb_v4 a2 = { 0, 0, 0, 0 };
+    size_t j, d4 = d & ~(size_t)3;
+    for (j = 0; j < d4; j += 4) {
+        nb_v4 qv, cv;
+        memcpy(&qv, q + j, sizeof qv);
+        memcpy(&cv, c + j, sizeof cv);
+        qv -= cv;
+        a2 += qv * qv;
+        nb_f4 f4 = __builtin_convertvector(qv, nb_f4);
+        memcpy(qf + j, &f4, sizeof f4);
+    }
+    double A2 = (a2[0] + a2[1]) + (a2[2] + a2[3]);
+    for (j = d4; j < d; j++) {
+        double v = q[j] - c[j];
+        A2 += v * v;
+        qf[j & 31] = (float)v;
+    }
+    double w = nb->lw[nd] > 1e-300 ? nb->lw[nd] : 1e-300;
+    double e = 1.0001 * 0x1p-24 * ((A2 / w + w) * 0.5 * (1 + 1e-10) + nb->lw[nd]) + 1e-40;
+    double top = nb_top(h);
+    float Tf = nb_tf(h, top, e, d);
+    size_t b0 = 4 * nb->loff[nd], nbl = 4 * (size_t)nb->lng[nd], f = nb->lfoff[nd];
+    for (size_t g = 0; g < nbl; g += 8, f++) {
+        const float *B = nb->fbox + f * 16 * d;
+        nb_f8 s = { 0 }, s1 = s, z = s;
+        for (j = 0; j < d; j++) {
+            nb_f8 lo, hi;
+            memcpy(&lo, B + 8 * j, sizeof lo);
+            memcpy(&hi, B + 8 * (d + j), sizeof hi);
+            nb_f8 a = lo - qf[j], b = qf[j] - hi;
+            a = (nb_f8)((nb_i8)a & (a > z));
+            b = (nb_f8)((nb_i8)b & (b > z));
+            a += b;
+            if (j & 1) s1 += a * a;
+            else s += a * a;
+        }
+        nb_f8 t = { Tf, Tf, Tf, Tf, Tf, Tf, Tf, Tf };
+        unsigned bm = nb_bits8((s + s1) <= t), cm = 0;
+        if (nbl - g < 8) bm &= (1u << (nbl - g)) - 1;
+        for (unsigned m = bm; m; m &= m - 1) {
+            const char *P = (const char *)(nb->leafF + nb->bfoff[b0 + g + (unsigned)__builtin_ctz(m)]);
+            for (size_t o = 0; o < 16 * d * sizeof(float); o += 64) __builtin_prefetch(P + o);
+        }
+        for (; bm; bm &= bm - 1) {   /* the blocks within reach in float */
+            unsigned l = (unsigned)__builtin_ctz(bm);
+            size_t bk = b0 + g + l, L = nb->bn[bk];
+            if (L) cm |= (nb_fblk_any(nb->leafF + nb->bfoff[bk], L, qf, Tf, d) != 0) << l;
+        }
+        for (; cm; cm &= cm - 1) {   /* the blocks with a point within reach in float: exactly */
+            unsigned l = (unsigned)__builtin_ctz(cm);
+            size_t bk = b0 + g + l, L = nb->bn[bk];
+            double a[16];
+            unsigned pm = nb_scan_bits(nb->leafT + nb->btoff[bk], L, q, top, a, d);
+            const size_t *rows = nb->brow + nb->broff[bk];
+            for (; pm; pm &= pm - 1) {
+                unsigned p = (unsigned)__builtin_ctz(pm);
+                if (a[p] <= top) {
+                    nb_push(h, a[p], rows[p]);
+                    top = nb_top(h);
+                }
+            }
+            Tf = nb_tf(h, top, e, d);
+        }
+    }
+}
+
 typedef void (*nb_leaf_fn)(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d);
 
 static void nb_leaf_gen(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d)
 {
-    nb_leaf_any(nb, nd, q, h, d);
+    nb_leaf_f_any(nb, nd, q, h, d);
 }
 
 __attribute__((target("avx2")))
 static void nb_leaf_gen_avx2(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d)
 {
-    nb_leaf_any(nb, nd, q, h, d);
+    nb_leaf_f_any(nb, nd, q, h, d);
 }
 
 #define NB_LEAF_D(D) \
     static void nb_leaf_##D(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d) \
     { \
         (void)d; \
-        nb_leaf_any(nb, nd, q, h, D); \
+        nb_leaf_f_any(nb, nd, q, h, D); \
     } \
     __attribute__((target("avx2"))) \
     static void nb_leaf_##D##_avx2(const od_nbr *nb, size_t nd, const double *q, nb_list *h, size_t d) \
     { \
         (void)d; \
-        nb_leaf_any(nb, nd, q, h, D); \
+        nb_leaf_f_any(nb, nd, q, h, D); \
     }
 NB_LEAF_D(1)
 NB_LEAF_D(2)

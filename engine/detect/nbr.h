@@ -61,6 +61,18 @@ typedef struct {
     uint32_t *bn;        /* per block: its number of points (0 for an empty lane) */
     size_t *brow;        /* the training-row number of every point, block by block */
     double *leafT;       /* the blocks' points transposed, each padded to a multiple of 4 */
+    /* a single-precision copy that filters the blocks before the exact scan
+     * (see nbr.c): per leaf, the centre of its box and a bound on its
+     * points' distance to it; the points relative to the centre in float,
+     * each block transposed and padded to a multiple of 8; per eight blocks
+     * of a leaf, their float boxes */
+    double *lc;          /* per node: d (leaves only) */
+    double *lw;          /* per node: the length of the largest offsets from the centre, rounded up */
+    unsigned char *lfok; /* per node: the float filter is usable (offsets far inside float's range) */
+    size_t *lfoff;       /* per node: the leaf's first group of eight in fbox */
+    float *fbox;         /* per group of eight blocks: lo[d][8] then hi[d][8] */
+    size_t *bfoff;       /* per block: offset of its points in leafF */
+    float *leafF;
 } od_nbr;
 
 /* Index of the n x d training rows (leading dimension ld); copies them. */

@@ -153,22 +153,36 @@ static void test_neighbours(void)
  * training rows), k below and above a leaf's size, threads=1 and 2.  The lists must be identical bit for bit. */
 static void test_nbr_tree_vs_brute(void)
 {
-    static const size_t ns[3] = { 3000, 5000, 4000 }, ds[3] = { 3, 8, 2 };
+    static const size_t ns[5] = { 3000, 5000, 4000, 4000, 3000 }, ds[5] = { 3, 8, 2, 8, 5 };
+    /* cases 3 and 4 are for the single-precision filter of the leaf scan
+     * (nbr.c): clusters far from the origin (1e8 and -1e15 with spreads of
+     * 1e-3 and 1e3: float cannot tell their rows apart but for the leaf's
+     * centre), below float's range (1e-35: subnormal or zero in float) and
+     * beyond it (1e33: squares overflow), and new rows far from every leaf */
+    static const double scale[4] = { 1e-35, 1e-3, 1e3, 1e33 }, shift[4] = { 0, 1e8, -1e15, 0 };
     unsigned long long st = 12345;
 #define LCG() (st = st * 6364136223846793005ULL + 1442695040888963407ULL, (double)(st >> 11) / 9007199254740992.0)
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < 5; c++) {
         size_t n = ns[c], d = ds[c], m = 500;
         double *X = malloc(n * d * sizeof *X), *Q = malloc(m * d * sizeof *Q);
         for (size_t i = 0; i < n * d; i++) {
             if (c == 1) {   /* sums of uniforms: a bump, clusters at two centres */
                 double u = LCG() + LCG() + LCG() - 1.5;
                 X[i] = u + ((i / d) % 2 ? 4 : 0);
+            } else if (c >= 3) {   /* four clusters of very different magnitude */
+                size_t g = (i / d) % 4;
+                X[i] = shift[g] + scale[g] * (LCG() + LCG() - 1);
+                if (c == 4 && i % 7 == 0) X[i] = shift[g] + scale[g] * (double)(int)(LCG() * 3);   /* ties too */
             } else X[i] = (double)(int)(LCG() * (c == 0 ? 8 : 20));   /* a grid: ties everywhere */
         }
         for (size_t i = 0; i < m; i++) {
             if (i % 3 == 0) memcpy(Q + i * d, X + ((i * 7919) % n) * d, d * sizeof *Q);
             else
-                for (size_t j = 0; j < d; j++) Q[i * d + j] = c == 1 ? 6 * LCG() - 1 : (double)(int)(LCG() * 10) + 0.5 * (i % 2);
+                for (size_t j = 0; j < d; j++)
+                    Q[i * d + j] = c == 1   ? 6 * LCG() - 1
+                                   : c >= 3 ? (i % 3 == 1 ? X[((i * 131) % n) * d + j] * (1 + 1e-9 * LCG())
+                                                          : (LCG() - 0.5) * 1e36)
+                                            : (double)(int)(LCG() * 10) + 0.5 * (i % 2);
         }
         for (int nt = 1; nt <= 2; nt++) {
             od_ctx *ctx = od_ctx_new(1);
@@ -186,7 +200,7 @@ static void test_nbr_tree_vs_brute(void)
                 int okq = t1 && t2 && !od_nbr_query(ctx, t1, Q, m, d, k, d1, i1) && !od_nbr_query(ctx, t2, Q, m, d, k, d2, i2);
                 okq = okq && !memcmp(d1, d2, m * k * sizeof *d1) && !memcmp(i1, i2, m * k * sizeof *i1);
                 od_test_true(ok && okq, "kd-tree = brute force, %s n=%zu d=%zu k=%zu threads=%d: training rows and new rows",
-                             c == 1 ? "clusters" : "grid with ties", n, d, k, nt);
+                             c == 1 ? "clusters" : c >= 3 ? "magnitudes 1e-35 to 1e33" : "grid with ties", n, d, k, nt);
                 free(d1), free(d2), free(i1), free(i2);
             }
             od_nbr_free(t1), od_nbr_free(t2);
