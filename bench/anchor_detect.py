@@ -3,7 +3,7 @@
 scikit-learn in the same run, on ../shared/bench's blobs data (issue 15's targets).
 
     /usr/bin/python3 bench/anchor_detect.py --oddity _build/release/oddity
-        [--data /tmp/odd-bench] [--threads 2] [--rounds 3] [--cases iforest,lof,knn]
+        [--data /tmp/odd-bench] [--threads 2] [--rounds 3] [--cases iforest,lof,knn,hclust]
 
 Cases (both sides get the same rows; oddity reads the CSV, scikit-learn the .npy
 written from it):
@@ -12,12 +12,18 @@ written from it):
   lof      blobs_n100000_d8: `detect lof k=20` vs LocalOutlierFactor(n_neighbors=20).fit(X)
   knn      blobs_n100000_d8: `detect knn k=5` vs NearestNeighbors(n_neighbors=5).fit(X)
            .kneighbors() and the distance to the 5th neighbour
+  hclust   the first 20000 rows of blobs_n100000_d8 (issue 19's case): `detect hclust
+           linkage=ward k=8` vs AgglomerativeClustering(n_clusters=8, linkage='ward')
+           .fit(X) (scikit-learn has no score; its fit is the whole work)
 Check round first (not timed): oddity exports its scores; lof and knn must equal
-scikit-learn's to 1e-9 (relative), iforest's ROC-AUC must be within 0.01.  Then
+scikit-learn's to 1e-9 (relative), iforest's ROC-AUC must be within 0.01, hclust's
+k=8 cut must have the same cluster sizes as scikit-learn's labels.  Then
 --rounds interleaved rounds: oddity as a whole process (`oddity -e 'load F; detect ..'`,
 wall time, CSV parsing included) and its own fit + score seconds as it prints them,
 next to scikit-learn's fit + score (n_jobs=threads).  Medians; ratio = sklearn /
-oddity (> 1: oddity is faster).
+oddity (> 1: oddity is faster); also each round's own ratio (median and range): on a
+shared machine whose speed drifts over minutes, the two sides of one round ran closest
+in time.
 """
 import argparse
 import os
@@ -62,13 +68,17 @@ def main():
         auc = re.search(r"ROC-AUC ([0-9.]+)", p.stdout)
         fit_score = float(m.group(1)) + float(m.group(2)) if m else float("nan")
         s = np.loadtxt(out, delimiter=",", skiprows=1, usecols=2) if export else None
+        if det.startswith("hclust"):   # the cut's cluster sizes, as describe prints them
+            s = sorted(int(v) for v in re.findall(r"cluster \d+: (\d+) rows", p.stdout))
         return wall, fit_score, float(auc.group(1)) if auc else float("nan"), s
 
     cases = {
         "iforest": ("blobs_n1000000_d8", "iforest trees=100 samples=256"),
         "lof": ("blobs_n100000_d8", "lof k=20"),
         "knn": ("blobs_n100000_d8", "knn k=5"),
+        "hclust": ("blobs_n100000_d8", "hclust linkage=ward k=8"),
     }
+    first = {"hclust": 20000}   # rows used, where not all
     rows = []
     with threadpool_limits(limits=a.threads):
         for name in a.cases.split(","):
@@ -76,6 +86,15 @@ def main():
             csv = os.path.join(a.data, base + ".csv")
             X = np.load(os.path.join(a.data, base + ".npy"))
             y = np.load(os.path.join(a.data, base + "_label.npy"))
+            if name in first:
+                n = first[name]
+                X, y = X[:n], y[:n]
+                csv = os.path.join(work, f"{base}_first{n}.csv")
+                with open(os.path.join(a.data, base + ".csv")) as src, open(csv, "w") as dst:
+                    for i, line in enumerate(src):
+                        if i > n:
+                            break
+                        dst.write(line)
 
             def sk():
                 if name == "iforest":
@@ -85,17 +104,25 @@ def main():
                 if name == "lof":
                     from sklearn.neighbors import LocalOutlierFactor
                     return -LocalOutlierFactor(n_neighbors=20, n_jobs=a.threads).fit(X).negative_outlier_factor_
+                if name == "hclust":
+                    from sklearn.cluster import AgglomerativeClustering
+                    lab = AgglomerativeClustering(n_clusters=8, linkage="ward").fit(X).labels_
+                    return sorted(np.bincount(lab).tolist())
                 from sklearn.neighbors import NearestNeighbors
                 return NearestNeighbors(n_neighbors=5, n_jobs=a.threads).fit(X).kneighbors()[0][:, -1]
 
             # check round
             _, _, auc_o, s_o = run_oddity(csv, det, True)
             s_k = sk()
-            auc_k = roc_auc_score(y, s_k)
-            if name == "iforest":
+            if name == "hclust":
+                ok = s_o == s_k
+                check = f"cluster sizes oddity {s_o} sklearn {s_k}"
+            elif name == "iforest":
+                auc_k = roc_auc_score(y, s_k)
                 ok = abs(auc_o - auc_k) <= 0.01
                 check = f"ROC-AUC oddity {auc_o:.4f} sklearn {auc_k:.4f}"
             else:
+                auc_k = roc_auc_score(y, s_k)
                 err = float(np.max(np.abs(s_o - s_k) / np.maximum(1, np.abs(s_k))))
                 ok = err <= 1e-9
                 check = f"max rel score diff {err:.2g}, ROC-AUC {auc_o:.4f} / {auc_k:.4f}"
@@ -110,12 +137,14 @@ def main():
                 print(f"  round {r + 1}: oddity process {w:.3f} s (fit+score {f:.3f} s), sklearn fit+score {t:.3f} s",
                       flush=True)
             W, F, T = statistics.median(wo), statistics.median(fo), statistics.median(tk)
-            rows.append((name, base, W, F, T, ok))
+            rr = [t / f for t, f in zip(tk, fo)]   # each round's own ratio: the machine's drift cancels within a round
+            rows.append((name, base, W, F, T, ok, min(rr), statistics.median(rr), max(rr)))
     print()
     print(f"{'case':8} {'data':18} {'oddity proc s':>13} {'oddity fit+score s':>18} {'sklearn s':>10} "
-          f"{'ratio (fit+score)':>17} {'ratio (process)':>15}  check")
-    for name, base, W, F, T, ok in rows:
-        print(f"{name:8} {base:18} {W:13.3f} {F:18.3f} {T:10.3f} {T / F:16.1f}x {T / W:14.1f}x  {'ok' if ok else 'FAILED'}")
+          f"{'ratio (fit+score)':>17} {'ratio (process)':>15} {'per-round ratios (fit+score)':>28}  check")
+    for name, base, W, F, T, ok, r0, rm, r1 in rows:
+        print(f"{name:8} {base:18} {W:13.3f} {F:18.3f} {T:10.3f} {T / F:16.1f}x {T / W:14.1f}x "
+              f"{f'median {rm:.1f}x ({r0:.1f}-{r1:.1f})':>28}  {'ok' if ok else 'FAILED'}")
     return 0 if all(r[5] for r in rows) else 1
 
 
