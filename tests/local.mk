@@ -73,3 +73,10 @@ EXTRA_DIST += tests/tui/tour.sh tests/tui/complete.sh tests/tui/actions.sh
 # a golden dumb-terminal rendering per plot kind.
 TESTS += tests/plot-files.sh tests/plot-golden.sh tests/tui/series-stack.sh
 EXTRA_DIST += tests/plot-files.sh tests/plot-golden.sh tests/plots tests/tui/series-stack.sh
+
+# the benchmarks run: each benchmark program once on tiny inputs, fair.py's
+# start-up group, anchor_detect.py where scikit-learn is installed (a smoke
+# test; scripts/bench times them).  The programs are built for `make check`.
+check_PROGRAMS += $(EXTRA_PROGRAMS)
+TESTS += tests/bench-smoke.sh
+EXTRA_DIST += tests/bench-smoke.sh
