@@ -56,8 +56,10 @@ npy(sys.argv[1] + "/blobs_n1000000_d8.npy", 4000, 8, 1)
 npy(sys.argv[1] + "/blobs_n100000_d8.npy", 2000, 8, 2)
 EOF
 "$B/bench_cluster" --data "$tmp/data" --repeats 1 --threads 2 >> "$tmp/out" 2>&1
-r=$?; grep -qi 'kmeans' "$tmp/out" && grep -qi 'gmm' "$tmp/out" && grep -qi 'hclust' "$tmp/out"
-ok $((r + $?)) "bench_cluster runs kmeans, gmm and hclust on 4000 and 2000 rows of blobs"
+r=$?; grep -q '^kmeans  4000 x 8' "$tmp/out" && grep -q '^gmm     2000 x 8' "$tmp/out" &&
+    grep -q '^dbscan  2000 x 8' "$tmp/out" && grep -q '^hclust  ward, first 2000 rows' "$tmp/out" &&
+    grep -q '^kde .*\[bandwidth=scott: h = ' "$tmp/out" && grep -q '^mcd .*rows kept' "$tmp/out"
+ok $((r + $?)) "bench_cluster runs kmeans, gmm, dbscan, hclust, kde and mcd on 4000 and 2000 rows of blobs (each line names its real size)"
 
 "$B/bench_cluster" --data "$tmp/nowhere" --repeats 1 > "$tmp/out" 2>&1
 r=$?; [ $r = 1 ] && grep -q "$tmp/nowhere" "$tmp/out"
