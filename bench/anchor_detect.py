@@ -3,7 +3,7 @@
 scikit-learn in the same run, on ../shared/bench's blobs data (issue 15's targets).
 
     /usr/bin/python3 bench/anchor_detect.py --oddity _build/release/oddity
-        [--data /tmp/odd-bench] [--threads 2] [--rounds 3] [--cases iforest,lof,knn,hclust]
+        [--data /tmp/odd-bench] [--threads 2] [--rounds 3] [--cases iforest,lof,knn,hclust,lof32,knn32]
 
 Cases (both sides get the same rows; oddity reads the CSV, scikit-learn the .npy
 written from it):
@@ -15,6 +15,8 @@ written from it):
   hclust   the first 20000 rows of blobs_n100000_d8 (issue 19's case): `detect hclust
            linkage=ward k=8` vs AgglomerativeClustering(n_clusters=8, linkage='ward')
            .fit(X) (scikit-learn has no score; its fit is the whole work)
+  lof32, knn32  lof and knn on blobs_n100000_d32: above 15 columns both sides search by
+           brute force (oddity's algorithm=auto, scikit-learn's 'auto')
 Check round first (not timed): oddity exports its scores; lof and knn must equal
 scikit-learn's to 1e-9 (relative), iforest's ROC-AUC must be within 0.01, hclust's
 k=8 cut must have the same cluster sizes as scikit-learn's labels.  Then
@@ -77,12 +79,15 @@ def main():
         "lof": ("blobs_n100000_d8", "lof k=20"),
         "knn": ("blobs_n100000_d8", "knn k=5"),
         "hclust": ("blobs_n100000_d8", "hclust linkage=ward k=8"),
+        "lof32": ("blobs_n100000_d32", "lof k=20"),
+        "knn32": ("blobs_n100000_d32", "knn k=5"),
     }
     first = {"hclust": 20000}   # rows used, where not all
     rows = []
     with threadpool_limits(limits=a.threads):
         for name in a.cases.split(","):
             base, det = cases[name]
+            kind = name[:-2] if name.endswith("32") else name   # lof32, knn32: the same with 32 columns
             csv = os.path.join(a.data, base + ".csv")
             X = np.load(os.path.join(a.data, base + ".npy"))
             y = np.load(os.path.join(a.data, base + "_label.npy"))
@@ -97,14 +102,14 @@ def main():
                         dst.write(line)
 
             def sk():
-                if name == "iforest":
+                if kind == "iforest":
                     from sklearn.ensemble import IsolationForest
                     return -IsolationForest(n_estimators=100, max_samples=256, random_state=0,
                                             n_jobs=a.threads).fit(X).score_samples(X)
-                if name == "lof":
+                if kind == "lof":
                     from sklearn.neighbors import LocalOutlierFactor
                     return -LocalOutlierFactor(n_neighbors=20, n_jobs=a.threads).fit(X).negative_outlier_factor_
-                if name == "hclust":
+                if kind == "hclust":
                     from sklearn.cluster import AgglomerativeClustering
                     lab = AgglomerativeClustering(n_clusters=8, linkage="ward").fit(X).labels_
                     return sorted(np.bincount(lab).tolist())
@@ -114,10 +119,10 @@ def main():
             # check round
             _, _, auc_o, s_o = run_oddity(csv, det, True)
             s_k = sk()
-            if name == "hclust":
+            if kind == "hclust":
                 ok = s_o == s_k
                 check = f"cluster sizes oddity {s_o} sklearn {s_k}"
-            elif name == "iforest":
+            elif kind == "iforest":
                 auc_k = roc_auc_score(y, s_k)
                 ok = abs(auc_o - auc_k) <= 0.01
                 check = f"ROC-AUC oddity {auc_o:.4f} sklearn {auc_k:.4f}"
