@@ -1,6 +1,9 @@
 /* nbr.h - exact k-nearest-neighbour queries for the neighbour detectors (knn,
  * lof): a kd-tree (the one DBSCAN uses, cl_kdtree.h) in low dimension, a
- * blocked brute-force scan otherwise.
+ * blocked brute-force scan otherwise: blocks of queries against blocks of
+ * training rows, one matrix product (BLAS dgemm) giving every pair's distance
+ * to within a rounding bound, and only the pairs that may be among the k+1
+ * nearest computed exactly (the same od_cl_sqdist as a plain scan).
  *
  * Ties are broken by the lower training-row number, on either path, so the
  * neighbour lists are a function of the data alone (scikit-learn's brute-force
@@ -73,6 +76,12 @@ typedef struct {
     float *fbox;         /* per group of eight blocks: lo[d][8] then hi[d][8] */
     size_t *bfoff;       /* per block: offset of its points in leafF */
     float *leafF;
+    /* brute force (nbr.c, nb_gemm_block): the training rows less the column
+     * means mu, and their squared norms; all NULL when some row's norm is not
+     * far inside double's range (NaN, Inf, huge values: the plain scan) */
+    double *mu;          /* d */
+    double *Xc;          /* n x d */
+    double *xn;          /* n */
 } od_nbr;
 
 /* Index of the n x d training rows (leading dimension ld); copies them. */

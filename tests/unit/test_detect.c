@@ -211,6 +211,108 @@ static void test_nbr_tree_vs_brute(void)
 #undef LCG
 }
 
+/* The naive reference for brute force: every training row's od_cl_sqdist,
+ * the k+1 smallest by (d2, row), one copy of the query (distance 0) left out,
+ * as nbr.h states.  q: m query rows; dist, idx: m x k. */
+static const double *nbr_ref_d2;   /* what qsort's comparison reads */
+static int nbr_ref_cmp(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double x = nbr_ref_d2[i], y = nbr_ref_d2[j];
+    return x < y ? -1 : x > y ? 1 : i < j ? -1 : i > j;
+}
+
+static void nbr_ref(const double *X, size_t n, size_t d, const double *q, size_t m, size_t k, double *dist,
+                    size_t *idx)
+{
+    double *d2 = malloc(n * sizeof *d2);
+    size_t *o = malloc(n * sizeof *o), K = k + 1 <= n ? k + 1 : n;
+    for (size_t r = 0; r < m; r++) {
+        for (size_t i = 0; i < n; i++) d2[i] = od_cl_sqdist(q + r * d, X + i * d, d), o[i] = i;
+        nbr_ref_d2 = d2;
+        qsort(o, n, sizeof *o, nbr_ref_cmp);
+        size_t off = d2[o[0]] == 0;
+        for (size_t j = 0; j < k; j++) {
+            size_t s = j + off < K ? j + off : K - 1;
+            dist[r * k + j] = sqrt(d2[o[s]]);
+            idx[r * k + j] = o[s];
+        }
+    }
+    free(d2), free(o);
+}
+
+/* The blocked brute-force scan (a dgemm filter, then exact distances: nbr.c)
+ * against a naive scan, bit for bit: rows far from the mean next to their
+ * near neighbours (two clusters at +-1e6 with spreads of 1e-3, where the
+ * product form |q|^2 + |x|^2 - 2 q.x is off by far more than the
+ * neighbours' distances), an integer grid full of ties and duplicates, and
+ * values whose squares overflow (a query: its plain scan; a training row:
+ * the plain scan for all); d about the vector widths,
+ * n and m not multiples of the blocks (1024 training rows, 256 queries),
+ * k = 1, 7 and n - 1; training rows and new rows, threads=1 and 2 (the
+ * latter on a saved and loaded copy). */
+static void test_nbr_brute_exact(void)
+{
+    static const size_t ds[4] = { 16, 17, 32, 33 };
+    unsigned long long st = 777;
+#define LCG() (st = st * 6364136223846793005ULL + 1442695040888963407ULL, (double)(st >> 11) / 9007199254740992.0)
+    for (int c = 0; c < 4; c++)
+        for (int di = 0; di < 4; di++) {
+            size_t n = 1300 + 7 * (size_t)di, d = ds[di], m = 301;
+            if (c >= 2 && di > 0) continue;   /* one size is enough for the overflow cases */
+            double *X = malloc(n * d * sizeof *X), *Q = malloc(m * d * sizeof *Q);
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < d; j++) {
+                    double *x = X + i * d + j;
+                    if (c == 0) *x = (i % 3 == 0 ? -1e6 : 1e6 + (i % 3 == 2)) + 1e-3 * LCG();
+                    else *x = (double)(int)(LCG() * 3) + (c == 3 && i == 5 && j == 1 ? 1e160 : 0);
+                }
+            for (size_t r = 0; r < m; r++)
+                for (size_t j = 0; j < d; j++) {
+                    const double *x = X + ((r * 7919) % n) * d;
+                    if (r % 3 == 0) Q[r * d + j] = x[j];   /* a training row */
+                    else if (c == 0) Q[r * d + j] = x[j] + 1e-3 * (LCG() - 0.5);
+                    else Q[r * d + j] = (double)(int)(LCG() * 4) - 0.5 * (r % 2) + (c == 2 && r == 4 ? 1e200 : 0);
+                }
+            const size_t ks[3] = { 1, 7, n - 1 };
+            for (int ki = 0; ki < 3; ki++) {
+                size_t k = ks[ki];
+                double *rt = malloc(n * k * sizeof *rt), *rq = malloc(m * k * sizeof *rq);
+                size_t *it = malloc(n * k * sizeof *it), *iq = malloc(m * k * sizeof *iq);
+                nbr_ref(X, n, d, X, n, k, rt, it);
+                nbr_ref(X, n, d, Q, m, k, rq, iq);
+                for (int nt = 1; nt <= 2; nt++) {
+                    od_ctx *ctx = od_ctx_new(1);
+                    od_ctx_set_threads(ctx, nt);
+                    od_nbr *b = od_nbr_new(ctx, X, n, d, d, OD_NBR_BRUTE);
+                    if (nt == 2 && b) {   /* a model file's copy must rebuild the centred rows */
+                        FILE *fp = tmpfile();
+                        od_nbr *b2 = NULL;
+                        if (fp && !od_nbr_save(ctx, fp, "knn", b) && !fseek(fp, 0, SEEK_SET)) od_nbr_load(ctx, fp, "knn", &b2);
+                        if (fp) fclose(fp);
+                        od_nbr_free(b);
+                        b = b2;
+                    }
+                    double *dd = malloc(n * k * sizeof *dd);
+                    size_t *ii = malloc(n * k * sizeof *ii);
+                    int ok = b && !od_nbr_query_train(ctx, b, k, dd, ii) && !memcmp(dd, rt, n * k * sizeof *dd) &&
+                             !memcmp(ii, it, n * k * sizeof *ii);
+                    int okq = b && !od_nbr_query(ctx, b, Q, m, d, k, dd, ii) && !memcmp(dd, rq, m * k * sizeof *dd) &&
+                              !memcmp(ii, iq, m * k * sizeof *ii);
+                    od_test_true(ok && okq, "brute force = naive scan, %s n=%zu d=%zu k=%zu threads=%d%s: training rows and new rows",
+                                 c == 0 ? "clusters at +-1e6" : c == 1 ? "grid with ties" : c == 2 ? "a query's squares overflow" : "a row's squares overflow", n, d, k, nt,
+                                 nt == 2 ? " (saved and loaded)" : "");
+                    free(dd), free(ii);
+                    od_nbr_free(b);
+                    od_ctx_free(ctx);
+                }
+                free(rt), free(rq), free(it), free(iq);
+            }
+            free(X), free(Q);
+        }
+#undef LCG
+}
+
 static void test_pca(void)
 {
     fx_file f;
@@ -371,6 +473,7 @@ int main(void)
     (void)fx_err;   /* shared header helper this program does not need */
     test_neighbours();
     test_nbr_tree_vs_brute();
+    test_nbr_brute_exact();
     test_pca();
     test_hbos();
     test_ecod();
