@@ -131,7 +131,7 @@ static void kn_describe(const void *state, od_out *out)
     od_printf(out, "k-nearest-neighbour distance: k=%zu, method=%s, on %zu rows x %zu columns\n", s->k,
               kn_method_names[s->method], s->nb->n, s->nb->d);
     od_printf(out, "neighbour search: algorithm=%s: %s%s\n", od_nbr_algo_name(s->asked), od_nbr_algo_name(s->nb->algo),
-              s->nb->algo == OD_NBR_KDTREE ? " (exact)" : " (exact, every training row scanned)");
+              s->nb->algo == OD_NBR_KDTREE ? " (exact)" : " (exact: every training row through a dgemm filter, exact distances for the candidates)");
     double mx = 0, mean = 0;
     for (size_t i = 0; i < s->nb->n; i++) {
         mean += s->train[i];
