@@ -357,11 +357,27 @@ static inline int nb_less(double da, size_t ra, double db, size_t rb)
     return da < db || (da == db && ra < rb);
 }
 
+/* (d2, row) into the root of the max-heap h->d2/row[0 .. m), sifted down */
+static inline void nb_sift_down(nb_list *h, size_t m, double d2, size_t row)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;   /* the larger child */
+        if (c >= m) break;
+        if (c + 1 < m && nb_less(h->d2[c], h->row[c], h->d2[c + 1], h->row[c + 1])) c++;
+        if (!nb_less(d2, row, h->d2[c], h->row[c])) break;
+        h->d2[i] = h->d2[c];
+        h->row[i] = h->row[c];
+        i = c;
+    }
+    h->d2[i] = d2;
+    h->row[i] = row;
+}
+
 static inline __attribute__((always_inline)) void nb_heap_push(nb_list *h, double d2, size_t row)
 {
-    size_t i;
     if (h->m < h->cap) {
-        i = h->m++;
+        size_t i = h->m++;
         while (i > 0) {
             size_t p = (i - 1) / 2;
             if (!nb_less(h->d2[p], h->row[p], d2, row)) break;
@@ -374,19 +390,7 @@ static inline __attribute__((always_inline)) void nb_heap_push(nb_list *h, doubl
         return;
     }
     if (!nb_less(d2, row, h->d2[0], h->row[0])) return;
-    size_t m = h->m;
-    i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;   /* the larger child */
-        if (c >= m) break;
-        if (c + 1 < m && nb_less(h->d2[c], h->row[c], h->d2[c + 1], h->row[c + 1])) c++;
-        if (!nb_less(d2, row, h->d2[c], h->row[c])) break;
-        h->d2[i] = h->d2[c];
-        h->row[i] = h->row[c];
-        i = c;
-    }
-    h->d2[i] = d2;
-    h->row[i] = row;
+    nb_sift_down(h, h->m, d2, row);
 }
 
 static inline __attribute__((always_inline)) void nb_push(nb_list *h, double d2, size_t row)
@@ -429,20 +433,10 @@ static void nb_sort(nb_list *h)
     for (size_t e = h->m; e > 1; e--) {
         /* the largest to position e-1, the pair there sifted down from the root of the e-1 before it */
         double v = h->d2[e - 1];
-        size_t r = h->row[e - 1], i = 0;
+        size_t r = h->row[e - 1];
         h->d2[e - 1] = h->d2[0];
         h->row[e - 1] = h->row[0];
-        for (;;) {
-            size_t c = 2 * i + 1;
-            if (c >= e - 1) break;
-            if (c + 1 < e - 1 && nb_less(h->d2[c], h->row[c], h->d2[c + 1], h->row[c + 1])) c++;
-            if (!nb_less(v, r, h->d2[c], h->row[c])) break;
-            h->d2[i] = h->d2[c];
-            h->row[i] = h->row[c];
-            i = c;
-        }
-        h->d2[i] = v;
-        h->row[i] = r;
+        nb_sift_down(h, e - 1, v, r);
     }
 }
 
@@ -1053,18 +1047,24 @@ static void nb_gemm_scan_avx2(const od_nbr *nb, const double *q, double qn, cons
     nb_gemm_scan_any(nb, q, qn, g, t0, nt, h);
 }
 
+typedef void (*nb_scan_fn)(const od_nbr *nb, const double *q, double qn, const double *g, size_t t0, size_t nt,
+                           nb_list *h);
+
+/* query p: a training row (train) or row p of Q */
+static inline const double *nb_query(const od_nbr *nb, const double *Q, size_t ldq, int train, size_t p)
+{
+    return train ? nb->X + p * nb->d : Q + p * ldq;
+}
+
 /* queries p0 .. p0 + mq - 1 (mq <= qb): their k nearest into dist, idx.
  * Work space: Qc qb x d, qn qb, G qb x tb, hd and hr qb x K, L qb. */
-static void nb_gemm_block(const od_nbr *nb, const double *Q, size_t ldq, int train, size_t p0, size_t mq, size_t k,
-                          size_t K, size_t tb, double *dist, size_t *idx, double *Qc, double *qn, double *G,
-                          double *hd, size_t *hr, nb_list *L)
+static void nb_gemm_block(const od_nbr *nb, nb_scan_fn scan, const double *Q, size_t ldq, int train, size_t p0,
+                          size_t mq, size_t k, size_t K, size_t tb, double *dist, size_t *idx, double *Qc, double *qn,
+                          double *G, double *hd, size_t *hr, nb_list *L)
 {
     size_t n = nb->n, d = nb->d;
-    __builtin_cpu_init();
-    int avx2 = __builtin_cpu_supports("avx2");
     for (size_t r = 0; r < mq; r++) {
-        const double *q = train ? nb->X + (p0 + r) * d : Q + (p0 + r) * ldq;
-        qn[r] = nb_centre(q, nb->mu, Qc + r * d, d);
+        qn[r] = nb_centre(nb_query(nb, Q, ldq, train, p0 + r), nb->mu, Qc + r * d, d);
         nb_list_init(&L[r], hd + r * K, hr + r * K, K);
     }
     for (size_t t0 = 0; t0 < n; t0 += tb) {
@@ -1073,14 +1073,13 @@ static void nb_gemm_block(const od_nbr *nb, const double *Q, size_t ldq, int tra
                     nb->Xc + t0 * d, (int)d, 0.0, G, (int)tb);
         for (size_t r = 0; r < mq; r++) {
             if (!(qn[r] <= NB_NMAX)) continue;   /* a query with NaN, Inf or huge values: the plain scan below */
-            const double *q = train ? nb->X + (p0 + r) * d : Q + (p0 + r) * ldq;
-            (avx2 ? nb_gemm_scan_avx2 : nb_gemm_scan)(nb, q, qn[r], G + r * tb, t0, nt, &L[r]);
+            scan(nb, nb_query(nb, Q, ldq, train, p0 + r), qn[r], G + r * tb, t0, nt, &L[r]);
         }
     }
     for (size_t r = 0; r < mq; r++) {
         size_t p = p0 + r;
         if (qn[r] <= NB_NMAX) nb_emit(&L[r], k, dist + p * k, idx ? idx + p * k : NULL);
-        else nb_one(nb, train ? nb->X + p * d : Q + p * ldq, k, dist + p * k, idx ? idx + p * k : NULL, hd + r * K,
+        else nb_one(nb, nb_query(nb, Q, ldq, train, p), k, dist + p * k, idx ? idx + p * k : NULL, hd + r * K,
                     hr + r * K);
     }
 }
@@ -1091,6 +1090,8 @@ static int nb_run_gemm(od_ctx *ctx, const od_nbr *nb, const double *Q, size_t m,
     size_t n = nb->n, d = nb->d, K = k + 1 <= n ? k + 1 : n;
     size_t qb = NB_QB, tb = n < NB_TB ? n : NB_TB;
     while (qb > 8 && qb * K > NB_LISTS) qb /= 2;
+    __builtin_cpu_init();
+    nb_scan_fn scan = __builtin_cpu_supports("avx2") ? nb_gemm_scan_avx2 : nb_gemm_scan;
     int nt = 1;
 #ifdef _OPENMP
     nt = omp_get_max_threads();
@@ -1116,7 +1117,7 @@ static int nb_run_gemm(od_ctx *ctx, const od_nbr *nb, const double *Q, size_t m,
             #pragma omp for schedule(static)
             for (size_t b = 0; b < nblk; b++) {
                 size_t p0 = c0 + b * qb, mq = c1 - p0 < qb ? c1 - p0 : qb;
-                nb_gemm_block(nb, Q, ldq, train, p0, mq, k, K, tb, dist, idx, Qc, qn, G, hd,
+                nb_gemm_block(nb, scan, Q, ldq, train, p0, mq, k, K, tb, dist, idx, Qc, qn, G, hd,
                               hr + (size_t)me * qb * K, L + (size_t)me * qb);
             }
         }

@@ -146,6 +146,13 @@ static void test_neighbours(void)
 
 /* ------------------------------------------------------------------ pca */
 
+/* a 64-bit LCG's top 53 bits as a double in [0, 1): test data without libc's rand */
+static double nbr_lcg(unsigned long long *st)
+{
+    *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*st >> 11) / 9007199254740992.0;
+}
+
 /* The kd-tree search (leaves cut into blocks with their own boxes, nodes
  * pruned by the k-th distance) against the brute-force scan on data big
  * enough for many leaves: integer grids full of ties and duplicate rows, and
@@ -161,28 +168,27 @@ static void test_nbr_tree_vs_brute(void)
      * beyond it (1e33: squares overflow), and new rows far from every leaf */
     static const double scale[4] = { 1e-35, 1e-3, 1e3, 1e33 }, shift[4] = { 0, 1e8, -1e15, 0 };
     unsigned long long st = 12345;
-#define LCG() (st = st * 6364136223846793005ULL + 1442695040888963407ULL, (double)(st >> 11) / 9007199254740992.0)
     for (int c = 0; c < 5; c++) {
         size_t n = ns[c], d = ds[c], m = 500;
         double *X = malloc(n * d * sizeof *X), *Q = malloc(m * d * sizeof *Q);
         for (size_t i = 0; i < n * d; i++) {
             if (c == 1) {   /* sums of uniforms: a bump, clusters at two centres */
-                double u = LCG() + LCG() + LCG() - 1.5;
+                double u = nbr_lcg(&st) + nbr_lcg(&st) + nbr_lcg(&st) - 1.5;
                 X[i] = u + ((i / d) % 2 ? 4 : 0);
             } else if (c >= 3) {   /* four clusters of very different magnitude */
                 size_t g = (i / d) % 4;
-                X[i] = shift[g] + scale[g] * (LCG() + LCG() - 1);
-                if (c == 4 && i % 7 == 0) X[i] = shift[g] + scale[g] * (double)(int)(LCG() * 3);   /* ties too */
-            } else X[i] = (double)(int)(LCG() * (c == 0 ? 8 : 20));   /* a grid: ties everywhere */
+                X[i] = shift[g] + scale[g] * (nbr_lcg(&st) + nbr_lcg(&st) - 1);
+                if (c == 4 && i % 7 == 0) X[i] = shift[g] + scale[g] * (double)(int)(nbr_lcg(&st) * 3);   /* ties too */
+            } else X[i] = (double)(int)(nbr_lcg(&st) * (c == 0 ? 8 : 20));   /* a grid: ties everywhere */
         }
         for (size_t i = 0; i < m; i++) {
             if (i % 3 == 0) memcpy(Q + i * d, X + ((i * 7919) % n) * d, d * sizeof *Q);
             else
                 for (size_t j = 0; j < d; j++)
-                    Q[i * d + j] = c == 1   ? 6 * LCG() - 1
-                                   : c >= 3 ? (i % 3 == 1 ? X[((i * 131) % n) * d + j] * (1 + 1e-9 * LCG())
-                                                          : (LCG() - 0.5) * 1e36)
-                                            : (double)(int)(LCG() * 10) + 0.5 * (i % 2);
+                    Q[i * d + j] = c == 1   ? 6 * nbr_lcg(&st) - 1
+                                   : c >= 3 ? (i % 3 == 1 ? X[((i * 131) % n) * d + j] * (1 + 1e-9 * nbr_lcg(&st))
+                                                          : (nbr_lcg(&st) - 0.5) * 1e36)
+                                            : (double)(int)(nbr_lcg(&st) * 10) + 0.5 * (i % 2);
         }
         for (int nt = 1; nt <= 2; nt++) {
             od_ctx *ctx = od_ctx_new(1);
@@ -208,7 +214,6 @@ static void test_nbr_tree_vs_brute(void)
         }
         free(X), free(Q);
     }
-#undef LCG
 }
 
 /* The naive reference for brute force: every training row's od_cl_sqdist,
@@ -255,7 +260,6 @@ static void test_nbr_brute_exact(void)
 {
     static const size_t ds[4] = { 16, 17, 32, 33 };
     unsigned long long st = 777;
-#define LCG() (st = st * 6364136223846793005ULL + 1442695040888963407ULL, (double)(st >> 11) / 9007199254740992.0)
     for (int c = 0; c < 4; c++)
         for (int di = 0; di < 4; di++) {
             size_t n = 1300 + 7 * (size_t)di, d = ds[di], m = 301;
@@ -264,15 +268,15 @@ static void test_nbr_brute_exact(void)
             for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j < d; j++) {
                     double *x = X + i * d + j;
-                    if (c == 0) *x = (i % 3 == 0 ? -1e6 : 1e6 + (i % 3 == 2)) + 1e-3 * LCG();
-                    else *x = (double)(int)(LCG() * 3) + (c == 3 && i == 5 && j == 1 ? 1e160 : 0);
+                    if (c == 0) *x = (i % 3 == 0 ? -1e6 : 1e6 + (i % 3 == 2)) + 1e-3 * nbr_lcg(&st);
+                    else *x = (double)(int)(nbr_lcg(&st) * 3) + (c == 3 && i == 5 && j == 1 ? 1e160 : 0);
                 }
             for (size_t r = 0; r < m; r++)
                 for (size_t j = 0; j < d; j++) {
                     const double *x = X + ((r * 7919) % n) * d;
                     if (r % 3 == 0) Q[r * d + j] = x[j];   /* a training row */
-                    else if (c == 0) Q[r * d + j] = x[j] + 1e-3 * (LCG() - 0.5);
-                    else Q[r * d + j] = (double)(int)(LCG() * 4) - 0.5 * (r % 2) + (c == 2 && r == 4 ? 1e200 : 0);
+                    else if (c == 0) Q[r * d + j] = x[j] + 1e-3 * (nbr_lcg(&st) - 0.5);
+                    else Q[r * d + j] = (double)(int)(nbr_lcg(&st) * 4) - 0.5 * (r % 2) + (c == 2 && r == 4 ? 1e200 : 0);
                 }
             const size_t ks[3] = { 1, 7, n - 1 };
             for (int ki = 0; ki < 3; ki++) {
@@ -310,7 +314,6 @@ static void test_nbr_brute_exact(void)
             }
             free(X), free(Q);
         }
-#undef LCG
 }
 
 static void test_pca(void)
